@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine: `make demo` (the main job) and `make test`.
+# Each creates .venv with `python3 -m venv` and installs the project into it on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: venv
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/cognito-loadtest demo
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check srp_fast loadtest tests scenarios
+	$(BIN)/ruff format --check srp_fast loadtest tests scenarios
+	$(BIN)/mypy --strict srp_fast loadtest
+
+format: $(STAMP)
+	$(BIN)/ruff format srp_fast loadtest tests scenarios
+	$(BIN)/ruff check --fix srp_fast loadtest tests scenarios
+
+bench: $(STAMP)
+	$(BIN)/cognito-loadtest bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

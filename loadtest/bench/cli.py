@@ -1,0 +1,27 @@
+"""``cognito-loadtest bench``: run the benchmarks and write ``reports/bench/*.json``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["register"]
+
+SUITES = ("srp",)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("bench", help="run the benchmarks (make bench)")
+    parser.add_argument("--only", choices=SUITES, action="append", help="run only these suites")
+    parser.add_argument("--out-dir", type=Path, default=Path("reports/bench"))
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    suites = args.only or list(SUITES)
+    if "srp" in suites:
+        from . import srp
+
+        srp.run(out=args.out_dir / "srp.json")
+    print(f"\nfigures written to {args.out_dir}/")
+    return 0

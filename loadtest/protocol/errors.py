@@ -1,0 +1,268 @@
+"""Cognito's errors as typed exceptions, and the exact messages the service uses.
+
+One root, :class:`CognitoError`, for everything the service answers with an error; a separate
+root, :class:`TransportError`, for what happens before there is an answer (an unreachable
+endpoint, a dropped connection, a body that is not Cognito's). Classes are named like the
+service's error types without the ``Exception`` suffix and carry ``error_type``, ``message`` and
+``request_id``. The local pool raises the same classes to answer with them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "AliasExists",
+    "CodeMismatch",
+    "CognitoError",
+    "ConnectionFailed",
+    "EnableSoftwareTokenMFA",
+    "ExpiredCode",
+    "InternalError",
+    "InvalidParameter",
+    "InvalidPassword",
+    "InvalidUserPoolConfiguration",
+    "LimitExceeded",
+    "MalformedResponse",
+    "Messages",
+    "NotAuthorized",
+    "PasswordResetRequired",
+    "ResourceNotFound",
+    "ServiceUnavailable",
+    "SoftwareTokenMFANotFound",
+    "TooManyFailedAttempts",
+    "TooManyRequests",
+    "TransportError",
+    "UnknownOperation",
+    "UnrecognizedClient",
+    "UserNotConfirmed",
+    "UserNotFound",
+    "UsernameExists",
+    "ValidationError",
+    "error_class",
+]
+
+
+class Messages:
+    """Exact message strings of the service (cognito-facts §3.1)."""
+
+    INCORRECT_PASSWORD = "Incorrect username or password."
+    ATTEMPTS_EXCEEDED = "Password attempts exceeded"
+    USER_DISABLED = "User is disabled."
+    USER_NOT_FOUND = "User does not exist."
+    USER_NOT_CONFIRMED = "User is not confirmed."
+    SESSION_EXPIRED = "Invalid session for the user, session is expired."
+    SESSION_USED = "Invalid session for the user, session can only be used once."
+    SESSION_INVALID = "Invalid session for the user."
+    TOTP_MISMATCH = "Invalid code received for user"
+    TOTP_REPLAYED = "Your software token has already been used once."
+    VERIFY_TOTP_MISMATCH = "Code mismatch and fail enable Software Token MFA"
+    DEVICE_NOT_FOUND = "Device does not exist."
+    RATE_EXCEEDED = "Rate exceeded"
+    TEMPORARY_PASSWORD_EXPIRED = (
+        "Temporary password has expired and must be reset by an administrator."
+    )
+    AUTH_METHOD_NOT_SUPPORTED = "Initiate Auth method not supported."
+    TOTP_NOT_ENABLED_BY_POOL = "Software Token MFA has not been enabled by the userPool"
+    NO_TOTP_DELIVERY = "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA"
+    USER_EXISTS = "User already exists"
+    BAD_SIGNATURE_FORMAT = "Invalid PASSWORD_CLAIM_SIGNATURE format. Must be a Base64 string."
+    BAD_TIMESTAMP_FORMAT = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+
+    @staticmethod
+    def missing(parameter: str) -> str:
+        return f"Missing required parameter {parameter}"
+
+    @staticmethod
+    def secret_not_received(client_id: str) -> str:
+        return f"Client {client_id} is configured for secret but secret was not received"
+
+    @staticmethod
+    def secret_mismatch(client_id: str) -> str:
+        return f"Unable to verify secret hash for client {client_id}"
+
+
+class CognitoError(Exception):
+    """An error answer from Cognito (or the local pool): type, message and request id."""
+
+    error_type: ClassVar[str] = "CognitoException"
+    #: HTTP status on the wire: 400 for client errors, throttling included; 5xx for faults.
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str = "", *, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        return f"{self.error_type}: {self.message}"
+
+    @property
+    def name(self) -> str:
+        """The service's error name, e.g. ``NotAuthorizedException``."""
+        return self.error_type
+
+
+class NotAuthorized(CognitoError):
+    """Wrong password or secret hash, lockout, disabled user, bad session."""
+
+    error_type = "NotAuthorizedException"
+
+
+class UserNotFound(CognitoError):
+    """Unknown user (PreventUserExistenceErrors = LEGACY)."""
+
+    error_type = "UserNotFoundException"
+
+
+class UserNotConfirmed(CognitoError):
+    """The user has not confirmed sign-up."""
+
+    error_type = "UserNotConfirmedException"
+
+
+class PasswordResetRequired(CognitoError):
+    """An administrator reset the password."""
+
+    error_type = "PasswordResetRequiredException"
+
+
+class CodeMismatch(CognitoError):
+    """A wrong MFA code; the session stays usable."""
+
+    error_type = "CodeMismatchException"
+
+
+class ExpiredCode(CognitoError):
+    """A replayed TOTP code, or an expired code."""
+
+    error_type = "ExpiredCodeException"
+
+
+class EnableSoftwareTokenMFA(CognitoError):
+    """VerifySoftwareToken with a wrong code."""
+
+    error_type = "EnableSoftwareTokenMFAException"
+
+
+class SoftwareTokenMFANotFound(CognitoError):
+    """TOTP not enabled or not associated."""
+
+    error_type = "SoftwareTokenMFANotFoundException"
+
+
+class InvalidParameter(CognitoError):
+    """A parameter is missing, malformed or not allowed here."""
+
+    error_type = "InvalidParameterException"
+
+
+class InvalidPassword(CognitoError):
+    """The password does not satisfy the pool's policy."""
+
+    error_type = "InvalidPasswordException"
+
+
+class InvalidUserPoolConfiguration(CognitoError):
+    """The pool is not configured for this."""
+
+    error_type = "InvalidUserPoolConfigurationException"
+
+
+class ResourceNotFound(CognitoError):
+    """Unknown pool, client or device."""
+
+    error_type = "ResourceNotFoundException"
+
+
+class TooManyRequests(CognitoError):
+    """Throttled by a quota: HTTP 400, not 429."""
+
+    error_type = "TooManyRequestsException"
+
+
+class TooManyFailedAttempts(CognitoError):
+    """Modelled by the service; sign-in lockout shows as NotAuthorized."""
+
+    error_type = "TooManyFailedAttemptsException"
+
+
+class LimitExceeded(CognitoError):
+    """A per-user hourly limit."""
+
+    error_type = "LimitExceededException"
+
+
+class UsernameExists(CognitoError):
+    """AdminCreateUser of an existing user."""
+
+    error_type = "UsernameExistsException"
+
+
+class AliasExists(CognitoError):
+    """An alias already belongs to another user."""
+
+    error_type = "AliasExistsException"
+
+
+class UnrecognizedClient(CognitoError):
+    """The request's signature or security token is not valid."""
+
+    error_type = "UnrecognizedClientException"
+
+
+class ValidationError(CognitoError):
+    """Generic AWS input validation failure."""
+
+    error_type = "ValidationException"
+
+
+class UnknownOperation(CognitoError):
+    """An X-Amz-Target that is not served."""
+
+    error_type = "UnknownOperationException"
+
+
+class InternalError(CognitoError):
+    """A fault on the service side (5xx)."""
+
+    error_type = "InternalErrorException"
+    status = 500
+
+
+class ServiceUnavailable(CognitoError):
+    """The service is unavailable (5xx)."""
+
+    error_type = "ServiceUnavailableException"
+    status = 503
+
+
+_BY_TYPE: dict[str, type[CognitoError]] = {
+    cls.error_type: cls for cls in CognitoError.__subclasses__()
+}
+
+
+def error_class(error_type: str) -> type[CognitoError]:
+    """The class for a wire error type; unknown types get a fresh subclass of CognitoError."""
+    found = _BY_TYPE.get(error_type)
+    if found is None:
+        found = type(error_type, (CognitoError,), {"__doc__": "An error type not modelled here."})
+        found.error_type = error_type
+        _BY_TYPE[error_type] = found
+    return found
+
+
+class TransportError(Exception):
+    """No Cognito answer: the request did not complete, or the answer was not Cognito's."""
+
+
+class ConnectionFailed(TransportError):
+    """The endpoint could not be reached, or the connection dropped mid-request."""
+
+
+class MalformedResponse(TransportError):
+    """An answer that is not a well-formed Cognito JSON response (e.g. an HTML error page)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status

@@ -1,0 +1,101 @@
+"""Names on the wire: operations, auth flows, challenges, and the JSON 1.1 constants."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "CONTENT_TYPE",
+    "PUBLIC_OPERATIONS",
+    "TARGET_PREFIX",
+    "AuthFlow",
+    "Challenge",
+    "Operation",
+]
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService"
+CONTENT_TYPE = "application/x-amz-json-1.1"
+
+
+class Operation(StrEnum):
+    """Cognito user-pool API operations this project sends or serves."""
+
+    CREATE_USER_POOL = "CreateUserPool"
+    DESCRIBE_USER_POOL = "DescribeUserPool"
+    DELETE_USER_POOL = "DeleteUserPool"
+    LIST_USER_POOLS = "ListUserPools"
+    UPDATE_USER_POOL = "UpdateUserPool"
+    SET_USER_POOL_MFA_CONFIG = "SetUserPoolMfaConfig"
+    GET_USER_POOL_MFA_CONFIG = "GetUserPoolMfaConfig"
+    CREATE_USER_POOL_CLIENT = "CreateUserPoolClient"
+    DESCRIBE_USER_POOL_CLIENT = "DescribeUserPoolClient"
+    DELETE_USER_POOL_CLIENT = "DeleteUserPoolClient"
+    ADMIN_CREATE_USER = "AdminCreateUser"
+    ADMIN_SET_USER_PASSWORD = "AdminSetUserPassword"
+    ADMIN_GET_USER = "AdminGetUser"
+    ADMIN_DELETE_USER = "AdminDeleteUser"
+    ADMIN_DISABLE_USER = "AdminDisableUser"
+    ADMIN_ENABLE_USER = "AdminEnableUser"
+    LIST_USERS = "ListUsers"
+    ADMIN_SET_USER_MFA_PREFERENCE = "AdminSetUserMFAPreference"
+    SET_USER_MFA_PREFERENCE = "SetUserMFAPreference"
+    ASSOCIATE_SOFTWARE_TOKEN = "AssociateSoftwareToken"
+    VERIFY_SOFTWARE_TOKEN = "VerifySoftwareToken"
+    INITIATE_AUTH = "InitiateAuth"
+    ADMIN_INITIATE_AUTH = "AdminInitiateAuth"
+    RESPOND_TO_AUTH_CHALLENGE = "RespondToAuthChallenge"
+    ADMIN_RESPOND_TO_AUTH_CHALLENGE = "AdminRespondToAuthChallenge"
+    CONFIRM_DEVICE = "ConfirmDevice"
+    UPDATE_DEVICE_STATUS = "UpdateDeviceStatus"
+    GET_DEVICE = "GetDevice"
+    LIST_DEVICES = "ListDevices"
+    FORGET_DEVICE = "ForgetDevice"
+    ADMIN_LIST_DEVICES = "AdminListDevices"
+    ADMIN_FORGET_DEVICE = "AdminForgetDevice"
+    GET_USER = "GetUser"
+    GLOBAL_SIGN_OUT = "GlobalSignOut"
+    ADMIN_USER_GLOBAL_SIGN_OUT = "AdminUserGlobalSignOut"
+
+
+#: Operations the service models with ``authtype: none``: unsigned, authorised by token/session.
+PUBLIC_OPERATIONS = frozenset(
+    {
+        Operation.INITIATE_AUTH,
+        Operation.RESPOND_TO_AUTH_CHALLENGE,
+        Operation.ASSOCIATE_SOFTWARE_TOKEN,
+        Operation.VERIFY_SOFTWARE_TOKEN,
+        Operation.SET_USER_MFA_PREFERENCE,
+        Operation.CONFIRM_DEVICE,
+        Operation.UPDATE_DEVICE_STATUS,
+        Operation.GET_DEVICE,
+        Operation.LIST_DEVICES,
+        Operation.FORGET_DEVICE,
+        Operation.GET_USER,
+        Operation.GLOBAL_SIGN_OUT,
+    }
+)
+
+
+class AuthFlow(StrEnum):
+    """``AuthFlow`` values of InitiateAuth / AdminInitiateAuth."""
+
+    USER_SRP_AUTH = "USER_SRP_AUTH"
+    USER_PASSWORD_AUTH = "USER_PASSWORD_AUTH"
+    ADMIN_USER_PASSWORD_AUTH = "ADMIN_USER_PASSWORD_AUTH"
+    REFRESH_TOKEN_AUTH = "REFRESH_TOKEN_AUTH"
+    REFRESH_TOKEN = "REFRESH_TOKEN"
+    CUSTOM_AUTH = "CUSTOM_AUTH"
+
+
+class Challenge(StrEnum):
+    """``ChallengeName`` values."""
+
+    PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+    SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+    SMS_MFA = "SMS_MFA"
+    SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+    MFA_SETUP = "MFA_SETUP"
+    NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+    DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
+    DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"
+    CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"

@@ -1,0 +1,126 @@
+"""Cognito's API request-rate quota categories, their defaults, and which calls count where.
+
+One table serves the local pool's enforcement, the provisioning rate limits and the capacity
+quota model, so they cannot disagree. Source: the Developer Guide's "Quotas in Amazon Cognito"
+page (cognito-facts §5).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from types import MappingProxyType
+
+from .names import Challenge, Operation
+
+__all__ = [
+    "CHALLENGE_ALLOWANCE_FACTOR",
+    "CHALLENGE_OPERATIONS",
+    "DEFAULT_RPS",
+    "PER_USER_RPS",
+    "QuotaCategory",
+    "category_of",
+]
+
+
+class QuotaCategory(StrEnum):
+    """Quota categories (per account and Region)."""
+
+    USER_AUTHENTICATION = "UserAuthentication"
+    USER_CREATION = "UserCreation"
+    USER_ACCOUNT_RECOVERY = "UserAccountRecovery"
+    USER_READ = "UserRead"
+    USER_UPDATE = "UserUpdate"
+    USER_RESOURCE_READ = "UserResourceRead"
+    USER_RESOURCE_UPDATE = "UserResourceUpdate"
+    USER_LIST = "UserList"
+    USER_POOL_READ = "UserPoolRead"
+    USER_POOL_UPDATE = "UserPoolUpdate"
+    USER_POOL_RESOURCE_READ = "UserPoolResourceRead"
+    USER_POOL_RESOURCE_UPDATE = "UserPoolResourceUpdate"
+    USER_POOL_CLIENT_READ = "UserPoolClientRead"
+    USER_POOL_CLIENT_UPDATE = "UserPoolClientUpdate"
+
+
+Q = QuotaCategory
+
+#: Default requests per second of each category.
+DEFAULT_RPS: MappingProxyType[QuotaCategory, float] = MappingProxyType(
+    {
+        Q.USER_AUTHENTICATION: 120,
+        Q.USER_CREATION: 50,
+        Q.USER_ACCOUNT_RECOVERY: 30,
+        Q.USER_READ: 120,
+        Q.USER_UPDATE: 25,
+        Q.USER_RESOURCE_READ: 50,
+        Q.USER_RESOURCE_UPDATE: 25,
+        Q.USER_LIST: 30,
+        Q.USER_POOL_READ: 15,
+        Q.USER_POOL_UPDATE: 15,
+        Q.USER_POOL_RESOURCE_READ: 20,
+        Q.USER_POOL_RESOURCE_UPDATE: 15,
+        Q.USER_POOL_CLIENT_READ: 15,
+        Q.USER_POOL_CLIENT_UPDATE: 15,
+    }
+)
+
+#: RespondToAuthChallenge and AdminRespondToAuthChallenge have their own quota of this many
+#: times UserAuthentication's; only the rate above it spills into UserAuthentication.
+CHALLENGE_ALLOWANCE_FACTOR = 3
+
+#: "Read user profile" and "write user profile" operations: this many per user per second.
+PER_USER_RPS = 10
+
+Op = Operation
+_CATEGORY: MappingProxyType[Operation, QuotaCategory] = MappingProxyType(
+    {
+        Op.INITIATE_AUTH: Q.USER_AUTHENTICATION,
+        Op.ADMIN_INITIATE_AUTH: Q.USER_AUTHENTICATION,
+        Op.RESPOND_TO_AUTH_CHALLENGE: Q.USER_AUTHENTICATION,
+        Op.ADMIN_RESPOND_TO_AUTH_CHALLENGE: Q.USER_AUTHENTICATION,
+        Op.ADMIN_CREATE_USER: Q.USER_CREATION,
+        Op.ADMIN_SET_USER_PASSWORD: Q.USER_ACCOUNT_RECOVERY,
+        Op.ADMIN_GET_USER: Q.USER_READ,
+        Op.GET_USER: Q.USER_READ,
+        Op.ADMIN_DELETE_USER: Q.USER_UPDATE,
+        Op.ADMIN_DISABLE_USER: Q.USER_UPDATE,
+        Op.ADMIN_ENABLE_USER: Q.USER_UPDATE,
+        Op.GLOBAL_SIGN_OUT: Q.USER_UPDATE,
+        Op.ADMIN_USER_GLOBAL_SIGN_OUT: Q.USER_UPDATE,
+        Op.GET_DEVICE: Q.USER_RESOURCE_READ,
+        Op.LIST_DEVICES: Q.USER_RESOURCE_READ,
+        Op.ADMIN_LIST_DEVICES: Q.USER_RESOURCE_READ,
+        Op.ADMIN_FORGET_DEVICE: Q.USER_RESOURCE_UPDATE,
+        Op.ADMIN_SET_USER_MFA_PREFERENCE: Q.USER_RESOURCE_UPDATE,
+        Op.UPDATE_DEVICE_STATUS: Q.USER_RESOURCE_UPDATE,
+        Op.CONFIRM_DEVICE: Q.USER_RESOURCE_UPDATE,
+        Op.SET_USER_MFA_PREFERENCE: Q.USER_RESOURCE_UPDATE,
+        Op.VERIFY_SOFTWARE_TOKEN: Q.USER_RESOURCE_UPDATE,
+        Op.ASSOCIATE_SOFTWARE_TOKEN: Q.USER_RESOURCE_UPDATE,
+        Op.FORGET_DEVICE: Q.USER_RESOURCE_UPDATE,
+        Op.LIST_USERS: Q.USER_LIST,
+        Op.DESCRIBE_USER_POOL: Q.USER_POOL_READ,
+        Op.LIST_USER_POOLS: Q.USER_POOL_READ,
+        Op.CREATE_USER_POOL: Q.USER_POOL_UPDATE,
+        Op.UPDATE_USER_POOL: Q.USER_POOL_UPDATE,
+        Op.DELETE_USER_POOL: Q.USER_POOL_UPDATE,
+        Op.GET_USER_POOL_MFA_CONFIG: Q.USER_POOL_RESOURCE_READ,
+        Op.SET_USER_POOL_MFA_CONFIG: Q.USER_POOL_RESOURCE_UPDATE,
+        Op.DESCRIBE_USER_POOL_CLIENT: Q.USER_POOL_CLIENT_READ,
+        Op.CREATE_USER_POOL_CLIENT: Q.USER_POOL_CLIENT_UPDATE,
+        Op.DELETE_USER_POOL_CLIENT: Q.USER_POOL_CLIENT_UPDATE,
+    }
+)
+
+#: Operations that are both in the challenge allowance and (above it) in UserAuthentication.
+CHALLENGE_OPERATIONS = frozenset({Op.RESPOND_TO_AUTH_CHALLENGE, Op.ADMIN_RESPOND_TO_AUTH_CHALLENGE})
+
+
+def category_of(operation: Operation, challenge: str | None = None) -> QuotaCategory:
+    """The quota category a call counts against.
+
+    A challenge response naming NEW_PASSWORD_REQUIRED counts under UserAccountRecovery; every
+    other challenge response under UserAuthentication (after its 3x allowance).
+    """
+    if operation in CHALLENGE_OPERATIONS and challenge == Challenge.NEW_PASSWORD_REQUIRED:
+        return Q.USER_ACCOUNT_RECOVERY
+    return _CATEGORY[operation]

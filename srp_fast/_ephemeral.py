@@ -1,0 +1,123 @@
+"""Ephemeral key pairs (a, g^a), and a pool that computes them ahead of need.
+
+The client's A = g^a and the server's g^b do not depend on anything the peer sends, so they can
+be computed before a login starts. :class:`EphemeralPool` keeps a stock of them, refilled in the
+background on an executor's native thread, so that taking one costs a deque pop.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+import gmpy2
+
+from ._encoding import to_hex
+from ._errors import IllegalParameter
+from ._group import N
+from ._powmod import g_pow
+
+__all__ = ["Ephemeral", "EphemeralPool", "new_ephemeral"]
+
+RandomBytes = Callable[[int], bytes]
+
+#: Amplify and pycognito draw a from 128 random bytes.
+CLIENT_BITS = 1024
+#: RFC 3526 §8 advises 250-320 exponent bits for the 3072-bit group (128-bit strength).
+SERVER_BITS = 256
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ephemeral:
+    """A secret exponent and its public value g^secret mod N. The secret never shows in repr."""
+
+    secret: Any = field(repr=False)
+    public: Any
+
+    @property
+    def public_hex(self) -> str:
+        """The public value as it travels: lowercase hex without leading zeros (SRP_A, SRP_B)."""
+        return to_hex(self.public)
+
+
+def _random_exponent(bits: int, rand: RandomBytes) -> Any:
+    return gmpy2.mpz(int.from_bytes(rand(bits // 8), "big"))
+
+
+def new_ephemeral(*, bits: int = CLIENT_BITS, rand: RandomBytes = os.urandom) -> Ephemeral:
+    """Draw a fresh exponent and compute its public value (through the fixed-base table)."""
+    secret = _random_exponent(bits, rand)
+    return ephemeral_from_secret(secret)
+
+
+def ephemeral_from_secret(secret: Any) -> Ephemeral:
+    """The pair for a given exponent; raises :class:`IllegalParameter` if g^secret ≡ 0 (mod N)."""
+    public = g_pow(secret)
+    if public % N == 0:  # impossible for a prime N, checked as every client does
+        raise IllegalParameter("A", "Illegal parameter. A mod N cannot be 0.")
+    return Ephemeral(secret=gmpy2.mpz(secret), public=public)
+
+
+class EphemeralPool:
+    """A stock of precomputed ephemerals, refilled in the background.
+
+    ``take()`` pops a ready pair; when the stock runs low it schedules a refill on ``executor``
+    (which must run on a native thread: see :mod:`srp_fast.offload`). When the stock is empty,
+    or there is no executor, the pair is computed inline: slower, never wrong. Safe to use from
+    many threads or greenlets at once (deque operations are atomic).
+    """
+
+    def __init__(
+        self,
+        *,
+        target: int = 64,
+        bits: int = CLIENT_BITS,
+        executor: Executor | None = None,
+        rand: RandomBytes = os.urandom,
+    ) -> None:
+        if target < 1:
+            raise ValueError("target must be at least 1")
+        self._stock: deque[Ephemeral] = deque()
+        self._target, self._bits, self._rand = target, bits, rand
+        self._executor = executor
+        self._refilling = False
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._stock)
+
+    def take(self) -> Ephemeral:
+        """One fresh pair, never handed out twice."""
+        try:
+            pair = self._stock.popleft()
+            self.hits += 1
+        except IndexError:
+            pair = new_ephemeral(bits=self._bits, rand=self._rand)
+            self.misses += 1
+        self._maybe_refill()
+        return pair
+
+    def fill(self) -> None:
+        """Top the stock up to its target now, on the calling thread."""
+        while len(self._stock) < self._target:
+            self._stock.append(new_ephemeral(bits=self._bits, rand=self._rand))
+
+    def _maybe_refill(self) -> None:
+        if self._executor is None or self._refilling or len(self._stock) > self._target // 2:
+            return
+        self._refilling = True
+        try:
+            self._executor.submit(self._refill)
+        except RuntimeError:  # executor shut down: keep working inline
+            self._refilling = False
+
+    def _refill(self) -> None:
+        try:
+            self.fill()
+        finally:
+            self._refilling = False

@@ -1,0 +1,86 @@
+"""Modular exponentiation, the one expensive operation, in the forms that keep it cheap.
+
+- :func:`powmod` runs GMP's exponentiation with the GIL released (gmpy2's list variants always
+  release it; plain ``gmpy2.powmod`` only does in a context with ``allow_release_gil``), so a
+  native worker thread computes while the calling thread keeps serving its sockets.
+- :class:`FixedBase` precomputes powers of a fixed base (the generator g) once, so g^e costs a
+  few hundred multiplications instead of a full square-and-multiply ladder (Brickell et al.'s
+  fixed-base windowing, as in HAC 14.109).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import gmpy2
+
+from ._group import G, N
+
+__all__ = ["FixedBase", "g_pow", "g_pow_many", "g_table", "powmod"]
+
+
+def powmod(base: Any, exp: Any, mod: Any = N) -> Any:
+    """base^exp mod mod, computed with the GIL released."""
+    return gmpy2.powmod_base_list([base], exp, mod)[0]
+
+
+class FixedBase:
+    """Powers of one base modulo one modulus, windowed: ``table[i][d] = base^(d·2^(w·i))``.
+
+    ``pow(e)`` for ``e < 2^max_bits`` costs ``ceil(max_bits / window)`` modular multiplications.
+    Exponents outside the table's range fall back to a full exponentiation.
+    """
+
+    __slots__ = ("_mask", "_max_bits", "_mod", "_table", "_window", "base")
+
+    def __init__(self, base: Any, mod: Any, *, max_bits: int, window: int = 6) -> None:
+        self.base = gmpy2.mpz(base)
+        self._mod = gmpy2.mpz(mod)
+        self._window = window
+        self._mask = (1 << window) - 1
+        self._max_bits = max_bits
+        self._table = self._build(max_bits, window)
+
+    def _build(self, max_bits: int, window: int) -> list[list[Any]]:
+        table: list[list[Any]] = []
+        step = self.base % self._mod
+        for _ in range(-(-max_bits // window)):
+            row = [gmpy2.mpz(1), step]
+            for _ in range(2, 1 << window):
+                row.append(row[-1] * step % self._mod)
+            table.append(row)
+            step = row[-1] * step % self._mod
+        return table
+
+    def pow(self, exp: Any) -> Any:
+        """base^exp mod mod."""
+        exp = gmpy2.mpz(exp)
+        if exp < 0 or exp.bit_length() > self._max_bits:
+            return powmod(self.base, exp, self._mod)
+        result, mod, mask, w = gmpy2.mpz(1), self._mod, self._mask, self._window
+        for row in self._table:
+            if not exp:
+                break
+            digit = int(exp & mask)
+            if digit:
+                result = result * row[digit] % mod
+            exp >>= w
+        return result
+
+
+@functools.cache
+def g_table() -> FixedBase:
+    """The process-wide table for the group generator, built on first use (~4 MB)."""
+    return FixedBase(G, N, max_bits=1024)
+
+
+def g_pow(exp: Any) -> Any:
+    """g^exp mod N through the fixed-base table."""
+    return g_table().pow(exp)
+
+
+def g_pow_many(exps: Sequence[Any]) -> list[Any]:
+    """g^e mod N for many exponents in one GMP call with the GIL released."""
+    return list(gmpy2.powmod_exp_list(G, list(exps), N))
