@@ -65,8 +65,8 @@ def b64encode(data: bytes) -> str:
 
 
 def b64decode_strict(text: object, *, field: str, max_chars: int = 16384) -> bytes:
-    """Decode standard, padded base64; URL-safe characters, bad padding or junk raise."""
-    if not isinstance(text, str) or len(text) > max_chars or len(text) % 4:
+    """Decode standard, padded base64; empty text, URL-safe characters, bad padding raise."""
+    if not isinstance(text, str) or not text or len(text) > max_chars or len(text) % 4:
         raise MalformedInput(field, "must be a standard Base64 string")
     if not _B64.fullmatch(text):
         raise MalformedInput(field, "must be a standard Base64 string")

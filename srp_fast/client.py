@@ -128,7 +128,7 @@ def password_claim(
     big_b = from_hex(srp_b_hex, field="SRP_B", max_digits=MAX_HEX_DIGITS)
     secret_block = b64decode_strict(secret_block_b64, field="SECRET_BLOCK")
     inner = identity_hash(prefix, identity, password)
-    x, gx = verifiers.get(salt, inner) if verifiers else _x_and_gx(salt, inner)
+    x, gx = verifiers.get(salt, inner) if verifiers is not None else _x_and_gx(salt, inner)
     key = client_session_key(ephemeral, big_b, x, gx)
     timestamp = format_timestamp(now)
     signature = claim_signature(key, prefix, identity, secret_block, timestamp)

@@ -1,0 +1,137 @@
+"""The maths runs on native threads without holding the GIL, so event loops keep running.
+
+These tests count progress, they do not time it: while an exponentiation job runs on a worker,
+the thread or loop that waits for it must keep making progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import gmpy2
+import pytest
+
+import srp_fast
+from srp_fast.offload import math_executor, run_async
+
+BASE = gmpy2.mpz(3) ** 2000 % srp_fast.N
+EXP = gmpy2.mpz(2) ** 1023 + 12345
+LONG_EXP = gmpy2.mpz(2) ** 24000 + 12345  # one call of ~0.1 s
+
+
+def heavy(count: int = 25) -> int:
+    for _ in range(count):
+        srp_fast.powmod(BASE, EXP)
+    return count
+
+
+def progress_during(powmod: Callable[[Any, Any, Any], Any]) -> int:
+    """How far this thread gets while another thread is inside one long ``powmod`` call.
+
+    The switch interval is raised to 1 s, so a GIL-holding call (~0.1 s here) would finish long
+    before this thread could preempt it: progress is then 0. A GIL-releasing call lets this
+    thread count all along.
+    """
+    state = {"inside": False, "finished": False}
+
+    def work() -> None:
+        state["inside"] = True
+        powmod(BASE, LONG_EXP, srp_fast.N)
+        state["finished"] = True
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    progress = 0
+    try:
+        worker = threading.Thread(target=work)
+        worker.start()
+        while not state["finished"]:
+            if state["inside"]:
+                progress += 1
+        worker.join()
+    finally:
+        sys.setswitchinterval(old)
+    return progress
+
+
+def test_powmod_releases_the_gil() -> None:
+    assert progress_during(srp_fast.powmod) > 10_000
+
+
+def test_the_probe_detects_a_gil_holder() -> None:
+    # gmpy2.powmod in a default context holds the GIL: the probe must see no progress.
+    assert progress_during(gmpy2.powmod) == 0
+
+
+@pytest.mark.asyncio
+async def test_asyncio_loop_keeps_running_while_maths_runs() -> None:
+    executor = math_executor(1)
+    ticks = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    try:
+        assert await run_async(executor, heavy, 25) == 25
+    finally:
+        done = True
+        await task
+        executor.shutdown()
+    assert ticks > 100
+
+
+GEVENT_PROBE = textwrap.dedent(
+    """
+    from gevent import monkey
+    monkey.patch_all()
+    import json, threading
+    import gevent
+    import srp_fast
+    from srp_fast.offload import gevent_math_executor
+
+    base = srp_fast.powmod(3, 2000) ; exp = (1 << 1023) + 12345
+    executor = gevent_math_executor(1)
+    ticks = 0
+    done = False
+    def ticker():
+        global ticks
+        while not done:
+            ticks += 1
+            gevent.sleep(0)
+    def job():
+        for _ in range(10):
+            srp_fast.powmod(base, exp)
+        return monkey.get_original("threading", "get_ident")()
+    greenlet = gevent.spawn(ticker)
+    worker_ident = executor.submit(job).result()
+    done = True
+    greenlet.join()
+    main_ident = monkey.get_original("threading", "get_ident")()
+    print(json.dumps({"ticks": ticks, "native_worker": worker_ident != main_ident}))
+    """
+)
+
+
+def test_gevent_hub_keeps_serving_while_maths_runs_on_a_native_thread() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", GEVENT_PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["native_worker"] is True
+    assert report["ticks"] > 100

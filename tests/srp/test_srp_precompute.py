@@ -1,0 +1,99 @@
+"""Keeping maths off the critical path: the ephemeral stock, the verifier cache, fixed-base g."""
+
+from __future__ import annotations
+
+import gmpy2
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import srp_fast
+from srp_fast.offload import math_executor
+
+
+def test_fixed_base_agrees_with_plain_pow() -> None:
+    table = srp_fast.FixedBase(3, 1009 * 1013, max_bits=40, window=3)
+    for exp in (0, 1, 2, 7, 8, 1 << 39, (1 << 40) - 1, 1 << 40, 12345678901234):
+        assert table.pow(exp) == pow(3, exp, 1009 * 1013), exp
+
+
+@given(st.integers(min_value=0, max_value=(1 << 1100)))
+@example(0)
+@example((1 << 1024) - 1)
+@example(1 << 1024)
+def test_g_pow_agrees_with_gmpy2(exp: int) -> None:
+    assert srp_fast.g_pow(exp) == gmpy2.powmod(2, exp, srp_fast.N)
+
+
+def test_g_pow_many_agrees() -> None:
+    exps = [1, 2, 3, (1 << 1024) - 5]
+    assert srp_fast.g_pow_many(exps) == [srp_fast.g_pow(e) for e in exps]
+
+
+def test_pool_hands_out_each_pair_once_and_correct() -> None:
+    pool = srp_fast.EphemeralPool(target=4)
+    pool.fill()
+    taken = [pool.take() for _ in range(10)]  # 4 from stock, then inline
+    assert (pool.hits, pool.misses) == (4, 6)
+    assert len({int(e.secret) for e in taken}) == 10
+    for eph in taken:
+        assert eph.public == gmpy2.powmod(srp_fast.G, eph.secret, srp_fast.N)
+        assert eph.secret.bit_length() <= srp_fast.CLIENT_BITS
+
+
+def test_pool_refills_in_the_background() -> None:
+    executor = math_executor(1)
+    pool = srp_fast.EphemeralPool(target=6, executor=executor)
+    first = pool.take()  # empty: computed inline, and a refill is scheduled
+    executor.shutdown(wait=True)
+    assert pool.misses == 1
+    assert len(pool) == 6
+    assert all(pool.take().secret != first.secret for _ in range(6))
+    assert pool.hits == 6
+
+
+def test_pool_keeps_working_after_its_executor_shut_down() -> None:
+    executor = math_executor(1)
+    executor.shutdown()
+    pool = srp_fast.EphemeralPool(target=2, executor=executor)
+    assert pool.take().public > 1
+    assert pool.take().public > 1
+
+
+def test_server_bits_pool() -> None:
+    pool = srp_fast.EphemeralPool(target=2, bits=srp_fast.SERVER_BITS)
+    assert pool.take().secret.bit_length() <= srp_fast.SERVER_BITS
+
+
+def test_verifier_cache_hits_misses_and_bound() -> None:
+    cache = srp_fast.VerifierCache(maxsize=2)
+    inner = srp_fast.identity_hash("Pool", "user", "pw")
+    x, gx = cache.get(gmpy2.mpz(7), inner)
+    assert gx == gmpy2.powmod(2, x, srp_fast.N)
+    assert cache.get(gmpy2.mpz(7), inner) == (x, gx)
+    other = srp_fast.identity_hash("Pool", "user", "other-password")
+    assert cache.get(gmpy2.mpz(7), other)[0] != x
+    cache.get(gmpy2.mpz(8), inner)
+    assert (cache.hits, cache.misses, len(cache)) == (1, 3, 2)
+
+
+def test_cached_and_uncached_claims_agree() -> None:
+    verifier = srp_fast.make_verifier("Pool", "user", "pw")
+    challenge = srp_fast.server_challenge(verifier.verifier)
+    eph = srp_fast.new_ephemeral()
+    cache = srp_fast.VerifierCache()
+    claims = [
+        srp_fast.password_claim(
+            eph,
+            prefix="Pool",
+            identity="user",
+            password="pw",
+            salt_hex=verifier.salt_hex,
+            srp_b_hex=challenge.srp_b_hex,
+            secret_block_b64="AAAA",
+            now=srp_fast.parse_timestamp("Sun Nov 22 20:00:00 UTC 2026"),
+            verifiers=verifiers,
+        )
+        for verifiers in (None, cache, cache)
+    ]
+    assert claims[0] == claims[1] == claims[2]
+    assert cache.hits == 1
