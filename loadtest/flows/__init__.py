@@ -1,0 +1,73 @@
+"""Sans-I/O login flows: generators that yield effects and return tokens or raise.
+
+A flow is written once and driven by any driver (:mod:`loadtest.drivers`)::
+
+    flow = srp_login(identity, ctx, LoginOptions(remember_device=True))
+    effect = next(flow)                 # Call(...) or Compute(...)
+    effect = flow.send(result)          # ... until StopIteration(value=LoginResult)
+
+Effects: :class:`Call` (one Cognito API call, labelled like
+``RespondToAuthChallenge:PASSWORD_VERIFIER``) and :class:`Compute` (client maths). Failures:
+Cognito's typed errors and transport errors pass through; the flow's own are
+:class:`FlowError` subclasses.
+"""
+
+from __future__ import annotations
+
+from .context import AppClient, FlowContext, RandomBytes
+from .effects import (
+    Call,
+    Compute,
+    Effect,
+    Flow,
+    FlowError,
+    MissingCredential,
+    UnexpectedResponse,
+    UnsupportedChallenge,
+)
+from .identity import DeviceCredentials, Identity, dump_identities, load_identities
+from .login import DEFAULT_OPTIONS, LoginOptions, admin_login, is_missing_device, srp_login
+from .mfa import enroll_totp, lost_phone, reset_mfa
+from .outcomes import Outcome, classify
+from .refresh import refresh, refresh_after
+from .results import LoginResult, NewDevice, Note, Tokens
+from .totp import STEP_SECONDS, InvalidTotpSecret, TotpStepSpent, step_of, take_code
+
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "STEP_SECONDS",
+    "AppClient",
+    "Call",
+    "Compute",
+    "DeviceCredentials",
+    "Effect",
+    "Flow",
+    "FlowContext",
+    "FlowError",
+    "Identity",
+    "InvalidTotpSecret",
+    "LoginOptions",
+    "LoginResult",
+    "MissingCredential",
+    "NewDevice",
+    "Note",
+    "Outcome",
+    "RandomBytes",
+    "Tokens",
+    "TotpStepSpent",
+    "UnexpectedResponse",
+    "UnsupportedChallenge",
+    "admin_login",
+    "classify",
+    "dump_identities",
+    "enroll_totp",
+    "is_missing_device",
+    "load_identities",
+    "lost_phone",
+    "refresh",
+    "refresh_after",
+    "reset_mfa",
+    "srp_login",
+    "step_of",
+    "take_code",
+]

@@ -1,0 +1,59 @@
+"""What every flow needs besides the identity: the app client, and injected time and randomness.
+
+Flows take a :class:`FlowContext` instead of reaching for globals, so a test can pin the clock,
+the ephemerals and the random bytes, and a driver can share one ephemeral pool and verifier
+cache among all its virtual users.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import srp_fast
+
+__all__ = ["AppClient", "FlowContext", "RandomBytes"]
+
+RandomBytes = Callable[[int], bytes]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppClient:
+    """The user pool and app client a login targets; ``client_secret`` only if it has one."""
+
+    pool_id: str
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def pool_name(self) -> str:
+        """The SRP prefix: the pool id after its first underscore."""
+        return srp_fast.pool_name(self.pool_id)
+
+    def secret_hash(self, username: str) -> dict[str, str]:
+        """``{"SECRET_HASH": ...}`` for the USERNAME sent in a step, or ``{}`` without a secret."""
+        if not self.client_secret:
+            return {}
+        return {"SECRET_HASH": srp_fast.secret_hash(username, self.client_id, self.client_secret)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowContext:
+    """Shared, injected dependencies of flows.
+
+    ``clock`` gives the current UTC time (TIMESTAMP, TOTP); ``ephemerals`` gives a fresh (a, A)
+    pair (an :class:`srp_fast.EphemeralPool`'s ``take``); ``rand`` feeds device secrets.
+    ``totp_next_step`` lets a TOTP login use the next 30 s step's code when the current one is
+    spent (Cognito accepts codes one step ahead or behind).
+    """
+
+    client: AppClient
+    clock: Callable[[], datetime]
+    ephemerals: Callable[[], srp_fast.Ephemeral]
+    verifiers: srp_fast.VerifierCache | None = None
+    rand: RandomBytes = os.urandom
+    device_name: str = "cognito-loadtest"
+    totp_device_name: str = "cognito-loadtest"
+    totp_next_step: bool = True

@@ -1,0 +1,107 @@
+"""What a flow asks its driver to do, and the failures a flow can end with.
+
+A flow is a generator: it yields an effect, the driver performs it and resumes the generator
+with the effect's result (``response = yield Call(...)``), or throws the effect's exception into
+it. The flow returns its result through ``StopIteration``. Nothing here touches a socket, a
+clock or a random source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias, TypeVar
+
+from loadtest.protocol.names import Operation
+
+__all__ = [
+    "Call",
+    "Compute",
+    "Effect",
+    "Flow",
+    "FlowError",
+    "MissingCredential",
+    "UnexpectedResponse",
+    "UnsupportedChallenge",
+    "call",
+    "compute",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call:
+    """One Cognito API call: a JSON body POSTed with ``X-Amz-Target`` = the operation.
+
+    ``label`` names the call in reports, e.g. ``RespondToAuthChallenge:PASSWORD_VERIFIER``. The
+    driver resumes the flow with the decoded JSON object, or throws the typed Cognito or
+    transport error into it.
+    """
+
+    operation: Operation
+    body: Mapping[str, Any] = field(repr=False)
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Compute:
+    """Client-side work (big-number maths) the driver may run off its event loop.
+
+    The driver calls ``fn(*args)``, resumes the flow with the return value (or throws its
+    exception), and reports the time as client compute, never as server latency.
+    """
+
+    fn: Callable[..., Any] = field(repr=False)
+    args: tuple[Any, ...] = field(default=(), repr=False)
+    label: str
+
+
+Effect: TypeAlias = Call | Compute
+#: A flow yields effects, is sent their results, and returns ``T``.
+Flow: TypeAlias = Generator[Effect, Any, T]
+
+
+def call(operation: Operation, body: Mapping[str, Any], label: str) -> Flow[dict[str, Any]]:
+    """Yield one :class:`Call` and return its JSON answer (for ``yield from``)."""
+    response: dict[str, Any] = yield Call(operation=operation, body=body, label=label)
+    return response
+
+
+def compute(label: str, fn: Callable[..., T], *args: Any) -> Flow[T]:
+    """Yield one :class:`Compute` and return its value (for ``yield from``)."""
+    value: T = yield Compute(fn=fn, args=args, label=label)
+    return value
+
+
+class FlowError(Exception):
+    """A login could not go on for a reason on the client's side of the protocol.
+
+    Cognito's own refusals are :class:`loadtest.protocol.errors.CognitoError`; transport
+    failures are :class:`loadtest.protocol.errors.TransportError`; both pass through flows.
+    """
+
+
+class UnsupportedChallenge(FlowError):
+    """Cognito asked for a challenge this flow does not answer (e.g. SMS_MFA)."""
+
+    def __init__(self, challenge: str, reason: str = "not supported by this flow") -> None:
+        super().__init__(f"{challenge}: {reason}")
+        self.challenge = challenge
+
+
+class MissingCredential(FlowError):
+    """The identity lacks what a challenge needs (a TOTP secret, a new password, ...)."""
+
+    def __init__(self, what: str, username: str) -> None:
+        super().__init__(f"identity {username!r} has no {what}")
+        self.what = what
+        self.username = username
+
+
+class UnexpectedResponse(FlowError):
+    """An answer without a field the protocol promises (Cognito or the pool misbehaved)."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        super().__init__(f"{label}: {reason}")
+        self.label = label

@@ -1,0 +1,125 @@
+"""Test identities: who logs in, with what, and what a run learns about them.
+
+An :class:`Identity` is leased by one virtual user at a time, so it is a plain mutable record:
+flows update it as things happen (a TOTP step used, a device remembered or forgotten, a new
+TOTP secret or password), and the next login of the same identity starts from there. The
+identities file is JSON lines, one object per identity, written by provisioning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DeviceCredentials", "Identity", "dump_identities", "load_identities"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceCredentials:
+    """A remembered device: its key, its group key and the device password (never sent)."""
+
+    device_key: str
+    device_group_key: str
+    device_password: str = field(repr=False)
+
+
+@dataclass(slots=True, kw_only=True)
+class Identity:
+    """One test user and its client-side state.
+
+    ``last_totp_step`` is the 30 s step of the last TOTP code sent (Cognito rejects a code used
+    twice); ``device`` is the remembered device, if any.
+    """
+
+    username: str
+    password: str = field(repr=False)
+    totp_secret: str | None = field(default=None, repr=False)
+    device: DeviceCredentials | None = None
+    last_totp_step: int | None = None
+
+    def remember_device(self, device: DeviceCredentials) -> None:
+        """Keep a device confirmed during a login, for the next logins."""
+        self.device = device
+
+    def forget_device(self) -> None:
+        """Drop a device Cognito no longer knows (``Device does not exist.``)."""
+        self.device = None
+
+    def use_totp_step(self, step: int) -> None:
+        """Record that the code of ``step`` was sent; it will not be sent again."""
+        if self.last_totp_step is not None and step <= self.last_totp_step:
+            raise ValueError(f"TOTP step {step} is not after the last used {self.last_totp_step}")
+        self.last_totp_step = step
+
+    def to_json(self) -> dict[str, Any]:
+        """The identities-file form (secrets included: the file is test data)."""
+        data: dict[str, Any] = {"username": self.username, "password": self.password}
+        if self.totp_secret:
+            data["totp_secret"] = self.totp_secret
+        if self.device:
+            data["device_key"] = self.device.device_key
+            data["device_group_key"] = self.device.device_group_key
+            data["device_password"] = self.device.device_password
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> Identity:
+        """Parse one identities-file object; raises ``ValueError`` naming what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("an identity must be a JSON object")
+        username, password = _text(data, "username"), _text(data, "password")
+        return cls(
+            username=username,
+            password=password,
+            totp_secret=_optional_text(data, "totp_secret"),
+            device=_device_from(data),
+        )
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"identity field {key!r} must be a non-empty string")
+    return value
+
+
+def _optional_text(data: dict[str, Any], key: str) -> str | None:
+    return None if data.get(key) in (None, "") else _text(data, key)
+
+
+def _device_from(data: dict[str, Any]) -> DeviceCredentials | None:
+    if data.get("device_key") in (None, ""):
+        return None
+    return DeviceCredentials(
+        device_key=_text(data, "device_key"),
+        device_group_key=_text(data, "device_group_key"),
+        device_password=_text(data, "device_password"),
+    )
+
+
+def load_identities(path: str | Path) -> list[Identity]:
+    """Read an identities file (JSON lines); errors name the line."""
+    identities = []
+    for number, line in _lines(Path(path)):
+        try:
+            identities.append(Identity.from_json(json.loads(line)))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{number}: {exc}") from exc
+    return identities
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, line
+
+
+def dump_identities(identities: Iterable[Identity], path: str | Path) -> None:
+    """Write an identities file (JSON lines)."""
+    with Path(path).open("w", encoding="utf-8") as handle:
+        for identity in identities:
+            handle.write(json.dumps(identity.to_json(), separators=(",", ":")) + "\n")

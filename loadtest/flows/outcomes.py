@@ -1,0 +1,50 @@
+"""How a call or a login ended, as one of a few outcomes counted apart in reports.
+
+Throttling and lockouts are not ordinary failures: a load test exists to see them, so they are
+outcomes of their own rather than hidden behind retries or lumped in with errors.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import srp_fast
+from loadtest.protocol.errors import (
+    CognitoError,
+    Messages,
+    NotAuthorized,
+    TooManyRequests,
+    TransportError,
+)
+
+from .effects import FlowError
+
+__all__ = ["Outcome", "classify"]
+
+
+class Outcome(StrEnum):
+    """The outcome of one call or one login."""
+
+    OK = "ok"
+    THROTTLED = "throttled"
+    LOCKED_OUT = "locked_out"
+    REJECTED = "rejected"
+    TRANSPORT = "transport"
+    CLIENT = "client"
+
+
+def classify(error: BaseException | None) -> Outcome:
+    """Map an exception (or ``None`` for success) to its :class:`Outcome`."""
+    if error is None:
+        return Outcome.OK
+    if isinstance(error, TooManyRequests):
+        return Outcome.THROTTLED
+    if isinstance(error, NotAuthorized) and error.message == Messages.ATTEMPTS_EXCEEDED:
+        return Outcome.LOCKED_OUT
+    if isinstance(error, CognitoError):
+        return Outcome.REJECTED
+    if isinstance(error, TransportError):
+        return Outcome.TRANSPORT
+    if isinstance(error, FlowError | srp_fast.SrpError):
+        return Outcome.CLIENT
+    return Outcome.CLIENT

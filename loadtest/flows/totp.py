@@ -1,0 +1,67 @@
+"""TOTP codes for SOFTWARE_TOKEN_MFA and enrollment, never the same step twice.
+
+RFC 6238 defaults as Cognito uses them: HMAC-SHA1, 6 digits, 30 s steps. Cognito rejects a code
+that was already accepted (``Your software token has already been used once.``) and accepts one
+step of skew either way, so when the current step is spent the next step's code may be used.
+"""
+
+from __future__ import annotations
+
+import binascii
+from datetime import UTC, datetime
+
+import pyotp
+
+from .effects import FlowError
+from .identity import Identity
+
+__all__ = ["STEP_SECONDS", "InvalidTotpSecret", "TotpStepSpent", "step_of", "take_code"]
+
+STEP_SECONDS = 30
+
+
+class InvalidTotpSecret(FlowError):
+    """A TOTP secret that is not base32 of at least 112 bits."""
+
+    def __init__(self, username: str, reason: str) -> None:
+        super().__init__(f"TOTP secret of {username!r} is not usable: {reason}")
+        self.username = username
+
+
+class TotpStepSpent(FlowError):
+    """Every code this identity may send now was already sent; ``retry_at`` is when one frees."""
+
+    def __init__(self, username: str, retry_at: datetime) -> None:
+        super().__init__(f"TOTP codes of {username!r} are spent until {retry_at.isoformat()}")
+        self.username = username
+        self.retry_at = retry_at
+
+
+def step_of(now: datetime) -> int:
+    """The 30 s step number of a moment."""
+    return int(now.timestamp()) // STEP_SECONDS
+
+
+def take_code(identity: Identity, secret: str, now: datetime, *, next_step: bool) -> str:
+    """The code to send now, recorded as used on the identity.
+
+    Uses the current step unless the identity already used it; then the next step if
+    ``next_step`` allows; otherwise raises :class:`TotpStepSpent`.
+    """
+    step = _free_step(identity, step_of(now), next_step=next_step)
+    try:
+        code = str(pyotp.TOTP(secret).generate_otp(step))
+    except (ValueError, binascii.Error) as exc:
+        raise InvalidTotpSecret(identity.username, str(exc)) from exc
+    identity.use_totp_step(step)
+    return code
+
+
+def _free_step(identity: Identity, current: int, *, next_step: bool) -> int:
+    last = identity.last_totp_step
+    if last is None or last < current:
+        return current
+    if next_step and last == current:
+        return current + 1
+    retry = datetime.fromtimestamp((last + 1) * STEP_SECONDS, UTC)
+    raise TotpStepSpent(identity.username, retry)
