@@ -10,13 +10,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__
+from . import __version__, demo
 from .bench import cli as bench_cli
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-REGISTRARS: tuple[Registrar, ...] = (bench_cli.register,)
+REGISTRARS: tuple[Registrar, ...] = (demo.register, bench_cli.register)
 
 
 def build_parser() -> argparse.ArgumentParser:
