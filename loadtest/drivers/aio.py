@@ -1,0 +1,101 @@
+"""Drive a flow from an asyncio task: aiohttp for calls, a native thread pool for maths."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from typing import Any, TypeVar
+
+from loadtest.flows.effects import Call, Compute, Effect, Flow
+from srp_fast.offload import math_executor, run_async
+
+from .common import CALL_ERRORS, NO_RETRY, RetryPolicy, Signer, build_request, decode, ignore
+from .events import ComputeEvent, Reporter, call_event
+from .stepper import Stepper
+from .transport import AsyncTransport
+
+__all__ = ["AsyncDriver"]
+
+T = TypeVar("T")
+
+
+class AsyncDriver:
+    """Runs flows over an :class:`~loadtest.drivers.transport.AsyncTransport`.
+
+    Compute effects run on ``executor`` (a dedicated :func:`srp_fast.offload.math_executor` by
+    default), so the event loop keeps serving other tasks during the exponentiation.
+    """
+
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        *,
+        reporter: Reporter | None = None,
+        executor: Executor | None = None,
+        signer: Signer | None = None,
+        retry: RetryPolicy = NO_RETRY,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.transport = transport
+        self.reporter = reporter or ignore
+        self.executor = executor if executor is not None else math_executor()
+        self.signer = signer
+        self.retry = retry
+        self._sleep = sleep
+
+    async def run(self, flow: Flow[T], *, reporter: Reporter | None = None) -> T:
+        """Run ``flow`` to its end and return its value (or raise its failure)."""
+        report = reporter or self.reporter
+        stepper = Stepper(flow)
+        effect = stepper.advance()
+        while effect is not None:
+            try:
+                value = await self._perform(effect, report)
+            except Exception as exc:
+                effect = stepper.fail(exc)
+            else:
+                effect = stepper.advance(value)
+        return stepper.result
+
+    async def _perform(self, effect: Effect, report: Reporter) -> Any:
+        if isinstance(effect, Compute):
+            return await self._compute(effect, report)
+        return await self._call(effect, report)
+
+    async def _call(self, call: Call, report: Reporter) -> Any:
+        headers, body = build_request(call, self.transport.url, self.signer)
+        attempt = 1
+        while True:
+            start = time.perf_counter()
+            try:
+                raw = await self.transport.post(headers, body)
+                elapsed = (time.perf_counter() - start) * 1000
+                value = decode(raw)
+            except CALL_ERRORS as exc:
+                elapsed = (time.perf_counter() - start) * 1000
+                report(call_event(call.label, call.operation, elapsed, 0, exc, attempt))
+                delay = self.retry.retry_after(exc, attempt)
+                if delay is None:
+                    raise
+                await self._sleep(delay)
+                attempt += 1
+                continue
+            report(call_event(call.label, call.operation, elapsed, len(raw.body), None, attempt))
+            return value
+
+    async def _compute(self, effect: Compute, report: Reporter) -> Any:
+        start = time.perf_counter()
+        try:
+            value = await run_async(self.executor, effect.fn, *effect.args)
+        except Exception as exc:
+            report(_event(effect, start, exc))
+            raise
+        report(_event(effect, start, None))
+        return value
+
+
+def _event(effect: Compute, start: float, error: BaseException | None) -> ComputeEvent:
+    elapsed = (time.perf_counter() - start) * 1000
+    return ComputeEvent(name=effect.label, compute_ms=elapsed, exception=error)

@@ -1,0 +1,134 @@
+"""Drive a flow with blocking calls: plain sync code, and gevent (Locust) with native-thread maths.
+
+Under gevent the same loop is cooperative: the transport yields to the hub while it waits for
+the network, and Compute effects run on a gevent ``ThreadPoolExecutor`` whose native threads do
+the GIL-free exponentiation while the greenlet waits on the future without blocking the hub.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any, TypeVar
+
+from loadtest.flows.effects import Call, Compute, Effect, Flow
+
+from .common import CALL_ERRORS, NO_RETRY, RetryPolicy, Signer, build_request, decode, ignore
+from .events import ComputeEvent, Reporter, call_event
+from .stepper import Stepper
+from .transport import Transport
+
+__all__ = ["GeventDriver", "SyncDriver"]
+
+T = TypeVar("T")
+
+
+class SyncDriver:
+    """Runs flows over a blocking :class:`~loadtest.drivers.transport.Transport`.
+
+    ``executor`` runs Compute effects (inline when ``None``); ``reporter`` receives every
+    :class:`CallEvent` and :class:`ComputeEvent`; ``signer`` signs Admin* calls; ``retry`` is
+    off by default.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        reporter: Reporter | None = None,
+        executor: Executor | None = None,
+        signer: Signer | None = None,
+        retry: RetryPolicy = NO_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.transport = transport
+        self.reporter = reporter or ignore
+        self.executor = executor
+        self.signer = signer
+        self.retry = retry
+        self._sleep = sleep
+
+    def run(self, flow: Flow[T], *, reporter: Reporter | None = None) -> T:
+        """Run ``flow`` to its end and return its value (or raise its failure)."""
+        report = reporter or self.reporter
+        stepper = Stepper(flow)
+        effect = stepper.advance()
+        while effect is not None:
+            try:
+                value = self._perform(effect, report)
+            except Exception as exc:
+                effect = stepper.fail(exc)
+            else:
+                effect = stepper.advance(value)
+        return stepper.result
+
+    def _perform(self, effect: Effect, report: Reporter) -> Any:
+        if isinstance(effect, Compute):
+            return self._compute(effect, report)
+        return self._call(effect, report)
+
+    def _call(self, call: Call, report: Reporter) -> Any:
+        headers, body = build_request(call, self.transport.url, self.signer)
+        attempt = 1
+        while True:
+            start = time.perf_counter()
+            try:
+                raw = self.transport.post(headers, body)
+                elapsed = (time.perf_counter() - start) * 1000
+                value = decode(raw)
+            except CALL_ERRORS as exc:
+                elapsed = (time.perf_counter() - start) * 1000
+                report(call_event(call.label, call.operation, elapsed, 0, exc, attempt))
+                delay = self.retry.retry_after(exc, attempt)
+                if delay is None:
+                    raise
+                self._sleep(delay)
+                attempt += 1
+                continue
+            report(call_event(call.label, call.operation, elapsed, len(raw.body), None, attempt))
+            return value
+
+    def _compute(self, effect: Compute, report: Reporter) -> Any:
+        start = time.perf_counter()
+        try:
+            if self.executor is None:
+                value = effect.fn(*effect.args)
+            else:
+                value = self.executor.submit(effect.fn, *effect.args).result()
+        except Exception as exc:
+            report(_compute_event(effect, start, exc))
+            raise
+        report(_compute_event(effect, start, None))
+        return value
+
+
+def _compute_event(effect: Compute, start: float, error: BaseException | None) -> ComputeEvent:
+    elapsed = (time.perf_counter() - start) * 1000
+    return ComputeEvent(name=effect.label, compute_ms=elapsed, exception=error)
+
+
+class GeventDriver(SyncDriver):
+    """The sync driver with gevent defaults: native-thread maths and a cooperative sleep."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        reporter: Reporter | None = None,
+        executor: Executor | None = None,
+        signer: Signer | None = None,
+        retry: RetryPolicy = NO_RETRY,
+    ) -> None:
+        import gevent
+
+        from srp_fast.offload import gevent_math_executor
+
+        super().__init__(
+            transport,
+            reporter=reporter,
+            executor=executor if executor is not None else gevent_math_executor(),
+            signer=signer,
+            retry=retry,
+            sleep=gevent.sleep,
+        )

@@ -1,0 +1,274 @@
+"""Drivers over real loopback HTTP: events, timing split, errors, retries, signing."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import srp_fast
+from loadtest.drivers import (
+    AiohttpTransport,
+    AsyncDriver,
+    CallEvent,
+    ComputeEvent,
+    Event,
+    GeventDriver,
+    GeventTransport,
+    RetryPolicy,
+    SigV4Signer,
+    Stepper,
+    SyncDriver,
+    Tally,
+    Urllib3Transport,
+)
+from loadtest.flows import (
+    Compute,
+    FlowError,
+    Identity,
+    Outcome,
+    admin_login,
+    srp_login,
+)
+from loadtest.flows.effects import Flow
+from loadtest.protocol import errors
+from srp_fast.offload import math_executor
+
+from ..flows.scripted import SrpServer, challenge, context, tokens
+from .httpserver import Raw, serve
+
+USER_ID = "alice-id"
+
+
+def cognito(server: SrpServer) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """A two-step SRP service: PASSWORD_VERIFIER, then tokens, with real proofs."""
+
+    def handle(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        if operation == "InitiateAuth":
+            return dict(server.password_verifier()(body))
+        assert operation == "RespondToAuthChallenge"
+        return dict(server.then(tokens())(body))
+
+    return handle
+
+
+def alice() -> Identity:
+    return Identity(username="alice", password="Passw0rd!")
+
+
+def test_sync_driver_runs_a_login_and_reports_calls_and_compute_apart() -> None:
+    events: list[Event] = []
+    with serve(cognito(SrpServer.for_user(USER_ID, "Passw0rd!"))) as (url, seen):
+        driver = SyncDriver(Urllib3Transport(url), reporter=events.append)
+        result = driver.run(srp_login(alice(), context()))
+    assert result.username == USER_ID
+    calls = [e for e in events if isinstance(e, CallEvent)]
+    computes = [e for e in events if isinstance(e, ComputeEvent)]
+    assert [c.name for c in calls] == [
+        "InitiateAuth:USER_SRP_AUTH",
+        "RespondToAuthChallenge:PASSWORD_VERIFIER",
+    ]
+    assert all(c.outcome is Outcome.OK and c.response_length > 0 for c in calls)
+    assert [c.name for c in computes] == ["ephemeral", "PASSWORD_VERIFIER"]
+    assert all(c.compute_ms > 0 for c in computes)
+    headers = seen.requests[0][1]
+    assert headers["X-Amz-Target"] == "AWSCognitoIdentityProviderService.InitiateAuth"
+    assert headers["Content-Type"] == "application/x-amz-json-1.1"
+    assert "Authorization" not in headers
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (errors.TooManyRequests(errors.Messages.RATE_EXCEEDED), Outcome.THROTTLED),
+        (errors.NotAuthorized(errors.Messages.ATTEMPTS_EXCEEDED), Outcome.LOCKED_OUT),
+        (errors.UserNotFound(errors.Messages.USER_NOT_FOUND), Outcome.REJECTED),
+    ],
+)
+def test_service_errors_arrive_typed_with_their_request_id(
+    error: errors.CognitoError, outcome: Outcome
+) -> None:
+    def refuse(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        raise error
+
+    events: list[Event] = []
+    with serve(refuse) as (url, _):
+        driver = SyncDriver(Urllib3Transport(url), reporter=events.append)
+        with pytest.raises(type(error)) as caught:
+            driver.run(srp_login(alice(), context()))
+    assert caught.value.message == error.message
+    assert caught.value.request_id == "req-1"
+    call = next(e for e in events if isinstance(e, CallEvent))
+    assert call.outcome is outcome
+    assert call.exception is caught.value
+
+
+def test_throttles_are_retried_only_when_asked_and_each_attempt_is_reported() -> None:
+    answers = iter([errors.TooManyRequests("Rate exceeded")] * 2)
+    inner = cognito(SrpServer.for_user(USER_ID, "Passw0rd!"))
+
+    def flaky(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        if operation == "InitiateAuth":
+            refusal = next(answers, None)
+            if refusal is not None:
+                raise refusal
+        return inner(operation, body)
+
+    events: list[Event] = []
+    delays: list[float] = []
+    with serve(flaky) as (url, _):
+        driver = SyncDriver(
+            Urllib3Transport(url),
+            reporter=events.append,
+            retry=RetryPolicy(attempts=3, base_delay=0.5),
+            sleep=delays.append,
+        )
+        driver.run(srp_login(alice(), context()))
+    attempts = [(e.attempt, e.outcome) for e in events if isinstance(e, CallEvent)]
+    assert attempts[:3] == [(1, Outcome.THROTTLED), (2, Outcome.THROTTLED), (3, Outcome.OK)]
+    assert delays == [0.5, 1.0]
+
+
+def test_a_refused_connection_is_connection_failed() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    events: list[Event] = []
+    driver = SyncDriver(Urllib3Transport(f"http://127.0.0.1:{port}/"), reporter=events.append)
+    with pytest.raises(errors.ConnectionFailed):
+        driver.run(srp_login(alice(), context()))
+    assert [e.outcome for e in events if isinstance(e, CallEvent)] == [Outcome.TRANSPORT]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (Raw(200, b"<html>ok</html>"), errors.MalformedResponse),
+        (Raw(502, b"<html>bad gateway</html>"), errors.InternalError),
+        (Raw(400, b"<html>no type</html>"), errors.MalformedResponse),
+    ],
+)
+def test_answers_that_are_not_cognito_json_fail_typed(raw: Raw, expected: type[Exception]) -> None:
+    with serve(lambda op, body: raw) as (url, _), pytest.raises(expected):
+        SyncDriver(Urllib3Transport(url)).run(srp_login(alice(), context()))
+
+
+def test_compute_runs_on_the_executor_and_its_failure_reaches_the_flow() -> None:
+    def boom() -> None:
+        raise ValueError("maths failed")
+
+    def flow() -> Flow[str]:
+        try:
+            yield Compute(fn=boom, label="boom")
+        except ValueError as exc:
+            return f"caught {exc}"
+        return "not raised"
+
+    events: list[Event] = []
+    with math_executor(1) as executor:
+        result = SyncDriver(Urllib3Transport("http://127.0.0.1:9/"), executor=executor).run(
+            flow(), reporter=events.append
+        )
+    assert result == "caught maths failed"
+    assert isinstance(events[0], ComputeEvent)
+    assert isinstance(events[0].exception, ValueError)
+
+
+def test_admin_calls_are_signed_and_public_calls_are_not() -> None:
+    def handle(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        return tokens()
+
+    with serve(handle) as (url, seen):
+        signer = SigV4Signer("us-east-1", access_key="AKIDEXAMPLE", secret_key="secret")
+        driver = SyncDriver(Urllib3Transport(url), signer=signer)
+        driver.run(admin_login(alice(), context()))
+    headers = seen.requests[0][1]
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/us-east-1/cognito-idp/aws4_request" in headers["Authorization"]
+
+
+def test_tally_sums_server_and_compute_time_apart() -> None:
+    forwarded: list[Event] = []
+    tally = Tally(forward=forwarded.append)
+    with serve(cognito(SrpServer.for_user(USER_ID, "Passw0rd!"))) as (url, _):
+        SyncDriver(Urllib3Transport(url)).run(srp_login(alice(), context()), reporter=tally)
+    calls = [e for e in forwarded if isinstance(e, CallEvent)]
+    computes = [e for e in forwarded if isinstance(e, ComputeEvent)]
+    assert tally.calls == 2
+    assert tally.server_ms == pytest.approx(sum(c.response_time_ms for c in calls))
+    assert tally.compute_ms == pytest.approx(sum(c.compute_ms for c in computes))
+    assert tally.outcomes == {Outcome.OK: 2}
+
+
+@pytest.mark.asyncio
+async def test_async_driver_runs_a_totp_login_over_aiohttp() -> None:
+    server = SrpServer.for_user(USER_ID, "Passw0rd!")
+    identity = Identity(username="alice", password="Passw0rd!", totp_secret="JBSWY3DPEHPK3PXP" * 2)
+
+    def handle(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        if operation == "InitiateAuth":
+            return dict(server.password_verifier()(body))
+        if body["ChallengeName"] == "PASSWORD_VERIFIER":
+            return dict(server.then(challenge("SOFTWARE_TOKEN_MFA", "S"))(body))
+        return tokens()
+
+    events: list[Event] = []
+    transport = AiohttpTransport("")
+    with serve(handle) as (url, _):
+        transport.url = url
+        with math_executor(1) as executor:
+            driver = AsyncDriver(transport, reporter=events.append, executor=executor)
+            result = await driver.run(srp_login(identity, context()))
+        await transport.close()
+    assert result.challenges == ("PASSWORD_VERIFIER", "SOFTWARE_TOKEN_MFA")
+    names = [e.name for e in events if isinstance(e, CallEvent)]
+    assert names[-1] == "RespondToAuthChallenge:SOFTWARE_TOKEN_MFA"
+
+
+@pytest.mark.asyncio
+async def test_async_driver_maps_a_refused_connection() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    transport = AiohttpTransport(f"http://127.0.0.1:{port}/")
+    with math_executor(1) as executor, pytest.raises(errors.ConnectionFailed):
+        await AsyncDriver(transport, executor=executor).run(srp_login(alice(), context()))
+    await transport.close()
+
+
+def test_gevent_driver_runs_a_login_with_native_thread_maths() -> None:
+    events: list[Event] = []
+    with serve(cognito(SrpServer.for_user(USER_ID, "Passw0rd!"))) as (url, _):
+        transport = GeventTransport(url)
+        driver = GeventDriver(transport, reporter=events.append)
+        result = driver.run(srp_login(alice(), context()))
+        transport.close()
+    assert result.username == USER_ID
+    assert [e.outcome for e in events if isinstance(e, CallEvent)] == [Outcome.OK, Outcome.OK]
+
+
+def test_stepper_bounds_a_runaway_flow() -> None:
+    def forever() -> Flow[None]:
+        while True:
+            yield Compute(fn=int, label="spin")
+
+    stepper: Stepper[None] = Stepper(forever(), max_effects=5)
+    assert stepper.advance() is not None
+    for _ in range(4):
+        assert stepper.advance(0) is not None
+    with pytest.raises(FlowError, match="exceeded"):
+        stepper.advance(0)
+    with pytest.raises(RuntimeError):
+        _ = stepper.result
+
+
+def test_real_srp_proofs_pass_through_every_driver_layer() -> None:
+    wrong = SrpServer.for_user(USER_ID, "not the password")
+    with (
+        serve(cognito(wrong)) as (url, _),
+        pytest.raises(errors.NotAuthorized, match="Incorrect username"),
+    ):
+        SyncDriver(Urllib3Transport(url)).run(srp_login(alice(), context()))
+    assert srp_fast.pool_name("us-east-1_AbCdEfGhI") == "AbCdEfGhI"
