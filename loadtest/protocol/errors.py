@@ -25,9 +25,11 @@ __all__ = [
     "LimitExceeded",
     "MalformedResponse",
     "Messages",
+    "MissingAuthenticationToken",
     "NotAuthorized",
     "PasswordResetRequired",
     "ResourceNotFound",
+    "Serialization",
     "ServiceUnavailable",
     "SoftwareTokenMFANotFound",
     "TooManyFailedAttempts",
@@ -68,6 +70,39 @@ class Messages:
     USER_EXISTS = "User already exists"
     BAD_SIGNATURE_FORMAT = "Invalid PASSWORD_CLAIM_SIGNATURE format. Must be a Base64 string."
     BAD_TIMESTAMP_FORMAT = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+    SRP_NOT_ENABLED = "USER_SRP_AUTH is not enabled for the client."
+    USER_PASSWORD_NOT_ENABLED = "USER_PASSWORD_AUTH flow not enabled for this client"
+    AUTH_FLOW_NOT_ENABLED = "Auth flow not enabled for this client"
+    REFRESH_NOT_ENABLED = "Refresh Token has been disabled for this client"
+    MISSING_CHALLENGE_RESPONSES = "Missing required parameter challenge responses."
+    ACCESS_TOKEN_INVALID = "Invalid Access Token"
+    ACCESS_TOKEN_EXPIRED = "Access Token has expired"
+    ACCESS_TOKEN_REVOKED = "Access Token has been revoked"
+    REFRESH_TOKEN_INVALID = "Invalid Refresh Token"
+    REFRESH_TOKEN_EXPIRED = "Refresh Token has expired"
+    REFRESH_TOKEN_REVOKED = "Refresh Token has been revoked"
+    MISSING_AUTH_TOKEN = "Missing Authentication Token"
+    SERIALIZATION = "Start of structure or map found where not expected."
+    TOTP_NOT_FOUND_FOR_USER = "Software Token MFA does not exist for the user."
+
+    @staticmethod
+    def pool_not_found(pool_id: str) -> str:
+        return f"User pool {pool_id} does not exist."
+
+    @staticmethod
+    def client_not_found(client_id: str) -> str:
+        return f"User pool client {client_id} does not exist."
+
+    @staticmethod
+    def validation(errors: list[tuple[str, str, str]]) -> str:
+        """AWS's generic validation text for ``(value, member, constraint)`` triples."""
+        count = len(errors)
+        noun = "error" if count == 1 else "errors"
+        parts = "; ".join(
+            f"Value {value} at '{member}' failed to satisfy constraint: {constraint}"
+            for value, member, constraint in errors
+        )
+        return f"{count} validation {noun} detected: {parts}"
 
     @staticmethod
     def missing(parameter: str) -> str:
@@ -215,6 +250,18 @@ class ValidationError(CognitoError):
     """Generic AWS input validation failure."""
 
     error_type = "ValidationException"
+
+
+class Serialization(CognitoError):
+    """The request body is not the JSON the operation expects."""
+
+    error_type = "SerializationException"
+
+
+class MissingAuthenticationToken(CognitoError):
+    """An operation that needs SigV4 was called without a signature."""
+
+    error_type = "MissingAuthenticationTokenException"
 
 
 class UnknownOperation(CognitoError):

@@ -1,0 +1,38 @@
+"""Operations authorised by an AccessToken: who is calling, checked once for all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loadtest.protocol.errors import Messages, NotAuthorized
+
+from .context import PoolContext
+from .params import Params
+from .records import Pool, User
+from .tokens import AccessClaims, uuid_time
+
+__all__ = ["Caller", "caller"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Caller:
+    """The verified token, its pool and its user."""
+
+    claims: AccessClaims
+    pool: Pool
+    user: User
+
+
+def caller(ctx: PoolContext, p: Params) -> Caller:
+    """Verify AccessToken (signature, expiry, sign-out, user still there and enabled)."""
+    token = p.text("AccessToken", max_len=8192)
+    claims = ctx.tokens.check_access(token, ctx.now())
+    pool = ctx.store.pool(claims.pool_id)
+    user = None if pool is None else ctx.store.user_by_sub(pool.id, claims.sub)
+    if pool is None or user is None:
+        raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID)
+    if uuid_time(claims.origin_jti) < user.revoked_at:
+        raise NotAuthorized(Messages.ACCESS_TOKEN_REVOKED)
+    if not user.enabled:
+        raise NotAuthorized(Messages.USER_DISABLED)
+    return Caller(claims=claims, pool=pool, user=user)

@@ -1,0 +1,418 @@
+"""Administration: user pools, app clients and users (the SigV4-signed operations)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import uuid
+from typing import Any
+
+import srp_fast
+from loadtest.protocol.errors import (
+    InvalidParameter,
+    InvalidPassword,
+    Messages,
+    UsernameExists,
+)
+
+from .context import PoolContext
+from .params import Params
+from .records import AppClient, MfaMode, MfaState, Pool, User, UserStatus
+
+__all__ = [
+    "check_password_policy",
+    "create_user_pool",
+    "user_attributes",
+]
+
+_ALNUM = string.ascii_letters + string.digits
+_POOL_NAME = re.compile(r"[\w\s+=,.@-]+")
+_FLOWS = frozenset(
+    {
+        "ADMIN_NO_SRP_AUTH",
+        "CUSTOM_AUTH_FLOW_ONLY",
+        "USER_PASSWORD_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_CUSTOM_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_AUTH",
+    }
+)
+_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+
+
+def _random(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+# -- pools ----------------------------------------------------------------------------------------
+def pool_description(ctx: PoolContext, pool: Pool) -> dict[str, Any]:
+    """The UserPool structure of DescribeUserPool / CreateUserPool."""
+    raw = dict(pool.raw)
+    raw.pop("SoftwareTokenMfaConfiguration", None)
+    description: dict[str, Any] = {
+        **raw,
+        "Id": pool.id,
+        "Name": pool.name,
+        "Arn": f"arn:aws:cognito-idp:{ctx.region}:000000000000:userpool/{pool.id}",
+        "Policies": {"PasswordPolicy": pool.password_policy.to_raw()},
+        "MfaConfiguration": str(pool.mfa),
+        "LambdaConfig": raw.get("LambdaConfig", {}),
+        "CreationDate": pool.created,
+        "LastModifiedDate": pool.modified,
+        "EstimatedNumberOfUsers": 0,
+    }
+    return description
+
+
+async def create_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    name = p.text("PoolName", max_len=128, pattern=_POOL_NAME)
+    mfa = p.body.get("MfaConfiguration", "OFF")
+    if mfa not in tuple(MfaMode):
+        raise InvalidParameter(f"Invalid MfaConfiguration: {str(mfa)[:16]}")
+    now = ctx.now()
+    raw = {k: v for k, v in p.body.items() if k != "PoolName"}
+    pool = Pool(
+        id=f"{ctx.region}_{_random(_ALNUM, 9)}", name=name, raw=raw, created=now, modified=now
+    )
+    ctx.store.put_pool(pool)
+    return {"UserPool": pool_description(ctx, pool)}
+
+
+async def describe_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    return {"UserPool": pool_description(ctx, ctx.pool(p.pool_id()))}
+
+
+async def delete_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    ctx.store.delete_pool(ctx.pool(p.pool_id()).id)
+    return {}
+
+
+async def list_user_pools(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    limit = p.integer("MaxResults", default=60, low=1, high=60)
+    start = _page_start(p.optional_text("NextToken"))
+    pools = ctx.store.pools()
+    page = pools[start : start + limit]
+    result: dict[str, Any] = {
+        "UserPools": [
+            {
+                "Id": pool.id,
+                "Name": pool.name,
+                "LambdaConfig": {},
+                "LastModifiedDate": pool.modified,
+                "CreationDate": pool.created,
+            }
+            for pool in page
+        ]
+    }
+    if start + limit < len(pools):
+        result["NextToken"] = str(start + limit)
+    return result
+
+
+def _page_start(token: str | None) -> int:
+    if token is None:
+        return 0
+    if not token.isdigit():
+        raise InvalidParameter("Invalid pagination token")
+    return int(token)
+
+
+async def set_user_pool_mfa_config(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    raw = dict(pool.raw)
+    totp_config = p.mapping("SoftwareTokenMfaConfiguration")
+    if totp_config:
+        raw["SoftwareTokenMfaConfiguration"] = {"Enabled": bool(totp_config.get("Enabled"))}
+    mode = p.optional_text("MfaConfiguration", max_len=8)
+    if mode is not None:
+        if mode not in tuple(MfaMode):
+            raise InvalidParameter(f"Invalid MfaConfiguration: {mode}")
+        raw["MfaConfiguration"] = mode
+    updated = Pool(id=pool.id, name=pool.name, raw=raw, created=pool.created, modified=ctx.now())
+    ctx.store.put_pool(updated)
+    return _mfa_config(updated)
+
+
+async def get_user_pool_mfa_config(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    return _mfa_config(ctx.pool(p.pool_id()))
+
+
+def _mfa_config(pool: Pool) -> dict[str, Any]:
+    return {
+        "SoftwareTokenMfaConfiguration": {"Enabled": pool.totp_enabled},
+        "MfaConfiguration": str(pool.mfa),
+    }
+
+
+# -- clients --------------------------------------------------------------------------------------
+def client_description(client: AppClient) -> dict[str, Any]:
+    description: dict[str, Any] = {
+        **client.raw,
+        "UserPoolId": client.pool_id,
+        "ClientName": client.name,
+        "ClientId": client.id,
+        "LastModifiedDate": client.modified,
+        "CreationDate": client.created,
+        "ExplicitAuthFlows": sorted(client.flows),
+        "AuthSessionValidity": int(client.session_seconds // 60),
+    }
+    description.pop("GenerateSecret", None)
+    if client.secret is not None:
+        description["ClientSecret"] = client.secret
+    return description
+
+
+async def create_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    name = p.text("ClientName", max_len=128, pattern=_POOL_NAME)
+    flows = p.body.get("ExplicitAuthFlows") or []
+    if not isinstance(flows, list) or any(f not in _FLOWS for f in flows):
+        raise InvalidParameter(f"Invalid ExplicitAuthFlows: {str(flows)[:128]}")
+    p.integer("AuthSessionValidity", default=3, low=3, high=15)
+    prevent = p.body.get("PreventUserExistenceErrors", "LEGACY")
+    if prevent not in ("LEGACY", "ENABLED"):
+        raise InvalidParameter(f"Invalid PreventUserExistenceErrors: {str(prevent)[:16]}")
+    now = ctx.now()
+    secret = (
+        _random(string.ascii_lowercase + string.digits, 51) if p.flag("GenerateSecret") else None
+    )
+    raw = {k: v for k, v in p.body.items() if k not in ("UserPoolId", "ClientName")}
+    raw.setdefault("PreventUserExistenceErrors", "LEGACY")
+    raw.setdefault("EnableTokenRevocation", True)
+    client = AppClient(
+        id=_random(string.ascii_lowercase + string.digits, 26),
+        pool_id=pool.id,
+        name=name,
+        secret=secret,
+        raw=raw,
+        created=now,
+        modified=now,
+    )
+    ctx.store.put_client(client)
+    return {"UserPoolClient": client_description(client)}
+
+
+async def describe_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    client = ctx.client(p.client_id(), p.pool_id())
+    return {"UserPoolClient": client_description(client)}
+
+
+async def delete_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    client = ctx.client(p.client_id(), p.pool_id())
+    ctx.store.delete_client(client.id)
+    return {}
+
+
+# -- users ----------------------------------------------------------------------------------------
+def check_password_policy(pool: Pool, password: str) -> None:
+    """InvalidPasswordException unless ``password`` satisfies the pool's policy."""
+    policy = pool.password_policy
+    problems = []
+    if len(password) < policy.minimum_length:
+        problems.append("Password not long enough")
+    if policy.require_lowercase and not any(c.islower() for c in password):
+        problems.append("Password must have lowercase characters")
+    if policy.require_uppercase and not any(c.isupper() for c in password):
+        problems.append("Password must have uppercase characters")
+    if policy.require_numbers and not any(c.isdigit() for c in password):
+        problems.append("Password must have numeric characters")
+    if policy.require_symbols and not any(c in _SYMBOLS for c in password):
+        problems.append("Password must have symbol characters")
+    if len(password) > 256:
+        problems.append("Password is too long")
+    if problems:
+        raise InvalidPassword(f"Password did not conform with policy: {problems[0]}")
+
+
+def _temporary_password(pool: Pool) -> str:
+    length = max(12, pool.password_policy.minimum_length)
+    return "Aa1!" + _random(_ALNUM, length - 4)
+
+
+def user_attributes(user: User) -> list[dict[str, str]]:
+    return [{"Name": name, "Value": value} for name, value in user.attributes.items()]
+
+
+def mfa_settings(user: User, pool: Pool) -> dict[str, Any]:
+    """UserMFASettingList and PreferredMfaSetting, as GetUser and AdminGetUser show them."""
+    enabled = []
+    if user.mfa.sms_enabled:
+        enabled.append("SMS_MFA")
+    if user.totp_active(pool) or (user.mfa.totp_secret and user.mfa.totp_enabled):
+        enabled.append("SOFTWARE_TOKEN_MFA")
+    result: dict[str, Any] = {}
+    if enabled:
+        result["UserMFASettingList"] = enabled
+    if user.mfa.totp_preferred:
+        result["PreferredMfaSetting"] = "SOFTWARE_TOKEN_MFA"
+    elif user.mfa.sms_preferred:
+        result["PreferredMfaSetting"] = "SMS_MFA"
+    return result
+
+
+def user_type(user: User) -> dict[str, Any]:
+    """The UserType structure (AdminCreateUser, ListUsers)."""
+    return {
+        "Username": user.username,
+        "Attributes": user_attributes(user),
+        "UserCreateDate": user.created,
+        "UserLastModifiedDate": user.modified,
+        "Enabled": user.enabled,
+        "UserStatus": str(user.status),
+    }
+
+
+async def admin_create_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    given = p.username()
+    attributes = p.attributes("UserAttributes")
+    temporary = p.optional_text("TemporaryPassword", max_len=256)
+    action = p.optional_text("MessageAction", max_len=16)
+    existing = ctx.find_user(pool, given)
+    if existing is not None:
+        if action == "RESEND":
+            return {"User": user_type(existing)}
+        raise UsernameExists(Messages.USER_EXISTS)
+    if temporary is not None:
+        check_password_policy(pool, temporary)
+    user = await _new_user(ctx, pool, given, attributes, temporary or _temporary_password(pool))
+    return {"User": user_type(user)}
+
+
+async def _new_user(
+    ctx: PoolContext, pool: Pool, given: str, attributes: dict[str, str], password: str
+) -> User:
+    sub = str(uuid.uuid4())
+    username = given
+    if pool.email_usernames:
+        if "@" not in given:
+            raise InvalidParameter("Username should be an email.")
+        attributes = {**attributes, "email": given}
+        username = sub
+    attributes = {"sub": sub, **{k: v for k, v in attributes.items() if k != "sub"}}
+    verifier = await ctx.srp.new_verifier(srp_fast.pool_name(pool.id), username, password)
+    now = ctx.now()
+    user = User(
+        pool_id=pool.id,
+        username=username,
+        sub=sub,
+        attributes=attributes,
+        status=UserStatus.FORCE_CHANGE_PASSWORD,
+        enabled=True,
+        salt=int(verifier.salt),
+        verifier=int(verifier.verifier),
+        mfa=MfaState(),
+        totp_last_step=0,
+        failures=0,
+        locked_until=0.0,
+        last_attempt=0.0,
+        revoked_at=0.0,
+        device_group="-" + _random(_ALNUM, 8),
+        created=now,
+        modified=now,
+    )
+    email = attributes.get("email")
+    email_key = email.lower() if email and pool.email_usernames else None
+    if not ctx.store.insert_user(user, pool.user_key(username), email_key):
+        raise UsernameExists(Messages.USER_EXISTS)
+    return user
+
+
+async def admin_set_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    user = ctx.user(pool, p.username())
+    password = p.text("Password", max_len=256)
+    check_password_policy(pool, password)
+    permanent = p.flag("Permanent")
+    verifier = await ctx.srp.new_verifier(srp_fast.pool_name(pool.id), user.username, password)
+    status = UserStatus.CONFIRMED if permanent else UserStatus.FORCE_CHANGE_PASSWORD
+    ctx.store.update_user(
+        user,
+        salt=int(verifier.salt),
+        verifier=int(verifier.verifier),
+        status=status,
+        modified=ctx.now(),
+    )
+    return {}
+
+
+async def admin_get_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    user = ctx.user(pool, p.username())
+    return {
+        "Username": user.username,
+        "UserAttributes": user_attributes(user),
+        "UserCreateDate": user.created,
+        "UserLastModifiedDate": user.modified,
+        "Enabled": user.enabled,
+        "UserStatus": str(user.status),
+        **mfa_settings(user, pool),
+    }
+
+
+async def admin_delete_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    ctx.store.delete_user(ctx.user(pool, p.username()))
+    return {}
+
+
+async def admin_disable_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    return _set_enabled(ctx, p, enabled=False)
+
+
+async def admin_enable_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    return _set_enabled(ctx, p, enabled=True)
+
+
+def _set_enabled(ctx: PoolContext, p: Params, *, enabled: bool) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    user = ctx.user(pool, p.username())
+    ctx.store.update_user(user, enabled=enabled, modified=ctx.now())
+    return {}
+
+
+_FILTER = re.compile(r'\s*([\w:]+)\s*(\^?=)\s*"((?:[^"\\]|\\.)*)"\s*')
+
+
+def _filter(text: str | None) -> tuple[str, str, str] | None:
+    if not text:
+        return None
+    match = _FILTER.fullmatch(text)
+    if match is None:
+        raise InvalidParameter("Error while parsing filter.")
+    return match[1], match[2], match[3]
+
+
+def _matches(user: User, rule: tuple[str, str, str] | None) -> bool:
+    if rule is None:
+        return True
+    name, op, wanted = rule
+    if name == "username":
+        value = user.username
+    elif name in ("cognito:user_status", "status"):
+        value = (
+            str(user.status) if name != "status" else ("Enabled" if user.enabled else "Disabled")
+        )
+    else:
+        value = user.attributes.get(name, "")
+    return value == wanted if op == "=" else value.startswith(wanted)
+
+
+async def list_users(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    limit = p.integer("Limit", default=60, low=0, high=60) or 60
+    start = _page_start(p.optional_text("PaginationToken"))
+    rule = _filter(p.optional_text("Filter", max_len=256, min_len=0))
+    if rule is None:
+        users = ctx.store.users(pool.id, offset=start, limit=limit + 1)
+    else:
+        every = ctx.store.users(pool.id, offset=0, limit=1_000_000)
+        users = [u for u in every if _matches(u, rule)][start : start + limit + 1]
+    result: dict[str, Any] = {"Users": [user_type(user) for user in users[:limit]]}
+    if len(users) > limit:
+        result["PaginationToken"] = str(start + limit)
+    return result

@@ -1,0 +1,296 @@
+"""The HTTP face of the pool: AWS JSON 1.1 on ``POST /``, the JWKS, health and test controls.
+
+Every answer to ``POST /`` is Cognito-shaped: 200 with JSON, or an error with ``__type`` and
+``message`` in the body and ``x-amzn-ErrorType`` (trailing colon), ``x-amzn-ErrorMessage`` and
+``x-amzn-RequestId`` headers. Malformed JSON, unknown targets, unsigned admin calls, oversized
+bodies and handler bugs all become such errors, never HTML or a bare 500.
+
+Order per request: stall -> target -> body -> signature -> injected faults -> quotas -> handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from loadtest.protocol.errors import (
+    CognitoError,
+    InternalError,
+    InvalidParameter,
+    Messages,
+    MissingAuthenticationToken,
+    ResourceNotFound,
+    Serialization,
+    ServiceUnavailable,
+    TooManyRequests,
+    UnknownOperation,
+)
+from loadtest.protocol.names import CONTENT_TYPE, PUBLIC_OPERATIONS, TARGET_PREFIX, Operation
+from loadtest.protocol.wire import encode_body, error_body, error_headers
+
+from .clock import OffsetClock
+from .context import PoolContext
+from .faults import FaultKind, FaultPlan, Stall
+from .operations import HANDLERS
+from .params import Params
+from .quotas import Quotas
+from .shared import SharedMemory
+
+__all__ = ["Runtime", "build_app"]
+
+log = logging.getLogger("loadtest.pool")
+
+_USER_SCOPED = frozenset(HANDLERS) - {
+    Operation.CREATE_USER_POOL,
+    Operation.DESCRIBE_USER_POOL,
+    Operation.DELETE_USER_POOL,
+    Operation.LIST_USER_POOLS,
+    Operation.SET_USER_POOL_MFA_CONFIG,
+    Operation.GET_USER_POOL_MFA_CONFIG,
+    Operation.CREATE_USER_POOL_CLIENT,
+    Operation.DESCRIBE_USER_POOL_CLIENT,
+    Operation.DELETE_USER_POOL_CLIENT,
+    Operation.LIST_USERS,
+}
+_STALL_CHECKS = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Runtime:
+    """One worker's request-processing dependencies."""
+
+    ctx: PoolContext
+    quotas: Quotas
+    faults: FaultPlan
+    stalls: tuple[Stall, ...]
+    shared: SharedMemory
+    started: float
+    test_clock: OffsetClock | None
+    workers: int
+    max_body: int
+
+
+def build_app(rt: Runtime) -> web.Application:
+    """The aiohttp application of one worker."""
+    app = web.Application(client_max_size=rt.max_body + 1024)
+    app.router.add_post("/", _bind(_api, rt))
+    app.router.add_get("/health", _bind(_health, rt))
+    app.router.add_get("/{pool_id}/.well-known/jwks.json", _bind(_jwks, rt))
+    app.router.add_get("/_pool/clock", _bind(_clock, rt))
+    app.router.add_post("/_pool/clock", _bind(_advance_clock, rt))
+    app.router.add_post("/_pool/stall", _bind(_stall_now, rt))
+    app.router.add_route("*", "/{tail:.*}", _bind(_not_found, rt))
+    return app
+
+
+Route = Callable[[Runtime, web.Request], Awaitable[web.StreamResponse]]
+
+
+def _bind(route: Route, rt: Runtime) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await route(rt, request)
+
+    return handler
+
+
+# -- the API ------------------------------------------------------------------------------------
+async def _api(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    request_id = str(uuid.uuid4())
+    await _wait_out_stalls(rt)
+    try:
+        operation = _operation(request)
+        body = await _body(request, rt.max_body)
+        _authorize(operation, request)
+        dropped = await _inject_faults(rt, operation, request)
+        if dropped is not None:
+            return dropped
+        rt.quotas.admit(operation, _challenge(operation, body), _quota_user(rt, operation, body))
+        result = await HANDLERS[operation](rt.ctx, Params(body))
+    except CognitoError as error:
+        return _error(error, request_id)
+    except Exception:
+        log.exception("unexpected error answering %s", request.headers.get("X-Amz-Target"))
+        return _error(InternalError("An internal error occurred."), request_id)
+    return web.Response(
+        body=encode_body(result),
+        headers={"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": request_id},
+    )
+
+
+def _error(error: CognitoError, request_id: str) -> web.Response:
+    return web.Response(
+        status=error.status, body=error_body(error), headers=error_headers(error, request_id)
+    )
+
+
+def _operation(request: web.Request) -> Operation:
+    target = request.headers.get("X-Amz-Target", "")
+    prefix, _, name = target.partition(".")
+    try:
+        operation = Operation(name)
+    except ValueError:
+        operation = None
+    if prefix != TARGET_PREFIX or operation is None or operation not in HANDLERS:
+        shown = target[:128] or "(no X-Amz-Target header)"
+        raise UnknownOperation(f"Operation {shown} is not supported by the local pool.")
+    return operation
+
+
+async def _body(request: web.Request, limit: int) -> Mapping[str, Any]:
+    if request.content_length is not None and request.content_length > limit:
+        raise InvalidParameter(f"Request body larger than {limit} bytes.")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise InvalidParameter(f"Request body larger than {limit} bytes.") from exc
+    if len(raw) > limit:
+        raise InvalidParameter(f"Request body larger than {limit} bytes.")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Serialization("Could not parse the request body as JSON.") from exc
+    if not isinstance(body, dict):
+        raise Serialization(Messages.SERIALIZATION)
+    return body
+
+
+def _authorize(operation: Operation, request: web.Request) -> None:
+    """Admin operations need a SigV4 signature (any credentials: there is no IAM here)."""
+    if operation in PUBLIC_OPERATIONS:
+        return
+    if not request.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 "):
+        raise MissingAuthenticationToken(Messages.MISSING_AUTH_TOKEN)
+
+
+def _challenge(operation: Operation, body: Mapping[str, Any]) -> str | None:
+    name = body.get("ChallengeName")
+    return name if isinstance(name, str) else None
+
+
+def _quota_user(rt: Runtime, operation: Operation, body: Mapping[str, Any]) -> str | None:
+    """A key for the per-user quota: pool and user name, from whatever the call carries."""
+    if operation not in _USER_SCOPED:
+        return None
+    name, scope = body.get("Username"), body.get("UserPoolId") or body.get("ClientId")
+    if not isinstance(name, str):
+        params = body.get("AuthParameters") or body.get("ChallengeResponses")
+        name = params.get("USERNAME") if isinstance(params, dict) else None
+    if not isinstance(name, str):
+        name, scope = _token_user(body.get("AccessToken"))
+    if isinstance(name, str) and isinstance(scope, str):
+        return f"{scope}/{name.lower()}"
+    return None
+
+
+def _token_user(token: object) -> tuple[str | None, str | None]:
+    """The username and issuer in an access token, read without verifying (quota key only)."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None, None
+    try:
+        part = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        return str(claims["username"]), str(claims["iss"])
+    except (ValueError, KeyError, TypeError):
+        return None, None
+
+
+# -- faults and stalls --------------------------------------------------------------------------
+async def _inject_faults(
+    rt: Runtime, operation: Operation, request: web.Request
+) -> web.StreamResponse | None:
+    if not rt.faults:
+        return None
+    decision = rt.faults.decide(str(operation))
+    if decision.delay:
+        await asyncio.sleep(decision.delay)
+    if decision.outcome is FaultKind.THROTTLE:
+        raise TooManyRequests(Messages.RATE_EXCEEDED)
+    if decision.outcome is FaultKind.ERROR_500:
+        raise InternalError("Injected fault.")
+    if decision.outcome is FaultKind.ERROR_503:
+        raise ServiceUnavailable("Injected fault.")
+    if decision.outcome is FaultKind.DROP:
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)
+    return None
+
+
+def _stall_remaining(rt: Runtime) -> float:
+    now = time.monotonic()
+    remaining = float(rt.shared.stall_until.value) - now
+    since_start = now - rt.started
+    for stall in rt.stalls:
+        if stall.start <= since_start < stall.start + stall.duration:
+            remaining = max(remaining, stall.start + stall.duration - since_start)
+    return remaining
+
+
+async def _wait_out_stalls(rt: Runtime) -> None:
+    for _ in range(_STALL_CHECKS):
+        remaining = _stall_remaining(rt)
+        if remaining <= 0:
+            return
+        await asyncio.sleep(min(remaining, 1.0))
+
+
+# -- the other routes ---------------------------------------------------------------------------
+def _json(payload: Mapping[str, Any], status: int = 200) -> web.Response:
+    return web.Response(
+        status=status, body=encode_body(payload), headers={"Content-Type": "application/json"}
+    )
+
+
+async def _health(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    return _json({"status": "ok", "pid": os.getpid(), "workers": rt.workers})
+
+
+async def _jwks(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    pool_id = request.match_info["pool_id"]
+    if rt.ctx.store.pool(pool_id) is None:
+        error = ResourceNotFound(Messages.pool_not_found(pool_id[:64]))
+        return _json({"message": error.message}, status=404)
+    return _json(rt.ctx.tokens.jwks())
+
+
+async def _clock(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    return _json({"now": rt.ctx.now(), "offset": float(rt.shared.clock_offset.value)})
+
+
+async def _read_number(request: web.Request, name: str) -> float:
+    try:
+        body = json.loads(await request.read())
+        value = float(body[name])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise web.HTTPBadRequest(text=f'expected {{"{name}": <seconds>}}') from exc
+    if not 0 <= value <= 10 * 365 * 86400:
+        raise web.HTTPBadRequest(text=f"{name} out of range")
+    return value
+
+
+async def _advance_clock(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    if rt.test_clock is None:
+        return _json({"message": "start the pool with --test-clock to move its clock"}, 403)
+    offset = rt.test_clock.advance(await _read_number(request, "advance"))
+    return _json({"now": rt.ctx.now(), "offset": offset})
+
+
+async def _stall_now(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    seconds = await _read_number(request, "seconds")
+    rt.shared.stall_until.value = time.monotonic() + seconds
+    return _json({"stalled_for": seconds})
+
+
+async def _not_found(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    error = UnknownOperation(f"No route for {request.method} {request.path[:128]}.")
+    return _error(error, str(uuid.uuid4()))

@@ -1,0 +1,259 @@
+"""InitiateAuth and AdminInitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH,
+ADMIN_USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH.
+
+USER_SRP_AUTH answers PASSWORD_VERIFIER with SALT, SRP_B, SECRET_BLOCK, USERNAME and
+USER_ID_FOR_SRP and no Session (cognito-facts §2); the exchange's state is sealed in the
+SECRET_BLOCK. Unknown users under PreventUserExistenceErrors=ENABLED get a simulated challenge
+with a salt and user id derived deterministically from the pool and the name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from typing import Any
+
+import srp_fast
+from loadtest.protocol.errors import (
+    InvalidParameter,
+    Messages,
+    NotAuthorized,
+    ResourceNotFound,
+    UserNotFound,
+)
+from loadtest.protocol.names import AuthFlow
+
+from .context import PoolContext
+from .params import Params
+from .records import AppClient, Device, Pool, User
+from .sessions import SecretBlock
+from .signin import SignIn, check_lock, count_failure, ensure_can_sign_in, next_step
+from .tokens import Minted, uuid_time
+
+__all__ = ["initiate_auth", "known_device"]
+
+_PUBLIC_FLOWS = frozenset(
+    {AuthFlow.USER_SRP_AUTH, AuthFlow.USER_PASSWORD_AUTH, AuthFlow.REFRESH_TOKEN_AUTH}
+)
+_ADMIN_FLOWS = frozenset(
+    {AuthFlow.USER_SRP_AUTH, AuthFlow.ADMIN_USER_PASSWORD_AUTH, AuthFlow.REFRESH_TOKEN_AUTH}
+)
+
+
+async def initiate_auth(ctx: PoolContext, p: Params, *, admin: bool) -> dict[str, Any]:
+    """InitiateAuth (``admin=False``) or AdminInitiateAuth (``admin=True``)."""
+    pool_id = p.pool_id() if admin else None
+    client = ctx.client(p.client_id(), pool_id)
+    pool = ctx.pool(client.pool_id)
+    flow = _flow(p.text("AuthFlow", max_len=64), admin=admin)
+    auth = p.string_map("AuthParameters")
+    if flow is AuthFlow.REFRESH_TOKEN:
+        flow = AuthFlow.REFRESH_TOKEN_AUTH
+    _require_enabled(client, flow)
+    if flow is AuthFlow.USER_SRP_AUTH:
+        return _srp_start(ctx, pool, client, auth, admin=admin)
+    if flow is AuthFlow.REFRESH_TOKEN_AUTH:
+        return _refresh(ctx, pool, client, auth)
+    return await _password(ctx, pool, client, auth, admin=admin)
+
+
+def _flow(text: str, *, admin: bool) -> AuthFlow:
+    try:
+        flow = AuthFlow(text)
+    except ValueError as exc:
+        raise InvalidParameter(Messages.AUTH_METHOD_NOT_SUPPORTED) from exc
+    allowed = _ADMIN_FLOWS if admin else _PUBLIC_FLOWS
+    if flow not in allowed and flow is not AuthFlow.REFRESH_TOKEN:
+        raise InvalidParameter(Messages.AUTH_METHOD_NOT_SUPPORTED)
+    return flow
+
+
+def _require_enabled(client: AppClient, flow: AuthFlow) -> None:
+    if client.allows(flow):
+        return
+    if flow is AuthFlow.USER_SRP_AUTH:
+        raise InvalidParameter(Messages.SRP_NOT_ENABLED)
+    if flow is AuthFlow.USER_PASSWORD_AUTH:
+        raise InvalidParameter(Messages.USER_PASSWORD_NOT_ENABLED)
+    if flow is AuthFlow.REFRESH_TOKEN_AUTH:
+        raise InvalidParameter(Messages.REFRESH_NOT_ENABLED)
+    raise InvalidParameter(Messages.AUTH_FLOW_NOT_ENABLED)
+
+
+def _required(auth: dict[str, str], name: str) -> str:
+    value = auth.get(name)
+    if not value:
+        raise InvalidParameter(Messages.missing(name))
+    return value
+
+
+# -- USER_SRP_AUTH ------------------------------------------------------------------------------
+def _parse_a(text: str) -> Any:
+    try:
+        return srp_fast.parse_srp_a(text)
+    except srp_fast.MalformedInput as exc:
+        shown = text[:64]
+        raise InvalidParameter(
+            Messages.validation(
+                [
+                    (
+                        f"'{shown}'",
+                        "sRPA",
+                        "Member must satisfy regular expression pattern: ^[0-9a-fA-F]+$",
+                    )
+                ]
+            )
+        ) from exc
+    except srp_fast.IllegalParameter as exc:
+        raise InvalidParameter("Illegal parameter. A mod N cannot be 0.") from exc
+
+
+def _srp_start(
+    ctx: PoolContext, pool: Pool, client: AppClient, auth: dict[str, str], *, admin: bool
+) -> dict[str, Any]:
+    username = _required(auth, "USERNAME")
+    big_a = _parse_a(_required(auth, "SRP_A"))
+    ctx.check_secret_hash(client, username, auth.get("SECRET_HASH"))
+    user = ctx.find_user(pool, username)
+    if user is None:
+        if not client.prevent_user_existence_errors:
+            raise UserNotFound(Messages.USER_NOT_FOUND)
+        return _simulated(ctx, pool, client, username, big_a, admin=admin)
+    ensure_can_sign_in(user)
+    if user.verifier is None or user.salt is None:
+        raise NotAuthorized(Messages.INCORRECT_PASSWORD)
+    challenge = ctx.srp.challenge(user.verifier)
+    block = SecretBlock(
+        kind="user",
+        pool_id=pool.id,
+        client_id=client.id,
+        username=user.username,
+        sub=user.sub,
+        issued=ctx.now(),
+        secret_b=srp_fast.to_hex(challenge.secret),
+        public_b=challenge.srp_b_hex,
+        public_a=srp_fast.to_hex(big_a),
+        device_key=auth.get("DEVICE_KEY", ""),
+        admin=admin,
+    )
+    return _verifier_challenge(
+        user.username, srp_fast.to_hex(user.salt), challenge.srp_b_hex, block.seal(ctx.sealer)
+    )
+
+
+def _verifier_challenge(username: str, salt_hex: str, srp_b: str, block: str) -> dict[str, Any]:
+    return {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {
+            "SALT": salt_hex,
+            "SECRET_BLOCK": block,
+            "SRP_B": srp_b,
+            "USERNAME": username,
+            "USER_ID_FOR_SRP": username,
+        },
+    }
+
+
+def _simulated(
+    ctx: PoolContext, pool: Pool, client: AppClient, username: str, big_a: Any, *, admin: bool
+) -> dict[str, Any]:
+    """The RFC 5054 simulated challenge: same salt and UUID for the same pool and name."""
+    seed = hmac.digest(
+        ctx.simulation_key, f"{pool.id}\0{pool.user_key(username)}".encode(), "sha256"
+    )
+    fake_id = str(uuid.UUID(bytes=seed[:16]))
+    salt = int.from_bytes(seed[16:32], "big")
+    challenge = ctx.srp.challenge(int.from_bytes(hashlib.sha256(seed).digest(), "big"))
+    block = SecretBlock(
+        kind="simulated",
+        pool_id=pool.id,
+        client_id=client.id,
+        username=fake_id,
+        sub=fake_id,
+        issued=ctx.now(),
+        secret_b="0",
+        public_b=challenge.srp_b_hex,
+        public_a=srp_fast.to_hex(big_a),
+        admin=admin,
+    )
+    return _verifier_challenge(
+        fake_id, srp_fast.to_hex(salt), challenge.srp_b_hex, block.seal(ctx.sealer)
+    )
+
+
+# -- USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH ----------------------------------------------
+async def _password(
+    ctx: PoolContext, pool: Pool, client: AppClient, auth: dict[str, str], *, admin: bool
+) -> dict[str, Any]:
+    username = _required(auth, "USERNAME")
+    password = _required(auth, "PASSWORD")
+    user = ctx.find_user(pool, username)
+    if user is None:
+        ctx.check_secret_hash(client, username, auth.get("SECRET_HASH"))
+        if client.prevent_user_existence_errors:
+            raise NotAuthorized(Messages.INCORRECT_PASSWORD)
+        raise UserNotFound(Messages.USER_NOT_FOUND)
+    ensure_can_sign_in(user)
+    check_lock(ctx, user)
+    try:
+        ctx.check_secret_hash(client, username, auth.get("SECRET_HASH"))
+    except NotAuthorized as wrong_secret:
+        raise count_failure(ctx, user, wrong_secret) from None
+    if not await _password_ok(ctx, pool, user, password):
+        raise count_failure(ctx, user, NotAuthorized(Messages.INCORRECT_PASSWORD))
+    device = known_device(ctx, user, auth.get("DEVICE_KEY"))
+    sign_in = SignIn(pool=pool, client=client, user=user, admin=admin, device=device)
+    return next_step(ctx, sign_in)
+
+
+async def _password_ok(ctx: PoolContext, pool: Pool, user: User, password: str) -> bool:
+    if user.salt is None or user.verifier is None:
+        return False
+    prefix = srp_fast.pool_name(pool.id)
+    return await ctx.srp.password_matches(prefix, user.username, password, user.salt, user.verifier)
+
+
+def known_device(ctx: PoolContext, user: User, key: str | None) -> Device | None:
+    """The user's device named by DEVICE_KEY; ``Device does not exist.`` if unknown."""
+    if not key:
+        return None
+    device = ctx.store.device(user.pool_id, user.sub, key)
+    if device is None:
+        raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
+    return device
+
+
+# -- REFRESH_TOKEN_AUTH -------------------------------------------------------------------------
+def _refresh(
+    ctx: PoolContext, pool: Pool, client: AppClient, auth: dict[str, str]
+) -> dict[str, Any]:
+    now = ctx.now()
+    payload = ctx.tokens.open_refresh(_required(auth, "REFRESH_TOKEN"), now)
+    if payload["client_id"] != client.id or payload["pool_id"] != pool.id:
+        raise NotAuthorized(Messages.REFRESH_TOKEN_INVALID)
+    user = ctx.store.user_by_sub(pool.id, str(payload["sub"]))
+    if user is None:
+        raise NotAuthorized(Messages.REFRESH_TOKEN_INVALID)
+    if not user.enabled:
+        raise NotAuthorized(Messages.USER_DISABLED)
+    if uuid_time(str(payload["origin_jti"])) < user.revoked_at:
+        raise NotAuthorized(Messages.REFRESH_TOKEN_REVOKED)
+    _refresh_secret_hash(ctx, client, user, auth.get("SECRET_HASH"))
+    minted = Minted(
+        auth_time=int(payload["auth_time"]),
+        origin_jti=str(payload["origin_jti"]),
+        device_key=str(payload["device_key"]) or None,
+    )
+    result = ctx.tokens.authentication_result(user, client, minted, now, refresh=False)
+    return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+
+def _refresh_secret_hash(
+    ctx: PoolContext, client: AppClient, user: User, given: str | None
+) -> None:
+    """SECRET_HASH on refresh: computed with the username or the sub, either is accepted."""
+    try:
+        ctx.check_secret_hash(client, user.username, given)
+    except NotAuthorized:
+        ctx.check_secret_hash(client, user.sub, given)

@@ -1,0 +1,154 @@
+"""``cognito-loadtest pool serve``: run the local Cognito-compatible pool."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
+
+from .clock import TimeScale
+from .faults import Fault, FaultSpecError, Stall, parse_fault
+from .lockout import LockoutPolicy
+from .quotas import QuotaSettings
+from .server import LoopbackOnly, serve
+from .settings import ServeSettings
+from .store import state_path
+
+__all__ = ["register", "settings_from_args"]
+
+DEFAULT_STATE = Path(".cognito-loadtest") / "pool.sqlite3"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``pool serve`` to the command line."""
+    pool = subparsers.add_parser("pool", help="the local Cognito-compatible user pool server")
+    actions = pool.add_subparsers(dest="pool_command", metavar="ACTION", required=True)
+    parser = actions.add_parser(
+        "serve",
+        help="serve the local pool on loopback",
+        description="Serve a Cognito-compatible user pool (AWS JSON 1.1) on loopback. Prints "
+        "'listening http://HOST:PORT' once ready; GET /health answers too.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_FAULT_HELP,
+    )
+    _add_server_options(parser)
+    _add_behaviour_options(parser)
+    parser.set_defaults(handler=_serve)
+
+
+_FAULT_HELP = """fault syntax (--fault, repeatable): KIND[:ARG][@RATE][/OPERATION]
+  latency:50ms             add 50 ms to every answer (20-80ms: uniform range)
+  latency:200ms@0.1        ... to 10 % of answers
+  throttle@0.05            5 % TooManyRequestsException
+  5xx@0.01 / 503@0.01      1 % InternalErrorException (500) / ServiceUnavailable (503)
+  drop@0.01                1 % of connections closed without an answer
+  stall:10s+5s             hold all answers from 10 s after start, for 5 s
+  throttle@0.5/InitiateAuth  limit a fault to one operation
+POST /_pool/stall {"seconds": N} stalls all answers at run time."""
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=9229, help="0 picks a free port")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (loopback only)")
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="allow binding a non-loopback address"
+    )
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="SQLite state file")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
+    parser.add_argument("--math-threads", type=int, default=2, help="SRP threads per worker")
+    parser.add_argument("--region", default="us-east-1", help="region in pool ids and issuers")
+
+
+def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="multiply lockout, idle-reset and session durations (0.01: 100x faster)",
+    )
+    parser.add_argument("--lockout-threshold", type=int, default=5)
+    parser.add_argument("--lockout-first", type=float, default=1.0, help="first lock, seconds")
+    parser.add_argument("--lockout-factor", type=float, default=2.0)
+    parser.add_argument("--lockout-cap", type=float, default=900.0, help="longest lock, seconds")
+    parser.add_argument("--lockout-idle-reset", type=float, default=900.0, help="seconds")
+    parser.add_argument(
+        "--quota",
+        action="append",
+        default=[],
+        metavar="CATEGORY=RPS",
+        help="change a quota category's rate, e.g. UserAuthentication=200",
+    )
+    parser.add_argument("--per-user-rps", type=float, default=10.0)
+    parser.add_argument("--no-quotas", action="store_true", help="switch quotas off")
+    parser.add_argument("--fault", action="append", default=[], metavar="SPEC")
+    parser.add_argument("--seed", type=int, default=None, help="seed for fault draws")
+    parser.add_argument(
+        "--test-clock",
+        action="store_true",
+        help='let POST /_pool/clock {"advance": s} move the pool\'s clock (tests)',
+    )
+
+
+def _quota_rates(specs: list[str]) -> dict[QuotaCategory, float]:
+    rates = dict(DEFAULT_RPS)
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        try:
+            rates[QuotaCategory(name.strip())] = float(value)
+        except ValueError as exc:
+            names = ", ".join(c.value for c in QuotaCategory)
+            raise ValueError(f"bad --quota {spec!r}: use CATEGORY=RPS with one of {names}") from exc
+        if not sep or rates[QuotaCategory(name.strip())] <= 0:
+            raise ValueError(f"bad --quota {spec!r}: the rate must be positive")
+    return rates
+
+
+def _faults(specs: list[str]) -> tuple[tuple[Fault, ...], tuple[Stall, ...]]:
+    parsed = [parse_fault(spec) for spec in specs]
+    faults = tuple(f for f in parsed if isinstance(f, Fault))
+    stalls = tuple(f for f in parsed if isinstance(f, Stall))
+    return faults, stalls
+
+
+def settings_from_args(args: argparse.Namespace) -> ServeSettings:
+    """Turn parsed options into :class:`ServeSettings` (ValueError on bad values)."""
+    scale = TimeScale(args.time_scale)
+    faults, stalls = _faults(args.fault)
+    return ServeSettings(
+        state=state_path(args.state),
+        host=args.host,
+        port=args.port,
+        workers=max(1, args.workers),
+        region=args.region,
+        scale=scale,
+        lockout=LockoutPolicy(
+            threshold=args.lockout_threshold,
+            first_lock=args.lockout_first,
+            factor=args.lockout_factor,
+            cap=args.lockout_cap,
+            idle_reset=args.lockout_idle_reset,
+            scale=scale,
+        ),
+        quotas=QuotaSettings(
+            enabled=not args.no_quotas,
+            rps=_quota_rates(args.quota),
+            per_user_rps=args.per_user_rps,
+        ),
+        faults=faults,
+        stalls=stalls,
+        seed=args.seed,
+        test_clock=args.test_clock,
+        math_threads=max(1, args.math_threads),
+        allow_remote=args.allow_remote,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from_args(args)
+        return serve(settings)
+    except (ValueError, FaultSpecError, LoopbackOnly, OSError) as exc:
+        print(f"cognito-loadtest pool serve: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,154 @@
+"""TOTP enrolment and MFA preferences: AssociateSoftwareToken, VerifySoftwareToken,
+SetUserMFAPreference, AdminSetUserMFAPreference.
+
+Enrolment works with an AccessToken, or inside sign-in through the MFA_SETUP challenge's
+Session chain: MFA_SETUP -> Associate (new Session) -> Verify (new Session) -> RespondToAuth
+Challenge(MFA_SETUP) (cognito-facts §6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from loadtest.protocol.errors import (
+    EnableSoftwareTokenMFA,
+    ExpiredCode,
+    InvalidParameter,
+    Messages,
+    NotAuthorized,
+    SoftwareTokenMFANotFound,
+)
+from loadtest.protocol.names import Challenge
+
+from . import totp
+from .access import caller
+from .context import PoolContext
+from .params import Params
+from .records import MfaState, Pool, User
+from .signin import SignIn, consume, new_session, open_session
+
+__all__ = [
+    "admin_set_user_mfa_preference",
+    "associate_software_token",
+    "set_user_mfa_preference",
+    "verify_software_token",
+]
+
+_ASSOCIATED = "MFA_SETUP:associated"
+_VERIFIED = "MFA_SETUP:verified"
+
+
+def _require_pool_totp(pool: Pool) -> None:
+    if not pool.totp_enabled:
+        raise SoftwareTokenMFANotFound(Messages.TOTP_NOT_ENABLED_BY_POOL)
+
+
+def _one_of_token_or_session(p: Params) -> tuple[str | None, str | None]:
+    token = p.optional_text("AccessToken", max_len=8192)
+    session = p.optional_text("Session", max_len=2048, min_len=20)
+    if (token is None) == (session is None):
+        raise InvalidParameter("Exactly one of AccessToken or Session is required.")
+    return token, session
+
+
+async def associate_software_token(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    token, session_text = _one_of_token_or_session(p)
+    secret = totp.new_secret()
+    if token is not None:
+        who = caller(ctx, p)
+        _require_pool_totp(who.pool)
+        _set_mfa(ctx, who.user, totp_pending=secret)
+        return {"SecretCode": secret}
+    sign_in, session = _setup_session(ctx, session_text, Challenge.MFA_SETUP)
+    _require_pool_totp(sign_in.pool)
+    consume(ctx, session, sign_in.client)
+    _set_mfa(ctx, sign_in.user, totp_pending=secret)
+    return {"SecretCode": secret, "Session": new_session(ctx, sign_in, _ASSOCIATED)}
+
+
+def _setup_session(ctx: PoolContext, text: str | None, stage: str) -> tuple[SignIn, Any]:
+    """The sign-in behind an MFA_SETUP-chain Session (any client of the pool may present it)."""
+    from .sessions import ChallengeSession, SealError
+
+    try:
+        peek = ChallengeSession.open(ctx.sealer, text)
+    except SealError as exc:
+        raise NotAuthorized(Messages.SESSION_INVALID) from exc
+    client = ctx.client(peek.client_id)
+    session = open_session(ctx, text, client, (stage,))
+    pool = ctx.pool(session.pool_id)
+    user = ctx.store.user_by_sub(pool.id, session.sub)
+    if user is None:
+        raise NotAuthorized(Messages.SESSION_INVALID)
+    device = ctx.store.device(pool.id, user.sub, session.device_key) if session.device_key else None
+    sign_in = SignIn(pool=pool, client=client, user=user, admin=session.admin, device=device)
+    return sign_in, session
+
+
+def _set_mfa(ctx: PoolContext, user: User, **changes: Any) -> User:
+    return ctx.store.update_user(user, mfa=replace(user.mfa, **changes), modified=ctx.now())
+
+
+async def verify_software_token(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    token, session_text = _one_of_token_or_session(p)
+    code = p.text("UserCode", max_len=6, min_len=6)
+    friendly = p.optional_text("FriendlyDeviceName", max_len=131072)
+    if token is not None:
+        user = caller(ctx, p).user
+        _verify(ctx, user, code, friendly)
+        return {"Status": "SUCCESS"}
+    sign_in, session = _setup_session(ctx, session_text, _ASSOCIATED)
+    _verify(ctx, sign_in.user, code, friendly)
+    consume(ctx, session, sign_in.client)
+    return {"Status": "SUCCESS", "Session": new_session(ctx, sign_in, _VERIFIED)}
+
+
+def _verify(ctx: PoolContext, user: User, code: str, friendly: str | None) -> None:
+    pending = user.mfa.totp_pending
+    if pending is None:
+        raise SoftwareTokenMFANotFound(Messages.TOTP_NOT_FOUND_FOR_USER)
+    step = totp.matching_step(pending, code, ctx.now())
+    if step is None:
+        raise EnableSoftwareTokenMFA(Messages.VERIFY_TOTP_MISMATCH)
+    if not ctx.store.accept_totp_step(user, step):
+        raise ExpiredCode(Messages.TOTP_REPLAYED)
+    _set_mfa(ctx, user, totp_secret=pending, totp_pending=None, friendly_name=friendly)
+
+
+def _preferences(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
+    totp_settings = p.mapping("SoftwareTokenMfaSettings")
+    sms_settings = p.mapping("SMSMfaSettings")
+    state = user.mfa
+    if totp_settings:
+        enabled = bool(totp_settings.get("Enabled"))
+        if enabled and state.totp_secret is None:
+            raise InvalidParameter(Messages.NO_TOTP_DELIVERY)
+        state = _apply(state, "totp", enabled, bool(totp_settings.get("PreferredMfa")))
+    if sms_settings:
+        enabled = bool(sms_settings.get("Enabled"))
+        if enabled and "phone_number" not in user.attributes:
+            raise InvalidParameter("User does not have delivery config set to turn on SMS_MFA")
+        state = _apply(state, "sms", enabled, bool(sms_settings.get("PreferredMfa")))
+    ctx.store.update_user(user, mfa=state, modified=ctx.now())
+    return {}
+
+
+def _apply(state: MfaState, kind: str, enabled: bool, preferred: bool) -> MfaState:
+    other = "sms" if kind == "totp" else "totp"
+    changes: dict[str, Any] = {
+        f"{kind}_enabled": enabled,
+        f"{kind}_preferred": enabled and preferred,
+    }
+    if enabled and preferred:
+        changes[f"{other}_preferred"] = False
+    return replace(state, **changes)
+
+
+async def set_user_mfa_preference(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    return _preferences(ctx, p, caller(ctx, p).user)
+
+
+async def admin_set_user_mfa_preference(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    return _preferences(ctx, p, ctx.user(pool, p.username()))

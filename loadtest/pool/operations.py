@@ -1,0 +1,57 @@
+"""The table of served operations: name -> handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from loadtest.protocol.names import Operation
+
+from . import account, admin, devices, mfa
+from .auth import initiate_auth
+from .challenges import respond_to_auth_challenge
+from .context import PoolContext
+from .params import Params
+
+__all__ = ["HANDLERS", "Handler"]
+
+Handler = Callable[[PoolContext, Params], Awaitable[dict[str, Any]]]
+
+Op = Operation
+HANDLERS: dict[Operation, Handler] = {
+    Op.CREATE_USER_POOL: admin.create_user_pool,
+    Op.DESCRIBE_USER_POOL: admin.describe_user_pool,
+    Op.DELETE_USER_POOL: admin.delete_user_pool,
+    Op.LIST_USER_POOLS: admin.list_user_pools,
+    Op.SET_USER_POOL_MFA_CONFIG: admin.set_user_pool_mfa_config,
+    Op.GET_USER_POOL_MFA_CONFIG: admin.get_user_pool_mfa_config,
+    Op.CREATE_USER_POOL_CLIENT: admin.create_user_pool_client,
+    Op.DESCRIBE_USER_POOL_CLIENT: admin.describe_user_pool_client,
+    Op.DELETE_USER_POOL_CLIENT: admin.delete_user_pool_client,
+    Op.ADMIN_CREATE_USER: admin.admin_create_user,
+    Op.ADMIN_SET_USER_PASSWORD: admin.admin_set_user_password,
+    Op.ADMIN_GET_USER: admin.admin_get_user,
+    Op.ADMIN_DELETE_USER: admin.admin_delete_user,
+    Op.ADMIN_DISABLE_USER: admin.admin_disable_user,
+    Op.ADMIN_ENABLE_USER: admin.admin_enable_user,
+    Op.LIST_USERS: admin.list_users,
+    Op.ADMIN_SET_USER_MFA_PREFERENCE: mfa.admin_set_user_mfa_preference,
+    Op.SET_USER_MFA_PREFERENCE: mfa.set_user_mfa_preference,
+    Op.ASSOCIATE_SOFTWARE_TOKEN: mfa.associate_software_token,
+    Op.VERIFY_SOFTWARE_TOKEN: mfa.verify_software_token,
+    Op.INITIATE_AUTH: partial(initiate_auth, admin=False),
+    Op.ADMIN_INITIATE_AUTH: partial(initiate_auth, admin=True),
+    Op.RESPOND_TO_AUTH_CHALLENGE: partial(respond_to_auth_challenge, admin=False),
+    Op.ADMIN_RESPOND_TO_AUTH_CHALLENGE: partial(respond_to_auth_challenge, admin=True),
+    Op.CONFIRM_DEVICE: devices.confirm_device,
+    Op.UPDATE_DEVICE_STATUS: devices.update_device_status,
+    Op.GET_DEVICE: devices.get_device,
+    Op.LIST_DEVICES: devices.list_devices,
+    Op.FORGET_DEVICE: devices.forget_device,
+    Op.ADMIN_LIST_DEVICES: devices.admin_list_devices,
+    Op.ADMIN_FORGET_DEVICE: devices.admin_forget_device,
+    Op.GET_USER: account.get_user,
+    Op.GLOBAL_SIGN_OUT: account.global_sign_out,
+    Op.ADMIN_USER_GLOBAL_SIGN_OUT: account.admin_user_global_sign_out,
+}

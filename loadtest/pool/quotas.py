@@ -1,0 +1,126 @@
+"""API request-rate quotas as token buckets in memory shared by all worker processes.
+
+Each quota category has one bucket refilled at its rate (cognito-facts §5), holding at most
+``burst_seconds`` worth of tokens. RespondToAuthChallenge and AdminRespondToAuthChallenge first
+draw on their own allowance of 3x UserAuthentication's rate and only spill into
+UserAuthentication beyond it; NEW_PASSWORD_REQUIRED answers count under UserAccountRecovery
+(:func:`loadtest.protocol.quotas.category_of`). Each user also has a bucket of 10 requests/s,
+kept in a fixed table of slots indexed by a hash of the user (two users sharing a slot share a
+bucket: harmless at the per-user rates load tests run).
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadtest.protocol.errors import Messages, TooManyRequests
+from loadtest.protocol.names import Operation
+from loadtest.protocol.quotas import (
+    CHALLENGE_ALLOWANCE_FACTOR,
+    CHALLENGE_OPERATIONS,
+    DEFAULT_RPS,
+    PER_USER_RPS,
+    QuotaCategory,
+    category_of,
+)
+
+__all__ = ["QuotaSettings", "Quotas"]
+
+_CATEGORIES = tuple(QuotaCategory)
+_CHALLENGE_SLOT = len(_CATEGORIES)
+_FIRST_USER_SLOT = _CHALLENGE_SLOT + 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuotaSettings:
+    """Rates per category, the per-user rate, burst size and the size of the per-user table."""
+
+    enabled: bool = True
+    rps: Mapping[QuotaCategory, float] = field(default_factory=lambda: dict(DEFAULT_RPS))
+    per_user_rps: float = PER_USER_RPS
+    burst_seconds: float = 1.0
+    user_slots: int = 1 << 16
+
+    @property
+    def bucket_slots(self) -> int:
+        """How many buckets the shared table needs."""
+        return _FIRST_USER_SLOT + self.user_slots
+
+
+class Quotas:
+    """Admits or throttles calls; safe across threads and worker processes (one shared lock)."""
+
+    def __init__(
+        self,
+        settings: QuotaSettings,
+        buckets: Any,
+        lock: Any,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._buckets = buckets  # RawArray("d"): (tokens, last refill) per slot
+        self._lock = lock
+        self._now = monotonic
+
+    def admit(self, operation: Operation, challenge: str | None, user: str | None) -> None:
+        """Take one token from every bucket the call counts against, or raise TooManyRequests."""
+        if not self._settings.enabled:
+            return
+        plan = self._plan(operation, challenge, user)
+        if not plan:
+            return
+        with self._lock:
+            now = self._now()
+            chosen = [self._pick(options, now) for options in plan]
+            if any(slot is None for slot in chosen):
+                raise TooManyRequests(Messages.RATE_EXCEEDED)
+            for slot in chosen:
+                self._buckets[2 * slot] -= 1.0  # type: ignore[operator]
+
+    def _plan(
+        self, operation: Operation, challenge: str | None, user: str | None
+    ) -> list[tuple[int, ...]]:
+        """For each quota the call is subject to, the buckets that may pay for it, in order."""
+        try:
+            category = category_of(operation, challenge)
+        except KeyError:
+            return []
+        main = _CATEGORIES.index(category)
+        plan: list[tuple[int, ...]] = []
+        if operation in CHALLENGE_OPERATIONS and category is QuotaCategory.USER_AUTHENTICATION:
+            plan.append((_CHALLENGE_SLOT, main))
+        else:
+            plan.append((main,))
+        if user is not None:
+            plan.append((self._user_slot(user),))
+        return plan
+
+    def _user_slot(self, user: str) -> int:
+        return _FIRST_USER_SLOT + zlib.crc32(user.encode()) % self._settings.user_slots
+
+    def _rate(self, slot: int) -> float:
+        if slot < _CHALLENGE_SLOT:
+            return float(self._settings.rps.get(_CATEGORIES[slot], 0.0))
+        if slot == _CHALLENGE_SLOT:
+            ua = self._settings.rps.get(QuotaCategory.USER_AUTHENTICATION, 0.0)
+            return float(ua) * CHALLENGE_ALLOWANCE_FACTOR
+        return float(self._settings.per_user_rps)
+
+    def _pick(self, options: tuple[int, ...], now: float) -> int | None:
+        """The first bucket among ``options`` with a whole token after refilling, if any."""
+        for slot in options:
+            if self._refill(slot, now) >= 1.0:
+                return slot
+        return None
+
+    def _refill(self, slot: int, now: float) -> float:
+        rate = self._rate(slot)
+        capacity = max(1.0, rate * self._settings.burst_seconds)
+        tokens, last = self._buckets[2 * slot], self._buckets[2 * slot + 1]
+        tokens = capacity if last == 0.0 else min(capacity, tokens + (now - last) * rate)
+        self._buckets[2 * slot], self._buckets[2 * slot + 1] = tokens, now
+        return float(tokens)

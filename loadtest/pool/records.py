@@ -1,0 +1,259 @@
+"""What the pool stores, as frozen records: pools, app clients, users, devices.
+
+Configuration the service echoes back (``Describe*``) is kept as the JSON the caller sent
+(``raw``); the fields the pool's behaviour depends on are parsed into typed attributes once, at
+load time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "AppClient",
+    "Device",
+    "MfaMode",
+    "MfaState",
+    "PasswordPolicy",
+    "Pool",
+    "User",
+    "UserStatus",
+]
+
+
+class MfaMode(StrEnum):
+    """A pool's MfaConfiguration."""
+
+    OFF = "OFF"
+    ON = "ON"
+    OPTIONAL = "OPTIONAL"
+
+
+class UserStatus(StrEnum):
+    """UserStatus values the pool produces."""
+
+    CONFIRMED = "CONFIRMED"
+    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+    UNCONFIRMED = "UNCONFIRMED"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordPolicy:
+    """The pool's PasswordPolicy (API defaults: 8 characters, all four classes required)."""
+
+    minimum_length: int = 8
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> PasswordPolicy:
+        return cls(
+            minimum_length=int(raw.get("MinimumLength", 8)),
+            require_uppercase=bool(raw.get("RequireUppercase", True)),
+            require_lowercase=bool(raw.get("RequireLowercase", True)),
+            require_numbers=bool(raw.get("RequireNumbers", True)),
+            require_symbols=bool(raw.get("RequireSymbols", True)),
+        )
+
+    def to_raw(self) -> dict[str, Any]:
+        return {
+            "MinimumLength": self.minimum_length,
+            "RequireUppercase": self.require_uppercase,
+            "RequireLowercase": self.require_lowercase,
+            "RequireNumbers": self.require_numbers,
+            "RequireSymbols": self.require_symbols,
+            "TemporaryPasswordValidityDays": 7,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pool:
+    """A user pool and the settings that change how sign-in behaves."""
+
+    id: str
+    name: str
+    raw: Mapping[str, Any] = field(repr=False)
+    created: float
+    modified: float
+
+    @property
+    def mfa(self) -> MfaMode:
+        return MfaMode(self.raw.get("MfaConfiguration", "OFF"))
+
+    @property
+    def totp_enabled(self) -> bool:
+        """Whether software-token MFA is on for the pool (SetUserPoolMfaConfig, or MFA not OFF)."""
+        explicit = self.raw.get("SoftwareTokenMfaConfiguration")
+        if isinstance(explicit, Mapping):
+            return bool(explicit.get("Enabled"))
+        return self.mfa is not MfaMode.OFF
+
+    @property
+    def device_tracking(self) -> bool:
+        """Providing any DeviceConfiguration property turns device remembering on."""
+        config = self.raw.get("DeviceConfiguration")
+        return isinstance(config, Mapping) and bool(config)
+
+    @property
+    def remember_on_prompt(self) -> bool:
+        config = self.raw.get("DeviceConfiguration") or {}
+        return bool(config.get("DeviceOnlyRememberedOnUserPrompt", False))
+
+    @property
+    def email_usernames(self) -> bool:
+        """UsernameAttributes contains email: users sign in by email, usernames are UUIDs."""
+        return "email" in (self.raw.get("UsernameAttributes") or ())
+
+    @property
+    def case_sensitive(self) -> bool:
+        config = self.raw.get("UsernameConfiguration") or {}
+        return bool(config.get("CaseSensitive", True))
+
+    @property
+    def password_policy(self) -> PasswordPolicy:
+        policies = self.raw.get("Policies") or {}
+        return PasswordPolicy.from_raw(policies.get("PasswordPolicy") or {})
+
+    def user_key(self, username: str) -> str:
+        """How a username is looked up: folded unless the pool is case sensitive."""
+        return username if self.case_sensitive else username.lower()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppClient:
+    """An app client: secret, allowed flows, session and token lifetimes."""
+
+    id: str
+    pool_id: str
+    name: str
+    secret: str | None = field(repr=False)
+    raw: Mapping[str, Any] = field(repr=False)
+    created: float
+    modified: float
+
+    @property
+    def flows(self) -> frozenset[str]:
+        given = self.raw.get("ExplicitAuthFlows")
+        if not given:
+            return frozenset(
+                {"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
+            )
+        return frozenset(given)
+
+    def allows(self, flow: str) -> bool:
+        """Whether an auth flow is enabled, accepting the legacy flow names as well."""
+        flows = self.flows
+        legacy = not any(f.startswith("ALLOW_") for f in flows)
+        if flow == "USER_SRP_AUTH":
+            return legacy or "ALLOW_USER_SRP_AUTH" in flows
+        if flow == "REFRESH_TOKEN_AUTH":
+            return legacy or "ALLOW_REFRESH_TOKEN_AUTH" in flows
+        if flow == "USER_PASSWORD_AUTH":
+            return bool({"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"} & flows)
+        if flow == "ADMIN_USER_PASSWORD_AUTH":
+            return bool({"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"} & flows)
+        return False
+
+    @property
+    def session_seconds(self) -> float:
+        """AuthSessionValidity in seconds (minutes on the wire, 3 to 15; default 3)."""
+        return 60.0 * float(self.raw.get("AuthSessionValidity") or 3)
+
+    @property
+    def prevent_user_existence_errors(self) -> bool:
+        return self.raw.get("PreventUserExistenceErrors") == "ENABLED"
+
+    def _validity(self, name: str, unit_key: str, default_unit: str, default: float) -> float:
+        value = self.raw.get(name)
+        if not value:
+            return default
+        unit = (self.raw.get("TokenValidityUnits") or {}).get(unit_key, default_unit)
+        scale = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}[unit]
+        return float(value) * scale
+
+    @property
+    def access_seconds(self) -> float:
+        return self._validity("AccessTokenValidity", "AccessToken", "hours", 3600.0)
+
+    @property
+    def id_seconds(self) -> float:
+        return self._validity("IdTokenValidity", "IdToken", "hours", 3600.0)
+
+    @property
+    def refresh_seconds(self) -> float:
+        return self._validity("RefreshTokenValidity", "RefreshToken", "days", 30 * 86400.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MfaState:
+    """A user's software token and MFA preferences."""
+
+    totp_secret: str | None = field(default=None, repr=False)
+    totp_pending: str | None = field(default=None, repr=False)
+    friendly_name: str | None = None
+    totp_enabled: bool = False
+    totp_preferred: bool = False
+    sms_enabled: bool = False
+    sms_preferred: bool = False
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> MfaState:
+        return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+
+    def to_raw(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User:
+    """A user: identity, attributes, SRP verifier, MFA, lockout counters, sign-out epoch."""
+
+    pool_id: str
+    username: str
+    sub: str
+    attributes: Mapping[str, str]
+    status: UserStatus
+    enabled: bool
+    salt: int | None = field(repr=False)
+    verifier: int | None = field(repr=False)
+    mfa: MfaState
+    totp_last_step: int
+    failures: int
+    locked_until: float
+    last_attempt: float
+    revoked_at: float
+    device_group: str
+    created: float
+    modified: float
+
+    def mfa_required(self, pool: Pool) -> bool:
+        """Whether sign-in needs a second factor from this user."""
+        return pool.mfa is not MfaMode.OFF and (self.totp_active(pool) or pool.mfa is MfaMode.ON)
+
+    def totp_active(self, pool: Pool) -> bool:
+        """A verified token that sign-in must ask for (enabled, or required by the pool)."""
+        if self.mfa.totp_secret is None or pool.mfa is MfaMode.OFF:
+            return False
+        return self.mfa.totp_enabled or pool.mfa is MfaMode.ON
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Device:
+    """A confirmed device and its SRP verifier."""
+
+    key: str
+    pool_id: str
+    sub: str
+    group_key: str
+    name: str
+    salt: int = field(repr=False)
+    verifier: int = field(repr=False)
+    remembered: bool
+    created: float
+    modified: float
+    last_auth: float

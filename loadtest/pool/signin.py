@@ -1,0 +1,235 @@
+"""The sign-in state machine after the first factor: which challenge comes next, or tokens.
+
+One place owns the order of steps (cognito-facts §6-§8):
+
+==============================================  ===========================================
+after the password (SRP or plain) is verified   NEW_PASSWORD_REQUIRED if the password is
+                                                temporary; else the steps below
+remembered device presented, MFA would apply    DEVICE_SRP_AUTH (MFA skipped once it passes)
+TOTP active and SMS also enabled, no preference SELECT_MFA_TYPE
+TOTP active                                     SOFTWARE_TOKEN_MFA
+pool MFA ON, nothing enrolled                   MFA_SETUP
+otherwise                                       tokens (+ NewDeviceMetadata with tracking on)
+==============================================  ===========================================
+
+Also here: the lockout bookkeeping around every verification (check, count, reset) and the
+single-use rule for sessions, so that challenge handlers only verify their own answer.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from loadtest.protocol.errors import (
+    CognitoError,
+    InvalidParameter,
+    Messages,
+    NotAuthorized,
+    UserNotConfirmed,
+)
+from loadtest.protocol.names import Challenge
+
+from . import lockout
+from .context import PoolContext
+from .records import AppClient, Device, MfaMode, Pool, User, UserStatus
+from .sessions import ChallengeSession, SealError
+from .tokens import Minted, time_uuid
+
+__all__ = [
+    "SignIn",
+    "check_lock",
+    "complete",
+    "count_failure",
+    "ensure_can_sign_in",
+    "next_step",
+    "open_session",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignIn:
+    """One sign-in in progress: who, through which client, with which device, admin or not."""
+
+    pool: Pool
+    client: AppClient
+    user: User
+    admin: bool = False
+    device: Device | None = None
+
+
+def ensure_can_sign_in(user: User) -> None:
+    """Disabled and unconfirmed users are refused before any password check."""
+    if not user.enabled:
+        raise NotAuthorized(Messages.USER_DISABLED)
+    if user.status is UserStatus.UNCONFIRMED:
+        raise UserNotConfirmed(Messages.USER_NOT_CONFIRMED)
+
+
+def _state(user: User) -> lockout.LockoutState:
+    return lockout.LockoutState(
+        failures=user.failures, locked_until=user.locked_until, last_attempt=user.last_attempt
+    )
+
+
+def check_lock(ctx: PoolContext, user: User) -> None:
+    """Raise ``Password attempts exceeded`` while the user is locked (the attempt is noted)."""
+    now = ctx.now()
+    try:
+        lockout.check(ctx.lockout, _state(user), now)
+    except NotAuthorized:
+        ctx.store.update_lockout(user, lambda s: (_note_attempt(s, now), None))
+        raise
+
+
+def _note_attempt(state: lockout.LockoutState, now: float) -> lockout.LockoutState:
+    return lockout.LockoutState(
+        failures=state.failures, locked_until=state.locked_until, last_attempt=now
+    )
+
+
+def count_failure(ctx: PoolContext, user: User, error: CognitoError) -> CognitoError:
+    """Count a failed attempt and return the error to raise (the lockout one if now locked).
+
+    Counted atomically against the stored state, so parallel failures in several workers are
+    all seen; a failure that arrives during a lock is not counted.
+    """
+    now = ctx.now()
+
+    def decide(state: lockout.LockoutState) -> tuple[lockout.LockoutState, CognitoError]:
+        try:
+            current = lockout.check(ctx.lockout, state, now)
+        except NotAuthorized as locked:
+            return _note_attempt(state, now), locked
+        return lockout.on_failure(ctx.lockout, current, now), error
+
+    result: CognitoError = ctx.store.update_lockout(user, decide)
+    return result
+
+
+def _reset_lockout(ctx: PoolContext, user: User) -> None:
+    if user.failures or user.locked_until:
+        ctx.store.update_lockout(user, lambda s: (lockout.LockoutState(), None))
+
+
+# -- sessions ---------------------------------------------------------------------------------
+def new_session(ctx: PoolContext, sign_in: SignIn, stage: str, **extra: str) -> str:
+    """A sealed Session string for the next step of this sign-in."""
+    session = ChallengeSession(
+        id=uuid.uuid4().hex,
+        stage=stage,
+        pool_id=sign_in.pool.id,
+        client_id=sign_in.client.id,
+        username=sign_in.user.username,
+        sub=sign_in.user.sub,
+        issued=ctx.now(),
+        device_key=sign_in.device.key if sign_in.device else "",
+        admin=sign_in.admin,
+        extra=dict(extra),
+    )
+    return session.seal(ctx.sealer)
+
+
+def open_session(
+    ctx: PoolContext, text: str | None, client: AppClient, stages: tuple[str, ...]
+) -> ChallengeSession:
+    """Open a Session and check it: sealed here, for this client and step, fresh, unused."""
+    if text is None:
+        raise _missing("Session")
+    try:
+        session = ChallengeSession.open(ctx.sealer, text)
+    except SealError as exc:
+        raise NotAuthorized(Messages.SESSION_INVALID) from exc
+    if session.client_id != client.id or session.stage not in stages:
+        raise NotAuthorized(Messages.SESSION_INVALID)
+    if ctx.now() - session.issued > ctx.session_seconds(client):
+        raise NotAuthorized(Messages.SESSION_EXPIRED)
+    if ctx.store.session_used(session.id):
+        raise NotAuthorized(Messages.SESSION_USED)
+    return session
+
+
+def consume(ctx: PoolContext, session: ChallengeSession, client: AppClient) -> None:
+    """Mark a session used by a successful step; a second use is refused."""
+    expires = session.issued + ctx.session_seconds(client) + 1.0
+    if not ctx.store.use_session(session.id, expires):
+        raise NotAuthorized(Messages.SESSION_USED)
+
+
+def _missing(name: str) -> CognitoError:
+    return InvalidParameter(Messages.missing(name))
+
+
+# -- the next step ------------------------------------------------------------------------------
+def _challenge(
+    ctx: PoolContext, sign_in: SignIn, name: Challenge, params: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "ChallengeName": str(name),
+        "ChallengeParameters": params,
+        "Session": new_session(ctx, sign_in, str(name)),
+    }
+
+
+def next_step(ctx: PoolContext, sign_in: SignIn, *, password_done: bool = True) -> dict[str, Any]:
+    """The answer after a verified password (or a completed NEW_PASSWORD_REQUIRED)."""
+    user, pool = sign_in.user, sign_in.pool
+    if password_done and user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+        return _challenge(ctx, sign_in, Challenge.NEW_PASSWORD_REQUIRED, _new_password(user))
+    device = sign_in.device
+    if user.mfa_required(pool) and device is not None and device.remembered:
+        return _challenge(ctx, sign_in, Challenge.DEVICE_SRP_AUTH, {})
+    return mfa_step(ctx, sign_in)
+
+
+def mfa_step(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
+    """The MFA part of :func:`next_step`: challenge for a second factor, or tokens."""
+    user, pool = sign_in.user, sign_in.pool
+    if user.totp_active(pool):
+        if user.mfa.sms_enabled and not (user.mfa.totp_preferred or user.mfa.sms_preferred):
+            choose = json.dumps(["SMS_MFA", "SOFTWARE_TOKEN_MFA"])
+            return _challenge(ctx, sign_in, Challenge.SELECT_MFA_TYPE, {"MFAS_CAN_CHOOSE": choose})
+        return totp_challenge(ctx, sign_in)
+    if pool.mfa is MfaMode.ON:
+        setup = json.dumps(["SOFTWARE_TOKEN_MFA"])
+        return _challenge(ctx, sign_in, Challenge.MFA_SETUP, {"MFAS_CAN_SETUP": setup})
+    return complete(ctx, sign_in)
+
+
+def totp_challenge(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
+    params = {"USER_ID_FOR_SRP": sign_in.user.username}
+    if sign_in.user.mfa.friendly_name:
+        params["FRIENDLY_DEVICE_NAME"] = sign_in.user.mfa.friendly_name
+    return _challenge(ctx, sign_in, Challenge.SOFTWARE_TOKEN_MFA, params)
+
+
+def _new_password(user: User) -> dict[str, str]:
+    attributes = {k: v for k, v in user.attributes.items() if k != "sub"}
+    return {
+        "USER_ID_FOR_SRP": user.username,
+        "requiredAttributes": "[]",
+        "userAttributes": json.dumps(attributes),
+    }
+
+
+def complete(
+    ctx: PoolContext, sign_in: SignIn, *, on_success: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """Tokens: the sign-in succeeded (the lockout count resets)."""
+    now = ctx.now()
+    _reset_lockout(ctx, sign_in.user)
+    if on_success is not None:
+        on_success()
+    device_key = sign_in.device.key if sign_in.device else None
+    new_device: dict[str, str] | None = None
+    if device_key is None and sign_in.pool.device_tracking:
+        device_key = f"{ctx.region}_{uuid.uuid4()}"
+        new_device = {"DeviceKey": device_key, "DeviceGroupKey": sign_in.user.device_group}
+    minted = Minted(auth_time=int(now), origin_jti=time_uuid(now), device_key=device_key)
+    result = ctx.tokens.authentication_result(sign_in.user, sign_in.client, minted, now)
+    if new_device is not None:
+        result["NewDeviceMetadata"] = new_device
+    return {"ChallengeParameters": {}, "AuthenticationResult": result}

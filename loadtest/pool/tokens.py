@@ -1,0 +1,244 @@
+"""RS256 id and access tokens with Cognito's claims, opaque refresh tokens, and the JWKS.
+
+Two RSA-2048 keys, one for access tokens and one for id tokens ("Amazon Cognito uses a different
+key to sign access tokens than the key that signs ID tokens"), persisted in the state file so
+tokens outlive a restart. Refresh tokens are sealed (opaque, as Cognito's JWE is). Revocation
+(GlobalSignOut) compares the time embedded in a token's ``origin_jti`` (a time-ordered UUID)
+with the user's sign-out time, so nothing per token is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from loadtest.protocol.errors import Messages, NotAuthorized
+
+from .records import AppClient, User
+from .sessions import Sealer, SealError, open_refresh, seal_refresh
+
+__all__ = ["AccessClaims", "Minted", "TokenAuthority", "time_uuid", "uuid_time"]
+
+_BOOLEAN_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
+
+
+def time_uuid(now: float) -> str:
+    """A UUID whose first 48 bits are ``now`` in milliseconds (version 7 layout)."""
+    millis = int(now * 1000) & ((1 << 48) - 1)
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis << 80) | (0x7 << 76) | ((rand >> 64) & 0xFFF) << 64
+    value |= (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
+
+
+def uuid_time(text: str) -> float:
+    """The time embedded by :func:`time_uuid` (0.0 for anything else)."""
+    try:
+        return (uuid.UUID(text).int >> 80) / 1000.0
+    except (ValueError, AttributeError):
+        return 0.0
+
+
+def _new_key_pem() -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass(frozen=True, slots=True)
+class _SigningKey:
+    kid: str
+    private: rsa.RSAPrivateKey
+    public: rsa.RSAPublicKey
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> _SigningKey:
+        private = serialization.load_pem_private_key(pem, password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)
+        public = private.public_key()
+        der = public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        kid = base64.b64encode(hashlib.sha256(der).digest()).decode()
+        return cls(kid=kid, private=private, public=public)
+
+    def jwk(self) -> dict[str, str]:
+        numbers = self.public.public_numbers()
+        return {
+            "alg": "RS256",
+            "e": _b64url_uint(numbers.e),
+            "kid": self.kid,
+            "kty": "RSA",
+            "n": _b64url_uint(numbers.n),
+            "use": "sig",
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessClaims:
+    """What an operation authorised by AccessToken learns from it."""
+
+    pool_id: str
+    sub: str
+    username: str
+    client_id: str
+    origin_jti: str
+    device_key: str | None
+    issued: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Minted:
+    """Facts a sign-in carries into its tokens."""
+
+    auth_time: int
+    origin_jti: str
+    device_key: str | None = None
+
+
+class TokenAuthority:
+    """Signs and checks the pool's tokens."""
+
+    def __init__(self, access_pem: bytes, id_pem: bytes, sealer: Sealer, region: str) -> None:
+        self._access = _SigningKey.from_pem(access_pem)
+        self._id = _SigningKey.from_pem(id_pem)
+        self._sealer = sealer
+        self._region = region
+
+    new_key_pem = staticmethod(_new_key_pem)
+
+    def issuer(self, pool_id: str) -> str:
+        return f"https://cognito-idp.{self._region}.amazonaws.com/{pool_id}"
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The JWKS document: both public keys."""
+        return {"keys": [self._id.jwk(), self._access.jwk()]}
+
+    def authentication_result(
+        self, user: User, client: AppClient, minted: Minted, now: float, *, refresh: bool = True
+    ) -> dict[str, Any]:
+        """AccessToken, IdToken, (RefreshToken,) ExpiresIn and TokenType for a sign-in."""
+        event_id = str(uuid.uuid4())
+        result: dict[str, Any] = {
+            "AccessToken": self._access_token(user, client, minted, now, event_id),
+            "ExpiresIn": int(client.access_seconds),
+            "TokenType": "Bearer",
+            "IdToken": self._id_token(user, client, minted, now, event_id),
+        }
+        if refresh:
+            result["RefreshToken"] = self._refresh_token(user, client, minted, now)
+        return result
+
+    def _access_token(
+        self, user: User, client: AppClient, minted: Minted, now: float, event_id: str
+    ) -> str:
+        iat = int(now)
+        claims: dict[str, Any] = {
+            "sub": user.sub,
+            "iss": self.issuer(user.pool_id),
+            "client_id": client.id,
+            "origin_jti": minted.origin_jti,
+            "event_id": event_id,
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "auth_time": minted.auth_time,
+            "exp": iat + int(client.access_seconds),
+            "iat": iat,
+            "jti": time_uuid(now),
+            "username": user.username,
+        }
+        if minted.device_key:
+            claims["device_key"] = minted.device_key
+        return jwt.encode(claims, self._access.private, "RS256", headers={"kid": self._access.kid})
+
+    def _id_token(
+        self, user: User, client: AppClient, minted: Minted, now: float, event_id: str
+    ) -> str:
+        iat = int(now)
+        claims: dict[str, Any] = {name: _claim(name, v) for name, v in user.attributes.items()}
+        claims.update(
+            {
+                "sub": user.sub,
+                "iss": self.issuer(user.pool_id),
+                "cognito:username": user.username,
+                "origin_jti": minted.origin_jti,
+                "aud": client.id,
+                "event_id": event_id,
+                "token_use": "id",
+                "auth_time": minted.auth_time,
+                "exp": iat + int(client.id_seconds),
+                "iat": iat,
+                "jti": time_uuid(now),
+            }
+        )
+        return jwt.encode(claims, self._id.private, "RS256", headers={"kid": self._id.kid})
+
+    def _refresh_token(self, user: User, client: AppClient, minted: Minted, now: float) -> str:
+        payload = {
+            "pool_id": user.pool_id,
+            "sub": user.sub,
+            "client_id": client.id,
+            "origin_jti": minted.origin_jti,
+            "auth_time": minted.auth_time,
+            "device_key": minted.device_key or "",
+            "exp": now + client.refresh_seconds,
+        }
+        return seal_refresh(self._sealer, payload)
+
+    def open_refresh(self, token: object, now: float) -> Mapping[str, Any]:
+        """The refresh token's payload; NotAuthorized if forged or expired."""
+        try:
+            payload = open_refresh(self._sealer, token)
+        except SealError as exc:
+            raise NotAuthorized(Messages.REFRESH_TOKEN_INVALID) from exc
+        if float(payload["exp"]) <= now:
+            raise NotAuthorized(Messages.REFRESH_TOKEN_EXPIRED)
+        return payload
+
+    def check_access(self, token: object, now: float) -> AccessClaims:
+        """Verify an access token's signature, use and expiry; NotAuthorized otherwise."""
+        if not isinstance(token, str) or len(token) > 8192:
+            raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID)
+        try:
+            claims = jwt.decode(
+                token, self._access.public, algorithms=["RS256"], options={"verify_exp": False}
+            )
+        except jwt.PyJWTError as exc:
+            raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID) from exc
+        if claims.get("token_use") != "access":
+            raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID)
+        if int(claims.get("exp", 0)) <= now:
+            raise NotAuthorized(Messages.ACCESS_TOKEN_EXPIRED)
+        iss = str(claims.get("iss", ""))
+        return AccessClaims(
+            pool_id=iss.rsplit("/", 1)[-1],
+            sub=str(claims["sub"]),
+            username=str(claims["username"]),
+            client_id=str(claims["client_id"]),
+            origin_jti=str(claims["origin_jti"]),
+            device_key=claims.get("device_key"),
+            issued=float(claims["iat"]),
+        )
+
+
+def _claim(name: str, value: str) -> Any:
+    if name in _BOOLEAN_ATTRIBUTES:
+        return value == "true"
+    return value
