@@ -1,0 +1,163 @@
+"""The abstract Locust user: owns a client, runs flows, fires one event per call and per login.
+
+Concrete users only declare tasks that call :meth:`CognitoUser.login` (or :meth:`run_flow`)
+with a flow. Each API call becomes a Locust request event (``request_type="cognito"``, named by
+its label, e.g. ``RespondToAuthChallenge:PASSWORD_VERIFIER``); each whole flow becomes one more
+(``request_type="login"``, e.g. ``login:srp_totp``) whose context carries the server and client
+compute times; the client compute of each login is also reported as ``compute`` so that it shows
+apart from every server latency.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import gevent
+from locust import User, constant, events
+
+import srp_fast
+from loadtest.drivers import GeventDriver, GeventTransport, Tally
+from loadtest.drivers.events import CallEvent, Event
+from loadtest.flows.effects import Flow, FlowError
+from loadtest.flows.identity import Identity
+from loadtest.flows.outcomes import classify
+from loadtest.protocol.errors import CognitoError, TransportError
+
+from .config import ConfigError, check_reachable
+from .identities import NoIdentityAvailable
+from .options import add_options, target_from
+from .runtime import Runtime, runtime_for, utc_now
+
+__all__ = ["FLOW_ERRORS", "CognitoUser"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: How a flow may fail without it being a bug in this code.
+FLOW_ERRORS = (CognitoError, TransportError, FlowError, srp_fast.SrpError)
+#: Longest a user waits for a free identity before reporting a failed lease.
+LEASE_WAIT_SECONDS = 35.0
+
+
+def _options(parser: Any, **_: Any) -> None:
+    add_options(parser)
+
+
+def _check_target(environment: Any, **_: Any) -> None:
+    """Refuse to start on bad settings or an unreachable endpoint, with a clear message."""
+    if environment.parsed_options is None or environment.parsed_options.worker:
+        return
+    try:
+        config = target_from(environment.parsed_options)
+        if config.identities is None:
+            raise ConfigError("missing identities file (--cognito-identities)")
+        check_reachable(config.endpoint_url)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        raise SystemExit(2) from exc
+
+
+events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
+events.init.add_listener(_check_target)  # type: ignore[no-untyped-call]
+
+
+class CognitoUser(User):
+    """Abstract base of every Cognito user: one client, one driver, leased identities."""
+
+    abstract = True
+    wait_time = constant(1)
+    #: Only identities with a TOTP secret fit this user.
+    needs_totp: ClassVar[bool] = False
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.runtime: Runtime = runtime_for(environment)
+        self.transport = GeventTransport(self.runtime.config.endpoint_url, concurrency=1)
+        self.driver = GeventDriver(
+            self.transport, executor=self.runtime.executor, signer=self.runtime.signer
+        )
+
+    def on_stop(self) -> None:
+        self.transport.close()
+
+    def accepts(self, identity: Identity) -> bool:
+        """Whether an identity fits this user class."""
+        return identity.totp_secret is not None or not self.needs_totp
+
+    def login(self, name: str, make_flow: Callable[[Identity], Flow[T]]) -> T | None:
+        """Lease an identity, run the flow it makes, give the identity back."""
+        identity = self._lease(name)
+        if identity is None:
+            return None
+        try:
+            return self.run_flow(name, make_flow(identity))
+        finally:
+            self.runtime.identities.release(identity)
+
+    def run_flow(self, name: str, flow: Flow[T]) -> T | None:
+        """Run a flow, report its calls and one ``login`` event; ``None`` if it failed."""
+        tally = Tally(forward=self._fire)
+        start = time.perf_counter()
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = self.driver.run(flow, reporter=tally)
+        except FLOW_ERRORS as exc:
+            error = exc
+        elapsed = (time.perf_counter() - start) * 1000
+        context = {
+            "outcome": classify(error).value,
+            "server_ms": tally.server_ms,
+            "compute_ms": tally.compute_ms,
+            "calls": tally.calls,
+        }
+        self._request("login", name, elapsed, 0, error, context)
+        if self.runtime.report_compute:
+            self._request("compute", name, tally.compute_ms, 0, None, {})
+        return result
+
+    def _fire(self, event: Event) -> None:
+        if isinstance(event, CallEvent):
+            context = {"outcome": event.outcome.value, "attempt": event.attempt}
+            self._request(
+                "cognito",
+                event.name,
+                event.response_time_ms,
+                event.response_length,
+                event.exception,
+                context,
+            )
+
+    def _request(
+        self,
+        request_type: str,
+        name: str,
+        elapsed_ms: float,
+        length: int,
+        error: BaseException | None,
+        context: dict[str, Any],
+    ) -> None:
+        self.environment.events.request.fire(
+            request_type=request_type,
+            name=name,
+            response_time=elapsed_ms,
+            response_length=length,
+            response=None,
+            context=context,
+            exception=error,
+        )
+
+    def _lease(self, name: str) -> Identity | None:
+        deadline = time.monotonic() + LEASE_WAIT_SECONDS
+        while True:
+            try:
+                return self.runtime.identities.lease(utc_now(), self.accepts)
+            except NoIdentityAvailable as exc:
+                left = deadline - time.monotonic()
+                if exc.retry_in is None or left <= 0:
+                    self._request("identity", name, 0, 0, exc, {})
+                    return None
+                gevent.sleep(min(exc.retry_in, left, 1.0))

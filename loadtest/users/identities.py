@@ -1,0 +1,80 @@
+"""The identity pool virtual users lease test identities from.
+
+One identity is leased by one virtual user at a time. A TOTP identity whose last code was sent
+in the current 30 s step is not handed out again until the next step (Cognito rejects a code
+used twice). Identities keep what they learn (devices, TOTP secrets, passwords) for the run.
+Sans-I/O: callers pass ``now``; waiting is the caller's business.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from loadtest.flows.identity import Identity
+from loadtest.flows.totp import STEP_SECONDS, step_of
+
+__all__ = ["IdentityPool", "NoIdentityAvailable", "Predicate", "partition"]
+
+Predicate = Callable[[Identity], bool]
+
+
+class NoIdentityAvailable(Exception):
+    """No identity fits right now; ``retry_in`` seconds until one might (None: never)."""
+
+    def __init__(self, reason: str, retry_in: float | None) -> None:
+        super().__init__(reason)
+        self.retry_in = retry_in
+
+
+class IdentityPool:
+    """Identities free to lease, in least-recently-used order."""
+
+    def __init__(self, identities: Iterable[Identity]) -> None:
+        self._free: deque[Identity] = deque(identities)
+        self._leased: set[int] = set()
+        self.size = len(self._free)
+
+    def __len__(self) -> int:
+        return len(self._free)
+
+    def lease(self, now: datetime, accept: Predicate = lambda _: True) -> Identity:
+        """The least recently used free identity that ``accept``s and whose TOTP step is free.
+
+        Raises :class:`NoIdentityAvailable` with how long until one might free up.
+        """
+        current = step_of(now)
+        for index, identity in enumerate(self._free):
+            if accept(identity) and _step_free(identity, current):
+                del self._free[index]
+                self._leased.add(id(identity))
+                return identity
+        raise self._none_available(now, accept)
+
+    def release(self, identity: Identity) -> None:
+        """Give an identity back (at the end of the queue)."""
+        if id(identity) not in self._leased:
+            raise ValueError(f"identity {identity.username!r} was not leased from this pool")
+        self._leased.discard(id(identity))
+        self._free.append(identity)
+
+    def _none_available(self, now: datetime, accept: Predicate) -> NoIdentityAvailable:
+        fitting = [i for i in self._free if accept(i)]
+        if fitting:
+            wait = STEP_SECONDS - now.timestamp() % STEP_SECONDS
+            return NoIdentityAvailable("every fitting identity used its TOTP step", wait)
+        if self._leased:
+            return NoIdentityAvailable("every fitting identity is leased", 0.1)
+        return NoIdentityAvailable("no identity fits this user class", None)
+
+
+def _step_free(identity: Identity, current: int) -> bool:
+    return identity.totp_secret is None or (identity.last_totp_step or -1) < current
+
+
+def partition(identities: list[Identity], index: int, count: int) -> list[Identity]:
+    """The share of one of ``count`` worker processes, so no two workers lease one identity."""
+    if count < 1 or not 0 <= index < count:
+        raise ValueError(f"worker index {index} out of range for {count} workers")
+    return identities[index::count]

@@ -1,0 +1,68 @@
+"""Locust glue for the target settings: command-line options, env vars, locust.conf.
+
+Every setting is a Locust option (``--cognito-pool-id``), an environment variable
+(``COGNITO_POOL_ID``) and a ``locust.conf`` key (``cognito-pool-id = ...``), through Locust's own
+configargparse parser. Imported by the Locust user module, so any locustfile using our users
+gets the options.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .config import TargetConfig
+
+__all__ = ["OPTIONS", "add_options", "settings_from", "target_from"]
+
+#: (setting, option, environment variable, help)
+OPTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("region", "--cognito-region", "COGNITO_REGION", "AWS region (default: the pool id's)"),
+    ("pool_id", "--cognito-pool-id", "COGNITO_POOL_ID", "user pool id, e.g. us-east-1_AbC"),
+    ("client_id", "--cognito-client-id", "COGNITO_CLIENT_ID", "app client id"),
+    ("client_secret", "--cognito-client-secret", "COGNITO_CLIENT_SECRET", "app client secret"),
+    (
+        "endpoint_url",
+        "--cognito-endpoint-url",
+        "COGNITO_ENDPOINT_URL",
+        "endpoint, e.g. the local pool's http://127.0.0.1:PORT/ (default: AWS's)",
+    ),
+    ("identities", "--cognito-identities", "COGNITO_IDENTITIES", "identities file (JSON lines)"),
+)
+
+
+def add_options(parser: Any) -> None:
+    """Add the target options to Locust's argument parser (an ``init_command_line_parser``
+    listener)."""
+    for setting, option, env_var, help_text in OPTIONS:
+        parser.add_argument(
+            option,
+            dest=f"cognito_{setting}",
+            env_var=env_var,
+            default=None,
+            help=help_text,
+            is_secret=setting == "client_secret",
+        )
+    parser.add_argument(
+        "--cognito-workers",
+        dest="cognito_workers",
+        env_var="COGNITO_WORKERS",
+        type=int,
+        default=0,
+        help="worker processes sharing the identities (default: --processes, else 1)",
+    )
+
+
+def settings_from(options: Any, environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:
+    """Settings from parsed Locust options, or from the environment when there are none."""
+    settings: dict[str, str | None] = {}
+    for setting, _option, env_var, _help in OPTIONS:
+        value = getattr(options, f"cognito_{setting}", None) if options is not None else None
+        settings[setting] = value if value is not None else environ.get(env_var)
+    return settings
+
+
+def target_from(options: Any) -> TargetConfig:
+    """The validated target of a Locust run."""
+    return TargetConfig.from_settings(settings_from(options))

@@ -1,0 +1,107 @@
+"""What all virtual users of one Locust process share: target, identities, maths, signer.
+
+Built once per Locust environment, on first use, from the parsed options. Holds the identity
+pool (this worker's share of the identities file), the ephemeral pool and verifier cache, the
+native-thread math executor, and the SigV4 signer for Admin* calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import weakref
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import srp_fast
+from loadtest.drivers.common import Signer
+from loadtest.drivers.signing import SigV4Signer
+from loadtest.flows.context import FlowContext
+from loadtest.flows.identity import load_identities
+
+from .config import ConfigError, TargetConfig
+from .identities import IdentityPool, partition
+from .options import target_from
+
+__all__ = ["Runtime", "runtime_for", "utc_now"]
+
+log = logging.getLogger(__name__)
+
+_RUNTIMES: weakref.WeakKeyDictionary[Any, Runtime] = weakref.WeakKeyDictionary()
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC (flows get it injected)."""
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True, kw_only=True)
+class Runtime:
+    """Per-process shared state of a run."""
+
+    config: TargetConfig
+    identities: IdentityPool
+    context: FlowContext
+    executor: Executor
+    signer: Signer | None
+    report_compute: bool = True
+
+
+def runtime_for(environment: Any) -> Runtime:
+    """The runtime of a Locust environment, built on first use."""
+    runtime = _RUNTIMES.get(environment)
+    if runtime is None:
+        runtime = build_runtime(environment)
+        _RUNTIMES[environment] = runtime
+    return runtime
+
+
+def build_runtime(environment: Any) -> Runtime:
+    """Validate the target, load this worker's identities, start the math pool."""
+    from srp_fast.offload import gevent_math_executor
+
+    config = target_from(environment.parsed_options)
+    if config.identities is None:
+        raise ConfigError("missing identities file (--cognito-identities or COGNITO_IDENTITIES)")
+    index, count = _worker_slot(environment)
+    mine = partition(load_identities(config.identities), index, count)
+    log.info("worker %d of %d: %d identities", index, count, len(mine))
+    executor = gevent_math_executor(max_workers=max(2, os.cpu_count() or 2))
+    ephemerals = srp_fast.EphemeralPool(target=64, executor=executor)
+    context = FlowContext(
+        client=config.app_client,
+        clock=utc_now,
+        ephemerals=ephemerals.take,
+        verifiers=srp_fast.VerifierCache(),
+    )
+    return Runtime(
+        config=config,
+        identities=IdentityPool(mine),
+        context=context,
+        executor=executor,
+        signer=_signer(config),
+    )
+
+
+def _worker_slot(environment: Any) -> tuple[int, int]:
+    runner = environment.runner
+    index = max(0, int(getattr(runner, "worker_index", 0) or 0))
+    options = environment.parsed_options
+    count = int(getattr(options, "cognito_workers", 0) or 0)
+    if count <= 0 and type(runner).__name__ == "WorkerRunner":
+        processes = int(getattr(options, "processes", 0) or 0)
+        count = (os.cpu_count() or 1) if processes == -1 else processes
+    count = max(count, index + 1, 1)
+    return index, count
+
+
+def _signer(config: TargetConfig) -> Signer | None:
+    try:
+        return SigV4Signer(config.region)
+    except ValueError:
+        if config.is_loopback:
+            return SigV4Signer(config.region, access_key="local", secret_key="local")
+        log.warning("no AWS credentials: Admin* calls will be sent unsigned")
+        return None

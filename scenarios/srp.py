@@ -1,0 +1,11 @@
+"""Locustfile: USER_SRP_AUTH logins (login:srp).
+
+    locust -f scenarios/srp.py --headless -u 10 -r 5 -t 30s \
+        --cognito-pool-id us-east-1_AbC --cognito-client-id 1example --cognito-identities ids.jsonl
+
+Target settings also come from COGNITO_* environment variables or locust.conf.
+"""
+
+from loadtest.users.logins import SrpUser
+
+__all__ = ["SrpUser"]
