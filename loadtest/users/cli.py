@@ -1,0 +1,90 @@
+"""``cognito-loadtest run SCENARIO``: a Locust run of one of the ready scenarios.
+
+It builds the ``locust`` command line (headless unless ``--web``) and runs it as a child
+process; target settings travel as ``COGNITO_*`` environment variables so that a client secret
+never shows in the process list. Anything after ``--locust`` goes to Locust unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from .options import OPTIONS
+
+__all__ = ["SCENARIOS", "SCENARIO_DIR", "locust_command", "register", "scenario_path"]
+
+#: The repository's ready locustfiles.
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = ("srp", "srp_totp", "device", "admin", "lost_phone", "refresh", "mix")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``run`` to the command line."""
+    parser = subparsers.add_parser(
+        "run",
+        help="run a load scenario with Locust",
+        description="Run a ready scenario (or any locustfile) with Locust. Arguments after "
+        "'--locust' are passed to locust as they are.",
+    )
+    parser.add_argument("scenario", help=f"one of {', '.join(SCENARIOS)}, or a locustfile path")
+    parser.add_argument("-u", "--users", type=int, default=10)
+    parser.add_argument("-r", "--spawn-rate", type=float, default=5.0)
+    parser.add_argument("-t", "--run-time", default="30s")
+    parser.add_argument("--processes", type=int, default=0, help="Locust worker processes")
+    parser.add_argument("--web", action="store_true", help="serve Locust's web UI instead")
+    parser.add_argument("--csv", help="CSV file prefix for Locust's statistics")
+    for setting, option, env_var, help_text in OPTIONS:
+        parser.add_argument(option, dest=setting, help=f"{help_text} (env {env_var})")
+    parser.add_argument(
+        "--locust",
+        dest="locust_args",
+        nargs=argparse.REMAINDER,
+        default=[],
+        help="everything after this goes to locust unchanged",
+    )
+    parser.set_defaults(handler=_run)
+
+
+def scenario_path(scenario: str) -> Path:
+    """The locustfile of a scenario name, or the given path; ``ValueError`` if neither."""
+    if scenario in SCENARIOS:
+        return SCENARIO_DIR / f"{scenario}.py"
+    path = Path(scenario)
+    if path.is_file():
+        return path
+    raise ValueError(f"unknown scenario {scenario!r}: use one of {', '.join(SCENARIOS)}")
+
+
+def locust_command(
+    args: argparse.Namespace, environ: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """The locust argv and environment for parsed ``run`` arguments."""
+    argv = [sys.executable, "-m", "locust", "-f", str(scenario_path(args.scenario))]
+    if not args.web:
+        argv += ["--headless", "-u", str(args.users), "-r", str(args.spawn_rate)]
+        argv += ["-t", args.run_time]
+    if args.processes:
+        argv += ["--processes", str(args.processes)]
+    if args.csv:
+        argv += ["--csv", args.csv]
+    argv += list(args.locust_args)
+    env = dict(environ)
+    for setting, _option, env_var, _help in OPTIONS:
+        value = getattr(args, setting, None)
+        if value is not None:
+            env[env_var] = str(value)
+    return argv, env
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        argv, env = locust_command(args, os.environ)
+    except ValueError as exc:
+        print(f"cognito-loadtest run: {exc}", file=sys.stderr)
+        return 2
+    return subprocess.run(argv, env=env, check=False).returncode
