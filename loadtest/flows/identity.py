@@ -59,6 +59,8 @@ class Identity:
         data: dict[str, Any] = {"username": self.username, "password": self.password}
         if self.totp_secret:
             data["totp_secret"] = self.totp_secret
+        if self.last_totp_step is not None:
+            data["last_totp_step"] = self.last_totp_step
         if self.device:
             data["device_key"] = self.device.device_key
             data["device_group_key"] = self.device.device_group_key
@@ -76,6 +78,7 @@ class Identity:
             password=password,
             totp_secret=_optional_text(data, "totp_secret"),
             device=_device_from(data),
+            last_totp_step=_optional_int(data, "last_totp_step"),
         )
 
 
@@ -88,6 +91,15 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 def _optional_text(data: dict[str, Any], key: str) -> str | None:
     return None if data.get(key) in (None, "") else _text(data, key)
+
+
+def _optional_int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"identity field {key!r} must be an integer")
+    return value
 
 
 def _device_from(data: dict[str, Any]) -> DeviceCredentials | None:

@@ -87,6 +87,10 @@ class CognitoUser(User):
         """Whether an identity fits this user class."""
         return identity.totp_secret is not None or not self.needs_totp
 
+    def sends_totp(self, identity: Identity) -> bool:
+        """Whether this user's login of ``identity`` sends a TOTP code (so needs a free step)."""
+        return identity.totp_secret is not None
+
     def login(self, name: str, make_flow: Callable[[Identity], Flow[T]]) -> T | None:
         """Lease an identity, run the flow it makes, give the identity back."""
         identity = self._lease(name)
@@ -154,7 +158,7 @@ class CognitoUser(User):
         deadline = time.monotonic() + LEASE_WAIT_SECONDS
         while True:
             try:
-                return self.runtime.identities.lease(utc_now(), self.accepts)
+                return self.runtime.identities.lease(utc_now(), self.accepts, self.sends_totp)
             except NoIdentityAvailable as exc:
                 left = deadline - time.monotonic()
                 if exc.retry_in is None or left <= 0:

@@ -15,9 +15,14 @@ from datetime import datetime
 from loadtest.flows.identity import Identity
 from loadtest.flows.totp import STEP_SECONDS, step_of
 
-__all__ = ["IdentityPool", "NoIdentityAvailable", "Predicate", "partition"]
+__all__ = ["IdentityPool", "NoIdentityAvailable", "Predicate", "partition", "uses_totp"]
 
 Predicate = Callable[[Identity], bool]
+
+
+def uses_totp(identity: Identity) -> bool:
+    """Whether a login of this identity sends a TOTP code (the default: it has a secret)."""
+    return identity.totp_secret is not None
 
 
 class NoIdentityAvailable(Exception):
@@ -39,14 +44,17 @@ class IdentityPool:
     def __len__(self) -> int:
         return len(self._free)
 
-    def lease(self, now: datetime, accept: Predicate = lambda _: True) -> Identity:
-        """The least recently used free identity that ``accept``s and whose TOTP step is free.
+    def lease(
+        self, now: datetime, accept: Predicate = lambda _: True, needs_step: Predicate = uses_totp
+    ) -> Identity:
+        """The least recently used free identity that ``accept``s, and whose TOTP step is free
+        if the login will send a code (``needs_step``).
 
         Raises :class:`NoIdentityAvailable` with how long until one might free up.
         """
         current = step_of(now)
         for index, identity in enumerate(self._free):
-            if accept(identity) and _step_free(identity, current):
+            if accept(identity) and (not needs_step(identity) or _step_free(identity, current)):
                 del self._free[index]
                 self._leased.add(id(identity))
                 return identity
@@ -70,7 +78,7 @@ class IdentityPool:
 
 
 def _step_free(identity: Identity, current: int) -> bool:
-    return identity.totp_secret is None or (identity.last_totp_step or -1) < current
+    return identity.last_totp_step is None or identity.last_totp_step < current
 
 
 def partition(identities: list[Identity], index: int, count: int) -> list[Identity]:

@@ -19,6 +19,7 @@ from typing import Any
 from locust import task
 
 from loadtest.flows import (
+    Identity,
     LoginOptions,
     LoginResult,
     admin_login,
@@ -64,6 +65,9 @@ class SrpTotpUser(CognitoUser):
 
 class DeviceUser(CognitoUser):
     """Remembered-device logins: the first registers the device, later ones skip MFA."""
+
+    def sends_totp(self, identity: Identity) -> bool:
+        return identity.totp_secret is not None and identity.device is None
 
     @task
     def device(self) -> None:

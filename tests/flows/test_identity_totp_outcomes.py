@@ -31,7 +31,7 @@ def test_identities_file_round_trips(tmp_path: Path) -> None:
     device = DeviceCredentials(device_key="k", device_group_key="-g", device_password="p" * 56)
     people = [
         Identity(username="a", password="pa"),
-        Identity(username="b", password="pb", totp_secret=SECRET, device=device),
+        Identity(username="b", password="pb", totp_secret=SECRET, device=device, last_totp_step=7),
     ]
     path = tmp_path / "identities.jsonl"
     dump_identities(people, path)
@@ -45,6 +45,7 @@ def test_identities_file_round_trips(tmp_path: Path) -> None:
         ('{"username": "a"}', "password"),
         ('{"username": "a", "password": "p", "device_key": "k"}', "device_group_key"),
         ("{not json", "line|Expecting|:2:"),
+        ('{"username": "a", "password": "p", "last_totp_step": "7"}', "integer"),
     ],
 )
 def test_a_malformed_identity_names_its_line(tmp_path: Path, line: str, match: str) -> None:

@@ -139,6 +139,13 @@ def test_a_totp_identity_waits_for_the_next_step() -> None:
     assert pool.lease(T0 + timedelta(seconds=wait)) is identity
 
 
+def test_a_login_that_sends_no_code_does_not_wait_for_the_step() -> None:
+    (identity,) = people(1, totp=True)
+    identity.last_totp_step = step_of(T0)
+    pool = IdentityPool([identity])
+    assert pool.lease(T0, needs_step=lambda _: False) is identity
+
+
 def test_a_user_class_that_fits_no_identity_is_told_never() -> None:
     pool = IdentityPool(people(2))
     with pytest.raises(NoIdentityAvailable) as caught:
