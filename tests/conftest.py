@@ -1,0 +1,244 @@
+"""Shared fixtures: the local pool server as a real subprocess on a free loopback port.
+
+- ``local_pool`` (session scope): one server for the whole run, started with ``--test-clock``
+  and ``--no-quotas``, so tests can create pools freely and move the pool's clock instead of
+  sleeping. Each test provisions its own pool, client and users, so tests do not interfere.
+- ``pool_server`` (function scope): a factory for dedicated servers with their own options
+  (quotas, lockout parameters, faults, workers); each is stopped after the test.
+
+A :class:`PoolServer` gives the endpoint URL and helpers::
+
+    def test_something(local_pool):
+        idp = local_pool.client()                      # boto3 cognito-idp, retries off
+        app = local_pool.provision(mfa="OPTIONAL", device_tracking=True)
+        local_pool.add_user(app, "alice", "Passw0rd!")
+        local_pool.advance_clock(31)                   # next TOTP step, no sleeping
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+#: Every test client sees throttles and errors as they are: no SDK retries.
+NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+PASSWORD = "Passw0rd!"
+_READY_TIMEOUT = 60.0
+_STOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class App:
+    """A provisioned pool and app client."""
+
+    pool_id: str
+    client_id: str
+    client_secret: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class PoolServer:
+    """A running ``cognito-loadtest pool serve`` subprocess."""
+
+    state: Path
+    args: tuple[str, ...]
+    url: str = ""
+    process: subprocess.Popen[str] | None = field(default=None, repr=False)
+    log: Path | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> PoolServer:
+        """Start the server and wait until it reports the port it listens on."""
+        command = [
+            sys.executable, "-m", "loadtest.cli", "pool", "serve",
+            "--port", "0", "--state", str(self.state), *self.args,
+        ]  # fmt: skip
+        self.log = self.state.with_suffix(".log")
+        stderr = self.log.open("a")
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=_env()
+        )
+        stderr.close()
+        self.url = _await_ready(self.process, self.log)
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM and wait; SIGKILL if it does not exit in time."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=_STOP_TIMEOUT)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=_STOP_TIMEOUT)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+    # -- clients --------------------------------------------------------------------------
+    def client(self, **config: Any) -> Any:
+        """A boto3 cognito-idp client for this server (dummy credentials, retries off)."""
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIDLOCALPOOL",
+            aws_secret_access_key="local-pool-secret",
+            config=NO_RETRIES.merge(Config(**config)) if config else NO_RETRIES,
+        )
+
+    def provision(
+        self,
+        *,
+        mfa: str = "OFF",
+        device_tracking: bool = False,
+        remember_on_prompt: bool = False,
+        secret: bool = False,
+        prevent_user_existence: bool = False,
+        session_minutes: int = 3,
+        pool_name: str = "test-pool",
+    ) -> App:
+        """Create a pool (TOTP enabled) and an app client allowing every flow the pool serves."""
+        idp = self.client()
+        kwargs: dict[str, Any] = {"PoolName": pool_name}
+        if device_tracking:
+            kwargs["DeviceConfiguration"] = {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": remember_on_prompt,
+            }
+        pool_id = idp.create_user_pool(**kwargs)["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(
+            UserPoolId=pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=mfa,
+        )
+        client = idp.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="test-client",
+            GenerateSecret=secret,
+            ExplicitAuthFlows=[
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+            ],
+            AuthSessionValidity=session_minutes,
+            PreventUserExistenceErrors="ENABLED" if prevent_user_existence else "LEGACY",
+        )["UserPoolClient"]
+        return App(
+            pool_id=pool_id, client_id=client["ClientId"], client_secret=client.get("ClientSecret")
+        )
+
+    def add_user(
+        self,
+        app: App,
+        username: str,
+        password: str = PASSWORD,
+        *,
+        permanent: bool = True,
+        attributes: dict[str, str] | None = None,
+    ) -> None:
+        """AdminCreateUser (no message) and AdminSetUserPassword."""
+        idp = self.client()
+        idp.admin_create_user(
+            UserPoolId=app.pool_id,
+            Username=username,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": k, "Value": v} for k, v in (attributes or {}).items()],
+        )
+        idp.admin_set_user_password(
+            UserPoolId=app.pool_id, Username=username, Password=password, Permanent=permanent
+        )
+
+    # -- control endpoints ----------------------------------------------------------------
+    def now(self) -> float:
+        """The pool's clock (wall time plus the test offset)."""
+        return float(self._call("GET", "/_pool/clock")["now"])
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the pool's clock forward (needs ``--test-clock``); returns the new time."""
+        return float(self._call("POST", "/_pool/clock", {"advance": seconds})["now"])
+
+    def stall(self, seconds: float) -> None:
+        """Hold every answer for ``seconds``."""
+        self._call("POST", "/_pool/stall", {"seconds": seconds})
+
+    def get_json(self, path: str) -> Any:
+        return self._call("GET", path)
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env
+
+
+def _await_ready(process: subprocess.Popen[str], log: Path) -> str:
+    """The URL from the server's ``listening http://...`` line (bounded wait)."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout=_READY_TIMEOUT):
+            process.kill()
+            raise RuntimeError(f"pool did not start: {log.read_text()[-2000:]}")
+    line = process.stdout.readline().strip()
+    if not line.startswith("listening "):
+        process.kill()
+        raise RuntimeError(f"pool did not start ({line!r}): {log.read_text()[-2000:]}")
+    return line.split(" ", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def local_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PoolServer]:
+    """One pool server for the session: test clock on, quotas off."""
+    state = tmp_path_factory.mktemp("local-pool") / "pool.sqlite3"
+    server = PoolServer(state=state, args=("--test-clock", "--no-quotas")).start()
+    yield server
+    server.stop()
+
+
+StartPool = Callable[..., PoolServer]
+
+
+@pytest.fixture
+def pool_server(tmp_path: Path) -> Iterator[StartPool]:
+    """Start dedicated pool servers: ``pool_server("--workers", "2", state=path)``."""
+    started: list[PoolServer] = []
+
+    def start(*args: str, state: Path | None = None) -> PoolServer:
+        path = state or tmp_path / f"pool-{len(started)}.sqlite3"
+        server = PoolServer(state=path, args=tuple(args)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
