@@ -1,0 +1,133 @@
+"""Helpers for end-to-end Locust runs: provision identities, run locust headless, read stats."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import srp_fast
+from loadtest.drivers import SyncDriver, Urllib3Transport
+from loadtest.flows import (
+    AppClient,
+    FlowContext,
+    Identity,
+    dump_identities,
+    enroll_totp,
+    srp_login,
+)
+from loadtest.users.cli import scenario_path
+
+PASSWORD = "Passw0rd!"
+
+
+def provision(
+    server: Any, app: Any, count: int, path: Path, *, totp: bool, prefix: str = "user"
+) -> list[Identity]:
+    """Create users on the pool and write the identities file; enroll TOTP if asked.
+
+    Enrollment sends the previous step's code (the pool accepts one step of skew), so the
+    current step stays free for the load run and nobody has to wait for the next one.
+    """
+    identities = []
+    for index in range(count):
+        server.add_user(app, f"{prefix}{index}", PASSWORD)
+        identities.append(Identity(username=f"{prefix}{index}", password=PASSWORD))
+    if totp:
+        ctx = FlowContext(
+            client=AppClient(
+                pool_id=app.pool_id, client_id=app.client_id, client_secret=app.client_secret
+            ),
+            clock=lambda: datetime.now(UTC),
+            ephemerals=srp_fast.new_ephemeral,
+        )
+        earlier = replace(ctx, clock=lambda: datetime.now(UTC) - timedelta(seconds=30))
+        driver = SyncDriver(Urllib3Transport(server.url))
+        for identity in identities:
+            login = driver.run(srp_login(identity, ctx))
+            driver.run(enroll_totp(identity, earlier, login.tokens.access_token))
+    dump_identities(identities, path)
+    return identities
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    """One row of Locust's stats CSV."""
+
+    requests: int
+    failures: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocustRun:
+    """A finished headless run: exit code, output, stats by (type, name)."""
+
+    returncode: int
+    output: str
+    stats: dict[tuple[str, str], Stat]
+
+    def count(self, kind: str, name: str) -> int:
+        stat = self.stats.get((kind, name))
+        return stat.requests if stat else 0
+
+    @property
+    def failures(self) -> dict[tuple[str, str], int]:
+        return {k: v.failures for k, v in self.stats.items() if v.failures and k[1] != "Aggregated"}
+
+
+def target_env(server: Any, app: Any, identities: Path) -> dict[str, str]:
+    """COGNITO_* settings for a pool server and app."""
+    env = {
+        "COGNITO_POOL_ID": app.pool_id,
+        "COGNITO_CLIENT_ID": app.client_id,
+        "COGNITO_ENDPOINT_URL": server.url,
+        "COGNITO_IDENTITIES": str(identities),
+    }
+    if app.client_secret:
+        env["COGNITO_CLIENT_SECRET"] = app.client_secret
+    return env
+
+
+def run_locust(
+    scenario: str,
+    settings: dict[str, str],
+    workdir: Path,
+    *,
+    users: int,
+    seconds: int,
+    extra: tuple[str, ...] = (),
+) -> LocustRun:
+    """``locust -f scenarios/<scenario>.py --headless`` bounded in users and seconds."""
+    prefix = workdir / f"{scenario}-stats"
+    command = [
+        sys.executable, "-m", "locust", "-f", str(scenario_path(scenario)),
+        "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
+        "--stop-timeout", "5", "--csv", str(prefix), "--only-summary", *extra,
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
+    done = subprocess.run(
+        command,
+        env=env | settings,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 90,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    return LocustRun(done.returncode, output, _stats(prefix.with_name(prefix.name + "_stats.csv")))
+
+
+def _stats(path: Path) -> dict[tuple[str, str], Stat]:
+    if not path.exists():
+        return {}
+    with path.open(newline="") as handle:
+        return {
+            (row["Type"], row["Name"]): Stat(int(row["Request Count"]), int(row["Failure Count"]))
+            for row in csv.DictReader(handle)
+        }

@@ -1,0 +1,159 @@
+"""End to end: each scenario's locustfile, headless, against the local pool over HTTP.
+
+Every run is bounded (a few users, a few seconds) and must end with zero failures, the expected
+request names, and counts that fit the flow (e.g. one SOFTWARE_TOKEN_MFA per TOTP login).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .locust_runs import LocustRun, provision, run_locust, target_env
+
+pytestmark = pytest.mark.e2e
+
+INIT = ("cognito", "InitiateAuth:USER_SRP_AUTH")
+PV = ("cognito", "RespondToAuthChallenge:PASSWORD_VERIFIER")
+MFA = ("cognito", "RespondToAuthChallenge:SOFTWARE_TOKEN_MFA")
+
+
+@pytest.fixture
+def pool(pool_server: Callable[..., Any]) -> Any:
+    """A dedicated pool server (the shared ``pool_server`` fixture): real clock, since the
+    Locust process reads the wall clock for TOTP; quotas off, since runs assert 0 failures."""
+    return pool_server("--no-quotas")
+
+
+Setup = Callable[..., tuple[dict[str, str], Path]]
+
+
+@pytest.fixture
+def target(pool: Any, tmp_path: Path) -> Setup:
+    """Provision an app and identities; returns (COGNITO_* settings, workdir)."""
+
+    def setup(count: int, *, totp: bool, **app_options: Any) -> tuple[dict[str, str], Path]:
+        app_options.setdefault("mfa", "OPTIONAL" if totp else "OFF")
+        app = pool.provision(secret=True, **app_options)
+        identities = tmp_path / "identities.jsonl"
+        provision(pool, app, count, identities, totp=totp)
+        return target_env(pool, app, identities), tmp_path
+
+    return setup
+
+
+def assert_clean(run: LocustRun, *names: tuple[str, str]) -> None:
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.failures == {}, run.output[-3000:]
+    for name in names:
+        assert run.count(*name) > 0, (name, sorted(run.stats))
+
+
+def test_srp_scenario(target: Setup) -> None:
+    settings, workdir = target(4, totp=False)
+    run = run_locust("srp", settings, workdir, users=3, seconds=5)
+    assert_clean(run, INIT, PV, ("login", "login:srp"), ("compute", "login:srp"))
+    assert run.count(*INIT) == run.count(*PV) == run.count("login", "login:srp")
+
+
+def test_srp_totp_scenario(target: Setup) -> None:
+    settings, workdir = target(6, totp=True)
+    run = run_locust("srp_totp", settings, workdir, users=3, seconds=5)
+    assert_clean(run, INIT, PV, MFA, ("login", "login:srp_totp"))
+    assert run.count(*MFA) == run.count("login", "login:srp_totp")
+
+
+def test_device_scenario_skips_mfa_once_the_device_is_remembered(target: Setup) -> None:
+    settings, workdir = target(2, totp=True, device_tracking=True, remember_on_prompt=True)
+    run = run_locust("device", settings, workdir, users=2, seconds=6)
+    assert_clean(
+        run,
+        ("cognito", "ConfirmDevice"),
+        ("cognito", "UpdateDeviceStatus"),
+        ("cognito", "RespondToAuthChallenge:DEVICE_SRP_AUTH"),
+        ("cognito", "RespondToAuthChallenge:DEVICE_PASSWORD_VERIFIER"),
+        ("login", "login:device"),
+    )
+    assert run.count("cognito", "ConfirmDevice") == 2
+    assert run.count(*MFA) == 2  # only the first login of each identity
+    device_logins = run.count("cognito", "RespondToAuthChallenge:DEVICE_PASSWORD_VERIFIER")
+    assert device_logins == run.count("login", "login:device") - 2
+
+
+def test_admin_scenario(target: Setup) -> None:
+    settings, workdir = target(4, totp=True)
+    run = run_locust("admin", settings, workdir, users=2, seconds=5)
+    assert_clean(
+        run,
+        ("cognito", "AdminInitiateAuth:ADMIN_USER_PASSWORD_AUTH"),
+        ("cognito", "AdminRespondToAuthChallenge:SOFTWARE_TOKEN_MFA"),
+        ("login", "login:admin"),
+    )
+
+
+def test_lost_phone_scenario(target: Setup) -> None:
+    settings, workdir = target(3, totp=True, mfa="OPTIONAL")
+    run = run_locust("lost_phone", settings, workdir, users=2, seconds=5)
+    assert_clean(
+        run,
+        ("cognito", "AdminSetUserMFAPreference"),
+        ("cognito", "AssociateSoftwareToken"),
+        ("cognito", "VerifySoftwareToken"),
+        ("cognito", "SetUserMFAPreference"),
+        MFA,
+        ("login", "login:lost_phone"),
+    )
+    assert run.count(*MFA) == run.count("login", "login:lost_phone")
+
+
+def test_refresh_scenario(target: Setup) -> None:
+    settings, workdir = target(2, totp=False, device_tracking=True)
+    run = run_locust("refresh", settings, workdir, users=2, seconds=5)
+    assert_clean(
+        run, ("cognito", "InitiateAuth:REFRESH_TOKEN_AUTH"), ("login", "refresh"), INIT, PV
+    )
+    assert run.count("login", "login:srp") == 2
+
+
+def test_mixed_scenario(target: Setup) -> None:
+    settings, workdir = target(24, totp=True, device_tracking=True)
+    run = run_locust("mix", settings, workdir, users=12, seconds=6)
+    assert_clean(run, INIT, PV, MFA, ("login", "login:srp_totp"))
+
+
+def test_two_processes_aggregate_at_the_master_without_sharing_identities(
+    target: Setup,
+) -> None:
+    settings, workdir = target(8, totp=True)
+    run = run_locust("srp_totp", settings, workdir, users=4, seconds=6, extra=("--processes", "2"))
+    assert_clean(run, INIT, PV, MFA, ("login", "login:srp_totp"))
+    assert "worker 1 of 2" in run.output
+    assert "worker 0 of 2" in run.output
+    assert run.count(*MFA) == run.count("login", "login:srp_totp")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"COGNITO_POOL_ID": "nope", "COGNITO_CLIENT_ID": "c"}, "malformed user pool id"),
+        ({"COGNITO_CLIENT_ID": "c"}, "missing user pool id"),
+        (
+            {
+                "COGNITO_POOL_ID": "us-east-1_X",
+                "COGNITO_CLIENT_ID": "c",
+                "COGNITO_IDENTITIES": __file__,
+                "COGNITO_ENDPOINT_URL": "http://127.0.0.1:1/",
+            },
+            "is unreachable",
+        ),
+    ],
+)
+def test_bad_settings_stop_the_run_with_a_clear_message(
+    settings: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    run = run_locust("srp", settings, tmp_path, users=1, seconds=2)
+    assert run.returncode == 2
+    assert message in run.output
