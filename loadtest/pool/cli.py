@@ -81,6 +81,12 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         help="change a quota category's rate, e.g. UserAuthentication=200",
     )
     parser.add_argument("--per-user-rps", type=float, default=10.0)
+    parser.add_argument(
+        "--burst-seconds",
+        type=float,
+        default=1.0,
+        help="each quota bucket holds this many seconds of its rate (at least one request)",
+    )
     parser.add_argument("--no-quotas", action="store_true", help="switch quotas off")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC")
     parser.add_argument("--seed", type=int, default=None, help="seed for fault draws")
@@ -88,6 +94,11 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         "--test-clock",
         action="store_true",
         help='let POST /_pool/clock {"advance": s} move the pool\'s clock (tests)',
+    )
+    parser.add_argument(
+        "--freeze-clock",
+        action="store_true",
+        help="like --test-clock, and the clock stands still until advanced (exact tests)",
     )
 
 
@@ -135,11 +146,13 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
             enabled=not args.no_quotas,
             rps=_quota_rates(args.quota),
             per_user_rps=args.per_user_rps,
+            burst_seconds=args.burst_seconds,
         ),
         faults=faults,
         stalls=stalls,
         seed=args.seed,
-        test_clock=args.test_clock,
+        test_clock=args.test_clock or args.freeze_clock,
+        freeze_clock=args.freeze_clock,
         math_threads=max(1, args.math_threads),
         allow_remote=args.allow_remote,
     )

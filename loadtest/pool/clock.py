@@ -33,16 +33,20 @@ class OffsetClock:
     """The wall clock plus an offset held in memory shared by every worker process.
 
     Tests advance it through ``POST /_pool/clock`` (only with ``--test-clock``), so a
-    three-minute session expiry or a TOTP step change happens without waiting.
+    three-minute session expiry or a TOTP step change happens without waiting. A frozen clock
+    (``--freeze-clock``) moves only when told, so durations measured with it are exact.
     """
 
-    __slots__ = ("_offset",)
+    __slots__ = ("_base", "_offset")
 
-    def __init__(self, offset: Any) -> None:
+    def __init__(self, offset: Any, *, frozen_at: float | None = None) -> None:
         self._offset = offset  # a multiprocessing.RawValue("d") created before the fork
+        self._base = frozen_at
 
     def now(self) -> float:
-        return time.time() + float(self._offset.value)
+        """Wall time plus the offset; with ``frozen_at``, that instant plus the offset only."""
+        base = time.time() if self._base is None else self._base
+        return base + float(self._offset.value)
 
     def advance(self, seconds: float) -> float:
         """Move time forward (never back); returns the new offset."""

@@ -216,7 +216,8 @@ def _build_context(settings: ServeSettings, store: Store, clock: Clock) -> PoolC
 
 
 def _runtime(settings: ServeSettings, shared: SharedMemory, started: float, index: int) -> Runtime:
-    test_clock = OffsetClock(shared.clock_offset)
+    frozen_at = shared.frozen_at.value if settings.freeze_clock else None
+    test_clock = OffsetClock(shared.clock_offset, frozen_at=frozen_at)
     clock: Clock = test_clock if settings.test_clock else SystemClock()
     ctx = _build_context(settings, Store(settings.state), clock)
     seed = None if settings.seed is None else settings.seed + index

@@ -29,6 +29,8 @@ class ServeSettings:
     stalls: tuple[Stall, ...] = ()
     seed: int | None = None
     test_clock: bool = False
+    #: With ``test_clock``: time stands still at startup and moves only when advanced.
+    freeze_clock: bool = False
     math_threads: int = 2
     allow_remote: bool = False
     max_body: int = 256 * 1024

@@ -9,6 +9,7 @@ does this without a broker process.
 from __future__ import annotations
 
 import multiprocessing
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ class SharedMemory:
     lock: Any
     clock_offset: Any
     stall_until: Any
+    frozen_at: Any
 
     @classmethod
     def create(cls, bucket_slots: int) -> SharedMemory:
@@ -32,4 +34,5 @@ class SharedMemory:
             lock=multiprocessing.Lock(),
             clock_offset=multiprocessing.RawValue("d", 0.0),
             stall_until=multiprocessing.RawValue("d", 0.0),
+            frozen_at=multiprocessing.RawValue("d", time.time()),
         )
