@@ -1,0 +1,149 @@
+"""The seeds' TOTP walkthrough run with the real ``aws`` command against the local pool.
+
+awscli pins botocore exactly (which conflicts with aiobotocore), so it lives in its own venv,
+``.venv-awscli`` at the repository root, created here on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+
+from tests.conftest import PoolServer
+
+pytestmark = pytest.mark.e2e
+
+_ROOT = Path(__file__).resolve().parents[2]
+_VENV = _ROOT / ".venv-awscli"
+_INSTALL_TIMEOUT = 900
+
+
+@pytest.fixture(scope="session")
+def aws_command() -> Path:
+    """The ``aws`` executable of the dedicated venv, installed from PyPI if missing."""
+    aws = _VENV / "bin" / "aws"
+    if not aws.exists():
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--clear", str(_VENV)],
+            check=True,
+            timeout=_INSTALL_TIMEOUT,
+        )
+        subprocess.run(
+            [str(_VENV / "bin" / "pip"), "install", "--quiet", "awscli"],
+            check=True,
+            timeout=_INSTALL_TIMEOUT,
+        )
+    return aws
+
+
+class Aws:
+    """``aws cognito-idp ...`` against one endpoint, with dummy credentials."""
+
+    def __init__(self, command: Path, server: PoolServer, home: Path) -> None:
+        self._command, self._server = command, server
+        self._env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(home),
+            "AWS_ACCESS_KEY_ID": "AKIDLOCALPOOL",
+            "AWS_SECRET_ACCESS_KEY": "local-pool-secret",
+            "AWS_CONFIG_FILE": str(home / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_RETRY_MODE": "standard",
+            "AWS_PAGER": "",
+        }
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [
+            str(self._command), "cognito-idp", *args,
+            "--endpoint-url", self._server.url, "--region", "us-east-1", "--output", "json",
+        ]  # fmt: skip
+        return subprocess.run(
+            command, env=self._env, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    def __call__(self, *args: str) -> Any:
+        done = self.run(*args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else {}
+
+
+def test_seed_walkthrough_with_the_aws_cli(
+    aws_command: Path, local_pool: PoolServer, tmp_path: Path
+) -> None:
+    aws = Aws(aws_command, local_pool, tmp_path)
+    pool_id = aws("create-user-pool", "--pool-name", "seed-walkthrough")["UserPool"]["Id"]
+    aws(
+        "set-user-pool-mfa-config", "--user-pool-id", pool_id,
+        "--software-token-mfa-configuration", "Enabled=true", "--mfa-configuration", "OPTIONAL",
+    )  # fmt: skip
+    client_id = aws(
+        "create-user-pool-client", "--user-pool-id", pool_id, "--client-name", "seed",
+        "--explicit-auth-flows", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    )["UserPoolClient"]["ClientId"]  # fmt: skip
+    aws(
+        "admin-create-user", "--user-pool-id", pool_id, "--username", "Bob",
+        "--message-action", "SUPPRESS",
+    )  # fmt: skip
+    aws(
+        "admin-set-user-password", "--user-pool-id", pool_id, "--username", "Bob",
+        "--password", "P@ssw0rd", "--permanent",
+    )  # fmt: skip
+    login = [
+        "admin-initiate-auth", "--user-pool-id", pool_id, "--client-id", client_id,
+        "--auth-flow", "ADMIN_USER_PASSWORD_AUTH",
+        "--auth-parameters", "USERNAME=Bob,PASSWORD=P@ssw0rd",
+    ]  # fmt: skip
+    access = aws(*login)["AuthenticationResult"]["AccessToken"]
+
+    secret = aws("associate-software-token", "--access-token", access)["SecretCode"]
+    totp = pyotp.TOTP(secret)
+    verified = aws(
+        "verify-software-token", "--access-token", access,
+        "--user-code", totp.at(local_pool.now()), "--friendly-device-name", "BobPhone",
+    )  # fmt: skip
+    assert verified == {"Status": "SUCCESS"}
+    aws(
+        "set-user-mfa-preference", "--access-token", access,
+        "--software-token-mfa-settings", "Enabled=true,PreferredMfa=true",
+    )  # fmt: skip
+    aws(
+        "admin-set-user-mfa-preference", "--user-pool-id", pool_id, "--username", "Bob",
+        "--software-token-mfa-settings", "Enabled=true,PreferredMfa=true",
+    )  # fmt: skip
+
+    challenge = aws(*login)
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    assert challenge["ChallengeParameters"] == {
+        "FRIENDLY_DEVICE_NAME": "BobPhone",
+        "USER_ID_FOR_SRP": "Bob",
+    }
+    local_pool.advance_clock(30)  # the code that verified the token is spent
+    code = totp.at(local_pool.now())
+    respond = [
+        "admin-respond-to-auth-challenge", "--user-pool-id", pool_id, "--client-id", client_id,
+        "--challenge-name", "SOFTWARE_TOKEN_MFA", "--session", challenge["Session"],
+    ]  # fmt: skip
+    wrong = aws.run(
+        *respond, "--challenge-responses", f"USERNAME=Bob,SOFTWARE_TOKEN_MFA_CODE={_other(code)}"
+    )
+    assert wrong.returncode != 0
+    assert "CodeMismatchException" in wrong.stderr
+    done = aws(*respond, "--challenge-responses", f"USERNAME=Bob,SOFTWARE_TOKEN_MFA_CODE={code}")
+    result = done["AuthenticationResult"]
+    assert result["ExpiresIn"] == 3600
+    assert result["TokenType"] == "Bearer"
+    assert {"AccessToken", "IdToken", "RefreshToken"} <= set(result)
+    assert done["ChallengeParameters"] == {}
+
+
+def _other(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
