@@ -7,7 +7,7 @@ from pathlib import Path
 
 __all__ = ["register"]
 
-SUITES = ("srp",)
+SUITES = ("srp", "pool")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,5 +23,9 @@ def run(args: argparse.Namespace) -> int:
         from . import srp
 
         srp.run(out=args.out_dir / "srp.json")
+    if "pool" in suites:
+        from . import pool
+
+        pool.run(out=args.out_dir / "pool.json")
     print(f"\nfigures written to {args.out_dir}/")
     return 0

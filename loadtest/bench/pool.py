@@ -1,0 +1,180 @@
+"""Verified SRP logins per second the local pool sustains, beside moto's server, in one run.
+
+Each server runs as its own process; the client load (:mod:`loadtest.bench.srp_load`) runs in
+another, so the two share this machine's cores as a real local run would. The server's CPU time
+per login is read from the OS (``/proc``, the server's whole process tree), not estimated.
+
+moto does not verify the SRP proof (it accepts any signature), so its figure is the cost of an
+emulator that skips the check; the local pool's figure includes verifying every proof.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ._procs import free_port, process_tree_cpu_s, running
+from ._timing import print_table, write_json
+
+USERS = 32
+THREADS = 4
+WARMUP_S = 2.0
+DURATION_S = 10.0
+
+
+def _admin(endpoint: str) -> Any:
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def setup(endpoint: str, password: str) -> tuple[str, str, list[str]]:
+    """A user pool, an SRP-enabled app client and USERS users with a permanent password."""
+    admin = _admin(endpoint)
+    pool_id = admin.create_user_pool(PoolName="bench")["UserPool"]["Id"]
+    client_id = admin.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="bench",
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    users = [f"lt-bench-{i:05d}" for i in range(USERS)]
+    for user in users:
+        admin.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
+        admin.admin_set_user_password(
+            UserPoolId=pool_id, Username=user, Password=password, Permanent=True
+        )
+    return pool_id, client_id, users
+
+
+def _load(
+    endpoint: str,
+    pool_id: str,
+    client_id: str,
+    users: list[str],
+    password: str,
+    *,
+    duration: float,
+    opaque: bool,
+) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "loadtest.bench.srp_load",
+        "--endpoint",
+        endpoint,
+        "--pool-id",
+        pool_id,
+        "--client-id",
+        client_id,
+        "--users",
+        ",".join(users),
+        "--threads",
+        str(THREADS),
+        "--duration",
+        str(duration),
+        "--max-logins",
+        "100000",
+    ]
+    if opaque:
+        cmd.append("--opaque-secret-block")
+    env = {**os.environ, "SRP_LOAD_PASSWORD": password}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, timeout=300)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(name: str, cmd: list[str], port: int, logs: Path, *, opaque: bool) -> dict[str, Any]:
+    """Start a server, provision users, warm up, then a timed load with CPU read around it."""
+    password = "Lt-" + secrets.token_urlsafe(12) + "9!"
+    endpoint = f"http://127.0.0.1:{port}"
+    with running(cmd, port, logs / f"{name}.log") as proc:
+        pool_id, client_id, users = setup(endpoint, password)
+        _load(endpoint, pool_id, client_id, users, password, duration=WARMUP_S, opaque=opaque)
+        cpu0 = process_tree_cpu_s(proc.pid)
+        result = _load(
+            endpoint, pool_id, client_id, users, password, duration=DURATION_S, opaque=opaque
+        )
+        server_cpu = process_tree_cpu_s(proc.pid) - cpu0
+    logins = max(result["logins"], 1)
+    return {
+        "logins": result["logins"],
+        "outcomes": result["outcomes"],
+        "logins_per_s": result["logins"] / result["elapsed_s"],
+        "server_cpu_ms_per_login": server_cpu * 1000 / logins,
+        "client_cpu_ms_per_login": result["client_cpu_s"] * 1000 / logins,
+    }
+
+
+def pool_command(port: int, state: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "loadtest.cli",
+        "pool",
+        "serve",
+        "--port",
+        str(port),
+        "--state",
+        str(state),
+        "--no-quotas",
+    ]
+
+
+def run(*, out: Path) -> dict[str, Any]:
+    """Measure the local pool and moto's server side by side; print and write the figures."""
+    logs = out.parent / "logs"
+    with tempfile.TemporaryDirectory(prefix="bench-pool-") as tmp:
+        port = free_port()
+        pool = measure(
+            "local-pool", pool_command(port, Path(tmp) / "state.sqlite"), port, logs, opaque=False
+        )
+    figures: dict[str, Any] = {f"pool_{k}": v for k, v in pool.items()}
+    moto_server = shutil.which("moto_server", path=str(Path(sys.executable).parent))
+    if moto_server:
+        port = free_port()
+        moto = measure(
+            "moto", [moto_server, "-H", "127.0.0.1", "-p", str(port)], port, logs, opaque=True
+        )
+        figures.update({f"moto_{k}": v for k, v in moto.items()})
+    _print(figures)
+    write_json(out, figures)
+    return figures
+
+
+def _print(f: dict[str, Any]) -> None:
+    rows = [
+        (
+            "local pool, verified logins",
+            f"{f['pool_logins_per_s']:.0f} /s",
+            "target >= 100 /s, client and pool sharing 2 cores",
+        ),
+        (
+            "local pool CPU per login",
+            f"{f['pool_server_cpu_ms_per_login']:.2f} ms",
+            "target <= 6 ms, from /proc",
+        ),
+        ("client CPU per login", f"{f['pool_client_cpu_ms_per_login']:.2f} ms", "load process"),
+        ("local pool outcomes", json.dumps(f["pool_outcomes"]), ""),
+    ]
+    if "moto_logins_per_s" in f:
+        rows += [
+            ("moto, unverified logins", f"{f['moto_logins_per_s']:.0f} /s", "accepts any proof"),
+            ("moto CPU per login", f"{f['moto_server_cpu_ms_per_login']:.2f} ms", "from /proc"),
+            ("moto outcomes", json.dumps(f["moto_outcomes"]), ""),
+        ]
+    print_table("Pool: full SRP logins, load from a separate process", rows)
