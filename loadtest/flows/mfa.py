@@ -22,6 +22,14 @@ from .totp import take_code
 __all__ = ["enroll_totp", "lost_phone", "reset_mfa"]
 
 
+#: The calls of :func:`enroll_totp`, in order.
+ENROLL_CALLS: tuple[str, ...] = (
+    Operation.ASSOCIATE_SOFTWARE_TOKEN,
+    Operation.VERIFY_SOFTWARE_TOKEN,
+    Operation.SET_USER_MFA_PREFERENCE,
+)
+
+
 def enroll_totp(identity: Identity, ctx: FlowContext, access_token: str) -> Flow[str]:
     """Enroll a new authenticator for a signed-in user; returns (and keeps) its secret."""
     op = Operation.ASSOCIATE_SOFTWARE_TOKEN
@@ -75,11 +83,14 @@ def lost_phone(
     options = replace(options, use_device=False, remember_device=False)
     yield from reset_mfa(identity, ctx)
     first = yield from srp_login(identity, ctx, options)
+    enrolled: tuple[str, ...] = ()
     if identity.totp_secret is None:
         yield from enroll_totp(identity, ctx, first.tokens.access_token)
+        enrolled = ENROLL_CALLS
     second = yield from srp_login(identity, ctx, options)
-    notes = second.notes | first.notes | {Note.MFA_RESET, Note.MFA_ENROLLED}
-    calls = first.calls + second.calls
     return replace(
-        second, notes=notes, calls=calls, challenges=first.challenges + second.challenges
+        second,
+        notes=second.notes | first.notes | {Note.MFA_RESET, Note.MFA_ENROLLED},
+        calls=(Operation.ADMIN_SET_USER_MFA_PREFERENCE, *first.calls, *enrolled, *second.calls),
+        challenges=first.challenges + second.challenges,
     )

@@ -103,6 +103,7 @@ class CognitoUser(User):
 
     def run_flow(self, name: str, flow: Flow[T]) -> T | None:
         """Run a flow, report its calls and one ``login`` event; ``None`` if it failed."""
+        self.runtime.ephemerals.top_up()
         tally = Tally(forward=self._fire)
         start = time.perf_counter()
         result: T | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import weakref
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +25,7 @@ from .config import ConfigError, TargetConfig
 from .identities import IdentityPool, partition
 from .options import target_from
 
-__all__ = ["Runtime", "runtime_for", "utc_now"]
+__all__ = ["EphemeralStock", "Runtime", "runtime_for", "utc_now"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class EphemeralStock:
+    """Keeps an :class:`srp_fast.EphemeralPool` topped up from the gevent hub.
+
+    Flows take ephemerals inside Compute effects, i.e. on the executor's native threads, and a
+    gevent thread pool only accepts work submitted from the hub's thread; so the pool itself
+    never refills (it has no executor) and users call :meth:`top_up` from their greenlet.
+    """
+
+    def __init__(self, executor: Executor, *, target: int = 64) -> None:
+        self.pool = srp_fast.EphemeralPool(target=target)
+        self._executor, self._low = executor, target // 2
+        self._refill: Future[None] | None = None
+
+    def top_up(self) -> None:
+        """Start a background refill if the stock is low and none is running."""
+        if len(self.pool) > self._low or (self._refill and not self._refill.done()):
+            return
+        self._refill = self._executor.submit(self.pool.fill)
+
+
 @dataclass(slots=True, kw_only=True)
 class Runtime:
     """Per-process shared state of a run."""
@@ -46,6 +66,7 @@ class Runtime:
     context: FlowContext
     executor: Executor
     signer: Signer | None
+    ephemerals: EphemeralStock
     report_compute: bool = True
 
 
@@ -69,11 +90,11 @@ def build_runtime(environment: Any) -> Runtime:
     mine = partition(load_identities(config.identities), index, count)
     log.info("worker %d of %d: %d identities", index, count, len(mine))
     executor = gevent_math_executor(max_workers=max(2, os.cpu_count() or 2))
-    ephemerals = srp_fast.EphemeralPool(target=64, executor=executor)
+    ephemerals = EphemeralStock(executor)
     context = FlowContext(
         client=config.app_client,
         clock=utc_now,
-        ephemerals=ephemerals.take,
+        ephemerals=ephemerals.pool.take,
         verifiers=srp_fast.VerifierCache(),
     )
     return Runtime(
@@ -82,6 +103,7 @@ def build_runtime(environment: Any) -> Runtime:
         context=context,
         executor=executor,
         signer=_signer(config),
+        ephemerals=ephemerals,
     )
 
 

@@ -186,6 +186,17 @@ def test_lost_phone_with_optional_mfa_enrolls_by_token_then_signs_in_with_it() -
     )
     assert identity.totp_secret == new_secret
     assert identity.last_totp_step == step_of(NOW) + 1  # enrollment spent the current step
+    assert result.calls == (
+        "AdminSetUserMFAPreference",
+        INIT,
+        PV,
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+        INIT,
+        PV,
+        "RespondToAuthChallenge:SOFTWARE_TOKEN_MFA",
+    )
     assert {Note.MFA_RESET, Note.MFA_ENROLLED, Note.TOTP_SENT} <= result.notes
 
 
