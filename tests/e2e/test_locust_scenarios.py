@@ -59,6 +59,21 @@ def test_srp_scenario(target: Setup) -> None:
     assert run.count(*INIT) == run.count(*PV) == run.count("login", "login:srp")
 
 
+def test_srp_scenario_enrolls_through_mfa_setup_when_the_pool_requires_mfa(
+    target: Setup,
+) -> None:
+    settings, workdir = target(3, totp=False, mfa="ON")
+    run = run_locust("srp", settings, workdir, users=3, seconds=5)
+    assert_clean(
+        run,
+        ("cognito", "AssociateSoftwareToken:MFA_SETUP"),
+        ("cognito", "VerifySoftwareToken:MFA_SETUP"),
+        ("cognito", "RespondToAuthChallenge:MFA_SETUP"),
+    )
+    # each identity enrolls once; its next login waits for a fresh TOTP step
+    assert run.count("cognito", "RespondToAuthChallenge:MFA_SETUP") == 3
+
+
 def test_srp_totp_scenario(target: Setup) -> None:
     settings, workdir = target(6, totp=True)
     run = run_locust("srp_totp", settings, workdir, users=3, seconds=5)
