@@ -172,3 +172,29 @@ def test_bad_settings_stop_the_run_with_a_clear_message(
     run = run_locust("srp", settings, tmp_path, users=1, seconds=2)
     assert run.returncode == 2
     assert message in run.output
+
+
+def test_the_run_subcommand_runs_a_scenario(
+    target: Setup, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from loadtest.users.cli import register
+
+    settings, workdir = target(2, totp=False)
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    csv_prefix = str(workdir / "run")
+    args = parser.parse_args(
+        ["run", "srp", "-u", "2", "-r", "2", "-t", "3s", "--csv", csv_prefix,
+         "--cognito-pool-id", settings["COGNITO_POOL_ID"],
+         "--cognito-client-id", settings["COGNITO_CLIENT_ID"],
+         "--cognito-client-secret", settings["COGNITO_CLIENT_SECRET"],
+         "--cognito-endpoint-url", settings["COGNITO_ENDPOINT_URL"],
+         "--cognito-identities", settings["COGNITO_IDENTITIES"],
+         "--locust", "--only-summary"]
+    )  # fmt: skip
+    assert args.handler(args) == 0
+    stats = (workdir / "run_stats.csv").read_text()
+    assert "login:srp" in stats
+    assert "RespondToAuthChallenge:PASSWORD_VERIFIER" in stats
