@@ -294,7 +294,7 @@ async def _new_user(
         attributes = {**attributes, "email": given}
         username = sub
     attributes = {"sub": sub, **{k: v for k, v in attributes.items() if k != "sub"}}
-    verifier = await ctx.srp.new_verifier(srp_fast.pool_name(pool.id), username, password)
+    record = await ctx.srp.new_password(srp_fast.pool_name(pool.id), username, password)
     now = ctx.now()
     user = User(
         pool_id=pool.id,
@@ -303,8 +303,9 @@ async def _new_user(
         attributes=attributes,
         status=UserStatus.FORCE_CHANGE_PASSWORD,
         enabled=True,
-        salt=int(verifier.salt),
-        verifier=int(verifier.verifier),
+        salt=record.salt,
+        verifier=record.verifier,
+        x=record.x,
         mfa=MfaState(),
         totp_last_step=0,
         failures=0,
@@ -328,12 +329,13 @@ async def admin_set_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]
     password = p.text("Password", max_len=256)
     check_password_policy(pool, password)
     permanent = p.flag("Permanent")
-    verifier = await ctx.srp.new_verifier(srp_fast.pool_name(pool.id), user.username, password)
+    record = await ctx.srp.new_password(srp_fast.pool_name(pool.id), user.username, password)
     status = UserStatus.CONFIRMED if permanent else UserStatus.FORCE_CHANGE_PASSWORD
     ctx.store.update_user(
         user,
-        salt=int(verifier.salt),
-        verifier=int(verifier.verifier),
+        salt=record.salt,
+        verifier=record.verifier,
+        x=record.x,
         status=status,
         modified=ctx.now(),
     )

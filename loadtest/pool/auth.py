@@ -200,18 +200,18 @@ async def _password(
         ctx.check_secret_hash(client, username, auth.get("SECRET_HASH"))
     except NotAuthorized as wrong_secret:
         raise count_failure(ctx, user, wrong_secret) from None
-    if not await _password_ok(ctx, pool, user, password):
+    if not _password_ok(ctx, pool, user, password):
         raise count_failure(ctx, user, NotAuthorized(Messages.INCORRECT_PASSWORD))
     device = known_device(ctx, user, auth.get("DEVICE_KEY"))
     sign_in = SignIn(pool=pool, client=client, user=user, admin=admin, device=device)
     return next_step(ctx, sign_in)
 
 
-async def _password_ok(ctx: PoolContext, pool: Pool, user: User, password: str) -> bool:
-    if user.salt is None or user.verifier is None:
-        return False
+def _password_ok(ctx: PoolContext, pool: Pool, user: User, password: str) -> bool:
     prefix = srp_fast.pool_name(pool.id)
-    return await ctx.srp.password_matches(prefix, user.username, password, user.salt, user.verifier)
+    if user.salt is None or user.x is None:
+        return False
+    return ctx.srp.password_matches(prefix, user.username, password, user.salt, user.x)
 
 
 def known_device(ctx: PoolContext, user: User, key: str | None) -> Device | None:

@@ -135,11 +135,16 @@ async def _proof_ok(
     prefix: str,
     identity: str,
     verifier: int,
+    x: int | None = None,
 ) -> bool:
     big_a = gmpy2.mpz(block.public_a, 16)
     try:
         key = await ctx.srp.session_key(
-            big_a, gmpy2.mpz(block.secret_b, 16), gmpy2.mpz(block.public_b, 16), verifier
+            big_a,
+            gmpy2.mpz(block.secret_b, 16),
+            gmpy2.mpz(block.public_b, 16),
+            verifier=verifier,
+            x=x,
         )
         srp_fast.verify_claim(
             key,
@@ -182,6 +187,7 @@ async def _password_verifier(
         prefix=srp_fast.pool_name(pool.id),
         identity=user.username,
         verifier=user.verifier,
+        x=user.x,
     )
     if not ok:
         raise count_failure(ctx, user, NotAuthorized(Messages.INCORRECT_PASSWORD))
@@ -376,12 +382,13 @@ async def _new_password_required(
     check_password_policy(pool, password)
     _secret_hash(ctx, client, sign_in.user, responses)
     prefix = srp_fast.pool_name(pool.id)
-    verifier = await ctx.srp.new_verifier(prefix, sign_in.user.username, password)
+    record = await ctx.srp.new_password(prefix, sign_in.user.username, password)
     consume(ctx, session, client)
     user = ctx.store.update_user(
         sign_in.user,
-        salt=int(verifier.salt),
-        verifier=int(verifier.verifier),
+        salt=record.salt,
+        verifier=record.verifier,
+        x=record.x,
         status=UserStatus.CONFIRMED,
         modified=ctx.now(),
     )

@@ -221,6 +221,8 @@ class User:
     enabled: bool
     salt: int | None = field(repr=False)
     verifier: int | None = field(repr=False)
+    #: The SRP private value x (see :mod:`.srp`: it saves an exponentiation per login).
+    x: int | None = field(repr=False)
     mfa: MfaState
     totp_last_step: int
     failures: int

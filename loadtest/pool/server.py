@@ -189,7 +189,13 @@ def _run_worker(
     index: int,
     ready: Callable[[], None],
 ) -> None:
-    asyncio.run(_worker_main(settings, sock, shared, started, index=index, ready=ready))
+    main = _worker_main(settings, sock, shared, started, index=index, ready=ready)
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux and macOS
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def _build_context(settings: ServeSettings, store: Store, clock: Clock) -> PoolContext:

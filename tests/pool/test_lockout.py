@@ -45,7 +45,9 @@ def _user(server: PoolServer, **provision: Any) -> tuple[Any, App, str]:
 
 def test_schedule_with_a_frozen_clock_equals_the_model(pool_server: StartPool) -> None:
     """Threshold 3, cap 60 s: each lock lifts exactly when the model says, not a tick sooner."""
-    server = pool_server("--freeze-clock", "--lockout-threshold", "3", "--lockout-cap", "60")
+    server = pool_server(
+        "--freeze-clock", "--lockout-threshold", "3", "--lockout-cap", "60", "--no-quotas"
+    )
     policy = LockoutPolicy(threshold=3, cap=60.0)
     idp, app, name = _user(server)
     measured = []
@@ -67,7 +69,7 @@ def test_schedule_with_a_frozen_clock_equals_the_model(pool_server: StartPool) -
 
 
 def test_idle_reset_and_default_threshold(pool_server: StartPool) -> None:
-    server = pool_server("--freeze-clock")
+    server = pool_server("--freeze-clock", "--no-quotas")
     idp, app, name = _user(server)
     assert [_attempt(idp, app, name) for _ in range(6)] == [WRONG] * 5 + [LOCKED]
     server.advance_clock(900)
@@ -114,7 +116,7 @@ def _measure_lock(
 
 
 def test_wrong_mfa_codes_count_towards_the_lockout(pool_server: StartPool) -> None:
-    server = pool_server("--freeze-clock", "--lockout-threshold", "3")
+    server = pool_server("--freeze-clock", "--lockout-threshold", "3", "--no-quotas")
     idp, app, name = _user(server, mfa="OPTIONAL")
     totp = enroll_totp(server, idp, tokens(idp, app, name)["AccessToken"])
     session = srp_login(idp, app, name)["Session"]

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_users_devices_and_tokens_survive_sigkill(pool_server: StartPool) -> None:
-    server = pool_server("--test-clock")
+    server = pool_server("--test-clock", "--no-quotas")
     idp, app = server.client(), server.provision(mfa="OPTIONAL", device_tracking=True)
     server.add_user(app, "keeper")
     first = tokens(idp, app, "keeper")
@@ -21,7 +21,7 @@ def test_users_devices_and_tokens_survive_sigkill(pool_server: StartPool) -> Non
     pending = srp_login(idp, app, "keeper")["Session"]
     server.kill()
 
-    again = pool_server("--test-clock", state=server.state)
+    again = pool_server("--test-clock", "--no-quotas", state=server.state)
     assert isinstance(again, PoolServer)
     idp = again.client()
     assert idp.get_user(AccessToken=first["AccessToken"])["Username"] == "keeper"
