@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from loadtest.flows.effects import Call
+from loadtest.flows.effects import Call, Compute
 from loadtest.protocol.errors import CognitoError, TooManyRequests, TransportError
 from loadtest.protocol.names import PUBLIC_OPERATIONS
 from loadtest.protocol.wire import decode_response, encode_body, request_headers
 
-from .events import Event
+from .events import ComputeEvent, Event, Reporter, call_event
 from .transport import RawResponse
 
-__all__ = ["CALL_ERRORS", "RetryPolicy", "Signer", "build_request", "decode", "ignore"]
+__all__ = [
+    "CALL_ERRORS",
+    "NO_RETRY",
+    "RetryPolicy",
+    "Signer",
+    "build_request",
+    "compute_event",
+    "decode",
+    "ignore",
+    "retry_delay",
+    "settle",
+]
 
 #: Exceptions a call can end with that are passed to the flow (everything else is a bug).
 CALL_ERRORS = (CognitoError, TransportError)
@@ -60,3 +72,34 @@ def build_request(call: Call, url: str, signer: Signer | None) -> tuple[Mapping[
 def decode(raw: RawResponse) -> dict[str, Any]:
     """The JSON answer, or raise the typed Cognito or transport error it describes."""
     return decode_response(raw.status, raw.headers, raw.body)
+
+
+def settle(call: Call, attempt: int, start: float, raw: RawResponse, report: Reporter) -> Any:
+    """Decode an answer that arrived and report the attempt as a success (or raise)."""
+    elapsed = (time.perf_counter() - start) * 1000
+    value = decode(raw)
+    report(call_event(call.label, call.operation, elapsed, len(raw.body), None, attempt))
+    return value
+
+
+def retry_delay(
+    call: Call,
+    attempt: int,
+    start: float,
+    error: Exception,
+    retry: RetryPolicy,
+    report: Reporter,
+) -> float:
+    """Report a failed attempt; return the wait before the next, or re-raise ``error``."""
+    elapsed = (time.perf_counter() - start) * 1000
+    report(call_event(call.label, call.operation, elapsed, 0, error, attempt))
+    delay = retry.retry_after(error, attempt)
+    if delay is None:
+        raise error
+    return delay
+
+
+def compute_event(effect: Compute, start: float, error: BaseException | None) -> ComputeEvent:
+    """The event of one Compute effect that started at ``start`` (perf_counter seconds)."""
+    elapsed = (time.perf_counter() - start) * 1000
+    return ComputeEvent(name=effect.label, compute_ms=elapsed, exception=error)

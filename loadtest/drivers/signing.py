@@ -26,9 +26,9 @@ class SigV4Signer:
         secret_key: str | None = None,
         session_token: str | None = None,
     ) -> None:
-        from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-        from botocore.credentials import Credentials  # type: ignore[import-untyped]
-        from botocore.session import get_session  # type: ignore[import-untyped]
+        from botocore.auth import SigV4Auth  # type: ignore[import-untyped,unused-ignore]
+        from botocore.credentials import Credentials  # type: ignore[import-untyped,unused-ignore]
+        from botocore.session import get_session  # type: ignore[import-untyped,unused-ignore]
 
         if access_key and secret_key:
             credentials = Credentials(access_key, secret_key, session_token)
@@ -39,7 +39,7 @@ class SigV4Signer:
         self._auth = SigV4Auth(credentials, "cognito-idp", region)
 
     def __call__(self, url: str, headers: Mapping[str, str], body: bytes) -> Mapping[str, str]:
-        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
+        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped,unused-ignore]
 
         request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers))
         self._auth.add_auth(request)

@@ -7,6 +7,7 @@ the GIL-free exponentiation while the greenlet waits on the future without block
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -14,8 +15,18 @@ from typing import Any, TypeVar
 
 from loadtest.flows.effects import Call, Compute, Effect, Flow
 
-from .common import CALL_ERRORS, NO_RETRY, RetryPolicy, Signer, build_request, decode, ignore
-from .events import ComputeEvent, Reporter, call_event
+from .common import (
+    CALL_ERRORS,
+    NO_RETRY,
+    RetryPolicy,
+    Signer,
+    build_request,
+    compute_event,
+    ignore,
+    retry_delay,
+    settle,
+)
+from .events import Reporter
 from .stepper import Stepper
 from .transport import Transport
 
@@ -70,24 +81,14 @@ class SyncDriver:
 
     def _call(self, call: Call, report: Reporter) -> Any:
         headers, body = build_request(call, self.transport.url, self.signer)
-        attempt = 1
-        while True:
+        for attempt in itertools.count(1):
             start = time.perf_counter()
             try:
                 raw = self.transport.post(headers, body)
-                elapsed = (time.perf_counter() - start) * 1000
-                value = decode(raw)
+                return settle(call, attempt, start, raw, report)
             except CALL_ERRORS as exc:
-                elapsed = (time.perf_counter() - start) * 1000
-                report(call_event(call.label, call.operation, elapsed, 0, exc, attempt))
-                delay = self.retry.retry_after(exc, attempt)
-                if delay is None:
-                    raise
-                self._sleep(delay)
-                attempt += 1
-                continue
-            report(call_event(call.label, call.operation, elapsed, len(raw.body), None, attempt))
-            return value
+                self._sleep(retry_delay(call, attempt, start, exc, self.retry, report))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _compute(self, effect: Compute, report: Reporter) -> Any:
         start = time.perf_counter()
@@ -97,15 +98,10 @@ class SyncDriver:
             else:
                 value = self.executor.submit(effect.fn, *effect.args).result()
         except Exception as exc:
-            report(_compute_event(effect, start, exc))
+            report(compute_event(effect, start, exc))
             raise
-        report(_compute_event(effect, start, None))
+        report(compute_event(effect, start, None))
         return value
-
-
-def _compute_event(effect: Compute, start: float, error: BaseException | None) -> ComputeEvent:
-    elapsed = (time.perf_counter() - start) * 1000
-    return ComputeEvent(name=effect.label, compute_ms=elapsed, exception=error)
 
 
 class GeventDriver(SyncDriver):
