@@ -272,3 +272,29 @@ def test_real_srp_proofs_pass_through_every_driver_layer() -> None:
     ):
         SyncDriver(Urllib3Transport(url)).run(srp_login(alice(), context()))
     assert srp_fast.pool_name("us-east-1_AbCdEfGhI") == "AbCdEfGhI"
+
+
+def test_gevent_driver_keeps_the_hub_serving_while_maths_runs() -> None:
+    """The Compute below can only finish if another greenlet runs during it, which it can
+    only do if the maths is on a native thread and the hub is free meanwhile."""
+    import threading
+
+    import gevent
+
+    from srp_fast.offload import gevent_math_executor
+
+    other_greenlet_ran = threading.Event()
+
+    def maths() -> str:
+        assert other_greenlet_ran.wait(timeout=30)
+        return "done"
+
+    def flow() -> Flow[str]:
+        value: str = yield Compute(fn=maths, label="maths")
+        return value
+
+    gevent.spawn(other_greenlet_ran.set)
+    executor = gevent_math_executor(1)
+    driver = GeventDriver(GeventTransport("http://127.0.0.1:9/"), executor=executor)
+    assert driver.run(flow()) == "done"
+    executor.shutdown()
