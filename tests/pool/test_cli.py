@@ -1,0 +1,57 @@
+"""``pool serve`` options: parsing into settings, loopback-only binding."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadtest.cli import build_parser, main
+from loadtest.pool.cli import settings_from_args
+from loadtest.pool.faults import FaultKind
+from loadtest.pool.server import LoopbackOnly, check_host
+from loadtest.protocol.quotas import QuotaCategory
+
+
+def test_options_become_settings(tmp_path: object) -> None:
+    args = build_parser().parse_args(
+        [
+            "pool", "serve", "--port", "0", "--state", f"{tmp_path}/s.db", "--workers", "2",
+            "--time-scale", "0.01", "--lockout-threshold", "3", "--lockout-cap", "60",
+            "--quota", "UserAuthentication=200", "--fault", "throttle@0.1",
+            "--fault", "stall:1s+2s", "--freeze-clock",
+        ]
+    )  # fmt: skip
+    settings = settings_from_args(args)
+    assert settings.workers == 2
+    assert settings.lockout.threshold == 3
+    assert settings.lockout.cap == 60.0
+    assert settings.lockout.scale.seconds(900) == pytest.approx(9.0)
+    assert settings.quotas.rps[QuotaCategory.USER_AUTHENTICATION] == 200
+    assert settings.quotas.rps[QuotaCategory.USER_RESOURCE_UPDATE] == 25
+    assert settings.faults[0].kind is FaultKind.THROTTLE
+    assert settings.stalls[0].duration == 2.0
+    assert settings.test_clock
+    assert settings.freeze_clock
+
+
+def test_bad_quota_is_refused(tmp_path: object) -> None:
+    args = build_parser().parse_args(["pool", "serve", "--quota", "Nope=3"])
+    with pytest.raises(ValueError, match="CATEGORY=RPS"):
+        settings_from_args(args)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])
+def test_loopback_hosts_are_allowed(host: str) -> None:
+    check_host(host, allow_remote=False)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com"])
+def test_other_hosts_need_allow_remote(host: str) -> None:
+    with pytest.raises(LoopbackOnly):
+        check_host(host, allow_remote=False)
+    check_host(host, allow_remote=True)
+
+
+def test_serve_refuses_a_public_bind(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["pool", "serve", "--host", "0.0.0.0", "--state", f"{tmp_path}/s.db"])
+    assert code == 2
+    assert "not a loopback address" in capsys.readouterr().err
