@@ -29,6 +29,7 @@ from .params import Params
 from .records import AppClient, Device, Pool, User
 from .sessions import SecretBlock
 from .signin import SignIn, check_lock, count_failure, ensure_can_sign_in, next_step
+from .srp import password_record
 from .tokens import Minted, uuid_time
 
 __all__ = ["initiate_auth", "known_device"]
@@ -208,10 +209,14 @@ async def _password(
 
 
 def _password_ok(ctx: PoolContext, pool: Pool, user: User, password: str) -> bool:
+    """Compare x (hashes only); users stored before x was kept are checked through v."""
     prefix = srp_fast.pool_name(pool.id)
-    if user.salt is None or user.x is None:
+    if user.salt is None:
         return False
-    return ctx.srp.password_matches(prefix, user.username, password, user.salt, user.x)
+    if user.x is not None:
+        return ctx.srp.password_matches(prefix, user.username, password, user.salt, user.x)
+    record = password_record(prefix, user.username, password, user.salt)
+    return user.verifier is not None and record.verifier == user.verifier
 
 
 def known_device(ctx: PoolContext, user: User, key: str | None) -> Device | None:

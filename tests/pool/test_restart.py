@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from tests.conftest import PoolServer, StartPool
@@ -67,3 +69,22 @@ def test_multi_worker_pool_serves_whole_logins(pool_server: StartPool) -> None:
         )
         assert "AccessToken" in done["AuthenticationResult"]
         server.advance_clock(30)
+
+
+def test_users_stored_without_x_still_sign_in(pool_server: StartPool) -> None:
+    """State files from before x was kept: SRP through v = g^x, plain passwords through v."""
+    server = pool_server("--no-quotas")
+    app = server.provision()
+    server.add_user(app, "old")
+    server.stop()
+    with sqlite3.connect(server.state) as db:
+        db.execute("UPDATE users SET x = NULL")
+    again = pool_server("--no-quotas", state=server.state)
+    idp = again.client()
+    assert "AuthenticationResult" in srp_login(idp, app, "old")
+    plain = idp.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app.client_id,
+        AuthParameters={"USERNAME": "old", "PASSWORD": "Passw0rd!"},
+    )
+    assert "AccessToken" in plain["AuthenticationResult"]
