@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import srp_fast
 from loadtest.protocol.errors import (
     CognitoError,
     Messages,
@@ -16,8 +15,6 @@ from loadtest.protocol.errors import (
     TooManyRequests,
     TransportError,
 )
-
-from .effects import FlowError
 
 __all__ = ["Outcome", "classify"]
 
@@ -45,6 +42,4 @@ def classify(error: BaseException | None) -> Outcome:
         return Outcome.REJECTED
     if isinstance(error, TransportError):
         return Outcome.TRANSPORT
-    if isinstance(error, FlowError | srp_fast.SrpError):
-        return Outcome.CLIENT
-    return Outcome.CLIENT
+    return Outcome.CLIENT  # FlowError, srp_fast.SrpError, or a bug

@@ -29,7 +29,7 @@ from loadtest.protocol.errors import CognitoError, TransportError
 from .config import ConfigError, check_reachable
 from .identities import NoIdentityAvailable
 from .options import add_options, target_from
-from .runtime import Runtime, runtime_for, utc_now
+from .runtime import Runtime, existing_runtime, runtime_for, utc_now
 
 __all__ = ["FLOW_ERRORS", "CognitoUser"]
 
@@ -60,6 +60,14 @@ def _check_target(environment: Any, **_: Any) -> None:
         raise SystemExit(2) from exc
 
 
+def _summarise(environment: Any, **_: Any) -> None:
+    """Log how this process's calls and logins ended (throttles and lockouts apart)."""
+    runtime = existing_runtime(environment)
+    if runtime is not None:
+        log.info("%s", runtime.summary())
+
+
+events.test_stop.add_listener(_summarise)  # type: ignore[no-untyped-call]
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
 events.init.add_listener(_check_target)  # type: ignore[no-untyped-call]
 
@@ -119,6 +127,7 @@ class CognitoUser(User):
             "compute_ms": tally.compute_ms,
             "calls": tally.calls,
         }
+        self.runtime.outcomes[("login", classify(error))] += 1
         self._request("login", name, elapsed, 0, error, context)
         if self.runtime.report_compute:
             self._request("compute", name, tally.compute_ms, 0, None, {})
@@ -126,6 +135,7 @@ class CognitoUser(User):
 
     def _fire(self, event: Event) -> None:
         if isinstance(event, CallEvent):
+            self.runtime.outcomes[("call", event.outcome)] += 1
             context = {"outcome": event.outcome.value, "attempt": event.attempt}
             self._request(
                 "cognito",

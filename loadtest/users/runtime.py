@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import weakref
+from collections import Counter
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,12 +21,13 @@ from loadtest.drivers.common import Signer
 from loadtest.drivers.signing import SigV4Signer
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identity import load_identities
+from loadtest.flows.outcomes import Outcome
 
 from .config import ConfigError, TargetConfig
 from .identities import IdentityPool, partition
 from .options import target_from
 
-__all__ = ["EphemeralStock", "Runtime", "runtime_for", "utc_now"]
+__all__ = ["EphemeralStock", "Runtime", "existing_runtime", "runtime_for", "utc_now"]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,22 @@ class Runtime:
     signer: Signer | None
     ephemerals: EphemeralStock
     report_compute: bool = True
+    #: Calls and logins by outcome, for the end-of-run summary.
+    outcomes: Counter[tuple[str, Outcome]] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        """One line: how calls and logins ended, throttles and lockouts apart."""
+        parts = []
+        for kind in ("call", "login"):
+            counts = {o: n for (k, o), n in sorted(self.outcomes.items()) if k == kind}
+            text = " ".join(f"{o.value}={n}" for o, n in counts.items()) or "none"
+            parts.append(f"{kind}s: {text}")
+        return "cognito outcomes: " + "; ".join(parts)
+
+
+def existing_runtime(environment: Any) -> Runtime | None:
+    """The runtime of an environment if a user built one (never builds)."""
+    return _RUNTIMES.get(environment)
 
 
 def runtime_for(environment: Any) -> Runtime:
