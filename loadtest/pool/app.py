@@ -80,9 +80,29 @@ class Runtime:
     max_body: int
 
 
+#: CORS, so that browser SDKs (Amplify) on another origin can call the pool: preflights are
+#: answered and every answer exposes the headers Amplify reads errors from.
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date",
+}
+_PREFLIGHT = {
+    **_CORS,
+    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+    "Access-Control-Allow-Headers": "*",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+async def _add_cors(_request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(_CORS)
+
+
 def build_app(rt: Runtime) -> web.Application:
     """The aiohttp application of one worker."""
     app = web.Application(client_max_size=rt.max_body + 1024)
+    app.on_response_prepare.append(_add_cors)
+    app.router.add_route("OPTIONS", "/{tail:.*}", _preflight)
     app.router.add_post("/", _bind(_api, rt))
     app.router.add_get("/health", _bind(_health, rt))
     app.router.add_get("/{pool_id}/.well-known/jwks.json", _bind(_jwks, rt))
@@ -245,6 +265,15 @@ async def _wait_out_stalls(rt: Runtime) -> None:
 
 
 # -- the other routes ---------------------------------------------------------------------------
+async def _preflight(request: web.Request) -> web.StreamResponse:
+    """Allow what the browser asks for (a ``*`` would not cover Authorization)."""
+    headers = dict(_PREFLIGHT)
+    requested = request.headers.get("Access-Control-Request-Headers")
+    if requested:
+        headers["Access-Control-Allow-Headers"] = requested[:1024]
+    return web.Response(status=200, headers=headers)
+
+
 def _json(payload: Mapping[str, Any], status: int = 200) -> web.Response:
     return web.Response(
         status=status, body=encode_body(payload), headers={"Content-Type": "application/json"}

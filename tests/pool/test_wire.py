@@ -104,3 +104,22 @@ def test_other_paths_and_methods_answer_json(local_pool: PoolServer) -> None:
         answer = _open(urllib.request.Request(local_pool.url + path, method="GET"))
         _assert_error(answer, "UnknownOperationException")
     assert local_pool.get_json("/health")["status"] == "ok"
+
+
+def test_cors_for_browser_sdks(local_pool: PoolServer) -> None:
+    preflight = urllib.request.Request(
+        local_pool.url + "/",
+        method="OPTIONS",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-amz-target,content-type,x-amz-user-agent",
+        },
+    )
+    with urllib.request.urlopen(preflight, timeout=30) as response:
+        assert response.status == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        allowed = response.headers["Access-Control-Allow-Headers"]
+        assert allowed == "x-amz-target,content-type,x-amz-user-agent"
+    _, headers, _ = _post(local_pool, "InitiateAuth", b"{}")
+    assert "x-amzn-ErrorType" in headers["Access-Control-Expose-Headers"]
