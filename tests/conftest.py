@@ -2,7 +2,9 @@
 
 - ``local_pool`` (session scope): one server for the whole run, started with ``--test-clock``
   and ``--no-quotas``, so tests can create pools freely and move the pool's clock instead of
-  sleeping. Each test provisions its own pool, client and users, so tests do not interfere.
+  sleeping. Each test provisions its own pool, client and users, so tests do not interfere;
+  but tests move its clock forward (by days, sometimes), so compute TOTP codes and expiries
+  from ``local_pool.now()``, never from the local wall clock.
 - ``pool_server`` (function scope): a factory for dedicated servers with their own options
   (quotas, lockout parameters, faults, workers); each is stopped after the test.
 

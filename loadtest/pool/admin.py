@@ -306,6 +306,7 @@ async def _new_user(
         salt=record.salt,
         verifier=record.verifier,
         x=record.x,
+        password_set=now,
         mfa=MfaState(),
         totp_last_step=0,
         failures=0,
@@ -336,6 +337,7 @@ async def admin_set_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]
         salt=record.salt,
         verifier=record.verifier,
         x=record.x,
+        password_set=ctx.now(),
         status=status,
         modified=ctx.now(),
     )

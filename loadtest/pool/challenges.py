@@ -389,6 +389,7 @@ async def _new_password_required(
         salt=record.salt,
         verifier=record.verifier,
         x=record.x,
+        password_set=ctx.now(),
         status=UserStatus.CONFIRMED,
         modified=ctx.now(),
     )

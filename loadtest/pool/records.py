@@ -49,10 +49,12 @@ class PasswordPolicy:
     require_lowercase: bool = True
     require_numbers: bool = True
     require_symbols: bool = True
+    temporary_days: int = 7
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> PasswordPolicy:
         return cls(
+            temporary_days=int(raw.get("TemporaryPasswordValidityDays", 7)),
             minimum_length=int(raw.get("MinimumLength", 8)),
             require_uppercase=bool(raw.get("RequireUppercase", True)),
             require_lowercase=bool(raw.get("RequireLowercase", True)),
@@ -67,7 +69,7 @@ class PasswordPolicy:
             "RequireLowercase": self.require_lowercase,
             "RequireNumbers": self.require_numbers,
             "RequireSymbols": self.require_symbols,
-            "TemporaryPasswordValidityDays": 7,
+            "TemporaryPasswordValidityDays": self.temporary_days,
         }
 
 
@@ -223,6 +225,8 @@ class User:
     verifier: int | None = field(repr=False)
     #: The SRP private value x (see :mod:`.srp`: it saves an exponentiation per login).
     x: int | None = field(repr=False)
+    #: When the current password was set (a temporary one expires after the policy's days).
+    password_set: float
     mfa: MfaState
     totp_last_step: int
     failures: int

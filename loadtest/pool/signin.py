@@ -178,6 +178,9 @@ def next_step(ctx: PoolContext, sign_in: SignIn, *, password_done: bool = True) 
     """The answer after a verified password (or a completed NEW_PASSWORD_REQUIRED)."""
     user, pool = sign_in.user, sign_in.pool
     if password_done and user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+        days = pool.password_policy.temporary_days
+        if ctx.now() - user.password_set > days * 86400:
+            raise NotAuthorized(Messages.TEMPORARY_PASSWORD_EXPIRED)
         return _challenge(ctx, sign_in, Challenge.NEW_PASSWORD_REQUIRED, _new_password(user))
     device = sign_in.device
     if user.mfa_required(pool) and device is not None and device.remembered:

@@ -34,7 +34,8 @@ CREATE INDEX IF NOT EXISTS clients_pool ON clients (pool_id);
 CREATE TABLE IF NOT EXISTS users (
     pool_id TEXT NOT NULL, user_key TEXT NOT NULL, username TEXT NOT NULL, sub TEXT NOT NULL,
     email_key TEXT, attributes TEXT NOT NULL, status TEXT NOT NULL, enabled INTEGER NOT NULL,
-    salt TEXT, verifier TEXT, x TEXT, mfa TEXT NOT NULL, totp_last_step INTEGER NOT NULL DEFAULT 0,
+    salt TEXT, verifier TEXT, x TEXT, password_set REAL NOT NULL DEFAULT 0, mfa TEXT NOT NULL,
+    totp_last_step INTEGER NOT NULL DEFAULT 0,
     failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0,
     last_attempt REAL NOT NULL DEFAULT 0, revoked_at REAL NOT NULL DEFAULT 0,
     device_group TEXT NOT NULL, created REAL NOT NULL, modified REAL NOT NULL,
@@ -50,7 +51,7 @@ CREATE TABLE IF NOT EXISTS used_sessions (id TEXT PRIMARY KEY, expires REAL NOT 
 """
 
 _USER_COLUMNS = (
-    "pool_id, username, sub, attributes, status, enabled, salt, verifier, x, mfa, "
+    "pool_id, username, sub, attributes, status, enabled, salt, verifier, x, password_set, mfa, "
     "totp_last_step, failures, locked_until, last_attempt, revoked_at, device_group, created, "
     "modified"
 )
@@ -75,15 +76,16 @@ def _user(row: sqlite3.Row) -> User:
         salt=_int(row[6]),
         verifier=_int(row[7]),
         x=_int(row[8]),
-        mfa=MfaState.from_raw(json.loads(row[9])),
-        totp_last_step=row[10],
-        failures=row[11],
-        locked_until=row[12],
-        last_attempt=row[13],
-        revoked_at=row[14],
-        device_group=row[15],
-        created=row[16],
-        modified=row[17],
+        password_set=row[9],
+        mfa=MfaState.from_raw(json.loads(row[10])),
+        totp_last_step=row[11],
+        failures=row[12],
+        locked_until=row[13],
+        last_attempt=row[14],
+        revoked_at=row[15],
+        device_group=row[16],
+        created=row[17],
+        modified=row[18],
     )
 
 
@@ -119,8 +121,9 @@ class Store:
                 if statement.strip():
                     self._db.execute(statement)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(users)")}
-            if "x" not in columns:  # state files from before x was kept
-                self._db.execute("ALTER TABLE users ADD COLUMN x TEXT")
+            for column, kind in (("x", "TEXT"), ("password_set", "REAL NOT NULL DEFAULT 0")):
+                if column not in columns:  # state files from earlier versions
+                    self._db.execute(f"ALTER TABLE users ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -212,7 +215,7 @@ class Store:
         try:
             self._db.execute(
                 f"INSERT INTO users (user_key, email_key, {_USER_COLUMNS}) "  # noqa: S608
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (user_key, email_key, *_user_values(user)),
             )
         except sqlite3.IntegrityError:

@@ -309,3 +309,19 @@ def test_email_username_pool_uses_the_uuid_as_user_id_for_srp(local_pool: PoolSe
     user_id = first["ChallengeParameters"]["USER_ID_FOR_SRP"]
     assert uuid.UUID(user_id)
     assert tokens(idp, app, "bob@example.com")
+
+
+def test_temporary_password_expires_after_the_policy_days(local_pool: PoolServer) -> None:
+    idp, app, name = local_pool.client(), local_pool.provision(), _name()
+    local_pool.add_user(app, name, "Temp-passw0rd!", permanent=False)
+    local_pool.advance_clock(7 * 86400 + 1)
+    with pytest.raises(ClientError) as excinfo:
+        srp_login(idp, app, name, "Temp-passw0rd!")
+    assert error_of(excinfo) == (
+        "NotAuthorizedException",
+        "Temporary password has expired and must be reset by an administrator.",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=app.pool_id, Username=name, Password="Temp-passw0rd2!", Permanent=False
+    )
+    assert srp_login(idp, app, name, "Temp-passw0rd2!")["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
