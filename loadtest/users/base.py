@@ -85,7 +85,10 @@ class CognitoUser(User):
         self.runtime: Runtime = runtime_for(environment)
         self.transport = GeventTransport(self.runtime.config.endpoint_url, concurrency=1)
         self.driver = GeventDriver(
-            self.transport, executor=self.runtime.executor, signer=self.runtime.signer
+            self.transport,
+            executor=self.runtime.executor,
+            signer=self.runtime.signer,
+            retry=self.runtime.retry,
         )
 
     def on_stop(self) -> None:

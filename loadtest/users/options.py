@@ -52,6 +52,14 @@ def add_options(parser: Any) -> None:
         default=0,
         help="worker processes sharing the identities (default: --processes, else 1)",
     )
+    parser.add_argument(
+        "--cognito-retries",
+        dest="cognito_retries",
+        env_var="COGNITO_RETRIES",
+        type=int,
+        default=0,
+        help="retry throttled calls this many times (default 0: throttling is seen, not hidden)",
+    )
 
 
 def settings_from(options: Any, environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import srp_fast
-from loadtest.drivers.common import Signer
+from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
 from loadtest.drivers.signing import SigV4Signer
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identity import load_identities
@@ -69,6 +69,7 @@ class Runtime:
     executor: Executor
     signer: Signer | None
     ephemerals: EphemeralStock
+    retry: RetryPolicy = NO_RETRY
     report_compute: bool = True
     #: Calls and logins by outcome, for the end-of-run summary.
     outcomes: Counter[tuple[str, Outcome]] = field(default_factory=Counter)
@@ -122,7 +123,12 @@ def build_runtime(environment: Any) -> Runtime:
         executor=executor,
         signer=_signer(config),
         ephemerals=ephemerals,
+        retry=RetryPolicy(attempts=1 + max(0, _retries(environment.parsed_options))),
     )
+
+
+def _retries(options: Any) -> int:
+    return int(getattr(options, "cognito_retries", 0) or 0)
 
 
 def _worker_slot(environment: Any) -> tuple[int, int]:

@@ -200,3 +200,22 @@ def test_the_run_subcommand_runs_a_scenario(
     stats = (workdir / "run_stats.csv").read_text()
     assert "login:srp" in stats
     assert "RespondToAuthChallenge:PASSWORD_VERIFIER" in stats
+
+
+@pytest.mark.parametrize("retries", [0, 3])
+def test_throttles_are_their_own_outcome_and_retried_only_when_asked(
+    pool_server: Callable[..., Any], tmp_path: Path, retries: int
+) -> None:
+    pool = pool_server("--no-quotas", "--fault", "throttle@0.5/InitiateAuth")
+    app = pool.provision(secret=True)
+    identities = tmp_path / "identities.jsonl"
+    provision(pool, app, 3, identities, totp=False)
+    settings = target_env(pool, app, identities) | {"COGNITO_RETRIES": str(retries)}
+    run = run_locust("srp", settings, tmp_path, users=3, seconds=4)
+    throttled = run.failures.get(INIT, 0)
+    assert throttled > 0
+    assert f"throttled={throttled}" in run.output  # the outcome summary counts them apart
+    if retries == 0:
+        assert run.failures.get(("login", "login:srp"), 0) == throttled
+    else:  # a login fails only when all four attempts are throttled
+        assert run.failures.get(("login", "login:srp"), 0) < throttled
