@@ -91,20 +91,17 @@ def _required(auth: dict[str, str], name: str) -> str:
 
 # -- USER_SRP_AUTH ------------------------------------------------------------------------------
 def _parse_a(text: str) -> Any:
+    """A from SRP_A; malformed or oversized hex is the validation error AWS answers."""
     try:
         return srp_fast.parse_srp_a(text)
     except srp_fast.MalformedInput as exc:
-        shown = text[:64]
+        constraint = (
+            "Member must satisfy regular expression pattern: ^[0-9a-fA-F]+$"
+            if "pattern" in exc.reason
+            else f"Member must have length less than or equal to {srp_fast.server.MAX_SRP_A_DIGITS}"
+        )
         raise InvalidParameter(
-            Messages.validation(
-                [
-                    (
-                        f"'{shown}'",
-                        "sRPA",
-                        "Member must satisfy regular expression pattern: ^[0-9a-fA-F]+$",
-                    )
-                ]
-            )
+            Messages.validation([(f"'{text[:64]}'", "sRPA", constraint)])
         ) from exc
     except srp_fast.IllegalParameter as exc:
         raise InvalidParameter("Illegal parameter. A mod N cannot be 0.") from exc

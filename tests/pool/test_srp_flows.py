@@ -162,6 +162,13 @@ def test_initiate_auth_refusals(local_pool: PoolServer) -> None:
         "1 validation error detected: Value 'zzz-not-hex' at 'sRPA' failed to satisfy "
         "constraint: Member must satisfy regular expression pattern: ^[0-9a-fA-F]+$"
     )
+    with pytest.raises(ClientError) as excinfo:
+        idp.initiate_auth(
+            AuthFlow="USER_SRP_AUTH",
+            ClientId=app.client_id,
+            AuthParameters={"USERNAME": name, "SRP_A": "f" * 5000},
+        )
+    assert error_of(excinfo)[1].endswith("Member must have length less than or equal to 770")
 
 
 def test_disabled_user_and_srp_not_enabled(local_pool: PoolServer) -> None:
