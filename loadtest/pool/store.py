@@ -114,6 +114,20 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._create_schema()
+        # Pools and clients are read on every sign-in and rarely change: kept parsed until any
+        # other connection commits (PRAGMA data_version moves) or this one changes them.
+        self._cache: dict[tuple[str, str], Pool | AppClient] = {}
+        self._cache_version = -1
+
+    def _cached(self, kind: str, key: str) -> Pool | AppClient | None:
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._cache_version:
+            self._cache.clear()
+            self._cache_version = version
+        return self._cache.get((kind, key))
+
+    def _forget(self) -> None:
+        self._cache.clear()
 
     def _create_schema(self) -> None:
         with self.transaction():
@@ -152,22 +166,30 @@ class Store:
 
     # -- pools ------------------------------------------------------------------------------
     def put_pool(self, pool: Pool) -> None:
+        self._forget()
         self._db.execute(
             "INSERT OR REPLACE INTO pools (id, name, raw, created, modified) VALUES (?,?,?,?,?)",
             (pool.id, pool.name, json.dumps(pool.raw), pool.created, pool.modified),
         )
 
     def pool(self, pool_id: str) -> Pool | None:
+        cached = self._cached("pool", pool_id)
+        if isinstance(cached, Pool):
+            return cached
         row = self._db.execute(
             "SELECT id, name, raw, created, modified FROM pools WHERE id = ?", (pool_id,)
         ).fetchone()
-        return None if row is None else _pool(row)
+        if row is None:
+            return None
+        pool = self._cache[("pool", pool_id)] = _pool(row)
+        return pool
 
     def pools(self) -> list[Pool]:
         rows = self._db.execute("SELECT id, name, raw, created, modified FROM pools ORDER BY id")
         return [_pool(row) for row in rows]
 
     def delete_pool(self, pool_id: str) -> None:
+        self._forget()
         with self.transaction() as db:
             for table in ("devices", "users", "clients"):
                 db.execute(f"DELETE FROM {table} WHERE pool_id = ?", (pool_id,))  # noqa: S608
@@ -175,6 +197,7 @@ class Store:
 
     # -- clients ----------------------------------------------------------------------------
     def put_client(self, client: AppClient) -> None:
+        self._forget()
         self._db.execute(
             "INSERT OR REPLACE INTO clients (id, pool_id, name, secret, raw, created, modified) "
             "VALUES (?,?,?,?,?,?,?)",
@@ -190,13 +213,16 @@ class Store:
         )
 
     def client(self, client_id: str) -> AppClient | None:
+        cached = self._cached("client", client_id)
+        if isinstance(cached, AppClient):
+            return cached
         row = self._db.execute(
             "SELECT id, pool_id, name, secret, raw, created, modified FROM clients WHERE id = ?",
             (client_id,),
         ).fetchone()
         if row is None:
             return None
-        return AppClient(
+        client = AppClient(
             id=row[0],
             pool_id=row[1],
             name=row[2],
@@ -205,8 +231,11 @@ class Store:
             created=row[5],
             modified=row[6],
         )
+        self._cache[("client", client_id)] = client
+        return client
 
     def delete_client(self, client_id: str) -> None:
+        self._forget()
         self._db.execute("DELETE FROM clients WHERE id = ?", (client_id,))
 
     # -- users ------------------------------------------------------------------------------
