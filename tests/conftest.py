@@ -19,6 +19,8 @@ A :class:`PoolServer` gives the endpoint URL and helpers::
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import selectors
@@ -71,7 +73,12 @@ class PoolServer:
         self.log = self.state.with_suffix(".log")
         stderr = self.log.open("a")
         self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=_env()
+            command,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=_env(),
+            preexec_fn=_die_with_parent,  # a kill -9 of pytest leaves no server behind
         )
         stderr.close()
         self.url = _await_ready(self.process, self.log)
@@ -194,6 +201,12 @@ class PoolServer:
         request = urllib.request.Request(self.url + path, data=data, method=method)
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when the test process dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _env() -> dict[str, str]:
