@@ -9,6 +9,7 @@ import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
+import srp_fast
 from tests.conftest import App, PoolServer
 
 from .helpers import enroll_totp, error_of, srp_login, tokens
@@ -218,3 +219,27 @@ def test_admin_flow_with_totp_as_in_the_seed_walkthrough(local_pool: PoolServer)
     assert done["ChallengeParameters"] == {}
     assert result["NewDeviceMetadata"]["DeviceKey"].startswith("us-east-1_")
     assert result["NewDeviceMetadata"]["DeviceGroupKey"].startswith("-")
+
+
+def test_secret_hash_is_required_at_every_step(local_pool: PoolServer) -> None:
+    idp, app, name, totp = _mfa_user(local_pool, secret=True)
+    session = srp_login(idp, app, name)["Session"]
+    code = totp.at(local_pool.now())
+    with pytest.raises(ClientError) as excinfo:
+        _answer(idp, app, name, code, session)
+    assert error_of(excinfo) == (
+        "NotAuthorizedException",
+        f"Client {app.client_id} is configured for secret but secret was not received",
+    )
+    assert app.client_secret is not None
+    done = idp.respond_to_auth_challenge(
+        ClientId=app.client_id,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=session,
+        ChallengeResponses={
+            "USERNAME": name,
+            "SOFTWARE_TOKEN_MFA_CODE": code,
+            "SECRET_HASH": srp_fast.secret_hash(name, app.client_id, app.client_secret),
+        },
+    )
+    assert "AccessToken" in done["AuthenticationResult"]
