@@ -2,7 +2,8 @@
 
 Settings come from Locust's command line, environment variables (``COGNITO_*``) or
 ``locust.conf`` (see :mod:`loadtest.users.options`); this module only validates them, and says
-clearly what is missing or malformed, all problems at once.
+clearly what is missing or malformed, all problems at once. The endpoint defaults to the local
+pool, so that no load reaches AWS by accident; ``aws`` selects the regional AWS endpoint.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from urllib.parse import urlsplit
 
 from loadtest.flows.context import AppClient
 
-__all__ = ["ConfigError", "TargetConfig", "check_reachable"]
+__all__ = ["AWS", "LOCAL_POOL_URL", "ConfigError", "TargetConfig", "check_reachable"]
+
+#: The local pool's default address (``cognito-loadtest pool serve`` listens on port 9229).
+LOCAL_POOL_URL = "http://127.0.0.1:9229/"
+#: The endpoint setting that means "AWS's regional endpoint".
+AWS = "aws"
 
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
@@ -104,6 +110,8 @@ def _client_id(value: str | None, problems: list[str]) -> str | None:
 
 def _endpoint(value: str | None, region: str | None, problems: list[str]) -> str | None:
     if value is None:
+        return LOCAL_POOL_URL
+    if value.lower() == AWS:
         return f"https://cognito-idp.{region}.amazonaws.com/" if region else None
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.hostname:

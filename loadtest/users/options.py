@@ -26,7 +26,8 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
         "endpoint_url",
         "--cognito-endpoint-url",
         "COGNITO_ENDPOINT_URL",
-        "endpoint, e.g. the local pool's http://127.0.0.1:PORT/ (default: AWS's)",
+        "endpoint URL, or 'aws' for AWS's regional one (default: the local pool, "
+        "http://127.0.0.1:9229/)",
     ),
     ("identities", "--cognito-identities", "COGNITO_IDENTITIES", "identities file (JSON lines)"),
 )

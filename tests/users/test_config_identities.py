@@ -24,12 +24,18 @@ def settings(**overrides: str | None) -> dict[str, str | None]:
     return base | overrides
 
 
-def test_minimal_settings_default_region_and_endpoint() -> None:
+def test_minimal_settings_default_region_and_the_local_pool() -> None:
     config = TargetConfig.from_settings(settings())
     assert config.region == "us-east-1"
+    assert config.endpoint_url == "http://127.0.0.1:9229/"
+    assert config.is_loopback
+    assert config.app_client.pool_name == "AbCdEfGhI"
+
+
+def test_aws_selects_the_regional_endpoint() -> None:
+    config = TargetConfig.from_settings(settings(endpoint_url="AWS"))
     assert config.endpoint_url == "https://cognito-idp.us-east-1.amazonaws.com/"
     assert not config.is_loopback
-    assert config.app_client.pool_name == "AbCdEfGhI"
 
 
 def test_local_endpoint_and_secret(tmp_path: Path) -> None:
