@@ -134,7 +134,12 @@ async def _api(rt: Runtime, request: web.Request) -> web.StreamResponse:
         dropped = await _inject_faults(rt, operation, request)
         if dropped is not None:
             return dropped
-        rt.quotas.admit(operation, _challenge(operation, body), _quota_user(rt, operation, body))
+        rt.quotas.admit(
+            operation,
+            _challenge(operation, body),
+            _quota_user(rt, operation, body),
+            _quota_pool(body),
+        )
         result = await HANDLERS[operation](rt.ctx, Params(body))
     except CognitoError as error:
         return _error(error, request_id)
@@ -210,6 +215,11 @@ def _quota_user(rt: Runtime, operation: Operation, body: Mapping[str, Any]) -> s
     if isinstance(name, str) and isinstance(scope, str):
         return f"{scope}/{name.lower()}"
     return None
+
+
+def _quota_pool(body: Mapping[str, Any]) -> str | None:
+    pool = body.get("UserPoolId")
+    return pool if isinstance(pool, str) else None
 
 
 def _token_user(token: object) -> tuple[str | None, str | None]:

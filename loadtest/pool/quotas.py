@@ -6,7 +6,8 @@ draw on their own allowance of 3x UserAuthentication's rate and only spill into
 UserAuthentication beyond it; NEW_PASSWORD_REQUIRED answers count under UserAccountRecovery
 (:func:`loadtest.protocol.quotas.category_of`). Each user also has a bucket of 10 requests/s,
 kept in a fixed table of slots indexed by a hash of the user (two users sharing a slot share a
-bucket: harmless at the per-user rates load tests run).
+bucket: harmless at the per-user rates load tests run). The pool-level categories (¹ on the
+quotas page) also have a bucket of 5 requests/s per user pool and operation, hashed likewise.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from loadtest.protocol.quotas import (
     CHALLENGE_ALLOWANCE_FACTOR,
     CHALLENGE_OPERATIONS,
     DEFAULT_RPS,
+    PER_POOL_CATEGORIES,
+    PER_POOL_OPERATION_RPS,
     PER_USER_RPS,
     QuotaCategory,
     category_of,
@@ -42,13 +45,15 @@ class QuotaSettings:
     enabled: bool = True
     rps: Mapping[QuotaCategory, float] = field(default_factory=lambda: dict(DEFAULT_RPS))
     per_user_rps: float = PER_USER_RPS
+    per_pool_operation_rps: float = PER_POOL_OPERATION_RPS
     burst_seconds: float = 1.0
     user_slots: int = 1 << 16
+    pool_slots: int = 1 << 12
 
     @property
     def bucket_slots(self) -> int:
         """How many buckets the shared table needs."""
-        return _FIRST_USER_SLOT + self.user_slots
+        return _FIRST_USER_SLOT + self.user_slots + self.pool_slots
 
 
 class Quotas:
@@ -66,11 +71,17 @@ class Quotas:
         self._lock = lock
         self._now = monotonic
 
-    def admit(self, operation: Operation, challenge: str | None, user: str | None) -> None:
+    def admit(
+        self,
+        operation: Operation,
+        challenge: str | None,
+        user: str | None,
+        pool: str | None = None,
+    ) -> None:
         """Take one token from every bucket the call counts against, or raise TooManyRequests."""
         if not self._settings.enabled:
             return
-        plan = self._plan(operation, challenge, user)
+        plan = self._plan(operation, challenge, user, pool)
         if not plan:
             return
         with self._lock:
@@ -82,7 +93,7 @@ class Quotas:
                 self._buckets[2 * slot] -= 1.0  # type: ignore[operator]
 
     def _plan(
-        self, operation: Operation, challenge: str | None, user: str | None
+        self, operation: Operation, challenge: str | None, user: str | None, pool: str | None
     ) -> list[tuple[int, ...]]:
         """For each quota the call is subject to, the buckets that may pay for it, in order."""
         try:
@@ -97,10 +108,16 @@ class Quotas:
             plan.append((main,))
         if user is not None:
             plan.append((self._user_slot(user),))
+        if pool is not None and category in PER_POOL_CATEGORIES:
+            plan.append((self._pool_slot(f"{pool}/{operation}"),))
         return plan
 
     def _user_slot(self, user: str) -> int:
         return _FIRST_USER_SLOT + zlib.crc32(user.encode()) % self._settings.user_slots
+
+    def _pool_slot(self, key: str) -> int:
+        first = _FIRST_USER_SLOT + self._settings.user_slots
+        return first + zlib.crc32(key.encode()) % self._settings.pool_slots
 
     def _rate(self, slot: int) -> float:
         if slot < _CHALLENGE_SLOT:
@@ -108,7 +125,9 @@ class Quotas:
         if slot == _CHALLENGE_SLOT:
             ua = self._settings.rps.get(QuotaCategory.USER_AUTHENTICATION, 0.0)
             return float(ua) * CHALLENGE_ALLOWANCE_FACTOR
-        return float(self._settings.per_user_rps)
+        if slot < _FIRST_USER_SLOT + self._settings.user_slots:
+            return float(self._settings.per_user_rps)
+        return float(self._settings.per_pool_operation_rps)
 
     def _pick(self, options: tuple[int, ...], now: float) -> int | None:
         """The first bucket among ``options`` with a whole token after refilling, if any."""

@@ -16,6 +16,8 @@ __all__ = [
     "CHALLENGE_ALLOWANCE_FACTOR",
     "CHALLENGE_OPERATIONS",
     "DEFAULT_RPS",
+    "PER_POOL_CATEGORIES",
+    "PER_POOL_OPERATION_RPS",
     "PER_USER_RPS",
     "QuotaCategory",
     "category_of",
@@ -69,6 +71,18 @@ CHALLENGE_ALLOWANCE_FACTOR = 3
 
 #: "Read user profile" and "write user profile" operations: this many per user per second.
 PER_USER_RPS = 10
+
+#: Categories marked ¹ on the quotas page also allow only this many requests per second per
+#: user pool and operation.
+PER_POOL_OPERATION_RPS = 5
+PER_POOL_CATEGORIES = frozenset(
+    {
+        QuotaCategory.USER_POOL_RESOURCE_READ,
+        QuotaCategory.USER_POOL_RESOURCE_UPDATE,
+        QuotaCategory.USER_POOL_CLIENT_READ,
+        QuotaCategory.USER_POOL_CLIENT_UPDATE,
+    }
+)
 
 Op = Operation
 _CATEGORY: MappingProxyType[Operation, QuotaCategory] = MappingProxyType(

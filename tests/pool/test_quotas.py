@@ -165,3 +165,17 @@ def test_no_quotas_switch(pool_server: StartPool) -> None:
     idp, app = server.client(), server.provision()
     server.add_user(app, f"n{uuid.uuid4().hex[:6]}")
     assert all(_initiate(idp, app, "nobody") == "UserNotFoundException" for _ in range(5))
+
+
+def test_pool_level_categories_allow_five_per_pool_and_operation() -> None:
+    quotas, _ = _quotas({})
+    op = Operation.GET_USER_POOL_MFA_CONFIG  # UserPoolResourceRead: 20 per second overall
+    results = []
+    for pool in ["p1"] * 7 + ["p2"] * 7:
+        try:
+            quotas.admit(op, None, None, pool)
+            results.append(True)
+        except TooManyRequests:
+            results.append(False)
+    assert results == ([True] * 5 + [False] * 2) * 2
+    quotas.admit(Operation.DESCRIBE_USER_POOL, None, None, "p1")  # not a ¹ category
