@@ -13,11 +13,17 @@ from collections.abc import Callable, Sequence
 from . import __version__, demo
 from .bench import cli as bench_cli
 from .pool import cli as pool_cli
+from .users import cli as users_cli
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-REGISTRARS: tuple[Registrar, ...] = (demo.register, bench_cli.register, pool_cli.register)
+REGISTRARS: tuple[Registrar, ...] = (
+    demo.register,
+    users_cli.register,
+    pool_cli.register,
+    bench_cli.register,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
