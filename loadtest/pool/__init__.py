@@ -6,13 +6,17 @@ and device SRP with :mod:`srp_fast`, enforces TOTP with replay rejection, the lo
 session lifetimes and per-category quotas, signs RS256 tokens and serves their JWKS, and keeps
 its state in SQLite. Modules, one owner per concern:
 
-- :mod:`.app` HTTP, routing and error mapping; :mod:`.server` processes; :mod:`.cli` options
+- :mod:`.app` HTTP, routing, error mapping, faults and quotas per request; :mod:`.server`
+  processes and readiness; :mod:`.cli` options; :mod:`.settings` the one settings object
+- :mod:`.operations` the table of served operations; :mod:`.params` request validation
 - :mod:`.auth` InitiateAuth; :mod:`.challenges` RespondToAuthChallenge; :mod:`.signin` the
   sign-in state machine, lockout bookkeeping and single-use sessions
 - :mod:`.mfa` TOTP enrolment; :mod:`.devices` remembered devices; :mod:`.account` GetUser and
-  sign-out; :mod:`.admin` pools, clients and users
-- :mod:`.store` SQLite; :mod:`.sessions` sealed sessions; :mod:`.tokens` JWTs and JWKS;
-  :mod:`.lockout`, :mod:`.quotas`, :mod:`.totp`, :mod:`.faults`, :mod:`.clock` the models
+  sign-out; :mod:`.access` AccessToken checks; :mod:`.admin` pools, clients and users
+- :mod:`.store` SQLite; :mod:`.records` what it stores; :mod:`.sessions` sealed sessions and
+  SECRET_BLOCKs; :mod:`.tokens` JWTs and JWKS; :mod:`.srp` server SRP off the event loop
+- :mod:`.lockout`, :mod:`.quotas`, :mod:`.totp`, :mod:`.faults`, :mod:`.clock` the models;
+  :mod:`.shared` memory shared by worker processes; :mod:`.context` a worker's dependencies
 """
 
 from __future__ import annotations
