@@ -142,3 +142,19 @@ def test_wrong_mfa_codes_count_towards_the_lockout(pool_server: StartPool) -> No
     with pytest.raises(ClientError) as excinfo:
         srp_login(idp, app, name)
     assert error_of(excinfo) == ("NotAuthorizedException", LOCKED)
+
+
+def test_time_scale_shrinks_session_validity(pool_server: StartPool) -> None:
+    server = pool_server("--freeze-clock", "--time-scale", "0.01", "--no-quotas")
+    idp, app, name = _user(server, mfa="ON")
+    session = srp_login(idp, app, name)["Session"]  # MFA_SETUP
+    server.advance_clock(180 * 0.01 - 0.001)
+    assert idp.associate_software_token(Session=session)["Session"]
+    session = srp_login(idp, app, name)["Session"]
+    server.advance_clock(180 * 0.01 + 0.001)
+    with pytest.raises(ClientError) as excinfo:
+        idp.associate_software_token(Session=session)
+    assert error_of(excinfo) == (
+        "NotAuthorizedException",
+        "Invalid session for the user, session is expired.",
+    )
