@@ -63,7 +63,7 @@ def pool_description(ctx: PoolContext, pool: Pool) -> dict[str, Any]:
         "LambdaConfig": raw.get("LambdaConfig", {}),
         "CreationDate": pool.created,
         "LastModifiedDate": pool.modified,
-        "EstimatedNumberOfUsers": 0,
+        "EstimatedNumberOfUsers": ctx.store.count_users(pool.id),
     }
     return description
 

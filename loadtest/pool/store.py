@@ -267,6 +267,10 @@ class Store:
         ).fetchone()
         return None if row is None else _user(row)
 
+    def count_users(self, pool_id: str) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM users WHERE pool_id = ?", (pool_id,))
+        return int(row.fetchone()[0])
+
     def users(self, pool_id: str, *, offset: int, limit: int) -> list[User]:
         rows = self._db.execute(
             f"SELECT {_USER_COLUMNS} FROM users WHERE pool_id = ? "  # noqa: S608

@@ -48,6 +48,8 @@ def test_srp_login_gives_tokens_and_challenge_has_cognito_shapes(local_pool: Poo
     assert result["ExpiresIn"] == 3600
     assert {"AccessToken", "IdToken", "RefreshToken"} <= set(result)
     assert idp.get_user(AccessToken=result["AccessToken"])["Username"] == name
+    described = idp.describe_user_pool(UserPoolId=app.pool_id)["UserPool"]
+    assert described["EstimatedNumberOfUsers"] == 1
 
 
 def test_salt_is_stable_and_srp_b_fresh(local_pool: PoolServer) -> None:
