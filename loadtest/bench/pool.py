@@ -17,11 +17,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
+
+from loadtest.pool.launch import local_pool
 
 from ._procs import free_port, process_tree_cpu_s, running
 from ._timing import print_table, write_json
@@ -98,19 +102,21 @@ def _load(
     return result
 
 
-def measure(name: str, cmd: list[str], port: int, logs: Path, *, opaque: bool) -> dict[str, Any]:
+def measure(
+    name: str, server: AbstractContextManager[tuple[str, int]], *, opaque: bool
+) -> dict[str, Any]:
     """Start a server, provision users, warm up, then a timed load with CPU read around it."""
     password = "Lt-" + secrets.token_urlsafe(12) + "9!"
-    endpoint = f"http://127.0.0.1:{port}"
-    with running(cmd, port, logs / f"{name}.log") as proc:
+    with server as (endpoint, pid):
         pool_id, client_id, users = setup(endpoint, password)
         _load(endpoint, pool_id, client_id, users, password, duration=WARMUP_S, opaque=opaque)
-        cpu0 = process_tree_cpu_s(proc.pid)
+        cpu0 = process_tree_cpu_s(pid)
         result = _load(
             endpoint, pool_id, client_id, users, password, duration=DURATION_S, opaque=opaque
         )
-        server_cpu = process_tree_cpu_s(proc.pid) - cpu0
+        server_cpu = process_tree_cpu_s(pid) - cpu0
     logins = max(result["logins"], 1)
+    print(f"   {name}: {result['logins']} logins, outcomes {result['outcomes']}")
     return {
         "logins": result["logins"],
         "outcomes": result["outcomes"],
@@ -120,37 +126,31 @@ def measure(name: str, cmd: list[str], port: int, logs: Path, *, opaque: bool) -
     }
 
 
-def pool_command(port: int, state: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "loadtest.cli",
-        "pool",
-        "serve",
-        "--port",
-        str(port),
-        "--state",
-        str(state),
-        "--no-quotas",
-    ]
+@contextmanager
+def _local_pool(state: Path) -> Iterator[tuple[str, int]]:
+    with local_pool(state, ["--no-quotas"]) as pool:
+        yield pool.url, pool.process.pid
+
+
+@contextmanager
+def _moto(executable: str, logs: Path) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    cmd = [executable, "-H", "127.0.0.1", "-p", str(port)]
+    with running(cmd, port, logs / "moto.log") as proc:
+        yield f"http://127.0.0.1:{port}", proc.pid
 
 
 def run(*, out: Path) -> dict[str, Any]:
     """Measure the local pool and moto's server side by side; print and write the figures."""
-    logs = out.parent / "logs"
     with tempfile.TemporaryDirectory(prefix="bench-pool-") as tmp:
-        port = free_port()
-        pool = measure(
-            "local-pool", pool_command(port, Path(tmp) / "state.sqlite"), port, logs, opaque=False
-        )
+        pool = measure("local pool", _local_pool(Path(tmp) / "state.sqlite"), opaque=False)
     figures: dict[str, Any] = {f"pool_{k}": v for k, v in pool.items()}
     moto_server = shutil.which("moto_server", path=str(Path(sys.executable).parent))
     if moto_server:
-        port = free_port()
-        moto = measure(
-            "moto", [moto_server, "-H", "127.0.0.1", "-p", str(port)], port, logs, opaque=True
-        )
+        moto = measure("moto", _moto(moto_server, out.parent / "logs"), opaque=True)
         figures.update({f"moto_{k}": v for k, v in moto.items()})
+    else:
+        print("   moto_server is not installed (pip install 'moto[server]'): no comparison")
     _print(figures)
     write_json(out, figures)
     return figures

@@ -1,0 +1,46 @@
+"""The main job (``make demo``), short and bounded: pool, users, a Locust run, a summary."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.e2e
+def test_demo_runs_end_to_end_and_keeps_secrets_out_of_the_report(tmp_path: Path) -> None:
+    reports, private = tmp_path / "reports", tmp_path / "private"
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "loadtest.cli", "demo", "--skip-bench",
+            "--reports", str(reports), "--private", str(private),
+            "--identities", "9", "--users", "3", "--run-time", "6s",
+        ],
+        capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run_dir,) = reports.iterdir()
+    assert result.stdout.strip().endswith(str(run_dir))
+
+    with (run_dir / "locust_stats.csv").open() as handle:
+        rows = {(r["Type"], r["Name"]): r for r in csv.DictReader(handle)}
+    verifier = rows[("cognito", "RespondToAuthChallenge:PASSWORD_VERIFIER")]
+    assert int(verifier["Request Count"]) > 0
+    assert all(int(r["Failure Count"]) == 0 for r in rows.values())
+
+    (private_run,) = private.iterdir()
+    ids_file = private_run / "identities.jsonl"
+    assert stat.S_IMODE(ids_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(private_run.stat().st_mode) == 0o700
+    identities = [json.loads(line) for line in ids_file.read_text().splitlines()]
+    assert len(identities) == 9
+    assert sum(1 for i in identities if i.get("totp_secret")) == 6
+    secrets = {i[key] for i in identities for key in ("password", "totp_secret") if i.get(key)}
+    for path in run_dir.rglob("*"):
+        text = path.read_text(errors="replace")
+        assert not [s for s in secrets if s in text], f"a secret leaked into {path}"
