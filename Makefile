@@ -36,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/cognito-loadtest bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-awscli .mypy_cache .ruff_cache .pytest_cache .hypothesis
