@@ -1,0 +1,36 @@
+"""The lockout probe: measure the temporary-lockout schedule a pool applies, against the model.
+
+- :mod:`.model`: the documented model (threshold, first lock, factor, cap, idle reset) and how
+  a pool's time scale maps onto it;
+- :mod:`.records`: the attempt log's data types;
+- :mod:`.inference`: from an attempt log to locks with error bars and verdicts (sans-I/O);
+- :mod:`.plan`: what a user's probe sends next and when (sans-I/O);
+- :mod:`.attempts`: one sign-in attempt over the asyncio driver (SRP, password flow, MFA code);
+- :mod:`.probe`: many users in parallel, events and summary files (:func:`run_probe`);
+- :mod:`.cli`: ``cognito-loadtest lockout-probe``.
+"""
+
+from __future__ import annotations
+
+from .inference import LockMeasure, Verdict, infer
+from .model import DEFAULT_MODEL, LockoutModel
+from .plan import Action, ActionKind, PlanSettings, PollSettings, UserPlan, poll_delay
+from .records import Attempt, Credential, Outcome, Phase
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Action",
+    "ActionKind",
+    "Attempt",
+    "Credential",
+    "LockMeasure",
+    "LockoutModel",
+    "Outcome",
+    "Phase",
+    "PlanSettings",
+    "PollSettings",
+    "UserPlan",
+    "Verdict",
+    "infer",
+    "poll_delay",
+]
