@@ -1,0 +1,246 @@
+"""``cognito-loadtest provision`` and ``cognito-loadtest teardown``.
+
+``register(subparsers)`` adds both to the main command; ``python -m loadtest.provision.cli``
+runs them on their own. The target is the local pool (``http://127.0.0.1:9229/``) unless
+``--endpoint-url`` says otherwise (``aws``: the regional endpoint of a real pool, signed with
+the usual AWS credentials chain). Exit codes: 0 done, 1 some users failed (run again to
+finish), 2 bad settings or a pool that cannot do what was asked, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loadtest.protocol.quotas import QuotaCategory
+from loadtest.users.config import ConfigError, TargetConfig
+
+from .naming import NotSynthetic, run_id_from
+from .plan import Plan
+from .progress import ProgressPrinter
+from .provision import ProvisionError, ProvisionReport, ProvisionSettings, provision
+from .ratelimit import Backoff, RateLimits, parse_rate
+from .store import IdentitiesFileError
+from .teardown import TeardownReport, TeardownSettings, teardown
+
+__all__ = ["build_parser", "main", "register"]
+
+Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+#: Teardown needs no app client; the target validation does, so it gets this stand-in.
+_NO_CLIENT = "teardown"
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``provision`` and ``teardown`` to a command's subparsers."""
+    _provision_parser(subparsers)
+    _teardown_parser(subparsers)
+
+
+def _provision_parser(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "provision",
+        help="create synthetic test users (password, TOTP, device) and an identities file",
+        description="Create N synthetic users lt-<run>-00001..., each with a permanent password, "
+        "an enrolled TOTP authenticator and a remembered device, paced by Cognito's quotas. "
+        "Each finished user is appended to the identities file (mode 0600); running the same "
+        "command again finishes an interrupted run.",
+    )
+    parser.add_argument("-n", "--users", type=_positive_int, required=True, help="users in the run")
+    parser.add_argument(
+        "--identities", type=Path, required=True, help="identities file (JSON lines, appended)"
+    )
+    parser.add_argument("--run", help="run id in the user names (default: from the file's name)")
+    parser.add_argument("--no-totp", action="store_true", help="do not enroll TOTP")
+    parser.add_argument("--no-device", action="store_true", help="do not register a device")
+    parser.add_argument(
+        "--user-timeout", type=float, default=300.0, help="seconds one user may take"
+    )
+    _target_options(parser, client=True)
+    _pacing_options(parser)
+    parser.set_defaults(handler=run_provision)
+
+
+def _teardown_parser(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "teardown",
+        help="delete synthetic test users (by identities file or prefix)",
+        description="Delete the users of an identities file, or every user whose name starts "
+        "with a prefix. Only synthetic users (names starting with lt-) are ever deleted.",
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--identities", type=Path, help="delete the users of this file")
+    which.add_argument("--prefix", help="delete every user whose name starts with this (lt-...)")
+    _target_options(parser, client=False)
+    _pacing_options(parser)
+    parser.set_defaults(handler=run_teardown)
+
+
+def _target_options(parser: argparse.ArgumentParser, *, client: bool) -> None:
+    env = os.environ.get
+    group = parser.add_argument_group("target (defaults from COGNITO_* environment variables)")
+    group.add_argument("--pool-id", default=env("COGNITO_POOL_ID"), help="user pool id")
+    if client:
+        group.add_argument("--client-id", default=env("COGNITO_CLIENT_ID"), help="app client id")
+        group.add_argument(
+            "--client-secret",
+            default=env("COGNITO_CLIENT_SECRET"),
+            help="app client secret, if it has one (prefer COGNITO_CLIENT_SECRET)",
+        )
+    group.add_argument("--region", default=env("COGNITO_REGION"), help="default: the pool id's")
+    group.add_argument(
+        "--endpoint-url",
+        default=env("COGNITO_ENDPOINT_URL"),
+        help="default: the local pool http://127.0.0.1:9229/; 'aws' for the regional endpoint",
+    )
+
+
+def _pacing_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("pacing")
+    group.add_argument(
+        "--concurrency", type=_positive_int, default=16, help="users (or deletes) in flight"
+    )
+    group.add_argument(
+        "--rate",
+        type=parse_rate,
+        action="append",
+        default=[],
+        metavar="CATEGORY=RPS",
+        help="client-side limit of a quota category, e.g. UserResourceUpdate=20 (or =off); "
+        "defaults are Cognito's default quotas",
+    )
+    group.add_argument(
+        "--no-rate-limits", action="store_true", help="no client-side pacing (throttles retried)"
+    )
+    group.add_argument(
+        "--max-attempts",
+        type=_positive_int,
+        default=Backoff().attempts,
+        help="tries of one throttled call before its user fails",
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _limits(args: argparse.Namespace) -> RateLimits:
+    base = RateLimits.unlimited() if args.no_rate_limits else RateLimits()
+    changes: dict[QuotaCategory, float | None] = dict(args.rate)
+    return base.with_rates(changes)
+
+
+def _target(args: argparse.Namespace, client_id: str | None) -> TargetConfig:
+    return TargetConfig.from_settings(
+        {
+            "region": args.region,
+            "pool_id": args.pool_id,
+            "client_id": client_id,
+            "client_secret": getattr(args, "client_secret", None),
+            "endpoint_url": args.endpoint_url,
+        }
+    )
+
+
+def provision_settings(args: argparse.Namespace) -> ProvisionSettings:
+    """The settings of a ``provision`` command line (raises ``ValueError`` subclasses)."""
+    return ProvisionSettings(
+        target=_target(args, args.client_id),
+        users=args.users,
+        identities=args.identities,
+        run=args.run or run_id_from(args.identities.stem),
+        plan=Plan(totp=not args.no_totp, device=not args.no_device),
+        limits=_limits(args),
+        backoff=Backoff(attempts=args.max_attempts),
+        concurrency=args.concurrency,
+        user_timeout=args.user_timeout,
+    )
+
+
+def run_provision(args: argparse.Namespace) -> int:
+    """The ``provision`` handler."""
+    try:
+        settings = provision_settings(args)
+        report = asyncio.run(provision(settings, printer=ProgressPrinter(), handle_signals=True))
+    except (ConfigError, ProvisionError, IdentitiesFileError, ValueError) as exc:
+        print(f"provision: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("provision: interrupted before users were scheduled", file=sys.stderr)
+        return 130
+    print(_provision_summary(report, settings))
+    return report.exit_code
+
+
+def _provision_summary(report: ProvisionReport, settings: ProvisionSettings) -> str:
+    head = "interrupted" if report.interrupted else ("done" if report.complete else "incomplete")
+    text = (
+        f"{head}: {report.resumed + report.created}/{report.users} users in "
+        f"{settings.identities} (mode 0600): {report.created} new, {report.resumed} from before, "
+        f"{report.recreated} half-made recreated, {report.failed} failed; "
+        f"{report.throttles} throttled calls retried; {report.seconds:.1f} s "
+        f"(estimated at least {report.estimate.seconds:.1f} s)"
+    )
+    if not report.complete:
+        text += "\nrun the same command again to finish the missing users"
+    return text
+
+
+def teardown_settings(args: argparse.Namespace) -> TeardownSettings:
+    """The settings of a ``teardown`` command line (raises ``ValueError`` subclasses)."""
+    return TeardownSettings(
+        target=_target(args, _NO_CLIENT),
+        identities=args.identities,
+        prefix=args.prefix,
+        limits=_limits(args),
+        backoff=Backoff(attempts=args.max_attempts),
+        concurrency=args.concurrency,
+    )
+
+
+def run_teardown(args: argparse.Namespace) -> int:
+    """The ``teardown`` handler."""
+    try:
+        settings = teardown_settings(args)
+        report = asyncio.run(teardown(settings, printer=ProgressPrinter(), handle_signals=True))
+    except (ConfigError, NotSynthetic, ValueError, OSError) as exc:
+        print(f"teardown: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("teardown: interrupted before any delete", file=sys.stderr)
+        return 130
+    print(_teardown_summary(report))
+    return report.exit_code
+
+
+def _teardown_summary(report: TeardownReport) -> str:
+    head = "interrupted" if report.interrupted else ("done" if not report.failed else "incomplete")
+    return (
+        f"{head}: {report.deleted} deleted, {report.already_gone} already gone, "
+        f"{report.failed} failed of {report.found}; {report.seconds:.1f} s"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A parser with just these two subcommands (for ``python -m loadtest.provision.cli``)."""
+    parser = argparse.ArgumentParser(prog="cognito-loadtest")
+    register(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse and run one of the two subcommands."""
+    args = build_parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

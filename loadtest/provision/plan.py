@@ -1,0 +1,113 @@
+"""What provisioning one user costs in API calls per quota category, and how long N users take.
+
+The estimate is the bottleneck bound: for each category, N x calls per user / the category's
+rate; the slowest category sets the pace (running categories in parallel cannot beat it). With
+the default quotas and TOTP + device that is UserResourceUpdate: 4 calls per user at 25 RPS,
+6.25 users/s, whatever the concurrency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from loadtest.protocol.quotas import QuotaCategory
+
+from .ratelimit import RateLimits
+
+__all__ = ["Estimate", "Plan", "estimate"]
+
+Q = QuotaCategory
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """The optional steps of each user.
+
+    ``totp``: sign in, AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference.
+    ``device``: the sign-in registers its device (ConfirmDevice, and UpdateDeviceStatus when the
+    pool only remembers devices on the user's prompt, ``confirm_on_prompt``).
+    """
+
+    totp: bool = True
+    device: bool = True
+    confirm_on_prompt: bool = False
+
+    @property
+    def signs_in(self) -> bool:
+        """Whether each user needs a first SRP sign-in."""
+        return self.totp or self.device
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The steps, for people: ``create``, ``password``, ``sign-in``, ``device``, ``totp``."""
+        optional = (("sign-in", self.signs_in), ("device", self.device), ("totp", self.totp))
+        return ("create", "password", *(name for name, on in optional if on))
+
+    def calls_per_user(self) -> MappingProxyType[QuotaCategory, int]:
+        """API calls per user by quota category (AdminCreateUser, AdminSetUserPassword, ...)."""
+        calls = {Q.USER_CREATION: 1, Q.USER_ACCOUNT_RECOVERY: 1}
+        if self.signs_in:  # InitiateAuth + RespondToAuthChallenge(PASSWORD_VERIFIER)
+            calls[Q.USER_AUTHENTICATION] = 2
+        resource = (3 if self.totp else 0) + (
+            (2 if self.confirm_on_prompt else 1) if self.device else 0
+        )
+        if resource:
+            calls[Q.USER_RESOURCE_UPDATE] = resource
+        return MappingProxyType(calls)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Estimate:
+    """The lower bound on time for ``users`` users and the category that sets it."""
+
+    users: int
+    seconds: float
+    bottleneck: QuotaCategory | None
+    calls: int
+    users_per_second: float | None
+
+    def describe(self) -> str:
+        """One line for people, printed before a run starts."""
+        if self.users == 0:
+            return "nothing to do: every user of the run is already in the identities file"
+        if self.bottleneck is None or self.users_per_second is None:
+            return (
+                f"{self.users} users, {self.calls} API calls; no client-side rate limits, "
+                "so the time depends on the pool"
+            )
+        return (
+            f"{self.users} users, {self.calls} API calls: at least {_duration(self.seconds)} "
+            f"({self.users_per_second:.2f} users/s, paced by {self.bottleneck})"
+        )
+
+
+def estimate(plan: Plan, users: int, limits: RateLimits) -> Estimate:
+    """How long ``users`` users take at best under ``limits`` (see the module docstring)."""
+    per_user = plan.calls_per_user()
+    seconds, bottleneck = 0.0, None
+    for category, calls in per_user.items():
+        rate = limits.rate(category)
+        if rate is not None and users * calls / rate > seconds:
+            seconds, bottleneck = users * calls / rate, category
+    users_per_second = None
+    if bottleneck is not None:
+        rate = limits.rate(bottleneck)
+        assert rate is not None
+        users_per_second = rate / per_user[bottleneck]
+    return Estimate(
+        users=users,
+        seconds=seconds,
+        bottleneck=bottleneck,
+        calls=users * sum(per_user.values()),
+        users_per_second=users_per_second,
+    )
+
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"

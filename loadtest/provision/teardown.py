@@ -1,0 +1,163 @@
+"""``teardown``: delete the synthetic users of an identities file, or every user with a prefix.
+
+Nothing without the synthetic prefix (``lt-``) is deleted: a file holding one such name, or a
+prefix not starting with it, is refused before any call. Listing by prefix collects every page
+of ``ListUsers`` (``username ^= "<prefix>"``) first and deletes after, so deleting does not move
+the pages under the listing, and each listed name is checked against the prefix again. Deletes
+are AdminDeleteUser (UserUpdate, 25 RPS by default), paced and retried like provisioning; a user
+that is already gone counts as deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loadtest.flows import load_identities
+from loadtest.protocol.errors import UserNotFound
+from loadtest.protocol.names import Operation
+from loadtest.users.config import TargetConfig
+
+from .clients import Admin, admin_client
+from .naming import SYNTHETIC_PREFIX, NotSynthetic, check_synthetic
+from .progress import Progress, ProgressPrinter
+from .ratelimit import Backoff, Limiter, RateLimits
+from .runner import Interrupt, run_jobs
+
+__all__ = ["TeardownReport", "TeardownSettings", "synthetic_names", "teardown"]
+
+_PAGE = 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TeardownSettings:
+    """What to delete: the users of ``identities``, or those whose name starts with ``prefix``."""
+
+    target: TargetConfig
+    identities: Path | None = None
+    prefix: str | None = None
+    limits: RateLimits = field(default_factory=RateLimits)
+    backoff: Backoff = field(default_factory=Backoff)
+    concurrency: int = 16
+    call_timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        if (self.identities is None) == (self.prefix is None):
+            raise ValueError("give exactly one of an identities file and a prefix")
+        if self.prefix is not None:
+            check_synthetic(self.prefix)
+            if '"' in self.prefix or "\\" in self.prefix:
+                raise ValueError(f"prefix {self.prefix!r} may not hold quotes or backslashes")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TeardownReport:
+    """Users found, deleted (or already gone), failed; whether Ctrl-C cut it short."""
+
+    found: int
+    deleted: int
+    already_gone: int
+    failed: int
+    seconds: float
+    interrupted: bool = False
+    signal_number: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 all gone; 130/143 interrupted; 1 some deletes failed."""
+        if self.interrupted:
+            return 128 + (self.signal_number or 2)
+        return 1 if self.failed else 0
+
+
+def synthetic_names(path: Path) -> list[str]:
+    """The user names of an identities file; :class:`NotSynthetic` if any lacks the prefix."""
+    names = [identity.username for identity in load_identities(path)]
+    wrong = [name for name in names if not name.startswith(SYNTHETIC_PREFIX)]
+    if wrong:
+        raise NotSynthetic(
+            f"{path} holds {len(wrong)} user(s) without the synthetic prefix "
+            f"{SYNTHETIC_PREFIX!r} (e.g. {wrong[0]!r}): refusing to delete any"
+        )
+    return list(dict.fromkeys(names))
+
+
+async def teardown(
+    settings: TeardownSettings,
+    *,
+    printer: ProgressPrinter | None = None,
+    interrupt: Interrupt | None = None,
+    handle_signals: bool = False,
+) -> TeardownReport:
+    """Delete the users the settings name; see the module docstring."""
+    printer = printer or ProgressPrinter()
+    interrupt = interrupt or Interrupt()
+    names = synthetic_names(settings.identities) if settings.identities else None
+    limiter = Limiter(settings.limits, settings.backoff)
+    loop = asyncio.get_running_loop()
+    async with admin_client(settings.target, connections=settings.concurrency) as client:
+        admin = Admin(client, limiter, settings.target.pool_id)
+        if names is None:
+            assert settings.prefix is not None
+            names = await list_prefixed(admin, settings.prefix)
+        printer.say(f"deleting {len(names)} synthetic users from {settings.target.pool_id}")
+        deleter = _Deleter(admin)
+        started = loop.time()
+        guard = interrupt.handling_signals(printer) if handle_signals else nullcontext()
+        with guard:
+            outcome = await run_jobs(
+                names,
+                deleter,
+                on_done=lambda _name, _deleted: None,
+                describe=str,
+                concurrency=settings.concurrency,
+                timeout=settings.call_timeout,
+                progress=Progress(verb="deleted", total=len(names), started=started),
+                printer=printer,
+                interrupt=interrupt,
+                throttles=lambda: limiter.stats.total,
+            )
+    return TeardownReport(
+        found=len(names),
+        deleted=outcome.done - deleter.already_gone,
+        already_gone=deleter.already_gone,
+        failed=outcome.failed,
+        seconds=loop.time() - started,
+        interrupted=outcome.interrupted,
+        signal_number=interrupt.signal_number,
+    )
+
+
+class _Deleter:
+    """AdminDeleteUser of one synthetic user; counts those that were already gone."""
+
+    def __init__(self, admin: Admin) -> None:
+        self.admin = admin
+        self.already_gone = 0
+
+    async def __call__(self, name: str) -> None:
+        try:
+            await self.admin.call(Operation.ADMIN_DELETE_USER, Username=check_synthetic(name))
+        except UserNotFound:
+            self.already_gone += 1
+
+
+async def list_prefixed(admin: Admin, prefix: str) -> list[str]:
+    """Every user name starting with ``prefix`` (all ListUsers pages, then checked again)."""
+    check_synthetic(prefix)
+    names: list[str] = []
+    token: str | None = None
+    while True:
+        page = await admin.call(
+            Operation.LIST_USERS,
+            Filter=f'username ^= "{prefix}"',
+            Limit=_PAGE,
+            **({"PaginationToken": token} if token else {}),
+        )
+        names.extend(u["Username"] for u in page.get("Users", []))
+        token = page.get("PaginationToken")
+        if not token:
+            break
+    return [name for name in dict.fromkeys(names) if name.startswith(prefix)]
