@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from loadtest.protocol.quotas import QuotaCategory
 from loadtest.users.config import ConfigError, TargetConfig
@@ -29,7 +30,7 @@ from .teardown import TeardownReport, TeardownSettings, teardown
 
 __all__ = ["build_parser", "main", "register"]
 
-Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 #: Teardown needs no app client; the target validation does, so it gets this stand-in.
 _NO_CLIENT = "teardown"
