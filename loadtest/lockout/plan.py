@@ -142,11 +142,11 @@ class UserPlan:
         elif attempt.outcome is Outcome.SUCCESS:
             self._succeeded(attempt)
         elif attempt.outcome is Outcome.ERROR:
-            self._stop(f"stopped on an unexpected answer: {attempt.message}")
+            self.stop(f"stopped on an unexpected answer: {attempt.message}")
         if attempt.outcome is Outcome.COUNTED and attempt.credential is Credential.CORRECT:
-            self._stop("the correct password was refused as incorrect")
+            self.stop("the correct password was refused as incorrect")
         if self.attempts >= self.settings.max_attempts and not self.done_reason:
-            self._stop(f"attempt budget of {self.settings.max_attempts} spent")
+            self.stop(f"attempt budget of {self.settings.max_attempts} spent")
 
     def _counted(self, attempt: Attempt) -> None:
         self.count += 1
@@ -169,13 +169,14 @@ class UserPlan:
         self.closing = False
         self.phase_failures = 0
         if index >= len(self.phases):
-            self._stop("finished")
+            self.stop("finished")
             return
         self.phase = self.phases[index]
         if self.phase is Phase.IDLE_RESET:
             self.count = 0  # the model's count after the idle wait
 
-    def _stop(self, reason: str) -> None:
+    def stop(self, reason: str) -> None:
+        """Stop this user's probe (the first reason given is kept)."""
         if not self.done_reason:
             self.done_reason = reason
 

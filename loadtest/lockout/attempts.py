@@ -1,0 +1,194 @@
+"""One sign-in attempt over the asyncio driver, timed and classified for the lockout.
+
+Three ways to fail a sign-in (:class:`Method`):
+
+- ``srp``: the full USER_SRP_AUTH exchange with a wrong password (InitiateAuth, the client's
+  maths, RespondToAuthChallenge PASSWORD_VERIFIER refused);
+- ``password``: InitiateAuth USER_PASSWORD_AUTH with a wrong password (:func:`password_attempt`);
+- ``mfa``: the correct password, then a wrong SOFTWARE_TOKEN_MFA code (needs a synthetic
+  identity: its password is sent).
+
+The time window recorded is that of the attempt's last call, the one whose answer decided the
+outcome, taken by :class:`TimedTransport` around the socket, so the driver's decoding and the
+client's maths stay outside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from loadtest.drivers import AsyncDriver, AsyncTransport, RawResponse
+from loadtest.flows import AppClient, FlowContext, Identity, LoginOptions, srp_login
+from loadtest.flows.effects import Flow, call
+from loadtest.protocol.errors import (
+    CodeMismatch,
+    CognitoError,
+    Messages,
+    NotAuthorized,
+    TooManyRequests,
+    TransportError,
+)
+from loadtest.protocol.names import AuthFlow, Operation
+
+from .records import Attempt, Credential, Outcome, Phase
+
+__all__ = [
+    "Attempter",
+    "Method",
+    "ProbeUser",
+    "TimedTransport",
+    "classify",
+    "password_attempt",
+    "wrong_password",
+]
+
+Clock = Callable[[], float]
+_NO_DEVICE = LoginOptions(use_device=False)
+
+
+class Method(StrEnum):
+    """How the probe fails a sign-in."""
+
+    SRP = "srp"
+    PASSWORD = "password"
+    MFA = "mfa"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeUser:
+    """A user to probe. ``password`` only for synthetic identities (from an identities file);
+    ``wrong`` is the wrong password this probe sends, never equal to the right one."""
+
+    username: str
+    password: str | None = field(default=None, repr=False)
+    totp_secret: str | None = field(default=None, repr=False)
+    wrong: str = field(default_factory=lambda: wrong_password(), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.password is not None and self.wrong == self.password:
+            raise ValueError("the wrong password must differ from the right one")
+
+
+def wrong_password() -> str:
+    """A random password no user has (it satisfies the default policy, so it is checked)."""
+    return "Wrong-" + base64.urlsafe_b64encode(os.urandom(12)).decode() + "7!"
+
+
+def password_attempt(username: str, password: str, client: AppClient) -> Flow[dict[str, Any]]:
+    """InitiateAuth with USER_PASSWORD_AUTH; the answer (tokens or the next challenge)."""
+    body = {
+        "AuthFlow": AuthFlow.USER_PASSWORD_AUTH,
+        "ClientId": client.client_id,
+        "AuthParameters": {
+            "USERNAME": username,
+            "PASSWORD": password,
+            **client.secret_hash(username),
+        },
+    }
+    label = f"{Operation.INITIATE_AUTH}:{AuthFlow.USER_PASSWORD_AUTH}"
+    return (yield from call(Operation.INITIATE_AUTH, body, label))
+
+
+def classify(error: BaseException | None) -> tuple[Outcome, str]:
+    """The lockout outcome of an attempt that ended with ``error`` (``None``: success)."""
+    if error is None:
+        return Outcome.SUCCESS, ""
+    if isinstance(error, NotAuthorized) and error.message == Messages.ATTEMPTS_EXCEEDED:
+        return Outcome.LOCKED, error.message
+    if isinstance(error, NotAuthorized) and error.message == Messages.INCORRECT_PASSWORD:
+        return Outcome.COUNTED, error.message
+    if isinstance(error, CodeMismatch):
+        return Outcome.COUNTED, error.message
+    if isinstance(error, TooManyRequests):
+        return Outcome.THROTTLED, error.message
+    if isinstance(error, TransportError):
+        return Outcome.LOST, type(error).__name__
+    if isinstance(error, CognitoError):
+        return Outcome.ERROR, f"{error.error_type}: {error.message}"
+    return Outcome.ERROR, type(error).__name__
+
+
+class TimedTransport:
+    """Wraps a shared transport and keeps the window of the last POST on the probe's clock."""
+
+    def __init__(self, inner: AsyncTransport, clock: Clock) -> None:
+        self.url = inner.url
+        self._inner, self.clock = inner, clock
+        self.window: tuple[float, float] | None = None
+
+    async def post(self, headers: Mapping[str, str], body: bytes) -> RawResponse:
+        sent = self.clock()
+        try:
+            return await self._inner.post(headers, body)
+        finally:
+            self.window = (sent, self.clock())
+
+    async def close(self) -> None:
+        """The shared transport is closed by its owner."""
+
+
+class Attempter:
+    """Performs the attempts of one user with one method."""
+
+    def __init__(
+        self,
+        user: ProbeUser,
+        method: Method,
+        *,
+        transport: TimedTransport,
+        driver: AsyncDriver,
+        context: FlowContext,
+    ) -> None:
+        if method is Method.MFA and user.password is None:
+            raise ValueError("wrong MFA codes need the user's password (a synthetic identity)")
+        self.user, self.method = user, method
+        self.transport, self.driver, self.context = transport, driver, context
+
+    async def attempt(self, seq: int, credential: Credential, phase: Phase) -> Attempt:
+        """Send one sign-in attempt and record when it was decided and how."""
+        self.transport.window = None
+        error: BaseException | None = None
+        try:
+            await self.driver.run(self._flow(credential))
+        except Exception as exc:
+            error = exc
+        outcome, message = classify(error)
+        now = self.transport.clock()
+        sent, answered = self.transport.window or (now, now)  # refused before any call
+        return Attempt(
+            user=self.user.username,
+            seq=seq,
+            phase=phase,
+            credential=credential,
+            sent_at=sent,
+            answered_at=answered,
+            outcome=outcome,
+            message=message,
+        )
+
+    def _flow(self, credential: Credential) -> Flow[Any]:
+        user = self.user
+        secret = self._secret(credential)
+        if self.method is Method.PASSWORD:
+            return password_attempt(user.username, secret, self.context.client)
+        totp = user.totp_secret
+        if self.method is Method.MFA and credential is Credential.WRONG:
+            totp = _decoy_totp_secret()  # its codes are not the user's: a wrong MFA code
+        identity = Identity(username=user.username, password=secret, totp_secret=totp)
+        return srp_login(identity, self.context, _NO_DEVICE)
+
+    def _secret(self, credential: Credential) -> str:
+        if self.method is Method.MFA or credential is Credential.CORRECT:
+            if self.user.password is None:
+                raise ValueError(f"no password known for {self.user.username!r}")
+            return self.user.password
+        return self.user.wrong
+
+
+def _decoy_totp_secret() -> str:
+    return base64.b32encode(os.urandom(20)).decode()

@@ -1,0 +1,172 @@
+"""``cognito-loadtest lockout-probe``: measure a pool's lockout schedule against the model.
+
+The target is the local pool by default (``--endpoint-url``, or ``aws`` for the regional
+endpoint); settings also come from the ``COGNITO_*`` environment variables, so a client secret
+need not appear in the process list. The model's options are named like the local pool's
+(``--lockout-threshold`` ...), and ``--time-scale`` is the scale the target pool runs at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loadtest.flows import load_identities
+from loadtest.users.config import ConfigError, TargetConfig
+
+from .attempts import Method, ProbeUser
+from .model import LockoutModel
+from .plan import PlanSettings, PollSettings
+from .probe import ProbeConfig, UnsafeUsername, run_probe
+
+__all__ = ["config_from", "register"]
+
+_EXIT = {"match": 0, "differs": 1, "inconclusive": 3}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``lockout-probe`` to the command line."""
+    parser = subparsers.add_parser(
+        "lockout-probe",
+        help="measure a pool's temporary-lockout schedule against the documented model",
+        description="Drive failed sign-ins for synthetic users (prefix 'lt-'), watch each lock "
+        "lift, and compare the measured schedule with the model. Exit code 0: matches, "
+        "1: differs, 3: inconclusive.",
+    )
+    _target_options(parser)
+    _user_options(parser)
+    _model_options(parser)
+    _plan_options(parser)
+    parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
+    parser.add_argument("--run-id", help="report sub-folder (default lockout-<UTC time>)")
+    parser.set_defaults(handler=_run)
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target (also COGNITO_* environment variables)")
+    group.add_argument("--region")
+    group.add_argument("--pool-id", help="user pool id, e.g. us-east-1_AbC")
+    group.add_argument("--client-id", help="app client id")
+    group.add_argument("--client-secret", help="app client secret (prefer COGNITO_CLIENT_SECRET)")
+    group.add_argument(
+        "--endpoint-url", help="endpoint, or 'aws' (default: the local pool on 127.0.0.1:9229)"
+    )
+    group.add_argument("--timeout", type=float, default=10.0, help="seconds per call")
+
+
+def _user_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("users")
+    group.add_argument("--user", action="append", default=[], help="username (repeatable)")
+    group.add_argument(
+        "--identities", type=Path, help="identities file (JSON lines): usernames and passwords"
+    )
+    group.add_argument("--count", type=int, default=0, help="probe the first N identities")
+    group.add_argument(
+        "--force-unsafe-username",
+        action="store_true",
+        help="probe usernames without the 'lt-' prefix (their password is never sent)",
+    )
+    group.add_argument("--method", choices=[m.value for m in Method], default=Method.SRP.value)
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model (model seconds; defaults are Cognito's documented)")
+    group.add_argument("--lockout-threshold", type=int, default=5)
+    group.add_argument("--lockout-first", type=float, default=1.0)
+    group.add_argument("--lockout-factor", type=float, default=2.0)
+    group.add_argument("--lockout-cap", type=float, default=900.0)
+    group.add_argument("--lockout-idle-reset", type=float, default=900.0)
+    group.add_argument(
+        "--time-scale", type=float, default=1.0, help="the target pool's time scale (real: 1)"
+    )
+
+
+def _plan_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("probe")
+    group.add_argument(
+        "--failures", type=int, default=0, help="counted failures (default: to the cap, +1)"
+    )
+    group.add_argument("--idle-reset", action="store_true", help="also probe the idle reset")
+    group.add_argument(
+        "--no-success-reset", action="store_true", help="skip the success-reset phase"
+    )
+    group.add_argument("--max-attempts", type=int, default=5000, help="per user")
+    group.add_argument("--max-seconds", type=float, default=0.0, help="default: from the model")
+    group.add_argument("--min-poll", type=float, default=0.2, help="model seconds")
+    group.add_argument("--max-poll", type=float, default=30.0, help="model seconds")
+
+
+def config_from(args: argparse.Namespace) -> ProbeConfig:
+    """A :class:`ProbeConfig` from parsed arguments; ``ValueError`` says what is wrong."""
+    target = TargetConfig.from_settings(
+        {
+            "region": args.region or os.environ.get("COGNITO_REGION"),
+            "pool_id": args.pool_id or os.environ.get("COGNITO_POOL_ID"),
+            "client_id": args.client_id or os.environ.get("COGNITO_CLIENT_ID"),
+            "client_secret": args.client_secret or os.environ.get("COGNITO_CLIENT_SECRET"),
+            "endpoint_url": args.endpoint_url or os.environ.get("COGNITO_ENDPOINT_URL"),
+        }
+    )
+    return ProbeConfig(
+        endpoint_url=target.endpoint_url,
+        client=target.app_client,
+        users=_users(args),
+        model=LockoutModel(
+            threshold=args.lockout_threshold,
+            first_lock=args.lockout_first,
+            factor=args.lockout_factor,
+            cap=args.lockout_cap,
+            idle_reset=args.lockout_idle_reset,
+            time_scale=args.time_scale,
+        ),
+        plan=PlanSettings(
+            schedule_failures=args.failures,
+            idle_reset=args.idle_reset,
+            success_reset=not args.no_success_reset,
+            max_attempts=args.max_attempts,
+            poll=PollSettings(min_interval=args.min_poll, max_interval=args.max_poll),
+        ),
+        method=Method(args.method),
+        max_seconds=args.max_seconds,
+        force_unsafe_username=args.force_unsafe_username,
+        timeout=args.timeout,
+    )
+
+
+def _users(args: argparse.Namespace) -> tuple[ProbeUser, ...]:
+    users = [ProbeUser(username=name) for name in args.user]
+    if args.identities is not None:
+        identities = load_identities(args.identities)
+        if args.count:
+            identities = identities[: args.count]
+        users += [
+            ProbeUser(username=i.username, password=i.password, totp_secret=i.totp_secret)
+            for i in identities
+        ]
+    if not users:
+        raise ValueError("no users to probe: give --user NAME or --identities FILE")
+    return tuple(users)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        config = config_from(args)
+    except (ValueError, ConfigError, OSError) as exc:
+        print(f"cognito-loadtest lockout-probe: {exc}", file=sys.stderr)
+        return 2
+    run_id = args.run_id or datetime.now(UTC).strftime("lockout-%Y%m%d-%H%M%S")
+    run_dir = args.reports / run_id
+    try:
+        summary = asyncio.run(run_probe(config, run_dir))
+    except UnsafeUsername as exc:
+        print(f"cognito-loadtest lockout-probe: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"interrupted; what was measured is in:\n{run_dir}", file=sys.stderr)
+        return 130
+    print(run_dir)
+    return _EXIT[str(summary["verdict"])]
