@@ -24,6 +24,20 @@ def test_g_pow_agrees_with_gmpy2(exp: int) -> None:
     assert srp_fast.g_pow(exp) == gmpy2.powmod(2, exp, srp_fast.N)
 
 
+def test_table_pow_releases_the_gil_and_restores_the_callers_context() -> None:
+    seen: list[bool] = []
+
+    class Spy(srp_fast.FixedBase):
+        def _pow_table(self, exp: object) -> object:
+            seen.append(gmpy2.get_context().allow_release_gil)
+            return super()._pow_table(exp)
+
+    table = Spy(3, 1009 * 1013, max_bits=40, window=3)
+    assert table.pow(12345) == pow(3, 12345, 1009 * 1013)
+    assert seen == [True]
+    assert gmpy2.get_context().allow_release_gil is False
+
+
 def test_g_pow_many_agrees() -> None:
     exps = [1, 2, 3, (1 << 1024) - 5]
     assert srp_fast.g_pow_many(exps) == [srp_fast.g_pow(e) for e in exps]
