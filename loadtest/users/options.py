@@ -61,6 +61,15 @@ def add_options(parser: Any) -> None:
         default=0,
         help="retry throttled calls this many times (default 0: throttling is seen, not hidden)",
     )
+    parser.add_argument(
+        "--cognito-math",
+        dest="cognito_math",
+        env_var="COGNITO_MATH",
+        choices=["threads", "inline"],
+        default="threads",
+        help="where SRP maths runs: native threads (default) or inline on the gevent hub "
+        "(for comparison only: it stalls every other user while it computes)",
+    )
 
 
 def settings_from(options: Any, environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:

@@ -25,6 +25,7 @@ from loadtest.flows.outcomes import Outcome
 
 from .config import ConfigError, TargetConfig
 from .identities import IdentityPool, partition
+from .maths import MathMode, math_executor_for, parse_mode
 from .options import target_from
 
 __all__ = ["EphemeralStock", "Runtime", "existing_runtime", "runtime_for", "utc_now"]
@@ -47,14 +48,19 @@ class EphemeralStock:
     never refills (it has no executor) and users call :meth:`top_up` from their greenlet.
     """
 
-    def __init__(self, executor: Executor, *, target: int = 64) -> None:
+    def __init__(self, executor: Executor | None, *, target: int = 64) -> None:
         self.pool = srp_fast.EphemeralPool(target=target)
         self._executor, self._low = executor, target // 2
         self._refill: Future[None] | None = None
 
     def top_up(self) -> None:
-        """Start a background refill if the stock is low and none is running."""
-        if len(self.pool) > self._low or (self._refill and not self._refill.done()):
+        """Start a background refill if the stock is low and none is running.
+
+        Without an executor (inline maths) it never refills: each A is computed when taken.
+        """
+        if self._executor is None or len(self.pool) > self._low:
+            return
+        if self._refill and not self._refill.done():
             return
         self._refill = self._executor.submit(self.pool.fill)
 
@@ -100,16 +106,16 @@ def runtime_for(environment: Any) -> Runtime:
 
 def build_runtime(environment: Any) -> Runtime:
     """Validate the target, load this worker's identities, start the math pool."""
-    from srp_fast.offload import gevent_math_executor
-
     config = target_from(environment.parsed_options)
     if config.identities is None:
         raise ConfigError("missing identities file (--cognito-identities or COGNITO_IDENTITIES)")
     index, count = _worker_slot(environment)
     mine = partition(load_identities(config.identities), index, count)
     log.info("worker %d of %d: %d identities", index, count, len(mine))
-    executor = gevent_math_executor(max_workers=max(2, os.cpu_count() or 2))
-    ephemerals = EphemeralStock(executor)
+    mode = parse_mode(getattr(environment.parsed_options, "cognito_math", None))
+    executor = math_executor_for(mode)
+    ephemerals = EphemeralStock(executor if mode is MathMode.THREADS else None)
+    log.info("SRP maths: %s", mode.value)
     context = FlowContext(
         client=config.app_client,
         clock=utc_now,

@@ -1,0 +1,54 @@
+"""Where the SRP maths runs (``--cognito-math``): native threads, or inline for comparison."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from loadtest.users.maths import InlineExecutor, MathMode, math_executor_for, parse_mode
+from loadtest.users.runtime import EphemeralStock
+
+
+def test_the_inline_executor_runs_on_the_callers_thread_and_settles_the_future() -> None:
+    future = InlineExecutor().submit(lambda: threading.get_ident())
+    assert future.done()
+    assert future.result() == threading.get_ident()
+
+
+def test_the_inline_executor_hands_back_the_exception() -> None:
+    future = InlineExecutor().submit(int, "not a number")
+    with pytest.raises(ValueError, match="invalid literal"):
+        future.result()
+
+
+@pytest.mark.parametrize(
+    ("value", "mode"),
+    [(None, MathMode.THREADS), ("", MathMode.THREADS), ("inline", MathMode.INLINE),
+     (" Threads ", MathMode.THREADS)],
+)  # fmt: skip
+def test_parse_mode(value: str | None, mode: MathMode) -> None:
+    assert parse_mode(value) is mode
+
+
+def test_an_unknown_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="fibers"):
+        parse_mode("fibers")
+
+
+def test_inline_mode_gets_the_inline_executor() -> None:
+    assert isinstance(math_executor_for(MathMode.INLINE), InlineExecutor)
+
+
+def test_a_stock_without_executor_never_refills_so_each_a_is_computed_when_taken() -> None:
+    stock = EphemeralStock(None, target=4)
+    stock.top_up()
+    assert len(stock.pool) == 0
+    stock.pool.take()
+    assert (stock.pool.hits, stock.pool.misses) == (0, 1)
+
+
+def test_a_stock_with_an_executor_refills_when_low() -> None:
+    stock = EphemeralStock(InlineExecutor(), target=4)
+    stock.top_up()
+    assert len(stock.pool) == 4
