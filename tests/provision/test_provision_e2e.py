@@ -1,0 +1,110 @@
+"""``provision`` against the local pool over HTTP: users that really log in, secrets kept."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from loadtest.flows import Note, load_identities
+from tests.conftest import StartPool
+
+from .helpers import lines, login_all, provision, secrets_of, usernames
+
+pytestmark = pytest.mark.e2e
+
+
+def test_200_users_with_totp_and_devices_all_log_in_skipping_mfa(
+    pool_server: StartPool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = pool_server("--no-quotas")
+    app = server.provision(mfa="OPTIONAL", device_tracking=True)
+    path = tmp_path / "big.jsonl"
+
+    assert provision(server, app, path, 200, "--no-rate-limits", "--concurrency", "12") == 0
+
+    identities = load_identities(path)
+    names = [i.username for i in identities]
+    assert len(names) == 200
+    assert set(names) == {f"lt-big-{i:05d}" for i in range(1, 201)}
+    assert sorted(usernames(server, app, "lt-big-")) == sorted(names)
+    assert all(i.totp_secret and i.device for i in identities)
+    results = login_all(server, app, identities)
+    assert all(Note.DEVICE_AUTH in r.notes and Note.TOTP_SENT not in r.notes for r in results)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    output = capsys.readouterr()
+    assert "done: 200/200 users" in output.out
+    leaked = [s for s in secrets_of(path) if s in output.out + output.err]
+    assert leaked == []
+
+
+def test_totp_only_users_log_in_with_a_code_at_once(pool_server: StartPool, tmp_path: Path) -> None:
+    """Enrollment used the previous step's code, so the current step is free for a login."""
+    server = pool_server("--no-quotas")
+    app = server.provision(mfa="OPTIONAL", device_tracking=True)
+    path = tmp_path / "totp.jsonl"
+
+    assert provision(server, app, path, 4, "--no-device") == 0
+
+    identities = load_identities(path)
+    assert all(i.totp_secret and i.device is None for i in identities)
+    results = login_all(server, app, identities)
+    assert all(r.challenges == ("PASSWORD_VERIFIER", "SOFTWARE_TOKEN_MFA") for r in results)
+
+
+def test_low_quotas_on_the_pool_still_complete_without_errors(
+    pool_server: StartPool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Client pacing at Cognito's defaults (25-50 RPS) against a pool admitting 5 RPS: the
+    throttles are retried with backoff and the limits adapt, so every user is made."""
+    server = pool_server(
+        "--quota", "UserCreation=5",
+        "--quota", "UserResourceUpdate=5",
+        "--quota", "UserAccountRecovery=5",
+    )  # fmt: skip
+    app = server.provision(mfa="OPTIONAL", device_tracking=True)
+    path = tmp_path / "low.jsonl"
+
+    assert provision(server, app, path, 10) == 0
+
+    output = capsys.readouterr()
+    assert "failed:" not in output.err
+    assert "done: 10/10 users" in output.out
+    assert sorted(usernames(server, app, "lt-low-")) == sorted(e["username"] for e in lines(path))
+    results = login_all(server, app, load_identities(path))
+    assert all(Note.DEVICE_AUTH in r.notes for r in results)
+
+
+def test_a_pool_without_device_tracking_or_mfa_is_refused_up_front(
+    pool_server: StartPool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = pool_server("--no-quotas")
+    no_devices = server.provision(mfa="OPTIONAL", device_tracking=False)
+    no_mfa = server.provision(mfa="OFF", device_tracking=True)
+
+    assert provision(server, no_devices, tmp_path / "a.jsonl", 3) == 2
+    assert provision(server, no_mfa, tmp_path / "b.jsonl", 3) == 2
+
+    err = capsys.readouterr().err
+    assert "does not remember devices" in err
+    assert "MFA off" in err
+    assert usernames(server, no_devices) == usernames(server, no_mfa) == []
+
+
+def test_an_existing_user_on_a_new_file_is_an_error_not_a_deletion(
+    pool_server: StartPool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = pool_server("--no-quotas")
+    app = server.provision(mfa="OPTIONAL", device_tracking=True)
+    server.add_user(app, "lt-clash-00002", "Someone-else's-1")
+
+    assert provision(server, app, tmp_path / "clash.jsonl", 3, "--no-rate-limits") == 1
+
+    assert "lt-clash-00002: failed: UsernameExistsException" in capsys.readouterr().err
+    assert sorted(e["username"] for e in lines(tmp_path / "clash.jsonl")) == [
+        "lt-clash-00001",
+        "lt-clash-00003",
+    ]
+    idp = server.client()
+    assert idp.admin_get_user(UserPoolId=app.pool_id, Username="lt-clash-00002")
