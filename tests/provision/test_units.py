@@ -174,12 +174,14 @@ def test_file_is_created_owner_only_and_reads_back_what_was_appended(tmp_path: P
     path = tmp_path / "ids.jsonl"
     store, resumed = IdentitiesFile.open(path, NAMING)
     with store:
-        assert resumed.done == {} and not resumed.existed
+        assert resumed.done == {}
+        assert not resumed.existed
         store.append(_identity(1))
         store.append(_identity(3))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     _, again = IdentitiesFile.open(path, NAMING)
-    assert sorted(again.done) == [1, 3] and again.existed
+    assert sorted(again.done) == [1, 3]
+    assert again.existed
     assert again.done[3].to_json() == _identity(3).to_json()
 
 
@@ -197,7 +199,8 @@ def test_a_cut_last_line_is_dropped_and_its_user_owed_again(tmp_path: Path) -> N
     path.write_text(whole + json.dumps(_identity(2).to_json())[:30])
     store, resumed = IdentitiesFile.open(path, NAMING)
     store.close()
-    assert resumed.dropped_partial_line and sorted(resumed.done) == [1]
+    assert resumed.dropped_partial_line
+    assert sorted(resumed.done) == [1]
     assert path.read_text() == whole
 
 
