@@ -99,16 +99,18 @@ def time_budget(model: LockoutModel, plan: PlanSettings) -> float:
 
 
 def probe(
-    config: ProbeConfig, run_dir: Path, *, out: IO[str] | None = sys.stdout
+    config: ProbeConfig, run_dir: Path, *, out: IO[str] | None = None, quiet: bool = False
 ) -> dict[str, Any]:
     """:func:`run_probe` from synchronous code (the demo)."""
-    return asyncio.run(run_probe(config, run_dir, out=out))
+    return asyncio.run(run_probe(config, run_dir, out=out, quiet=quiet))
 
 
 async def run_probe(
-    config: ProbeConfig, run_dir: Path, *, out: IO[str] | None = sys.stdout
+    config: ProbeConfig, run_dir: Path, *, out: IO[str] | None = None, quiet: bool = False
 ) -> dict[str, Any]:
     """Probe every user in parallel; write events and the summary into ``run_dir``.
+
+    The table goes to ``out`` (standard output by default) unless ``quiet``.
 
     Returns the summary (also in ``run_dir/lockout-summary.json``). On cancellation (Ctrl-C)
     the summary of what was measured is written, marked ``interrupted``, and the cancellation
@@ -126,8 +128,8 @@ async def run_probe(
         raise
     finally:
         summary = run.finish()
-        if out is not None:
-            print_table(summary, out)
+        if not quiet:
+            print_table(summary, out or sys.stdout)
     return summary
 
 

@@ -1,0 +1,234 @@
+"""The probe against the real local pool over loopback HTTP, at time scale 0.01.
+
+Every verdict here comes from the measurement's own error bars (causal brackets): nothing is
+asserted on how long anything took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtest.flows import AppClient
+from loadtest.lockout import LockoutModel, PlanSettings
+from loadtest.lockout.attempts import Method, ProbeUser
+from loadtest.lockout.cli import register
+from loadtest.lockout.probe import ProbeConfig, UnsafeUsername, probe, run_probe
+from loadtest.lockout.report import EVENTS_FILE, SUMMARY_FILE
+from tests.conftest import PASSWORD, App, PoolServer, StartPool
+from tests.pool.helpers import enroll_totp, tokens
+
+pytestmark = pytest.mark.e2e
+
+SCALE = ("--time-scale", "0.01", "--no-quotas")
+
+
+def _users(server: PoolServer, app: App, count: int, *, known: bool = True) -> list[ProbeUser]:
+    users = []
+    for index in range(count):
+        name = f"lt-probe-{index}"
+        server.add_user(app, name)
+        users.append(ProbeUser(username=name, password=PASSWORD if known else None))
+    return users
+
+
+def _config(server: PoolServer, app: App, users: list[ProbeUser], **kwargs: Any) -> ProbeConfig:
+    client = AppClient(pool_id=app.pool_id, client_id=app.client_id)
+    return ProbeConfig(endpoint_url=server.url, client=client, users=tuple(users), **kwargs)
+
+
+def _events(run_dir: Path) -> list[dict[str, Any]]:
+    lines = (run_dir / EVENTS_FILE).read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _locks(user: dict[str, Any], phase: str) -> list[dict[str, Any]]:
+    return [row for row in user["locks"] if row["phase"] == phase]
+
+
+def test_full_schedule_to_the_cap_and_the_success_reset(
+    pool_server: StartPool, tmp_path: Path
+) -> None:
+    """Three users in parallel, SRP with wrong passwords: every lock up to the 900 s cap."""
+    server = pool_server(*SCALE)
+    app = server.provision()
+    users = _users(server, app, 3)
+    model = LockoutModel(time_scale=0.01)
+    summary = probe(_config(server, app, users, model=model), tmp_path, quiet=True)
+    assert summary["verdict"] == "match", summary["users"][0]["differences"]
+    for user in summary["users"]:
+        assert user["done"] == "finished"
+        schedule = _locks(user, "schedule")
+        assert [row["failure"] for row in schedule] == list(range(1, 17))
+        assert [row["expected_model_s"] for row in schedule[4:]] == [
+            1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900,
+        ]  # fmt: skip
+        assert {row["verdict"] for row in schedule} == {"match"}
+        reset = _locks(user, "success_reset")  # counted from 1 again after the success
+        assert [(row["failure"], row["verdict"]) for row in reset] == [
+            (n, "match") for n in range(1, 6)
+        ]
+    _check_files(tmp_path, summary)
+
+
+def _check_files(run_dir: Path, summary: dict[str, Any]) -> None:
+    on_disk = json.loads((run_dir / SUMMARY_FILE).read_text())
+    assert on_disk["verdict"] == summary["verdict"]
+    events = _events(run_dir)
+    assert events[0]["event"] == "run_started"
+    assert events[-1]["event"] == "run_finished"
+    attempts = [e for e in events if e["event"] == "attempt"]
+    assert all(e["sent_at"] <= e["answered_at"] for e in attempts)
+    assert {e["credential"] for e in attempts} == {"wrong", "correct"}
+    locks = [e for e in events if e["event"] == "lock"]
+    assert len(locks) == sum(len(u["locks"]) for u in summary["users"])
+    for user in summary["users"]:  # every user ends signed in, so unlocked with a zero count
+        last = [e for e in attempts if e["user"] == user["user"]][-1]
+        assert last["outcome"] == "success"
+    text = (run_dir / EVENTS_FILE).read_text() + (run_dir / SUMMARY_FILE).read_text()
+    assert PASSWORD not in text
+    assert "Wrong-" not in text
+
+
+def test_a_pool_with_another_model_is_measured_as_different(
+    pool_server: StartPool, tmp_path: Path
+) -> None:
+    """Threshold 3, cap 60 s, probed with the password flow: the documented model does not
+    fit, and the summary names the locks that differ; the pool's own model fits."""
+    server = pool_server(*SCALE, "--lockout-threshold", "3", "--lockout-cap", "60")
+    app = server.provision()
+    first, second = _users(server, app, 2, known=False)
+    plan = PlanSettings(schedule_failures=12)
+    documented = LockoutModel(time_scale=0.01)
+    config = _config(server, app, [first], model=documented, plan=plan, method=Method.PASSWORD)
+    summary = probe(config, tmp_path / "documented", quiet=True)
+    assert summary["verdict"] == "differs"
+    rows = {row["failure"]: row for row in summary["users"][0]["locks"]}
+    assert rows[3]["verdict"] == "longer"  # locked at failure 3: the model has no lock yet
+    assert rows[3]["expected_s"] == 0
+    assert rows[5]["verdict"] == "longer"  # 4 s (scaled) where the model says 1 s
+    assert rows[12]["verdict"] == "shorter"  # capped at 60 s where the model says 256 s
+    differences = summary["users"][0]["differences"]
+    assert any(d.startswith("lock after failure 3 ") and "model: no lock" in d for d in differences)
+    assert any("failure 12" in d and "shorter by at least" in d for d in differences)
+
+    own = LockoutModel(threshold=3, cap=60, time_scale=0.01)
+    config = _config(server, app, [second], model=own, method=Method.PASSWORD)
+    summary = probe(config, tmp_path / "own", quiet=True)
+    assert summary["verdict"] == "match"
+    assert [row["expected_model_s"] for row in summary["users"][0]["locks"][2:9]] == [
+        1, 2, 4, 8, 16, 32, 60,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("pool_idle", "verdict"), [("100", "match"), ("100000", "differs")])
+def test_idle_reset(pool_server: StartPool, tmp_path: Path, pool_idle: str, verdict: str) -> None:
+    """After the idle reset (100 model s: 1 s here) without attempts the count starts again;
+    a pool that does not reset is caught."""
+    server = pool_server(
+        *SCALE, "--lockout-threshold", "3", "--lockout-cap", "8", "--lockout-idle-reset", pool_idle
+    )
+    app = server.provision()
+    model = LockoutModel(threshold=3, cap=8, idle_reset=100, time_scale=0.01)
+    plan = PlanSettings(idle_reset=True, success_reset=False)
+    users = _users(server, app, 1)
+    summary = probe(_config(server, app, users, model=model, plan=plan), tmp_path, quiet=True)
+    assert summary["verdict"] == verdict
+    idle = _locks(summary["users"][0], "idle_reset")
+    if verdict == "match":
+        assert [(row["failure"], row["verdict"]) for row in idle] == [
+            (1, "match"), (2, "match"), (3, "match"),
+        ]  # fmt: skip
+    else:
+        assert idle[0]["verdict"] == "longer"  # still counting: locked at once
+
+
+def test_wrong_mfa_codes(pool_server: StartPool, tmp_path: Path) -> None:
+    server = pool_server(*SCALE, "--test-clock")
+    app = server.provision(mfa="OPTIONAL")
+    (user,) = _users(server, app, 1)
+    idp = server.client()
+    enroll_totp(server, idp, tokens(idp, app, user.username)["AccessToken"])
+    model = LockoutModel(time_scale=0.01)
+    config = _config(
+        server, app, [user], model=model, method=Method.MFA, plan=PlanSettings(schedule_failures=7)
+    )
+    summary = probe(config, tmp_path, quiet=True)
+    assert summary["verdict"] == "match"
+    outcomes = summary["users"][0]["outcomes"]
+    assert outcomes["counted"] >= 7
+    assert "success" not in outcomes  # the right code is never sent
+
+
+def test_refuses_non_synthetic_users_and_never_sends_their_password(
+    pool_server: StartPool, tmp_path: Path
+) -> None:
+    server = pool_server(*SCALE)
+    app = server.provision()
+    server.add_user(app, "alice")
+    alice = ProbeUser(username="alice", password=PASSWORD)
+    plan = PlanSettings(schedule_failures=6)
+    model = LockoutModel(time_scale=0.01)
+    config = _config(server, app, [alice], model=model, plan=plan)
+    with pytest.raises(UnsafeUsername, match="alice"):
+        probe(config, tmp_path / "refused", quiet=True)
+    assert not (tmp_path / "refused").exists()
+    forced = _config(server, app, [alice], model=model, plan=plan, force_unsafe_username=True)
+    summary = probe(forced, tmp_path / "forced", quiet=True)
+    attempts = [e for e in _events(tmp_path / "forced") if e["event"] == "attempt"]
+    assert {e["credential"] for e in attempts} == {"wrong"}
+    assert summary["users"][0]["locks"][-1]["verdict"] == "unmeasured"  # left locked
+
+
+def test_ctrl_c_keeps_what_was_measured(pool_server: StartPool, tmp_path: Path) -> None:
+    server = pool_server(*SCALE)
+    app = server.provision()
+    config = _config(server, app, _users(server, app, 2), model=LockoutModel(time_scale=0.01))
+
+    async def interrupt() -> None:
+        task = asyncio.create_task(run_probe(config, tmp_path, quiet=True))
+        while not (tmp_path / EVENTS_FILE).exists() or len(_events(tmp_path)) < 30:
+            await asyncio.sleep(0.01)  # polls the file the probe is writing, bounded below
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(asyncio.wait_for(interrupt(), timeout=60))
+    summary = json.loads((tmp_path / SUMMARY_FILE).read_text())
+    assert summary["run"]["interrupted"] is True
+    assert {user["done"] for user in summary["users"]} == {"interrupted"}
+    events = _events(tmp_path)
+    attempts = [e for e in events if e["event"] == "attempt"]
+    assert attempts
+    assert sum(user["attempts"] for user in summary["users"]) == len(attempts)
+    assert events[-1]["event"] == "run_finished"
+
+
+def test_command_line(
+    pool_server: StartPool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = pool_server(*SCALE)
+    app = server.provision()
+    server.add_user(app, "lt-cli")
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    common = [
+        "lockout-probe", "--endpoint-url", server.url, "--pool-id", app.pool_id,
+        "--client-id", app.client_id, "--time-scale", "0.01", "--reports", str(tmp_path),
+    ]  # fmt: skip
+    args = parser.parse_args([*common, "--user", "bob"])
+    assert args.handler(args) == 2
+    assert "synthetic prefix" in capsys.readouterr().err
+    args = parser.parse_args(
+        [*common, "--user", "lt-cli", "--method", "password", "--failures", "7", "--run-id", "r"]
+    )
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert "verdict: match" in out
+    assert out.strip().splitlines()[-1] == str(tmp_path / "r")
+    assert (tmp_path / "r" / SUMMARY_FILE).is_file()
