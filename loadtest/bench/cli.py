@@ -7,7 +7,7 @@ from pathlib import Path
 
 __all__ = ["register"]
 
-SUITES = ("srp", "pool")
+SUITES = ("srp", "pool", "provision")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,5 +27,13 @@ def run(args: argparse.Namespace) -> int:
         from . import pool
 
         pool.run(out=args.out_dir / "pool.json")
+    if "generator" in suites:
+        from . import generator
+
+        generator.run(out=args.out_dir / "generator.json")
+    if "provision" in suites:
+        from . import provision
+
+        provision.run(out=args.out_dir / "provision.json")
     print(f"\nfigures written to {args.out_dir}/")
     return 0

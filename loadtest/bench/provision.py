@@ -1,0 +1,128 @@
+"""Provisioning speed: users per second against the local pool, and the estimate against reality.
+
+Two figures, each from a fresh local pool process (its own state file) on this machine:
+
+1. **Unpaced**: quotas off on the pool, no client-side limits; users per second for the full
+   plan (password, TOTP, device) and for the bare one (password only). This is the cost of the
+   toolkit and the pool, which share the machine's cores.
+2. **Paced**: the pool enforcing Cognito's default quotas, the client pacing by the same
+   defaults; the printed estimate (the bottleneck category's bound) beside the measured time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from loadtest.pool.launch import LocalPool, local_pool
+from loadtest.provision import Plan, ProgressPrinter, ProvisionSettings, RateLimits, provision
+from loadtest.users.config import TargetConfig
+
+from ._timing import print_table, write_json
+
+UNPACED_USERS = 300
+PACED_USERS = 100
+CONCURRENCY = 16
+
+
+def _app(pool: LocalPool) -> TargetConfig:
+    """A pool with optional TOTP and remembered devices, and an SRP app client."""
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=pool.url,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+    )
+    pool_id = idp.create_user_pool(
+        PoolName="bench-provision",
+        DeviceConfiguration={
+            "ChallengeRequiredOnNewDevice": True,
+            "DeviceOnlyRememberedOnUserPrompt": False,
+        },
+    )["UserPool"]["Id"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="OPTIONAL",
+    )
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="bench", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    return TargetConfig.from_settings(
+        {"pool_id": pool_id, "client_id": client_id, "endpoint_url": pool.url}
+    )
+
+
+def _run(
+    target: TargetConfig, folder: Path, run: str, users: int, plan: Plan, limits: RateLimits
+) -> dict[str, Any]:
+    settings = ProvisionSettings(
+        target=target,
+        users=users,
+        identities=folder / f"{run}.jsonl",
+        run=run,
+        plan=plan,
+        limits=limits,
+        concurrency=CONCURRENCY,
+    )
+    printer = ProgressPrinter(io.StringIO(), tty=False)
+    report = asyncio.run(provision(settings, printer=printer))
+    if not report.complete:
+        raise RuntimeError(f"bench run {run} left {report.failed} users failed")
+    return {
+        "users": users,
+        "seconds": round(report.seconds, 3),
+        "users_per_s": round(users / report.seconds, 2),
+        "estimate_s": round(report.estimate.seconds, 3),
+        "throttles": report.throttles,
+    }
+
+
+def run(*, out: Path) -> dict[str, Any]:
+    """Measure, print and write ``out``; returns the figures."""
+    full, bare = Plan(totp=True, device=True), Plan(totp=False, device=False)
+    with tempfile.TemporaryDirectory(prefix="bench-provision-") as tmp:
+        folder = Path(tmp)
+        with local_pool(folder / "unpaced.sqlite", ["--no-quotas"]) as pool:
+            target = _app(pool)
+            unlimited = RateLimits.unlimited()
+            unpaced_full = _run(target, folder, "full", UNPACED_USERS, full, unlimited)
+            unpaced_bare = _run(target, folder, "bare", UNPACED_USERS, bare, unlimited)
+        with local_pool(folder / "paced.sqlite") as pool:
+            paced = _run(_app(pool), folder, "paced", PACED_USERS, full, RateLimits())
+    figures: dict[str, Any] = {
+        "concurrency": CONCURRENCY,
+        "unpaced_full": unpaced_full,
+        "unpaced_bare": unpaced_bare,
+        "paced_default_quotas": paced,
+        "paced_actual_over_estimate": round(paced["seconds"] / paced["estimate_s"], 3),
+    }
+    _print(figures)
+    write_json(out, figures)
+    return figures
+
+
+def _print(figures: dict[str, Any]) -> None:
+    full, bare = figures["unpaced_full"], figures["unpaced_bare"]
+    paced = figures["paced_default_quotas"]
+    print_table(
+        f"Provisioning against the local pool (same machine, concurrency {figures['concurrency']})",
+        [
+            ("quotas off, TOTP + device", f"{full['users_per_s']:.1f} users/s", f"{full['users']}"),
+            ("quotas off, password only", f"{bare['users_per_s']:.1f} users/s", f"{bare['users']}"),
+            (
+                "default quotas, TOTP + device",
+                f"{paced['seconds']:.1f} s",
+                f"estimate {paced['estimate_s']:.1f} s for {paced['users']} users, "
+                f"{paced['throttles']} throttles",
+            ),
+        ],
+    )
