@@ -1,0 +1,115 @@
+"""The password-flow attempt, outcome classification, the safety checks and the demo entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import srp_fast
+from loadtest.flows import AppClient
+from loadtest.lockout.attempts import ProbeUser, classify, password_attempt, wrong_password
+from loadtest.lockout.model import LockoutModel
+from loadtest.lockout.plan import ActionKind, PlanSettings, UserPlan
+from loadtest.lockout.probe import UnsafeUsername, check_users, time_budget
+from loadtest.lockout.records import Attempt, Credential, Outcome, Phase
+from loadtest.protocol import errors
+from tests.flows.scripted import CLIENT_ID, Step, Transcript, run, tokens
+
+LABEL = "InitiateAuth:USER_PASSWORD_AUTH"
+
+
+def test_password_attempt_sends_user_password_auth_with_the_secret_hash() -> None:
+    client = AppClient(pool_id="us-east-1_AbC", client_id=CLIENT_ID, client_secret="s3cr3t")
+    seen = Transcript()
+    answer = run(password_attempt("lt-a", "pw", client), [Step(LABEL, tokens())], seen)
+    assert "AuthenticationResult" in answer
+    body = seen.body(LABEL)
+    assert body["AuthFlow"] == "USER_PASSWORD_AUTH"
+    assert body["AuthParameters"]["SECRET_HASH"] == srp_fast.secret_hash(
+        "lt-a", CLIENT_ID, "s3cr3t"
+    )
+    refused = errors.NotAuthorized(errors.Messages.INCORRECT_PASSWORD)
+    with pytest.raises(errors.NotAuthorized):
+        run(password_attempt("lt-a", "pw", client), [Step(LABEL, refused)])
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (None, Outcome.SUCCESS),
+        (errors.NotAuthorized(errors.Messages.ATTEMPTS_EXCEEDED), Outcome.LOCKED),
+        (errors.NotAuthorized(errors.Messages.INCORRECT_PASSWORD), Outcome.COUNTED),
+        (errors.CodeMismatch(errors.Messages.TOTP_MISMATCH), Outcome.COUNTED),
+        (errors.TooManyRequests(errors.Messages.RATE_EXCEEDED), Outcome.THROTTLED),
+        (errors.ConnectionFailed("reset"), Outcome.LOST),
+        (errors.UserNotFound(errors.Messages.USER_NOT_FOUND), Outcome.ERROR),
+        (errors.NotAuthorized(errors.Messages.USER_DISABLED), Outcome.ERROR),
+    ],
+)
+def test_classify(error: BaseException | None, outcome: Outcome) -> None:
+    assert classify(error)[0] is outcome
+
+
+def test_unsafe_usernames_are_refused_unless_forced_and_then_lose_their_password() -> None:
+    users = [ProbeUser(username="lt-ok", password="a"), ProbeUser(username="bob", password="b")]
+    with pytest.raises(UnsafeUsername, match="bob"):
+        check_users(users, force_unsafe=False)
+    checked = check_users(users, force_unsafe=True)
+    assert checked[0].password == "a"
+    assert checked[1].password is None
+
+
+def test_wrong_passwords_are_random_and_never_the_right_one() -> None:
+    assert wrong_password() != wrong_password()
+    with pytest.raises(ValueError, match="differ"):
+        ProbeUser(username="lt-a", password="same", wrong="same")
+
+
+def test_the_plan_stops_on_an_unexpected_answer_and_on_its_budget() -> None:
+    plan = UserPlan(LockoutModel(), PlanSettings(max_attempts=3), knows_password=False)
+    attempt = Attempt(
+        user="lt-a",
+        seq=0,
+        phase=Phase.SCHEDULE,
+        credential=Credential.WRONG,
+        sent_at=0,
+        answered_at=0.1,
+        outcome=Outcome.ERROR,
+        message="UserNotFoundException: User does not exist.",
+    )
+    plan.record(attempt)
+    action = plan.next_action()
+    assert action.kind is ActionKind.DONE
+    assert "User does not exist." in action.reason
+    budget = UserPlan(LockoutModel(), PlanSettings(max_attempts=2), knows_password=False)
+    for seq in range(2):
+        budget.record(
+            Attempt(
+                user="lt-a",
+                seq=seq,
+                phase=Phase.SCHEDULE,
+                credential=Credential.WRONG,
+                sent_at=seq,
+                answered_at=seq + 0.1,
+                outcome=Outcome.COUNTED,
+            )
+        )
+    assert budget.next_action().reason == "attempt budget of 2 spent"
+
+
+def test_time_budget_covers_the_locks_it_waits_out() -> None:
+    model = LockoutModel(time_scale=0.01)
+    assert time_budget(model, PlanSettings()) > model.real(model.total_lock_seconds(16))
+    assert time_budget(LockoutModel(), PlanSettings()) < 2 * 3600
+
+
+@pytest.mark.e2e
+def test_demo_probe(tmp_path: Path) -> None:
+    from loadtest.lockout.demo import demo_probe
+
+    summary = demo_probe(tmp_path / "run", tmp_path / "private", users=2, failures=7, quiet=True)
+    assert summary["verdict"] == "match"
+    assert len(summary["users"]) == 2
+    assert (tmp_path / "run" / "lockout-summary.json").is_file()
+    assert not (tmp_path / "run" / "lockout-pool.sqlite").exists()
