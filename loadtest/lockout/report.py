@@ -31,6 +31,7 @@ __all__ = [
     "overall_verdict",
     "print_table",
     "user_summary",
+    "user_verdict",
     "write_summary",
 ]
 
