@@ -55,7 +55,9 @@ def login_all(server: PoolServer, app: App, identities: list[Identity]) -> list[
     """One USER_SRP_AUTH login per identity, with its device if it has one."""
     driver = SyncDriver(Urllib3Transport(server.url))
     ctx = FlowContext(
-        client=AppClient(pool_id=app.pool_id, client_id=app.client_id),
+        client=AppClient(
+            pool_id=app.pool_id, client_id=app.client_id, client_secret=app.client_secret
+        ),
         clock=lambda: datetime.now(UTC),
         ephemerals=srp_fast.new_ephemeral,
     )

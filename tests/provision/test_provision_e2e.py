@@ -108,3 +108,16 @@ def test_an_existing_user_on_a_new_file_is_an_error_not_a_deletion(
     ]
     idp = server.client()
     assert idp.admin_get_user(UserPoolId=app.pool_id, Username="lt-clash-00002")
+
+
+def test_an_app_client_with_a_secret(pool_server: StartPool, tmp_path: Path) -> None:
+    """SECRET_HASH on every user-side step, from --client-secret."""
+    server = pool_server("--no-quotas")
+    app = server.provision(mfa="OPTIONAL", device_tracking=True, secret=True)
+    assert app.client_secret
+    path = tmp_path / "secret.jsonl"
+
+    assert provision(server, app, path, 3, "--client-secret", app.client_secret) == 0
+
+    results = login_all(server, app, load_identities(path))
+    assert all(Note.DEVICE_AUTH in r.notes for r in results)

@@ -6,6 +6,7 @@ holds some users (a bounded wait on the file, not a sleep).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -27,15 +28,16 @@ USERS = 40
 WAIT_S = 60.0
 
 
-def _start(server: PoolServer, app: App, path: Path) -> subprocess.Popen[str]:
+def _start(
+    server: PoolServer, app: App, path: Path, *, stderr: Path | None = None
+) -> subprocess.Popen[str]:
     """The provision command as its own process, paced at Cognito's default quotas."""
     command = [
         sys.executable, "-m", "loadtest.provision.cli", "provision",
         "-n", str(USERS), "--identities", str(path), *target_args(server, app),
     ]  # fmt: skip
-    return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
-    )
+    with stderr.open("w") if stderr else contextlib.nullcontext(subprocess.PIPE) as err:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, env=_env())
 
 
 def _await_lines(path: Path, count: int, process: subprocess.Popen[str]) -> None:
@@ -45,6 +47,15 @@ def _await_lines(path: Path, count: int, process: subprocess.Popen[str]) -> None
             return
         time.sleep(0.02)
     raise AssertionError(f"{path} never held {count} lines (exit {process.poll()})")
+
+
+def _await_text(path: Path, text: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline and process.poll() is None:
+        if text in path.read_text():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{path} never said {text!r} (exit {process.poll()})")
 
 
 def _assert_complete(server: PoolServer, app: App, path: Path, prefix: str) -> None:
@@ -75,6 +86,27 @@ def test_sigint_finishes_in_flight_users_and_a_rerun_completes(
     assert sorted(usernames(server, app, "lt-int-")) == sorted(written)  # nothing half-made
     assert provision(server, app, path, USERS, "--no-rate-limits") == 0
     _assert_complete(server, app, path, "lt-int-")
+
+
+def test_a_second_sigint_abandons_in_flight_users_and_leaves_the_file_whole(
+    pool_server: StartPool, tmp_path: Path
+) -> None:
+    server = pool_server("--no-quotas")
+    app = server.provision(mfa="OPTIONAL", device_tracking=True)
+    path, log = tmp_path / "twice.jsonl", tmp_path / "twice.err"
+    process = _start(server, app, path, stderr=log)
+    _await_lines(path, 4, process)
+
+    process.send_signal(signal.SIGINT)
+    _await_text(log, "interrupted: finishing", process)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=WAIT_S)
+
+    assert process.returncode == 130
+    assert "interrupted" in out
+    assert len(lines(path)) < USERS  # every line whole JSON
+    assert provision(server, app, path, USERS, "--no-rate-limits") == 0
+    _assert_complete(server, app, path, "lt-twice-")
 
 
 def test_sigkill_then_resume_recreates_half_made_users(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import stat
@@ -21,6 +22,7 @@ from loadtest.provision import (
     NotSynthetic,
     Plan,
     Progress,
+    ProgressPrinter,
     RateLimits,
     RunNaming,
     TokenBucket,
@@ -240,3 +242,21 @@ def test_progress_line_shows_rate_and_eta() -> None:
     assert progress.line(now=20.0) == (
         "provisioned 30/100 (30%)  3.0/s  ETA 0:23  throttled 2  failed 0"
     )
+
+
+def test_progress_redraws_in_place_on_a_tty_and_writes_lines_otherwise() -> None:
+    progress = Progress(verb="deleted", total=4, started=0.0, done=1)
+    tty, log = io.StringIO(), io.StringIO()
+    on_tty, on_log = ProgressPrinter(tty, tty=True), ProgressPrinter(log, tty=False)
+    for printer in (on_tty, on_log):
+        printer.update(progress, now=1.0)
+        printer.update(progress, now=1.1)  # too soon for either: skipped
+        printer.update(progress, now=9.0)
+        printer.say("a message")
+    assert tty.getvalue().count("\r\x1b[2Kdeleted 1/4") == 2
+    assert tty.getvalue().endswith("\na message\n")
+    assert log.getvalue().splitlines() == [
+        "deleted 1/4 (25%)  1.0/s  ETA 0:03  throttled 0  failed 0",
+        "deleted 1/4 (25%)  0.1/s  ETA 0:27  throttled 0  failed 0",
+        "a message",
+    ]
