@@ -51,6 +51,7 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import Operation
 from loadtest.users.config import TargetConfig
+from srp_fast.offload import math_executor
 
 from .clients import Admin, PacedTransport, admin_client
 from .naming import RunNaming
@@ -127,15 +128,15 @@ async def provision(
     printer = printer or ProgressPrinter()
     interrupt = interrupt or Interrupt()
     naming = RunNaming(settings.run)
-    identities, resumed = IdentitiesFile.open(settings.identities, naming)
-    with identities:
-        if resumed.dropped_partial_line:
-            printer.say(f"{settings.identities}: cut an incomplete last line (its user is redone)")
-        owed = [i for i in range(1, settings.users + 1) if i not in resumed.done]
-        limiter = Limiter(settings.limits, settings.backoff)
-        async with admin_client(settings.target, connections=settings.concurrency) as client:
-            admin = Admin(client, limiter, settings.target.pool_id)
-            plan = await _preflight(admin, settings.plan)
+    limiter = Limiter(settings.limits, settings.backoff)
+    async with admin_client(settings.target, connections=settings.concurrency) as client:
+        admin = Admin(client, limiter, settings.target.pool_id)
+        plan = await _preflight(admin, settings.plan)  # before the file exists: nothing started
+        identities, resumed = IdentitiesFile.open(settings.identities, naming)
+        with identities:
+            if resumed.dropped_partial_line:
+                printer.say(f"{settings.identities}: cut an incomplete last line (redone)")
+            owed = [i for i in range(1, settings.users + 1) if i not in resumed.done]
             guess = estimate(plan, len(owed), settings.limits)
             printer.say(_intro(settings, plan, len(resumed.done), guess))
             maker = _UserMaker(admin, limiter, settings, plan, naming, resuming=resumed.existed)
@@ -230,7 +231,8 @@ class _UserMaker:
         self.resuming = resuming
         self.recreated = 0
         inner = AiohttpTransport(settings.target.endpoint_url, limit=settings.concurrency)
-        self.driver = AsyncDriver(PacedTransport(inner, limiter))
+        self.executor = math_executor()
+        self.driver = AsyncDriver(PacedTransport(inner, limiter), executor=self.executor)
         self.ctx = FlowContext(
             client=settings.target.app_client,
             clock=lambda: datetime.now(UTC),
@@ -282,5 +284,6 @@ class _UserMaker:
             await self.driver.run(enroll_totp(identity, self.ctx, access_token))
 
     async def close(self) -> None:
-        """Close the user-side HTTP session."""
+        """Close the user-side HTTP session and the maths threads."""
         await self.driver.transport.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)

@@ -90,6 +90,7 @@ def test_a_pool_without_device_tracking_or_mfa_is_refused_up_front(
     assert "does not remember devices" in err
     assert "MFA off" in err
     assert usernames(server, no_devices) == usernames(server, no_mfa) == []
+    assert not (tmp_path / "a.jsonl").exists()  # refused before anything started
 
 
 def test_an_existing_user_on_a_new_file_is_an_error_not_a_deletion(
