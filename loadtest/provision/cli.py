@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeAlias
 
+from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.protocol.quotas import QuotaCategory
 from loadtest.users.config import ConfigError, TargetConfig
 
@@ -211,7 +212,7 @@ def run_teardown(args: argparse.Namespace) -> int:
     try:
         settings = teardown_settings(args)
         report = asyncio.run(teardown(settings, printer=ProgressPrinter(), handle_signals=True))
-    except (ConfigError, NotSynthetic, ValueError, OSError) as exc:
+    except (ConfigError, NotSynthetic, ValueError, OSError, CognitoError, TransportError) as exc:
         print(f"teardown: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -47,6 +47,7 @@ from loadtest.protocol.errors import (
     CodeMismatch,
     CognitoError,
     EnableSoftwareTokenMFA,
+    TransportError,
     UsernameExists,
 )
 from loadtest.protocol.names import Operation
@@ -198,7 +199,7 @@ async def _preflight(admin: Admin, plan: Plan) -> Plan:
     """DescribeUserPool: the pool exists and allows the plan; learns how devices are confirmed."""
     try:
         pool = (await admin.call(Operation.DESCRIBE_USER_POOL))["UserPool"]
-    except CognitoError as exc:
+    except (CognitoError, TransportError) as exc:
         raise ProvisionError(f"cannot read user pool {admin.pool_id}: {exc}") from None
     devices = pool.get("DeviceConfiguration") or {}
     if plan.device and not devices:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import stat
 from pathlib import Path
 
 import pytest
 
 from loadtest.flows import Note, load_identities
+from loadtest.provision.cli import main
 from tests.conftest import StartPool
 
 from .helpers import lines, login_all, provision, secrets_of, usernames
@@ -122,3 +124,22 @@ def test_an_app_client_with_a_secret(pool_server: StartPool, tmp_path: Path) -> 
 
     results = login_all(server, app, load_identities(path))
     assert all(Note.DEVICE_AUTH in r.notes for r in results)
+
+
+def test_an_unreachable_endpoint_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    target = ["--pool-id", "us-east-1_Nowhere1", "--endpoint-url", url]
+    path = tmp_path / "nowhere.jsonl"
+
+    provision_argv = ["provision", "-n", "1", "--identities", str(path), "--client-id", "c"]
+    assert main([*provision_argv, *target]) == 2
+    assert main(["teardown", "--prefix", "lt-nowhere-", *target]) == 2
+
+    err = capsys.readouterr().err
+    assert "provision: cannot read user pool us-east-1_Nowhere1: EndpointConnectionError" in err
+    assert "teardown: EndpointConnectionError" in err
+    assert not path.exists()
