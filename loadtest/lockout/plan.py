@@ -53,16 +53,36 @@ class PollSettings:
     floor: float = 0.001
 
 
-def poll_delay(elapsed: float, expected: float, model: LockoutModel, poll: PollSettings) -> float:
+Zone = tuple[float, float]
+
+
+def poll_delay(
+    elapsed: float,
+    expected: float,
+    model: LockoutModel,
+    poll: PollSettings,
+    hints: tuple[Zone, ...] = (),
+) -> float:
     """Real seconds to wait before the next poll, ``elapsed`` seconds into a lock of
-    ``expected`` real seconds (0: none expected)."""
+    ``expected`` real seconds (0: none expected).
+
+    Polls are fine within ``window`` of ``expected`` and inside each of the ``hints``, other
+    spans where the lock may well end (the last lock's bracket when it strayed from the model,
+    and that times the factor): so a pool whose schedule differs from the model is still
+    measured with small error bars once its pattern shows.
+    """
     shortest = max(poll.floor, model.real(poll.min_interval))
     longest = max(shortest, min(model.real(poll.max_interval), model.idle_reset_real / 4))
-    near = expected > 0 and abs(elapsed - expected) <= poll.window * expected
-    delay = (poll.fine if near else poll.coarse) * max(expected, elapsed)
-    fine_from = expected * (1 - poll.window)
-    if not near and elapsed < fine_from:
-        delay = min(delay, fine_from - elapsed)
+    zones = [(expected * (1 - poll.window), expected * (1 + poll.window))] if expected else []
+    zones += [(low * (1 - poll.window), high * (1 + poll.window)) for low, high in hints if high]
+    inside = [high for low, high in zones if low <= elapsed <= high]
+    if inside:
+        delay = poll.fine * min(inside)
+    else:
+        delay = poll.coarse * max([elapsed, expected, *(high for _, high in hints)])
+        upcoming = [low - elapsed for low, _ in zones if low > elapsed]
+        if upcoming:
+            delay = min(delay, min(upcoming))
     return min(longest, max(shortest, delay))
 
 
@@ -124,6 +144,9 @@ class UserPlan:
         self.count = 0  # counted failures since the last reset, as the model counts them
         self.phase_failures = 0
         self.lock_from = start  # answered_at of the last counted failure
+        self.refused = 0  # polls refused since then
+        self.last_refused = 0.0  # sent_at of the last of them
+        self.strayed: Zone | None = None  # the last lock's bracket, if the model was outside it
         self.closing = False  # watching the last lock of the phase
         self.last: Attempt | None = None
         self.attempts = 0
@@ -137,6 +160,9 @@ class UserPlan:
         self.last = attempt
         self.attempts += 1
         self.throttled = self.throttled + 1 if attempt.outcome is Outcome.THROTTLED else 0
+        if attempt.outcome is Outcome.LOCKED:
+            self.refused += 1
+            self.last_refused = attempt.sent_at
         if attempt.outcome is Outcome.COUNTED:
             self._counted(attempt)
         elif attempt.outcome is Outcome.SUCCESS:
@@ -148,10 +174,20 @@ class UserPlan:
         if self.attempts >= self.settings.max_attempts and not self.done_reason:
             self.stop(f"attempt budget of {self.settings.max_attempts} spent")
 
+    def _lifted(self, attempt: Attempt) -> None:
+        """A lock is over: if it was seen and the model's duration is outside its bracket,
+        keep the bracket, to poll finely there (and there times the factor) next time."""
+        expected = self.model.expected(self.count) if self.count else 0.0
+        bracket = (self.last_refused - self.lock_from, attempt.sent_at - self.lock_from)
+        seen = self.refused > 0
+        self.strayed = bracket if seen and not bracket[0] <= expected <= bracket[1] else None
+        self.refused = 0
+        self.lock_from = attempt.answered_at
+
     def _counted(self, attempt: Attempt) -> None:
+        self._lifted(attempt)
         self.count += 1
         self.phase_failures += 1
-        self.lock_from = attempt.answered_at
         if self.closing:  # the phase's last lock lifted; this failure belongs to what follows
             self._advance()
             return
@@ -159,8 +195,8 @@ class UserPlan:
             self.closing = True
 
     def _succeeded(self, attempt: Attempt) -> None:
+        self._lifted(attempt)
         self.count = 0
-        self.lock_from = attempt.answered_at
         if self.phase is Phase.BASELINE or self.closing:
             self._advance()
 
@@ -226,7 +262,11 @@ class UserPlan:
         expected = self.model.expected(self.count) if self.count else 0.0
         if self.phase is Phase.BASELINE:
             expected = 0.0
-        return poll_delay(now - self.lock_from, expected, self.model, poll)
+        hints: tuple[Zone, ...] = ()
+        if self.strayed is not None:
+            low, high = self.strayed
+            hints = (self.strayed, (low * self.model.factor, high * self.model.factor))
+        return poll_delay(now - self.lock_from, expected, self.model, poll, hints)
 
     def _idle_wait_due(self) -> bool:
         """The first attempt of the idle phase waits out the idle reset."""

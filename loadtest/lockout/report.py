@@ -133,13 +133,17 @@ def print_table(summary: dict[str, Any], out: IO[str]) -> None:
 
 
 def _table_row(user: str, row: dict[str, Any]) -> str:
-    measured = _num(row["measured_s"]) if row["high_s"] is not None else f">={row['low_s']:.4g}"
+    measured, error_bar = _num(row["measured_s"]), _num(row["error_bar_s"])
+    if row["high_s"] is None:
+        measured = f">={row['low_s']:.4g}"
+    elif not row["polls"]:  # never refused: lifted (if ever on) within the bracket's top
+        measured, error_bar = f"<={row['high_s']:.4g}", "-"
     verdict = row["verdict"]
     if row["off_by_s"]:
         verdict += f" by {row['off_by_s']:.4g} s"
     return (
         f"{user:<20} {row['phase']:<13} {row['failure']:>4} {row['expected_model_s']:>9.4g} "
-        f"{row['expected_s']:>10.4g} {measured:>10} {_num(row['error_bar_s']):>8} "
+        f"{row['expected_s']:>10.4g} {measured:>10} {error_bar:>8} "
         f"{row['polls']:>5}  {verdict}"
     )
 

@@ -66,7 +66,7 @@ def test_poll_delay_stays_within_its_bounds(elapsed: float, expected: float, sca
 def test_poll_delay_is_fine_near_the_expected_end_and_coarse_elsewhere() -> None:
     poll = PollSettings()
     assert poll_delay(0.0, 900.0, MODEL, poll) == 30.0  # coarse, capped
-    assert poll_delay(890.0, 900.0, MODEL, poll) == pytest.approx(9.0)  # 1 % of 900
+    assert poll_delay(890.0, 900.0, MODEL, poll) == pytest.approx(9.45)  # 1 % of 945
     assert poll_delay(850.0, 900.0, MODEL, poll) == pytest.approx(5.0)  # up to the fine window
     assert poll_delay(0.0, 0.0, MODEL, poll) == pytest.approx(0.2)  # no lock expected
 
@@ -257,3 +257,14 @@ def test_lost_answers_never_produce_a_false_verdict() -> None:
     assert any(attempt.outcome is Outcome.LOST for attempt in log)
     assert Verdict.INCONCLUSIVE in verdicts
     assert verdicts <= {Verdict.MATCH, Verdict.INCONCLUSIVE, Verdict.UNMEASURED}
+
+
+def test_a_schedule_that_strays_from_the_model_is_still_measured_finely() -> None:
+    """Once a lock strays, the next polls are fine near its length and that times the factor,
+    so a 60 s plateau the model does not know gets error bars of about 1 %."""
+    _, log = _run(MODEL, SimPool(threshold=3, cap=60), schedule_failures=14, knows_password=False)
+    plateau = [lock for lock in infer(log, MODEL) if 10 <= lock.failure <= 14]
+    for lock in plateau:
+        assert lock.measured == pytest.approx(60, abs=1.2)
+        assert lock.error_bar is not None
+        assert lock.error_bar <= 0.02 * 60
