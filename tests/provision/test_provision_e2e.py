@@ -143,3 +143,41 @@ def test_an_unreachable_endpoint_is_a_clear_error(
     assert "provision: cannot read user pool us-east-1_Nowhere1: EndpointConnectionError" in err
     assert "teardown: EndpointConnectionError" in err
     assert not path.exists()
+
+
+def test_a_pool_requiring_mfa_enrolls_during_the_first_sign_in(
+    pool_server: StartPool, tmp_path: Path
+) -> None:
+    server = pool_server("--no-quotas")
+    app = server.provision(mfa="ON", device_tracking=True)
+    path = tmp_path / "required.jsonl"
+
+    assert provision(server, app, path, 3) == 0
+
+    identities = load_identities(path)
+    assert all(i.totp_secret and i.device for i in identities)
+    results = login_all(server, app, identities)
+    assert all(Note.DEVICE_AUTH in r.notes and Note.TOTP_SENT not in r.notes for r in results)
+
+
+def test_users_failed_by_server_faults_are_redone_by_running_again(
+    pool_server: StartPool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """3 % of answers are 500s: some users fail, each rerun finishes more, none is doubled."""
+    server = pool_server("--no-quotas", "--fault", "5xx@0.03", "--seed", "5")
+    app = server.provision(mfa="OPTIONAL", device_tracking=True)
+    path = tmp_path / "faulty.jsonl"
+
+    codes = []
+    for _ in range(10):
+        codes.append(provision(server, app, path, 40, "--no-rate-limits"))
+        if codes[-1] == 0:
+            break
+
+    assert codes[0] == 1  # ~400 calls at 3 %: no run without a fault is one in ~10^5
+    assert codes[-1] == 0, codes
+    assert set(codes[:-1]) == {1}
+    names = [entry["username"] for entry in lines(path)]
+    assert len(names) == len(set(names)) == 40
+    assert sorted(usernames(server, app, "lt-faulty-")) == sorted(names)
+    assert "failed: InternalErrorException" in capsys.readouterr().err
