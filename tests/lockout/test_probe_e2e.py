@@ -19,7 +19,7 @@ from loadtest.lockout import LockoutModel, PlanSettings
 from loadtest.lockout.attempts import Method, ProbeUser
 from loadtest.lockout.cli import register
 from loadtest.lockout.probe import ProbeConfig, UnsafeUsername, probe, run_probe
-from loadtest.lockout.report import EVENTS_FILE, SUMMARY_FILE
+from loadtest.lockout.report import EVENTS_FILE, SUMMARY_FILE, EventLog
 from tests.conftest import PASSWORD, App, PoolServer, StartPool
 from tests.pool.helpers import enroll_totp, tokens
 
@@ -185,18 +185,29 @@ def test_refuses_non_synthetic_users_and_never_sends_their_password(
     assert summary["users"][0]["locks"][-1]["verdict"] == "unmeasured"  # left locked
 
 
-def test_ctrl_c_keeps_what_was_measured(pool_server: StartPool, tmp_path: Path) -> None:
+def test_ctrl_c_keeps_what_was_measured(
+    pool_server: StartPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled (as asyncio.run does on Ctrl-C) at the 30th event: the summary says so."""
     server = pool_server(*SCALE)
     app = server.provision()
     config = _config(server, app, _users(server, app, 2), model=LockoutModel(time_scale=0.01))
+    written = EventLog.write
+    tasks: list[asyncio.Task[Any]] = []
+    count = [0]
+
+    def write(log: EventLog, event: dict[str, Any], *, t: float | None = None) -> None:
+        written(log, event, t=t)
+        count[0] += 1
+        if count[0] == 30:
+            tasks[0].cancel()
+
+    monkeypatch.setattr(EventLog, "write", write)
 
     async def interrupt() -> None:
-        task = asyncio.create_task(run_probe(config, tmp_path, quiet=True))
-        while not (tmp_path / EVENTS_FILE).exists() or len(_events(tmp_path)) < 30:
-            await asyncio.sleep(0.01)  # polls the file the probe is writing, bounded below
-        task.cancel()
+        tasks.append(asyncio.create_task(run_probe(config, tmp_path, quiet=True)))
         with pytest.raises(asyncio.CancelledError):
-            await task
+            await tasks[0]
 
     asyncio.run(asyncio.wait_for(interrupt(), timeout=60))
     summary = json.loads((tmp_path / SUMMARY_FILE).read_text())
