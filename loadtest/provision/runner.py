@@ -153,14 +153,23 @@ async def _one(batch: _Batch[I, R], item: I) -> None:
         async with asyncio.timeout(batch.timeout):
             result = await batch.job(item)
     except JOB_ERRORS as exc:
-        outcome.failed = progress.failed = outcome.failed + 1
-        batch.printer.say(f"{batch.describe(item)}: failed: {_reason(exc, batch.timeout)}")
-        if outcome.failed >= FAIL_FAST_AFTER and outcome.done == 0 and not outcome.gave_up:
-            outcome.gave_up = True
-            batch.printer.say(f"giving up: the first {FAIL_FAST_AFTER} all failed")
+        _failed(batch, item, exc)
         return
+    except Exception:
+        outcome.gave_up = True  # a bug: stop the other workers too, then let it surface
+        raise
     batch.on_done(item, result)
     outcome.done = progress.done = outcome.done + 1
+
+
+def _failed(batch: _Batch[I, R], item: I, exc: BaseException) -> None:
+    """Report one failed job; give up when the first ones all failed (the target is wrong)."""
+    outcome = batch.outcome
+    outcome.failed = batch.progress.failed = outcome.failed + 1
+    batch.printer.say(f"{batch.describe(item)}: failed: {_reason(exc, batch.timeout)}")
+    if outcome.failed >= FAIL_FAST_AFTER and outcome.done == 0 and not outcome.gave_up:
+        outcome.gave_up = True
+        batch.printer.say(f"giving up: the first {FAIL_FAST_AFTER} all failed")
 
 
 def _reason(exc: BaseException, timeout: float) -> str:

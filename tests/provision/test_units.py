@@ -8,6 +8,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,7 @@ from loadtest.provision import (
 )
 from loadtest.provision.naming import check_synthetic, run_id_from
 from loadtest.provision.ratelimit import MIN_RATE_SHARE, parse_rate
+from loadtest.provision.runner import FAIL_FAST_AFTER, Interrupt, run_jobs
 from loadtest.provision.teardown import synthetic_names
 
 NAMING = RunNaming("unit")
@@ -260,3 +262,67 @@ def test_progress_redraws_in_place_on_a_tty_and_writes_lines_otherwise() -> None
         "deleted 1/4 (25%)  0.1/s  ETA 0:27  throttled 0  failed 0",
         "a message",
     ]
+
+
+# -- the job runner ---------------------------------------------------------------------------
+def _run_jobs(items: list[int], job: Any, concurrency: int = 3) -> tuple[Any, list[int], str]:
+    done: list[int] = []
+    stream = io.StringIO()
+
+    async def go() -> Any:
+        progress = Progress(verb="made", total=len(items), started=0.0)
+        return await run_jobs(
+            items,
+            job,
+            on_done=lambda item, _result: done.append(item),
+            describe=lambda item: f"job-{item}",
+            concurrency=concurrency,
+            timeout=5.0,
+            progress=progress,
+            printer=ProgressPrinter(stream, tty=False),
+            interrupt=Interrupt(),
+        )
+
+    return asyncio.run(go()), done, stream.getvalue()
+
+
+def test_runner_never_has_more_jobs_in_flight_than_its_concurrency() -> None:
+    in_flight, peak = 0, 0
+
+    async def job(item: int) -> int:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0)
+        in_flight -= 1
+        return item
+
+    outcome, done, _ = _run_jobs(list(range(50)), job, concurrency=4)
+    assert peak == 4
+    assert sorted(done) == list(range(50))
+    assert (outcome.done, outcome.failed, outcome.gave_up) == (50, 0, False)
+
+
+def test_runner_reports_failures_and_gives_up_when_the_first_ones_all_fail() -> None:
+    async def job(item: int) -> None:
+        raise NotAuthorized(f"no {item}")
+
+    outcome, done, text = _run_jobs(list(range(100)), job)
+    assert done == []
+    assert outcome.gave_up
+    assert FAIL_FAST_AFTER <= outcome.failed < 100
+    assert "job-0: failed: NotAuthorizedException: no 0" in text
+
+
+def test_runner_lets_a_bug_surface_and_stops_the_other_jobs() -> None:
+    started: list[int] = []
+
+    async def job(item: int) -> None:
+        started.append(item)
+        await asyncio.sleep(0)
+        if item == 2:
+            raise KeyError("a bug")
+
+    with pytest.raises(KeyError):
+        _run_jobs(list(range(100)), job)
+    assert len(started) < 10
