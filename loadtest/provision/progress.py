@@ -29,6 +29,11 @@ class Progress:
     failed: int = 0
     throttled: int = 0
 
+    def bar(self, width: int = 24) -> str:
+        """``[#########...............]``: the share finished (done or failed)."""
+        filled = width * (self.done + self.failed) // self.total if self.total else width
+        return "[" + "#" * filled + "." * (width - filled) + "]"
+
     def line(self, now: float) -> str:
         """``provisioned 120/200 (60%)  12.3/s  ETA 0:07  throttled 3  failed 0``."""
         elapsed = max(now - self.started, 1e-9)
@@ -65,7 +70,7 @@ class ProgressPrinter:
             return
         self._last = now
         if self.tty:
-            self.stream.write("\r\x1b[2K" + progress.line(now))
+            self.stream.write(f"\r\x1b[2K{progress.bar()} {progress.line(now)}")
             self._drawn = True
         else:
             self.stream.write(progress.line(now) + "\n")

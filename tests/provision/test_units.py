@@ -255,7 +255,7 @@ def test_progress_redraws_in_place_on_a_tty_and_writes_lines_otherwise() -> None
         printer.update(progress, now=1.1)  # too soon for either: skipped
         printer.update(progress, now=9.0)
         printer.say("a message")
-    assert tty.getvalue().count("\r\x1b[2Kdeleted 1/4") == 2
+    assert tty.getvalue().count("\r\x1b[2K[######..................] deleted 1/4") == 2
     assert tty.getvalue().endswith("\na message\n")
     assert log.getvalue().splitlines() == [
         "deleted 1/4 (25%)  1.0/s  ETA 0:03  throttled 0  failed 0",
