@@ -1,0 +1,110 @@
+"""Run one bounded headless Locust process for the generator benchmark and read its probe.
+
+Every run loads :mod:`loadtest.bench.probe` beside its locustfile, which measures CPU (from
+``/proc``) and completed logins over a window after a warm-up, and optionally the event-loop
+lag; Locust's stats CSV is read too, for the failures of the whole run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["LocustRun", "Probe", "ProbeResult", "run_locust"]
+
+PROBE = Path(__file__).with_name("probe.py")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Probe:
+    """When the in-process probe measures, and whether it samples the loop lag."""
+
+    warmup: float
+    window: float
+    lag: bool = False
+
+    @property
+    def run_time(self) -> int:
+        """Locust's ``-t``: the window, its warm-up and a second to write the result."""
+        return int(self.warmup + self.window + 1.999)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocustRun:
+    """One Locust process: locustfile, user classes, users, extra argv and environment."""
+
+    name: str
+    locustfile: Path
+    users: int
+    user_classes: Sequence[str] = ()
+    argv: Sequence[str] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeResult:
+    """What one run measured over its window, and the whole run's failures from the CSV."""
+
+    window_s: float
+    cpu_s: float
+    clock_cpu_s: float
+    logins: int
+    failures: int
+    csv_failures: int
+    lag_ms: list[float]
+    switch_interval_s: float
+
+    @property
+    def cpu_ms_per_login(self) -> float:
+        return self.cpu_s * 1000 / max(self.logins, 1)
+
+    @property
+    def logins_per_s(self) -> float:
+        return self.logins / self.window_s
+
+
+def run_locust(run: LocustRun, probe: Probe, workdir: Path) -> ProbeResult:
+    """Run Locust headless, bounded in users and time; raise if the probe wrote nothing."""
+    out = workdir / f"{run.name}.probe.json"
+    out.unlink(missing_ok=True)
+    prefix = workdir / run.name
+    command = [
+        sys.executable, "-m", "locust", "-f", f"{run.locustfile},{PROBE}",
+        "--headless", "-u", str(run.users), "-r", str(run.users), "-t", f"{probe.run_time}s",
+        "--stop-timeout", "2", "--only-summary", "--csv", str(prefix), *run.argv,
+        *run.user_classes,
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
+    env |= dict(run.env) | _probe_env(probe, out)
+    with (workdir / f"{run.name}.log").open("w") as log:
+        subprocess.run(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=probe.run_time + 60
+        )
+    if not out.exists():
+        raise RuntimeError(f"{run.name}: no probe result; see {workdir / run.name}.log")
+    data: dict[str, Any] = json.loads(out.read_text())
+    return ProbeResult(**data, csv_failures=_csv_failures(Path(f"{prefix}_stats.csv")))
+
+
+def _probe_env(probe: Probe, out: Path) -> dict[str, str]:
+    return {
+        "BENCH_PROBE_OUT": str(out),
+        "BENCH_PROBE_WARMUP": str(probe.warmup),
+        "BENCH_PROBE_WINDOW": str(probe.window),
+        "BENCH_PROBE_LAG": "1" if probe.lag else "0",
+    }
+
+
+def _csv_failures(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with path.open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["Name"] != "Aggregated"]
+    return sum(int(row["Failure Count"]) for row in rows)

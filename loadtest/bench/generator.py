@@ -1,0 +1,364 @@
+"""The load generator's own cost: CPU per login, its floor, event-loop lag, the obvious baseline.
+
+Against the local pool (``--no-quotas``, users created through its admin API), in one run, in
+alternating rounds (each round runs every case once, so background noise spreads over all):
+
+- ``srp_login_cpu_ms`` / ``srp_totp_login_cpu_ms``: OS-accounted CPU (``/proc`` utime + stime)
+  of a headless Locust process running ``scenarios/srp.py`` / ``scenarios/srp_totp.py``, over a
+  window after warm-up, divided by the logins completed in it (:mod:`loadtest.bench.probe`);
+- the floor: one raw gmpy2 exponentiation (3072-bit base, 1024-bit exponent, ``powmod_ms``)
+  plus the bare cost of the login's HTTP calls through the same client
+  (:mod:`loadtest.bench.locust_floor` replaying a recorded login, ``floor_http_*_ms``);
+- ``loop_lag_*``: how late a 1 ms timer fires on the Locust process's gevent hub, p50 / p99,
+  with the maths on native threads (the default) and inline (``--cognito-math inline``), at the
+  same load; and with no maths at all (the floor's replay), to show what gevent and Locust cost;
+- ``naive_*``: the same logins by a Locust user built the obvious way, boto3 + pycognito
+  (:mod:`loadtest.bench.locust_naive`).
+
+Medians over rounds for CPU figures; lag percentiles over all rounds' samples pooled.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gmpy2
+
+import srp_fast
+from loadtest.flows import FlowContext, Identity
+from loadtest.pool.launch import local_pool
+from loadtest.users.cli import scenario_path
+
+from ._locust import LocustRun, Probe, ProbeResult, run_locust
+from ._target import CREDENTIALS, App, create_app, create_users, write_identities
+from ._timing import print_table, write_json
+from .replay import record_login, save_recording
+
+__all__ = ["Settings", "run"]
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Loads and lengths: every run is bounded in users and seconds."""
+
+    rounds: int = 2
+    cpu_users: int = 20
+    lag_users: int = 18
+    naive_users: int = 6
+    warmup: float = 2.0
+    window: float = 8.0
+
+    def totp_identities(self, users: int) -> int:
+        """TOTP identities one run needs: one per login, at most a login per user per second."""
+        return users * (int(self.warmup + self.window) + 3)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Population:
+    """Identities files and recorded logins, made once per benchmark."""
+
+    plain: Path
+    ours_totp: list[Path]
+    naive_totp: list[Path]
+    srp_recording: Path
+    totp_recording: Path
+
+
+def provision(app: App, settings: Settings, workdir: Path) -> Population:
+    """Users without MFA, disjoint TOTP sets per run (a code is never reused), two recordings."""
+    plain = create_users(app, "lt-bench-plain-", 2 * settings.lag_users + 8, totp=False)
+    ours_n = settings.totp_identities(settings.cpu_users)
+    naive_n = settings.totp_identities(settings.naive_users)
+    ours, naive = [], []
+    for r in range(settings.rounds):
+        ours.append(create_users(app, f"lt-bench-ours{r}-", ours_n, totp=True))
+        naive.append(create_users(app, f"lt-bench-naive{r}-", naive_n, totp=True))
+    recorder = create_users(app, "lt-bench-rec-", 1, totp=True)[0]
+    return Population(
+        plain=write_identities(plain, workdir / "plain.jsonl"),
+        ours_totp=_write_sets(ours, workdir, "ours-totp"),
+        naive_totp=_write_sets(naive, workdir, "naive-totp"),
+        srp_recording=_record(app, plain[-1], workdir / "srp.recording.json"),
+        totp_recording=_record(app, recorder, workdir / "srp_totp.recording.json"),
+    )
+
+
+def _write_sets(sets: list[list[Identity]], workdir: Path, stem: str) -> list[Path]:
+    return [write_identities(s, workdir / f"{stem}-{r}.jsonl") for r, s in enumerate(sets)]
+
+
+def _record(app: App, identity: Identity, path: Path) -> Path:
+    ctx = FlowContext(
+        client=app.app_client, clock=lambda: datetime.now(UTC), ephemerals=srp_fast.new_ephemeral
+    )
+    return save_recording(record_login(app.url, identity, ctx), path)
+
+
+@contextmanager
+def replay_server(recording: Path, log: Path) -> Iterator[str]:
+    """``python -m loadtest.bench.replay RECORDING`` for the block; yields its URL."""
+    command = [sys.executable, "-m", "loadtest.bench.replay", str(recording)]
+    with log.open("w") as err:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("listening "):
+            raise RuntimeError(f"replay server did not start; see {log}")
+        yield line.split(" ", 1)[1].strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cases:
+    """Builds the Locust runs of the cases, for one app, population and replay servers."""
+
+    app: App
+    pop: Population
+    urls: dict[str, str]
+    settings: Settings
+
+    def ours(self, name: str, scenario: str, ids: Path, users: int, math: str) -> LocustRun:
+        app = self.app
+        argv = [
+            "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
+            "--cognito-endpoint-url", app.url, "--cognito-identities", str(ids),
+            "--cognito-math", math,
+        ]  # fmt: skip
+        path = scenario_path(scenario)
+        return LocustRun(name=name, locustfile=path, users=users, argv=argv, env=CREDENTIALS)
+
+    def floor(self, name: str, scenario: str, users: int) -> LocustRun:
+        recording = self.pop.srp_recording if scenario == "srp" else self.pop.totp_recording
+        env = {
+            "BENCH_REPLAY_RECORDING": str(recording),
+            "BENCH_REPLAY_URL": self.urls[scenario],
+            "BENCH_REPLAY_NAME": f"login:{scenario}",
+        }
+        return LocustRun(name=name, locustfile=HERE / "locust_floor.py", users=users, env=env)
+
+    def naive(self, name: str, user_class: str, ids: Path) -> LocustRun:
+        env = {
+            **CREDENTIALS,
+            "BENCH_NAIVE_IDENTITIES": str(ids),
+            "BENCH_NAIVE_POOL_ID": self.app.pool_id,
+            "BENCH_NAIVE_CLIENT_ID": self.app.client_id,
+            "BENCH_NAIVE_URL": self.app.url,
+        }
+        users = self.settings.naive_users
+        path = HERE / "locust_naive.py"
+        return LocustRun(
+            name=name, locustfile=path, users=users, user_classes=[user_class], env=env
+        )
+
+    def round(self, r: int) -> list[tuple[str, LocustRun, bool]]:
+        """Every case of round ``r``: (case, run, whether it samples the loop lag)."""
+        cpu, lag, pop = self.settings.cpu_users, self.settings.lag_users, self.pop
+        totp, nt = pop.ours_totp[r], pop.naive_totp[r]
+        cases = [
+            ("ours_srp", self.ours(f"ours_srp-{r}", "srp", pop.plain, cpu, "threads"), False),
+            ("floor_srp", self.floor(f"floor_srp-{r}", "srp", cpu), False),
+            ("naive_srp", self.naive(f"naive_srp-{r}", "NaiveSrpUser", pop.plain), False),
+            ("ours_srp_totp", self.ours(f"ours_totp-{r}", "srp_totp", totp, cpu, "threads"), False),
+            ("floor_srp_totp", self.floor(f"floor_srp_totp-{r}", "srp_totp", cpu), False),
+            ("naive_srp_totp", self.naive(f"naive_totp-{r}", "NaiveSrpTotpUser", nt), False),
+            ("lag_native", self.ours(f"lag_native-{r}", "srp", pop.plain, lag, "threads"), True),
+            ("lag_inline", self.ours(f"lag_inline-{r}", "srp", pop.plain, lag, "inline"), True),
+            ("lag_no_maths", self.floor(f"lag_no_maths-{r}", "srp", lag), True),
+        ]  # fmt: skip
+        return cases
+
+
+def powmod_cpu_ms(batches: int = 5, per_batch: int = 40) -> float:
+    """Median thread CPU ms of one gmpy2 powmod: 3072-bit base, 1024-bit exponent."""
+    base = gmpy2.mpz(int.from_bytes(os.urandom(384), "big")) % srp_fast.N
+    exponent = gmpy2.mpz(int.from_bytes(os.urandom(128), "big")) | (1 << 1023)
+    samples = []
+    for _ in range(batches):
+        start = time.thread_time()
+        for _ in range(per_batch):
+            gmpy2.powmod(base, exponent, srp_fast.N)
+        samples.append((time.thread_time() - start) * 1000 / per_batch)
+    return statistics.median(samples)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measured:
+    """Every run's probe result by case (in round order) and the powmod timings."""
+
+    runs: dict[str, list[ProbeResult]]
+    powmod_ms: list[float]
+
+
+def measure(cases: Cases, workdir: Path) -> Measured:
+    """Run every round, each case once per round; time the raw powmod after each run."""
+    runs: dict[str, list[ProbeResult]] = {}
+    powmods: list[float] = []
+    for r in range(cases.settings.rounds):
+        for case, locust_run, lag in cases.round(r):
+            probe = Probe(warmup=cases.settings.warmup, window=cases.settings.window, lag=lag)
+            result = run_locust(locust_run, probe, workdir)
+            runs.setdefault(case, []).append(result)
+            print(f"   round {r + 1} {case:<15} {_describe(result)}", flush=True)
+            powmods.append(powmod_cpu_ms(batches=3))
+    return Measured(runs=runs, powmod_ms=powmods)
+
+
+def _describe(result: ProbeResult) -> str:
+    text = (
+        f"{result.logins_per_s:5.1f} logins/s  {result.cpu_ms_per_login:6.2f} ms CPU/login  "
+        f"failures {result.failures}/{result.csv_failures}"
+    )
+    if result.lag_ms:
+        text += f"  lag p50 {_pct(result.lag_ms, 50):.2f} p99 {_pct(result.lag_ms, 99):.2f} ms"
+    return text
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
+
+
+def figures(m: Measured) -> dict[str, Any]:
+    """The JSON figures: medians over rounds, pooled lag percentiles, ratios, raw rounds."""
+    cpu = {case: statistics.median(r.cpu_ms_per_login for r in rs) for case, rs in m.runs.items()}
+    powmod = statistics.median(m.powmod_ms)
+    f: dict[str, Any] = {
+        "srp_login_cpu_ms": cpu["ours_srp"],
+        "srp_totp_login_cpu_ms": cpu["ours_srp_totp"],
+        "powmod_ms": powmod,
+        "floor_http_srp_ms": cpu["floor_srp"],
+        "floor_http_srp_totp_ms": cpu["floor_srp_totp"],
+        "floor_srp_ms": powmod + cpu["floor_srp"],
+        "floor_ms": powmod + cpu["floor_srp_totp"],
+        "naive_login_cpu_ms": cpu["naive_srp"],
+        "naive_totp_login_cpu_ms": cpu["naive_srp_totp"],
+        "switch_interval_s": m.runs["lag_native"][0].switch_interval_s,
+    }
+    for case, key in (
+        ("lag_native", "native"),
+        ("lag_inline", "inline"),
+        ("lag_no_maths", "no_maths"),
+    ):
+        pooled = [x for r in m.runs[case] for x in r.lag_ms]
+        f[f"loop_lag_{key}_p50_ms"] = _pct(pooled, 50)
+        f[f"loop_lag_{key}_p99_ms"] = _pct(pooled, 99)
+        f[f"loop_lag_{key}_max_ms"] = max(pooled)
+        f[f"loop_lag_{key}_samples"] = len(pooled)
+    f.update(ratios(f))
+    f["runs"] = {case: [_summary(r) for r in rs] for case, rs in m.runs.items()}
+    f["failures"] = sum(r.failures + r.csv_failures for rs in m.runs.values() for r in rs)
+    return f
+
+
+def _summary(r: ProbeResult) -> dict[str, float]:
+    out = {
+        "logins": r.logins,
+        "logins_per_s": round(r.logins_per_s, 2),
+        "cpu_ms_per_login": round(r.cpu_ms_per_login, 3),
+        "failures": r.failures,
+        "csv_failures": r.csv_failures,
+    }
+    if r.lag_ms:
+        out |= {"lag_p50_ms": _pct(r.lag_ms, 50), "lag_p99_ms": _pct(r.lag_ms, 99)}
+    return out
+
+
+def ratios(f: dict[str, Any]) -> dict[str, float]:
+    return {
+        "srp_totp_login_over_floor": f["srp_totp_login_cpu_ms"] / f["floor_ms"],
+        "srp_login_over_floor": f["srp_login_cpu_ms"] / f["floor_srp_ms"],
+        "naive_over_ours_srp": f["naive_login_cpu_ms"] / f["srp_login_cpu_ms"],
+        "naive_over_ours_srp_totp": f["naive_totp_login_cpu_ms"] / f["srp_totp_login_cpu_ms"],
+        "loop_lag_inline_over_native_p99": (
+            f["loop_lag_inline_p99_ms"] / f["loop_lag_native_p99_ms"]
+        ),
+        "loop_lag_native_over_no_maths_p99": (
+            f["loop_lag_native_p99_ms"] / f["loop_lag_no_maths_p99_ms"]
+        ),
+    }
+
+
+def print_figures(f: dict[str, Any]) -> None:
+    ms = "{:.2f} ms".format
+    print_table(
+        "Generator CPU per login (Locust process, /proc utime+stime over the window / logins)",
+        [
+            ("ours, SRP", ms(f["srp_login_cpu_ms"]), "scenarios/srp.py, maths on native threads"),
+            ("ours, SRP + TOTP", ms(f["srp_totp_login_cpu_ms"]), "scenarios/srp_totp.py"),
+            ("raw gmpy2 powmod", ms(f["powmod_ms"]), "3072-bit base, 1024-bit exponent"),
+            ("calls only, SRP", ms(f["floor_http_srp_ms"]), "recorded login replayed, no maths"),
+            ("calls only, SRP + TOTP", ms(f["floor_http_srp_totp_ms"]), "same, 3 calls"),
+            ("floor, SRP", ms(f["floor_srp_ms"]), "powmod + calls only"),
+            ("floor, SRP + TOTP", ms(f["floor_ms"]), "powmod + calls only"),
+            ("naive, SRP", ms(f["naive_login_cpu_ms"]), "boto3 + pycognito"),
+            ("naive, SRP + TOTP", ms(f["naive_totp_login_cpu_ms"]), "boto3 + pycognito + pyotp"),
+        ],
+    )
+    lag = [
+        ("native threads", "native", "the default; target p99 < 2 ms"),
+        ("inline", "inline", "--cognito-math inline"),
+        ("no maths", "no_maths", "the replayed calls alone, same load"),
+    ]
+    print_table(
+        "Event-loop lag: how late a 1 ms timer fires on the Locust hub (all rounds pooled)",
+        [(f"{name}, p50 / p99", _p50_p99(f, key), note) for name, key, note in lag],
+    )
+    x = "{:.2f}x".format
+    print_table(
+        "Ratios",
+        [
+            ("SRP + TOTP / floor", x(f["srp_totp_login_over_floor"]), "target <= 1.3x"),
+            ("SRP / floor", x(f["srp_login_over_floor"]), ""),
+            ("naive / ours, SRP", x(f["naive_over_ours_srp"]), "target >= 10x"),
+            ("naive / ours, SRP + TOTP", x(f["naive_over_ours_srp_totp"]), "target >= 10x"),
+            ("lag p99 inline / native", x(f["loop_lag_inline_over_native_p99"]), ""),
+            ("lag p99 native / no maths", x(f["loop_lag_native_over_no_maths_p99"]), ""),
+            ("failures, all runs", str(f["failures"]), "expected 0"),
+        ],
+    )
+
+
+def _p50_p99(f: dict[str, Any], key: str) -> str:
+    return f"{f[f'loop_lag_{key}_p50_ms']:.2f} / {f[f'loop_lag_{key}_p99_ms']:.2f} ms"
+
+
+def run(*, out: Path, settings: Settings | None = None) -> dict[str, Any]:
+    """Start the local pool, provision, run every case in rounds; print and write figures."""
+    s = settings or Settings()
+    with tempfile.TemporaryDirectory(prefix="bench-generator-") as tmp:
+        workdir = Path(tmp)
+        with local_pool(workdir / "pool.sqlite", ["--no-quotas"]) as pool:
+            app = create_app(pool.url)
+            start = time.monotonic()
+            pop = provision(app, s, workdir)
+            print(f"   provisioned the test users in {time.monotonic() - start:.1f} s")
+            with (
+                replay_server(pop.srp_recording, workdir / "replay-srp.log") as srp_url,
+                replay_server(pop.totp_recording, workdir / "replay-totp.log") as totp_url,
+            ):
+                cases = Cases(
+                    app=app, pop=pop, urls={"srp": srp_url, "srp_totp": totp_url}, settings=s
+                )
+                measured = measure(cases, workdir)
+    f = figures(measured)
+    print_figures(f)
+    write_json(out, f)
+    return f

@@ -1,0 +1,126 @@
+"""A Locust plugin for ``make bench``: CPU per login and event-loop lag, measured in the process.
+
+Load it beside a locustfile (``locust -f scenarios/srp.py,loadtest/bench/probe.py``); it defines
+no user. Configured by environment variables so that the scenario's own options stay untouched:
+
+- ``BENCH_PROBE_OUT``: where to write the JSON result (the plugin is inert without it);
+- ``BENCH_PROBE_WARMUP`` / ``BENCH_PROBE_WINDOW``: seconds after the test starts before, and
+  during which, it measures (so start-up, imports and spawning stay out of the figure);
+- ``BENCH_PROBE_LAG``: ``1`` to also sample how late a 1 ms timer fires on the gevent hub
+  throughout the window (left off for CPU runs: a timer firing 1000 times a second costs CPU).
+
+Over the window it reads the process's user + system CPU from ``/proc`` and the completed and
+failed logins (Locust's ``login`` rows, the same figures its stats CSV holds).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import events
+
+from loadtest.bench._procs import process_tree_cpu_s
+
+__all__ = ["LagSampler", "Snapshot", "WindowResult", "measure_window"]
+
+TIMER_S = 0.001
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """Process CPU seconds and login counts at one moment.
+
+    ``cpu_s`` is utime + stime from ``/proc`` (10 ms ticks); ``clock_cpu_s`` is the same
+    accounting read through ``CLOCK_PROCESS_CPUTIME_ID`` (nanoseconds), a cross-check.
+    """
+
+    wall_s: float
+    cpu_s: float
+    clock_cpu_s: float
+    logins: int
+    failures: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowResult:
+    """What happened between two snapshots, plus the timer lateness samples (ms) if taken."""
+
+    window_s: float
+    cpu_s: float
+    clock_cpu_s: float
+    logins: int
+    failures: int
+    switch_interval_s: float
+    lag_ms: list[float]
+
+
+def snapshot(stats: Any) -> Snapshot:
+    """CPU from /proc and the ``login`` rows of Locust's statistics, now."""
+    rows = [entry for entry in stats.entries.values() if entry.method == "login"]
+    return Snapshot(
+        wall_s=time.monotonic(),
+        cpu_s=process_tree_cpu_s(os.getpid()),
+        clock_cpu_s=time.process_time(),
+        logins=sum(row.num_requests - row.num_failures for row in rows),
+        failures=sum(row.num_failures for row in rows),
+    )
+
+
+class LagSampler:
+    """Sleeps 1 ms on the hub again and again, recording how late each wake-up is (ms)."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    def run_until(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            gevent.sleep(TIMER_S)
+            self.samples.append((time.perf_counter() - start - TIMER_S) * 1000)
+
+
+def measure_window(stats: Any, *, warmup: float, window: float, lag: bool) -> WindowResult:
+    """Wait ``warmup`` seconds, then measure for ``window`` seconds (on the calling greenlet)."""
+    gevent.sleep(warmup)
+    first = snapshot(stats)
+    sampler = LagSampler()
+    if lag:
+        sampler.run_until(first.wall_s + window)
+    else:
+        gevent.sleep(window)
+    last = snapshot(stats)
+    return WindowResult(
+        window_s=last.wall_s - first.wall_s,
+        cpu_s=last.cpu_s - first.cpu_s,
+        clock_cpu_s=last.clock_cpu_s - first.clock_cpu_s,
+        logins=last.logins - first.logins,
+        failures=last.failures - first.failures,
+        switch_interval_s=sys.getswitchinterval(),
+        lag_ms=sampler.samples,
+    )
+
+
+def _probe(environment: Any, out: Path) -> None:
+    result = measure_window(
+        environment.stats,
+        warmup=float(os.environ.get("BENCH_PROBE_WARMUP", "3")),
+        window=float(os.environ.get("BENCH_PROBE_WINDOW", "10")),
+        lag=os.environ.get("BENCH_PROBE_LAG") == "1",
+    )
+    out.write_text(json.dumps(asdict(result)))
+
+
+def _on_test_start(environment: Any, **_: Any) -> None:
+    out = os.environ.get("BENCH_PROBE_OUT")
+    if out:
+        gevent.spawn(_probe, environment, Path(out))
+
+
+events.test_start.add_listener(_on_test_start)  # type: ignore[no-untyped-call]

@@ -1,0 +1,79 @@
+"""End to end: the generator benchmark's Locust pieces work against the local pool.
+
+Behaviour only, never timings: the probe plugin reports a window with logins and lag samples,
+``--cognito-math inline`` runs logins without failures, the floor's replay answers a recorded
+login, and the naive boto3 + pycognito baseline logs in. Each run is a few seconds, a few users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtest.bench import generator
+from loadtest.bench._locust import LocustRun, Probe, ProbeResult, run_locust
+from loadtest.bench._target import App, create_app, create_users, write_identities
+from loadtest.bench.replay import load_recording
+
+pytestmark = pytest.mark.e2e
+
+PROBE = Probe(warmup=1.0, window=1.5, lag=True)
+
+
+@pytest.fixture
+def app(pool_server: Callable[..., Any]) -> App:
+    return create_app(pool_server("--no-quotas").url)
+
+
+@pytest.fixture
+def cases(app: App, tmp_path: Path) -> generator.Cases:
+    plain = write_identities(create_users(app, "plain", 3, totp=False), tmp_path / "p.jsonl")
+    recorder = create_users(app, "rec", 1, totp=True)[0]
+    pop = generator.Population(
+        plain=plain,
+        ours_totp=[],
+        naive_totp=[],
+        srp_recording=generator._record(app, recorder, tmp_path / "rec.json"),
+        totp_recording=tmp_path / "unused.json",
+    )
+    return generator.Cases(app=app, pop=pop, urls={}, settings=generator.Settings(naive_users=2))
+
+
+def assert_logged_in(result: ProbeResult) -> None:
+    assert result.logins > 0
+    assert result.failures == result.csv_failures == 0
+    assert result.lag_ms
+    assert result.cpu_s >= 0
+
+
+def test_inline_maths_logs_in_and_the_probe_reports_the_window(
+    cases: generator.Cases, tmp_path: Path
+) -> None:
+    run = cases.ours("inline", "srp", cases.pop.plain, 2, "inline")
+    assert_logged_in(run_locust(run, PROBE, tmp_path))
+    assert "SRP maths: inline" in (tmp_path / "inline.log").read_text()
+
+
+def test_the_floor_replays_a_recorded_srp_totp_login(
+    cases: generator.Cases, tmp_path: Path
+) -> None:
+    recording = cases.pop.srp_recording
+    labels = [e.label for e in load_recording(recording)]
+    assert labels == [
+        "InitiateAuth:USER_SRP_AUTH",
+        "RespondToAuthChallenge:PASSWORD_VERIFIER",
+        "RespondToAuthChallenge:SOFTWARE_TOKEN_MFA",
+    ]
+    with generator.replay_server(recording, tmp_path / "replay.log") as url:
+        floor = generator.Cases(
+            app=cases.app, pop=cases.pop, urls={"srp": url}, settings=cases.settings
+        )
+        assert_logged_in(run_locust(floor.floor("floor", "srp", 2), PROBE, tmp_path))
+
+
+def test_the_naive_baseline_logs_in(cases: generator.Cases, tmp_path: Path) -> None:
+    run: LocustRun = cases.naive("naive", "NaiveSrpUser", cases.pop.plain)
+    assert_logged_in(run_locust(run, PROBE, tmp_path))
