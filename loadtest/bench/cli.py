@@ -7,7 +7,7 @@ from pathlib import Path
 
 __all__ = ["register"]
 
-SUITES = ("srp", "pool", "provision")
+SUITES = ("srp", "pool", "generator", "provision")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
