@@ -7,10 +7,11 @@ by the same numbers the pool (and a real account) throttles at.
 
 Each bucket is a token bucket written in its GCRA form (a "theoretical arrival time"): a call
 reserves the next free slot and is told how long to wait for it, so waiters are served in order
-and no lock is needed on one event loop. A throttle halves the bucket's current rate and every
-success gives back a small share of it (additive increase, multiplicative decrease), so when an
-account's real quota (or other traffic in it) is below the configured rate, provisioning
-settles just under what the service admits instead of retrying into a wall.
+and no lock is needed on one event loop. A throttle cuts the bucket's current rate by 30 % and
+every success gives back a small share of the configured rate (additive increase,
+multiplicative decrease), so when an account's real quota (or other traffic in it) is below
+the configured rate, provisioning settles just under what the service admits instead of
+retrying into a wall.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ __all__ = ["Backoff", "Limiter", "RateLimits", "ThrottleStats", "TokenBucket", "
 
 T = TypeVar("T")
 
+#: A throttle multiplies the current rate by this. Halving, the textbook choice, measured about
+#: 40 % slower against a pool admitting a fifth of the configured rate: it undershoots for long.
+DECREASE = 0.7
 #: A throttled bucket never slows below this share of its configured rate.
 MIN_RATE_SHARE = 0.05
 #: Successes it takes to climb back from zero to the configured rate (additive increase).
@@ -57,8 +61,8 @@ class TokenBucket:
         return max(0.0, tat - (self.burst - 1.0) * interval - now)
 
     def throttled(self) -> None:
-        """The service said ``Rate exceeded``: halve the current rate."""
-        self.current = max(self.rate * MIN_RATE_SHARE, self.current / 2)
+        """The service said ``Rate exceeded``: slow down by :data:`DECREASE`."""
+        self.current = max(self.rate * MIN_RATE_SHARE, self.current * DECREASE)
 
     def succeeded(self) -> None:
         """A call got through: climb back towards the configured rate."""

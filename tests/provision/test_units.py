@@ -30,7 +30,7 @@ from loadtest.provision import (
     estimate,
 )
 from loadtest.provision.naming import check_synthetic, run_id_from
-from loadtest.provision.ratelimit import MIN_RATE_SHARE, parse_rate
+from loadtest.provision.ratelimit import DECREASE, MIN_RATE_SHARE, parse_rate
 from loadtest.provision.runner import FAIL_FAST_AFTER, Interrupt, run_jobs
 from loadtest.provision.teardown import synthetic_names
 
@@ -51,11 +51,11 @@ def test_bucket_burst_lets_that_many_calls_through_at_once() -> None:
     assert waits == pytest.approx([0.0, 0.0, 0.0, 0.1, 0.2])
 
 
-def test_bucket_halves_on_throttle_and_climbs_back_on_success() -> None:
+def test_bucket_slows_on_throttle_and_climbs_back_on_success() -> None:
     bucket = TokenBucket(rate=20)
     bucket.throttled()
     bucket.throttled()
-    assert bucket.current == 5
+    assert bucket.current == pytest.approx(20 * DECREASE**2)
     for _ in range(100):
         bucket.throttled()
     assert bucket.current == 20 * MIN_RATE_SHARE
