@@ -4,7 +4,8 @@ Each completed user is appended as one JSON line (the format of
 :meth:`loadtest.flows.Identity.to_json`, read by the Locust users) with a single ``write`` on a
 descriptor opened ``O_APPEND``, then fsynced; a user is done exactly when its line is on disk.
 The file is created mode 0600 (it holds passwords, TOTP seeds and device passwords) and forced
-back to 0600 if it was wider.
+back to 0600 if it was wider. A run holds an exclusive lock on it, so two runs cannot both
+append the same users.
 
 Resuming reads the file back: the users it holds are done, the others are owed. A kill can at
 worst leave a last line without its newline; that line is cut off (its user is redone). Any
@@ -14,6 +15,7 @@ file is not ours to guess about.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import dataclass
@@ -50,13 +52,22 @@ class IdentitiesFile:
 
     @classmethod
     def open(cls, path: Path, naming: RunNaming) -> tuple[IdentitiesFile, Resumed]:
-        """Open (creating, 0600) ``path`` for appending, and read back what it holds."""
+        """Open (creating, 0600) and lock ``path`` for appending; read back what it holds.
+
+        The lock (``flock``, held while the file is open) makes a second run on the same file
+        fail at once instead of both appending the same users.
+        """
         existed = path.exists()
-        resumed = _read(path, naming) if existed else Resumed(done={})
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _MODE)
-        os.fchmod(fd, _MODE)
-        if not existed:
-            _fsync_dir(path.parent)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, _MODE)
+        try:
+            _lock(fd, path)
+            os.fchmod(fd, _MODE)
+            resumed = _read(path, fd, naming)
+            if not existed:
+                _fsync_dir(path.parent)
+        except BaseException:
+            os.close(fd)
+            raise
         return cls(path, fd), Resumed(
             done=resumed.done, dropped_partial_line=resumed.dropped_partial_line, existed=existed
         )
@@ -82,14 +93,20 @@ class IdentitiesFile:
         self.close()
 
 
-def _read(path: Path, naming: RunNaming) -> Resumed:
+def _lock(fd: int, path: Path) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise IdentitiesFileError(f"{path} is in use by another provisioning run") from None
+
+
+def _read(path: Path, fd: int, naming: RunNaming) -> Resumed:
     data = path.read_bytes()
     dropped = bool(data) and not data.endswith(b"\n")
     if dropped:
         data = data[: data.rfind(b"\n") + 1]
-        with path.open("r+b") as handle:
-            handle.truncate(len(data))
-            os.fsync(handle.fileno())
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
     done: dict[int, Identity] = {}
     for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
         if line.strip():

@@ -326,3 +326,12 @@ def test_runner_lets_a_bug_surface_and_stops_the_other_jobs() -> None:
     with pytest.raises(KeyError):
         _run_jobs(list(range(100)), job)
     assert len(started) < 10
+
+
+def test_a_file_in_use_by_another_run_is_refused_until_it_is_closed(tmp_path: Path) -> None:
+    path = tmp_path / "ids.jsonl"
+    first, _ = IdentitiesFile.open(path, NAMING)
+    with pytest.raises(IdentitiesFileError, match="in use by another provisioning run"):
+        IdentitiesFile.open(path, NAMING)
+    first.close()
+    IdentitiesFile.open(path, NAMING)[0].close()
