@@ -77,6 +77,7 @@ def _teardown_parser(subparsers: Subparsers) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--identities", type=Path, help="delete the users of this file")
     which.add_argument("--prefix", help="delete every user whose name starts with this (lt-...)")
+    parser.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
     _target_options(parser, client=False)
     _pacing_options(parser)
     parser.set_defaults(handler=run_teardown)
@@ -204,6 +205,7 @@ def teardown_settings(args: argparse.Namespace) -> TeardownSettings:
         limits=_limits(args),
         backoff=Backoff(attempts=args.max_attempts),
         concurrency=args.concurrency,
+        dry_run=args.dry_run,
     )
 
 

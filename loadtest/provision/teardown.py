@@ -42,6 +42,7 @@ class TeardownSettings:
     backoff: Backoff = field(default_factory=Backoff)
     concurrency: int = 16
     call_timeout: float = 120.0
+    dry_run: bool = False
 
     def __post_init__(self) -> None:
         if (self.identities is None) == (self.prefix is None):
@@ -54,7 +55,8 @@ class TeardownSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TeardownReport:
-    """Users found, deleted (or already gone), failed; whether Ctrl-C cut it short."""
+    """Users found, deleted (or already gone), failed; whether Ctrl-C cut it short. A dry
+    run only finds."""
 
     found: int
     deleted: int
@@ -102,6 +104,9 @@ async def teardown(
         if names is None:
             assert settings.prefix is not None
             names = await list_prefixed(admin, settings.prefix)
+        if settings.dry_run:
+            printer.say(_would_delete(names, settings.target.pool_id))
+            return TeardownReport(found=len(names), deleted=0, already_gone=0, failed=0, seconds=0)
         printer.say(f"deleting {len(names)} synthetic users from {settings.target.pool_id}")
         deleter = _Deleter(admin)
         started = loop.time()
@@ -130,6 +135,11 @@ async def teardown(
     )
 
 
+def _would_delete(names: list[str], pool_id: str) -> str:
+    shown = ", ".join(names[:3]) + (f", ... {names[-1]}" if len(names) > 3 else "")
+    return f"dry run: would delete {len(names)} synthetic users from {pool_id}: {shown}"
+
+
 class _Deleter:
     """AdminDeleteUser of one synthetic user; counts those that were already gone."""
 
@@ -145,7 +155,7 @@ class _Deleter:
 
 
 async def list_prefixed(admin: Admin, prefix: str) -> list[str]:
-    """Every user name starting with ``prefix`` (all ListUsers pages, then checked again)."""
+    """Every user name starting with ``prefix``, sorted (all ListUsers pages, checked again)."""
     check_synthetic(prefix)
     names: list[str] = []
     token: str | None = None
@@ -160,4 +170,4 @@ async def list_prefixed(admin: Admin, prefix: str) -> list[str]:
         token = page.get("PaginationToken")
         if not token:
             break
-    return [name for name in dict.fromkeys(names) if name.startswith(prefix)]
+    return sorted({name for name in names if name.startswith(prefix)})

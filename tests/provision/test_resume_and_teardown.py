@@ -157,7 +157,8 @@ def test_teardown_removes_exactly_the_synthetic_users(
     assert main([*teardown, "--prefix", "alice"]) == 2
     assert main([*teardown, "--prefix", "lt"]) == 2
     assert main([*teardown, "--identities", str(foreign)]) == 2
-    assert len(usernames(server, app)) == 77  # nothing deleted by a refused command
+    assert main([*teardown, "--prefix", "lt-pages-", "--dry-run"]) == 0
+    assert len(usernames(server, app)) == 77  # nothing deleted by a refused command or dry run
 
     assert main([*teardown, "--prefix", "lt-pages-", "--no-rate-limits"]) == 0
     assert main([*teardown, "--identities", str(small)]) == 0
@@ -166,5 +167,7 @@ def test_teardown_removes_exactly_the_synthetic_users(
     err = capsys.readouterr().err
     assert "'alice' does not start with 'lt-'" in err
     assert "without the synthetic prefix" in err
+    assert "would delete 70 synthetic users" in err
+    assert "lt-pages-00001, lt-pages-00002, lt-pages-00003, ... lt-pages-00070" in err
     assert main([*teardown, "--identities", str(small)]) == 0  # already gone is fine
     assert "5 already gone" in capsys.readouterr().out
