@@ -83,6 +83,10 @@ class ProvisionSettings:
     concurrency: int = 16
     user_timeout: float = 300.0
 
+    def __post_init__(self) -> None:
+        if self.users < 0 or self.concurrency < 1 or self.user_timeout <= 0:
+            raise ValueError("users must be >= 0, concurrency >= 1 and the user timeout > 0")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProvisionReport:
