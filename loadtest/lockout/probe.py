@@ -73,8 +73,12 @@ class ProbeConfig:
 def check_users(users: Sequence[ProbeUser], *, force_unsafe: bool) -> tuple[ProbeUser, ...]:
     """Refuse non-synthetic usernames unless forced; a forced one never has its password used.
 
-    Raises :class:`UnsafeUsername` naming every refused user.
+    Raises :class:`UnsafeUsername` naming every refused user, ``ValueError`` on a repeated
+    username (two tasks on one user would disturb each other's measurement).
     """
+    names = [u.username for u in users]
+    if len(set(names)) != len(names):
+        raise ValueError("each user may be probed once per run (a username is repeated)")
     unsafe = [u.username for u in users if not u.username.startswith(SYNTHETIC_PREFIX)]
     if unsafe and not force_unsafe:
         raise UnsafeUsername(

@@ -55,6 +55,8 @@ def test_unsafe_usernames_are_refused_unless_forced_and_then_lose_their_password
     users = [ProbeUser(username="lt-ok", password="a"), ProbeUser(username="bob", password="b")]
     with pytest.raises(UnsafeUsername, match="bob"):
         check_users(users, force_unsafe=False)
+    with pytest.raises(ValueError, match="repeated"):
+        check_users([users[0], users[0]], force_unsafe=False)
     checked = check_users(users, force_unsafe=True)
     assert checked[0].password == "a"
     assert checked[1].password is None

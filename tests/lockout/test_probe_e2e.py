@@ -243,3 +243,13 @@ def test_command_line(
     assert "verdict: match" in out
     assert out.strip().splitlines()[-1] == str(tmp_path / "r")
     assert (tmp_path / "r" / SUMMARY_FILE).is_file()
+    ids = tmp_path / "ids.jsonl"
+    ids.write_text(json.dumps({"username": "lt-cli", "password": PASSWORD}) + "\n")
+    args = parser.parse_args(
+        [*common, "--identities", str(ids), "--failures", "6", "--run-id", "s"]
+    )
+    assert args.handler(args) == 0
+    summary = json.loads((tmp_path / "s" / SUMMARY_FILE).read_text())
+    phases = {row["phase"] for row in summary["users"][0]["locks"]}
+    assert phases == {"schedule", "success_reset"}
+    assert PASSWORD not in capsys.readouterr().out
