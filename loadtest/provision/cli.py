@@ -109,7 +109,7 @@ def _pacing_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--rate",
-        type=parse_rate,
+        type=_rate,
         action="append",
         default=[],
         metavar="CATEGORY=RPS",
@@ -125,6 +125,13 @@ def _pacing_options(parser: argparse.ArgumentParser) -> None:
         default=Backoff().attempts,
         help="tries of one throttled call before its user fails",
     )
+
+
+def _rate(text: str) -> tuple[QuotaCategory, float | None]:
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:

@@ -29,6 +29,7 @@ from loadtest.provision import (
     TokenBucket,
     estimate,
 )
+from loadtest.provision.cli import build_parser
 from loadtest.provision.naming import check_synthetic, run_id_from
 from loadtest.provision.ratelimit import DECREASE, MIN_RATE_SHARE, parse_rate
 from loadtest.provision.runner import FAIL_FAST_AFTER, Interrupt, run_jobs
@@ -335,3 +336,13 @@ def test_a_file_in_use_by_another_run_is_refused_until_it_is_closed(tmp_path: Pa
         IdentitiesFile.open(path, NAMING)
     first.close()
     IdentitiesFile.open(path, NAMING)[0].close()
+
+
+def test_cli_names_a_bad_rate_and_a_bad_count(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv, message in (
+        (["--rate", "Nope=3"], "unknown quota category 'Nope'"),
+        (["-n", "0"], "expected a positive integer"),
+    ):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["provision", "-n", "2", "--identities", "x", *argv])
+        assert message in capsys.readouterr().err
