@@ -205,6 +205,11 @@ async def _preflight(admin: Admin, plan: Plan) -> Plan:
         pool = (await admin.call(Operation.DESCRIBE_USER_POOL))["UserPool"]
     except (CognitoError, TransportError) as exc:
         raise ProvisionError(f"cannot read user pool {admin.pool_id}: {exc}") from None
+    if pool.get("UsernameAttributes"):
+        raise ProvisionError(
+            f"user pool {admin.pool_id} signs users in by {'/'.join(pool['UsernameAttributes'])}: "
+            "synthetic users need plain user names (lt-...)"
+        )
     devices = pool.get("DeviceConfiguration") or {}
     if plan.device and not devices:
         raise ProvisionError(

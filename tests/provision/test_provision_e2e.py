@@ -10,7 +10,7 @@ import pytest
 
 from loadtest.flows import Note, load_identities
 from loadtest.provision.cli import main
-from tests.conftest import StartPool
+from tests.conftest import App, StartPool
 
 from .helpers import lines, login_all, provision, secrets_of, usernames
 
@@ -78,19 +78,24 @@ def test_low_quotas_on_the_pool_still_complete_without_errors(
     assert all(Note.DEVICE_AUTH in r.notes for r in results)
 
 
-def test_a_pool_without_device_tracking_or_mfa_is_refused_up_front(
+def test_a_pool_that_cannot_hold_the_users_is_refused_up_front(
     pool_server: StartPool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server = pool_server("--no-quotas")
     no_devices = server.provision(mfa="OPTIONAL", device_tracking=False)
     no_mfa = server.provision(mfa="OFF", device_tracking=True)
 
+    email_id = server.client().create_user_pool(PoolName="email", UsernameAttributes=["email"])
+    by_email = App(pool_id=email_id["UserPool"]["Id"], client_id="unused")
+
     assert provision(server, no_devices, tmp_path / "a.jsonl", 3) == 2
     assert provision(server, no_mfa, tmp_path / "b.jsonl", 3) == 2
+    assert provision(server, by_email, tmp_path / "c.jsonl", 3, "--no-totp", "--no-device") == 2
 
     err = capsys.readouterr().err
     assert "does not remember devices" in err
     assert "MFA off" in err
+    assert "signs users in by email: synthetic users need plain user names" in err
     assert usernames(server, no_devices) == usernames(server, no_mfa) == []
     assert not (tmp_path / "a.jsonl").exists()  # refused before anything started
 
