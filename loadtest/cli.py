@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 
 from . import __version__, demo
 from .bench import cli as bench_cli
+from .lockout import cli as lockout_cli
 from .pool import cli as pool_cli
+from .provision import cli as provision_cli
 from .users import cli as users_cli
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -21,6 +23,8 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 REGISTRARS: tuple[Registrar, ...] = (
     demo.register,
     users_cli.register,
+    provision_cli.register,
+    lockout_cli.register,
     pool_cli.register,
     bench_cli.register,
 )
