@@ -13,18 +13,23 @@ alternating rounds (each round runs every case once, so background noise spreads
   with the maths on native threads (the default) and inline (``--cognito-math inline``), at the
   same load; and with no maths at all (the floor's replay), to show what gevent and Locust cost;
 - ``naive_*``: the same logins by a Locust user built the obvious way, boto3 + pycognito
-  (:mod:`loadtest.bench.locust_naive`).
+  (:mod:`loadtest.bench.locust_naive`);
+- ``refill_*``: the hub lag a background refill of the ephemeral stock causes, with the GIL
+  held between the table's GMP calls (before the fix), released (now), and as one GIL-free
+  ``powmod_exp_list`` call (:mod:`loadtest.bench.refill_lag`).
 
 Medians over rounds for CPU figures; lag percentiles over all rounds' samples pooled.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -199,26 +204,59 @@ def powmod_cpu_ms(batches: int = 5, per_batch: int = 40) -> float:
     return statistics.median(samples)
 
 
+@contextmanager
+def powmod_under_load(delay: float, samples: list[float]) -> Iterator[None]:
+    """Time a few powmods every half second from ``delay`` on, while the block runs.
+
+    The same exponentiation costs more CPU while the pool and the Locust process share this
+    machine's cores (caches, memory bandwidth); sampled at a low duty cycle (~2% of a core),
+    it gives the floor's powmod under the load the generator is measured under.
+    """
+    stop = threading.Event()
+
+    def sample() -> None:
+        if stop.wait(delay):
+            return
+        while not stop.wait(0.5):
+            samples.append(powmod_cpu_ms(batches=1, per_batch=3))
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Measured:
-    """Every run's probe result by case (in round order) and the powmod timings."""
+    """Every run's probe result by case (in round order) and the powmod timings: between runs
+    (idle) and during our CPU runs (under load)."""
 
     runs: dict[str, list[ProbeResult]]
     powmod_ms: list[float]
+    powmod_under_load_ms: list[float]
 
 
 def measure(cases: Cases, workdir: Path) -> Measured:
     """Run every round, each case once per round; time the raw powmod after each run."""
     runs: dict[str, list[ProbeResult]] = {}
     powmods: list[float] = []
-    for r in range(cases.settings.rounds):
+    loaded: list[float] = []
+    s = cases.settings
+    for r in range(s.rounds):
         for case, locust_run, lag in cases.round(r):
-            probe = Probe(warmup=cases.settings.warmup, window=cases.settings.window, lag=lag)
-            result = run_locust(locust_run, probe, workdir)
+            probe = Probe(warmup=s.warmup, window=s.window, lag=lag)
+            if case.startswith("ours_"):
+                with powmod_under_load(s.warmup + 2.0, loaded):
+                    result = run_locust(locust_run, probe, workdir)
+            else:
+                result = run_locust(locust_run, probe, workdir)
             runs.setdefault(case, []).append(result)
             print(f"   round {r + 1} {case:<15} {_describe(result)}", flush=True)
             powmods.append(powmod_cpu_ms(batches=3))
-    return Measured(runs=runs, powmod_ms=powmods)
+    return Measured(runs=runs, powmod_ms=powmods, powmod_under_load_ms=loaded)
 
 
 def _describe(result: ProbeResult) -> str:
@@ -240,6 +278,7 @@ def figures(m: Measured) -> dict[str, Any]:
     """The JSON figures: medians over rounds, pooled lag percentiles, ratios, raw rounds."""
     cpu = {case: statistics.median(r.cpu_ms_per_login for r in rs) for case, rs in m.runs.items()}
     powmod = statistics.median(m.powmod_ms)
+    loaded = statistics.median(m.powmod_under_load_ms)
     f: dict[str, Any] = {
         "srp_login_cpu_ms": cpu["ours_srp"],
         "srp_totp_login_cpu_ms": cpu["ours_srp_totp"],
@@ -248,6 +287,9 @@ def figures(m: Measured) -> dict[str, Any]:
         "floor_http_srp_totp_ms": cpu["floor_srp_totp"],
         "floor_srp_ms": powmod + cpu["floor_srp"],
         "floor_ms": powmod + cpu["floor_srp_totp"],
+        "powmod_under_load_ms": loaded,
+        "floor_under_load_srp_ms": loaded + cpu["floor_srp"],
+        "floor_under_load_ms": loaded + cpu["floor_srp_totp"],
         "naive_login_cpu_ms": cpu["naive_srp"],
         "naive_totp_login_cpu_ms": cpu["naive_srp_totp"],
         "switch_interval_s": m.runs["lag_native"][0].switch_interval_s,
@@ -285,6 +327,9 @@ def ratios(f: dict[str, Any]) -> dict[str, float]:
     return {
         "srp_totp_login_over_floor": f["srp_totp_login_cpu_ms"] / f["floor_ms"],
         "srp_login_over_floor": f["srp_login_cpu_ms"] / f["floor_srp_ms"],
+        "srp_totp_login_over_floor_under_load": f["srp_totp_login_cpu_ms"]
+        / f["floor_under_load_ms"],
+        "srp_login_over_floor_under_load": f["srp_login_cpu_ms"] / f["floor_under_load_srp_ms"],
         "naive_over_ours_srp": f["naive_login_cpu_ms"] / f["srp_login_cpu_ms"],
         "naive_over_ours_srp_totp": f["naive_totp_login_cpu_ms"] / f["srp_totp_login_cpu_ms"],
         "loop_lag_inline_over_native_p99": (
@@ -303,11 +348,13 @@ def print_figures(f: dict[str, Any]) -> None:
         [
             ("ours, SRP", ms(f["srp_login_cpu_ms"]), "scenarios/srp.py, maths on native threads"),
             ("ours, SRP + TOTP", ms(f["srp_totp_login_cpu_ms"]), "scenarios/srp_totp.py"),
-            ("raw gmpy2 powmod", ms(f["powmod_ms"]), "3072-bit base, 1024-bit exponent"),
+            ("raw gmpy2 powmod", ms(f["powmod_ms"]), "3072-bit base, 1024-bit exponent, idle"),
+            ("raw powmod under load", ms(f["powmod_under_load_ms"]), "same, during our runs"),
             ("calls only, SRP", ms(f["floor_http_srp_ms"]), "recorded login replayed, no maths"),
             ("calls only, SRP + TOTP", ms(f["floor_http_srp_totp_ms"]), "same, 3 calls"),
             ("floor, SRP", ms(f["floor_srp_ms"]), "powmod + calls only"),
             ("floor, SRP + TOTP", ms(f["floor_ms"]), "powmod + calls only"),
+            ("floor under load, SRP + TOTP", ms(f["floor_under_load_ms"]), "powmod under load"),
             ("naive, SRP", ms(f["naive_login_cpu_ms"]), "boto3 + pycognito"),
             ("naive, SRP + TOTP", ms(f["naive_totp_login_cpu_ms"]), "boto3 + pycognito + pyotp"),
         ],
@@ -326,7 +373,9 @@ def print_figures(f: dict[str, Any]) -> None:
         "Ratios",
         [
             ("SRP + TOTP / floor", x(f["srp_totp_login_over_floor"]), "target <= 1.3x"),
+            ("SRP + TOTP / floor under load", x(f["srp_totp_login_over_floor_under_load"]), ""),
             ("SRP / floor", x(f["srp_login_over_floor"]), ""),
+            ("SRP / floor under load", x(f["srp_login_over_floor_under_load"]), ""),
             ("naive / ours, SRP", x(f["naive_over_ours_srp"]), "target >= 10x"),
             ("naive / ours, SRP + TOTP", x(f["naive_over_ours_srp_totp"]), "target >= 10x"),
             ("lag p99 inline / native", x(f["loop_lag_inline_over_native_p99"]), ""),
@@ -340,9 +389,46 @@ def _p50_p99(f: dict[str, Any], key: str) -> str:
     return f"{f[f'loop_lag_{key}_p50_ms']:.2f} / {f[f'loop_lag_{key}_p99_ms']:.2f} ms"
 
 
+def refill_lag() -> dict[str, dict[str, float]]:
+    """:mod:`loadtest.bench.refill_lag` in its own process (it starts a gevent hub)."""
+    command = [sys.executable, "-m", "loadtest.bench.refill_lag"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    result: dict[str, dict[str, float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def refill_figures(r: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Flat JSON keys, e.g. ``refill_lag_table_p99_ms``."""
+    f = {}
+    for way in ("table_holding_gil", "table", "powmod_exp_list"):
+        for key, value in r[way].items():
+            f[f"refill_{way}_{key}"] = value
+    return f
+
+
+def print_refill(f: dict[str, Any]) -> None:
+    print_table(
+        "Hub lag during a background refill of 32 ephemerals (1 ms timer; one gevent process)",
+        [
+            (
+                way,
+                f"{f[f'refill_{way}_lag_p99_ms']:.2f} ms p99",
+                f"max {f[f'refill_{way}_lag_max_ms']:.2f} ms, "
+                f"{f[f'refill_{way}_cpu_ms_per_a']:.2f} ms CPU per A, {note}",
+            )
+            for way, note in (
+                ("table_holding_gil", "the table before the fix"),
+                ("table", "the table as it is: GIL released around each GMP call"),
+                ("powmod_exp_list", "g_pow_many: one GIL-free call, full exponentiations"),
+            )
+        ],
+    )
+
+
 def run(*, out: Path, settings: Settings | None = None) -> dict[str, Any]:
     """Start the local pool, provision, run every case in rounds; print and write figures."""
     s = settings or Settings()
+    refill = refill_figures(refill_lag())
     with tempfile.TemporaryDirectory(prefix="bench-generator-") as tmp:
         workdir = Path(tmp)
         with local_pool(workdir / "pool.sqlite", ["--no-quotas"]) as pool:
@@ -358,7 +444,8 @@ def run(*, out: Path, settings: Settings | None = None) -> dict[str, Any]:
                     app=app, pop=pop, urls={"srp": srp_url, "srp_totp": totp_url}, settings=s
                 )
                 measured = measure(cases, workdir)
-    f = figures(measured)
+    f = figures(measured) | refill
     print_figures(f)
+    print_refill(f)
     write_json(out, f)
     return f
