@@ -15,6 +15,7 @@ client's maths stay outside it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 from collections.abc import Callable, Mapping
@@ -49,6 +50,8 @@ __all__ = [
 
 Clock = Callable[[], float]
 _NO_DEVICE = LoginOptions(use_device=False)
+#: The longest an SRP attempt starts ahead of its deciding call (challenges last seconds).
+_MAX_LEAD = 0.5
 
 
 class Method(StrEnum):
@@ -114,14 +117,25 @@ def classify(error: BaseException | None) -> tuple[Outcome, str]:
 
 
 class TimedTransport:
-    """Wraps a shared transport and keeps the window of the last POST on the probe's clock."""
+    """Wraps a shared transport and keeps the window of the last POST on the probe's clock.
+
+    ``hold`` (an operation and a probe time) holds that operation's next request until then,
+    so an SRP attempt can do InitiateAuth and its maths ahead and send the deciding
+    RespondToAuthChallenge on time; ``reached`` is when the held request was ready.
+    """
 
     def __init__(self, inner: AsyncTransport, clock: Clock) -> None:
         self.url = inner.url
         self._inner, self.clock = inner, clock
         self.window: tuple[float, float] | None = None
+        self.hold: tuple[str, float] | None = None
+        self.reached: float | None = None
 
     async def post(self, headers: Mapping[str, str], body: bytes) -> RawResponse:
+        if self.hold is not None and headers.get("X-Amz-Target", "").endswith(self.hold[0]):
+            until = self.hold[1]
+            self.hold, self.reached = None, self.clock()
+            await asyncio.sleep(max(0.0, until - self.reached))
         sent = self.clock()
         try:
             return await self._inner.post(headers, body)
@@ -148,15 +162,31 @@ class Attempter:
             raise ValueError("wrong MFA codes need the user's password (a synthetic identity)")
         self.user, self.method = user, method
         self.transport, self.driver, self.context = transport, driver, context
+        self.prepare = 0.0  # seconds an SRP attempt took to reach its deciding call, last time
 
-    async def attempt(self, seq: int, credential: Credential, phase: Phase) -> Attempt:
-        """Send one sign-in attempt and record when it was decided and how."""
-        self.transport.window = None
+    @property
+    def lead(self) -> float:
+        """How long before its time an attempt should start: SRP does InitiateAuth and its
+        maths ahead (bounded well inside the challenge's validity); the others need none."""
+        return min(2 * self.prepare, _MAX_LEAD) if self.method is Method.SRP else 0.0
+
+    async def attempt(
+        self, seq: int, credential: Credential, phase: Phase, *, at: float | None = None
+    ) -> Attempt:
+        """Send one sign-in attempt (its deciding call not before ``at``), record when it was
+        decided and how."""
+        started = self.transport.clock()
+        self.transport.window, self.transport.reached = None, None
+        if at is not None and self.method is Method.SRP:
+            self.transport.hold = (Operation.RESPOND_TO_AUTH_CHALLENGE, at)
         error: BaseException | None = None
         try:
             await self.driver.run(self._flow(credential))
         except Exception as exc:
             error = exc
+        self.transport.hold = None
+        if self.transport.reached is not None:
+            self.prepare = self.transport.reached - started
         outcome, message = classify(error)
         now = self.transport.clock()
         sent, answered = self.transport.window or (now, now)  # refused before any call

@@ -65,6 +65,12 @@ class LockMeasure:
     polls: int
 
     @property
+    def seen(self) -> bool:
+        """Whether a refused poll showed the lock at all (a lock shorter than the probe's
+        resolution can match the model without being seen)."""
+        return self.polls > 0
+
+    @property
     def measured(self) -> float | None:
         """The bracket's midpoint, or ``None`` when the end was not seen."""
         return None if self.high is None else (self.low + self.high) / 2
@@ -93,6 +99,7 @@ class LockMeasure:
             "verdict": self.verdict.value,
             "off_by_s": round(self.off_by, 6),
             "polls": self.polls,
+            "seen": self.seen,
         }
 
     def statement(self) -> str:
@@ -104,6 +111,8 @@ class LockMeasure:
         else:
             seen = f"{self.measured:.4g} ± {self.error_bar:.2g} s"
         verdict = self.verdict.value
+        if self.verdict is Verdict.MATCH and self.expected and not self.seen:
+            verdict += " (not seen: shorter than the probe's resolution)"
         if self.verdict in (Verdict.LONGER, Verdict.SHORTER):
             verdict = f"{verdict} by at least {self.off_by:.4g} s"
         return f"{what}: measured {seen}, {model}: {verdict}"

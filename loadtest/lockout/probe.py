@@ -200,8 +200,10 @@ class _Run:
             if action.at > self.deadline:
                 plan.stop(f"time budget of {self.deadline:.0f} s spent")
                 break
-            await asyncio.sleep(max(0.0, action.at - self.clock()))
-            attempt = await attempter.attempt(plan.attempts, action.credential, action.phase)
+            await asyncio.sleep(max(0.0, action.at - attempter.lead - self.clock()))
+            attempt = await attempter.attempt(
+                plan.attempts, action.credential, action.phase, at=action.at
+            )
             self.logs[user.username].append(attempt)
             plan.record(attempt)
             self.events.write(attempt.to_json(), t=attempt.answered_at)

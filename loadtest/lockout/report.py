@@ -139,6 +139,8 @@ def _table_row(user: str, row: dict[str, Any]) -> str:
     elif not row["polls"]:  # never refused: lifted (if ever on) within the bracket's top
         measured, error_bar = f"<={row['high_s']:.4g}", "-"
     verdict = row["verdict"]
+    if verdict == "match" and row["expected_s"] and not row["seen"]:
+        verdict += " (not seen: below resolution)"
     if row["off_by_s"]:
         verdict += f" by {row['off_by_s']:.4g} s"
     return (

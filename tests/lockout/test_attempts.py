@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,41 @@ def test_demo_probe(tmp_path: Path) -> None:
     assert len(summary["users"]) == 2
     assert (tmp_path / "run" / "lockout-summary.json").is_file()
     assert not (tmp_path / "run" / "lockout-pool.sqlite").exists()
+
+
+def test_timed_transport_holds_the_deciding_call_until_its_time() -> None:
+    """The SRP attempt's RespondToAuthChallenge waits for its time; other calls do not."""
+    from loadtest.drivers import RawResponse
+    from loadtest.lockout.attempts import TimedTransport
+
+    now = [10.0]
+
+    class Inner:
+        url = "http://127.0.0.1:1/"
+
+        async def post(self, headers: Mapping[str, str], body: bytes) -> RawResponse:
+            now[0] += 0.5  # the answer takes half a second of the fake clock
+            return RawResponse(status=200, headers={}, body=b"{}")
+
+        async def close(self) -> None:
+            """Nothing to close."""
+
+    async def sleep_on_fake_clock(seconds: float) -> None:
+        now[0] += seconds
+
+    timed = TimedTransport(Inner(), lambda: now[0])
+    timed.hold = ("RespondToAuthChallenge", 12.0)
+    initiate = {"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"}
+    respond = {"X-Amz-Target": "AWSCognitoIdentityProviderService.RespondToAuthChallenge"}
+
+    async def exchange() -> None:
+        await timed.post(initiate, b"{}")
+        assert timed.window == (10.0, 10.5)
+        await timed.post(respond, b"{}")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(asyncio, "sleep", sleep_on_fake_clock)
+        asyncio.run(exchange())
+    assert timed.reached == 10.5
+    assert timed.window == (12.0, 12.5)
+    assert timed.hold is None

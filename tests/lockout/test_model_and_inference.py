@@ -108,6 +108,9 @@ def test_a_lock_that_lifts_between_polls_is_bracketed() -> None:
     assert second.polls == 2
     assert third.verdict is Verdict.UNMEASURED
     assert third.high is None
+    assert second.seen
+    assert not first.seen
+    assert "not seen" not in second.statement()
 
 
 def test_a_late_answer_widens_the_bracket_but_keeps_it_true() -> None:
