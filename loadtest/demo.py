@@ -4,15 +4,16 @@ It runs what the toolkit can do today, in order, and says what each step showed:
 
 1. the SRP benchmark: srp_fast's client maths against pycognito and the raw floor;
 2. the local pool, started as its own process with its state in the run's folder;
-3. test users created through the pool's admin API, two in three with an enrolled TOTP
-   authenticator, written to an identities file (mode 0600);
+3. synthetic test users made by the provisioning job (password, enrolled TOTP authenticator,
+   remembered device), written to an identities file (mode 0600);
 4. a short, bounded, headless Locust run of the weighted mix of every login flow;
-5. a summary of what the run measured, per request name, from Locust's own CSV.
+5. a summary of what the run measured, per request name, from Locust's own CSV;
+6. a time-scaled lockout probe of a few users on a local pool of its own (scale 0.01: the full
+   schedule up to the cap in about half a minute), compared with the documented model.
 
 What can be shared goes to ``reports/<run-id>/`` (the last line printed is that folder); what
 holds secrets (the pool's state, the identities file) goes to ``.cognito-loadtest/<run-id>/``,
-readable by its owner only. The lockout probe and the structured report join as their commands
-land.
+readable by its owner only. The structured report joins as its command lands.
 """
 
 from __future__ import annotations
@@ -22,17 +23,13 @@ import csv
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import srp_fast
-
-from .flows import AppClient, FlowContext, Identity, dump_identities, enroll_totp, srp_login
+from .lockout.demo import demo_probe
 from .pool.launch import LocalPool, local_pool
-from .protocol.errors import TooManyRequests
 
 __all__ = ["register"]
 
@@ -54,6 +51,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("-u", "--users", type=int, default=10, help="Locust virtual users")
     parser.add_argument("-t", "--run-time", default="30s", help="length of the load run")
     parser.add_argument("--skip-bench", action="store_true", help="skip the SRP benchmark")
+    parser.add_argument(
+        "--probe-users", type=int, default=3, help="users for the lockout probe (0 skips it)"
+    )
+    parser.add_argument(
+        "--probe-failures",
+        type=int,
+        default=0,
+        help="counted failures per probed user (0: the full schedule up to the cap)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -68,17 +74,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n== 2. Local pool (state in {private})")
     with local_pool(private / "pool.sqlite") as pool:
         print(f"   listening at {pool.url}")
-        print(f"\n== 3. Test users: {args.identities}, two in three with TOTP")
+        print(f"\n== 3. Test users: {args.identities}, with TOTP and a remembered device")
         app = _create_app(pool)
-        identities = _create_users(pool, app, args.identities)
         ids_path = private / "identities.jsonl"
-        _write_private(ids_path, identities)
+        _provision(pool, app, args.identities, ids_path, run_id)
         print(f"   identities written to {ids_path} (mode 0600)")
         print(f"\n== 4. Load: the mix scenario, {args.users} users for {args.run_time}")
         code = _load(pool, app, ids_path, run_dir, users=args.users, run_time=args.run_time)
     print("\n== 5. What the run measured (Locust's statistics)")
     _summarise(run_dir / "locust_stats.csv")
-    print(f"\ndemo finished (locust exit code {code}); everything is in:\n{run_dir}")
+    if args.probe_users:
+        print(f"\n== 6. Lockout probe: {args.probe_users} users, local pool at time scale 0.01")
+        summary = demo_probe(run_dir, private, users=args.probe_users, failures=args.probe_failures)
+        code = code or _probe_exit_code(summary)
+    print(f"\ndemo finished (exit code {code}); everything is in:\n{run_dir}")
     return code
 
 
@@ -140,79 +149,34 @@ def _create_app(pool: LocalPool) -> _App:
     return _App(pool_id=pool_id, client_id=client_id)
 
 
-class _Pacer:
-    """At most ``rate`` events per second, so provisioning stays inside the pool's quotas."""
+def _provision(pool: LocalPool, app: _App, count: int, ids_path: Path, run_id: str) -> None:
+    """Synthetic users through the provisioning job, paced inside the pool's quotas."""
+    import asyncio
 
-    def __init__(self, rate: float) -> None:
-        self._interval = 1.0 / rate
-        self._next = time.monotonic()
+    from .provision import ProvisionSettings, provision
+    from .users.config import TargetConfig
 
-    def wait(self) -> None:
-        self._next = max(self._next + self._interval, time.monotonic())
-        time.sleep(max(0.0, self._next - time.monotonic()))
-
-
-def _create_users(pool: LocalPool, app: _App, count: int) -> list[Identity]:
-    """Synthetic users (``lt-demo-NNNNN``), TOTP enrolled for two in three.
-
-    A minimal sequential stand-in until ``cognito-loadtest provision`` exists. Enrollment
-    answers with the previous step's code (the pool accepts one step of skew), so the current
-    step stays free for the load run.
-    """
-    from .drivers import SyncDriver, Urllib3Transport
-
-    idp = _admin(pool)
-    driver = SyncDriver(Urllib3Transport(pool.url))
-    ctx = FlowContext(
-        client=AppClient(pool_id=app.pool_id, client_id=app.client_id),
-        clock=lambda: datetime.now(UTC) - timedelta(seconds=30),
-        ephemerals=srp_fast.new_ephemeral,
+    target = TargetConfig.from_settings(
+        {"pool_id": app.pool_id, "client_id": app.client_id, "endpoint_url": pool.url}
     )
-    pacer = _Pacer(7.0)  # 3 UserResourceUpdate calls per enrollment, quota 25/s
-    identities = []
-    for index in range(count):
-        identity = Identity(username=f"lt-demo-{index:05d}", password=_password())
-        pacer.wait()
-        idp.admin_create_user(
-            UserPoolId=app.pool_id, Username=identity.username, MessageAction="SUPPRESS"
-        )
-        idp.admin_set_user_password(
-            UserPoolId=app.pool_id,
-            Username=identity.username,
-            Password=identity.password,
-            Permanent=True,
-        )
-        if index % 3:
-            _with_backoff(lambda i=identity: _enroll(driver, i, ctx))
-        identities.append(identity)
-    return identities
+    settings = ProvisionSettings(target=target, users=count, identities=ids_path, run=run_id)
+    saved = {k: os.environ.get(k) for k in LOCAL_CREDENTIALS}
+    os.environ.update(LOCAL_CREDENTIALS)  # the admin calls sign with these, not the user's own
+    try:
+        report = asyncio.run(provision(settings))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if not report.complete:
+        raise SystemExit(f"provisioning did not complete: {report.failed} users failed")
 
 
-def _enroll(driver: Any, identity: Identity, ctx: FlowContext) -> None:
-    login = driver.run(srp_login(identity, ctx))
-    driver.run(enroll_totp(identity, ctx, login.tokens.access_token))
-
-
-def _with_backoff(action: Any, attempts: int = 5) -> None:
-    for attempt in range(attempts):
-        try:
-            action()
-            return
-        except TooManyRequests:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * 2**attempt)
-
-
-def _password() -> str:
-    return "Lt-" + srp_fast.b64encode(os.urandom(12)).replace("/", "_") + "7!"
-
-
-def _write_private(path: Path, identities: list[Identity]) -> None:
-    """Write the identities file readable by its owner only (it holds passwords and seeds)."""
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    dump_identities(identities, path)
+def _probe_exit_code(summary: dict[str, Any]) -> int:
+    """Zero only when every probed lock matched the documented model within its error bar."""
+    return 0 if summary.get("verdict") == "match" else 1
 
 
 def _load(

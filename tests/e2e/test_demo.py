@@ -1,4 +1,4 @@
-"""The main job (``make demo``), short and bounded: pool, users, a Locust run, a summary."""
+"""The main job (``make demo``), short and bounded: pool, users, a Locust run, a lockout probe."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def test_demo_runs_end_to_end_and_keeps_secrets_out_of_the_report(tmp_path: Path
             sys.executable, "-m", "loadtest.cli", "demo", "--skip-bench",
             "--reports", str(reports), "--private", str(private),
             "--identities", "9", "--users", "3", "--run-time", "6s",
+            "--probe-users", "1", "--probe-failures", "8",
         ],
         capture_output=True, text=True, timeout=240, check=False,
     )  # fmt: skip
@@ -33,14 +34,19 @@ def test_demo_runs_end_to_end_and_keeps_secrets_out_of_the_report(tmp_path: Path
     assert int(verifier["Request Count"]) > 0
     assert all(int(r["Failure Count"]) == 0 for r in rows.values())
 
+    summary = json.loads((run_dir / "lockout-summary.json").read_text())
+    assert summary["verdict"] == "match"
+    assert (run_dir / "lockout-events.jsonl").stat().st_size > 0
+
     (private_run,) = private.iterdir()
     ids_file = private_run / "identities.jsonl"
     assert stat.S_IMODE(ids_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(private_run.stat().st_mode) == 0o700
     identities = [json.loads(line) for line in ids_file.read_text().splitlines()]
     assert len(identities) == 9
-    assert sum(1 for i in identities if i.get("totp_secret")) == 6
-    secrets = {i[key] for i in identities for key in ("password", "totp_secret") if i.get(key)}
+    assert all(i.get("totp_secret") and i.get("device_key") for i in identities)
+    secret_keys = ("password", "totp_secret", "device_password")
+    secrets = {i[key] for i in identities for key in secret_keys if i.get(key)}
     for path in run_dir.rglob("*"):
         text = path.read_text(errors="replace")
         assert not [s for s in secrets if s in text], f"a secret leaked into {path}"
