@@ -20,11 +20,16 @@ LOG_INTERVAL = 5.0
 
 @dataclass(slots=True, kw_only=True)
 class Progress:
-    """Counts of one run. ``total`` is what this invocation set out to do (resumed users aside)."""
+    """Counts of one run. ``total`` is what this invocation set out to do (resumed users aside).
+
+    ``expected_rate`` (from the estimate) gives the ETA until the first job finishes: with many
+    jobs in flight at once, the first finish comes late and the observed rate starts near zero.
+    """
 
     verb: str
     total: int
     started: float
+    expected_rate: float | None = None
     done: int = 0
     failed: int = 0
     throttled: int = 0
@@ -39,7 +44,8 @@ class Progress:
         elapsed = max(now - self.started, 1e-9)
         rate = self.done / elapsed
         left = self.total - self.done - self.failed
-        eta = _clock(left / rate) if rate > 0 else "?"
+        pace = rate if self.done else (self.expected_rate or 0.0)
+        eta = _clock(left / pace) if pace > 0 else "?"
         share = 100 * (self.done + self.failed) // self.total if self.total else 100
         return (
             f"{self.verb} {self.done}/{self.total} ({share}%)  {rate:.1f}/s  ETA {eta}  "

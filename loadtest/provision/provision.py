@@ -147,7 +147,9 @@ async def provision(
             maker = _UserMaker(admin, limiter, settings, plan, naming, resuming=resumed.existed)
             guard = interrupt.handling_signals(printer) if handle_signals else nullcontext()
             with guard:
-                outcome, seconds = await _make_all(maker, owed, identities, printer, interrupt)
+                outcome, seconds = await _make_all(
+                    maker, owed, identities, printer, interrupt, guess.users_per_second
+                )
     return ProvisionReport(
         users=settings.users,
         resumed=len(resumed.done),
@@ -176,11 +178,14 @@ async def _make_all(
     identities: IdentitiesFile,
     printer: ProgressPrinter,
     interrupt: Interrupt,
+    expected_rate: float | None,
 ) -> tuple[Outcome, float]:
     """Make the owed users, appending each to the file as it completes; (outcome, seconds)."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    progress = Progress(verb="provisioned", total=len(owed), started=started)
+    progress = Progress(
+        verb="provisioned", total=len(owed), started=started, expected_rate=expected_rate
+    )
     try:
         outcome = await run_jobs(
             owed,

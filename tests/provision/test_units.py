@@ -241,7 +241,13 @@ def test_teardown_refuses_a_file_with_one_non_synthetic_user(tmp_path: Path) -> 
 
 
 def test_progress_line_shows_rate_and_eta() -> None:
-    progress = Progress(verb="provisioned", total=100, started=10.0, done=30, throttled=2)
+    progress = Progress(
+        verb="provisioned", total=100, started=10.0, throttled=2, expected_rate=6.25
+    )
+    assert progress.line(now=11.0) == (
+        "provisioned 0/100 (0%)  0.0/s  ETA 0:16  throttled 2  failed 0"
+    )  # from the estimate until the first user is done
+    progress.done = 30
     assert progress.line(now=20.0) == (
         "provisioned 30/100 (30%)  3.0/s  ETA 0:23  throttled 2  failed 0"
     )
