@@ -29,13 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from .lockout.demo import demo_probe
-from .pool.launch import LocalPool, local_pool
+from .pool.launch import LOCAL_CREDENTIALS, LocalPool, local_admin_client, local_pool
 
 __all__ = ["register"]
-
-#: Dummy credentials for the local pool's admin calls (it accepts any SigV4 signature), so a
-#: user's real AWS credentials are never used against it.
-LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIDLOCALPOOL", "AWS_SECRET_ACCESS_KEY": "local-pool"}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,23 +104,9 @@ class _App:
     client_id: str
 
 
-def _admin(pool: LocalPool) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=pool.url,
-        region_name="us-east-1",
-        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(retries={"max_attempts": 5, "mode": "standard"}),
-    )
-
-
 def _create_app(pool: LocalPool) -> _App:
     """A pool with optional TOTP MFA and remembered devices, and an app client for every flow."""
-    idp = _admin(pool)
+    idp = local_admin_client(pool.url, retries=5)
     pool_id = idp.create_user_pool(
         PoolName="demo",
         DeviceConfiguration={
@@ -160,16 +142,7 @@ def _provision(pool: LocalPool, app: _App, count: int, ids_path: Path, run_id: s
         {"pool_id": app.pool_id, "client_id": app.client_id, "endpoint_url": pool.url}
     )
     settings = ProvisionSettings(target=target, users=count, identities=ids_path, run=run_id)
-    saved = {k: os.environ.get(k) for k in LOCAL_CREDENTIALS}
-    os.environ.update(LOCAL_CREDENTIALS)  # the admin calls sign with these, not the user's own
-    try:
-        report = asyncio.run(provision(settings))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    report = asyncio.run(provision(settings))  # loopback: signed with dummy credentials
     if not report.complete:
         raise SystemExit(f"provisioning did not complete: {report.failed} users failed")
 
@@ -190,7 +163,7 @@ def _load(
         "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids_path),
         "--locust", "--html", str(run_dir / "locust.html"), "--only-summary",
     ]  # fmt: skip
-    env = {**os.environ, **LOCAL_CREDENTIALS}
+    env = {**os.environ, **{key.upper(): value for key, value in LOCAL_CREDENTIALS.items()}}
     with (run_dir / "locust.log").open("w") as log:
         return subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
 

@@ -22,10 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from loadtest.pool.launch import local_pool
+from loadtest.pool.launch import local_admin_client, local_pool
 
 from ._procs import free_port, process_tree_cpu_s, running
 from ._timing import print_table, write_json
@@ -36,20 +33,9 @@ WARMUP_S = 2.0
 DURATION_S = 10.0
 
 
-def _admin(endpoint: str) -> Any:
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-
-
 def setup(endpoint: str, password: str) -> tuple[str, str, list[str]]:
     """A user pool, an SRP-enabled app client and USERS users with a permanent password."""
-    admin = _admin(endpoint)
+    admin = local_admin_client(endpoint)  # moto accepts any signature too
     pool_id = admin.create_user_pool(PoolName="bench")["UserPool"]["Id"]
     client_id = admin.create_user_pool_client(
         UserPoolId=pool_id,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from loadtest.flows import AppClient
-from loadtest.pool.launch import local_pool
+from loadtest.pool.launch import local_admin_client, local_pool
 
 from .attempts import Method, ProbeUser
 from .model import LockoutModel
@@ -22,10 +22,6 @@ from .plan import PlanSettings
 from .probe import ProbeConfig, probe
 
 __all__ = ["demo_probe"]
-
-#: Dummy credentials for the local pool's admin API (it accepts any signature), so a user's
-#: real AWS credentials are never used against it.
-_LOCAL_KEY, _LOCAL_SECRET = "AKIDLOCALPOOL", "local-pool"
 
 
 def demo_probe(
@@ -60,15 +56,7 @@ def demo_probe(
 
 
 def _provision(url: str, count: int) -> tuple[AppClient, tuple[ProbeUser, ...]]:
-    import boto3
-
-    idp = boto3.client(
-        "cognito-idp",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id=_LOCAL_KEY,
-        aws_secret_access_key=_LOCAL_SECRET,
-    )
+    idp = local_admin_client(url)
     pool_id = idp.create_user_pool(PoolName="lockout-demo")["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(
         UserPoolId=pool_id,

@@ -15,8 +15,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["LocalPool", "PoolStartError", "local_pool"]
+__all__ = ["LOCAL_CREDENTIALS", "LocalPool", "PoolStartError", "local_admin_client", "local_pool"]
+
+#: Dummy credentials for the local pool's admin API, which accepts any SigV4 signature: a
+#: user's real AWS credentials are never used against it. Keyword arguments of boto3 clients.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "AKIDLOCALPOOL", "aws_secret_access_key": "local-pool"}
 
 _READY_PREFIX = "listening "
 
@@ -54,6 +59,17 @@ def local_pool(
         yield LocalPool(url=_await_url(process, log, timeout), process=process, log=log)
     finally:
         _stop(process)
+
+
+def local_admin_client(url: str, *, retries: int = 1) -> Any:
+    """A boto3 ``cognito-idp`` client for a local pool: dummy credentials, bounded retries."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": retries, "mode": "standard"})
+    return boto3.client(
+        "cognito-idp", endpoint_url=url, region_name="us-east-1", config=config, **LOCAL_CREDENTIALS
+    )
 
 
 def _await_url(process: subprocess.Popen[str], log: Path, timeout: float) -> str:

@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from loadtest.drivers import AsyncTransport, RawResponse
+from loadtest.pool.launch import LOCAL_CREDENTIALS
 from loadtest.protocol.errors import (
     CognitoError,
     ConnectionFailed,
@@ -36,11 +37,6 @@ from .ratelimit import Limiter
 
 __all__ = ["LOCAL_CREDENTIALS", "Admin", "PacedTransport", "admin_client"]
 
-#: Credentials for a loopback endpoint (the local pool accepts any signature).
-LOCAL_CREDENTIALS = {
-    "aws_access_key_id": "AKIDLOCALPOOL",
-    "aws_secret_access_key": "local-pool",
-}
 CALL_TIMEOUT = 30.0
 
 
