@@ -1,0 +1,50 @@
+"""Reports: structured events, HDR histograms, ``summary.json``, run comparison.
+
+A run writes ``reports/<run-id>/events.jsonl`` as it goes (one canonical event per login,
+redacted, flushed per line) and ``summary.json`` at its end; ``cognito-loadtest report``
+rebuilds the summary from the events alone. See :mod:`loadtest.report.summary` for the schema.
+"""
+
+from .aggregate import Aggregate, quota_category
+from .events import EVENTS_FILE, EventLog, StepLog, error_type, login_event
+from .histograms import HistogramSet, decode, new_histogram, stats
+from .redact import REDACTED, Redactor, is_secret_key
+from .regenerate import read_events, regenerate, summary_from_events
+from .run import RunReport
+from .summary import (
+    SCHEMA_VERSION,
+    SUMMARY_FILE,
+    build_summary,
+    fold_lockout_probe,
+    run_metadata,
+    schema,
+    write_summary,
+)
+
+__all__ = [
+    "EVENTS_FILE",
+    "REDACTED",
+    "SCHEMA_VERSION",
+    "SUMMARY_FILE",
+    "Aggregate",
+    "EventLog",
+    "HistogramSet",
+    "Redactor",
+    "RunReport",
+    "StepLog",
+    "build_summary",
+    "decode",
+    "error_type",
+    "fold_lockout_probe",
+    "is_secret_key",
+    "login_event",
+    "new_histogram",
+    "quota_category",
+    "read_events",
+    "regenerate",
+    "run_metadata",
+    "schema",
+    "stats",
+    "summary_from_events",
+    "write_summary",
+]

@@ -1,0 +1,131 @@
+"""What a run adds up to: histograms and counters built from canonical events.
+
+The same code consumes live events (in a Locust process) and the lines of ``events.jsonl`` (when
+a summary is regenerated after a crash), so both give the same summary. A snapshot is plain JSON
+(encoded histograms and counts) that a Locust worker ships to the master, which merges it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from loadtest.protocol.names import Operation
+from loadtest.protocol.quotas import category_of
+
+from .histograms import HistogramSet
+
+__all__ = ["HISTOGRAM_GROUPS", "Aggregate", "quota_category"]
+
+#: Histogram groups: API calls by label, whole logins by flow, and per login its server time
+#: and its client compute time, kept apart; the generator's event-loop lag.
+HISTOGRAM_GROUPS = ("requests", "flows", "server", "compute", "loop_lag")
+_COUNTER_GROUPS = ("calls", "logins", "errors", "throttles", "lockouts")
+
+
+def quota_category(label: str) -> str:
+    """The quota category of a call label (``Operation:CHALLENGE``), or ``unknown``."""
+    operation, _, challenge = label.partition(":")
+    try:
+        return category_of(Operation(operation), challenge or None).value
+    except (ValueError, KeyError):
+        return "unknown"
+
+
+class Aggregate:
+    """Histograms and counters of one process, or of several merged."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.histograms = {group: HistogramSet() for group in HISTOGRAM_GROUPS}
+        self.counts: dict[str, Counter[str]] = {g: Counter() for g in _COUNTER_GROUPS}
+        self.by_label: dict[str, Counter[str]] = {}
+        self.by_flow: dict[str, Counter[str]] = {}
+        self.processes: dict[str, dict[str, float]] = {}
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+
+    # -- consuming events -----------------------------------------------------------------
+    def add_login(self, event: Mapping[str, Any]) -> None:
+        """One canonical ``login`` event: its flow, total, server and compute time, steps."""
+        flow = str(event["flow"])
+        self.histograms["flows"].record(flow, float(event["total_ms"]))
+        self.histograms["server"].record(flow, float(event["server_ms"]))
+        self.histograms["compute"].record(flow, float(event["compute_ms"]))
+        self.counts["logins"][event["outcome"]] += 1
+        self.by_flow.setdefault(flow, Counter())[event["outcome"]] += 1
+        if event["outcome"] == "locked_out":
+            self.counts["lockouts"][flow] += 1
+        for step in event.get("steps", ()):
+            if "label" in step:
+                self._add_call(step)
+        self._seen(event.get("t"))
+
+    def _add_call(self, step: Mapping[str, Any]) -> None:
+        label, outcome = str(step["label"]), str(step["outcome"])
+        self.histograms["requests"].record(label, float(step["ms"]))
+        self.counts["calls"][outcome] += 1
+        self.by_label.setdefault(label, Counter())[outcome] += 1
+        if step.get("error_type"):
+            self.counts["errors"][str(step["error_type"])] += 1
+        if outcome == "throttled":
+            self.counts["throttles"][quota_category(label)] += 1
+
+    def add_validity(self, event: Mapping[str, Any]) -> None:
+        """A ``validity`` event: a process's CPU and wall seconds so far, its loop lag since
+        the last one (encoded)."""
+        self.processes[str(event["process"])] = {
+            "cpu_s": float(event["cpu_s"]),
+            "wall_s": float(event["wall_s"]),
+        }
+        if event.get("loop_lag"):
+            self.histograms["loop_lag"].merge_encoded({"loop_lag": event["loop_lag"]})
+        self._seen(event.get("t"))
+
+    def add(self, event: Mapping[str, Any]) -> None:
+        """Any event from ``events.jsonl``; those that carry no figures are ignored."""
+        kind = event.get("event")
+        if kind == "login":
+            self.add_login(event)
+        elif kind == "validity":
+            self.add_validity(event)
+
+    def _seen(self, t: Any) -> None:
+        if isinstance(t, int | float):
+            self.first_ts = t if self.first_ts is None else min(self.first_ts, t)
+            self.last_ts = t if self.last_ts is None else max(self.last_ts, t)
+
+    # -- shipping and merging -------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Everything as plain JSON: encoded histograms and counts."""
+        return {
+            "histograms": {g: h.encoded() for g, h in self.histograms.items()},
+            "counts": {g: dict(c) for g, c in self.counts.items()},
+            "by_label": {k: dict(c) for k, c in self.by_label.items()},
+            "by_flow": {k: dict(c) for k, c in self.by_flow.items()},
+            "processes": dict(self.processes),
+            "span": [self.first_ts, self.last_ts],
+        }
+
+    def merge(self, snapshot: Mapping[str, Any]) -> None:
+        """Add a snapshot (a worker's, or another process's)."""
+        for group, encoded in snapshot.get("histograms", {}).items():
+            self.histograms[group].merge_encoded(encoded)
+        for group, counts in snapshot.get("counts", {}).items():
+            self.counts[group].update(counts)
+        for name, counts in snapshot.get("by_label", {}).items():
+            self.by_label.setdefault(name, Counter()).update(counts)
+        for name, counts in snapshot.get("by_flow", {}).items():
+            self.by_flow.setdefault(name, Counter()).update(counts)
+        self.processes.update(snapshot.get("processes", {}))
+        for t in snapshot.get("span", ()):
+            self._seen(t)
+
+    def take(self) -> dict[str, Any]:
+        """A snapshot, after which this aggregate starts empty (a worker's delta)."""
+        snapshot = self.snapshot()
+        self._reset()
+        return snapshot

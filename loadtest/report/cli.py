@@ -1,0 +1,70 @@
+"""``cognito-loadtest report``: regenerate a run's summary, or compare two runs.
+
+- ``report RUN_DIR`` rebuilds ``summary.json`` from ``events.jsonl`` alone (after a crash, or
+  to re-render), folding in the lockout probe's summary when the folder has one;
+- ``report --compare RUN_A RUN_B`` prints both runs side by side, percentiles and rates with the
+  change from A to B (each run's ``summary.json``, regenerated from its events if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .compare import print_comparison
+from .events import EVENTS_FILE
+from .regenerate import regenerate, summary_from_events
+from .summary import SUMMARY_FILE
+
+__all__ = ["handle", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``report`` to the command line."""
+    parser = subparsers.add_parser(
+        "report",
+        help="regenerate a run's summary.json from events.jsonl, or compare two runs",
+        description="Regenerate RUN_DIR/summary.json from RUN_DIR/events.jsonl, or with "
+        "--compare print two runs side by side (percentiles and rates, with the change).",
+    )
+    parser.add_argument("run_dir", nargs="?", type=Path, help="a run folder (reports/<run-id>)")
+    parser.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"), help="two run folders"
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run ``report``; exit code 2 on a missing or unusable folder."""
+    if args.compare:
+        return _compare(args.compare[0], args.compare[1])
+    if args.run_dir is None:
+        print("report: give RUN_DIR, or --compare RUN_A RUN_B", file=sys.stderr)
+        return 2
+    if not (args.run_dir / EVENTS_FILE).is_file():
+        print(f"report: no {EVENTS_FILE} in {args.run_dir}", file=sys.stderr)
+        return 2
+    print(regenerate(args.run_dir))
+    return 0
+
+
+def _compare(a: Path, b: Path) -> int:
+    summaries = [_summary(path) for path in (a, b)]
+    if summaries[0] is None or summaries[1] is None:
+        return 2
+    print_comparison(summaries[0], summaries[1], sys.stdout, names=(str(a), str(b)))
+    return 0
+
+
+def _summary(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / SUMMARY_FILE
+    if path.is_file():
+        loaded: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        return loaded
+    if (run_dir / EVENTS_FILE).is_file():
+        return summary_from_events(run_dir)
+    print(f"report: neither {SUMMARY_FILE} nor {EVENTS_FILE} in {run_dir}", file=sys.stderr)
+    return None

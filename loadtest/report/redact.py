@@ -1,0 +1,119 @@
+"""The redaction processor: no secret leaves the process through an event.
+
+Three nets, applied to every value however deeply nested in dicts, lists and tuples:
+
+1. **Key names.** A value under a key that names a secret (password, secret, token, session,
+   seed, code, signature, claim, SECRET_BLOCK, ...) is replaced whole.
+2. **Known secrets.** The strings registered with :meth:`Redactor.add_secrets` (a run registers
+   every password, TOTP seed and device password of its identities) are cut out of any string.
+3. **Value shapes**, for keys nobody thought of: JWTs, long base64/hex blobs (tokens, sessions,
+   SECRET_BLOCKs, claim signatures, hashes), base32 TOTP seeds and six-digit codes.
+
+What is left is what a report needs: labels, outcomes, timings, error types and messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["REDACTED", "Redactor", "is_secret_key"]
+
+REDACTED = "[redacted]"
+
+#: Key fragments (lower case, separators removed) that mark a secret.
+_SECRET_KEY_PARTS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "session",
+    "seed",
+    "signature",
+    "claim",
+    "credential",
+    "authorization",
+    "cookie",
+    "privatekey",
+    "srpa",
+    "srpb",
+    "hash",
+    "otp",
+)
+#: Whole keys (normalised) that are secrets although no fragment says so.
+_SECRET_KEYS = frozenset({"code", "usercode", "mfacode", "answer", "key"})
+#: Keys that look secret but are not (checked first).
+_SAFE_KEYS = frozenset({"tokenuse", "errortype", "hashalgorithm"})
+#: Keys whose values this package writes itself and whose shape would look like a secret: an
+#: encoded histogram and a git revision. Passed through as they are.
+_TRUSTED_KEYS = frozenset({"loop_lag", "git_revision"})
+
+_SHAPES = (
+    re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"),  # JWT / JWE
+    re.compile(r"(?<![A-Za-z0-9+/_=-])(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])"
+               r"[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/_=-])"),  # base64 / hex blobs
+    re.compile(r"(?<![A-Za-z0-9])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9])"),  # base32 seeds
+    re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])"),  # TOTP / MFA codes
+)  # fmt: skip
+
+
+#: What a trusted value may be: base64 (an encoded histogram) or hex; anything else is cut.
+_TRUSTED_SHAPE = re.compile(r"[^A-Za-z0-9+/=]")
+
+
+def _normalise(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+def is_secret_key(key: object) -> bool:
+    """Whether a key names a secret (``SECRET_BLOCK``, ``device_password``, ``AccessToken``)."""
+    if not isinstance(key, str):
+        return False
+    norm = _normalise(key)
+    if norm in _SAFE_KEYS:
+        return False
+    return norm in _SECRET_KEYS or any(part in norm for part in _SECRET_KEY_PARTS)
+
+
+class Redactor:
+    """A structlog processor that redacts secrets by key, by known value and by shape."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add_secrets(secrets)
+
+    def add_secrets(self, secrets: Iterable[str | None]) -> None:
+        """Register strings that must never be written (passwords, seeds, device passwords)."""
+        self._secrets.update(s for s in secrets if s)
+        if self._secrets:
+            ordered = sorted(self._secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+    def __call__(self, logger: Any, method: str, event_dict: Any) -> Any:
+        return self.redact(event_dict)
+
+    def redact(self, value: Any) -> Any:
+        """A copy of ``value`` with every secret replaced by ``[redacted]``."""
+        if isinstance(value, Mapping):
+            return {k: self._entry(k, v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.redact(item) for item in value]
+        if isinstance(value, str):
+            return self._text(value)
+        if isinstance(value, bytes | bytearray):
+            return REDACTED
+        return value
+
+    def _entry(self, key: Any, value: Any) -> Any:
+        if key in _TRUSTED_KEYS and (value is None or isinstance(value, str)):
+            return value if value is None else _TRUSTED_SHAPE.sub(REDACTED, value)
+        return REDACTED if is_secret_key(key) else self.redact(value)
+
+    def _text(self, text: str) -> str:
+        if self._pattern is not None:
+            text = self._pattern.sub(REDACTED, text)
+        for shape in _SHAPES:
+            text = shape.sub(REDACTED, text)
+        return text

@@ -1,0 +1,50 @@
+"""Rebuild a run's summary from ``events.jsonl`` alone (after a crash, or to re-render)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .aggregate import Aggregate
+from .events import EVENTS_FILE
+from .summary import SUMMARY_FILE, build_summary, write_summary
+
+__all__ = ["read_events", "regenerate", "summary_from_events"]
+
+
+def read_events(path: Path) -> Iterator[dict[str, Any]]:
+    """Every complete event of an events file; a torn last line (a killed writer) is skipped."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n"):
+                return
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(event, dict):
+                yield event
+
+
+def summary_from_events(run_dir: Path) -> dict[str, Any]:
+    """The summary of a run folder's ``events.jsonl``."""
+    aggregate = Aggregate()
+    run: dict[str, Any] = {}
+    for event in read_events(run_dir / EVENTS_FILE):
+        if event.get("event") == "run_started" and not run:
+            run = dict(event.get("run") or {})
+        aggregate.add(event)
+    run.setdefault("run_id", run_dir.name)
+    for key in ("target", "configuration", "versions"):
+        run.setdefault(key, {})
+    run.setdefault("git_revision", None)
+    return build_summary(aggregate, run, source="events.jsonl", run_dir=run_dir)
+
+
+def regenerate(run_dir: Path) -> Path:
+    """Write ``summary.json`` from ``events.jsonl``; returns its path."""
+    path = run_dir / SUMMARY_FILE
+    write_summary(path, summary_from_events(run_dir))
+    return path

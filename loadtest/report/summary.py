@@ -1,0 +1,195 @@
+"""``summary.json``: what a run measured, in a documented, versioned shape.
+
+The shape is ``summary.schema.json`` beside this module (JSON Schema 2020-12); ``SCHEMA_VERSION``
+changes with it (a new optional field is a minor change, anything else a major one). Every
+latency is in milliseconds, read from HDR histograms kept to 3 significant digits; each row
+carries its histogram encoded (HdrHistogram's compressed base64), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from importlib import metadata
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from .aggregate import Aggregate, quota_category
+from .histograms import stats
+
+__all__ = [
+    "LOCKOUT_SUMMARY",
+    "SCHEMA_VERSION",
+    "SUMMARY_FILE",
+    "build_summary",
+    "fold_lockout_probe",
+    "run_metadata",
+    "schema",
+    "write_summary",
+]
+
+SCHEMA_VERSION = "1.0"
+SUMMARY_FILE = "summary.json"
+LOCKOUT_SUMMARY = "lockout-summary.json"
+#: A process whose CPU use passes this share of a core may have delayed its own timings.
+CPU_WARNING = 0.85
+#: Event-loop lag p99 above this (ms) makes latencies untrustworthy.
+LAG_WARNING_MS = 10.0
+_PACKAGES = ("cognito-loadtest", "locust", "gmpy2", "structlog", "hdrhistogram", "gevent")
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of ``summary.json``."""
+    text = files("loadtest.report").joinpath("summary.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def run_metadata(
+    *, run_id: str, target: dict[str, Any], configuration: dict[str, Any]
+) -> dict[str, Any]:
+    """The run's identity: id, target, configuration, versions, git revision, host."""
+    return {
+        "run_id": run_id,
+        "target": target,
+        "configuration": configuration,
+        "versions": {"python": platform.python_version()} | _versions(),
+        "git_revision": _git_revision(),
+        "host": platform.node(),
+    }
+
+
+def _versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _git_revision() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],  # noqa: S607
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def build_summary(
+    aggregate: Aggregate, run: dict[str, Any], *, source: str, run_dir: Path | None = None
+) -> dict[str, Any]:
+    """The summary of an aggregate; the lockout probe's summary is folded in if ``run_dir``
+    holds one."""
+    duration = _duration(aggregate)
+    summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "source": source,
+        "run": run | {"duration_s": duration},
+        "requests": _rows(aggregate, "requests", aggregate.by_label, duration),
+        "flows": _rows(aggregate, "flows", aggregate.by_flow, duration),
+        "server_time": aggregate.histograms["server"].stats(),
+        "client_compute": aggregate.histograms["compute"].stats(),
+        "outcomes": {g: dict(aggregate.counts[g]) for g in ("calls", "logins")},
+        "errors": dict(aggregate.counts["errors"]),
+        "throttles": _throttles(aggregate),
+        "lockouts": {
+            "total": sum(aggregate.counts["lockouts"].values()),
+            "by_flow": dict(aggregate.counts["lockouts"]),
+        },
+        "validity": _validity(aggregate),
+        "lockout_probe": None,
+    }
+    if run_dir is not None:
+        fold_lockout_probe(summary, run_dir)
+    return summary
+
+
+def _duration(aggregate: Aggregate) -> float | None:
+    if aggregate.first_ts is None or aggregate.last_ts is None:
+        return None
+    return round(aggregate.last_ts - aggregate.first_ts, 3)
+
+
+def _rows(
+    aggregate: Aggregate, group: str, outcomes: dict[str, Any], duration: float | None
+) -> dict[str, Any]:
+    rows = aggregate.histograms[group].stats()
+    for name, row in rows.items():
+        row["outcomes"] = dict(outcomes.get(name, {}))
+        row["rate_per_s"] = round(row["count"] / duration, 3) if duration else None
+        if group == "requests":
+            row["quota_category"] = quota_category(name)
+    return rows
+
+
+def _throttles(aggregate: Aggregate) -> dict[str, Any]:
+    by_category = dict(aggregate.counts["throttles"])
+    calls = sum(aggregate.counts["calls"].values())
+    total = sum(by_category.values())
+    return {"total": total, "rate": total / calls if calls else 0.0, "by_category": by_category}
+
+
+def _validity(aggregate: Aggregate) -> dict[str, Any]:
+    processes = []
+    for name, figures in sorted(aggregate.processes.items()):
+        wall = figures["wall_s"]
+        use = figures["cpu_s"] / wall if wall > 0 else 0.0
+        processes.append({"process": name, **figures, "cpu_share_of_core": round(use, 3)})
+    lag = aggregate.histograms["loop_lag"].by_name.get("loop_lag")
+    lag_row = stats(lag) if lag is not None else None
+    loop_lag = {
+        "count": lag_row["count"] if lag_row else 0,
+        "p50": lag_row["p50"] if lag_row else None,
+        "p99": lag_row["p99"] if lag_row else None,
+        "max": lag_row["max"] if lag_row else None,
+        "histogram": lag_row["histogram"] if lag_row else None,
+    }
+    warnings = _warnings(processes, loop_lag)
+    return {
+        "processes": processes,
+        "loop_lag_ms": loop_lag,
+        "warnings": warnings,
+        "trustworthy": not warnings,
+    }
+
+
+def _warnings(processes: list[dict[str, Any]], loop_lag: dict[str, Any]) -> list[str]:
+    warnings = [
+        f"process {p['process']} used {p['cpu_share_of_core']:.0%} of a core "
+        f"(over {CPU_WARNING:.0%}): the generator may have delayed its own timings"
+        for p in processes
+        if p["cpu_share_of_core"] > CPU_WARNING
+    ]
+    if loop_lag["p99"] is not None and loop_lag["p99"] > LAG_WARNING_MS:
+        warnings.append(
+            f"event-loop lag p99 {loop_lag['p99']:.3g} ms (over {LAG_WARNING_MS:g} ms): "
+            "latencies include time the generator spent not reading answers"
+        )
+    return warnings
+
+
+def fold_lockout_probe(summary: dict[str, Any], run_dir: Path) -> None:
+    """Put the lockout probe's ``lockout-summary.json`` (if the run folder has one) into the
+    summary's ``lockout_probe`` section."""
+    path = run_dir / LOCKOUT_SUMMARY
+    if path.is_file():
+        summary["lockout_probe"] = json.loads(path.read_text("utf-8"))
+
+
+def write_summary(path: Path, summary: dict[str, Any]) -> None:
+    """Write atomically: a crash mid-write never leaves a half summary in place."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,64 @@
+"""Whether the generator itself distorted its timings: its CPU use and its event-loop lag.
+
+A greenlet sleeps 1 ms in a loop and records how late it wakes: when the gevent hub is busy
+(maths inline, too many users, a saturated core), every answer waiting on a socket is read late
+by about as much, and latencies grow with it. CPU comes from ``time.process_time`` (every
+thread of the process, the native math threads included).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+
+from .histograms import new_histogram, to_us
+
+__all__ = ["LoopLagMonitor", "cpu_and_wall"]
+
+TICK_S = 0.001
+
+
+def cpu_and_wall(start: tuple[float, float]) -> tuple[float, float]:
+    """CPU and wall seconds since ``start`` (a pair of ``process_time``, ``monotonic``)."""
+    return time.process_time() - start[0], time.monotonic() - start[1]
+
+
+class LoopLagMonitor:
+    """Times a 1 ms sleep on the gevent hub; hands the encoded lag histogram to ``flush``
+    every ``interval_s`` and once more when stopped."""
+
+    def __init__(self, flush: Callable[[str], None], *, interval_s: float = 5.0) -> None:
+        self._flush, self._interval = flush, interval_s
+        self._histogram = new_histogram()
+        self._greenlet: Any = None
+
+    def start(self) -> None:
+        if self._greenlet is None:
+            self._greenlet = gevent.spawn(self._run)
+
+    def stop(self) -> None:
+        """Stop timing and flush what was measured since the last flush."""
+        if self._greenlet is not None:
+            self._greenlet.kill(block=True)
+            self._greenlet = None
+            self._emit()
+
+    def _run(self) -> None:
+        due = time.monotonic() + self._interval
+        while True:
+            start = time.perf_counter()
+            gevent.sleep(TICK_S)
+            lag_ms = (time.perf_counter() - start - TICK_S) * 1000
+            self._histogram.record_value(to_us(max(lag_ms, 0.0)))
+            if time.monotonic() >= due:
+                self._emit()
+                due += self._interval
+
+    def _emit(self) -> None:
+        if self._histogram.get_total_count():
+            encoded = self._histogram.encode().decode("ascii")
+            self._histogram.reset()
+            self._flush(encoded)

@@ -1,0 +1,150 @@
+"""The redaction processor: by key name, by registered secret, by value shape, at any depth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import structlog
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from loadtest.report import REDACTED, EventLog, Redactor, is_secret_key
+
+JWT = "eyJraWQiOiJrMSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJlLWJ5dGVz"
+SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+SECRET_BLOCK = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkwYWJjZGVm"
+
+secret_keys = st.sampled_from(
+    [
+        "password",
+        "PASSWORD",
+        "device_password",
+        "totp_secret",
+        "SECRET_BLOCK",
+        "SECRET_HASH",
+        "Session",
+        "AccessToken",
+        "refresh_token",
+        "PASSWORD_CLAIM_SIGNATURE",
+        "SOFTWARE_TOKEN_MFA_CODE",
+        "UserCode",
+        "code",
+    ]
+)
+plain_keys = st.sampled_from(["note", "detail", "value", "x", "label", "extra", "data"])
+jwts = st.builds(
+    lambda a, b, c: f"eyJ{a}.{b}.{c}",
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=8),
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=8),
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=8),
+)
+seeds = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=16, max_size=64).filter(
+    lambda s: any(c.isdigit() for c in s) or len(s) >= 16
+)
+codes = st.integers(0, 999_999).map(lambda n: f"{n:06d}")
+blobs = st.binary(min_size=18, max_size=96).map(
+    lambda b: __import__("base64").b64encode(b + b"\x01a").decode()
+)
+passwords = st.text(min_size=8, max_size=30).filter(lambda s: s.strip() == s and len(s) >= 8)
+shaped_secrets = st.one_of(jwts, seeds, codes, blobs)
+plain_values = st.one_of(
+    st.integers(), st.floats(allow_nan=False), st.sampled_from(["ok", "throttled", "login:srp"])
+)
+
+
+def nested(leaf: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Nested dicts and lists whose keys are secret or not and whose leaves include ``leaf``."""
+    keys = st.one_of(secret_keys, plain_keys)
+    return st.recursive(
+        st.one_of(leaf, plain_values),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)
+        ),
+        max_leaves=12,
+    )
+
+
+def leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in leaves(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in leaves(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@given(secret=shaped_secrets, key=plain_keys, noise=st.sampled_from(["", "see ", "token: "]))
+@example(secret=JWT, key="detail", noise="")
+@example(secret=SEED, key="note", noise="seed ")
+@example(secret=SECRET_BLOCK, key="data", noise="")
+@example(secret="123456", key="note", noise="code ")
+def test_secrets_under_unknown_keys_are_caught_by_their_shape(
+    secret: str, key: str, noise: str
+) -> None:
+    out = json.dumps(Redactor().redact({"outer": [{key: noise + secret}]}))
+    assert secret not in out
+
+
+@given(event=nested(st.one_of(shaped_secrets, passwords)), password=passwords)
+def test_no_secret_survives_in_a_nested_event(event: Any, password: str) -> None:
+    """Every shaped secret anywhere, and a registered password anywhere, is gone."""
+    event = {"event": "login", "password_here": [password], "nested": event, "p": password}
+    redactor = Redactor([password])
+    rendered = json.dumps(redactor.redact(event))
+    assert password not in rendered
+    for leaf in leaves(event):
+        if leaf == password or _shaped(leaf):
+            assert leaf not in rendered
+
+
+def _shaped(value: str) -> bool:
+    return Redactor().redact({"x": value})["x"] == REDACTED
+
+
+@given(key=secret_keys, value=st.one_of(plain_values, st.text(max_size=20)))
+def test_secret_keys_are_redacted_whatever_the_value(key: str, value: Any) -> None:
+    assert Redactor().redact({"a": {key: value}}) == {"a": {key: REDACTED}}
+
+
+def test_report_fields_survive() -> None:
+    event = {
+        "flow": "login:srp_totp",
+        "outcome": "throttled",
+        "error_type": "TooManyRequestsException",
+        "total_ms": 12.5,
+        "steps": [{"label": "RespondToAuthChallenge:PASSWORD_VERIFIER", "ms": 3.25}],
+        "message": "Incorrect username or password.",
+    }
+    assert Redactor().redact(event) == event
+    assert not is_secret_key("error_type")
+    assert is_secret_key("DEVICE_PASSWORD")
+
+
+def test_the_event_log_writes_redacted_lines(tmp_path: Path) -> None:
+    log = EventLog(tmp_path, Redactor(["hunter2-Pa55"]), fields={"process": "local"})
+    try:
+        log.emit("login", note="pw hunter2-Pa55", AccessToken=JWT, detail=JWT)
+    finally:
+        log.close()
+    text = (tmp_path / "events.jsonl").read_text()
+    assert "hunter2-Pa55" not in text
+    assert JWT not in text
+    event = json.loads(text)
+    assert event["event"] == "login"
+    assert event["process"] == "local"
+
+
+def test_canonical_events_can_be_asserted_with_capture_logs(tmp_path: Path) -> None:
+    from loadtest.report import RunReport
+
+    report = RunReport(tmp_path, run={"run_id": "r"}, process="local")
+    try:
+        with structlog.testing.capture_logs() as logs:
+            steps = [{"label": "InitiateAuth:USER_SRP_AUTH", "outcome": "ok", "ms": 2.0}]
+            report.login("login:srp", steps, 5.0, None)
+    finally:
+        report.close()
+    assert logs[0]["event"] == "login"
+    assert logs[0]["flow"] == "login:srp"
+    assert logs[0]["server_ms"] == 2.0

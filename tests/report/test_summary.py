@@ -1,0 +1,186 @@
+"""Histograms merge exactly; the summary validates against its schema; a run folder's events
+regenerate it; two runs compare."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loadtest.report import (
+    SCHEMA_VERSION,
+    Aggregate,
+    RunReport,
+    build_summary,
+    decode,
+    schema,
+    summary_from_events,
+)
+from loadtest.report.cli import handle
+from loadtest.report.compare import compare
+from loadtest.report.histograms import PERCENTILES, new_histogram, to_us
+
+LABEL = "RespondToAuthChallenge:PASSWORD_VERIFIER"
+
+
+def login(ms: float, outcome: str = "ok", error: str | None = None) -> dict[str, Any]:
+    steps = [
+        {"label": "InitiateAuth:USER_SRP_AUTH", "outcome": "ok", "ms": ms / 3, "error_type": None},
+        {"compute": "PASSWORD_VERIFIER", "ms": 1.5},
+        {"label": LABEL, "outcome": outcome, "ms": ms / 2, "error_type": error},
+    ]
+    return {
+        "event": "login",
+        "flow": "login:srp",
+        "outcome": outcome,
+        "error_type": error,
+        "total_ms": ms,
+        "server_ms": ms / 3 + ms / 2,
+        "compute_ms": 1.5,
+        "steps": steps,
+    }
+
+
+@given(
+    values=st.lists(st.floats(0.001, 600_000, allow_nan=False), min_size=1, max_size=300),
+    workers=st.integers(1, 5),
+    seed=st.integers(0, 2**32),
+)
+def test_merged_worker_snapshots_equal_one_histogram_of_all_values(
+    values: list[float], workers: int, seed: int
+) -> None:
+    """As the master merges shipped snapshots: same counts, percentiles and max."""
+    single = new_histogram()
+    parts = [Aggregate() for _ in range(workers)]
+    rng = random.Random(seed)
+    for ms in values:
+        single.record_value(to_us(ms))
+        parts[rng.randrange(workers)].add_login(login(ms))
+    master = Aggregate()
+    for part in parts:  # each ships its snapshot twice over the run: a delta, then the rest
+        master.merge(json.loads(json.dumps(part.take())))
+    merged = master.histograms["flows"].by_name["login:srp"]
+    assert merged.get_total_count() == single.get_total_count() == len(values)
+    for _key, pct in PERCENTILES:
+        assert merged.get_value_at_percentile(pct) == single.get_value_at_percentile(pct)
+    assert merged.get_max_value() == single.get_max_value()
+    assert decode(merged.encode().decode()).get_total_count() == len(values)
+
+
+def test_three_significant_digits() -> None:
+    aggregate = Aggregate()
+    aggregate.add_login(login(1234.5))
+    row = build_summary(aggregate, _run(), source="live")["flows"]["login:srp"]
+    assert abs(row["max"] - 1234.5) / 1234.5 < 1e-3
+
+
+def _run() -> dict[str, Any]:
+    return {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
+
+
+def test_counts_throttles_by_quota_category_and_errors_by_type() -> None:
+    aggregate = Aggregate()
+    aggregate.add_login(login(10))
+    aggregate.add_login(login(10, "throttled", "TooManyRequestsException"))
+    aggregate.add_login(login(10, "locked_out", "NotAuthorizedException"))
+    summary = build_summary(aggregate, _run(), source="live")
+    jsonschema.validate(summary, schema())
+    assert summary["throttles"]["by_category"] == {"UserAuthentication": 1}
+    assert summary["errors"] == {"TooManyRequestsException": 1, "NotAuthorizedException": 1}
+    assert summary["lockouts"] == {"total": 1, "by_flow": {"login:srp": 1}}
+    assert summary["requests"][LABEL]["outcomes"] == {"ok": 1, "throttled": 1, "locked_out": 1}
+    assert summary["requests"][LABEL]["quota_category"] == "UserAuthentication"
+    assert summary["client_compute"]["login:srp"]["p50"] == 1.5
+
+
+def write_run(run_dir: Path, values: list[float]) -> dict[str, Any]:
+    """A run as a process writes it (events.jsonl, summary.json); returns the live summary."""
+    report = RunReport(run_dir, run=_run() | {"run_id": run_dir.name}, process="local")
+    try:
+        for ms in values:
+            event = login(ms)
+            report.login(event["flow"], event["steps"], ms, None)
+        report.validity(None)
+        report.write_summary()
+    finally:
+        report.close()
+    loaded: dict[str, Any] = json.loads((run_dir / "summary.json").read_text())
+    return loaded
+
+
+def test_a_live_summary_validates_and_events_regenerate_the_same_figures(tmp_path: Path) -> None:
+    live = write_run(tmp_path / "run", [5, 7, 9, 100])
+    jsonschema.validate(live, schema())
+    assert live["schema_version"] == SCHEMA_VERSION
+    again = summary_from_events(tmp_path / "run")
+    jsonschema.validate(again, schema())
+    assert again["source"] == "events.jsonl"
+    for section in ("flows", "requests", "server_time", "client_compute"):
+        assert without_rates(again[section]) == without_rates(live[section])
+
+
+def without_rates(rows: dict[str, Any]) -> dict[str, Any]:
+    """Rows less their rates (the live and the regenerated run span differ by microseconds)."""
+    return {name: {k: v for k, v in row.items() if k != "rate_per_s"} for name, row in rows.items()}
+
+
+def test_a_torn_last_line_is_skipped(tmp_path: Path) -> None:
+    write_run(tmp_path, [5, 6])
+    with (tmp_path / "events.jsonl").open("a") as handle:
+        handle.write('{"event":"login","flow":"login:srp","tot')
+    (tmp_path / "summary.json").unlink()
+    assert handle_args(str(tmp_path)) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    jsonschema.validate(summary, schema())
+    assert summary["flows"]["login:srp"]["count"] == 2
+
+
+def test_the_lockout_probe_summary_is_folded_in(tmp_path: Path) -> None:
+    probe = {"verdict": "match", "users": [], "run": {"method": "srp"}}
+    (tmp_path / "lockout-summary.json").write_text(json.dumps(probe))
+    write_run(tmp_path, [5])
+    summary = summary_from_events(tmp_path)
+    jsonschema.validate(summary, schema())
+    assert summary["lockout_probe"] == probe
+
+
+def handle_args(run_dir: str | None, compare_dirs: list[str] | None = None) -> int:
+    args = argparse.Namespace(
+        run_dir=Path(run_dir) if run_dir else None,
+        compare=[Path(p) for p in compare_dirs] if compare_dirs else None,
+    )
+    return handle(args)
+
+
+def test_compare_shows_the_change(tmp_path: Path, capsys: Any) -> None:
+    a = write_run(tmp_path / "a", [10, 10, 10])
+    b = write_run(tmp_path / "b", [20, 20, 20])
+    rows = {(r["section"], r["name"], r["field"]): r for r in compare(a, b)}
+    p50 = rows[("flows", "login:srp", "p50")]
+    assert abs(p50["change"] - 1.0) < 1e-2
+    assert handle_args(None, [str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert "login:srp" in out
+    assert "+100" in out
+
+
+def test_report_without_events_is_an_error(tmp_path: Path) -> None:
+    assert handle_args(str(tmp_path)) == 2
+    assert handle_args(None) == 2
+    assert handle_args(None, [str(tmp_path), str(tmp_path)]) == 2
+
+
+def test_compare_prints_to_a_stream() -> None:
+    from loadtest.report.compare import print_comparison
+
+    out = io.StringIO()
+    summary = {"flows": {}, "requests": {}, "throttles": {"rate": 0.0}}
+    print_comparison(summary, summary, out, names=("a", "b"))
+    assert "throttles" in out.getvalue()
