@@ -9,6 +9,7 @@ from typing import Any
 
 from .aggregate import Aggregate
 from .events import EVENTS_FILE
+from .html import write_html
 from .summary import SUMMARY_FILE, build_summary, write_summary
 
 __all__ = ["read_events", "regenerate", "summary_from_events"]
@@ -44,7 +45,10 @@ def summary_from_events(run_dir: Path) -> dict[str, Any]:
 
 
 def regenerate(run_dir: Path) -> Path:
-    """Write ``summary.json`` from ``events.jsonl``; returns its path."""
+    """Write ``summary.json`` and ``report.html`` from ``events.jsonl``; returns the summary's
+    path."""
     path = run_dir / SUMMARY_FILE
-    write_summary(path, summary_from_events(run_dir))
+    summary = summary_from_events(run_dir)
+    write_summary(path, summary)
+    write_html(run_dir, summary)
     return path

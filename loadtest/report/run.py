@@ -8,6 +8,7 @@ from typing import Any
 
 from .aggregate import Aggregate
 from .events import EventLog, login_event
+from .html import write_html
 from .redact import Redactor
 from .summary import SUMMARY_FILE, build_summary, write_summary
 from .validity import LoopLagMonitor, cpu_and_wall
@@ -74,10 +75,11 @@ class RunReport:
         return self.outgoing.take()
 
     def write_summary(self) -> Path:
-        """Write ``summary.json`` from what this process saw and merged."""
+        """Write ``summary.json`` and ``report.html`` from what this process saw and merged."""
         summary = build_summary(self.total, self.run, source="live", run_dir=self.run_dir)
         path = self.run_dir / SUMMARY_FILE
         write_summary(path, summary)
+        write_html(self.run_dir, summary)
         return path
 
     def close(self) -> None:
