@@ -57,8 +57,15 @@ class LoopLagMonitor:
                 self._emit()
                 due += self._interval
 
+    def drain(self) -> str | None:
+        """The encoded lag measured since the last drain (``None`` if nothing), then reset."""
+        if not self._histogram.get_total_count():
+            return None
+        encoded: str = self._histogram.encode().decode("ascii")
+        self._histogram.reset()
+        return encoded
+
     def _emit(self) -> None:
-        if self._histogram.get_total_count():
-            encoded = self._histogram.encode().decode("ascii")
-            self._histogram.reset()
+        encoded = self.drain()
+        if encoded is not None:
             self._flush(encoded)

@@ -25,6 +25,8 @@ from loadtest.flows.effects import Flow, FlowError
 from loadtest.flows.identity import Identity
 from loadtest.flows.outcomes import classify
 from loadtest.protocol.errors import CognitoError, TransportError
+from loadtest.report import locust_hooks as report
+from loadtest.report.events import StepLog
 
 from .config import ConfigError, check_reachable
 from .identities import NoIdentityAvailable
@@ -115,7 +117,8 @@ class CognitoUser(User):
     def run_flow(self, name: str, flow: Flow[T]) -> T | None:
         """Run a flow, report its calls and one ``login`` event; ``None`` if it failed."""
         self.runtime.ephemerals.top_up()
-        tally = Tally(forward=self._fire)
+        steps = StepLog(forward=self._fire)
+        tally = Tally(forward=steps)
         start = time.perf_counter()
         result: T | None = None
         error: BaseException | None = None
@@ -132,6 +135,7 @@ class CognitoUser(User):
         }
         self.runtime.outcomes[("login", classify(error))] += 1
         self._request("login", name, elapsed, 0, error, context)
+        report.record_login(self.environment, name, steps.steps, elapsed, error)
         if self.runtime.report_compute:
             self._request("compute", name, tally.compute_ms, 0, None, {})
         return result

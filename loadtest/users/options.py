@@ -70,6 +70,22 @@ def add_options(parser: Any) -> None:
         help="where SRP maths runs: native threads (default) or inline on the gevent hub "
         "(for comparison only: it stalls every other user while it computes)",
     )
+    parser.add_argument(
+        "--cognito-report-dir",
+        dest="cognito_report_dir",
+        env_var="COGNITO_REPORT_DIR",
+        default=None,
+        help="write events.jsonl and summary.json into this folder (e.g. reports/<run-id>)",
+    )
+    parser.add_argument(
+        "--cognito-slo",
+        dest="cognito_slo",
+        action="append",
+        default=[],
+        help="an SLO checked at the end (needs --cognito-report-dir), e.g. "
+        "'login:srp_totp p99<800ms' or 'throttle_rate<0.1%%'; repeatable; a failure sets "
+        "the exit code to 1",
+    )
 
 
 def settings_from(options: Any, environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:

@@ -22,6 +22,7 @@ from loadtest.drivers.signing import SigV4Signer
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identity import load_identities
 from loadtest.flows.outcomes import Outcome
+from loadtest.report.registry import add_identity_secrets
 
 from .config import ConfigError, TargetConfig
 from .identities import IdentityPool, partition
@@ -110,7 +111,9 @@ def build_runtime(environment: Any) -> Runtime:
     if config.identities is None:
         raise ConfigError("missing identities file (--cognito-identities or COGNITO_IDENTITIES)")
     index, count = _worker_slot(environment)
-    mine = partition(load_identities(config.identities), index, count)
+    everyone = load_identities(config.identities)
+    add_identity_secrets(environment, everyone)
+    mine = partition(everyone, index, count)
     log.info("worker %d of %d: %d identities", index, count, len(mine))
     mode = parse_mode(getattr(environment.parsed_options, "cognito_math", None))
     executor = math_executor_for(mode)

@@ -1,0 +1,191 @@
+"""Locust glue: each process of a run with ``--cognito-report-dir`` writes the report.
+
+- every process that runs users appends to ``events.jsonl`` (one canonical event per login, a
+  ``validity`` event every few seconds) and times its event-loop lag while the test runs;
+- a Locust worker ships what it has not shipped yet (encoded histograms, counts, its CPU and
+  loop lag) to the master with every stats report (``report_to_master``), which merges them
+  (``worker_report``). When the test stops, the master asks each worker to stop its users and
+  send the rest, and waits for them (bounded by the stop timeout): Locust's own headless quit
+  does not wait for the workers' last stats, so without this the tail of a run would be lost;
+- the master, or a local runner, writes ``summary.json`` when the test stops and again when
+  Locust quits.
+
+Importing this module registers the listeners (the user module imports it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import gevent
+import gevent.event
+from locust import events
+from locust.runners import STATE_MISSING
+
+from .registry import REPORTS, add_identity_secrets, record_login, run_report
+from .run import RunReport
+from .slo import check, parse_slo
+from .summary import run_metadata
+
+__all__ = ["SNAPSHOT_KEY", "add_identity_secrets", "record_login", "run_report"]
+
+log = logging.getLogger(__name__)
+
+#: Key of our snapshot in a worker's stats report, and the message carrying its last one.
+SNAPSHOT_KEY = "cognito_report"
+#: The master's request to a worker: stop the users and send what is left.
+FLUSH_MESSAGE = "cognito_report_flush"
+#: How much longer than Locust's stop timeout the master waits for the workers' last figures.
+FINAL_MARGIN_S = 10.0
+_TARGET_KEYS = ("endpoint_url", "pool_id", "client_id", "region")
+_CONFIG_KEYS = (
+    "locustfile",
+    "num_users",
+    "spawn_rate",
+    "run_time",
+    "processes",
+    "cognito_math",
+    "cognito_retries",
+    "cognito_workers",
+)
+
+
+def _role(runner: Any) -> str:
+    return type(runner).__name__.removesuffix("Runner").lower()  # local, master, worker
+
+
+def _process_name(runner: Any) -> str:
+    role = _role(runner)
+    return f"worker-{getattr(runner, 'worker_index', 0)}" if role == "worker" else role
+
+
+def _metadata(options: Any, run_dir: Path) -> dict[str, Any]:
+    target = {key: getattr(options, f"cognito_{key}", None) for key in _TARGET_KEYS}
+    configuration = {key: getattr(options, key, None) for key in _CONFIG_KEYS}
+    configuration["locustfile"] = str(configuration["locustfile"])
+    return run_metadata(run_id=run_dir.name, target=target, configuration=configuration)
+
+
+def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
+    options = environment.parsed_options
+    folder = getattr(options, "cognito_report_dir", None) if options is not None else None
+    if not folder or runner is None:
+        return
+    _refuse_bad_slos(options)
+    run_dir = Path(folder)
+    report = RunReport(run_dir, run=_metadata(options, run_dir), process=_process_name(runner))
+    REPORTS[environment] = report
+    role = _role(runner)
+    if role == "worker":
+        _wire_worker(environment, runner, report)
+    elif role == "master":
+        _wire_master(environment, runner, report)
+    if role != "master":
+        environment.events.test_start.add_listener(lambda **_: report.monitor.start())
+    if role != "worker":
+        environment.events.test_stop.add_listener(lambda **_: _finish(report, runner))
+    environment.events.quitting.add_listener(lambda **_: _quit(environment, report, role))
+
+
+def _wire_worker(environment: Any, runner: Any, report: RunReport) -> None:
+    def ship(data: dict[str, Any], **_: Any) -> None:
+        report.validity(report.monitor.drain())
+        data[SNAPSHOT_KEY] = report.take()
+
+    def stopped(**_: Any) -> None:
+        report.monitor.stop()
+        report.validity(None)
+        runner.send_message(SNAPSHOT_KEY, {"snapshot": report.take(), "final": False})
+
+    def flush(**_: Any) -> None:
+        runner.stop()  # the master is ending the test: stop users now, then send the rest
+        runner.send_message(SNAPSHOT_KEY, {"snapshot": report.take(), "final": True})
+
+    environment.events.report_to_master.add_listener(ship)
+    environment.events.test_stop.add_listener(stopped)
+    runner.register_message(FLUSH_MESSAGE, flush, concurrent=True)
+
+
+class _Finals:
+    """On the master: which workers have sent their last snapshot of the test."""
+
+    def __init__(self) -> None:
+        self.received: set[str] = set()
+        self.arrived = gevent.event.Event()
+
+    def wait_for(self, runner: Any, timeout: float) -> None:
+        """Ask every connected worker to stop and send the rest; wait for all (bounded)."""
+        workers = {c.id for c in runner.clients.all if c.state != STATE_MISSING}
+        for worker in workers - self.received:
+            runner.send_message(FLUSH_MESSAGE, None, worker)
+        with gevent.Timeout(timeout, False):
+            while not workers <= self.received:
+                self.arrived.clear()
+                self.arrived.wait()
+        if not workers <= self.received:
+            log.warning("cognito report: no final snapshot from %s", workers - self.received)
+
+
+def _wire_master(environment: Any, runner: Any, report: RunReport) -> None:
+    finals = _Finals()
+
+    def merge(data: dict[str, Any], **_: Any) -> None:
+        report.merge(data.get(SNAPSHOT_KEY))
+
+    def message(msg: Any, **_: Any) -> None:
+        report.merge(msg.data["snapshot"])
+        if msg.data["final"]:
+            finals.received.add(msg.node_id)
+            finals.arrived.set()
+
+    def collect(**_: Any) -> None:
+        timeout = float(getattr(environment, "stop_timeout", 0) or 0) + FINAL_MARGIN_S
+        finals.wait_for(runner, timeout)
+
+    def restart(**_: Any) -> None:
+        finals.received.clear()
+
+    environment.events.worker_report.add_listener(merge)
+    environment.events.test_stop.add_listener(collect)
+    environment.events.test_start.add_listener(restart)
+    runner.register_message(SNAPSHOT_KEY, message)
+
+
+def _finish(report: RunReport, runner: Any) -> None:
+    report.monitor.stop()
+    if _role(runner) == "local":
+        report.validity(None)
+    log.info("cognito report: %s", report.write_summary())
+
+
+def _quit(environment: Any, report: RunReport, role: str) -> None:
+    if role != "worker":
+        path = report.write_summary()
+        _check_slos(environment, json.loads(path.read_text("utf-8")))
+    report.close()
+
+
+def _refuse_bad_slos(options: Any) -> None:
+    """A malformed SLO stops Locust before the run (exit code 2), not after it."""
+    try:
+        for text in getattr(options, "cognito_slo", None) or []:
+            parse_slo(text)
+    except ValueError as exc:
+        log.error("%s", exc)
+        raise SystemExit(2) from exc
+
+
+def _check_slos(environment: Any, summary: dict[str, Any]) -> None:
+    """Log each SLO's result; a failure sets Locust's exit code to 1."""
+    texts = getattr(environment.parsed_options, "cognito_slo", None) or []
+    results = check(summary, [parse_slo(text) for text in texts])
+    for result in results:
+        (log.info if result.passed else log.error)("cognito SLO %s", result.line())
+    if not all(r.passed for r in results):
+        environment.process_exit_code = 1
+
+
+events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
