@@ -45,9 +45,9 @@ _SECRET_KEY_PARTS = (
 _SECRET_KEYS = frozenset({"code", "usercode", "mfacode", "answer", "key"})
 #: Keys that look secret but are not (checked first).
 _SAFE_KEYS = frozenset({"tokenuse", "errortype", "hashalgorithm"})
-#: Keys whose values this package writes itself and whose shape would look like a secret: an
-#: encoded histogram and a git revision. Passed through as they are.
-_TRUSTED_KEYS = frozenset({"loop_lag", "git_revision"})
+#: Keys whose values this package writes itself and whose shape may look like a secret: an
+#: encoded histogram, a git revision, the run id. Passed through, but only in a plain alphabet.
+_TRUSTED_KEYS = frozenset({"loop_lag", "git_revision", "run_id"})
 
 _SHAPES = (
     re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"),  # JWT / JWE
@@ -58,8 +58,8 @@ _SHAPES = (
 )  # fmt: skip
 
 
-#: What a trusted value may be: base64 (an encoded histogram) or hex; anything else is cut.
-_TRUSTED_SHAPE = re.compile(r"[^A-Za-z0-9+/=]")
+#: What a trusted value may hold: base64 (an encoded histogram), hex, a file name; else cut.
+_TRUSTED_SHAPE = re.compile(r"[^A-Za-z0-9+/=._:-]")
 
 
 def _normalise(key: str) -> str:
