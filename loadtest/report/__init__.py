@@ -9,7 +9,7 @@ from .aggregate import Aggregate, quota_category
 from .events import EVENTS_FILE, EventLog, StepLog, error_type, login_event
 from .histograms import HistogramSet, decode, new_histogram, stats
 from .redact import REDACTED, Redactor, is_secret_key
-from .regenerate import read_events, regenerate, summary_from_events
+from .regenerate import fold_in_lockout_probe, read_events, regenerate, summary_from_events
 from .run import RunReport
 from .summary import (
     SCHEMA_VERSION,
@@ -35,6 +35,7 @@ __all__ = [
     "build_summary",
     "decode",
     "error_type",
+    "fold_in_lockout_probe",
     "fold_lockout_probe",
     "is_secret_key",
     "login_event",

@@ -10,9 +10,9 @@ from typing import Any
 from .aggregate import Aggregate
 from .events import EVENTS_FILE
 from .html import write_html
-from .summary import SUMMARY_FILE, build_summary, write_summary
+from .summary import SUMMARY_FILE, build_summary, fold_lockout_probe, write_summary
 
-__all__ = ["read_events", "regenerate", "summary_from_events"]
+__all__ = ["fold_in_lockout_probe", "read_events", "regenerate", "summary_from_events"]
 
 
 def read_events(path: Path) -> Iterator[dict[str, Any]]:
@@ -49,6 +49,24 @@ def regenerate(run_dir: Path) -> Path:
     path."""
     path = run_dir / SUMMARY_FILE
     summary = summary_from_events(run_dir)
+    write_summary(path, summary)
+    write_html(run_dir, summary)
+    return path
+
+
+def fold_in_lockout_probe(run_dir: Path) -> Path:
+    """After a lockout probe wrote ``lockout-summary.json`` into a run folder whose load run
+    already wrote its summary: put the probe into ``summary.json`` and ``report.html``.
+
+    The load run's own summary is kept as written (it may hold workers' figures that only the
+    master saw); without one, it is rebuilt from ``events.jsonl``.
+    """
+    path = run_dir / SUMMARY_FILE
+    if path.is_file():
+        summary: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    else:
+        summary = summary_from_events(run_dir)
+    fold_lockout_probe(summary, run_dir)
     write_summary(path, summary)
     write_html(run_dir, summary)
     return path

@@ -66,7 +66,7 @@ def test_a_run_writes_a_valid_report_with_no_secret_in_it(
     assert summary["run"]["target"]["pool_id"] == settings["COGNITO_POOL_ID"]
     logins = [e for e in read_events(run_dir / "events.jsonl") if e["event"] == "login"]
     assert sum(row["count"] for row in summary["flows"].values()) == len(logins)
-    written = "".join(path.read_text() for path in run_dir.iterdir())
+    written = "".join(path.read_text() for path in [*run_dir.iterdir(), *tmp_path.glob("*.csv")])
     for secret in secrets_of(settings):
         assert secret not in written
 

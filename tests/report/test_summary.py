@@ -20,6 +20,7 @@ from loadtest.report import (
     RunReport,
     build_summary,
     decode,
+    fold_in_lockout_probe,
     schema,
     summary_from_events,
 )
@@ -149,6 +150,18 @@ def test_the_lockout_probe_summary_is_folded_in(tmp_path: Path) -> None:
     summary = summary_from_events(tmp_path)
     jsonschema.validate(summary, schema())
     assert summary["lockout_probe"] == probe
+
+
+def test_a_probe_that_ran_after_the_load_run_is_folded_into_its_summary(tmp_path: Path) -> None:
+    live = write_run(tmp_path, [5, 6])
+    probe = {"verdict": "differs", "users": [], "run": {"method": "srp"}}
+    (tmp_path / "lockout-summary.json").write_text(json.dumps(probe))
+    path = fold_in_lockout_probe(tmp_path)
+    summary = json.loads(path.read_text())
+    jsonschema.validate(summary, schema())
+    assert summary["lockout_probe"] == probe
+    assert summary["flows"] == live["flows"]
+    assert "Lockout probe: differs" in (tmp_path / "report.html").read_text()
 
 
 def handle_args(run_dir: str | None, compare_dirs: list[str] | None = None) -> int:
