@@ -38,7 +38,7 @@ import pytest
 from botocore.config import Config
 
 #: Every test client sees throttles and errors as they are: no SDK retries.
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 PASSWORD = "Passw0rd!"
 _READY_TIMEOUT = 60.0
 _STOP_TIMEOUT = 10.0

@@ -9,7 +9,7 @@
   uses for the user-side flows (sign-in, TOTP enrollment, devices), so each call waits for its
   category's slot and a throttled one is retried: the flows and drivers stay unchanged.
 
-SDK retries are off (``max_attempts=1``): the limiter retries throttles itself, and counts them.
+SDK retries are off (``total_max_attempts=1``): the limiter retries throttles itself, and counts them.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ async def admin_client(target: TargetConfig, *, connections: int) -> AsyncIterat
     credentials = LOCAL_CREDENTIALS if target.is_loopback else {}
     session = aioboto3.Session(region_name=target.region, **credentials)
     config = Config(
-        retries={"max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},
         connect_timeout=10,
         read_timeout=CALL_TIMEOUT,
         max_pool_connections=max(10, connections),
