@@ -23,13 +23,12 @@ import csv
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .lockout.demo import demo_probe
-from .pool.launch import LOCAL_CREDENTIALS, LocalPool, local_admin_client, local_pool
+from .pool.launch import LOCAL_CREDENTIALS_ENV, LocalApp, LocalPool, create_app, local_pool
 
 __all__ = ["register"]
 
@@ -71,9 +70,9 @@ def run(args: argparse.Namespace) -> int:
     with local_pool(private / "pool.sqlite") as pool:
         print(f"   listening at {pool.url}")
         print(f"\n== 3. Test users: {args.identities}, with TOTP and a remembered device")
-        app = _create_app(pool)
+        app = create_app(pool.url, name="demo")
         ids_path = private / "identities.jsonl"
-        _provision(pool, app, args.identities, ids_path, run_id)
+        _provision(app, args.identities, ids_path, run_id)
         print(f"   identities written to {ids_path} (mode 0600)")
         print(f"\n== 4. Load: the mix scenario, {args.users} users for {args.run_time}")
         code = _load(pool, app, ids_path, run_dir, users=args.users, run_time=args.run_time)
@@ -98,49 +97,14 @@ def _bench(reports: Path) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _App:
-    pool_id: str
-    client_id: str
-
-
-def _create_app(pool: LocalPool) -> _App:
-    """A pool with optional TOTP MFA and remembered devices, and an app client for every flow."""
-    idp = local_admin_client(pool.url, retries=5)
-    pool_id = idp.create_user_pool(
-        PoolName="demo",
-        DeviceConfiguration={
-            "ChallengeRequiredOnNewDevice": True,
-            "DeviceOnlyRememberedOnUserPrompt": False,
-        },
-    )["UserPool"]["Id"]
-    idp.set_user_pool_mfa_config(
-        UserPoolId=pool_id,
-        SoftwareTokenMfaConfiguration={"Enabled": True},
-        MfaConfiguration="OPTIONAL",
-    )
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="demo",
-        ExplicitAuthFlows=[
-            "ALLOW_USER_SRP_AUTH",
-            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-            "ALLOW_REFRESH_TOKEN_AUTH",
-        ],
-    )["UserPoolClient"]["ClientId"]
-    return _App(pool_id=pool_id, client_id=client_id)
-
-
-def _provision(pool: LocalPool, app: _App, count: int, ids_path: Path, run_id: str) -> None:
+def _provision(app: LocalApp, count: int, ids_path: Path, run_id: str) -> None:
     """Synthetic users through the provisioning job, paced inside the pool's quotas."""
     import asyncio
 
     from .provision import ProvisionSettings, provision
     from .users.config import TargetConfig
 
-    target = TargetConfig.from_settings(
-        {"pool_id": app.pool_id, "client_id": app.client_id, "endpoint_url": pool.url}
-    )
+    target = TargetConfig.from_settings(app.settings())
     settings = ProvisionSettings(target=target, users=count, identities=ids_path, run=run_id)
     report = asyncio.run(provision(settings))  # loopback: signed with dummy credentials
     if not report.complete:
@@ -153,7 +117,7 @@ def _probe_exit_code(summary: dict[str, Any]) -> int:
 
 
 def _load(
-    pool: LocalPool, app: _App, ids_path: Path, run_dir: Path, *, users: int, run_time: str
+    pool: LocalPool, app: LocalApp, ids_path: Path, run_dir: Path, *, users: int, run_time: str
 ) -> int:
     command = [
         sys.executable, "-m", "loadtest.cli", "run", "mix",
@@ -163,7 +127,7 @@ def _load(
         "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids_path),
         "--locust", "--html", str(run_dir / "locust.html"), "--only-summary",
     ]  # fmt: skip
-    env = {**os.environ, **{key.upper(): value for key, value in LOCAL_CREDENTIALS.items()}}
+    env = {**os.environ, **LOCAL_CREDENTIALS_ENV}
     with (run_dir / "locust.log").open("w") as log:
         return subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
 

@@ -14,19 +14,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 import srp_fast
 from loadtest.drivers import SyncDriver, Urllib3Transport
 from loadtest.flows import AppClient, FlowContext, Identity, dump_identities, enroll_totp, srp_login
+from loadtest.pool import launch
+from loadtest.pool.launch import local_admin_client
 from loadtest.protocol.errors import CodeMismatch, EnableSoftwareTokenMFA
 
 __all__ = ["App", "admin_client", "create_app", "create_users", "write_identities"]
-
-#: Dummy credentials: the local pool accepts any SigV4 signature.
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIDLOCALPOOL", "AWS_SECRET_ACCESS_KEY": "local-pool"}
-NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,31 +39,18 @@ class App:
 
 def admin_client(url: str) -> Any:
     """boto3 cognito-idp for the local pool, dummy credentials, retries off."""
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=NO_RETRIES,
-    )
+    return local_admin_client(url)
 
 
 def create_app(url: str) -> App:
     """A pool with optional TOTP MFA and an app client allowing SRP."""
-    idp = admin_client(url)
-    pool_id = idp.create_user_pool(PoolName="bench-generator")["UserPool"]["Id"]
-    idp.set_user_pool_mfa_config(
-        UserPoolId=pool_id,
-        SoftwareTokenMfaConfiguration={"Enabled": True},
-        MfaConfiguration="OPTIONAL",
+    app = launch.create_app(
+        url,
+        name="bench-generator",
+        device_tracking=False,
+        flows=("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"),
     )
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="bench-generator",
-        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    return App(url=url, pool_id=pool_id, client_id=client_id)
+    return App(url=url, pool_id=app.pool_id, client_id=app.client_id)
 
 
 def create_users(app: App, prefix: str, count: int, *, totp: bool) -> list[Identity]:

@@ -42,11 +42,11 @@ import gmpy2
 
 import srp_fast
 from loadtest.flows import FlowContext, Identity
-from loadtest.pool.launch import local_pool
+from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV, local_pool
 from loadtest.users.cli import scenario_path
 
 from ._locust import LocustRun, Probe, ProbeResult, run_locust
-from ._target import CREDENTIALS, App, create_app, create_users, write_identities
+from ._target import App, create_app, create_users, write_identities
 from ._timing import print_table, write_json
 from .replay import record_login, save_recording
 
@@ -148,7 +148,9 @@ class Cases:
             "--cognito-math", math,
         ]  # fmt: skip
         path = scenario_path(scenario)
-        return LocustRun(name=name, locustfile=path, users=users, argv=argv, env=CREDENTIALS)
+        return LocustRun(
+            name=name, locustfile=path, users=users, argv=argv, env=LOCAL_CREDENTIALS_ENV
+        )
 
     def floor(self, name: str, scenario: str, users: int) -> LocustRun:
         recording = self.pop.srp_recording if scenario == "srp" else self.pop.totp_recording
@@ -161,7 +163,7 @@ class Cases:
 
     def naive(self, name: str, user_class: str, ids: Path) -> LocustRun:
         env = {
-            **CREDENTIALS,
+            **LOCAL_CREDENTIALS_ENV,
             "BENCH_NAIVE_IDENTITIES": str(ids),
             "BENCH_NAIVE_POOL_ID": self.app.pool_id,
             "BENCH_NAIVE_CLIENT_ID": self.app.client_id,

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from loadtest.pool.launch import local_admin_client, local_pool
+from loadtest.pool.launch import create_app, local_admin_client, local_pool
 
 from ._procs import free_port, process_tree_cpu_s, running
 from ._timing import print_table, write_json
@@ -35,13 +35,9 @@ DURATION_S = 10.0
 
 def setup(endpoint: str, password: str) -> tuple[str, str, list[str]]:
     """A user pool, an SRP-enabled app client and USERS users with a permanent password."""
+    app = create_app(endpoint, name="bench", mfa="OFF", device_tracking=False)
+    pool_id, client_id = app.pool_id, app.client_id
     admin = local_admin_client(endpoint)  # moto accepts any signature too
-    pool_id = admin.create_user_pool(PoolName="bench")["UserPool"]["Id"]
-    client_id = admin.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="bench",
-        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
     users = [f"lt-bench-{i:05d}" for i in range(USERS)]
     for user in users:
         admin.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")

@@ -17,10 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from loadtest.pool.launch import LocalPool, local_pool
+from loadtest.pool.launch import LocalPool, create_app, local_pool
 from loadtest.provision import Plan, ProgressPrinter, ProvisionSettings, RateLimits, provision
 from loadtest.users.config import TargetConfig
 
@@ -33,32 +30,8 @@ CONCURRENCY = 16
 
 def _app(pool: LocalPool) -> TargetConfig:
     """A pool with optional TOTP and remembered devices, and an SRP app client."""
-    idp = boto3.client(
-        "cognito-idp",
-        endpoint_url=pool.url,
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        config=Config(retries={"max_attempts": 5, "mode": "standard"}),
-    )
-    pool_id = idp.create_user_pool(
-        PoolName="bench-provision",
-        DeviceConfiguration={
-            "ChallengeRequiredOnNewDevice": True,
-            "DeviceOnlyRememberedOnUserPrompt": False,
-        },
-    )["UserPool"]["Id"]
-    idp.set_user_pool_mfa_config(
-        UserPoolId=pool_id,
-        SoftwareTokenMfaConfiguration={"Enabled": True},
-        MfaConfiguration="OPTIONAL",
-    )
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="bench", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"]
-    )["UserPoolClient"]["ClientId"]
-    return TargetConfig.from_settings(
-        {"pool_id": pool_id, "client_id": client_id, "endpoint_url": pool.url}
-    )
+    app = create_app(pool.url, name="bench-provision", flows=("ALLOW_USER_SRP_AUTH",))
+    return TargetConfig.from_settings(app.settings())
 
 
 def _run(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from loadtest.flows import AppClient
-from loadtest.pool.launch import local_admin_client, local_pool
+from loadtest.pool.launch import create_app, local_admin_client, local_pool
 
 from .attempts import Method, ProbeUser
 from .model import LockoutModel
@@ -56,13 +56,8 @@ def demo_probe(
 
 
 def _provision(url: str, count: int) -> tuple[AppClient, tuple[ProbeUser, ...]]:
-    idp = local_admin_client(url)
-    pool_id = idp.create_user_pool(PoolName="lockout-demo")["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="lockout-demo",
-        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH"],
-    )["UserPoolClient"]["ClientId"]
+    app = create_app(url, name="lockout-demo", mfa="OFF", device_tracking=False)
+    pool_id, idp = app.pool_id, local_admin_client(url)
     users = []
     for index in range(count):
         user = ProbeUser(username=f"lt-lockout-{index:03d}", password=_password())
@@ -71,7 +66,7 @@ def _provision(url: str, count: int) -> tuple[AppClient, tuple[ProbeUser, ...]]:
             UserPoolId=pool_id, Username=user.username, Password=user.password, Permanent=True
         )
         users.append(user)
-    return AppClient(pool_id=str(pool_id), client_id=str(client_id)), tuple(users)
+    return AppClient(pool_id=app.pool_id, client_id=app.client_id), tuple(users)
 
 
 def _password() -> str:

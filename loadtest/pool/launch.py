@@ -17,11 +17,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LOCAL_CREDENTIALS", "LocalPool", "PoolStartError", "local_admin_client", "local_pool"]
+__all__ = [
+    "ALL_FLOWS",
+    "LOCAL_CREDENTIALS",
+    "LOCAL_CREDENTIALS_ENV",
+    "LocalApp",
+    "LocalPool",
+    "PoolStartError",
+    "create_app",
+    "local_admin_client",
+    "local_pool",
+]
 
 #: Dummy credentials for the local pool's admin API, which accepts any SigV4 signature: a
 #: user's real AWS credentials are never used against it. Keyword arguments of boto3 clients.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "AKIDLOCALPOOL", "aws_secret_access_key": "local-pool"}
+#: The same, as environment variables for a child process (a Locust run's admin calls).
+LOCAL_CREDENTIALS_ENV = {key.upper(): value for key, value in LOCAL_CREDENTIALS.items()}
 
 _READY_PREFIX = "listening "
 
@@ -61,15 +73,68 @@ def local_pool(
         _stop(process)
 
 
-def local_admin_client(url: str, *, retries: int = 1) -> Any:
-    """A boto3 ``cognito-idp`` client for a local pool: dummy credentials, bounded retries."""
+def local_admin_client(url: str, *, attempts: int = 1) -> Any:
+    """A boto3 ``cognito-idp`` client for a local pool: dummy credentials, ``attempts`` tries
+    per call in all (1: SDK retries off)."""
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"max_attempts": retries, "mode": "standard"})
+    config = Config(retries={"total_max_attempts": attempts, "mode": "standard"})
     return boto3.client(
         "cognito-idp", endpoint_url=url, region_name="us-east-1", config=config, **LOCAL_CREDENTIALS
     )
+
+
+#: The ExplicitAuthFlows that let an app client run every flow the toolkit drives.
+ALL_FLOWS = (
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalApp:
+    """A user pool and its app client (no secret) on a local pool."""
+
+    url: str
+    pool_id: str
+    client_id: str
+
+    def settings(self) -> dict[str, str | None]:
+        """Target settings for :meth:`loadtest.users.config.TargetConfig.from_settings`."""
+        return {"pool_id": self.pool_id, "client_id": self.client_id, "endpoint_url": self.url}
+
+
+def create_app(
+    url: str,
+    *,
+    name: str,
+    mfa: str = "OPTIONAL",
+    device_tracking: bool = True,
+    flows: Sequence[str] = ALL_FLOWS,
+) -> LocalApp:
+    """A user pool (TOTP enabled unless ``mfa`` is OFF; devices remembered always, without
+    asking, when ``device_tracking``) and an app client allowing ``flows``."""
+    idp = local_admin_client(url, attempts=5)
+    pool: dict[str, Any] = {"PoolName": name}
+    if device_tracking:
+        pool["DeviceConfiguration"] = {
+            "ChallengeRequiredOnNewDevice": True,
+            "DeviceOnlyRememberedOnUserPrompt": False,
+        }
+    pool_id = idp.create_user_pool(**pool)["UserPool"]["Id"]
+    if mfa != "OFF":
+        idp.set_user_pool_mfa_config(
+            UserPoolId=pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=mfa,
+        )
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName=name, ExplicitAuthFlows=list(flows)
+    )["UserPoolClient"]["ClientId"]
+    return LocalApp(url=url, pool_id=pool_id, client_id=client_id)
 
 
 def _await_url(process: subprocess.Popen[str], log: Path, timeout: float) -> str:

@@ -9,7 +9,8 @@
   uses for the user-side flows (sign-in, TOTP enrollment, devices), so each call waits for its
   category's slot and a throttled one is retried: the flows and drivers stay unchanged.
 
-SDK retries are off (``total_max_attempts=1``): the limiter retries throttles itself, and counts them.
+SDK retries are off (``total_max_attempts=1``): the limiter retries throttles itself, and
+counts them.
 """
 
 from __future__ import annotations
