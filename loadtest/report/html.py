@@ -57,6 +57,8 @@ def render_html(summary: dict[str, Any]) -> str:
         _curves(summary["requests"]),
         "<h2>Outcomes, errors and throttles</h2>",
         _outcomes(summary),
+        "<h2>Achieved rates against the default quotas</h2>",
+        _quotas(summary.get("quotas", {})),
         _lockout(summary.get("lockout_probe")),
         "</body></html>",
     ]
@@ -198,6 +200,15 @@ def _outcomes(summary: dict[str, Any]) -> str:
         ("lockouts", _extra(summary["lockouts"]["by_flow"]) or "none"),
     ]
     return "<table>" + "".join(_tr(r, "td") for r in rows) + "</table>"
+
+
+def _quotas(quotas: dict[str, Any]) -> str:
+    lines = [_tr(["quota category", "calls", "per s", "default quota per s", "share"], "th")]
+    for name, row in quotas.items():
+        share = row["share_of_quota"]
+        cells = [name, row["calls"], _num(row["rate_per_s"]), _num(row["quota_rps"])]
+        lines.append(_tr([*cells, "-" if share is None else f"{share:.1%}"], "td"))
+    return "<table>" + "".join(lines) + "</table>"
 
 
 def _lockout(probe: dict[str, Any] | None) -> str:

@@ -12,10 +12,18 @@ import json
 import os
 import platform
 import subprocess
+from collections import Counter
 from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from loadtest.protocol.quotas import (
+    CHALLENGE_ALLOWANCE_FACTOR,
+    CHALLENGE_OPERATIONS,
+    DEFAULT_RPS,
+    QuotaCategory,
+)
 
 from .aggregate import Aggregate, quota_category
 from .histograms import stats
@@ -108,6 +116,7 @@ def build_summary(
             "total": sum(aggregate.counts["lockouts"].values()),
             "by_flow": dict(aggregate.counts["lockouts"]),
         },
+        "quotas": _quotas(aggregate, duration),
         "validity": _validity(aggregate),
         "lockout_probe": None,
     }
@@ -139,6 +148,46 @@ def _throttles(aggregate: Aggregate) -> dict[str, Any]:
     calls = sum(aggregate.counts["calls"].values())
     total = sum(by_category.values())
     return {"total": total, "rate": total / calls if calls else 0.0, "by_category": by_category}
+
+
+def _quotas(aggregate: Aggregate, duration: float | None) -> dict[str, Any]:
+    """Achieved calls per second by quota category against the category's default quota.
+
+    Challenge responses count first against their own allowance (3x UserAuthentication's), so
+    they are shown apart, as ``UserAuthentication:challenges``.
+    """
+    calls: Counter[str] = Counter()
+    for label, outcomes in aggregate.by_label.items():
+        calls[_quota_key(label)] += sum(outcomes.values())
+    view = {}
+    for key, count in sorted(calls.items()):
+        quota = _quota_rps(key)
+        rate = count / duration if duration else None
+        share = rate / quota if rate is not None and quota else None
+        view[key] = {"calls": count, "rate_per_s": _round(rate), "quota_rps": quota}
+        view[key]["share_of_quota"] = _round(share)
+    return view
+
+
+def _quota_key(label: str) -> str:
+    category = quota_category(label)
+    operation = label.partition(":")[0]
+    if category == QuotaCategory.USER_AUTHENTICATION and operation in CHALLENGE_OPERATIONS:
+        return f"{category}:challenges"
+    return category
+
+
+def _quota_rps(key: str) -> float | None:
+    category, _, challenges = key.partition(":")
+    try:
+        quota = DEFAULT_RPS[QuotaCategory(category)]
+    except ValueError:
+        return None
+    return float(quota * (CHALLENGE_ALLOWANCE_FACTOR if challenges else 1))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _validity(aggregate: Aggregate) -> dict[str, Any]:

@@ -101,6 +101,17 @@ def test_counts_throttles_by_quota_category_and_errors_by_type() -> None:
     assert summary["client_compute"]["login:srp"]["p50"] == 1.5
 
 
+def test_the_quota_view_puts_challenge_responses_apart() -> None:
+    aggregate = Aggregate()
+    for t in (0.0, 2.0):
+        aggregate.add_login(login(10) | {"t": t})
+    quotas = build_summary(aggregate, _run(), source="live")["quotas"]
+    assert quotas["UserAuthentication"] == {
+        "calls": 2, "rate_per_s": 1.0, "quota_rps": 120.0, "share_of_quota": round(1 / 120, 4)
+    }  # fmt: skip
+    assert quotas["UserAuthentication:challenges"]["quota_rps"] == 360.0
+
+
 def write_run(run_dir: Path, values: list[float]) -> dict[str, Any]:
     """A run as a process writes it (events.jsonl, summary.json); returns the live summary."""
     report = RunReport(run_dir, run=_run() | {"run_id": run_dir.name}, process="local")
