@@ -45,6 +45,8 @@ class Aggregate:
         self.by_label: dict[str, Counter[str]] = {}
         self.by_flow: dict[str, Counter[str]] = {}
         self.processes: dict[str, dict[str, float]] = {}
+        #: Logins by outcome, and throttled calls, per whole second of wall time.
+        self.timeline: dict[int, Counter[str]] = {}
         self.first_ts: float | None = None
         self.last_ts: float | None = None
 
@@ -59,10 +61,17 @@ class Aggregate:
         self.by_flow.setdefault(flow, Counter())[event["outcome"]] += 1
         if event["outcome"] == "locked_out":
             self.counts["lockouts"][flow] += 1
+        second = self._second(event.get("t"))
+        second[event["outcome"]] += 1
         for step in event.get("steps", ()):
             if "label" in step:
                 self._add_call(step)
+                second["throttled_calls"] += step["outcome"] == "throttled"
         self._seen(event.get("t"))
+
+    def _second(self, t: Any) -> Counter[str]:
+        key = int(t) if isinstance(t, int | float) else 0
+        return self.timeline.setdefault(key, Counter())
 
     def _add_call(self, step: Mapping[str, Any]) -> None:
         label, outcome = str(step["label"]), str(step["outcome"])
@@ -108,6 +117,7 @@ class Aggregate:
             "by_flow": {k: dict(c) for k, c in self.by_flow.items()},
             "processes": dict(self.processes),
             "span": [self.first_ts, self.last_ts],
+            "timeline": {str(k): dict(c) for k, c in self.timeline.items()},
         }
 
     def merge(self, snapshot: Mapping[str, Any]) -> None:
@@ -123,6 +133,8 @@ class Aggregate:
         self.processes.update(snapshot.get("processes", {}))
         for t in snapshot.get("span", ()):
             self._seen(t)
+        for second, counts in snapshot.get("timeline", {}).items():
+            self.timeline.setdefault(int(second), Counter()).update(counts)
 
     def take(self) -> dict[str, Any]:
         """A snapshot, after which this aggregate starts empty (a worker's delta)."""

@@ -47,6 +47,8 @@ def render_html(summary: dict[str, Any]) -> str:
         f"<h1>Run {escape(str(run.get('run_id')))}</h1>",
         _banner(summary["validity"]),
         _run_facts(run, summary["source"]),
+        "<h2>Rates over time (per second)</h2>",
+        _time_chart(summary.get("timeline", {}).get("rows", [])),
         "<h2>Logins by flow</h2>",
         _latency_table(summary["flows"], extra=("outcomes",)),
         _curves(summary["flows"]),
@@ -163,6 +165,35 @@ def _axes(width: int, height: int, left: int, bottom: int, top: float, x: Any) -
     for p in (50, 90, 99, 99.9, 99.99):
         parts.append(f"<text x='{x(p) - 12:.1f}' y='{base + 16}'>p{p:g}</text>")
     return parts
+
+
+def _time_chart(rows: list[dict[str, Any]]) -> str:
+    """Logins per second by outcome and throttled calls per second, against seconds."""
+    names = sorted({k for row in rows for k in row if k != "t"})
+    if not names:
+        return "<p>No logins.</p>"
+    width, height, left, bottom = 720, 220, 60, 30
+    end = max(row["t"] for row in rows) or 1
+    top = max(row.get(n, 0) for row in rows for n in names) or 1
+
+    def point(t: float, v: float) -> str:
+        px = left + (width - left - 10) * t / end
+        return f"{px:.1f},{height - bottom - (height - bottom - 10) * v / top:.1f}"
+
+    parts = [f"<svg width='{width}' height='{height + 16 * len(names)}' role='img'>"]
+    parts.append(f"<line x1='{left}' y1='{height - bottom}' x2='{width - 10}' "
+                 f"y2='{height - bottom}' stroke='#888'/>")  # fmt: skip
+    parts.append(f"<text x='4' y='16'>{top:.4g}/s</text>")
+    parts.append(f"<text x='{width - 60}' y='{height - 8}'>{end:g} s</text>")
+    for index, name in enumerate(names):
+        colour = _COLOURS[index % len(_COLOURS)]
+        path = " ".join(point(row["t"], row.get(name, 0)) for row in rows)
+        parts.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{path}'/>")
+        ly = height + 12 + 16 * index
+        parts.append(f"<rect x='{left}' y='{ly - 9}' width='10' height='10' fill='{colour}'/>")
+        parts.append(f"<text x='{left + 16}' y='{ly}'>{escape(name)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def _split_bars(server: dict[str, Any], compute: dict[str, Any]) -> str:

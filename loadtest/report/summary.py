@@ -9,6 +9,7 @@ carries its histogram encoded (HdrHistogram's compressed base64), so nothing is 
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import subprocess
@@ -46,6 +47,8 @@ LOCKOUT_SUMMARY = "lockout-summary.json"
 CPU_WARNING = 0.85
 #: Event-loop lag p99 above this (ms) makes latencies untrustworthy.
 LAG_WARNING_MS = 10.0
+#: Most rows the timeline keeps (its buckets widen to fit).
+TIMELINE_ROWS = 300
 _PACKAGES = ("cognito-loadtest", "locust", "gmpy2", "structlog", "hdrhistogram", "gevent")
 
 
@@ -117,6 +120,7 @@ def build_summary(
             "by_flow": dict(aggregate.counts["lockouts"]),
         },
         "quotas": _quotas(aggregate, duration),
+        "timeline": _timeline(aggregate),
         "validity": _validity(aggregate),
         "lockout_probe": None,
     }
@@ -148,6 +152,27 @@ def _throttles(aggregate: Aggregate) -> dict[str, Any]:
     calls = sum(aggregate.counts["calls"].values())
     total = sum(by_category.values())
     return {"total": total, "rate": total / calls if calls else 0.0, "by_category": by_category}
+
+
+def _timeline(aggregate: Aggregate) -> dict[str, Any]:
+    """Logins per second by outcome, and throttled calls per second, over the run; in buckets
+    of whole seconds, wide enough to keep at most ``TIMELINE_ROWS`` rows."""
+    if not aggregate.timeline:
+        return {"start": None, "bucket_s": 1, "rows": []}
+    start, end = min(aggregate.timeline), max(aggregate.timeline)
+    bucket = max(1, math.ceil((end - start + 1) / TIMELINE_ROWS))
+    rows: dict[int, Counter[str]] = {}
+    for second, counts in aggregate.timeline.items():
+        rows.setdefault((second - start) // bucket, Counter()).update(counts)
+    return {
+        "start": start,
+        "bucket_s": bucket,
+        "rows": [
+            {"t": index * bucket} | {k: v / bucket for k, v in sorted(rows[index].items())}
+            for index in range(max(rows) + 1)
+            if index in rows
+        ],
+    }
 
 
 def _quotas(aggregate: Aggregate, duration: float | None) -> dict[str, Any]:

@@ -101,6 +101,21 @@ def test_counts_throttles_by_quota_category_and_errors_by_type() -> None:
     assert summary["client_compute"]["login:srp"]["p50"] == 1.5
 
 
+def test_the_timeline_counts_logins_and_throttles_per_second() -> None:
+    aggregate = Aggregate()
+    for t, outcome in ((100.2, "ok"), (100.9, "ok"), (102.5, "throttled")):
+        error = None if outcome == "ok" else "TooManyRequestsException"
+        aggregate.add_login(login(10, outcome, error) | {"t": t})
+    merged = Aggregate()
+    merged.merge(json.loads(json.dumps(aggregate.snapshot())))
+    timeline = build_summary(merged, _run(), source="live")["timeline"]
+    assert timeline["start"] == 100
+    assert timeline["rows"] == [
+        {"t": 0, "ok": 2, "throttled_calls": 0},
+        {"t": 2, "throttled": 1, "throttled_calls": 1},
+    ]
+
+
 def test_the_quota_view_puts_challenge_responses_apart() -> None:
     aggregate = Aggregate()
     for t in (0.0, 2.0):
