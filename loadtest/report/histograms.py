@@ -1,6 +1,6 @@
 """HDR histograms keyed by name, in microseconds, encoded losslessly for storage and shipping.
 
-Values are recorded as integer microseconds from 1 µs to one hour with 3 significant digits, so
+Values are recorded as integer microseconds from 0 to one hour with 3 significant digits, so
 a 1.234 ms latency and a 12.34 s one are both kept to 0.1 %. ``encode`` gives HdrHistogram's
 standard compressed base64 form, which any HdrHistogram library decodes and which merges
 exactly: the sum of the workers' histograms is the histogram of all their values.
@@ -30,7 +30,7 @@ PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p99_9", 99.9))
 
 
 def new_histogram() -> HdrHistogram:
-    """An empty histogram: 1 µs to 1 h, 3 significant digits."""
+    """An empty histogram: 0 to 1 h in microseconds, 3 significant digits."""
     return HdrHistogram(1, HIGHEST_US, SIGNIFICANT_DIGITS)
 
 
@@ -41,7 +41,7 @@ def decode(encoded: str) -> HdrHistogram:
 
 def to_us(ms: float) -> int:
     """Milliseconds as whole microseconds within the histogram's range."""
-    return min(max(round(ms * 1000), 1), HIGHEST_US)
+    return min(max(round(ms * 1000), 0), HIGHEST_US)
 
 
 def stats(histogram: HdrHistogram) -> dict[str, Any]:

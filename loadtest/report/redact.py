@@ -46,8 +46,9 @@ _SECRET_KEYS = frozenset({"code", "usercode", "mfacode", "answer", "key"})
 #: Keys that look secret but are not (checked first).
 _SAFE_KEYS = frozenset({"tokenuse", "errortype", "hashalgorithm"})
 #: Keys whose values this package writes itself and whose shape may look like a secret: an
-#: encoded histogram, a git revision, the run id. Passed through, but only in a plain alphabet.
-_TRUSTED_KEYS = frozenset({"loop_lag", "git_revision", "run_id"})
+#: encoded histogram, a git revision, the run id, the app client id (an identifier, not a
+#: secret). Passed through, but only in a plain alphabet.
+_TRUSTED_KEYS = frozenset({"loop_lag", "git_revision", "run_id", "client_id"})
 
 _SHAPES = (
     re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"),  # JWT / JWE
