@@ -45,15 +45,19 @@ _SECRET_KEY_PARTS = (
 _SECRET_KEYS = frozenset({"code", "usercode", "mfacode", "answer", "key"})
 #: Keys that look secret but are not (checked first).
 _SAFE_KEYS = frozenset({"tokenuse", "errortype", "hashalgorithm"})
-#: Keys whose values this package writes itself and whose shape may look like a secret: an
-#: encoded histogram, a git revision, the run id, the app client id (an identifier, not a
-#: secret). Passed through, but only in a plain alphabet.
-_TRUSTED_KEYS = frozenset({"loop_lag", "git_revision", "run_id", "client_id"})
+#: Keys whose values this package writes itself from constants or its own figures, and whose
+#: shape may look like a secret: an encoded histogram, a git revision, the run id, the app
+#: client id (an identifier, not a secret), call and flow labels (``AdminRespondToAuthChallenge``
+#: is long and mixed-case), error types. Passed through, but only in a plain alphabet.
+_TRUSTED_KEYS = frozenset(
+    {"loop_lag", "git_revision", "run_id", "client_id", "label", "flow", "compute", "error_type"}
+)
 
 _SHAPES = (
     re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"),  # JWT / JWE
-    re.compile(r"(?<![A-Za-z0-9+/_=-])(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])"
-               r"[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/_=-])"),  # base64 / hex blobs
+    # base64 / hex blobs: 24+ characters with a digit, or with both upper and lower case
+    re.compile(r"(?<![A-Za-z0-9+/_=-])(?=[A-Za-z0-9+/_-]*(?:\d|[a-z][A-Za-z0-9+/_-]*[A-Z]"
+               r"|[A-Z][A-Za-z0-9+/_-]*[a-z]))[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/_=-])"),
     re.compile(r"(?<![A-Za-z0-9])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9])"),  # base32 seeds
     re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])"),  # TOTP / MFA codes
 )  # fmt: skip

@@ -33,7 +33,8 @@ secret_keys = st.sampled_from(
         "code",
     ]
 )
-plain_keys = st.sampled_from(["note", "detail", "value", "x", "label", "extra", "data"])
+#: Keys nobody marked as secret (nor as trusted, like "label"): only shapes can catch these.
+plain_keys = st.sampled_from(["note", "detail", "value", "x", "context", "extra", "data"])
 jwts = st.builds(
     lambda a, b, c: f"eyJ{a}.{b}.{c}",
     st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=8),
@@ -79,6 +80,7 @@ def leaves(value: Any) -> list[str]:
 @example(secret=SEED, key="note", noise="seed ")
 @example(secret=SECRET_BLOCK, key="data", noise="")
 @example(secret="123456", key="note", noise="code ")
+@example(secret="AAAAAAAAAAAAAAAAAAAAAAAAAAFh", key="note", noise="")  # no digit, mixed case
 def test_secrets_under_unknown_keys_are_caught_by_their_shape(
     secret: str, key: str, noise: str
 ) -> None:
@@ -113,7 +115,11 @@ def test_report_fields_survive() -> None:
         "outcome": "throttled",
         "error_type": "TooManyRequestsException",
         "total_ms": 12.5,
-        "steps": [{"label": "RespondToAuthChallenge:PASSWORD_VERIFIER", "ms": 3.25}],
+        "steps": [
+            {"label": "RespondToAuthChallenge:PASSWORD_VERIFIER", "ms": 3.25},
+            {"label": "AdminRespondToAuthChallenge:SOFTWARE_TOKEN_MFA", "ms": 3.25},
+            {"compute": "DEVICE_PASSWORD_VERIFIER", "ms": 1.0},
+        ],
         "message": "Incorrect username or password.",
     }
     assert Redactor().redact(event) == event
