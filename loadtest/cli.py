@@ -15,6 +15,7 @@ from .bench import cli as bench_cli
 from .lockout import cli as lockout_cli
 from .pool import cli as pool_cli
 from .provision import cli as provision_cli
+from .report import cli as report_cli
 from .users import cli as users_cli
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -25,6 +26,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     users_cli.register,
     provision_cli.register,
     lockout_cli.register,
+    report_cli.register,
     pool_cli.register,
     bench_cli.register,
 )

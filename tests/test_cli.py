@@ -16,7 +16,16 @@ def test_help_lists_the_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("demo", "run", "provision", "teardown", "lockout-probe", "pool", "bench"):
+    for command in (
+        "demo",
+        "run",
+        "provision",
+        "teardown",
+        "lockout-probe",
+        "report",
+        "pool",
+        "bench",
+    ):
         assert command in out
 
 
