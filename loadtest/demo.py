@@ -9,11 +9,13 @@ It runs what the toolkit can do today, in order, and says what each step showed:
 4. a short, bounded, headless Locust run of the weighted mix of every login flow;
 5. a summary of what the run measured, per request name, from Locust's own CSV;
 6. a time-scaled lockout probe of a few users on a local pool of its own (scale 0.01: the full
-   schedule up to the cap in about half a minute), compared with the documented model.
+   schedule up to the cap in about half a minute), compared with the documented model;
+7. the run's report: ``events.jsonl``, ``summary.json`` and a self-contained ``report.html``
+   (written by the load run, with the probe folded in).
 
-What can be shared goes to ``reports/<run-id>/`` (the last line printed is that folder); what
-holds secrets (the pool's state, the identities file) goes to ``.cognito-loadtest/<run-id>/``,
-readable by its owner only. The structured report joins as its command lands.
+What can be shared goes to ``reports/<run-id>/`` (the last line printed is its report.html);
+what holds secrets (the pool's state, the identities file) goes to
+``.cognito-loadtest/<run-id>/``, readable by its owner only.
 """
 
 from __future__ import annotations
@@ -82,8 +84,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n== 6. Lockout probe: {args.probe_users} users, local pool at time scale 0.01")
         summary = demo_probe(run_dir, private, users=args.probe_users, failures=args.probe_failures)
         code = code or _probe_exit_code(summary)
-    print(f"\ndemo finished (exit code {code}); everything is in:\n{run_dir}")
+    print("\n== 7. Report: summary.json and report.html (the probe folded in)")
+    report = _report(run_dir, probed=bool(args.probe_users))
+    print(f"\ndemo finished (exit code {code}); the report:\n{report}")
     return code
+
+
+def _report(run_dir: Path, *, probed: bool) -> Path:
+    """The run's report page, with the lockout probe's summary folded into it when one ran."""
+    from .report import fold_in_lockout_probe
+
+    if probed:
+        fold_in_lockout_probe(run_dir)
+    return run_dir / "report.html"
 
 
 def _bench(reports: Path) -> None:
@@ -127,7 +140,7 @@ def _load(
         "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids_path),
         "--locust", "--html", str(run_dir / "locust.html"), "--only-summary",
     ]  # fmt: skip
-    env = {**os.environ, **LOCAL_CREDENTIALS_ENV}
+    env = {**os.environ, **LOCAL_CREDENTIALS_ENV, "COGNITO_REPORT_DIR": str(run_dir)}
     with (run_dir / "locust.log").open("w") as log:
         return subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
 
