@@ -32,7 +32,7 @@ from .signin import SignIn, check_lock, count_failure, ensure_can_sign_in, next_
 from .srp import password_record
 from .tokens import Minted, uuid_time
 
-__all__ = ["initiate_auth", "known_device"]
+__all__ = ["initiate_auth", "known_device", "secret_block"]
 
 _PUBLIC_FLOWS = frozenset(
     {AuthFlow.USER_SRP_AUTH, AuthFlow.USER_PASSWORD_AUTH, AuthFlow.REFRESH_TOKEN_AUTH}
@@ -122,21 +122,45 @@ def _srp_start(
     if user.verifier is None or user.salt is None:
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
     challenge = ctx.srp.challenge(user.verifier)
-    block = SecretBlock(
-        kind="user",
-        pool_id=pool.id,
-        client_id=client.id,
-        username=user.username,
-        sub=user.sub,
-        issued=ctx.now(),
-        secret_b=srp_fast.to_hex(challenge.secret),
-        public_b=challenge.srp_b_hex,
-        public_a=srp_fast.to_hex(big_a),
-        device_key=auth.get("DEVICE_KEY", ""),
-        admin=admin,
-    )
+    block = secret_block(
+        ctx, pool, client, "user", user.username, user.sub, challenge, big_a,
+        admin=admin, device_key=auth.get("DEVICE_KEY", ""),
+    )  # fmt: skip
     return _verifier_challenge(
         user.username, srp_fast.to_hex(user.salt), challenge.srp_b_hex, block.seal(ctx.sealer)
+    )
+
+
+def secret_block(
+    ctx: PoolContext,
+    pool: Pool,
+    client: AppClient,
+    kind: str,
+    username: str,
+    sub: str,
+    challenge: srp_fast.ServerChallenge,
+    big_a: Any,
+    *,
+    admin: bool,
+    device_key: str = "",
+    keep_secret: bool = True,
+) -> SecretBlock:
+    """The state of one SRP exchange, to seal into its SECRET_BLOCK.
+
+    ``keep_secret`` False (a simulated challenge, which can never verify) keeps no b.
+    """
+    return SecretBlock(
+        kind=kind,
+        pool_id=pool.id,
+        client_id=client.id,
+        username=username,
+        sub=sub,
+        issued=ctx.now(),
+        secret_b=srp_fast.to_hex(challenge.secret) if keep_secret else "0",
+        public_b=challenge.srp_b_hex,
+        public_a=srp_fast.to_hex(big_a),
+        device_key=device_key,
+        admin=admin,
     )
 
 
@@ -163,18 +187,10 @@ def _simulated(
     fake_id = str(uuid.UUID(bytes=seed[:16]))
     salt = int.from_bytes(seed[16:32], "big")
     challenge = ctx.srp.challenge(int.from_bytes(hashlib.sha256(seed).digest(), "big"))
-    block = SecretBlock(
-        kind="simulated",
-        pool_id=pool.id,
-        client_id=client.id,
-        username=fake_id,
-        sub=fake_id,
-        issued=ctx.now(),
-        secret_b="0",
-        public_b=challenge.srp_b_hex,
-        public_a=srp_fast.to_hex(big_a),
-        admin=admin,
-    )
+    block = secret_block(
+        ctx, pool, client, "simulated", fake_id, fake_id, challenge, big_a,
+        admin=admin, keep_secret=False,
+    )  # fmt: skip
     return _verifier_challenge(
         fake_id, srp_fast.to_hex(salt), challenge.srp_b_hex, block.seal(ctx.sealer)
     )

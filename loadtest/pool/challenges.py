@@ -27,7 +27,7 @@ from loadtest.protocol.names import Challenge
 
 from . import totp
 from .admin import check_password_policy
-from .auth import known_device
+from .auth import known_device, secret_block
 from .context import PoolContext
 from .params import Params
 from .records import AppClient, Device, Pool, User, UserStatus
@@ -225,19 +225,10 @@ async def _device_srp_auth(
     challenge = ctx.srp.challenge(device.verifier)
     if session is not None:
         consume(ctx, session, client)
-    block = SecretBlock(
-        kind="device",
-        pool_id=pool.id,
-        client_id=client.id,
-        username=user.username,
-        sub=user.sub,
-        issued=ctx.now(),
-        secret_b=srp_fast.to_hex(challenge.secret),
-        public_b=challenge.srp_b_hex,
-        public_a=srp_fast.to_hex(big_a),
-        device_key=device.key,
-        admin=admin,
-    )
+    block = secret_block(
+        ctx, pool, client, "device", user.username, user.sub, challenge, big_a,
+        admin=admin, device_key=device.key,
+    )  # fmt: skip
     params = {
         "SALT": srp_fast.to_hex(device.salt),
         "SRP_B": challenge.srp_b_hex,
