@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--processes", type=int, default=0, help="Locust worker processes")
     parser.add_argument("--web", action="store_true", help="serve Locust's web UI instead")
     parser.add_argument("--csv", help="CSV file prefix for Locust's statistics")
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        help="write events.jsonl, summary.json and report.html into this folder "
+        "(e.g. reports/<run-id>; env COGNITO_REPORT_DIR)",
+    )
     for setting, option, env_var, help_text in OPTIONS:
         parser.add_argument(option, dest=setting, help=f"{help_text} (env {env_var})")
     parser.add_argument(
@@ -74,6 +80,8 @@ def locust_command(
         argv += ["--csv", args.csv]
     argv += list(args.locust_args)
     env = dict(environ)
+    if args.report_dir is not None:
+        env["COGNITO_REPORT_DIR"] = str(args.report_dir)
     for setting, _option, env_var, _help in OPTIONS:
         value = getattr(args, setting, None)
         if value is not None:

@@ -44,3 +44,11 @@ def test_web_mode_and_processes() -> None:
 def test_an_unknown_scenario_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown scenario"):
         locust_command(parse("nope"), {})
+
+
+def test_report_dir_travels_as_the_environment_variable_the_users_read(tmp_path) -> None:
+    argv, env = locust_command(parse("srp", "--report-dir", str(tmp_path / "run")), {})
+    assert env["COGNITO_REPORT_DIR"] == str(tmp_path / "run")
+    assert str(tmp_path) not in " ".join(argv)
+    _, env = locust_command(parse("srp"), {"COGNITO_REPORT_DIR": "kept"})
+    assert env["COGNITO_REPORT_DIR"] == "kept"
