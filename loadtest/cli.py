@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 
 from . import __version__, demo
 from .bench import cli as bench_cli
+from .capacity import cli as capacity_cli
 from .lockout import cli as lockout_cli
 from .pool import cli as pool_cli
 from .provision import cli as provision_cli
+from .quota import cli as quota_cli
 from .report import cli as report_cli
 from .users import cli as users_cli
 
@@ -26,6 +28,8 @@ REGISTRARS: tuple[Registrar, ...] = (
     users_cli.register,
     provision_cli.register,
     lockout_cli.register,
+    capacity_cli.register,
+    quota_cli.register,
     report_cli.register,
     pool_cli.register,
     bench_cli.register,

@@ -1,0 +1,1 @@
+"""The ``capacity`` command (issue 8); being built."""

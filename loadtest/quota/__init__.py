@@ -1,0 +1,1 @@
+"""The ``quota`` command (issue 8); being built."""
