@@ -31,6 +31,7 @@ from typing import Any
 
 from .lockout.demo import demo_probe
 from .pool.launch import LOCAL_CREDENTIALS_ENV, LocalApp, LocalPool, create_app, local_pool
+from .safety import OverLimit, add_bound_options, check_bounds, guard_target, parse_duration
 
 __all__ = ["register"]
 
@@ -57,10 +58,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=0,
         help="counted failures per probed user (0: the full schedule up to the cap)",
     )
+    add_bound_options(parser)
     parser.set_defaults(handler=run)
 
 
+def _check_bounds(args: argparse.Namespace) -> int:
+    """0 when the sizes are within the demo's maxima (or allowed above), else 2 (said why)."""
+    try:
+        sizes = {
+            "identities": args.identities,
+            "users": args.users,
+            "run_time": parse_duration(args.run_time),
+        }
+        check_bounds("demo", sizes, allow=args.allow_above_max)
+    except (ValueError, OverLimit) as exc:
+        print(f"cognito-loadtest demo: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if refused := _check_bounds(args):
+        return refused
     run_id = datetime.now(UTC).strftime("demo-%Y%m%d-%H%M%S")
     run_dir = args.reports / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -73,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"   listening at {pool.url}")
         print(f"\n== 3. Test users: {args.identities}, with TOTP and a remembered device")
         app = create_app(pool.url, name="demo")
+        # the demo's own pool, on loopback: stated, nothing to confirm
+        local = {"endpoint_url": pool.url, "region": None, "pool_id": app.pool_id}
+        guard_target(**local, confirm_pool_id=None, stream=sys.stdout)
         ids_path = private / "identities.jsonl"
         _provision(app, args.identities, ids_path, run_id)
         print(f"   identities written to {ids_path} (mode 0600)")

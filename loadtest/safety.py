@@ -58,7 +58,7 @@ class OverLimit(UnsafeTarget):
     """A size (users, rate, duration) above its hard maximum without ``--allow-above-max``."""
 
 
-def add_target_guard_options(parser: argparse.ArgumentParser) -> None:
+def add_target_guard_options(parser: argparse._ActionsContainer) -> None:
     """Add ``--confirm-pool-id POOL_ID``, which a non-local target needs (see the module)."""
     parser.add_argument(
         "--confirm-pool-id",
@@ -113,13 +113,14 @@ def guard_target(
     region: str | None,
     pool_id: str | None,
     confirm_pool_id: str | None,
-    stream: TextIO = sys.stderr,
+    stream: TextIO | None = None,
 ) -> None:
-    """State the target on ``stream``; raise :class:`UnsafeTarget` unless it is the local pool
-    or ``confirm_pool_id`` repeats ``pool_id`` exactly."""
+    """State the target on ``stream`` (``sys.stderr`` as it is at the call, so redirections
+    count); raise :class:`UnsafeTarget` unless it is the local pool or ``confirm_pool_id``
+    repeats ``pool_id`` exactly."""
     print(
         describe_target(endpoint_url=endpoint_url, region=region, pool_id=pool_id),
-        file=stream,
+        file=stream or sys.stderr,
         flush=True,
     )
     url = resolve_endpoint(endpoint_url, _region_of(pool_id, region))
@@ -179,7 +180,7 @@ BOUNDS: Mapping[str, Mapping[str, Bound]] = {
 }
 
 
-def add_bound_options(parser: argparse.ArgumentParser) -> None:
+def add_bound_options(parser: argparse._ActionsContainer) -> None:
     """Add ``--allow-above-max``, the explicit consent to sizes above :data:`BOUNDS`."""
     parser.add_argument(
         "--allow-above-max",

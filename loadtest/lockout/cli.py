@@ -16,6 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from loadtest.flows import load_identities
+from loadtest.safety import (
+    UnsafeTarget,
+    add_bound_options,
+    add_target_guard_options,
+    check_bounds,
+    guard_target,
+)
 from loadtest.users.config import ConfigError, TargetConfig
 
 from .attempts import Method, ProbeUser
@@ -35,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="measure a pool's temporary-lockout schedule against the documented model",
         description="Drive failed sign-ins for synthetic users (prefix 'lt-'), watch each lock "
         "lift, and compare the measured schedule with the model. Exit code 0: matches, "
-        "1: differs, 3: inconclusive.",
+        "1: differs, 2: refused (bad settings, an unconfirmed pool that is not the local one, "
+        "a non-synthetic user, more than 20 users), 3: inconclusive.",
     )
     _target_options(parser)
     _user_options(parser)
@@ -56,6 +64,8 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
         "--endpoint-url", help="endpoint, or 'aws' (default: the local pool on 127.0.0.1:9229)"
     )
     group.add_argument("--timeout", type=float, default=10.0, help="seconds per call")
+    add_target_guard_options(group)
+    add_bound_options(group)
 
 
 def _user_options(parser: argparse.ArgumentParser) -> None:
@@ -66,9 +76,12 @@ def _user_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--count", type=int, default=0, help="probe the first N identities")
     group.add_argument(
+        "--force-non-synthetic",
         "--force-unsafe-username",
+        dest="force_unsafe_username",
         action="store_true",
-        help="probe usernames without the 'lt-' prefix (their password is never sent)",
+        help="probe usernames without the 'lt-' prefix, i.e. possibly real people's accounts "
+        "(their password is never sent)",
     )
     group.add_argument("--method", choices=[m.value for m in Method], default=Method.SRP.value)
 
@@ -102,15 +115,7 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
 
 def config_from(args: argparse.Namespace) -> ProbeConfig:
     """A :class:`ProbeConfig` from parsed arguments; ``ValueError`` says what is wrong."""
-    target = TargetConfig.from_settings(
-        {
-            "region": args.region or os.environ.get("COGNITO_REGION"),
-            "pool_id": args.pool_id or os.environ.get("COGNITO_POOL_ID"),
-            "client_id": args.client_id or os.environ.get("COGNITO_CLIENT_ID"),
-            "client_secret": args.client_secret or os.environ.get("COGNITO_CLIENT_SECRET"),
-            "endpoint_url": args.endpoint_url or os.environ.get("COGNITO_ENDPOINT_URL"),
-        }
-    )
+    target = _target(args)
     return ProbeConfig(
         endpoint_url=target.endpoint_url,
         client=target.app_client,
@@ -137,6 +142,35 @@ def config_from(args: argparse.Namespace) -> ProbeConfig:
     )
 
 
+def _target(args: argparse.Namespace) -> TargetConfig:
+    return TargetConfig.from_settings(
+        {
+            "region": args.region or os.environ.get("COGNITO_REGION"),
+            "pool_id": args.pool_id or os.environ.get("COGNITO_POOL_ID"),
+            "client_id": args.client_id or os.environ.get("COGNITO_CLIENT_ID"),
+            "client_secret": args.client_secret or os.environ.get("COGNITO_CLIENT_SECRET"),
+            "endpoint_url": args.endpoint_url or os.environ.get("COGNITO_ENDPOINT_URL"),
+        }
+    )
+
+
+def guard(args: argparse.Namespace, config: ProbeConfig) -> None:
+    """The safety rails: at most 20 users and bounded attempts and time (unless
+    ``--allow-above-max``), the target stated and, unless it is the local pool, confirmed."""
+    sizes = {
+        "users": len(config.users),
+        "max_attempts": args.max_attempts,
+        "max_seconds": args.max_seconds,
+    }
+    check_bounds("lockout-probe", sizes, allow=args.allow_above_max)
+    guard_target(
+        endpoint_url=config.endpoint_url,
+        region=args.region or os.environ.get("COGNITO_REGION"),
+        pool_id=config.client.pool_id,
+        confirm_pool_id=args.confirm_pool_id,
+    )
+
+
 def _users(args: argparse.Namespace) -> tuple[ProbeUser, ...]:
     users = [ProbeUser(username=name) for name in args.user]
     if args.identities is not None:
@@ -155,7 +189,8 @@ def _users(args: argparse.Namespace) -> tuple[ProbeUser, ...]:
 def _run(args: argparse.Namespace) -> int:
     try:
         config = config_from(args)
-    except (ValueError, ConfigError, OSError) as exc:
+        guard(args, config)
+    except (ValueError, ConfigError, OSError, UnsafeTarget) as exc:
         print(f"cognito-loadtest lockout-probe: {exc}", file=sys.stderr)
         return 2
     run_id = args.run_id or datetime.now(UTC).strftime("lockout-%Y%m%d-%H%M%S")

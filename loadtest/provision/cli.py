@@ -19,6 +19,13 @@ from typing import TypeAlias
 
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.protocol.quotas import QuotaCategory
+from loadtest.safety import (
+    UnsafeTarget,
+    add_bound_options,
+    add_target_guard_options,
+    check_bounds,
+    guard_target,
+)
 from loadtest.users.config import ConfigError, TargetConfig
 
 from .naming import NotSynthetic, run_id_from
@@ -50,7 +57,9 @@ def _provision_parser(subparsers: Subparsers) -> None:
         description="Create N synthetic users lt-<run>-00001..., each with a permanent password, "
         "an enrolled TOTP authenticator and a remembered device, paced by Cognito's quotas. "
         "Each finished user is appended to the identities file (mode 0600); running the same "
-        "command again finishes an interrupted run.",
+        "command again finishes an interrupted run. The target is stated first; a pool that is "
+        "not the local one needs --confirm-pool-id; more than 10000 users or 64 in flight "
+        "need --allow-above-max.",
     )
     parser.add_argument("-n", "--users", type=_positive_int, required=True, help="users in the run")
     parser.add_argument(
@@ -72,7 +81,9 @@ def _teardown_parser(subparsers: Subparsers) -> None:
         "teardown",
         help="delete synthetic test users (by identities file or prefix)",
         description="Delete the users of an identities file, or every user whose name starts "
-        "with a prefix. Only synthetic users (names starting with lt-) are ever deleted.",
+        "with a prefix. Only synthetic users (names starting with lt-) are ever deleted: "
+        "there is no override. The target is stated first; a pool that is not the local one "
+        "needs --confirm-pool-id.",
     )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--identities", type=Path, help="delete the users of this file")
@@ -100,6 +111,8 @@ def _target_options(parser: argparse.ArgumentParser, *, client: bool) -> None:
         default=env("COGNITO_ENDPOINT_URL"),
         help="default: the local pool http://127.0.0.1:9229/; 'aws' for the regional endpoint",
     )
+    add_target_guard_options(group)
+    add_bound_options(group)
 
 
 def _pacing_options(parser: argparse.ArgumentParser) -> None:
@@ -159,6 +172,21 @@ def _target(args: argparse.Namespace, client_id: str | None) -> TargetConfig:
     )
 
 
+def guard(command: str, args: argparse.Namespace, target: TargetConfig) -> None:
+    """The safety rails (:mod:`loadtest.safety`): sizes within bounds, the target stated and,
+    unless it is the local pool, its id confirmed; raises :class:`UnsafeTarget`."""
+    sizes = {"concurrency": args.concurrency}
+    if command == "provision":
+        sizes["users"] = args.users
+    check_bounds(command, sizes, allow=args.allow_above_max)
+    guard_target(
+        endpoint_url=target.endpoint_url,
+        region=target.region,
+        pool_id=target.pool_id,
+        confirm_pool_id=args.confirm_pool_id,
+    )
+
+
 def provision_settings(args: argparse.Namespace) -> ProvisionSettings:
     """The settings of a ``provision`` command line (raises ``ValueError`` subclasses)."""
     return ProvisionSettings(
@@ -178,8 +206,9 @@ def run_provision(args: argparse.Namespace) -> int:
     """The ``provision`` handler."""
     try:
         settings = provision_settings(args)
+        guard("provision", args, settings.target)
         report = asyncio.run(provision(settings, printer=ProgressPrinter(), handle_signals=True))
-    except (ConfigError, ProvisionError, IdentitiesFileError, ValueError) as exc:
+    except (ConfigError, ProvisionError, IdentitiesFileError, ValueError, UnsafeTarget) as exc:
         print(f"provision: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -220,8 +249,17 @@ def run_teardown(args: argparse.Namespace) -> int:
     """The ``teardown`` handler."""
     try:
         settings = teardown_settings(args)
+        guard("teardown", args, settings.target)
         report = asyncio.run(teardown(settings, printer=ProgressPrinter(), handle_signals=True))
-    except (ConfigError, NotSynthetic, ValueError, OSError, CognitoError, TransportError) as exc:
+    except (
+        ConfigError,
+        NotSynthetic,
+        ValueError,
+        OSError,
+        CognitoError,
+        TransportError,
+        UnsafeTarget,
+    ) as exc:
         print(f"teardown: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -27,6 +27,7 @@ from loadtest.flows.outcomes import classify
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.report import locust_hooks as report
 from loadtest.report.events import StepLog
+from loadtest.safety import UnsafeTarget, guard_target
 
 from .config import ConfigError, check_reachable
 from .identities import NoIdentityAvailable
@@ -49,15 +50,24 @@ def _options(parser: Any, **_: Any) -> None:
 
 
 def _check_target(environment: Any, **_: Any) -> None:
-    """Refuse to start on bad settings or an unreachable endpoint, with a clear message."""
-    if environment.parsed_options is None or environment.parsed_options.worker:
+    """Refuse to start on bad settings, a pool that is not local and not confirmed
+    (``--cognito-confirm-pool-id``), or an unreachable endpoint, with a clear message; state
+    the target first."""
+    options = environment.parsed_options
+    if options is None or options.worker:
         return
     try:
-        config = target_from(environment.parsed_options)
+        config = target_from(options)
         if config.identities is None:
             raise ConfigError("missing identities file (--cognito-identities)")
+        guard_target(
+            endpoint_url=config.endpoint_url,
+            region=config.region,
+            pool_id=config.pool_id,
+            confirm_pool_id=getattr(options, "cognito_confirm_pool_id", None),
+        )
         check_reachable(config.endpoint_url)
-    except ConfigError as exc:
+    except (ConfigError, UnsafeTarget) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from exc
 

@@ -14,9 +14,25 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .options import OPTIONS
+from loadtest.safety import (
+    UnsafeTarget,
+    add_bound_options,
+    add_target_guard_options,
+    check_bounds,
+    guard_target,
+    parse_duration,
+)
 
-__all__ = ["SCENARIOS", "SCENARIO_DIR", "locust_command", "register", "scenario_path"]
+from .options import CONFIRM_ENV, OPTIONS
+
+__all__ = [
+    "SCENARIOS",
+    "SCENARIO_DIR",
+    "check_run",
+    "locust_command",
+    "register",
+    "scenario_path",
+]
 
 #: The repository's ready locustfiles.
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
@@ -29,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="run a load scenario with Locust",
         description="Run a ready scenario (or any locustfile) with Locust. Arguments after "
-        "'--locust' are passed to locust as they are.",
+        "'--locust' are passed to locust as they are. The target is stated first; a pool that "
+        "is not the local one needs --confirm-pool-id; users, spawn rate, run time and "
+        "processes above their maxima (1000, 100/s, 1h, 16) need --allow-above-max.",
     )
     parser.add_argument("scenario", help=f"one of {', '.join(SCENARIOS)}, or a locustfile path")
     parser.add_argument("-u", "--users", type=int, default=10)
@@ -46,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     for setting, option, env_var, help_text in OPTIONS:
         parser.add_argument(option, dest=setting, help=f"{help_text} (env {env_var})")
+    add_target_guard_options(parser)
+    add_bound_options(parser)
     parser.add_argument(
         "--locust",
         dest="locust_args",
@@ -86,13 +106,31 @@ def locust_command(
         value = getattr(args, setting, None)
         if value is not None:
             env[env_var] = str(value)
+    if getattr(args, "confirm_pool_id", None) is not None:
+        env[CONFIRM_ENV] = args.confirm_pool_id
     return argv, env
+
+
+def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
+    """The rails before a run: sizes within their maxima, the target stated and confirmed.
+
+    ``env`` is the child's environment, so settings given as ``COGNITO_*`` variables count."""
+    run_time = None if args.web else parse_duration(args.run_time)
+    sizes = {"users": args.users, "spawn_rate": args.spawn_rate, "run_time": run_time}
+    check_bounds("run", sizes | {"processes": args.processes}, allow=args.allow_above_max)
+    guard_target(
+        endpoint_url=env.get("COGNITO_ENDPOINT_URL"),
+        region=env.get("COGNITO_REGION"),
+        pool_id=env.get("COGNITO_POOL_ID"),
+        confirm_pool_id=env.get(CONFIRM_ENV),
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
         argv, env = locust_command(args, os.environ)
-    except ValueError as exc:
+        check_run(args, env)
+    except (ValueError, UnsafeTarget) as exc:
         print(f"cognito-loadtest run: {exc}", file=sys.stderr)
         return 2
     return subprocess.run(argv, env=env, check=False).returncode

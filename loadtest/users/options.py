@@ -14,7 +14,10 @@ from typing import Any
 
 from .config import TargetConfig
 
-__all__ = ["OPTIONS", "add_options", "settings_from", "target_from"]
+__all__ = ["CONFIRM_ENV", "OPTIONS", "add_options", "settings_from", "target_from"]
+
+#: The environment variable of ``--cognito-confirm-pool-id`` (``run --confirm-pool-id`` sets it).
+CONFIRM_ENV = "COGNITO_CONFIRM_POOL_ID"
 
 #: (setting, option, environment variable, help)
 OPTIONS: tuple[tuple[str, str, str, str], ...] = (
@@ -45,6 +48,14 @@ def add_options(parser: Any) -> None:
             help=help_text,
             is_secret=setting == "client_secret",
         )
+    parser.add_argument(
+        "--cognito-confirm-pool-id",
+        dest="cognito_confirm_pool_id",
+        env_var=CONFIRM_ENV,
+        default=None,
+        help="repeat the pool id to allow load on a pool that is not the local one "
+        "(a non-loopback endpoint); without it the run refuses to start",
+    )
     parser.add_argument(
         "--cognito-workers",
         dest="cognito_workers",
