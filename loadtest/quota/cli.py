@@ -1,19 +1,363 @@
-"""``cognito-loadtest quota``: placeholder registrar until issue 8's quota work lands."""
+"""``cognito-loadtest quota``: what a flow mix at a sign-in rate asks of each Cognito quota.
+
+    cognito-loadtest quota --mix srp=0.5,srp_totp=0.3,device=0.2 --rate 500
+    cognito-loadtest quota --mix mix --mau 2000000 --peak-factor 10
+    cognito-loadtest quota --mix srp --rate 1000 --quota UserAuthentication=1000 --json
+
+Prints, per quota category the mix uses: demand, quota, headroom and whether it throttles; how
+the challenge responses fit their 3x allowance; the first category to throttle and the sign-in
+rate it starts at; the quota increases the rate needs (saying which categories AWS will not
+raise); and the per-user checks. Exit code 0 whether or not the rate fits (1 is never used: this
+is a calculator), 2 on bad input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-__all__ = ["register"]
+from loadtest.protocol.quotas import CHALLENGE_ALLOWANCE_FACTOR, PER_USER_RPS, QuotaCategory
+from loadtest.users.cli import SCENARIO_DIR
+
+from .inputs import MauAssumptions, parse_mix, parse_quota, quotas_from_file
+from .model import (
+    PROFILES,
+    Allowance,
+    Headroom,
+    Onset,
+    PerPoolOperation,
+    PerUser,
+    QuotaModelError,
+    challenge_allowance,
+    effective_quotas,
+    headroom,
+    normalise_mix,
+    per_pool_operations,
+    per_user,
+    throttle_onset,
+)
+
+__all__ = ["Plan", "plan", "register"]
+
+HELP = """\
+MIX: NAME=WEIGHT pairs of flow profiles (weights normalised), one profile name, a scenario
+name (e.g. 'mix': the weights of scenarios/mix.py) or a locustfile path. Profiles:
+{profiles}
+
+--mau: peak sign-ins/s = MAU x sign-ins per user per month x peak factor / seconds in a
+30-day month (2,592,000). The defaults (10 sign-ins per user per month, peak 10x the average)
+are assumptions: set them from your own traffic.
+"""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``quota`` to the command line."""
-    parser = subparsers.add_parser("quota", help="(not built yet: issue 8)")
+    profiles = "\n".join(f"  {p.name:<18} {p.description}" for p in PROFILES.values())
+    parser = subparsers.add_parser(
+        "quota",
+        help="quota model: requests/s per quota category for a flow mix and sign-in rate",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog=HELP.format(profiles=profiles),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--mix", required=True, help="flow mix (see below)")
+    rate = parser.add_mutually_exclusive_group(required=True)
+    rate.add_argument("--rate", type=float, help="target sign-ins per second")
+    rate.add_argument("--mau", type=float, help="monthly active users (see below)")
+    parser.add_argument(
+        "--sign-ins-per-user",
+        type=float,
+        default=10.0,
+        metavar="N",
+        help="with --mau: sign-ins per user per month (default 10)",
+    )
+    parser.add_argument(
+        "--peak-factor",
+        type=float,
+        default=10.0,
+        metavar="F",
+        help="with --mau: peak rate over the month's average (default 10)",
+    )
+    parser.add_argument(
+        "--quota",
+        action="append",
+        default=[],
+        metavar="CATEGORY=RPS",
+        help="your quota of a category, e.g. UserAuthentication=500 (repeatable)",
+    )
+    parser.add_argument(
+        "--quotas-file",
+        type=Path,
+        metavar="FILE",
+        help='JSON {"UserAuthentication": 500, ...}; --quota wins over it',
+    )
+    parser.add_argument(
+        "--identities",
+        type=int,
+        metavar="N",
+        help="identities the load is spread over: checks 10 requests/s per user",
+    )
+    parser.add_argument(
+        "--pools",
+        type=int,
+        default=1,
+        metavar="N",
+        help="user pools the load is spread over (per-pool limits; default 1)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
     parser.set_defaults(handler=_handle)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """Everything the command reports, computed from the model."""
+
+    shares: dict[str, float]
+    logins_per_second: float
+    mau: MauAssumptions | None
+    quotas: dict[QuotaCategory, float]
+    rows: list[Headroom]
+    allowance: Allowance
+    onset: Onset
+    per_user: PerUser
+    per_pool: list[PerPoolOperation]
+
+
+def plan(
+    mix: dict[str, float],
+    logins_per_second: float,
+    quotas: dict[QuotaCategory, float],
+    *,
+    identities: int | None = None,
+    pools: int = 1,
+    mau: MauAssumptions | None = None,
+) -> Plan:
+    """The model's answers for one mix, rate and set of quotas."""
+    quotas = effective_quotas(quotas)
+    users = per_user(mix, logins_per_second, identities or 1)
+    if identities is None:  # report the check for the fewest identities that pass it
+        users = per_user(mix, logins_per_second, users.min_identities)
+    return Plan(
+        shares=normalise_mix(mix),
+        logins_per_second=logins_per_second,
+        mau=mau,
+        quotas=quotas,
+        rows=headroom(mix, logins_per_second, quotas),
+        allowance=challenge_allowance(mix, logins_per_second, quotas),
+        onset=throttle_onset(mix, quotas),
+        per_user=users,
+        per_pool=per_pool_operations(mix, logins_per_second, pools),
+    )
+
+
 def _handle(args: argparse.Namespace) -> int:
-    print("cognito-loadtest quota: not built yet (issue 8)", file=sys.stderr)
-    return 2
+    try:
+        result = _plan_from(args)
+    except QuotaModelError as exc:
+        print(f"quota: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(to_json(result), indent=2) if args.json else render(result))
+    return 0
+
+
+def _plan_from(args: argparse.Namespace) -> Plan:
+    mix = parse_mix(args.mix, SCENARIO_DIR)
+    mau = None
+    if args.mau is not None:
+        mau = MauAssumptions(
+            mau=args.mau, sign_ins_per_user=args.sign_ins_per_user, peak_factor=args.peak_factor
+        )
+        rate = mau.peak_logins_per_second
+    else:
+        rate = args.rate
+    quotas = quotas_from_file(args.quotas_file) if args.quotas_file else {}
+    quotas.update(parse_quota(spec) for spec in args.quota)
+    if args.identities is not None and args.identities < 1:
+        raise QuotaModelError(f"--identities must be at least 1, not {args.identities}")
+    if args.pools < 1:
+        raise QuotaModelError(f"--pools must be at least 1, not {args.pools}")
+    return plan(mix, rate, quotas, identities=args.identities, pools=args.pools, mau=mau)
+
+
+# -- text ---------------------------------------------------------------------------------
+
+
+def render(result: Plan) -> str:
+    """The human-readable report."""
+    return "\n".join(
+        [
+            *_header(result),
+            "",
+            *_table(result.rows),
+            "",
+            _allowance_line(result.allowance),
+            _onset_line(result),
+            "",
+            *_increases(result),
+            "",
+            *_per_user_lines(result),
+        ]
+    )
+
+
+def _header(result: Plan) -> list[str]:
+    shares = ", ".join(f"{name} {share:.0%}" for name, share in result.shares.items())
+    lines = [f"flow mix: {shares}", f"sign-in rate: {result.logins_per_second:,.1f}/s"]
+    if result.mau is not None:
+        m = result.mau
+        lines[-1] += (
+            f" (peak: {m.mau:,.0f} MAU x {m.sign_ins_per_user:g} sign-ins per user per month"
+            f" / {m.seconds_per_month:,.0f} s = {m.average_logins_per_second:,.2f}/s average,"
+            f" x {m.peak_factor:g} peak factor)"
+        )
+    return lines
+
+
+def _table(rows: list[Headroom]) -> list[str]:
+    head = f"{'category':<22} {'demand rps':>11} {'quota rps':>10} {'headroom':>9}  throttles?"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        left = f"{r.headroom:.0%}" if math.isfinite(r.headroom) else "none"
+        verdict = "YES" if r.throttled else "no"
+        fixed = "" if r.adjustable else "  (not adjustable)"
+        lines.append(
+            f"{r.category.value:<22} {r.demand:>11,.1f} {r.quota:>10,.0f} {left:>9}  "
+            f"{verdict}{fixed}"
+        )
+    return lines
+
+
+def _allowance_line(a: Allowance) -> str:
+    where = (
+        f"{a.spill:,.1f} rps spill into UserAuthentication"
+        if a.spill > 0
+        else "nothing spills into UserAuthentication"
+    )
+    return (
+        f"challenge responses: {a.demand:,.1f} rps against their own allowance of "
+        f"{a.allowance:,.0f} rps ({CHALLENGE_ALLOWANCE_FACTOR}x UserAuthentication): {where}"
+    )
+
+
+def _onset_line(result: Plan) -> str:
+    onset = result.onset
+    return (
+        f"first to throttle: {onset.category.value} at {onset.logins_per_second:,.1f} "
+        f"sign-ins/s with these quotas"
+    )
+
+
+def _increases(result: Plan) -> list[str]:
+    over = [r for r in result.rows if r.throttled]
+    if not over:
+        return [f"no quota increase needed for {result.logins_per_second:,.1f} sign-ins/s"]
+    lines = [f"quota increases needed for {result.logins_per_second:,.1f} sign-ins/s:"]
+    for r in over:
+        change = f"{r.quota:,.0f} -> {math.ceil(r.required):,} rps"
+        if r.adjustable:
+            lines.append(f"  {r.category.value}: {change} (request it in Service Quotas)")
+        else:
+            lines.append(
+                f"  {r.category.value}: {change} -- NOT adjustable: AWS keeps it at its "
+                f"default; lower this category's share of the mix or spread the load over "
+                f"accounts or Regions"
+            )
+    return lines
+
+
+def _per_user_lines(result: Plan) -> list[str]:
+    u = result.per_user
+    verdict = "within" if u.within else "OVER"
+    lines = [
+        f"per user: {u.calls_per_identity:,.2f} requests/s per identity over {u.identities:,} "
+        f"identities ({verdict} {PER_USER_RPS}/s); at least {u.min_identities:,} identities needed",
+    ]
+    if u.min_totp_identities:
+        lines.append(
+            f"TOTP: {u.totp_codes_per_second:,.1f} codes/s, one per identity per 30 s step: "
+            f"at least {u.min_totp_identities:,} identities with TOTP"
+        )
+    if not result.per_pool:
+        lines.append("per pool and operation (5 rps): the mix calls none of those categories")
+    for p in result.per_pool:
+        lines.append(
+            f"per pool: {p.operation} {p.demand_per_pool:,.1f} rps of {p.limit:g} "
+            f"({'within' if p.within else 'OVER'})"
+        )
+    return lines
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def to_json(result: Plan) -> dict[str, Any]:
+    """The report as JSON-ready data (infinities as null)."""
+    return {
+        "mix": result.shares,
+        "logins_per_second": result.logins_per_second,
+        "mau": None
+        if result.mau is None
+        else {
+            "mau": result.mau.mau,
+            "sign_ins_per_user_per_month": result.mau.sign_ins_per_user,
+            "peak_factor": result.mau.peak_factor,
+            "seconds_per_month": result.mau.seconds_per_month,
+        },
+        "quotas": {c.value: rps for c, rps in result.quotas.items()},
+        "categories": [_row_json(r) for r in result.rows],
+        "challenge_allowance": {
+            "demand_rps": result.allowance.demand,
+            "allowance_rps": result.allowance.allowance,
+            "spill_rps": result.allowance.spill,
+        },
+        "onset": {
+            "logins_per_second": result.onset.logins_per_second,
+            "category": result.onset.category.value,
+        },
+        "per_user": _per_user_json(result.per_user),
+        "per_pool_operations": [
+            {
+                "operation": p.operation.value,
+                "category": p.category.value,
+                "demand_per_pool_rps": p.demand_per_pool,
+                "limit_rps": p.limit,
+                "within": p.within,
+            }
+            for p in result.per_pool
+        ],
+    }
+
+
+def _row_json(r: Headroom) -> dict[str, Any]:
+    return {
+        "category": r.category.value,
+        "demand_rps": r.demand,
+        "quota_rps": r.quota,
+        "ratio": _finite(r.ratio),
+        "headroom": _finite(r.headroom),
+        "throttled": r.throttled,
+        "required_rps": r.required,
+        "increase_rps": r.increase,
+        "adjustable": r.adjustable,
+    }
+
+
+def _per_user_json(u: PerUser) -> dict[str, Any]:
+    return {
+        "identities": u.identities,
+        "requests_per_identity_per_second": u.calls_per_identity,
+        "limit_rps": u.limit,
+        "within": u.within,
+        "min_identities": u.min_identities,
+        "totp_codes_per_second": u.totp_codes_per_second,
+        "min_totp_identities": u.min_totp_identities,
+    }
