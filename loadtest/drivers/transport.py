@@ -11,6 +11,7 @@ drivers encode, decode and time. Every failure before a complete answer is trans
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -114,7 +115,9 @@ class GeventTransport:
             data = answer.read()
             status, answer_headers = answer.status_code, dict(answer.items())
             answer.release()
-        except (OSError, gevent.Timeout, ValueError) as exc:
+        except (OSError, gevent.Timeout, ValueError, http.client.HTTPException) as exc:
+            # HTTPException: geventhttpclient's HTTPConnectionClosed / HTTPParseError, i.e. a
+            # connection dropped before a whole answer; without it a drop escaped uncounted
             raise ConnectionFailed(f"POST {self.url}: {exc!r}") from exc
         return RawResponse(status=status, headers=answer_headers, body=data)
 

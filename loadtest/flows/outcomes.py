@@ -1,7 +1,11 @@
 """How a call or a login ended, as one of a few outcomes counted apart in reports.
 
 Throttling and lockouts are not ordinary failures: a load test exists to see them, so they are
-outcomes of their own rather than hidden behind retries or lumped in with errors.
+outcomes of their own rather than hidden behind retries or lumped in with errors. So are the
+service's own faults (``server_error``: a 5xx, ``InternalErrorException`` or
+``ServiceUnavailableException``, or one without an error type, which the wire decoder makes an
+``InternalError``), apart from answers that reject the request (``rejected``) and from calls
+that got no answer at all (``transport``: refused, dropped, timed out).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class Outcome(StrEnum):
     THROTTLED = "throttled"
     LOCKED_OUT = "locked_out"
     REJECTED = "rejected"
+    SERVER_ERROR = "server_error"
     TRANSPORT = "transport"
     CLIENT = "client"
 
@@ -38,6 +43,8 @@ def classify(error: BaseException | None) -> Outcome:
         return Outcome.THROTTLED
     if isinstance(error, NotAuthorized) and error.message == Messages.ATTEMPTS_EXCEEDED:
         return Outcome.LOCKED_OUT
+    if isinstance(error, CognitoError) and error.status >= 500:
+        return Outcome.SERVER_ERROR
     if isinstance(error, CognitoError):
         return Outcome.REJECTED
     if isinstance(error, TransportError):

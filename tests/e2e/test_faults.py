@@ -1,0 +1,179 @@
+"""The load generator under injected faults: Locust runs of our users against a local pool that
+answers with throttles, 5xx and dropped connections (and adds latency), or stalls.
+
+Each run must finish by itself; every fault must be counted under its own outcome (throttled,
+server_error, transport), never as a success nor as an uncaught exception; and the run's
+report (events.jsonl, summary.json, report.html) must be complete and agree with Locust's own
+statistics. The users are provisioned on a clean pool, which is then restarted on the same state
+with the faults, so provisioning itself never meets them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from loadtest.flows.outcomes import Outcome, classify
+from loadtest.protocol import errors
+from loadtest.report.summary import schema
+
+from .locust_runs import LocustRun, provision, run_locust, target_env
+
+pytestmark = pytest.mark.e2e
+
+#: What each injected fault looks like in a report, and the outcome it must be counted under.
+FAULT_OUTCOMES = {
+    "TooManyRequestsException": "throttled",
+    "InternalErrorException": "server_error",
+    "ServiceUnavailableException": "server_error",
+    "ConnectionFailed": "transport",
+}
+FAULTS = (
+    "--fault", "latency:1-20ms@0.3", "--fault", "throttle@0.15", "--fault", "5xx@0.15",
+    "--fault", "503@0.15", "--fault", "drop@0.15",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (errors.InternalError("Injected fault."), Outcome.SERVER_ERROR),
+        (errors.ServiceUnavailable("Injected fault."), Outcome.SERVER_ERROR),
+        (errors.TooManyRequests(errors.Messages.RATE_EXCEEDED), Outcome.THROTTLED),
+        (errors.ConnectionFailed("HTTPConnectionClosed"), Outcome.TRANSPORT),
+        (errors.NotAuthorized(errors.Messages.INCORRECT_PASSWORD), Outcome.REJECTED),
+    ],
+)
+def test_a_server_fault_is_its_own_outcome(error: Exception, outcome: Outcome) -> None:
+    assert classify(error) is outcome
+
+
+Start = Callable[..., Any]
+
+
+def faulty_target(pool_server: Start, tmp_path: Path, *faults: str) -> dict[str, str]:
+    """Identities made on a clean pool, then the pool restarted on that state with ``faults``."""
+    state = tmp_path / "pool.sqlite3"
+    clean = pool_server("--no-quotas", state=state)
+    app = clean.provision()
+    identities = tmp_path / "identities.jsonl"
+    provision(clean, app, 10, identities, totp=False, prefix="lt-faults-")
+    clean.stop()
+    faulty = pool_server("--no-quotas", *faults, state=state)
+    return target_env(faulty, app, identities) | {"COGNITO_REPORT_DIR": str(tmp_path / "report")}
+
+
+def read_report(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+    summary = json.loads((folder / "summary.json").read_text())
+    jsonschema.validate(summary, schema())
+    assert (folder / "report.html").stat().st_size > 0
+    return [e for e in events if e.get("event") == "login"], summary
+
+
+def uncaught_exceptions(run_dir: Path, scenario: str) -> list[dict[str, str]]:
+    with (run_dir / f"{scenario}-stats_exceptions.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_fault_is_counted_under_its_own_outcome_and_the_reports_agree(
+    pool_server: Start, tmp_path: Path
+) -> None:
+    settings = faulty_target(pool_server, tmp_path, *FAULTS)
+    run = run_locust("srp", settings, tmp_path, users=8, seconds=10)
+    assert run.returncode == 1, run.output[-3000:]  # Locust's exit code when requests failed
+    assert uncaught_exceptions(tmp_path, "srp") == []  # no fault escaped the users uncounted
+    logins, summary = read_report(tmp_path / "report")
+
+    calls = summary["outcomes"]["calls"]
+    for outcome in ("ok", "throttled", "server_error", "transport"):
+        assert calls.get(outcome, 0) > 0, calls
+    assert set(summary["errors"]) == set(FAULT_OUTCOMES), summary["errors"]
+    assert_logins_agree_with_their_steps(logins)
+    assert_summary_agrees_with_locust(summary, run)
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "server_error" in html
+    assert "transport" in html
+
+
+def assert_logins_agree_with_their_steps(logins: list[dict[str, Any]]) -> None:
+    """A login is ok only if every call was; a failed one ends on its failed call's outcome."""
+    seen: Counter[str] = Counter()
+    assert logins
+    for login in logins:
+        steps = [s for s in login["steps"] if "label" in s]
+        for step in steps:
+            if step["outcome"] != "ok":
+                assert FAULT_OUTCOMES[step["error_type"]] == step["outcome"], step
+                seen[step["error_type"]] += 1
+        failed = [s for s in steps if s["outcome"] != "ok"]
+        if failed:
+            assert login["outcome"] == failed[-1]["outcome"], login
+            assert login["error_type"] == failed[-1]["error_type"], login
+        else:
+            assert login["outcome"] == "ok", login
+    assert set(seen) == set(FAULT_OUTCOMES), seen
+
+
+def assert_summary_agrees_with_locust(summary: dict[str, Any], run: LocustRun) -> None:
+    """Every call Locust counted is in the summary, its failures exactly the non-ok outcomes."""
+    for (kind, name), stat in run.stats.items():
+        if kind != "cognito":
+            continue
+        row = summary["requests"][name]
+        assert row["count"] == stat.requests, name
+        failed = sum(n for outcome, n in row["outcomes"].items() if outcome != "ok")
+        assert failed == stat.failures, (name, row["outcomes"])
+    logins = summary["outcomes"]["logins"]
+    assert sum(logins.values()) == run.count("login", "login:srp")
+    assert (
+        sum(n for o, n in logins.items() if o != "ok") == run.stats[("login", "login:srp")].failures
+    )
+
+
+def stall_once_logins_run(pool_url: str, events: Path, seconds: float) -> threading.Thread:
+    """Stall every answer for ``seconds`` once the run has logged a login (bounded wait)."""
+    import urllib.request
+
+    def stall() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if events.is_file() and '"event":"login"' in events.read_text():
+                break
+            time.sleep(0.2)
+        body = json.dumps({"seconds": seconds}).encode()
+        request = urllib.request.Request(pool_url + "/_pool/stall", data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+
+    thread = threading.Thread(target=stall, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_run_whose_pool_stalls_past_its_end_still_finishes_and_reports(
+    pool_server: Start, tmp_path: Path
+) -> None:
+    settings = faulty_target(pool_server, tmp_path)
+    # the stall outlasts the run (6 s) and Locust's stop timeout (5 s): users are stuck in calls
+    stalling = stall_once_logins_run(
+        settings["COGNITO_ENDPOINT_URL"], tmp_path / "report" / "events.jsonl", 25
+    )
+    run = run_locust("srp", settings, tmp_path, users=4, seconds=6)
+    stalling.join(timeout=60)
+    assert not stalling.is_alive()
+    assert run.returncode == 0, run.output[-3000:]  # held answers are not failures
+    assert "Not all users finished their tasks" in run.output  # they were stuck in the stall
+    assert uncaught_exceptions(tmp_path, "srp") == []
+    logins, summary = read_report(tmp_path / "report")
+    assert summary["outcomes"]["logins"].get("ok", 0) == len(logins) > 0
+    assert sum(summary["outcomes"]["logins"].values()) == run.count("login", "login:srp")
