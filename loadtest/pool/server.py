@@ -21,6 +21,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -237,7 +238,37 @@ def _runtime(settings: ServeSettings, shared: SharedMemory, started: float, inde
         test_clock=test_clock if settings.test_clock else None,
         workers=settings.workers,
         max_body=settings.max_body,
+        settings=_describe(settings),
     )
+
+
+def _describe(settings: ServeSettings) -> dict[str, Any]:
+    """The settings that change what a load test measures, as JSON (``GET /_pool/settings``)."""
+    lockout, quotas = settings.lockout, settings.quotas
+    return {
+        "region": settings.region,
+        "workers": settings.workers,
+        "time_scale": settings.scale.factor,
+        "test_clock": settings.test_clock,
+        "lockout": {
+            "threshold": lockout.threshold,
+            "first_lock_s": lockout.first_lock,
+            "factor": lockout.factor,
+            "cap_s": lockout.cap,
+            "idle_reset_s": lockout.idle_reset,
+        },
+        "quotas": {
+            "enabled": quotas.enabled,
+            "rps": {str(category): rate for category, rate in sorted(quotas.rps.items())},
+            "per_user_rps": quotas.per_user_rps,
+            "per_pool_operation_rps": quotas.per_pool_operation_rps,
+            "burst_seconds": quotas.burst_seconds,
+        },
+        "faults": [
+            {"kind": str(f.kind), "rate": f.rate, "operation": f.operation} for f in settings.faults
+        ],
+        "stalls": len(settings.stalls),
+    }
 
 
 async def _worker_main(
