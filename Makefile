@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/cognito-loadtest demo
 
 test: $(STAMP)
+	bash .ci/ensure-chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -14,8 +14,9 @@ event up to its last line. Events:
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -28,7 +29,7 @@ from loadtest.protocol.errors import CognitoError
 
 from .redact import Redactor
 
-__all__ = ["EVENTS_FILE", "EventLog", "StepLog", "error_type", "login_event"]
+__all__ = ["EVENTS_FILE", "EventLog", "StepLog", "error_type", "login_event", "read_events"]
 
 EVENTS_FILE = "events.jsonl"
 
@@ -130,3 +131,17 @@ def _add_fields(fields: dict[str, Any]) -> structlog.types.Processor:
 def _stamp(logger: Any, method: str, event_dict: Any) -> Any:
     event_dict.setdefault("t", round(time.time(), 6))
     return event_dict
+
+
+def read_events(path: Path) -> Iterator[dict[str, Any]]:
+    """Every complete event of an events file; a torn last line (a killed writer) is skipped."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n"):
+                return
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(event, dict):
+                yield event

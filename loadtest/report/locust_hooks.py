@@ -25,10 +25,12 @@ import gevent.event
 from locust import events
 from locust.runners import STATE_MISSING
 
+from .pool_settings import pool_settings
 from .registry import REPORTS, add_identity_secrets, record_login, run_report
 from .run import RunReport
 from .slo import check, parse_slo
 from .summary import run_metadata
+from .web_tab import install_tab, live_figures
 
 __all__ = ["SNAPSHOT_KEY", "add_identity_secrets", "record_login", "run_report"]
 
@@ -66,12 +68,15 @@ def _metadata(options: Any, run_dir: Path) -> dict[str, Any]:
     target = {key: getattr(options, f"cognito_{key}", None) for key in _TARGET_KEYS}
     configuration = {key: getattr(options, key, None) for key in _CONFIG_KEYS}
     configuration["locustfile"] = str(configuration["locustfile"])
-    return run_metadata(run_id=run_dir.name, target=target, configuration=configuration)
+    pool = pool_settings(target)
+    return run_metadata(run_id=run_dir.name, target=target, configuration=configuration, pool=pool)
 
 
-def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
+def _on_init(environment: Any, runner: Any = None, web_ui: Any = None, **_: Any) -> None:
     options = environment.parsed_options
     folder = getattr(options, "cognito_report_dir", None) if options is not None else None
+    if web_ui is not None:
+        install_tab(web_ui, lambda: _live(environment))
     if not folder or runner is None:
         return
     _refuse_bad_slos(options)
@@ -88,6 +93,12 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     if role != "worker":
         environment.events.test_stop.add_listener(lambda **_: _finish(report, runner))
     environment.events.quitting.add_listener(lambda **_: _quit(environment, report, role))
+
+
+def _live(environment: Any) -> dict[str, Any] | None:
+    """The live figures of this process (a master's: merged from its workers), if measured."""
+    report = REPORTS.get(environment)
+    return None if report is None else live_figures(report.total)
 
 
 def _wire_worker(environment: Any, runner: Any, report: RunReport) -> None:

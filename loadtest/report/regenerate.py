@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .aggregate import Aggregate
-from .events import EVENTS_FILE
+from .events import EVENTS_FILE, read_events
 from .html import write_html
 from .summary import SUMMARY_FILE, build_summary, fold_lockout_probe, write_summary
 
 __all__ = ["fold_in_lockout_probe", "read_events", "regenerate", "summary_from_events"]
-
-
-def read_events(path: Path) -> Iterator[dict[str, Any]]:
-    """Every complete event of an events file; a torn last line (a killed writer) is skipped."""
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.endswith("\n"):
-                return
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(event, dict):
-                yield event
 
 
 def summary_from_events(run_dir: Path) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from loadtest.protocol.quotas import (
 )
 
 from .aggregate import Aggregate, quota_category
+from .events import read_events
 from .histograms import stats
 
 __all__ = [
@@ -40,9 +41,12 @@ __all__ = [
     "write_summary",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SUMMARY_FILE = "summary.json"
 LOCKOUT_SUMMARY = "lockout-summary.json"
+LOCKOUT_EVENTS = "lockout-events.jsonl"
+#: Most probe attempts the summary keeps for the lockout timeline.
+MAX_PROBE_ATTEMPTS = 5000
 #: A process whose CPU use passes this share of a core may have delayed its own timings.
 CPU_WARNING = 0.85
 #: Event-loop lag p99 above this (ms) makes latencies untrustworthy.
@@ -60,9 +64,14 @@ def schema() -> dict[str, Any]:
 
 
 def run_metadata(
-    *, run_id: str, target: dict[str, Any], configuration: dict[str, Any]
+    *,
+    run_id: str,
+    target: dict[str, Any],
+    configuration: dict[str, Any],
+    pool: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The run's identity: id, target, configuration, versions, git revision, host."""
+    """The run's identity: id, target, configuration, versions, git revision, host, and the
+    target pool's settings (:func:`loadtest.report.pool_settings.pool_settings`)."""
     return {
         "run_id": run_id,
         "target": target,
@@ -70,6 +79,7 @@ def run_metadata(
         "versions": {"python": platform.python_version()} | _versions(),
         "git_revision": _git_revision(),
         "host": platform.node(),
+        "pool": pool,
     }
 
 
@@ -256,10 +266,27 @@ def _warnings(processes: list[dict[str, Any]], loop_lag: dict[str, Any]) -> list
 
 def fold_lockout_probe(summary: dict[str, Any], run_dir: Path) -> None:
     """Put the lockout probe's ``lockout-summary.json`` (if the run folder has one) into the
-    summary's ``lockout_probe`` section."""
+    summary's ``lockout_probe`` section, with its attempts over time (``attempts``: from
+    ``lockout-events.jsonl``, at most ``MAX_PROBE_ATTEMPTS``) for the lockout timeline."""
     path = run_dir / LOCKOUT_SUMMARY
     if path.is_file():
-        summary["lockout_probe"] = json.loads(path.read_text("utf-8"))
+        probe = json.loads(path.read_text("utf-8"))
+        events = run_dir / LOCKOUT_EVENTS
+        attempts = _probe_attempts(events) if events.is_file() else []
+        probe["attempts"] = attempts[:MAX_PROBE_ATTEMPTS]
+        probe["attempts_truncated"] = len(attempts) > MAX_PROBE_ATTEMPTS
+        summary["lockout_probe"] = probe
+
+
+def _probe_attempts(path: Path) -> list[dict[str, Any]]:
+    """Each attempt of the probe: user, phase, outcome, sent and answered on the probe's clock
+    (seconds from its start); nothing of what was sent."""
+    keys = ("user", "phase", "outcome", "sent_at", "answered_at")
+    return [
+        {key: event.get(key) for key in keys}
+        for event in read_events(path)
+        if event.get("event") == "attempt"
+    ]
 
 
 def write_summary(path: Path, summary: dict[str, Any]) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
-from loadtest.report import summary_from_events
+import jsonschema
+import pytest
+
+from loadtest.report import schema, summary_from_events
 from loadtest.report.html import render_html
 
 from .test_summary import handle_args, write_run
@@ -57,3 +61,64 @@ def test_report_regenerates_the_page_and_flags_an_untrustworthy_run(tmp_path: Pa
     page = render_html(summary)
     assert "Latencies untrustworthy" in page
     assert "loop lag &lt;high&gt;" in page
+
+
+def _lock(failure: int, model_s: float, measured_s: float, started_at: float) -> dict[str, Any]:
+    return {
+        "phase": "schedule",
+        "failure": failure,
+        "started_at": started_at,
+        "low_s": measured_s * 0.9,
+        "high_s": measured_s * 1.1,
+        "measured_s": measured_s,
+        "error_bar_s": measured_s * 0.1,
+        "expected_s": model_s * 0.01,
+        "measured_model_s": measured_s / 0.01,
+        "expected_model_s": model_s,
+        "verdict": "match",
+        "seen": bool(model_s),
+    }
+
+
+def test_the_lockout_timeline_shows_each_attempt_and_locks_against_the_model(
+    tmp_path: Path,
+) -> None:
+    model = {"threshold": 5, "first_lock": 1.0, "factor": 2.0, "cap": 900.0, "time_scale": 0.01}
+    model["description"] = "threshold 5, first lock 1 s, factor 2, cap 900 s, time scale 0.01"
+    locks = [_lock(4, 0.0, 0.004, 0.30), _lock(5, 1.0, 0.011, 0.40), _lock(7, 4.0, 0.05, 0.6)]
+    probe = {"verdict": "match", "run": {"model": model}, "users": [{"user": "u1", "locks": locks}]}
+    (tmp_path / "lockout-summary.json").write_text(json.dumps(probe))
+    outcomes = ["success", *["counted"] * 5, "locked", "counted", "locked", "counted"]
+    with (tmp_path / "lockout-events.jsonl").open("w") as events:
+        events.write(json.dumps({"event": "run_started", "t": 0.0}) + "\n")
+        for seq, outcome in enumerate(outcomes):
+            attempt = {"event": "attempt", "user": "u1", "seq": seq, "phase": "schedule"}
+            attempt |= {"credential": "wrong", "sent_at": 0.1 * seq, "answered_at": 0.1 * seq}
+            events.write(json.dumps(attempt | {"outcome": outcome, "message": "m"}) + "\n")
+        events.write('{"event": "attempt", "user": "u1", "sent_a')  # torn by a kill
+    summary = write_run(tmp_path, [10, 20])
+    jsonschema.validate(summary, schema())
+    attempts = summary["lockout_probe"]["attempts"]
+    assert [a["outcome"] for a in attempts] == outcomes
+    assert "credential" not in attempts[0]
+    assert summary["lockout_probe"]["attempts_truncated"] is False
+
+    page = (tmp_path / "report.html").read_text()
+    timeline = _svg(page, "lockout timeline")
+    assert timeline.count("<circle") == len(outcomes)
+    assert timeline.count("r='3' fill='#d62728'") == outcomes.count("counted")
+    assert timeline.count("opacity='.6'") == 2  # measured locks; failure 4 is no lock
+    assert "failure 7: measured 0.05 s, model 0.04 s (match)" in timeline
+    curve = _svg(page, "locks against the model")
+    [model_line] = re.findall(r"<polyline[^>]*points='([^']*)'", curve)
+    assert len(model_line.split()) == 3  # the model at n = 5, 6, 7: 1, 2, 4 s
+    ys = [float(point.split(",")[1]) for point in model_line.split()]
+    assert ys[0] - ys[1] == pytest.approx(ys[1] - ys[2])  # doubling: straight on a log axis
+    assert curve.count("<circle") == 2
+    assert "failure 5: 1.1 model s" in curve
+    assert not re.search(r"(src|href)\s*=", page)
+
+
+def _svg(page: str, label: str) -> str:
+    start = page.index(f"aria-label='{label}'")
+    return page[start : page.index("</svg>", start)]

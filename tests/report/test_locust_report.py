@@ -64,6 +64,12 @@ def test_a_run_writes_a_valid_report_with_no_secret_in_it(
     assert summary["flows"]["login:srp_totp"]["count"] > 0
     assert summary["validity"]["loop_lag_ms"]["count"] > 0
     assert summary["run"]["target"]["pool_id"] == settings["COGNITO_POOL_ID"]
+    pool = summary["run"]["pool"]["settings"]  # the local pool's, from GET /_pool/settings
+    assert pool["lockout"]["threshold"] == 5
+    assert pool["quotas"]["enabled"] is False  # the target fixture's --no-quotas
+    assert pool["pool"]["mfa"] == "OPTIONAL"
+    assert pool["pool"]["device_tracking"] is True
+    assert pool["client"]["confidential"] is True
     logins = [e for e in read_events(run_dir / "events.jsonl") if e["event"] == "login"]
     assert sum(row["count"] for row in summary["flows"].values()) == len(logins)
     written = "".join(path.read_text() for path in [*run_dir.iterdir(), *tmp_path.glob("*.csv")])
@@ -115,6 +121,9 @@ def test_a_killed_run_regenerates_a_valid_summary(
     summary = summary_from_events(run_dir)
     jsonschema.validate(summary, schema())
     assert summary["source"] == "events.jsonl"
+    pool = summary["run"]["pool"]["settings"]  # through the events' redaction, intact
+    assert pool["client"]["confidential"] is True
+    assert pool["pool"]["authenticator_app_mfa"] is True
     assert summary["flows"]["login:srp_totp"]["count"] >= 3
 
 

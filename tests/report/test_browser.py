@@ -1,0 +1,183 @@
+"""In a real browser: Playwright driving Debian's Chromium (``/usr/bin/chromium``, installed by
+``make test`` through ``.ci/ensure-chromium``; never a browser Playwright downloads).
+
+One real Locust run in web mode (two worker processes) against the local pool: its live
+"Cognito" tab must show per-challenge numbers that grow while the test runs; then the run's
+``report.html`` (with a real lockout probe folded in) must render from disk with no request
+leaving ``file://``, its numbers matching ``summary.json``. Screenshots go to the test's tmp
+folder (``<pytest tmp>/<test>/screenshots/``), never into the repository.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtest.lockout.demo import demo_probe
+from loadtest.report import fold_in_lockout_probe
+from tests.e2e.locust_runs import provision, target_env
+
+from .live_web import LiveLocust
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+]
+FLOW = "login:srp"
+CHALLENGE = "RespondToAuthChallenge:PASSWORD_VERIFIER"
+_POLLS = 120  # of 0.5 s: how long the live tab may take to show growth (bounded)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, headless; fails (never skips) if it is missing."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: 'make test' installs it (.ci/ensure-chromium runs "
+            "'apt-get install -y chromium'); run that, or install the chromium package"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return folder
+
+
+def test_live_tab_then_report_page_in_chromium(
+    browser: Any, pool_server: Callable[..., Any], tmp_path: Path, shots: Path
+) -> None:
+    pool = pool_server("--no-quotas")
+    app = pool.provision()
+    provision(pool, app, 6, tmp_path / "ids.jsonl", totp=False)
+    run_dir = tmp_path / "run"
+    settings = target_env(pool, app, tmp_path / "ids.jsonl") | {"COGNITO_REPORT_DIR": str(run_dir)}
+
+    live = LiveLocust("srp", settings, tmp_path, users=3, seconds=60, extra=("--processes", "2"))
+    with live:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(live.url + "/")
+        page.get_by_role("tab", name="Cognito").click()
+        first = _wait_for_count(page, CHALLENGE, above=0, live=live)
+        page.screenshot(path=str(shots / "live-cognito-tab-1.png"), full_page=True)
+        later = _wait_for_count(page, CHALLENGE, above=first, live=live)
+        page.screenshot(path=str(shots / "live-cognito-tab-2.png"), full_page=True)
+        cells = _row_cells(page, FLOW)
+        assert int(cells["Count"]) > 0
+        assert 0 < float(cells["p50 ms"]) <= float(cells["p99 ms"]) <= float(cells["Max ms"])
+        assert "ok" in cells["Outcomes"]
+        assert _row_cells(page, "ok")["Section"] == "login outcome"
+        figures = live.get_json("/cognito/stats")
+        assert figures["measuring"]
+        assert figures["requests"][CHALLENGE]["count"] >= later > first > 0
+        page.close()
+        assert live.stop() == 0, live.output()
+
+    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API holds this thread's loop
+        probe = thread.submit(
+            demo_probe, run_dir, tmp_path / "private", users=1, failures=6, quiet=True
+        )
+        probe.result(timeout=300)
+    fold_in_lockout_probe(run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["flows"][FLOW]["count"] >= later
+    _check_report_page(browser, run_dir, summary, shots)
+    print(f"screenshots: {shots}")
+    assert sorted(p.name for p in shots.iterdir()) == [
+        "live-cognito-tab-1.png",
+        "live-cognito-tab-2.png",
+        "report.png",
+    ]
+
+
+def _wait_for_count(page: Any, name: str, *, above: int, live: LiveLocust) -> int:
+    """Poll the tab (the UI refreshes it itself) until the row's count passes ``above``."""
+    for _ in range(_POLLS):
+        row = page.locator("tr", has=page.locator("td", has_text=name))
+        if row.count():
+            count = _row_cells(page, name).get("Count", "")
+            if count.isdigit() and int(count) > above:
+                return int(count)
+        assert live.process is not None
+        assert live.process.poll() is None, live.output()
+        page.wait_for_timeout(500)
+    pytest.fail(f"the Cognito tab never showed {name} above {above}: {page.inner_text('body')}")
+
+
+def _row_cells(page: Any, name: str) -> dict[str, str]:
+    """The cells of the table row whose Name is ``name``, by column title."""
+    headers = [h.strip() for h in page.locator("table thead th").all_inner_texts()]
+    for row in page.locator("table tbody tr").all():
+        cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+        by_title = dict(zip(headers, cells, strict=False))
+        if by_title.get("Name") == name:
+            return by_title
+    return {}
+
+
+def _check_report_page(browser: Any, run_dir: Path, summary: dict[str, Any], shots: Path) -> None:
+    """Open report.html from disk with every non-file request blocked and recorded."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    left_file: list[str] = []
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        if url.startswith("file://"):
+            route.continue_()
+        else:
+            left_file.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto((run_dir / "report.html").as_uri())
+    page.screenshot(path=str(shots / "report.png"), full_page=True)
+
+    assert left_file == []
+    assert requested
+    assert all(url.startswith("file://") for url in requested)
+    banner = page.locator(".banner").inner_text()
+    expected = "Latencies trustworthy" if summary["validity"]["trustworthy"] else "untrustworthy"
+    assert expected in banner
+    row = page.locator("table tr", has=page.locator("td", has_text=FLOW)).first
+    cells = row.locator("td").all_inner_texts()
+    flow = summary["flows"][FLOW]
+    assert cells[0] == FLOW
+    assert int(cells[1]) == flow["count"] > 0
+    assert cells[5] == f"{flow['p99']:.4g}"  # p99 as summary.json has it
+    charts = page.locator("svg")
+    assert charts.count() >= 5
+    for index in range(charts.count()):
+        box = charts.nth(index).bounding_box()
+        assert box is not None
+        assert box["width"] > 0
+        assert box["height"] > 0
+    lines = page.locator("svg polyline").evaluate_all("els => els.map(e => e.points.length)")
+    assert lines
+    assert min(lines) >= 2
+    timeline = page.locator("svg[aria-label='lockout timeline']")
+    assert timeline.count() == 1
+    assert timeline.locator("circle").count() >= 6  # one dot per probe attempt
+    context.close()
