@@ -126,6 +126,7 @@ class Plan:
     onset: Onset
     per_user: PerUser
     per_pool: list[PerPoolOperation]
+    identities_given: bool = False
 
 
 def plan(
@@ -152,6 +153,7 @@ def plan(
         onset=throttle_onset(mix, quotas),
         per_user=users,
         per_pool=per_pool_operations(mix, logins_per_second, pools),
+        identities_given=identities is not None,
     )
 
 
@@ -275,7 +277,10 @@ def _per_user_lines(result: Plan) -> list[str]:
     verdict = "within" if u.within else "OVER"
     lines = [
         f"per user: {u.calls_per_identity:,.2f} requests/s per identity over {u.identities:,} "
-        f"identities ({verdict} {PER_USER_RPS}/s); at least {u.min_identities:,} identities needed",
+        f"identities ({verdict} {PER_USER_RPS}/s); at least {u.min_identities:,} identities needed"
+        if result.identities_given
+        else f"per user ({PER_USER_RPS} requests/s each): at least {u.min_identities:,} "
+        f"identities needed (--identities N checks yours)",
     ]
     if u.min_totp_identities:
         lines.append(
