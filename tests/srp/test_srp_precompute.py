@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gmpy2
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import srp_fast
@@ -16,8 +16,18 @@ def test_fixed_base_agrees_with_plain_pow() -> None:
         assert table.pow(exp) == pow(3, exp, 1009 * 1013), exp
 
 
+def test_the_byte_window_agrees_with_plain_pow_at_every_digit_boundary() -> None:
+    table = srp_fast.FixedBase(5, 1009 * 1013, max_bits=20)  # 8-bit window, 3 byte digits
+    for exp in (0, 1, 255, 256, 257, 0xFF00, 0x10000, (1 << 20) - 1, 1 << 20, 1 << 21):
+        assert table.pow(exp) == pow(5, exp, 1009 * 1013), exp
+
+
+@settings(deadline=None)  # the first example builds the process's g table (~0.2 s)
 @given(st.integers(min_value=0, max_value=(1 << 1100)))
 @example(0)
+@example(255)
+@example(1 << 1016)
+@example((1 << 1016) - 1)
 @example((1 << 1024) - 1)
 @example(1 << 1024)
 def test_g_pow_agrees_with_gmpy2(exp: int) -> None:
@@ -52,6 +62,20 @@ def test_pool_hands_out_each_pair_once_and_correct() -> None:
     for eph in taken:
         assert eph.public == gmpy2.powmod(srp_fast.G, eph.secret, srp_fast.N)
         assert eph.secret.bit_length() <= srp_fast.CLIENT_BITS
+
+
+def test_take_ready_hands_out_stock_only_and_never_computes() -> None:
+    pool = srp_fast.EphemeralPool(target=2)
+    assert pool.take_ready() is None
+    assert (pool.hits, pool.misses, len(pool)) == (0, 0, 0)
+    pool.fill()
+    pairs = [pool.take_ready(), pool.take_ready(), pool.take_ready()]
+    first, second, third = pairs
+    assert third is None
+    assert first is not None
+    assert second is not None
+    assert first.secret != second.secret
+    assert (pool.hits, pool.misses) == (2, 0)
 
 
 def test_pool_refills_in_the_background() -> None:
