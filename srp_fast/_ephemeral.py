@@ -102,6 +102,16 @@ class EphemeralPool:
         self._maybe_refill()
         return pair
 
+    def take_ready(self) -> Ephemeral | None:
+        """A precomputed pair if the stock has one, else ``None`` (never computes)."""
+        try:
+            pair = self._stock.popleft()
+        except IndexError:
+            return None
+        self.hits += 1
+        self._maybe_refill()
+        return pair
+
     def fill(self) -> None:
         """Top the stock up to its target now, on the calling thread."""
         while len(self._stock) < self._target:

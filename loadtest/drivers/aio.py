@@ -89,7 +89,9 @@ class AsyncDriver:
     async def _compute(self, effect: Compute, report: Reporter) -> Any:
         start = time.perf_counter()
         try:
-            value = await run_async(self.executor, effect.fn, *effect.args)
+            value = effect.ready() if effect.ready is not None else None
+            if value is None:
+                value = await run_async(self.executor, effect.fn, *effect.args)
         except Exception as exc:
             report(compute_event(effect, start, exc))
             raise

@@ -93,15 +93,19 @@ class SyncDriver:
     def _compute(self, effect: Compute, report: Reporter) -> Any:
         start = time.perf_counter()
         try:
-            if self.executor is None:
-                value = effect.fn(*effect.args)
-            else:
-                value = self.executor.submit(effect.fn, *effect.args).result()
+            value = effect.ready() if effect.ready is not None else None
+            if value is None:
+                value = self._run_maths(effect)
         except Exception as exc:
             report(compute_event(effect, start, exc))
             raise
         report(compute_event(effect, start, None))
         return value
+
+    def _run_maths(self, effect: Compute) -> Any:
+        if self.executor is None:
+            return effect.fn(*effect.args)
+        return self.executor.submit(effect.fn, *effect.args).result()
 
 
 class GeventDriver(SyncDriver):

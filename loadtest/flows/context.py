@@ -44,7 +44,9 @@ class FlowContext:
     """Shared, injected dependencies of flows.
 
     ``clock`` gives the current UTC time (TIMESTAMP, TOTP); ``ephemerals`` gives a fresh (a, A)
-    pair (an :class:`srp_fast.EphemeralPool`'s ``take``); ``rand`` feeds device secrets.
+    pair (an :class:`srp_fast.EphemeralPool`'s ``take``) and ``ready_ephemeral``, if set, one
+    already computed or ``None`` (the pool's ``take_ready``: no maths, so a driver runs it on its
+    own thread); ``rand`` feeds device secrets.
     ``totp_next_step`` lets a TOTP login use the next 30 s step's code when the current one is
     spent (Cognito accepts codes one step ahead or behind).
     """
@@ -52,6 +54,7 @@ class FlowContext:
     client: AppClient
     clock: Callable[[], datetime]
     ephemerals: Callable[[], srp_fast.Ephemeral]
+    ready_ephemeral: Callable[[], srp_fast.Ephemeral | None] | None = None
     verifiers: srp_fast.VerifierCache | None = None
     rand: RandomBytes = os.urandom
     device_name: str = "cognito-loadtest"

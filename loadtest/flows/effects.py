@@ -49,12 +49,16 @@ class Compute:
     """Client-side work (big-number maths) the driver may run off its event loop.
 
     The driver calls ``fn(*args)``, resumes the flow with the return value (or throws its
-    exception), and reports the time as client compute, never as server latency.
+    exception), and reports the time as client compute, never as server latency. ``ready``,
+    when given, is a cheap way to the same value (e.g. a precomputed ephemeral from a stock)
+    that the driver tries first on its own thread: a value other than ``None`` is used as it
+    is, and no hand-off to the math threads is paid for it.
     """
 
     fn: Callable[..., Any] = field(repr=False)
     args: tuple[Any, ...] = field(default=(), repr=False)
     label: str
+    ready: Callable[[], Any] | None = field(default=None, repr=False)
 
 
 Effect: TypeAlias = Call | Compute
@@ -68,9 +72,11 @@ def call(operation: Operation, body: Mapping[str, Any], label: str) -> Flow[dict
     return response
 
 
-def compute(label: str, fn: Callable[..., T], *args: Any) -> Flow[T]:
+def compute(
+    label: str, fn: Callable[..., T], *args: Any, ready: Callable[[], T | None] | None = None
+) -> Flow[T]:
     """Yield one :class:`Compute` and return its value (for ``yield from``)."""
-    value: T = yield Compute(fn=fn, args=args, label=label)
+    value: T = yield Compute(fn=fn, args=args, label=label, ready=ready)
     return value
 
 

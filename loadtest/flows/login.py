@@ -123,7 +123,7 @@ def _srp_attempt(
     device: DeviceCredentials | None,
 ) -> Flow[LoginResult]:
     login = _Login(identity, ctx, options, trail, admin=False, device=device)
-    login.ephemeral = yield from compute("ephemeral", ctx.ephemerals)
+    login.ephemeral = yield from compute("ephemeral", ctx.ephemerals, ready=ctx.ready_ephemeral)
     parameters = {
         "USERNAME": identity.username,
         "SRP_A": login.ephemeral.public_hex,
@@ -409,7 +409,10 @@ def _new_password(login: _Login, params: dict[str, str], session: str | None) ->
 def _device_srp_auth(login: _Login, params: dict[str, str], session: str | None) -> Flow[Json]:
     if login.device is None:
         raise UnexpectedResponse(Challenge.DEVICE_SRP_AUTH, "asked for a device none was sent")
-    login.device_ephemeral = yield from compute("ephemeral", login.ctx.ephemerals)
+    ctx = login.ctx
+    login.device_ephemeral = yield from compute(
+        "ephemeral", ctx.ephemerals, ready=ctx.ready_ephemeral
+    )
     answers = {"DEVICE_KEY": login.device.device_key, "SRP_A": login.device_ephemeral.public_hex}
     return (yield from login.respond(Challenge.DEVICE_SRP_AUTH, answers, session))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -174,6 +175,45 @@ def test_compute_runs_on_the_executor_and_its_failure_reaches_the_flow() -> None
     assert result == "caught maths failed"
     assert isinstance(events[0], ComputeEvent)
     assert isinstance(events[0].exception, ValueError)
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A real thread pool that counts what it was given."""
+
+    submitted = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def _ready_flow(stock: list[str]) -> Flow[list[str]]:
+    got = []
+    for _ in range(3):
+        ready = lambda: stock.pop() if stock else None  # noqa: E731
+        value = yield Compute(fn=lambda: "computed", label="ephemeral", ready=ready)
+        got.append(value)
+    return got
+
+
+def test_a_ready_value_skips_the_math_threads_and_an_empty_stock_uses_them() -> None:
+    events: list[Event] = []
+    with CountingExecutor(1) as executor:
+        driver = SyncDriver(Urllib3Transport("http://127.0.0.1:9/"), executor=executor)
+        result = driver.run(_ready_flow(["stocked"]), reporter=events.append)
+    assert result == ["stocked", "computed", "computed"]
+    assert executor.submitted == 2
+    assert [e.name for e in events] == ["ephemeral"] * 3  # every Compute still reported
+
+
+@pytest.mark.asyncio
+async def test_the_async_driver_takes_ready_values_too() -> None:
+    with CountingExecutor(1) as executor:
+        driver = AsyncDriver(AiohttpTransport("http://127.0.0.1:9/"), executor=executor)
+        result = await driver.run(_ready_flow(["b", "a"]))
+        await driver.transport.close()
+    assert result == ["a", "b", "computed"]
+    assert executor.submitted == 1
 
 
 def test_admin_calls_are_signed_and_public_calls_are_not() -> None:
