@@ -40,13 +40,17 @@ class InlineExecutor(Executor):
         return future
 
 
-def math_executor_for(mode: MathMode) -> Executor:
-    """The executor a Locust process's drivers run Compute effects on."""
+def math_executor_for(mode: MathMode, *, niceness: int = 0) -> Executor:
+    """The executor a Locust process's drivers run Compute effects on.
+
+    ``niceness`` makes the math threads that many steps nicer than the gevent hub's thread
+    (``--cognito-math-niceness``), so that the hub wins a contended core.
+    """
     if mode is MathMode.INLINE:
         return InlineExecutor()
     from srp_fast.offload import gevent_math_executor
 
-    return gevent_math_executor(max_workers=max(2, os.cpu_count() or 2))
+    return gevent_math_executor(max_workers=max(2, os.cpu_count() or 2), niceness=niceness)
 
 
 def parse_mode(value: Any) -> MathMode:

@@ -82,6 +82,15 @@ def add_options(parser: Any) -> None:
         "(for comparison only: it stalls every other user while it computes)",
     )
     parser.add_argument(
+        "--cognito-math-niceness",
+        dest="cognito_math_niceness",
+        env_var="COGNITO_MATH_NICENESS",
+        type=int,
+        default=0,
+        help="run the maths threads this many steps nicer (lower CPU priority, 0-19) than the "
+        "gevent hub, so the hub wins a busy core (Linux; default 0)",
+    )
+    parser.add_argument(
         "--cognito-report-dir",
         dest="cognito_report_dir",
         env_var="COGNITO_REPORT_DIR",

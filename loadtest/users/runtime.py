@@ -44,9 +44,10 @@ def utc_now() -> datetime:
 class EphemeralStock:
     """Keeps an :class:`srp_fast.EphemeralPool` topped up from the gevent hub.
 
-    Flows take ephemerals inside Compute effects, i.e. on the executor's native threads, and a
-    gevent thread pool only accepts work submitted from the hub's thread; so the pool itself
-    never refills (it has no executor) and users call :meth:`top_up` from their greenlet.
+    Flows take a stocked ephemeral on the hub (``take_ready``: no maths), or compute one in a
+    Compute effect on the executor's native threads when the stock is empty. A gevent thread
+    pool only accepts work submitted from the hub's thread; so the pool itself never refills
+    (it has no executor) and users call :meth:`top_up` from their greenlet.
     """
 
     def __init__(self, executor: Executor | None, *, target: int = 64) -> None:
@@ -116,13 +117,15 @@ def build_runtime(environment: Any) -> Runtime:
     mine = partition(everyone, index, count)
     log.info("worker %d of %d: %d identities", index, count, len(mine))
     mode = parse_mode(getattr(environment.parsed_options, "cognito_math", None))
-    executor = math_executor_for(mode)
+    niceness = int(getattr(environment.parsed_options, "cognito_math_niceness", 0) or 0)
+    executor = math_executor_for(mode, niceness=niceness)
     ephemerals = EphemeralStock(executor if mode is MathMode.THREADS else None)
     log.info("SRP maths: %s", mode.value)
     context = FlowContext(
         client=config.app_client,
         clock=utc_now,
         ephemerals=ephemerals.pool.take,
+        ready_ephemeral=ephemerals.pool.take_ready,
         verifiers=srp_fast.VerifierCache(),
     )
     return Runtime(

@@ -135,3 +135,32 @@ def test_gevent_hub_keeps_serving_while_maths_runs_on_a_native_thread() -> None:
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["native_worker"] is True
     assert report["ticks"] > 100
+
+
+_NICENESS_CHECK = """
+import os, sys
+if sys.argv[1] == "gevent":
+    from gevent import monkey; monkey.patch_all()
+from srp_fast.offload import gevent_math_executor, math_executor
+def niceness(): return os.getpriority(os.PRIO_PROCESS, 0)
+before = niceness()
+if sys.argv[1] == "gevent":
+    executor = gevent_math_executor(2, niceness=4)
+else:
+    executor = math_executor(2, niceness=4)
+seen = {executor.submit(niceness).result() for _ in range(20)}
+print(before, sorted(seen), niceness())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+@pytest.mark.parametrize("kind", ["threads", "gevent"])
+def test_math_threads_run_nicer_than_the_thread_that_made_them(kind: str) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", _NICENESS_CHECK, kind], capture_output=True, text=True, check=True
+    )
+    parts = run.stdout.split()
+    before, after = int(parts[0]), int(parts[-1])
+    seen = [int(x) for x in " ".join(parts[1:-1]).strip("[]").split(",")]
+    assert after == before, "the caller's own priority is left alone"
+    assert seen == [min(19, before + 4)]
