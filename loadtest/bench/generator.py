@@ -10,8 +10,9 @@ alternating rounds (each round runs every case once, so background noise spreads
   plus the bare cost of the login's HTTP calls through the same client
   (:mod:`loadtest.bench.locust_floor` replaying a recorded login, ``floor_http_*_ms``);
 - ``loop_lag_*``: how late a 1 ms timer fires on the Locust process's gevent hub, p50 / p99,
-  with the maths on native threads (the default) and inline (``--cognito-math inline``), at the
-  same load; and with no maths at all (the floor's replay), to show what gevent and Locust cost;
+  with the maths on native threads (the default), on native threads made nicer than the hub
+  (``--cognito-math-niceness``) and inline (``--cognito-math inline``), at the same load; and
+  with no maths at all (the floor's replay), to show what gevent and Locust cost;
 - ``naive_*``: the same logins by a Locust user built the obvious way, boto3 + pycognito
   (:mod:`loadtest.bench.locust_naive`);
 - ``refill_*``: the hub lag a background refill of the ephemeral stock causes, with the GIL
@@ -53,6 +54,8 @@ from .replay import record_login, save_recording
 __all__ = ["Settings", "run"]
 
 HERE = Path(__file__).parent
+#: ``--cognito-math-niceness`` of the ``lag_native_nice`` case.
+NICENESS = 10
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,12 +143,14 @@ class Cases:
     urls: dict[str, str]
     settings: Settings
 
-    def ours(self, name: str, scenario: str, ids: Path, users: int, math: str) -> LocustRun:
+    def ours(
+        self, name: str, scenario: str, ids: Path, users: int, math: str, niceness: int = 0
+    ) -> LocustRun:
         app = self.app
         argv = [
             "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
             "--cognito-endpoint-url", app.url, "--cognito-identities", str(ids),
-            "--cognito-math", math,
+            "--cognito-math", math, "--cognito-math-niceness", str(niceness),
         ]  # fmt: skip
         path = scenario_path(scenario)
         return LocustRun(
@@ -187,6 +192,8 @@ class Cases:
             ("floor_srp_totp", self.floor(f"floor_srp_totp-{r}", "srp_totp", cpu), False),
             ("naive_srp_totp", self.naive(f"naive_totp-{r}", "NaiveSrpTotpUser", nt), False),
             ("lag_native", self.ours(f"lag_native-{r}", "srp", pop.plain, lag, "threads"), True),
+            ("lag_native_nice", self.ours(
+                f"lag_nice-{r}", "srp", pop.plain, lag, "threads", niceness=NICENESS), True),
             ("lag_inline", self.ours(f"lag_inline-{r}", "srp", pop.plain, lag, "inline"), True),
             ("lag_no_maths", self.floor(f"lag_no_maths-{r}", "srp", lag), True),
         ]  # fmt: skip
@@ -298,6 +305,7 @@ def figures(m: Measured) -> dict[str, Any]:
     }
     for case, key in (
         ("lag_native", "native"),
+        ("lag_native_nice", "native_nice"),
         ("lag_inline", "inline"),
         ("lag_no_maths", "no_maths"),
     ):
@@ -340,6 +348,9 @@ def ratios(f: dict[str, Any]) -> dict[str, float]:
         "loop_lag_native_over_no_maths_p99": (
             f["loop_lag_native_p99_ms"] / f["loop_lag_no_maths_p99_ms"]
         ),
+        "loop_lag_nice_over_native_p99": (
+            f["loop_lag_native_nice_p99_ms"] / f["loop_lag_native_p99_ms"]
+        ),
     }
 
 
@@ -363,6 +374,7 @@ def print_figures(f: dict[str, Any]) -> None:
     )
     lag = [
         ("native threads", "native", "the default; target p99 < 2 ms"),
+        ("native, nicer threads", "native_nice", f"--cognito-math-niceness {NICENESS}"),
         ("inline", "inline", "--cognito-math inline"),
         ("no maths", "no_maths", "the replayed calls alone, same load"),
     ]
@@ -382,6 +394,7 @@ def print_figures(f: dict[str, Any]) -> None:
             ("naive / ours, SRP + TOTP", x(f["naive_over_ours_srp_totp"]), "target >= 10x"),
             ("lag p99 inline / native", x(f["loop_lag_inline_over_native_p99"]), ""),
             ("lag p99 native / no maths", x(f["loop_lag_native_over_no_maths_p99"]), ""),
+            ("lag p99 nicer / native", x(f["loop_lag_nice_over_native_p99"]), ""),
             ("failures, all runs", str(f["failures"]), "expected 0"),
         ],
     )
