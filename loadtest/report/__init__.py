@@ -8,6 +8,7 @@ rebuilds the summary from the events alone. See :mod:`loadtest.report.summary` f
 from .aggregate import Aggregate, quota_category
 from .events import EVENTS_FILE, EventLog, StepLog, error_type, login_event
 from .histograms import HistogramSet, decode, new_histogram, stats
+from .pool_settings import pool_settings
 from .redact import REDACTED, Redactor, is_secret_key
 from .regenerate import fold_in_lockout_probe, read_events, regenerate, summary_from_events
 from .run import RunReport
@@ -20,6 +21,7 @@ from .summary import (
     schema,
     write_summary,
 )
+from .web_tab import install_tab, live_figures, tab_rows
 
 __all__ = [
     "EVENTS_FILE",
@@ -37,9 +39,12 @@ __all__ = [
     "error_type",
     "fold_in_lockout_probe",
     "fold_lockout_probe",
+    "install_tab",
     "is_secret_key",
+    "live_figures",
     "login_event",
     "new_histogram",
+    "pool_settings",
     "quota_category",
     "read_events",
     "regenerate",
@@ -47,5 +52,6 @@ __all__ = [
     "schema",
     "stats",
     "summary_from_events",
+    "tab_rows",
     "write_summary",
 ]

@@ -2,7 +2,8 @@
 
 First a validity banner, then per-flow and per-call latency tables, HDR percentile curves
 (inline SVG drawn here from the encoded histograms), client compute against server time,
-outcomes, errors and throttles by quota category, and the lockout probe when it ran.
+outcomes, errors and throttles by quota category, and the lockout probe when it ran (its
+timeline and its locks against the model: :mod:`.lockout_charts`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .histograms import decode
+from .lockout_charts import lock_curve, lock_timeline
 
 __all__ = ["REPORT_FILE", "render_html", "write_html"]
 
@@ -286,142 +288,10 @@ def _lockout(probe: dict[str, Any] | None) -> str:
     return (
         f"<h2>Lockout probe: {verdict}</h2>{about}"
         "<h3>Lockout timeline: attempts and locks over time</h3>"
-        f"{_lock_timeline(probe)}"
+        f"{lock_timeline(probe)}"
         "<h3>Locks measured against the model, by counted failure</h3>"
-        f"{_lock_curve(probe, model)}<table>{''.join(lines)}</table>"
+        f"{lock_curve(probe, model)}<table>{''.join(lines)}</table>"
     )
-
-
-_OUTCOME_COLOURS = {
-    "counted": "#d62728",
-    "locked": "#ff7f0e",
-    "success": "#2ca02c",
-    "throttled": "#9467bd",
-}
-
-
-def _locks(probe: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return [(str(u.get("user")), lock) for u in probe.get("users", []) for lock in u["locks"]]
-
-
-def _lock_timeline(probe: dict[str, Any]) -> str:
-    """One lane per probed user, against seconds on the probe's clock: each attempt a dot (by
-    outcome), each lock a bar as measured (solid) above a bar as the model expects (outline)."""
-    attempts = probe.get("attempts") or []
-    locks = [  # brackets below the threshold that saw no refusal are not locks
-        (u, lock)
-        for u, lock in _locks(probe)
-        if lock.get("started_at") is not None and (lock.get("expected_s") or lock.get("seen"))
-    ]
-    users = sorted({str(a["user"]) for a in attempts} | {u for u, _ in locks})
-    if not users:
-        return "<p>No attempts recorded.</p>"
-    ends = [float(a["answered_at"]) for a in attempts]
-    for _, lock in locks:
-        length = max(lock.get("high_s") or lock.get("low_s") or 0, lock.get("expected_s") or 0)
-        ends.append(float(lock["started_at"]) + length)
-    width, left, lane = 720, 120, 44
-    end = max(ends) or 1.0
-
-    def x(t: float) -> float:
-        return left + (width - left - 10) * t / end
-
-    lanes = {user: 10 + index * lane for index, user in enumerate(users)}
-    bottom = 10 + len(users) * lane
-    parts = [f"<svg width='{width}' height='{bottom + 44}' role='img' "
-             "aria-label='lockout timeline'>"]  # fmt: skip
-    parts.append(f"<line x1='{left}' y1='{bottom}' x2='{width - 10}' y2='{bottom}' "
-                 "stroke='#888'/>")  # fmt: skip
-    parts.append(f"<text x='{left}' y='{bottom + 14}'>0</text>")
-    parts.append(f"<text x='{width - 70}' y='{bottom + 14}'>{end:.3g} s</text>")
-    for user, top in lanes.items():
-        parts.append(f"<text x='0' y='{top + 24}'>{escape(user[-16:])}</text>")
-    for user, lock in locks:
-        top, start = lanes[user], float(lock["started_at"])
-        measured = lock.get("measured_s")  # the middle of its bracket; else at least low_s
-        span = float(measured if measured is not None else lock.get("low_s") or 0)
-        tip = escape(
-            f"failure {lock.get('failure')}: measured {_num(lock.get('measured_s'))} s, "
-            f"model {_num(lock.get('expected_s'))} s ({lock.get('verdict')})"
-        )
-        bar = f"x='{x(start):.1f}' y='{top + 6}' width='{x(span) - left:.1f}' height='8'"
-        parts.append(f"<rect {bar} fill='#1f77b4' opacity='.6'><title>{tip}</title></rect>")
-        expected = float(lock.get("expected_s") or 0)
-        parts.append(f"<rect x='{x(start):.1f}' y='{top + 28}' width='{x(expected) - left:.1f}' "
-                     "height='8' fill='none' stroke='#1f77b4'/>")  # fmt: skip
-    for attempt in attempts:
-        colour = _OUTCOME_COLOURS.get(str(attempt["outcome"]), "#7f7f7f")
-        top, t = lanes[str(attempt["user"])], float(attempt["answered_at"])
-        tip = escape(f"{attempt['phase']}: {attempt['outcome']} at {t:.3f} s")
-        parts.append(f"<circle cx='{x(t):.1f}' cy='{top + 21}' r='3' fill='{colour}'>"
-                     f"<title>{tip}</title></circle>")  # fmt: skip
-    legend = [("lock: measured", "#1f77b4"), *_OUTCOME_COLOURS.items(), ("other", "#7f7f7f")]
-    lx = 10.0
-    for name, colour in [*legend, ("outline: model lock", "#222")]:
-        parts.append(f"<text x='{lx:.0f}' y='{bottom + 34}' fill='{colour}'>{escape(name)}</text>")
-        lx += 7 * len(name) + 18  # about 7 px a character at 11 px
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _lock_curve(probe: dict[str, Any], model: dict[str, Any]) -> str:
-    """Lock length in model seconds (log scale) by counted failure n: the model's curve
-    (2^(n-5) s with the defaults, capped) and each measured lock with its error bar."""
-    rows = [lock for _, lock in _locks(probe) if (lock.get("expected_model_s") or 0) > 0]
-    if not rows:
-        return "<p>No lock past the threshold was probed.</p>"
-    scale = float(model.get("time_scale") or 1.0)
-    failures = sorted({int(lock["failure"]) for lock in rows})
-    curve = {int(r["failure"]): float(r["expected_model_s"]) for r in rows}
-    if {"threshold", "first_lock", "factor", "cap"} <= model.keys():
-        for n in range(failures[0], failures[-1] + 1):
-            steps = n - int(model["threshold"])
-            curve[n] = min(float(model["cap"]), model["first_lock"] * model["factor"] ** steps)
-    points = []  # (n, low, mid, high) in model seconds; high None: only a lower bound
-    for lock in rows:
-        low = float(lock.get("low_s") or 0) / scale
-        high = None if lock.get("high_s") is None else float(lock["high_s"]) / scale
-        mid = lock.get("measured_model_s")
-        points.append((int(lock["failure"]), low, None if mid is None else float(mid), high))
-    values = [v for v in curve.values()] + [v for p in points for v in p[1:] if v]
-    low_exp = math.floor(math.log2(min(values))) - 1
-    high_exp = math.ceil(math.log2(max(values))) + 1
-    width, height, left, bottom = 720, 260, 70, 30
-
-    def x(n: float) -> float:
-        span = (failures[-1] - failures[0]) or 1
-        return left + 20 + (width - left - 50) * (n - failures[0]) / span
-
-    def y(v: float) -> float:
-        exponent = math.log2(max(v, 2.0**low_exp))
-        return (
-            height - bottom - (height - bottom - 10) * (exponent - low_exp) / (high_exp - low_exp)
-        )
-
-    parts = [f"<svg width='{width}' height='{height + 20}' role='img' "
-             "aria-label='locks against the model'>"]  # fmt: skip
-    base = height - bottom
-    parts.append(f"<line x1='{left}' y1='{base}' x2='{width - 10}' y2='{base}' stroke='#888'/>")
-    parts.append(f"<line x1='{left}' y1='10' x2='{left}' y2='{base}' stroke='#888'/>")
-    step = max(1, (high_exp - low_exp) // 8)
-    for exponent in range(low_exp, high_exp + 1, step):
-        parts.append(f"<text x='4' y='{y(2.0**exponent) + 4:.1f}'>{2.0**exponent:g} s</text>")
-    for n in failures:
-        parts.append(f"<text x='{x(n) - 4:.1f}' y='{base + 16}'>{n}</text>")
-    path = " ".join(f"{x(n):.1f},{y(v):.1f}" for n, v in sorted(curve.items()))
-    parts.append(f"<polyline fill='none' stroke='#888' stroke-width='2' points='{path}'/>")
-    for n, low, mid, high in points:
-        top = high if high is not None else 2.0**high_exp
-        parts.append(f"<line x1='{x(n):.1f}' y1='{y(max(low, 2.0**low_exp)):.1f}' "
-                     f"x2='{x(n):.1f}' y2='{y(top):.1f}' stroke='#1f77b4'/>")  # fmt: skip
-        if mid is not None:
-            parts.append(f"<circle cx='{x(n):.1f}' cy='{y(mid):.1f}' r='4' fill='#1f77b4'>"
-                         f"<title>failure {n}: {mid:.4g} model s</title></circle>")  # fmt: skip
-    parts.append(f"<text x='{left + 10}' y='{height + 14}'>grey: the model; blue: measured "
-                 "(dot, with its error bar; a bar to the top: at least); x: counted failure n"
-                 "</text>")  # fmt: skip
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def _num(value: Any) -> str:
