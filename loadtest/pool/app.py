@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
 from loadtest.protocol.errors import (
     CognitoError,
@@ -145,7 +146,10 @@ async def _api(rt: Runtime, request: web.Request) -> web.StreamResponse:
         )
         result = await HANDLERS[operation](rt.ctx, Params(body))
     except CognitoError as error:
-        return _error(error, request_id)
+        response = _error(error, request_id)
+        if _body_left_unread(request, rt.max_body):
+            response.force_close()  # say so (Connection: close) rather than drop the next call
+        return response
     except Exception:
         log.exception("unexpected error answering %s", request.headers.get("X-Amz-Target"))
         return _error(InternalError("An internal error occurred."), request_id)
@@ -181,15 +185,25 @@ async def _body(request: web.Request, limit: int) -> Mapping[str, Any]:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise InvalidParameter(f"Request body larger than {limit} bytes.") from exc
+    except RequestPayloadError as exc:  # e.g. a Content-Encoding the body does not match
+        raise Serialization("Could not read the request body.") from exc
     if len(raw) > limit:
         raise InvalidParameter(f"Request body larger than {limit} bytes.")
     try:
         body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+        # A lone surrogate (\ud800) parses but cannot be stored in SQLite or echoed in an
+        # answer: refuse it here, once, rather than crash wherever the string ends up.
+        json.dumps(body, ensure_ascii=False).encode()
+    except (ValueError, RecursionError) as exc:  # RecursionError: [[[[... nested too deep
         raise Serialization("Could not parse the request body as JSON.") from exc
     if not isinstance(body, dict):
         raise Serialization(Messages.SERIALIZATION)
     return body
+
+
+def _body_left_unread(request: web.Request, limit: int) -> bool:
+    """Whether the connection cannot carry another request: its body was refused unread."""
+    return (request.content_length or 0) > limit or request.content.exception() is not None
 
 
 def _authorize(operation: Operation, request: web.Request) -> None:
@@ -233,7 +247,7 @@ def _token_user(token: object) -> tuple[str | None, str | None]:
         part = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
         return str(claims["username"]), str(claims["iss"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None, None
 
 

@@ -235,20 +235,32 @@ class TokenAuthority:
             claims = jwt.decode(
                 token, self._access.public, algorithms=["RS256"], options=_NO_TIME_CHECKS
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, RecursionError) as exc:  # RecursionError: nested JSON parts
             raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID) from exc
         if claims.get("token_use") != "access":
             raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID)
+        try:
+            return self._claims(claims, now)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            # signed with our key yet missing or mistyped claims: only the key holder can
+            # make one, but it is still an invalid token, not a crash
+            raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID) from exc
+
+    @staticmethod
+    def _claims(claims: dict[str, Any], now: float) -> AccessClaims:
         if int(claims.get("exp", 0)) <= now:
             raise NotAuthorized(Messages.ACCESS_TOKEN_EXPIRED)
-        iss = str(claims.get("iss", ""))
+        iss = claims.get("iss", "")
+        device_key = claims.get("device_key")
+        if not isinstance(iss, str) or not isinstance(device_key, str | None):
+            raise TypeError("iss and device_key must be strings")
         return AccessClaims(
             pool_id=iss.rsplit("/", 1)[-1],
             sub=str(claims["sub"]),
             username=str(claims["username"]),
             client_id=str(claims["client_id"]),
             origin_jti=str(claims["origin_jti"]),
-            device_key=claims.get("device_key"),
+            device_key=device_key,
             issued=float(claims["iat"]),
         )
 

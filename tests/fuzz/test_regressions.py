@@ -1,0 +1,98 @@
+"""One test per pool bug the fuzzer found: each request used to get a 500 or no answer."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from tests.conftest import PoolServer
+from tests.pool.helpers import tokens
+
+from .cases import _rs256
+from .harness import Case, Sender, judge
+from .world import b64url, jwt_parts
+
+pytestmark = pytest.mark.e2e
+
+
+def _answer(server: PoolServer, *cases: Case) -> list[tuple[int | None, dict[str, object]]]:
+    """Send the cases one after another on ONE keep-alive connection; all must be judged ok."""
+    sender = Sender(server.url, threads=1)
+    try:
+        answers = [sender.send(case) for case in cases]
+    finally:
+        sender.close()
+    problems = [judge(case, answer) for case, answer in zip(cases, answers, strict=True)]
+    assert [p for p in problems if p] == []
+    return [(a.status, a.json()) for a in answers]
+
+
+def test_deeply_nested_json_is_a_serialization_error(local_pool: PoolServer) -> None:
+    """json.loads raised RecursionError, which the pool answered with a 500."""
+    for body in (b"[" * 100_000, b'{"a":' * 5_000, b'{"AuthParameters":' + b"[" * 3000):
+        [(status, answer)] = _answer(local_pool, Case("InitiateAuth", body))
+        assert (status, answer["__type"]) == (400, "SerializationException")
+
+
+def test_lone_surrogates_are_refused_before_they_reach_sqlite(local_pool: PoolServer) -> None:
+    """ "\\ud800" parsed, then crashed SQLite (UnicodeEncodeError) or the error's own echo."""
+    app = local_pool.provision()
+    body = {
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": app.client_id,
+        "AuthParameters": {"USERNAME": "\ud800", "PASSWORD": "x"},
+    }
+    [(status, answer)] = _answer(local_pool, Case.of("InitiateAuth", body))
+    assert (status, answer["__type"]) == (400, "SerializationException")
+
+
+def test_undecodable_body_answers_and_closes_the_connection_cleanly(
+    local_pool: PoolServer,
+) -> None:
+    """Content-Encoding: gzip on a plain body: a 500, then the next call on the connection died."""
+    gzip = Case("GetUser", b'{"AccessToken": "x"}', headers=(("Content-Encoding", "gzip"),))
+    oversized = Case("GetUser", b'{"AccessToken": "' + b"x" * 300_000 + b'"}')
+    after = Case.of("GetUser", {"AccessToken": "x"})
+    answers = _answer(local_pool, gzip, after, oversized, after)
+    assert [(s, a["__type"]) for s, a in answers] == [
+        (400, "SerializationException"),
+        (400, "NotAuthorizedException"),
+        (400, "InvalidParameterException"),
+        (400, "NotAuthorizedException"),
+    ]
+
+
+def test_malformed_access_tokens_are_invalid_not_a_crash(local_pool: PoolServer) -> None:
+    """Nested JSON in a token part, or our own signature over missing or mistyped claims."""
+    app = local_pool.provision()
+    local_pool.add_user(app, "claims")
+    real = tokens(local_pool.client(), app, "claims")["AccessToken"]
+    header, claims, signature = jwt_parts(real)
+    with sqlite3.connect(local_pool.state) as db:
+        pem = db.execute("SELECT value FROM meta WHERE key = 'access-key'").fetchone()[0]
+    key = serialization.load_pem_private_key(bytes(pem), password=None)
+    nested = b64url(b"[" * 2000 + b"]" * 2000)
+    odd = [
+        {k: v for k, v in claims.items() if k != "sub"},
+        {k: v for k, v in claims.items() if k != "username"},
+        {**claims, "exp": "soon"},
+        {**claims, "iat": "x"},
+        {**claims, "iss": 5},
+        {**claims, "device_key": ["x"]},
+    ]
+    forged = [
+        nested + "." + real.split(".")[1] + "." + signature,
+        real.split(".")[0] + "." + nested + "." + signature,
+        *(_rs256(c, key, header["kid"]) for c in odd),
+    ]
+    cases = [Case.of("GetUser", {"AccessToken": token}) for token in forged]
+    for status, answer in _answer(local_pool, *cases):
+        assert (status, answer) == (
+            400,
+            {"__type": "NotAuthorizedException", "message": "Invalid Access Token"},
+        )
+    [(status, user)] = _answer(local_pool, Case.of("GetUser", {"AccessToken": real}))
+    assert status == 200
+    assert user["Username"] == "claims"
