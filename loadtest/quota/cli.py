@@ -328,6 +328,16 @@ def to_json(result: Plan) -> dict[str, Any]:
             "logins_per_second": result.onset.logins_per_second,
             "category": result.onset.category.value,
         },
+        "increases": [
+            {
+                "category": r.category.value,
+                "from_rps": r.quota,
+                "to_rps": math.ceil(r.required),
+                "adjustable": r.adjustable,
+            }
+            for r in result.rows
+            if r.throttled
+        ],
         "per_user": _per_user_json(result.per_user),
         "per_pool_operations": [
             {

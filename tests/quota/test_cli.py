@@ -51,6 +51,9 @@ def test_json_report_is_the_model(capsys: pytest.CaptureFixture[str]) -> None:
         "category": onset.category.value,
     }
     assert data["challenge_allowance"]["spill_rps"] > 0
+    assert data["increases"] == [
+        {"category": "UserAuthentication", "from_rps": 120, "to_rps": 500, "adjustable": True}
+    ]
     assert data["per_pool_operations"] == []
 
 
@@ -116,6 +119,15 @@ def test_a_locustfile_is_read_not_imported(tmp_path: Path) -> None:
         "class B(logins.RefreshUser):\n    pass\n"
     )
     assert scenario_mix(path) == {"device": 1.0, "srp": 3.0, "refresh": 1.0}
+
+
+def test_json_lists_a_fixed_category_among_the_increases(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = run_json(capsys, "--mix", "srp=1,device_new=1", "--rate", "100")
+    assert data["increases"] == [
+        {"category": "UserResourceUpdate", "from_rps": 25, "to_rps": 50, "adjustable": False}
+    ]
 
 
 def test_the_identities_check(capsys: pytest.CaptureFixture[str]) -> None:
