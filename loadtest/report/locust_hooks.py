@@ -8,7 +8,9 @@
   send the rest, and waits for them (bounded by the stop timeout): Locust's own headless quit
   does not wait for the workers' last stats, so without this the tail of a run would be lost;
 - the master, or a local runner, writes ``summary.json`` when the test stops and again when
-  Locust quits.
+  Locust quits;
+- with Locust's web UI, the "Cognito" tab shows those figures live (:mod:`.web_tab`), and the
+  run metadata names the target pool and its settings (:mod:`.pool_settings`).
 
 Importing this module registers the listeners (the user module imports it).
 """
