@@ -11,6 +11,7 @@ folder (``<pytest tmp>/<test>/screenshots/``), never into the repository.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -55,6 +56,14 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+def test_ensuring_chromium_again_is_quiet_once_installed() -> None:
+    """``make test`` runs .ci/ensure-chromium every time: once installed, it does nothing."""
+    script = Path(__file__).resolve().parents[2] / ".ci" / "ensure-chromium"
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert CHROMIUM.exists()
 
 
 @pytest.fixture
