@@ -207,6 +207,8 @@ def run_provision(args: argparse.Namespace) -> int:
     try:
         settings = provision_settings(args)
         guard("provision", args, settings.target)
+        # the file holds passwords and TOTP seeds: a folder made for it is its owner's only
+        settings.identities.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         report = asyncio.run(provision(settings, printer=ProgressPrinter(), handle_signals=True))
     except (ConfigError, ProvisionError, IdentitiesFileError, ValueError, UnsafeTarget) as exc:
         print(f"provision: {exc}", file=sys.stderr)

@@ -156,10 +156,13 @@ def _worker_slot(environment: Any) -> tuple[int, int]:
 
 
 def _signer(config: TargetConfig) -> Signer | None:
+    """The local pool gets dummy credentials, without asking the AWS credentials chain: real
+    credentials never sign a request to it, and no lookup leaves the machine (the chain ends
+    at the instance metadata service, 169.254.169.254)."""
+    if config.is_loopback:
+        return SigV4Signer(config.region, access_key="local", secret_key="local")
     try:
         return SigV4Signer(config.region)
     except ValueError:
-        if config.is_loopback:
-            return SigV4Signer(config.region, access_key="local", secret_key="local")
         log.warning("no AWS credentials: Admin* calls will be sent unsigned")
         return None

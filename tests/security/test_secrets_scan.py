@@ -1,0 +1,239 @@
+"""One run of every command and scenario against local pools, then a scan of everything it wrote.
+
+The commands run as a user runs them (``python -m loadtest.cli ...`` subprocesses), each one's
+standard output and error kept in a file, Locust at DEBUG with its own log file: ``provision``,
+``run`` of every scenario in ``scenarios/`` (briefly, each with its report folder), ``report``
+(regenerate and compare), ``lockout-probe`` (on a second pool at time scale 0.01), ``teardown``.
+Then every log, report and output file is searched for the identities' secrets: passwords, TOTP
+seeds (those of the identities file and those the pool holds, so a seed re-enrolled during the
+run counts), every TOTP code of those seeds in the run's window, device passwords, the app
+client secret, the pool's password and device verifiers, and any token (JWT) at all. The
+identities file must be 0600 and the folder ``provision`` made for it 0700.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+
+from loadtest.users.cli import SCENARIOS
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Identities per scenario: each run gets its own, since a TOTP step spent by one Locust
+#: process is unknown to the next, and runs follow each other within the same 30 s step.
+PER_SCENARIO = 3
+#: Any JWT (ID, access or refresh token) or JWE: a token in a log or report is a leak.
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+STEP = 30
+
+
+class Commands:
+    """Runs ``cognito-loadtest`` commands, each one's output kept in ``out/<name>.txt``."""
+
+    def __init__(self, out: Path, env: dict[str, str]) -> None:
+        self.out, self.env = out, env
+        out.mkdir()
+
+    def __call__(self, name: str, *argv: str, env: dict[str, str] | None = None) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "loadtest.cli", *argv],
+            env=env or self.env,
+            cwd=self.out,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        text = f"$ {' '.join(argv)}\n{done.stdout}\n--- stderr\n{done.stderr}"
+        (self.out / f"{name}.txt").write_text(text)
+        assert done.returncode == 0, text[-3000:]
+        return done.stdout
+
+
+def environment(client_secret: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    if client_secret:
+        env["COGNITO_CLIENT_SECRET"] = client_secret  # never on a command line
+    return env
+
+
+def target(pool: Any, app: Any) -> list[str]:
+    return ["--pool-id", app.pool_id, "--endpoint-url", pool.url]
+
+
+def run_scenario(cli: Commands, scenario: str, pool: Any, app: Any, ids: Path, reports: Path):
+    folder = reports / scenario
+    cli(
+        f"run-{scenario}", "run", scenario, "-u", "2", "-r", "2", "-t", "2s",
+        "--report-dir", str(folder), "--csv", str(folder / "locust"),
+        "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
+        "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids),
+        "--locust", "--loglevel", "DEBUG", "--logfile", str(folder / "locust.log"),
+        "--html", str(folder / "locust.html"), "--stop-timeout", "1",
+    )  # fmt: skip
+    return json.loads((folder / "summary.json").read_text())
+
+
+def test_no_secret_reaches_a_log_a_report_or_an_output(
+    pool_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    started = time.time()
+    private, reports = tmp_path / "private", tmp_path / "reports"
+    private.mkdir(mode=0o700)
+    pool = pool_server("--no-quotas", state=private / "pool.sqlite3")
+    app = pool.provision(secret=True, mfa="OPTIONAL", device_tracking=True)
+    cli = Commands(tmp_path / "out", environment(app.client_secret))
+    ids = private / "identities" / "load.jsonl"  # provision makes the folder
+
+    count = str(PER_SCENARIO * len(SCENARIOS))
+    cli("provision", "provision", "-n", count, "--identities", str(ids), "--run", "scan",
+        "--client-id", app.client_id, *target(pool, app))  # fmt: skip
+    shares = split(ids, SCENARIOS)
+    logins = {s: run_scenario(cli, s, pool, app, shares[s], reports) for s in SCENARIOS}
+    cli("report", "report", str(reports / "srp"))
+    cli("compare", "report", "--compare", str(reports / "srp"), str(reports / "mix"))
+    probe_pool, probe_ids = probe(cli, pool_server, private, reports)
+    cli("teardown", "teardown", "--identities", str(ids), *target(pool, app))
+
+    ok = {s: summary["outcomes"]["logins"].get("ok", 0) for s, summary in logins.items()}
+    assert all(ok.values()), ok  # every scenario really logged in
+    assert stat.S_IMODE(ids.stat().st_mode) == 0o600
+    assert stat.S_IMODE(ids.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(probe_ids.stat().st_mode) == 0o600
+
+    identities = [json.loads(line) for line in ids.read_text().splitlines()]
+    identities += [json.loads(line) for line in probe_ids.read_text().splitlines()]
+    secrets = identity_secrets(identities) | pool_secrets(pool.state) | {app.client_secret}
+    secrets |= pool_secrets(probe_pool.state)  # its client secret too
+    seeds = {i["totp_secret"] for i in identities if i.get("totp_secret")} | totp_seeds(pool.state)
+    codes = totp_codes(seeds, started - STEP, time.time() + STEP)
+    scanned = [*files(tmp_path / "out"), *files(reports), pool.log, probe_pool.log]
+    assert len(scanned) > 40
+    leaks = scan(scanned, {s for s in secrets if s}, codes)
+    assert leaks == [], "\n".join(leaks)
+
+
+def probe(
+    cli: Commands, pool_server: Callable[..., Any], private: Path, reports: Path
+) -> tuple[Any, Path]:
+    """Two synthetic users on a pool at time scale 0.01, and a lockout probe of them."""
+    pool = pool_server("--no-quotas", "--time-scale", "0.01", state=private / "probe.sqlite3")
+    app = pool.provision(secret=True)
+    env = environment(app.client_secret)
+    ids = private / "identities" / "probe.jsonl"
+    cli("provision-probe", "provision", "-n", "2", "--no-totp", "--no-device",
+        "--identities", str(ids), "--run", "probe", "--client-id", app.client_id,
+        *target(pool, app), env=env)  # fmt: skip
+    cli("lockout-probe", "lockout-probe", "--identities", str(ids), "--count", "2",
+        "--failures", "7", "--time-scale", "0.01", "--reports", str(reports), "--run-id",
+        "probe", "--client-id", app.client_id, *target(pool, app), env=env)  # fmt: skip
+    cli("teardown-probe", "teardown", "--prefix", "lt-probe-", *target(pool, app), env=env)
+    return pool, ids
+
+
+def split(ids: Path, scenarios: Iterable[str]) -> dict[str, Path]:
+    """The identities file cut into one file (0600) per scenario, beside it."""
+    lines = ids.read_text().splitlines(keepends=True)
+    shares = {}
+    for index, scenario in enumerate(scenarios):
+        share = ids.with_name(f"{scenario}.jsonl")
+        fd = os.open(share, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.writelines(lines[index * PER_SCENARIO : (index + 1) * PER_SCENARIO])
+        shares[scenario] = share
+    return shares
+
+
+def identity_secrets(identities: list[dict[str, Any]]) -> set[str]:
+    keys = ("password", "totp_secret", "device_password")
+    return {str(i[k]) for i in identities for k in keys if i.get(k)}
+
+
+def pool_secrets(state: Path) -> set[str]:
+    """What the pool holds that only it may know: verifiers, x, client secrets, TOTP seeds."""
+    with sqlite3.connect(state) as db:
+        rows = db.execute("SELECT verifier, x, x FROM users").fetchall()
+        rows += db.execute("SELECT verifier, verifier, verifier FROM devices").fetchall()
+        rows += db.execute("SELECT secret, secret, secret FROM clients").fetchall()
+    return {value for row in rows for value in row if value} | totp_seeds(state)
+
+
+def totp_seeds(state: Path) -> set[str]:
+    with sqlite3.connect(state) as db:
+        states = [json.loads(row[0]) for row in db.execute("SELECT mfa FROM users")]
+    return {s[k] for s in states for k in ("totp_secret", "totp_pending") if s.get(k)}
+
+
+def totp_codes(seeds: set[str], start: float, end: float) -> set[str]:
+    steps = range(int(start) // STEP, int(end) // STEP + 1)
+    return {pyotp.HOTP(seed).at(step) for seed in seeds for step in steps}
+
+
+def locust_page_constants() -> set[str]:
+    """Six-digit numbers of Locust's own page bundle (copied into every locust.html): a code
+    equal to one of them cannot be told from it, so it is left out of the search."""
+    spec = importlib.util.find_spec("locust")  # not imported: that would monkey-patch gevent
+    assert spec is not None
+    assert spec.origin is not None
+    dist = Path(spec.origin).parent / "webui" / "dist"
+    texts = (p.read_text(errors="replace") for p in dist.rglob("*") if p.suffix in {".html", ".js"})
+    return {m for text in texts for m in re.findall(r"(?<![\w.])\d{6}(?![\w.])", text)}
+
+
+def files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def scan(paths: list[Path], secrets: set[str], codes: set[str]) -> list[str]:
+    """Every leak found, as 'path: what'. Codes count as whole numbers only (not inside a
+    longer number, a decimal or an encoded blob)."""
+    codes = codes - locust_page_constants()
+    code = re.compile(r"(?<![\w.])(" + "|".join(sorted(codes) or ["x^"]) + r")(?![\w.])")
+    leaks = []
+    for path in paths:
+        text = path.read_text(errors="replace")
+        leaks += [f"{path}: a secret ({s[:4]}...)" for s in secrets if s in text]
+        leaks += [f"{path}: a token ({m[:12]}...)" for m in JWT.findall(text)]
+        leaks += [f"{path}: a TOTP code in {_around(text, m)!r}" for m in code.finditer(text)]
+    return leaks
+
+
+def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
+    seed = pyotp.random_base32()
+    now = time.time()
+    codes = totp_codes({seed}, now, now)
+    (code,) = codes
+    planted = {
+        "a.log": "login ok password=Sup3r-s3cret!",
+        "b.json": '{"t": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}',
+        "c.txt": f"sent code {code} at step",
+        "d.txt": f"ms 1.{code} and id ab{code} are not codes",
+    }
+    for name, text in planted.items():
+        (tmp_path / name).write_text(text)
+    leaks = scan(files(tmp_path), {"Sup3r-s3cret!"}, codes)
+    assert sorted(leak.split(":")[0].rsplit("/", 1)[1] for leak in leaks) == [
+        "a.log",
+        "b.json",
+        "c.txt",
+    ]
+
+
+def _around(text: str, match: re.Match[str]) -> str:
+    return text[max(0, match.start() - 40) : match.end() + 40]
