@@ -77,8 +77,12 @@ def lost_phone(
 ) -> Flow[LoginResult]:
     """Admin resets MFA; the user signs in, enrolls a new authenticator, signs in with it.
 
-    The first sign-in enrolls through MFA_SETUP when the pool requires MFA, otherwise the user
-    enrolls by access token. A new phone is a new device: no remembered device is used.
+    Turning TOTP off leaves the user without a second factor only in a pool whose MFA is
+    OPTIONAL: the first sign-in then needs no code and the user enrolls the new authenticator by
+    access token. In a pool with MFA ON the verified token stays required (the local pool asks
+    for SOFTWARE_TOKEN_MFA, as a required-MFA pool does) and this flow fails with
+    MissingCredential, since the lost code is gone: run it against an OPTIONAL-MFA app client.
+    A new phone is a new device: no remembered device is used.
     """
     options = replace(options, use_device=False, remember_device=False)
     yield from reset_mfa(identity, ctx)
