@@ -149,8 +149,17 @@ def _worker_slot(environment: Any) -> tuple[int, int]:
     options = environment.parsed_options
     count = int(getattr(options, "cognito_workers", 0) or 0)
     if count <= 0 and type(runner).__name__ == "WorkerRunner":
+        # The master sends its options with the spawn message: under --processes N its
+        # expect_workers is N; with workers on several machines it is --expect-workers.
         processes = int(getattr(options, "processes", 0) or 0)
-        count = (os.cpu_count() or 1) if processes == -1 else processes
+        processes = (os.cpu_count() or 1) if processes == -1 else processes
+        count = max(processes, int(getattr(options, "expect_workers", 0) or 0))
+        if count <= index:
+            log.warning(
+                "worker %d does not know how many workers share the identities: set "
+                "--cognito-workers (or --expect-workers) on the master, or identities overlap",
+                index,
+            )
     count = max(count, index + 1, 1)
     return index, count
 

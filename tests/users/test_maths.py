@@ -52,3 +52,33 @@ def test_a_stock_with_an_executor_refills_when_low() -> None:
     stock = EphemeralStock(InlineExecutor(), target=4)
     stock.top_up()
     assert len(stock.pool) == 4
+
+
+class WorkerRunner:
+    """Stands in for Locust's runner class of that name (only its name and index are read)."""
+
+    def __init__(self, index: int) -> None:
+        self.worker_index = index
+
+
+@pytest.mark.parametrize(
+    ("options", "index", "slot"),
+    [
+        ({"cognito_workers": 6, "processes": 2, "expect_workers": 3}, 4, (4, 6)),
+        ({"cognito_workers": 0, "processes": 4, "expect_workers": 4}, 1, (1, 4)),  # --processes
+        ({"cognito_workers": 0, "processes": 0, "expect_workers": 5}, 3, (3, 5)),  # machines
+        ({"cognito_workers": 0, "processes": 2, "expect_workers": 6}, 5, (5, 6)),
+        ({"cognito_workers": 0, "processes": 0, "expect_workers": 1}, 2, (2, 3)),  # guessed
+    ],
+)
+def test_each_worker_knows_its_share_of_the_identities(
+    options: dict[str, int], index: int, slot: tuple[int, int]
+) -> None:
+    from types import SimpleNamespace
+
+    from loadtest.users.runtime import _worker_slot
+
+    environment = SimpleNamespace(
+        runner=WorkerRunner(index), parsed_options=SimpleNamespace(**options)
+    )
+    assert _worker_slot(environment) == slot
