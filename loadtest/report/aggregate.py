@@ -52,8 +52,17 @@ class Aggregate:
 
     # -- consuming events -----------------------------------------------------------------
     def add_login(self, event: Mapping[str, Any]) -> None:
-        """One canonical ``login`` event: its flow, total, server and compute time, steps."""
+        """One canonical ``login`` event: its flow, total, server and compute time, steps.
+
+        An event with a ``view`` (the open model's latency of a login from its intended start,
+        or an arrival it dropped) only adds a row to ``flows``: its login, if any, counted once.
+        """
         flow = str(event["flow"])
+        if event.get("view"):
+            self.histograms["flows"].record(flow, float(event["total_ms"]))
+            self.by_flow.setdefault(flow, Counter())[event["outcome"]] += 1
+            self._seen(event.get("t"))
+            return
         self.histograms["flows"].record(flow, float(event["total_ms"]))
         self.histograms["server"].record(flow, float(event["server_ms"]))
         self.histograms["compute"].record(flow, float(event["compute_ms"]))

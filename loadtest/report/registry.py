@@ -31,17 +31,21 @@ def record_login(
     steps: list[dict[str, Any]],
     total_ms: float,
     error: BaseException | None,
+    **fields: Any,
 ) -> None:
-    """Log and count one login, if the run writes a report."""
+    """Log and count one login, if the run writes a report (``fields``: see
+    :meth:`RunReport.login`)."""
     report = REPORTS.get(environment)
     if report is not None:
-        report.login(flow, steps, total_ms, error)
+        report.login(flow, steps, total_ms, error, **fields)
 
 
 def add_identity_secrets(environment: Any, identities: list[Identity]) -> None:
     """Register every password, TOTP seed and device password so no event can contain one."""
     report = REPORTS.get(environment)
-    if report is not None:
+    if report is not None:  # all at once: each call compiles the redaction pattern again
+        secrets: list[str | None] = []
         for identity in identities:
             device = identity.device.device_password if identity.device else None
-            report.add_secrets([identity.password, identity.totp_secret, device])
+            secrets += [identity.password, identity.totp_secret, device]
+        report.add_secrets(secrets)

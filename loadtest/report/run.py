@@ -45,10 +45,16 @@ class RunReport:
         self.redactor.add_secrets(secrets)
 
     def login(
-        self, flow: str, steps: list[dict[str, Any]], total_ms: float, error: BaseException | None
+        self,
+        flow: str,
+        steps: list[dict[str, Any]],
+        total_ms: float,
+        error: BaseException | None,
+        **fields: Any,
     ) -> None:
-        """Log the canonical event of one login and count it."""
-        event = login_event(flow, steps, total_ms=total_ms, error=error)
+        """Log the canonical event of one login and count it; ``fields`` are added to it (they
+        override the computed ones, e.g. ``view`` and ``outcome`` for the open model)."""
+        event = login_event(flow, steps, total_ms=total_ms, error=error) | fields
         self.events.emit("login", **event)
         self._count(event)
 

@@ -1,0 +1,353 @@
+"""The open model in Locust: logins start on a schedule, not when a user becomes free.
+
+Locust runs a closed model: each user waits for its answer before it sends again, so a slow
+server is sent less (coordinated omission). Here, as in k6's arrival-rate executors:
+
+- each process that runs users (the local runner, or each worker) runs one **dispatcher**
+  greenlet, started when Locust has spawned the users; it walks this process's share of the
+  schedule (:mod:`loadtest.capacity.schedule`: worker ``i`` of ``n`` takes every ``n``-th
+  arrival) and, at each arrival's due time, hands it to a free user;
+- the users are the bounded pool of concurrent logins (k6's maxVUs): ``-u N`` of
+  :class:`OpenLoginUser`, each waiting for an arrival, running one login, and waiting again;
+- an arrival that finds no free user is **dropped** (after waiting up to ``--cognito-max-wait``
+  seconds, 0 by default as in k6): the event ``login:<flow>:dropped``, outcome ``dropped``;
+  so is one no identity can serve (``reason`` ``no_identity``);
+- a started login fires its usual events (each call, ``login:<flow>`` with its service time),
+  and ``login:<flow>:intended``: its latency from the time it was due, which includes any
+  time it waited to start (coordinated-omission-free). Both go to Locust's statistics and, with
+  ``--cognito-report-dir``, to ``events.jsonl`` and the HDR histograms of ``summary.json``;
+  the lines of ``events.jsonl`` also carry the arrival's ``stage`` and due time (``due``), so
+  a capacity run can cut its results by step;
+- when its schedule is done and its logins have finished (or ``--cognito-drain`` seconds have
+  passed), a worker tells the master, and the master (or the local runner) quits once every
+  process is done: the schedule bounds the run (``-t`` still applies).
+
+Run it with ``locust -f scenarios/open_logins.py --cognito-stages 10:30s -u 50 -r 50`` (plus the
+usual target settings), also with ``--processes N`` or master and workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import gevent
+import gevent.event
+import structlog
+from gevent.queue import Channel, Full
+from locust import constant, events, task
+
+from loadtest.flows.identity import Identity
+from loadtest.report.registry import record_login
+from loadtest.users.base import CognitoUser
+from loadtest.users.identities import NoIdentityAvailable
+from loadtest.users.runtime import _worker_slot, utc_now
+
+from .kinds import KINDS, FlowKind, check_mix
+from .schedule import Arrival, ScheduleError, Stage, arrivals, duration, parse_mix, parse_stages
+
+__all__ = ["DONE_MESSAGE", "Dispatcher", "OpenLoginUser", "Ticket", "dispatcher_for"]
+
+log = logging.getLogger(__name__)
+
+#: A worker's message to the master: its schedule is done and its logins have finished.
+DONE_MESSAGE = "cognito_open_done"
+_DISPATCHERS: weakref.WeakKeyDictionary[Any, Dispatcher] = weakref.WeakKeyDictionary()
+
+
+class Dropped(Exception):
+    """An arrival that could not start on time (no free user, or no identity to serve it)."""
+
+
+def _add_options(parser: Any, **_: Any) -> None:
+    group = parser.add_argument_group("open model (loadtest.capacity.open_model)")
+    group.add_argument(
+        "--cognito-stages",
+        dest="cognito_stages",
+        env_var="COGNITO_STAGES",
+        default=None,
+        help="arrival schedule: RATE[-RATE]:DURATION,... e.g. '10:30s' or '5:10s,5-50:60s' "
+        "(logins per second; a range ramps linearly)",
+    )
+    group.add_argument(
+        "--cognito-mix",
+        dest="cognito_mix",
+        env_var="COGNITO_MIX",
+        default="srp=1",
+        help="flows and weights: FLOW=WEIGHT,... of srp, srp_totp, device, device_new",
+    )
+    group.add_argument(
+        "--cognito-max-wait",
+        dest="cognito_max_wait",
+        env_var="COGNITO_MAX_WAIT",
+        type=float,
+        default=0.0,
+        help="seconds an arrival may wait for a free user before it is dropped (default 0)",
+    )
+    group.add_argument(
+        "--cognito-drain",
+        dest="cognito_drain",
+        env_var="COGNITO_DRAIN",
+        type=float,
+        default=10.0,
+        help="seconds to wait for logins in flight after the schedule (default 10)",
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ticket:
+    """An arrival handed to a user: when it was due (monotonic and wall clock)."""
+
+    arrival: Arrival
+    due: float
+    due_wall: float
+    start_wall: float
+
+
+class Dispatcher:
+    """One process's share of the schedule, handed to free users at the due times."""
+
+    def __init__(
+        self,
+        environment: Any,
+        stages: list[Stage],
+        mix: dict[str, float],
+        *,
+        worker: int,
+        workers: int,
+        max_wait: float,
+        drain: float,
+    ) -> None:
+        self.environment = environment
+        self.stages, self.mix = stages, mix
+        self.worker, self.workers = worker, workers
+        self.max_wait, self.drain = max_wait, drain
+        self.channel: Channel = Channel()
+        self.counts: Counter[str] = Counter()
+        self.in_flight = 0
+        self.finished = gevent.event.Event()
+        self._greenlet: gevent.Greenlet | None = None
+
+    def start(self) -> None:
+        """Start walking the schedule now (once)."""
+        if self._greenlet is None:
+            self._greenlet = gevent.spawn(self._run)
+
+    def _run(self) -> None:
+        start, start_wall = time.monotonic(), time.time()
+        log.info(
+            "open model: worker %d of %d, %g s of schedule, mix %s",
+            self.worker,
+            self.workers,
+            duration(self.stages),
+            self.mix,
+        )
+        for arrival in arrivals(self.stages, self.mix, worker=self.worker, workers=self.workers):
+            due = start + arrival.at
+            delay = due - time.monotonic()
+            if delay > 0:
+                gevent.sleep(delay)
+            ticket = Ticket(
+                arrival=arrival, due=due, due_wall=start_wall + arrival.at, start_wall=start_wall
+            )
+            self._dispatch(ticket)
+        self._wait_for_logins()
+        log.info("open model: schedule done: %s", dict(self.counts))
+        self.finished.set()
+        _finished(self.environment)
+
+    def _dispatch(self, ticket: Ticket) -> None:
+        left = ticket.due + self.max_wait - time.monotonic()
+        try:
+            if left > 0 and self.max_wait > 0:
+                self.channel.put(ticket, timeout=left)
+            else:
+                self.channel.put(ticket, block=False)
+        except Full:
+            self.drop(ticket, "busy")
+
+    def drop(self, ticket: Ticket, reason: str) -> None:
+        """Count and report an arrival that did not start."""
+        self.counts[f"dropped:{reason}"] += 1
+        name = f"login:{ticket.arrival.flow}:dropped"
+        late_ms = max(0.0, (time.monotonic() - ticket.due) * 1000)
+        error = Dropped(f"no free user ({reason})" if reason == "busy" else reason)
+        self.environment.events.request.fire(
+            request_type="login",
+            name=name,
+            response_time=late_ms,
+            response_length=0,
+            response=None,
+            context={"outcome": "dropped", "reason": reason},
+            exception=error,
+        )
+        record_login(
+            self.environment, name, [], late_ms, error, **_fields(ticket), view="dropped",
+            outcome="dropped", reason=reason,
+        )  # fmt: skip
+
+    def _wait_for_logins(self) -> None:
+        with gevent.Timeout(self.drain, False):
+            while self.in_flight > 0:
+                gevent.sleep(0.05)
+
+
+def _fields(ticket: Ticket) -> dict[str, Any]:
+    """What each line of a ticket's events carries: its stage, index, due time and the
+    schedule's start (wall clock)."""
+    arrival = ticket.arrival
+    return {
+        "stage": arrival.stage,
+        "arrival": arrival.index,
+        "due": round(ticket.due_wall, 6),
+        "t0": round(ticket.start_wall, 6),
+    }
+
+
+def dispatcher_for(environment: Any) -> Dispatcher:
+    """This process's dispatcher, built from the options on first use."""
+    dispatcher = _DISPATCHERS.get(environment)
+    if dispatcher is None:
+        options = environment.parsed_options
+        worker, workers = _worker_slot(environment)
+        stages, mix = _schedule_from(options)
+        dispatcher = Dispatcher(
+            environment,
+            stages,
+            mix,
+            worker=worker,
+            workers=workers,
+            max_wait=float(getattr(options, "cognito_max_wait", 0.0) or 0.0),
+            drain=float(getattr(options, "cognito_drain", 10.0) or 0.0),
+        )
+        _DISPATCHERS[environment] = dispatcher
+    return dispatcher
+
+
+def _schedule_from(options: Any) -> tuple[list[Stage], dict[str, float]]:
+    text = getattr(options, "cognito_stages", None)
+    if not text:
+        raise ScheduleError("the open model needs --cognito-stages (e.g. '10:30s')")
+    mix = parse_mix(getattr(options, "cognito_mix", None) or "srp=1")
+    check_mix(mix)
+    return parse_stages(text), mix
+
+
+class OpenLoginUser(CognitoUser):
+    """One slot of the open model's bounded pool of concurrent logins."""
+
+    wait_time = constant(0)
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.dispatcher = dispatcher_for(environment)
+        self._last: tuple[BaseException | None, float] = (None, 0.0)
+
+    @task
+    def next_arrival(self) -> None:
+        """Wait for an arrival, run its login."""
+        ticket: Ticket = self.dispatcher.channel.get()
+        self.dispatcher.in_flight += 1
+        try:
+            self.run_arrival(ticket)
+        finally:
+            self.dispatcher.in_flight -= 1
+
+    def run_arrival(self, ticket: Ticket) -> None:
+        """Lease an identity for the arrival's flow, run it, report both latencies."""
+        kind = KINDS[ticket.arrival.flow]
+        identity = self._lease_now(kind)
+        if identity is None:
+            self.dispatcher.drop(ticket, "no_identity")
+            return
+        self.dispatcher.counts["started"] += 1
+        fields = _fields(ticket)
+        try:
+            with structlog.contextvars.bound_contextvars(**fields):
+                self.run_flow(kind.event, kind.flow(identity, self.runtime.context))
+        finally:
+            kind.after(identity)
+            self.runtime.identities.release(identity)
+        error, _service_ms = self._last
+        intended_ms = (time.monotonic() - ticket.due) * 1000
+        name = f"{kind.event}:intended"
+        self._request("login", name, intended_ms, 0, error, {"view": "intended"})
+        record_login(self.environment, name, [], intended_ms, error, **fields, view="intended")
+
+    def _lease_now(self, kind: FlowKind) -> Identity | None:
+        try:
+            return self.runtime.identities.lease(utc_now(), kind.accepts, kind.sends_totp)
+        except NoIdentityAvailable:
+            return None
+
+    def _request(
+        self,
+        request_type: str,
+        name: str,
+        elapsed_ms: float,
+        length: int,
+        error: BaseException | None,
+        context: dict[str, Any],
+    ) -> None:
+        if request_type == "login" and "view" not in context:
+            self._last = (error, elapsed_ms)  # run_flow's login event: its outcome and time
+        super()._request(request_type, name, elapsed_ms, length, error, context)
+
+
+# -- starting and ending the schedule ------------------------------------------------------
+def _role(environment: Any) -> str:
+    return type(environment.runner).__name__.removesuffix("Runner").lower()
+
+
+def _start_when_spawned(environment: Any) -> None:
+    """Start the schedule once Locust has spawned the users (in a process that runs them)."""
+
+    def spawned(**_: Any) -> None:
+        dispatcher_for(environment).start()
+
+    environment.events.spawning_complete.add_listener(spawned)
+
+
+def _is_open(environment: Any) -> bool:
+    user_classes = getattr(environment, "user_classes", None) or []
+    return any(issubclass(cls, OpenLoginUser) for cls in user_classes)
+
+
+def _finished(environment: Any) -> None:
+    runner = environment.runner
+    if _role(environment) == "worker":
+        runner.send_message(DONE_MESSAGE, {"worker": getattr(runner, "worker_index", 0)})
+    elif _role(environment) == "local":
+        gevent.spawn_later(0, runner.quit)
+
+
+def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
+    """Check the schedule before the run; on the master, quit when every worker is done."""
+    if runner is None or environment.parsed_options is None or not _is_open(environment):
+        return
+    try:
+        stages, _mix = _schedule_from(environment.parsed_options)
+    except (ScheduleError, ValueError) as exc:
+        log.error("%s", exc)
+        raise SystemExit(2) from exc
+    if _role(environment) in ("local", "worker"):
+        _start_when_spawned(environment)
+    elif _role(environment) == "master":
+        done: set[str] = set()
+
+        def worker_done(msg: Any, **_: Any) -> None:
+            done.add(msg.node_id)
+            if len(done) >= max(1, runner.worker_count):
+                log.info("open model: every worker finished its schedule")
+                gevent.spawn_later(0, runner.quit)
+
+        runner.register_message(DONE_MESSAGE, worker_done)
+        log.info("open model: %d stages, %g s", len(stages), duration(stages))
+
+
+events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
+events.init_command_line_parser.add_listener(_add_options)  # type: ignore[no-untyped-call]
