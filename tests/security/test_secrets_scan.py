@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Identities per scenario: each run gets its own, since a TOTP step spent by one Locust
 #: process is unknown to the next, and runs follow each other within the same 30 s step.
 PER_SCENARIO = 3
+#: Scenario runs at once: most of a short run is Locust starting and stopping, not load.
+PARALLEL_RUNS = 3
 #: Any JWT (ID, access or refresh token) or JWE: a token in a log or report is a leak.
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 STEP = 30
@@ -80,12 +83,12 @@ def target(pool: Any, app: Any) -> list[str]:
 def run_scenario(cli: Commands, scenario: str, pool: Any, app: Any, ids: Path, reports: Path):
     folder = reports / scenario
     cli(
-        f"run-{scenario}", "run", scenario, "-u", "2", "-r", "2", "-t", "2s",
+        f"run-{scenario}", "run", scenario, "-u", "2", "-r", "2", "-t", "5s",
         "--report-dir", str(folder), "--csv", str(folder / "locust"),
         "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
         "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids),
         "--locust", "--loglevel", "DEBUG", "--logfile", str(folder / "locust.log"),
-        "--html", str(folder / "locust.html"), "--stop-timeout", "1",
+        "--html", str(folder / "locust.html"), "--stop-timeout", "2",
     )  # fmt: skip
     return json.loads((folder / "summary.json").read_text())
 
@@ -105,7 +108,10 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     cli("provision", "provision", "-n", count, "--identities", str(ids), "--run", "scan",
         "--client-id", app.client_id, *target(pool, app))  # fmt: skip
     shares = split(ids, SCENARIOS)
-    logins = {s: run_scenario(cli, s, pool, app, shares[s], reports) for s in SCENARIOS}
+    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as runs:
+        futures = {s: runs.submit(run_scenario, cli, s, pool, app, shares[s], reports)
+                   for s in SCENARIOS}  # fmt: skip
+        logins = {s: future.result() for s, future in futures.items()}
     cli("report", "report", str(reports / "srp"))
     cli("compare", "report", "--compare", str(reports / "srp"), str(reports / "mix"))
     probe_pool, probe_ids = probe(cli, pool_server, private, reports)
