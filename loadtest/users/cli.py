@@ -111,13 +111,25 @@ def locust_command(
     return argv, env
 
 
+def _passed_on(locust_args: list[str]) -> argparse.Namespace:
+    """Sizes given again after ``--locust`` (Locust takes the last), so they are bounded too."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("-u", "--users", type=int)
+    parser.add_argument("-r", "--spawn-rate", type=float)
+    parser.add_argument("-t", "--run-time")
+    parser.add_argument("--processes", type=int)
+    return parser.parse_known_args(locust_args)[0]
+
+
 def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     """The rails before a run: sizes within their maxima, the target stated and confirmed.
 
     ``env`` is the child's environment, so settings given as ``COGNITO_*`` variables count."""
-    run_time = None if args.web else parse_duration(args.run_time)
-    sizes = {"users": args.users, "spawn_rate": args.spawn_rate, "run_time": run_time}
-    check_bounds("run", sizes | {"processes": args.processes}, allow=args.allow_above_max)
+    later = vars(_passed_on(args.locust_args))
+    size = {k: v if v is not None else getattr(args, k) for k, v in later.items()}
+    run_time = None if args.web else parse_duration(size["run_time"])
+    sizes = {"users": size["users"], "spawn_rate": size["spawn_rate"], "run_time": run_time}
+    check_bounds("run", sizes | {"processes": size["processes"]}, allow=args.allow_above_max)
     guard_target(
         endpoint_url=env.get("COGNITO_ENDPOINT_URL"),
         region=env.get("COGNITO_REGION"),

@@ -65,6 +65,14 @@ def test_run_above_a_maximum_needs_the_explicit_flag(capsys: pytest.CaptureFixtu
     assert "--confirm-pool-id" in err
 
 
+def test_sizes_passed_straight_to_locust_are_bounded_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = refused(capsys, "run", "srp", "--locust", "--only-summary", "-u", "2000", "-t", "9h")
+    assert "--users 2000 is above the maximum 1000" in err
+    assert "--run-time 32400 is above the maximum 3600" in err
+
+
 def test_run_hands_the_confirmation_to_the_locust_child() -> None:
     from loadtest.cli import build_parser
 
