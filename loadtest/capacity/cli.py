@@ -23,6 +23,7 @@ import json
 import math
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,7 +49,14 @@ from .charts import write_html
 from .kinds import check_mix, needs_of
 from .schedule import ScheduleError, Stage, duration, most_in_window, parse_mix, step_ramp
 
-__all__ = ["CAPACITY_JSON", "RampSettings", "ramp_stages", "register", "run_ramp"]
+__all__ = [
+    "CAPACITY_JSON",
+    "RampSettings",
+    "free_port",
+    "ramp_stages",
+    "register",
+    "run_ramp",
+]
 
 CAPACITY_JSON = "capacity.json"
 #: Hard maxima (beyond them: --allow-above-max).
@@ -398,7 +406,9 @@ def run_ramp(
         f"{settings.max_wait:g}",
     ]
     if settings.processes:
+        port = str(free_port())  # not 5557: another run on this machine may hold it
         command += ["--processes", str(settings.processes)]
+        command += ["--master-bind-port", port, "--master-port", port]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
     env |= dict(target_env) | {"COGNITO_REPORT_DIR": str(run_dir)}
     print(f"capacity: {len(settings.stages)} steps, {stages_text}", file=sys.stderr, flush=True)
@@ -409,6 +419,14 @@ def run_ramp(
     (run_dir / CAPACITY_JSON).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     write_html(run_dir, result)
     return result
+
+
+def free_port() -> int:
+    """A loopback TCP port free right now (for the Locust master of a --processes run)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _scenario() -> Path:

@@ -132,6 +132,10 @@ class Dispatcher:
         self.finished = gevent.event.Event()
         self._greenlet: gevent.Greenlet | None = None
 
+    @property
+    def started(self) -> bool:
+        return self._greenlet is not None
+
     def start(self) -> None:
         """Start walking the schedule now (once)."""
         if self._greenlet is None:
@@ -303,13 +307,28 @@ def _role(environment: Any) -> str:
     return type(environment.runner).__name__.removesuffix("Runner").lower()
 
 
+#: Seconds after the test starts at which a worker starts its schedule anyway if it has not
+#: heard that spawning is complete (a lost or late message must not leave its share unrun).
+SPAWN_FALLBACK_S = 3.0
+
+
 def _start_when_spawned(environment: Any) -> None:
     """Start the schedule once Locust has spawned the users (in a process that runs them)."""
 
     def spawned(**_: Any) -> None:
         dispatcher_for(environment).start()
 
+    def fallback() -> None:
+        dispatcher = dispatcher_for(environment)
+        if not dispatcher.started:
+            log.warning("open model: no spawning_complete after %g s; starting", SPAWN_FALLBACK_S)
+            dispatcher.start()
+
+    def started(**_: Any) -> None:
+        gevent.spawn_later(SPAWN_FALLBACK_S, fallback)
+
     environment.events.spawning_complete.add_listener(spawned)
+    environment.events.test_start.add_listener(started)
 
 
 def _is_open(environment: Any) -> bool:
