@@ -25,6 +25,7 @@ import pytest
 from loadtest.flows.outcomes import Outcome, classify
 from loadtest.protocol import errors
 from loadtest.report.summary import schema
+from tests.security.scan import files, identity_secrets, pool_secrets, scan
 
 from .locust_runs import LocustRun, provision, run_locust, target_env
 
@@ -103,6 +104,18 @@ def test_every_fault_is_counted_under_its_own_outcome_and_the_reports_agree(
     html = (tmp_path / "report" / "report.html").read_text()
     assert "server_error" in html
     assert "transport" in html
+    assert_no_secret_in_the_outputs(tmp_path, run)
+
+
+def assert_no_secret_in_the_outputs(tmp_path: Path, run: LocustRun) -> None:
+    """Failed calls and logins leak nothing either: error messages, Locust's CSVs, the report."""
+    (tmp_path / "locust-output.txt").write_text(run.output)
+    identities = [
+        json.loads(line) for line in (tmp_path / "identities.jsonl").read_text().splitlines()
+    ]
+    secrets = identity_secrets(identities) | pool_secrets(tmp_path / "pool.sqlite3")
+    outputs = [*files(tmp_path / "report"), *tmp_path.glob("*.csv"), tmp_path / "locust-output.txt"]
+    assert scan(outputs, secrets, set()) == []
 
 
 def assert_logins_agree_with_their_steps(logins: list[dict[str, Any]]) -> None:

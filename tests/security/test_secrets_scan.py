@@ -13,11 +13,8 @@ identities file must be 0600 and the folder ``provision`` made for it 0700.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import re
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -32,6 +29,8 @@ import pytest
 
 from loadtest.users.cli import SCENARIOS
 
+from .scan import STEP, files, identity_secrets, pool_secrets, scan, totp_codes, totp_seeds
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,9 +39,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PER_SCENARIO = 3
 #: Scenario runs at once: most of a short run is Locust starting and stopping, not load.
 PARALLEL_RUNS = 3
-#: Any JWT (ID, access or refresh token) or JWE: a token in a log or report is a leak.
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-STEP = 30
 
 
 class Commands:
@@ -166,60 +162,6 @@ def split(ids: Path, scenarios: Iterable[str]) -> dict[str, Path]:
     return shares
 
 
-def identity_secrets(identities: list[dict[str, Any]]) -> set[str]:
-    keys = ("password", "totp_secret", "device_password")
-    return {str(i[k]) for i in identities for k in keys if i.get(k)}
-
-
-def pool_secrets(state: Path) -> set[str]:
-    """What the pool holds that only it may know: verifiers, x, client secrets, TOTP seeds."""
-    with sqlite3.connect(state) as db:
-        rows = db.execute("SELECT verifier, x, x FROM users").fetchall()
-        rows += db.execute("SELECT verifier, verifier, verifier FROM devices").fetchall()
-        rows += db.execute("SELECT secret, secret, secret FROM clients").fetchall()
-    return {value for row in rows for value in row if value} | totp_seeds(state)
-
-
-def totp_seeds(state: Path) -> set[str]:
-    with sqlite3.connect(state) as db:
-        states = [json.loads(row[0]) for row in db.execute("SELECT mfa FROM users")]
-    return {s[k] for s in states for k in ("totp_secret", "totp_pending") if s.get(k)}
-
-
-def totp_codes(seeds: set[str], start: float, end: float) -> set[str]:
-    steps = range(int(start) // STEP, int(end) // STEP + 1)
-    return {pyotp.HOTP(seed).at(step) for seed in seeds for step in steps}
-
-
-def locust_page_constants() -> set[str]:
-    """Six-digit numbers of Locust's own page bundle (copied into every locust.html): a code
-    equal to one of them cannot be told from it, so it is left out of the search."""
-    spec = importlib.util.find_spec("locust")  # not imported: that would monkey-patch gevent
-    assert spec is not None
-    assert spec.origin is not None
-    dist = Path(spec.origin).parent / "webui" / "dist"
-    texts = (p.read_text(errors="replace") for p in dist.rglob("*") if p.suffix in {".html", ".js"})
-    return {m for text in texts for m in re.findall(r"(?<![\w.])\d{6}(?![\w.])", text)}
-
-
-def files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
-
-
-def scan(paths: list[Path], secrets: set[str], codes: set[str]) -> list[str]:
-    """Every leak found, as 'path: what'. Codes count as whole numbers only (not inside a
-    longer number, a decimal or an encoded blob)."""
-    codes = codes - locust_page_constants()
-    code = re.compile(r"(?<![\w.])(" + "|".join(sorted(codes) or ["x^"]) + r")(?![\w.])")
-    leaks = []
-    for path in paths:
-        text = path.read_text(errors="replace")
-        leaks += [f"{path}: a secret ({s[:4]}...)" for s in secrets if s in text]
-        leaks += [f"{path}: a token ({m[:12]}...)" for m in JWT.findall(text)]
-        leaks += [f"{path}: a TOTP code in {_around(text, m)!r}" for m in code.finditer(text)]
-    return leaks
-
-
 def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
     seed = pyotp.random_base32()
     now = time.time()
@@ -239,7 +181,3 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
         "b.json",
         "c.txt",
     ]
-
-
-def _around(text: str, match: re.Match[str]) -> str:
-    return text[max(0, match.start() - 40) : match.end() + 40]
