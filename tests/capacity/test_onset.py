@@ -1,0 +1,77 @@
+"""End to end: ``cognito-loadtest capacity`` against its embedded local pool finds the throttle
+onset where the quota model predicts it, and names the category, for two flow mixes.
+
+The default quotas would throttle SRP logins at 120/s, more than this test's 2 shared cores can
+generate and serve; so the quotas are scaled down uniformly (every category x0.3) and the model
+is given the same quotas: the agreement is between the pool's enforcement and the model's
+arithmetic, at any scale. The ramp spans 0.84x to 1.12x the prediction in steps of 4 % (3 s
+each, 4 s for the mix, whose steps hold fewer logins; after a 3 s warm-up), fine enough to
+resolve 10 %; the pool's burst is 0.25 s so that a bucket drains within a step or two of the
+rate passing its quota (a 1 s bucket takes 1/x s to drain at x over the quota).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtest.capacity.cli import quotas_under_test
+from loadtest.quota.model import throttle_onset
+
+pytestmark = pytest.mark.e2e
+
+SCALE = 0.3
+#: SRP + TOTP + remembered devices + first logins on a new device (ConfirmDevice): half the
+#: logins confirm a device, so UserResourceUpdate (25 rps by default) throttles first.
+MIXED = {"srp": 2, "srp_totp": 1, "device": 2, "device_new": 5}
+
+
+def capacity(
+    tmp_path: Path, mix: dict[str, float], run_id: str, step_seconds: float
+) -> dict[str, Any]:
+    """Run the capacity command on a ramp around the model's onset; its capacity.json."""
+    predicted = throttle_onset(mix, quotas_under_test([], SCALE)).logins_per_second
+    command = [
+        sys.executable, "-m", "loadtest.cli", "capacity",
+        "--mix", ",".join(f"{k}={v}" for k, v in mix.items()),
+        "--start", f"{0.84 * predicted:.4f}", "--step", f"{0.04 * predicted:.4f}",
+        "--ceiling", f"{1.12 * predicted:.4f}", "--step-seconds", str(step_seconds),
+        "--warmup", "3",
+        "--quota-scale", str(SCALE), "--burst-seconds", "0.25", "--concurrency", "40",
+        "--stop-throttle-rate", "0.02",
+        "--reports", str(tmp_path / "reports"), "--private", str(tmp_path / "private"),
+        "--run-id", run_id,
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    run_dir = tmp_path / "reports" / run_id
+    log = (run_dir / "locust.log").read_text()[-3000:] if (run_dir / "locust.log").exists() else ""
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:] + log
+    result: dict[str, Any] = json.loads((run_dir / "capacity.json").read_text())
+    assert (run_dir / "capacity.html").read_text().count("<svg") == 3
+    return result
+
+
+@pytest.mark.parametrize(
+    ("mix", "category", "step_seconds"),
+    [({"srp": 1}, "UserAuthentication", 3), (MIXED, "UserResourceUpdate", 4)],
+    ids=["srp", "srp_totp_device"],
+)
+def test_the_onset_is_within_10_percent_of_the_model(
+    tmp_path: Path, mix: dict[str, float], category: str, step_seconds: float
+) -> None:
+    result = capacity(tmp_path, mix, "onset", step_seconds)
+    onset, model = result["onset"], result["model"]
+    steps = {s["stage"]: s for s in result["steps"]}
+    assert onset is not None, result["steps"]
+    assert model["category"] == category  # the model's own answer, checked against the brief
+    assert abs(onset["rate"] / model["onset_rate"] - 1) <= 0.10, result["steps"]
+    assert onset["category"] == category, onset
+    assert any(s["rate"] < onset["rate"] for s in result["steps"]), "the ramp starts below it"
+    assert steps[onset["stage"]]["throttled"] > 0
