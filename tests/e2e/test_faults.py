@@ -10,6 +10,7 @@ with the faults, so provisioning itself never meets them.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import threading
@@ -23,11 +24,14 @@ import jsonschema
 import pytest
 
 from loadtest.flows.outcomes import Outcome, classify
+from loadtest.pool.launch import create_app
 from loadtest.protocol import errors
+from loadtest.provision import ProvisionSettings, provision
 from loadtest.report.summary import schema
+from loadtest.users.config import TargetConfig
 from tests.security.scan import files, identity_secrets, pool_secrets, scan
 
-from .locust_runs import LocustRun, provision, run_locust, target_env
+from .locust_runs import LocustRun, run_locust
 
 pytestmark = pytest.mark.e2e
 
@@ -62,15 +66,24 @@ Start = Callable[..., Any]
 
 
 def faulty_target(pool_server: Start, tmp_path: Path, *faults: str) -> dict[str, str]:
-    """Identities made on a clean pool, then the pool restarted on that state with ``faults``."""
+    """Identities made by the provisioning job (password, TOTP, remembered device) on a clean
+    pool, then the pool restarted on that state with ``faults``."""
     state = tmp_path / "pool.sqlite3"
     clean = pool_server("--no-quotas", state=state)
-    app = clean.provision()
+    app = create_app(clean.url, name="faults")
     identities = tmp_path / "identities.jsonl"
-    provision(clean, app, 10, identities, totp=False, prefix="lt-faults-")
+    target = TargetConfig.from_settings(app.settings())
+    job = ProvisionSettings(target=target, users=16, identities=identities, run="faults")
+    assert asyncio.run(provision(job)).complete
     clean.stop()
     faulty = pool_server("--no-quotas", *faults, state=state)
-    return target_env(faulty, app, identities) | {"COGNITO_REPORT_DIR": str(tmp_path / "report")}
+    return {
+        "COGNITO_POOL_ID": app.pool_id,
+        "COGNITO_CLIENT_ID": app.client_id,
+        "COGNITO_ENDPOINT_URL": faulty.url,
+        "COGNITO_IDENTITIES": str(identities),
+        "COGNITO_REPORT_DIR": str(tmp_path / "report"),
+    }
 
 
 def read_report(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -90,9 +103,9 @@ def test_every_fault_is_counted_under_its_own_outcome_and_the_reports_agree(
     pool_server: Start, tmp_path: Path
 ) -> None:
     settings = faulty_target(pool_server, tmp_path, *FAULTS)
-    run = run_locust("srp", settings, tmp_path, users=8, seconds=10)
+    run = run_locust("mix", settings, tmp_path, users=6, seconds=10)
     assert run.returncode == 1, run.output[-3000:]  # Locust's exit code when requests failed
-    assert uncaught_exceptions(tmp_path, "srp") == []  # no fault escaped the users uncounted
+    assert uncaught_exceptions(tmp_path, "mix") == []  # no fault escaped the users uncounted
     logins, summary = read_report(tmp_path / "report")
 
     calls = summary["outcomes"]["calls"]
@@ -147,10 +160,9 @@ def assert_summary_agrees_with_locust(summary: dict[str, Any], run: LocustRun) -
         failed = sum(n for outcome, n in row["outcomes"].items() if outcome != "ok")
         assert failed == stat.failures, (name, row["outcomes"])
     logins = summary["outcomes"]["logins"]
-    assert sum(logins.values()) == run.count("login", "login:srp")
-    assert (
-        sum(n for o, n in logins.items() if o != "ok") == run.stats[("login", "login:srp")].failures
-    )
+    locust_logins = [stat for (kind, _), stat in run.stats.items() if kind == "login"]
+    assert sum(logins.values()) == sum(stat.requests for stat in locust_logins)
+    assert sum(n for o, n in logins.items() if o != "ok") == sum(s.failures for s in locust_logins)
 
 
 def stall_once_logins_run(pool_url: str, events: Path, seconds: float) -> threading.Thread:
