@@ -46,7 +46,7 @@ from .analysis import (
 )
 from .analysis import onset as find_onset
 from .charts import write_html
-from .kinds import check_mix, needs_of
+from .kinds import IdentityNeeds, check_mix, needs_of
 from .schedule import ScheduleError, Stage, duration, most_in_window, parse_mix, step_ramp
 
 __all__ = [
@@ -204,7 +204,7 @@ def _handle(args: argparse.Namespace) -> int:
             result = _ramp_real_pool(args, settings)
         else:
             result = _ramp_embedded_pool(args, settings)
-    except (UnsafeTarget, FileExistsError) as exc:
+    except (UnsafeTarget, FileExistsError, ValueError) as exc:
         print(f"cognito-loadtest capacity: {exc}", file=sys.stderr)
         return 2
     _print(result, settings.run_dir)
@@ -329,7 +329,7 @@ def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dic
             "kind": "embedded local pool",
             "endpoint_url": target.pool.url,
             "pool_id": target.app.pool_id,
-            "burst_seconds": args.burst_seconds,
+            "pool_options": options,
         }
         return run_ramp(settings, env, described)
 
@@ -346,6 +346,9 @@ def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[st
         pool_id=config.pool_id,
         confirm_pool_id=args.confirm_pool_id,
     )
+    if config.identities is None:
+        raise ValueError("a real pool needs its identities file (--cognito-identities)")
+    _check_identities(config.identities, identity_needs(settings))
     env = {env_var: str(getattr(args, s)) for s, _o, env_var, _h in OPTIONS if getattr(args, s)}
     if args.confirm_pool_id:
         env[CONFIRM_ENV] = args.confirm_pool_id
@@ -358,7 +361,25 @@ def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[st
     return run_ramp(settings, env, described)
 
 
-def identity_needs(settings: RampSettings) -> Any:
+def _check_identities(path: Path, needs: IdentityNeeds) -> None:
+    """Warn when the identities file holds fewer of a group than the ramp needs."""
+    from loadtest.flows import load_identities
+
+    have = {"plain": 0, "totp": 0, "device": 0}
+    for identity in load_identities(path):
+        group = "device" if identity.device else "totp" if identity.totp_secret else "plain"
+        have[group] += 1
+    for group, count in have.items():
+        wanted = getattr(needs, group)
+        if count < wanted:
+            print(
+                f"capacity: warning: {path} has {count} {group} identities, the ramp needs "
+                f"{wanted}: arrivals without one are dropped (reason no_identity)",
+                file=sys.stderr,
+            )
+
+
+def identity_needs(settings: RampSettings) -> IdentityNeeds:
     """Identities of each group the ramp needs (see :func:`loadtest.capacity.kinds.needs_of`)."""
     peak = max(max(s.start_rate, s.end_rate) for s in settings.stages)
     return needs_of(settings.mix, peak, most_in_window(settings.stages, 30.0))
