@@ -12,7 +12,9 @@ __all__ = ["CAPACITY_HTML", "line_chart", "render", "write_html"]
 
 CAPACITY_HTML = "capacity.html"
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
-_W, _H, _PAD = 640, 300, 50
+_W, _H, _PAD = 760, 300, 60
+#: Room on the right for the legend.
+_LEGEND = 150
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:72em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{padding:.2em .6em;text-align:right;
@@ -43,7 +45,7 @@ def line_chart(
     x1 = x1 if x1 > x0 else x0 + 1
 
     def sx(x: float) -> float:
-        return _PAD + (x - x0) / (x1 - x0) * (_W - 2 * _PAD)
+        return _PAD + (x - x0) / (x1 - x0) * (_W - _PAD - _LEGEND)
 
     def sy(y: float) -> float:
         return _H - _PAD - y / (y1 * 1.1) * (_H - 2 * _PAD)
@@ -63,7 +65,8 @@ def line_chart(
             f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='{colour}'/>" for x, y in pts
         ]
         parts.append(
-            f"<text x='{_W - _PAD + 4}' y='{40 + 14 * index}' fill='{colour}'>{escape(name)}</text>"
+            f"<text x='{_W - _LEGEND + 10}' y='{40 + 14 * index}' fill='{colour}'>"
+            f"{escape(name)}</text>"
         )
     for x, label, colour in markers:
         parts.append(
@@ -77,9 +80,10 @@ def line_chart(
 
 def _axes(x0: float, x1: float, y1: float, sx: Any, sy: Any, x_label: str, y_label: str) -> str:
     parts = [
-        f"<line x1='{_PAD}' y1='{_H - _PAD}' x2='{_W - _PAD}' y2='{_H - _PAD}' stroke='#888'/>",
+        f"<line x1='{_PAD}' y1='{_H - _PAD}' x2='{_W - _LEGEND}' y2='{_H - _PAD}' stroke='#888'/>",
         f"<line x1='{_PAD}' y1='{_PAD - 10}' x2='{_PAD}' y2='{_H - _PAD}' stroke='#888'/>",
-        f"<text x='{_W / 2}' y='{_H - 12}' text-anchor='middle'>{escape(x_label)}</text>",
+        f"<text x='{(_W - _LEGEND + _PAD) / 2}' y='{_H - 12}' text-anchor='middle'>"
+        f"{escape(x_label)}</text>",
         f"<text x='12' y='{_H / 2}' transform='rotate(-90 12 {_H / 2})' text-anchor='middle'>"
         f"{escape(y_label)}</text>",
     ]
@@ -89,8 +93,14 @@ def _axes(x0: float, x1: float, y1: float, sx: Any, sy: Any, x_label: str, y_lab
         parts.append(
             f"<text x='{sx(x):.1f}' y='{_H - _PAD + 14}' text-anchor='middle'>{x:.3g}</text>"
         )
-        parts.append(f"<text x='{_PAD - 4}' y='{sy(y) + 4:.1f}' text-anchor='end'>{y:.3g}</text>")
+        parts.append(
+            f"<text x='{_PAD - 4}' y='{sy(y) + 4:.1f}' text-anchor='end'>{_tick(y)}</text>"
+        )
     return "".join(parts)
+
+
+def _tick(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def write_html(run_dir: Path, result: dict[str, Any]) -> Path:
