@@ -27,7 +27,7 @@ from typing import Any
 import pyotp
 import pytest
 
-from loadtest.users.cli import SCENARIOS
+from loadtest.users.cli import SCENARIO_DIR, SCENARIOS
 
 from .scan import STEP, files, identity_secrets, pool_secrets, scan, totp_codes, totp_seeds
 
@@ -39,6 +39,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PER_SCENARIO = 3
 #: Scenario runs at once: most of a short run is Locust starting and stopping, not load.
 PARALLEL_RUNS = 3
+#: Every locustfile of scenarios/, with what it needs besides the target.
+RUNS: dict[str, tuple[str, ...]] = {name: () for name in SCENARIOS} | {
+    "open_logins": ("--cognito-stages", "1:3s", "--cognito-mix", "device=1",
+                    "--cognito-drain", "2"),
+}  # fmt: skip
 
 
 class Commands:
@@ -78,13 +83,14 @@ def target(pool: Any, app: Any) -> list[str]:
 
 def run_scenario(cli: Commands, scenario: str, pool: Any, app: Any, ids: Path, reports: Path):
     folder = reports / scenario
+    locustfile = scenario if scenario in SCENARIOS else str(SCENARIO_DIR / f"{scenario}.py")
     cli(
-        f"run-{scenario}", "run", scenario, "-u", "2", "-r", "2", "-t", "5s",
+        f"run-{scenario}", "run", locustfile, "-u", "2", "-r", "2", "-t", "5s",
         "--report-dir", str(folder), "--csv", str(folder / "locust"),
         "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
         "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids),
         "--locust", "--loglevel", "DEBUG", "--logfile", str(folder / "locust.log"),
-        "--html", str(folder / "locust.html"), "--stop-timeout", "2",
+        "--html", str(folder / "locust.html"), "--stop-timeout", "2", *RUNS[scenario],
     )  # fmt: skip
     return json.loads((folder / "summary.json").read_text())
 
@@ -100,13 +106,14 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     cli = Commands(tmp_path / "out", environment(app.client_secret))
     ids = private / "identities" / "load.jsonl"  # provision makes the folder
 
-    count = str(PER_SCENARIO * len(SCENARIOS))
+    assert set(RUNS) == {path.stem for path in SCENARIO_DIR.glob("*.py")}  # none left out
+    count = str(PER_SCENARIO * len(RUNS))
     cli("provision", "provision", "-n", count, "--identities", str(ids), "--run", "scan",
         "--client-id", app.client_id, *target(pool, app))  # fmt: skip
-    shares = split(ids, SCENARIOS)
+    shares = split(ids, RUNS)
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as runs:
         futures = {s: runs.submit(run_scenario, cli, s, pool, app, shares[s], reports)
-                   for s in SCENARIOS}  # fmt: skip
+                   for s in RUNS}  # fmt: skip
         logins = {s: future.result() for s, future in futures.items()}
     cli("report", "report", str(reports / "srp"))
     cli("compare", "report", "--compare", str(reports / "srp"), str(reports / "mix"))
