@@ -78,6 +78,7 @@ async def create_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:
     pool = Pool(
         id=f"{ctx.region}_{_random(_ALNUM, 9)}", name=name, raw=raw, created=now, modified=now
     )
+    _check_settings(pool)
     ctx.store.put_pool(pool)
     return {"UserPool": pool_description(ctx, pool)}
 
@@ -170,7 +171,7 @@ async def create_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]
     pool = ctx.pool(p.pool_id())
     name = p.text("ClientName", max_len=128, pattern=_POOL_NAME)
     flows = p.body.get("ExplicitAuthFlows") or []
-    if not isinstance(flows, list) or any(f not in _FLOWS for f in flows):
+    if not isinstance(flows, list) or any(not isinstance(f, str) or f not in _FLOWS for f in flows):
         raise InvalidParameter(f"Invalid ExplicitAuthFlows: {str(flows)[:128]}")
     p.integer("AuthSessionValidity", default=3, low=3, high=15)
     prevent = p.body.get("PreventUserExistenceErrors", "LEGACY")
@@ -192,8 +193,17 @@ async def create_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]
         created=now,
         modified=now,
     )
+    _check_settings(client)
     ctx.store.put_client(client)
     return {"UserPoolClient": client_description(client)}
+
+
+def _check_settings(record: Pool | AppClient) -> None:
+    """Settings are stored as sent: refuse now what would make every later call fail."""
+    try:
+        record.validate()
+    except (ValueError, TypeError) as exc:
+        raise InvalidParameter(str(exc)[:256]) from exc
 
 
 async def describe_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "AppClient",
     "Device",
+    "InvalidSetting",
     "MfaMode",
     "MfaState",
     "PasswordPolicy",
@@ -22,6 +23,24 @@ __all__ = [
     "User",
     "UserStatus",
 ]
+
+
+class InvalidSetting(ValueError):
+    """A pool or client setting the pool cannot work with (refused when it is set)."""
+
+
+def _integer(raw: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = raw.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidSetting(f"{name} must be an integer between {low} and {high}")
+    return value
+
+
+def _structure(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = raw.get(name) or {}
+    if not isinstance(value, Mapping):
+        raise InvalidSetting(f"{name} must be a structure")
+    return value
 
 
 class MfaMode(StrEnum):
@@ -53,9 +72,11 @@ class PasswordPolicy:
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> PasswordPolicy:
+        if not isinstance(raw, Mapping):
+            raise InvalidSetting("PasswordPolicy must be a structure")
         return cls(
-            temporary_days=int(raw.get("TemporaryPasswordValidityDays", 7)),
-            minimum_length=int(raw.get("MinimumLength", 8)),
+            temporary_days=_integer(raw, "TemporaryPasswordValidityDays", 7, 0, 365),
+            minimum_length=_integer(raw, "MinimumLength", 8, 6, 99),
             require_uppercase=bool(raw.get("RequireUppercase", True)),
             require_lowercase=bool(raw.get("RequireLowercase", True)),
             require_numbers=bool(raw.get("RequireNumbers", True)),
@@ -103,27 +124,40 @@ class Pool:
 
     @property
     def remember_on_prompt(self) -> bool:
-        config = self.raw.get("DeviceConfiguration") or {}
+        config = _structure(self.raw, "DeviceConfiguration")
         return bool(config.get("DeviceOnlyRememberedOnUserPrompt", False))
 
     @property
     def email_usernames(self) -> bool:
         """UsernameAttributes contains email: users sign in by email, usernames are UUIDs."""
-        return "email" in (self.raw.get("UsernameAttributes") or ())
+        given = self.raw.get("UsernameAttributes") or []
+        if not isinstance(given, list) or not all(isinstance(a, str) for a in given):
+            raise InvalidSetting("UsernameAttributes must be a list of attribute names")
+        return "email" in given
 
     @property
     def case_sensitive(self) -> bool:
-        config = self.raw.get("UsernameConfiguration") or {}
+        config = _structure(self.raw, "UsernameConfiguration")
         return bool(config.get("CaseSensitive", True))
 
     @property
     def password_policy(self) -> PasswordPolicy:
-        policies = self.raw.get("Policies") or {}
-        return PasswordPolicy.from_raw(policies.get("PasswordPolicy") or {})
+        return PasswordPolicy.from_raw(
+            _structure(_structure(self.raw, "Policies"), "PasswordPolicy")
+        )
+
+    def validate(self) -> None:
+        """Raise InvalidSetting (or ValueError) for settings sign-in could not work with."""
+        _ = (self.mfa, self.totp_enabled, self.device_tracking, self.remember_on_prompt)
+        _ = (self.email_usernames, self.case_sensitive, self.password_policy)
 
     def user_key(self, username: str) -> str:
         """How a username is looked up: folded unless the pool is case sensitive."""
         return username if self.case_sensitive else username.lower()
+
+
+_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_TEN_YEARS = 10 * 365 * 86400
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,9 +208,19 @@ class AppClient:
         value = self.raw.get(name)
         if not value:
             return default
-        unit = (self.raw.get("TokenValidityUnits") or {}).get(unit_key, default_unit)
-        scale = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}[unit]
-        return float(value) * scale
+        unit = _structure(self.raw, "TokenValidityUnits").get(unit_key, default_unit)
+        scale = _UNITS.get(unit) if isinstance(unit, str) else None
+        if scale is None:
+            raise InvalidSetting(f"TokenValidityUnits.{unit_key} must be one of {sorted(_UNITS)}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidSetting(f"{name} must be a positive integer")
+        if value * scale > _TEN_YEARS:
+            raise InvalidSetting(f"{name} must be at most 10 years")
+        return float(value * scale)
+
+    def validate(self) -> None:
+        """Raise InvalidSetting for token lifetimes the pool could not issue tokens with."""
+        _ = (self.access_seconds, self.id_seconds, self.refresh_seconds, self.flows)
 
     @property
     def access_seconds(self) -> float:

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from loadtest.protocol.quotas import QuotaCategory
-from tests.conftest import PoolServer
+from tests.conftest import PASSWORD, PoolServer
 
-from .cases import all_cases, member_cases, token_cases
+from .cases import all_cases, json_values, member_cases, token_cases
 from .harness import Case, Sender, Tally, run
 from .world import World, build_world
 
@@ -125,3 +126,70 @@ def test_fuzz_with_quotas_on(tmp_path: Path) -> None:
         server.stop()
     assert tally.problems == [], _summary(tally.problems)
     assert tally.total == 25 * BATCH
+
+
+POOL_SETTINGS = (
+    "Policies", "MfaConfiguration", "UsernameAttributes", "UsernameConfiguration",
+    "DeviceConfiguration", "AliasAttributes", "AutoVerifiedAttributes",
+)  # fmt: skip
+CLIENT_SETTINGS = (
+    "AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity", "TokenValidityUnits",
+    "AuthSessionValidity", "PreventUserExistenceErrors", "GenerateSecret", "ExplicitAuthFlows",
+)  # fmt: skip
+_SETTING_VALUES = st.one_of(
+    json_values(),
+    st.sampled_from(
+        (
+            {"PasswordPolicy": {"MinimumLength": "x"}}, {"PasswordPolicy": []},
+            {"PasswordPolicy": {"MinimumLength": 10**30}}, {"AccessToken": "weeks"},
+            {"AccessToken": "minutes"}, ["email"], ["phone_number"], {"CaseSensitive": False},
+            {"ChallengeRequiredOnNewDevice": True}, 1e308, 10**20, -5, 0, 60, "1",
+        )
+    ),
+)  # fmt: skip
+
+
+def test_fuzzed_pool_and_client_settings_never_poison_later_calls(
+    fuzz_pool: PoolServer, sender: Sender
+) -> None:
+    """Settings are stored as sent: a bad one must be refused, not crash every later sign-in."""
+    tally = Tally()
+
+    @settings(_SETTINGS, max_examples=60)
+    @given(
+        st.dictionaries(st.sampled_from(POOL_SETTINGS), _SETTING_VALUES, max_size=3),
+        st.dictionaries(st.sampled_from(CLIENT_SETTINGS), _SETTING_VALUES, max_size=3),
+    )
+    def lifecycle(pool_settings: dict[str, Any], client_settings: dict[str, Any]) -> None:
+        created = sender.send(Case.of("CreateUserPool", {"PoolName": "cfg", **pool_settings}))
+        tally.add(Case("CreateUserPool", b"", label="cfg-pool"), created)
+        pool = (created.json() or {}).get("UserPool", {}).get("Id", "us-east-1_missing0")
+        flows = {"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}
+        client_body = {"UserPoolId": pool, "ClientName": "cfg", **flows, **client_settings}
+        made = sender.send(Case.of("CreateUserPoolClient", client_body))
+        tally.add(Case("CreateUserPoolClient", b"", label="cfg-client"), made)
+        client = (made.json() or {}).get("UserPoolClient", {}).get("ClientId", "missing")
+        user = {"UserPoolId": pool, "Username": "cfg@example.com"}
+        steps = [
+            Case.of("AdminCreateUser", {**user, "MessageAction": "SUPPRESS"}),
+            Case.of("AdminSetUserPassword", {**user, "Password": PASSWORD, "Permanent": True}),
+            Case.of(
+                "InitiateAuth",
+                {
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": client,
+                    "AuthParameters": {"USERNAME": "cfg@example.com", "PASSWORD": PASSWORD},
+                },
+                may_sign_in=True,
+            ),
+            Case.of("AdminGetUser", user),
+            Case.of("DescribeUserPool", {"UserPoolId": pool}),
+            Case.of("DescribeUserPoolClient", {"UserPoolId": pool, "ClientId": client}),
+            Case.of("DeleteUserPool", {"UserPoolId": pool}),
+        ]
+        for step in steps:
+            tally.add(step, sender.send(step))
+
+    lifecycle()
+    assert tally.problems == [], _summary(tally.problems)
+    assert tally.total == 60 * 9

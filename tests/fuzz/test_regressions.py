@@ -96,3 +96,33 @@ def test_malformed_access_tokens_are_invalid_not_a_crash(local_pool: PoolServer)
     [(status, user)] = _answer(local_pool, Case.of("GetUser", {"AccessToken": real}))
     assert status == 200
     assert user["Username"] == "claims"
+
+
+@pytest.mark.parametrize(
+    ("operation", "settings"),
+    [
+        # AdminCreateUser then built a temporary password of 10**30 characters: the worker hung
+        ("CreateUserPool", {"Policies": {"PasswordPolicy": {"MinimumLength": 10**30}}}),
+        # these were stored, then every later call on the pool or client was a 500
+        ("CreateUserPool", {"Policies": "strict"}),
+        ("CreateUserPool", {"UsernameAttributes": 5}),
+        ("CreateUserPool", {"DeviceConfiguration": "on"}),
+        ("CreateUserPoolClient", {"AccessTokenValidity": "x"}),
+        ("CreateUserPoolClient", {"AccessTokenValidity": 10**20}),
+        (
+            "CreateUserPoolClient",
+            {"AccessTokenValidity": 1, "TokenValidityUnits": {"AccessToken": "weeks"}},
+        ),
+        ("CreateUserPoolClient", {"ExplicitAuthFlows": [{}]}),
+    ],
+)
+def test_unusable_settings_are_refused_when_set(
+    local_pool: PoolServer, operation: str, settings: dict[str, object]
+) -> None:
+    app = local_pool.provision()
+    body = {"PoolName": "p", "ClientName": "c", "UserPoolId": app.pool_id, **settings}
+    [(status, answer)] = _answer(local_pool, Case.of(operation, body))
+    assert (status, answer["__type"]) == (400, "InvalidParameterException")
+    user = {"UserPoolId": app.pool_id, "Username": "after", "MessageAction": "SUPPRESS"}
+    [(status, _)] = _answer(local_pool, Case.of("AdminCreateUser", user))
+    assert status == 200
