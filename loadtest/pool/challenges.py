@@ -2,8 +2,10 @@
 
 Each handler verifies its own answer and hands the sign-in to :mod:`.signin` for the next step.
 PASSWORD_VERIFIER and DEVICE_PASSWORD_VERIFIER take their state from the SECRET_BLOCK and need
-no Session; DEVICE_SRP_AUTH accepts one when sent (cognito-facts §9.4). The other challenges
-need their Session, which is single-use once the step succeeds and survives a wrong code.
+no Session; DEVICE_SRP_AUTH accepts one when sent (cognito-facts §9.4), and without one
+continues only the sign-in whose password was verified last for that client, user and device.
+The other challenges need their Session, which is single-use once the step succeeds and
+survives a wrong code.
 """
 
 from __future__ import annotations
@@ -212,19 +214,23 @@ async def _device_srp_auth(
     admin: bool,
 ) -> dict[str, Any]:
     _require(responses, "USERNAME", "DEVICE_KEY", "SRP_A")
-    session = None
-    if session_text is not None:
-        session = open_session(ctx, session_text, client, (Challenge.DEVICE_SRP_AUTH,))
     user = ctx.user(pool, responses["USERNAME"])
-    if session is not None and session.sub != user.sub:
-        raise NotAuthorized(Messages.SESSION_INVALID)
     ensure_can_sign_in(user)
     ctx.check_secret_hash(client, responses["USERNAME"], responses.get("SECRET_HASH"))
     device = _device(ctx, user, responses["DEVICE_KEY"])
+    if session_text is None:
+        # Without a Session, only a sign-in whose password was just verified may continue
+        # with this device: the DEVICE_SRP_AUTH Session it was issued (docs/security-pool.md).
+        # Anything else would make the device secret alone a full sign-in.
+        session_text = ctx.store.device_challenge(client.id, user.sub, device.key)
+        if session_text is None:
+            raise InvalidParameter(Messages.missing("Session"))
+    session = open_session(ctx, session_text, client, (Challenge.DEVICE_SRP_AUTH,))
+    if session.sub != user.sub or session.device_key not in ("", device.key):
+        raise NotAuthorized(Messages.SESSION_INVALID)
     big_a = _parse_a(responses["SRP_A"])
     challenge = ctx.srp.challenge(device.verifier)
-    if session is not None:
-        consume(ctx, session, client)
+    consume(ctx, session, client)
     block = secret_block(
         ctx, pool, client, "device", user.username, user.sub, challenge, big_a,
         admin=admin, device_key=device.key,

@@ -184,7 +184,14 @@ def next_step(ctx: PoolContext, sign_in: SignIn, *, password_done: bool = True) 
         return _challenge(ctx, sign_in, Challenge.NEW_PASSWORD_REQUIRED, _new_password(user))
     device = sign_in.device
     if user.mfa_required(pool) and device is not None and device.remembered:
-        return _challenge(ctx, sign_in, Challenge.DEVICE_SRP_AUTH, {})
+        answer = _challenge(ctx, sign_in, Challenge.DEVICE_SRP_AUTH, {})
+        # Clients that answer DEVICE_SRP_AUTH without the Session (pycognito, the AWS Java
+        # sample) are matched to this sign-in by client, user and device: its Session is kept.
+        expires = ctx.now() + ctx.session_seconds(sign_in.client)
+        ctx.store.put_device_challenge(
+            sign_in.client.id, user.sub, device.key, answer["Session"], expires
+        )
+        return answer
     return mfa_step(ctx, sign_in)
 
 

@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS devices (
     created REAL NOT NULL, modified REAL NOT NULL, last_auth REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS devices_user ON devices (pool_id, sub);
 CREATE TABLE IF NOT EXISTS used_sessions (id TEXT PRIMARY KEY, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS device_challenges (
+    client_id TEXT NOT NULL, sub TEXT NOT NULL, device_key TEXT NOT NULL,
+    session TEXT NOT NULL, expires REAL NOT NULL, PRIMARY KEY (client_id, sub, device_key));
 """
 
 _USER_COLUMNS = (
@@ -348,8 +351,28 @@ class Store:
         return True
 
     def purge_sessions(self, now: float) -> None:
-        """Forget consumed sessions that have expired anyway."""
+        """Forget consumed sessions and device challenges that have expired anyway."""
         self._db.execute("DELETE FROM used_sessions WHERE expires < ?", (now,))
+        self._db.execute("DELETE FROM device_challenges WHERE expires < ?", (now,))
+
+    def put_device_challenge(
+        self, client_id: str, sub: str, device_key: str, session: str, expires: float
+    ) -> None:
+        """Keep the (sealed) Session of the latest DEVICE_SRP_AUTH issued to a user's device."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO device_challenges "
+            "(client_id, sub, device_key, session, expires) VALUES (?,?,?,?,?)",
+            (client_id, sub, device_key, session, expires),
+        )
+
+    def device_challenge(self, client_id: str, sub: str, device_key: str) -> str | None:
+        """The Session of the latest DEVICE_SRP_AUTH for this client, user and device."""
+        row = self._db.execute(
+            "SELECT session FROM device_challenges "
+            "WHERE client_id = ? AND sub = ? AND device_key = ?",
+            (client_id, sub, device_key),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     # -- devices ----------------------------------------------------------------------------
     def put_device(self, device: Device) -> None:

@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import srp_fast
+from loadtest.protocol.errors import Messages
 from tests.conftest import App, PoolServer
 
 from .helpers import (
@@ -76,8 +77,34 @@ def test_device_srp_works_without_a_session(local_pool: PoolServer) -> None:
     assert "AccessToken" in done["AuthenticationResult"]
 
 
+def test_device_srp_without_a_session_needs_a_verified_password(local_pool: PoolServer) -> None:
+    """The device secret alone is no sign-in: a Session-less DEVICE_SRP_AUTH continues only the
+    sign-in whose password was just verified, once."""
+    idp, app, name, device = _device_user(local_pool)
+    responses = {
+        "USERNAME": name,
+        "DEVICE_KEY": device.key,
+        "SRP_A": srp_fast.new_ephemeral().public_hex,
+    }
+    ask = {
+        "ClientId": app.client_id,
+        "ChallengeName": "DEVICE_SRP_AUTH",
+        "ChallengeResponses": responses,
+    }
+    with pytest.raises(ClientError) as excinfo:
+        idp.respond_to_auth_challenge(**ask)
+    assert error_of(excinfo) == ("InvalidParameterException", "Missing required parameter Session")
+    step = srp_login(idp, app, name, DEVICE_KEY=device.key)
+    assert idp.respond_to_auth_challenge(**ask)["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
+    for again in (ask, {**ask, "Session": step["Session"]}):  # the same sign-in, used already
+        with pytest.raises(ClientError) as excinfo:
+            idp.respond_to_auth_challenge(**again)
+        assert error_of(excinfo) == ("NotAuthorizedException", Messages.SESSION_USED)
+
+
 def test_wrong_device_secret_is_refused(local_pool: PoolServer) -> None:
     idp, app, name, device = _device_user(local_pool)
+    srp_login(idp, app, name, DEVICE_KEY=device.key)
     eph = srp_fast.new_ephemeral()
     challenge = idp.respond_to_auth_challenge(
         ClientId=app.client_id,
