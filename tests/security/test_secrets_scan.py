@@ -112,9 +112,11 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
         "--client-id", app.client_id, *target(pool, app))  # fmt: skip
     shares = split(ids, RUNS)
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as runs:
+        embedded = runs.submit(capacity, cli, private, reports)
         futures = {s: runs.submit(run_scenario, cli, s, pool, app, shares[s], reports)
                    for s in RUNS}  # fmt: skip
         logins = {s: future.result() for s, future in futures.items()}
+        capacity_private = embedded.result()
     cli("report", "report", str(reports / "srp"))
     cli("compare", "report", "--compare", str(reports / "srp"), str(reports / "mix"))
     probe_pool, probe_ids = probe(cli, pool_server, private, reports)
@@ -122,20 +124,38 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
 
     ok = {s: summary["outcomes"]["logins"].get("ok", 0) for s, summary in logins.items()}
     assert all(ok.values()), ok  # every scenario really logged in
-    assert stat.S_IMODE(ids.stat().st_mode) == 0o600
-    assert stat.S_IMODE(ids.parent.stat().st_mode) == 0o700
-    assert stat.S_IMODE(probe_ids.stat().st_mode) == 0o600
+    capacity_ids = sorted(capacity_private.glob("identities*.jsonl"))
+    for path in [ids, probe_ids, *capacity_ids]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for folder in (ids.parent, capacity_private):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
-    identities = [json.loads(line) for line in ids.read_text().splitlines()]
-    identities += [json.loads(line) for line in probe_ids.read_text().splitlines()]
-    secrets = identity_secrets(identities) | pool_secrets(pool.state) | {app.client_secret}
-    secrets |= pool_secrets(probe_pool.state)  # its client secret too
-    seeds = {i["totp_secret"] for i in identities if i.get("totp_secret")} | totp_seeds(pool.state)
-    codes = totp_codes(seeds, started - STEP, time.time() + STEP)
-    scanned = [*files(tmp_path / "out"), *files(reports), pool.log, probe_pool.log]
-    assert len(scanned) > 40
-    leaks = scan(scanned, {s for s in secrets if s}, codes)
+    states = [pool.state, probe_pool.state, capacity_private / "pool.sqlite"]
+    secrets, codes = known_secrets([ids, probe_ids, *capacity_ids], states, started)
+    logs = [pool.log, probe_pool.log, *capacity_private.glob("*.log")]
+    scanned = [*files(tmp_path / "out"), *files(reports), *logs]
+    assert len(scanned) > 50
+    leaks = scan(scanned, secrets, codes)
     assert leaks == [], "\n".join(leaks)
+
+
+def capacity(cli: Commands, private: Path, reports: Path) -> Path:
+    """A short capacity ramp on the embedded local pool it starts; its private folder."""
+    cli("capacity", "capacity", "--mix", "srp=1,device=1", "--start", "2", "--step", "2",
+        "--ceiling", "4", "--step-seconds", "3", "--warmup", "1", "--private", str(private),
+        "--reports", str(reports), "--run-id", "capacity")  # fmt: skip
+    return private / "capacity"
+
+
+def known_secrets(
+    identity_files: list[Path], states: list[Path], started: float
+) -> tuple[set[str], set[str]]:
+    """Every secret of the identities and pools, and every TOTP code of the run's window."""
+    identities = [json.loads(line) for p in identity_files for line in p.read_text().splitlines()]
+    secrets = identity_secrets(identities).union(*(pool_secrets(state) for state in states))
+    seeds = {i["totp_secret"] for i in identities if i.get("totp_secret")}
+    seeds = seeds.union(*(totp_seeds(state) for state in states))
+    return secrets, totp_codes(seeds, started - STEP, time.time() + STEP)
 
 
 def probe(
