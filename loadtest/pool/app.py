@@ -17,7 +17,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +47,7 @@ from .params import Params
 from .quotas import Quotas
 from .shared import SharedMemory
 
-__all__ = ["Runtime", "build_app"]
+__all__ = ["InFlight", "Runtime", "build_app"]
 
 log = logging.getLogger("loadtest.pool")
 
@@ -66,6 +66,64 @@ _USER_SCOPED = frozenset(HANDLERS) - {
 _STALL_CHECKS = 1000
 
 
+class InFlight:
+    """A worker's admission control: load beyond what it can serve is shed, not queued.
+
+    Two bounds, each answered at once with ``TooManyRequestsException`` (as Cognito throttles):
+    ``limit`` requests being answered at once (``--max-in-flight``; they wait on the SRP
+    threads), and ``max_lag`` seconds of event-loop lag (``--max-loop-lag``): CPU-bound work
+    on the loop (token signing) never yields, so requests queue in front of it instead; a lagging
+    loop sheds until it has caught up. 0 switches a bound off. Figures for ``GET /health``.
+    """
+
+    __slots__ = ("current", "lag", "limit", "max_lag", "peak", "shed")
+
+    def __init__(self, limit: int, max_lag: float = 0.0) -> None:
+        self.limit, self.max_lag = limit, max_lag
+        self.current, self.peak, self.shed, self.lag = 0, 0, 0, 0.0
+
+    def enter(self) -> bool:
+        full = self.limit and self.current >= self.limit
+        if full or (self.max_lag and self.lag > self.max_lag):
+            self.shed += 1
+            return False
+        self.current += 1
+        self.peak = max(self.peak, self.current)
+        return True
+
+    def leave(self) -> None:
+        self.current -= 1
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "limit": self.limit,
+            "max_loop_lag_s": self.max_lag,
+            "current": self.current,
+            "peak": self.peak,
+            "shed": self.shed,
+        }
+
+    async def watch_lag(self, interval: float = 0.05) -> None:
+        """Measure how late the loop wakes a timer, for as long as the worker runs."""
+        loop = asyncio.get_running_loop()
+        while True:
+            start = loop.time()
+            await asyncio.sleep(interval)
+            self.lag = max(0.0, loop.time() - start - interval)
+
+
+def _lag_watch(rt: Runtime) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def watch(_app: web.Application) -> AsyncIterator[None]:
+        if not rt.in_flight.max_lag:
+            yield
+            return
+        task = asyncio.create_task(rt.in_flight.watch_lag())
+        yield
+        task.cancel()
+
+    return watch
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Runtime:
     """One worker's request-processing dependencies."""
@@ -81,6 +139,7 @@ class Runtime:
     max_body: int
     #: What the pool was started with, as JSON (``GET /_pool/settings``); nothing secret.
     settings: Mapping[str, Any] = field(default_factory=dict)
+    in_flight: InFlight = field(default_factory=lambda: InFlight(0))
 
 
 #: CORS, so that browser SDKs (Amplify) on another origin can call the pool: preflights are
@@ -105,6 +164,7 @@ def build_app(rt: Runtime) -> web.Application:
     """The aiohttp application of one worker."""
     app = web.Application(client_max_size=rt.max_body + 1024)
     app.on_response_prepare.append(_add_cors)
+    app.cleanup_ctx.append(_lag_watch(rt))
     app.router.add_route("OPTIONS", "/{tail:.*}", _preflight)
     app.router.add_post("/", _bind(_api, rt))
     app.router.add_get("/health", _bind(_health, rt))
@@ -131,6 +191,16 @@ def _bind(route: Route, rt: Runtime) -> Callable[[web.Request], Awaitable[web.St
 async def _api(rt: Runtime, request: web.Request) -> web.StreamResponse:
     request_id = str(uuid.uuid4())
     await _wait_out_stalls(rt)
+    if not rt.in_flight.enter():
+        # Overloaded: answer at once, as Cognito throttles, instead of queueing without bound.
+        return _error(TooManyRequests(Messages.RATE_EXCEEDED), request_id)
+    try:
+        return await _answer(rt, request, request_id)
+    finally:
+        rt.in_flight.leave()
+
+
+async def _answer(rt: Runtime, request: web.Request, request_id: str) -> web.StreamResponse:
     try:
         operation = _operation(request)
         body = await _body(request, rt.max_body)
@@ -308,7 +378,14 @@ def _json(payload: Mapping[str, Any], status: int = 200) -> web.Response:
 
 
 async def _health(rt: Runtime, request: web.Request) -> web.StreamResponse:
-    return _json({"status": "ok", "pid": os.getpid(), "workers": rt.workers})
+    return _json(
+        {
+            "status": "ok",
+            "pid": os.getpid(),
+            "workers": rt.workers,
+            "in_flight": rt.in_flight.figures(),
+        }
+    )
 
 
 async def _settings(rt: Runtime, request: web.Request) -> web.StreamResponse:

@@ -59,6 +59,19 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
     parser.add_argument("--math-threads", type=int, default=2, help="SRP threads per worker")
     parser.add_argument("--region", default="us-east-1", help="region in pool ids and issuers")
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=512,
+        help="requests a worker answers at once; more get TooManyRequestsException (0: no cap)",
+    )
+    parser.add_argument(
+        "--max-loop-lag",
+        type=float,
+        default=0.0,
+        help="shed new requests (TooManyRequestsException) while a worker's event loop lags "
+        "more than this many seconds: bounded latency under overload (0: off)",
+    )
 
 
 def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
@@ -155,6 +168,8 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         freeze_clock=args.freeze_clock,
         math_threads=max(1, args.math_threads),
         allow_remote=args.allow_remote,
+        max_in_flight=max(0, args.max_in_flight),
+        max_loop_lag=max(0.0, args.max_loop_lag),
     )
 
 

@@ -28,7 +28,7 @@ from aiohttp import web
 import srp_fast
 from srp_fast.offload import math_executor
 
-from .app import Runtime, build_app
+from .app import InFlight, Runtime, build_app
 from .clock import Clock, OffsetClock, SystemClock
 from .context import PoolContext
 from .faults import FaultPlan
@@ -238,6 +238,7 @@ def _runtime(settings: ServeSettings, shared: SharedMemory, started: float, inde
         test_clock=test_clock if settings.test_clock else None,
         workers=settings.workers,
         max_body=settings.max_body,
+        in_flight=InFlight(settings.max_in_flight, settings.max_loop_lag),
         settings=_describe(settings),
     )
 
@@ -248,6 +249,8 @@ def _describe(settings: ServeSettings) -> dict[str, Any]:
     return {
         "region": settings.region,
         "workers": settings.workers,
+        "max_in_flight": settings.max_in_flight,
+        "max_loop_lag": settings.max_loop_lag,
         "time_scale": settings.scale.factor,
         "test_clock": settings.test_clock,
         "lockout": {

@@ -34,3 +34,7 @@ class ServeSettings:
     math_threads: int = 2
     allow_remote: bool = False
     max_body: int = 256 * 1024
+    #: Requests one worker answers at once; beyond, TooManyRequestsException at once (0: none).
+    max_in_flight: int = 512
+    #: Event-loop lag (seconds) beyond which a worker sheds new requests (0: never).
+    max_loop_lag: float = 0.0
