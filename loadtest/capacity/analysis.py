@@ -5,9 +5,10 @@ canonical event (service time, outcome, every call), its ``intended`` view (late
 time it was due) and each ``dropped`` arrival. :class:`StepTally` adds them up per step; the
 functions below read the steps:
 
-- :func:`onset`: the first step where at least ``threshold`` of the logins were throttled, and
-  the quota category it came from. The pool's TooManyRequestsException names no category, so
-  the category is inferred: from the operations that were throttled (each counts in one
+- :func:`onset`: the first step from which at least ``threshold`` of the logins were throttled
+  in consecutive steps, and the quota category it came from. The pool's
+  TooManyRequestsException names no category, so the category is inferred: from the
+  operations that were throttled (each counts in one
   category, :func:`loadtest.protocol.quotas.category_of`), and, when several categories were
   throttled, the quota model breaks the tie: the one it loads most at that step's rate;
 - :func:`knee`: the knee of the latency-vs-throughput curve (p99 from the intended start against
@@ -219,11 +220,16 @@ def stop_reason(step: StepResult, stop: Limits) -> str | None:
     return f"step {step.stage} ({step.rate:g}/s): {broken}" if broken else None
 
 
-def onset(steps: Sequence[StepResult], threshold: float) -> StepResult | None:
-    """The first step at which at least ``threshold`` of the started logins were throttled."""
-    for step in steps:
-        if step.started and step.throttled / step.started >= threshold:
-            return step
+def onset(
+    steps: Sequence[StepResult], threshold: float, *, consecutive: int = 1
+) -> StepResult | None:
+    """The first step from which at least ``threshold`` of the started logins were throttled in
+    ``consecutive`` steps in a row (fewer if the ramp ended first): a burst of throttles below
+    the quota (a token bucket overflowing on a latency hiccup) is not the onset."""
+    hits = [bool(s.started) and s.throttled / s.started >= threshold for s in steps]
+    for index in range(len(steps)):
+        if all(hits[index : index + max(1, consecutive)]):
+            return steps[index]
     return None
 
 

@@ -115,6 +115,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     limits.add_argument("--stop-throttle-rate", type=float, default=0.05, help="stops the ramp")
     limits.add_argument("--stop-error-rate", type=float, default=0.10, help="stops the ramp")
     limits.add_argument(
+        "--consecutive",
+        type=int,
+        default=2,
+        help="steps in a row a stop condition must trip, and the onset threshold hold, for "
+        "either to count (2: one hiccup is not a trend)",
+    )
+    limits.add_argument(
         "--onset-threshold",
         type=float,
         default=0.01,
@@ -187,6 +194,7 @@ class RampSettings:
     slo: Limits
     stop: Limits
     onset_threshold: float
+    consecutive: int
     run_dir: Path
     quotas: Mapping[QuotaCategory, float]
 
@@ -241,6 +249,7 @@ def _settings(args: argparse.Namespace) -> RampSettings:
             p99_ms=args.stop_p99,
         ),
         onset_threshold=args.onset_threshold,
+        consecutive=max(1, args.consecutive),
         run_dir=args.reports / run_id,
         quotas=quotas_under_test(args.quota, args.quota_scale),
     )
@@ -471,7 +480,7 @@ def _follow(
     """Follow events.jsonl while Locust runs; SIGTERM it after a step trips a stop condition."""
     events = settings.run_dir / "events.jsonl"
     tally, reader = StepTally(settings.stages, warmup=settings.warmup), _Lines(events)
-    judged = settings.warmup
+    judged, streak = settings.warmup, 0
     reason: str | None = None
     while process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -481,7 +490,9 @@ def _follow(
             if end is None or time.time() < end + SETTLE_S:
                 break
             step = [s for s in tally.results(judged) if s.stage == judged]
-            reason = stop_reason(step[0], settings.stop) if step else None
+            tripped = stop_reason(step[0], settings.stop) if step else None
+            streak = streak + 1 if tripped else 0
+            reason = tripped if streak >= settings.consecutive else None
             judged += 1
         if reason is not None:
             process.send_signal(signal.SIGTERM)
@@ -529,7 +540,7 @@ def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any])
     tally.add_all(_Lines(settings.run_dir / "events.jsonl").new())
     steps = tally.results(stopped.stage)
     model = model_prediction(settings.mix, settings.quotas)
-    first = find_onset(steps, settings.onset_threshold)
+    first = find_onset(steps, settings.onset_threshold, consecutive=settings.consecutive)
     best = highest_sustained(steps, settings.slo)
     bend = knee(steps)
     result: dict[str, Any] = {
@@ -545,6 +556,8 @@ def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any])
         "processes": settings.processes,
         "slo": _limits(settings.slo),
         "stop": _limits(settings.stop),
+        "consecutive": settings.consecutive,
+        "onset_threshold": settings.onset_threshold,
         "stopped": {
             "reason": stopped.reason,
             "after_stage": stopped.stage,

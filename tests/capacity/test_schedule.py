@@ -112,6 +112,10 @@ def test_onset_knee_and_highest_sustained() -> None:
     slo = Limits(throttle_rate=0.001, error_rate=0.01, p99_ms=500)
     assert onset(steps, 0.01) is steps[4]
     assert onset(steps, 0.005) is steps[3]
+    hiccup = [step(1, 10, throttled=5), step(2, 20), *steps[2:]]
+    assert onset(hiccup, 0.01) is hiccup[0]
+    assert onset(hiccup, 0.01, consecutive=2) is steps[4]  # one hiccup is not the onset
+    assert onset(steps[:5], 0.01, consecutive=2) is steps[4]  # the ramp ended there
     assert highest_sustained(steps, slo) is steps[2]
     assert knee(steps) is steps[3]  # the last step before the curve bends up
     assert knee(steps[:2]) is None
