@@ -4,7 +4,7 @@ onset where the quota model predicts it, and names the category, for two flow mi
 The default quotas would throttle SRP logins at 120/s, more than this test's 2 shared cores can
 generate and serve; so the quotas are scaled down uniformly (every category x0.3) and the model
 is given the same quotas: the agreement is between the pool's enforcement and the model's
-arithmetic, at any scale. The ramp spans 0.84x to 1.12x the prediction in steps of 4 % (3 s
+arithmetic, at any scale. The ramp spans 0.88x to 1.12x the prediction in steps of 4 % (3 s
 each, 4 s for the mix, whose steps hold fewer logins; after a 3 s warm-up), fine enough to
 resolve 10 %; the pool's burst is 0.25 s so that a bucket drains within a step or two of the
 rate passing its quota (a 1 s bucket takes 1/x s to drain at x over the quota).
@@ -40,7 +40,7 @@ def capacity(
     command = [
         sys.executable, "-m", "loadtest.cli", "capacity",
         "--mix", ",".join(f"{k}={v}" for k, v in mix.items()),
-        "--start", f"{0.84 * predicted:.4f}", "--step", f"{0.04 * predicted:.4f}",
+        "--start", f"{0.88 * predicted:.4f}", "--step", f"{0.04 * predicted:.4f}",
         "--ceiling", f"{1.12 * predicted:.4f}", "--step-seconds", str(step_seconds),
         "--warmup", "3",
         "--quota-scale", str(SCALE), "--burst-seconds", "0.25", "--concurrency", "40",
