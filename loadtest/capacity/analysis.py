@@ -42,6 +42,8 @@ __all__ = [
     "stop_reason",
 ]
 
+#: A knee needs the p99 to grow at least this many times over the ramp (else it is noise).
+KNEE_RISE = 2.0
 #: A step counts as sustained when it started at least this share of its scheduled logins.
 ACHIEVED_SHARE = 0.95
 
@@ -254,15 +256,16 @@ def infer_category(step: StepResult, loads: Mapping[str, float] | None) -> tuple
 def knee(steps: Sequence[StepResult]) -> StepResult | None:
     """The step at the knee of p99 (from the intended start) against achieved logins/s: the
     point furthest below the chord joining the first and the last point, axes scaled to [0, 1].
-    ``None`` with fewer than 3 points or a curve that never bends up."""
+    ``None`` with fewer than 3 points, or a p99 that never doubles (flat within noise), or a
+    curve that never bends up."""
     points = [(s.achieved_rate, s.p99_intended_ms, s) for s in steps if s.p99_intended_ms]
     if len(points) < 3:
         return None
     xs = [p[0] for p in points]
     ys = [float(p[1] or 0.0) for p in points]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    if x1 <= x0 or y1 <= y0:
-        return None
+    if x1 <= x0 or y1 < KNEE_RISE * y0:
+        return None  # flat within noise: no knee
     nx = [(x - x0) / (x1 - x0) for x in xs]
     ny = [(y - y0) / (y1 - y0) for y in ys]
     slope = (ny[-1] - ny[0]) / (nx[-1] - nx[0]) if nx[-1] != nx[0] else 0.0

@@ -19,58 +19,30 @@ and the run's own ``events.jsonl``, ``summary.json`` and ``report.html``.
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
 
-from .analysis import (
-    Limits,
-    StepResult,
-    StepTally,
-    highest_sustained,
-    infer_category,
-    knee,
-    stop_reason,
+from .analysis import Limits
+from .kinds import IdentityNeeds, check_mix
+from .ramp import (
+    RampSettings,
+    identity_needs,
+    quotas_under_test,
+    ramp_stages,
+    run_locust_ramp,
 )
-from .analysis import onset as find_onset
-from .charts import write_html
-from .kinds import IdentityNeeds, check_mix, needs_of
-from .schedule import ScheduleError, Stage, duration, most_in_window, parse_mix, step_ramp
+from .results import analyse, print_findings, write_results
+from .schedule import ScheduleError, Stage, duration, parse_mix
 
-__all__ = [
-    "CAPACITY_JSON",
-    "RampSettings",
-    "free_port",
-    "ramp_stages",
-    "register",
-    "run_ramp",
-]
+__all__ = ["register", "run_ramp"]
 
-CAPACITY_JSON = "capacity.json"
 #: Hard maxima (beyond them: --allow-above-max).
 MAX_CEILING, MAX_CONCURRENCY, MAX_SECONDS, MAX_PROCESSES = 2000.0, 1000, 3600.0, 16
-#: Seconds after a step's last arrival before it is judged (logins in flight finish).
-SETTLE_S = 1.5
-KNEE_METHOD = (
-    "largest distance below the chord from the first to the last step of p99 (from the "
-    "intended start) against achieved logins/s, both axes scaled to [0, 1]"
-)
-CATEGORY_NOTE = (
-    "TooManyRequestsException carries no category: inferred from the throttled operations' "
-    "categories, the quota model breaking ties"
-)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -181,24 +153,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=_handle)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RampSettings:
-    """One ramp: schedule (the warm-up stages first), mix, sizes, limits, where to write."""
-
-    stages: list[Stage]
-    warmup: int
-    mix: dict[str, float]
-    concurrency: int
-    processes: int
-    max_wait: float
-    slo: Limits
-    stop: Limits
-    onset_threshold: float
-    consecutive: int
-    run_dir: Path
-    quotas: Mapping[QuotaCategory, float]
-
-
 def _handle(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
@@ -215,7 +169,7 @@ def _handle(args: argparse.Namespace) -> int:
     except (UnsafeTarget, FileExistsError, ValueError) as exc:
         print(f"cognito-loadtest capacity: {exc}", file=sys.stderr)
         return 2
-    _print(result, settings.run_dir)
+    print_findings(result, settings.run_dir)
     return 0 if result["steps"] else 1
 
 
@@ -255,17 +209,6 @@ def _settings(args: argparse.Namespace) -> RampSettings:
     )
 
 
-def ramp_stages(
-    *, start: float, step: float, step_seconds: float, ceiling: float, warmup: float
-) -> tuple[list[Stage], int]:
-    """The step ramp, after a warm-up stage at the start rate (if ``warmup`` seconds > 0);
-    returns the stages and how many of them are warm-up."""
-    stages = step_ramp(start=start, step=step, step_seconds=step_seconds, ceiling=ceiling)
-    if warmup <= 0:
-        return stages, 0
-    return [Stage(start_rate=start, end_rate=start, seconds=warmup), *stages], 1
-
-
 def _check_bounds(args: argparse.Namespace, stages: list[Stage]) -> None:
     if args.allow_above_max:
         return
@@ -280,22 +223,6 @@ def _check_bounds(args: argparse.Namespace, stages: list[Stage]) -> None:
         over.append(f"--processes above {MAX_PROCESSES}")
     if over:
         raise ValueError("; ".join(over) + " (--allow-above-max to go beyond, deliberately)")
-
-
-def quotas_under_test(texts: list[str], scale: float) -> dict[QuotaCategory, float]:
-    """Every category's quota: the defaults times ``scale``, then ``CATEGORY=RPS`` overrides."""
-    if scale <= 0:
-        raise ValueError("--quota-scale must be positive")
-    quotas = {category: rps * scale for category, rps in DEFAULT_RPS.items()}
-    for text in texts:
-        name, sep, value = text.partition("=")
-        try:
-            quotas[QuotaCategory(name.strip())] = float(value)
-        except ValueError:
-            raise ValueError(f"not a quota: {text!r} (use CATEGORY=RPS)") from None
-        if not sep:
-            raise ValueError(f"not a quota: {text!r} (use CATEGORY=RPS)")
-    return quotas
 
 
 # -- targets ---------------------------------------------------------------------------------
@@ -388,12 +315,6 @@ def _check_identities(path: Path, needs: IdentityNeeds) -> None:
             )
 
 
-def identity_needs(settings: RampSettings) -> IdentityNeeds:
-    """Identities of each group the ramp needs (see :func:`loadtest.capacity.kinds.needs_of`)."""
-    peak = max(max(s.start_rate, s.end_rate) for s in settings.stages)
-    return needs_of(settings.mix, peak, most_in_window(settings.stages, 30.0))
-
-
 def _quota_text(quotas: Mapping[QuotaCategory, float]) -> str:
     changed = {c: r for c, r in quotas.items() if r != DEFAULT_RPS[c]}
     if not changed:
@@ -401,294 +322,11 @@ def _quota_text(quotas: Mapping[QuotaCategory, float]) -> str:
     return ", ".join(f"{c.value}={r:g}" for c, r in sorted(changed.items()))
 
 
-# -- the ramp ----------------------------------------------------------------------------------
 def run_ramp(
     settings: RampSettings, target_env: Mapping[str, str], target: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Run the ramp as one Locust run, stop it on a stop condition, write the results."""
-    run_dir = settings.run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
-    total = duration(settings.stages)
-    stages_text = ",".join(f"{s.start_rate:g}:{s.seconds:g}s" for s in settings.stages)
-    command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(_scenario()),
-        "--headless",
-        "-u",
-        str(settings.concurrency),
-        "-r",
-        str(settings.concurrency),
-        "-t",
-        f"{math.ceil(total) + 60}s",
-        "--stop-timeout",
-        "5",
-        "--only-summary",
-        "--csv",
-        str(run_dir / "locust"),
-        "--cognito-stages",
-        stages_text,
-        "--cognito-mix",
-        ",".join(f"{k}={v:g}" for k, v in settings.mix.items()),
-        "--cognito-max-wait",
-        f"{settings.max_wait:g}",
-    ]
-    if settings.processes:
-        port = str(free_port())  # not 5557: another run on this machine may hold it
-        command += ["--processes", str(settings.processes)]
-        command += ["--master-bind-port", port, "--master-port", port]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
-    env |= dict(target_env) | {"COGNITO_REPORT_DIR": str(run_dir)}
-    print(f"capacity: {len(settings.stages)} steps, {stages_text}", file=sys.stderr, flush=True)
-    with (run_dir / "locust.log").open("w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        stopped = _follow(process, settings, deadline=time.monotonic() + total + 180)
+    """Run the ramp, stop it on a stop condition, write capacity.json and capacity.html."""
+    stopped = run_locust_ramp(settings, target_env)
     result = analyse(settings, stopped, target)
-    (run_dir / CAPACITY_JSON).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    write_html(run_dir, result)
+    write_results(settings.run_dir, result)
     return result
-
-
-def free_port() -> int:
-    """A loopback TCP port free right now (for the Locust master of a --processes run)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _scenario() -> Path:
-    from loadtest.users.cli import SCENARIO_DIR
-
-    return SCENARIO_DIR / "open_logins.py"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Stopped:
-    """Why the ramp ended, and after which step."""
-
-    reason: str
-    stage: int | None
-    exit_code: int | None
-
-
-def _follow(
-    process: subprocess.Popen[bytes], settings: RampSettings, *, deadline: float
-) -> Stopped:
-    """Follow events.jsonl while Locust runs; SIGTERM it after a step trips a stop condition."""
-    events = settings.run_dir / "events.jsonl"
-    tally, reader = StepTally(settings.stages, warmup=settings.warmup), _Lines(events)
-    judged, streak = settings.warmup, 0
-    reason: str | None = None
-    while process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-        tally.add_all(reader.new())
-        while reason is None and judged < len(settings.stages):
-            end = tally.end_of(judged)
-            if end is None or time.time() < end + SETTLE_S:
-                break
-            step = [s for s in tally.results(judged) if s.stage == judged]
-            tripped = stop_reason(step[0], settings.stop) if step else None
-            streak = streak + 1 if tripped else 0
-            reason = tripped if streak >= settings.consecutive else None
-            judged += 1
-        if reason is not None:
-            process.send_signal(signal.SIGTERM)
-            break
-    try:
-        process.wait(timeout=max(30.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        return Stopped(reason="timed out: killed", stage=judged - 1, exit_code=None)
-    if reason is not None:
-        return Stopped(reason=reason, stage=judged - 1, exit_code=process.returncode)
-    return Stopped(reason="ceiling", stage=None, exit_code=process.returncode)
-
-
-class _Lines:
-    """Complete new lines of a growing JSON-lines file, parsed."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.offset = path, 0
-
-    def new(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        with self.path.open("rb") as handle:
-            handle.seek(self.offset)
-            data = handle.read()
-        complete = data[: data.rfind(b"\n") + 1]
-        self.offset += len(complete)
-        found = []
-        for line in complete.splitlines():
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(event, dict):
-                found.append(event)
-        return found
-
-
-# -- results -----------------------------------------------------------------------------------
-def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any]) -> dict[str, Any]:
-    """``capacity.json`` from the run's complete events file."""
-    tally = StepTally(settings.stages, warmup=settings.warmup)
-    tally.add_all(_Lines(settings.run_dir / "events.jsonl").new())
-    steps = tally.results(stopped.stage)
-    model = model_prediction(settings.mix, settings.quotas)
-    first = find_onset(steps, settings.onset_threshold, consecutive=settings.consecutive)
-    best = highest_sustained(steps, settings.slo)
-    bend = knee(steps)
-    result: dict[str, Any] = {
-        "schema": "cognito-loadtest/capacity/1",
-        "run_id": settings.run_dir.name,
-        "target": dict(target),
-        "target_line": _target_line(target),
-        "mix": settings.mix,
-        "quotas": {c.value: r for c, r in sorted(settings.quotas.items())},
-        "stages": [{"rate": s.start_rate, "seconds": s.seconds} for s in settings.stages],
-        "warmup_stages": settings.warmup,
-        "concurrency": settings.concurrency,
-        "processes": settings.processes,
-        "slo": _limits(settings.slo),
-        "stop": _limits(settings.stop),
-        "consecutive": settings.consecutive,
-        "onset_threshold": settings.onset_threshold,
-        "stopped": {
-            "reason": stopped.reason,
-            "after_stage": stopped.stage,
-            "locust_exit_code": stopped.exit_code,
-        },
-        "steps": [s.as_json() for s in steps],
-        "highest_sustained": _step_ref(best),
-        "knee": _with_method(_step_ref(bend)),
-        "onset": _onset(first, settings, model),
-        "model": model,
-        "validity": _validity(settings.run_dir),
-    }
-    result["findings"] = _findings(result)
-    return result
-
-
-def _limits(limits: Limits) -> dict[str, float]:
-    return {
-        "throttle_rate": limits.throttle_rate,
-        "error_rate": limits.error_rate,
-        "p99_ms": limits.p99_ms,
-    }
-
-
-def _step_ref(step: StepResult | None) -> dict[str, Any] | None:
-    if step is None:
-        return None
-    return {
-        "stage": step.stage,
-        "rate": step.rate,
-        "achieved_rate": round(step.achieved_rate, 4),
-        "p99_intended_ms": step.p99_intended_ms,
-    }
-
-
-def _with_method(knee_ref: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if knee_ref is None else knee_ref | {"method": KNEE_METHOD}
-
-
-def model_prediction(
-    mix: Mapping[str, float], quotas: Mapping[QuotaCategory, float]
-) -> dict[str, Any] | None:
-    """The quota model's onset for the mix and quotas, or ``None`` if it cannot say."""
-    try:
-        from loadtest.quota.model import QuotaModelError, throttle_onset
-    except ImportError:  # pragma: no cover - the model ships with the package
-        return None
-    try:
-        onset = throttle_onset(mix, quotas)
-    except QuotaModelError:
-        return None
-    return {"onset_rate": round(onset.logins_per_second, 4), "category": onset.category.value}
-
-
-def _loads(
-    mix: Mapping[str, float], quotas: Mapping[QuotaCategory, float], rate: float
-) -> dict[str, float] | None:
-    try:
-        from loadtest.quota.model import QuotaModelError, category_rates
-    except ImportError:  # pragma: no cover
-        return None
-    try:
-        rates = category_rates(mix, rate, quotas)
-    except QuotaModelError:
-        return None
-    return {c.value: d / quotas[c] for c, d in rates.items() if quotas.get(c)}
-
-
-def _onset(
-    step: StepResult | None, settings: RampSettings, model: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    if step is None:
-        return None
-    category, method = infer_category(step, _loads(settings.mix, settings.quotas, step.rate))
-    previous = step.stage - 1
-    found: dict[str, Any] = {
-        "stage": step.stage,
-        "rate": step.rate,
-        "last_clean_rate": (
-            settings.stages[previous].start_rate if previous >= settings.warmup else None
-        ),
-        "throttle_rate": round(step.throttle_rate, 5),
-        "throttled_calls": dict(sorted(step.throttled_calls.items())),
-        "category": category,
-        "category_method": method,
-        "category_note": CATEGORY_NOTE,
-    }
-    if model is not None:
-        found["model_rate"] = model["onset_rate"]
-        found["model_category"] = model["category"]
-        found["off_model"] = round(step.rate / model["onset_rate"] - 1, 4)
-        found["category_agrees"] = category == model["category"]
-    return found
-
-
-def _validity(run_dir: Path) -> dict[str, Any] | None:
-    path = run_dir / "summary.json"
-    if not path.is_file():
-        return None
-    validity: dict[str, Any] = json.loads(path.read_text("utf-8")).get("validity", {})
-    return {"trustworthy": validity.get("trustworthy"), "warnings": validity.get("warnings")}
-
-
-def _target_line(target: Mapping[str, Any]) -> str:
-    return "target: " + ", ".join(f"{k} {v}" for k, v in target.items())
-
-
-def _findings(result: dict[str, Any]) -> dict[str, str]:
-    best, bend, first = result["highest_sustained"], result["knee"], result["onset"]
-    model = result["model"]
-    found = {
-        "stopped": str(result["stopped"]["reason"]),
-        "highest rate sustained within the SLOs": "none"
-        if best is None
-        else f"{best['rate']:g} logins/s (achieved {best['achieved_rate']:g})",
-        "knee": "none found"
-        if bend is None
-        else f"{bend['achieved_rate']:g} logins/s achieved, p99 {bend['p99_intended_ms']} ms",
-        "throttle onset": "none"
-        if first is None
-        else f"{first['rate']:g} logins/s, {first['category']} ({first['category_method']})",
-        "quota model": "n/a"
-        if model is None
-        else f"onset {model['onset_rate']:g} logins/s, {model['category']}",
-    }
-    if first is not None and model is not None:
-        found["onset against the model"] = f"{first['off_model']:+.1%}"
-    return found
-
-
-def _print(result: dict[str, Any], run_dir: Path) -> None:
-    for key, value in result["findings"].items():
-        print(f"{key}: {value}")
-    print(f"capacity.json and capacity.html in {run_dir}")

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from loadtest.capacity.cli import quotas_under_test
+from loadtest.capacity.ramp import quotas_under_test
 from loadtest.quota.model import throttle_onset
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from loadtest.capacity.cli import free_port
+from loadtest.capacity.ramp import free_port
 from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV
 from loadtest.report import read_events
 from loadtest.users.cli import SCENARIO_DIR, scenario_path

@@ -119,6 +119,7 @@ def test_onset_knee_and_highest_sustained() -> None:
     assert highest_sustained(steps, slo) is steps[2]
     assert knee(steps) is steps[3]  # the last step before the curve bends up
     assert knee(steps[:2]) is None
+    assert knee(steps[:4]) is None  # 40 to 60 ms: noise, not a knee
 
 
 def test_the_category_comes_from_the_throttled_operations_and_the_model() -> None:

@@ -1,0 +1,214 @@
+"""One capacity ramp as a Locust run of the open model: its settings, the Locust command, and
+following ``events.jsonl`` to stop the run after the first steps that trip a stop condition
+(SIGTERM: Locust then writes its report)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
+
+from .analysis import Limits, StepTally, stop_reason
+from .kinds import IdentityNeeds, needs_of
+from .schedule import Stage, duration, most_in_window, step_ramp
+
+__all__ = [
+    "EventLines",
+    "RampSettings",
+    "Stopped",
+    "free_port",
+    "identity_needs",
+    "quotas_under_test",
+    "ramp_stages",
+    "run_locust_ramp",
+]
+
+#: Seconds after a step's last arrival before it is judged (logins in flight finish).
+SETTLE_S = 1.5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RampSettings:
+    """One ramp: schedule (the warm-up stages first), mix, sizes, limits, where to write."""
+
+    stages: list[Stage]
+    warmup: int
+    mix: dict[str, float]
+    concurrency: int
+    processes: int
+    max_wait: float
+    slo: Limits
+    stop: Limits
+    onset_threshold: float
+    consecutive: int
+    run_dir: Path
+    quotas: Mapping[QuotaCategory, float]
+
+
+def ramp_stages(
+    *, start: float, step: float, step_seconds: float, ceiling: float, warmup: float
+) -> tuple[list[Stage], int]:
+    """The step ramp, after a warm-up stage at the start rate (if ``warmup`` seconds > 0);
+    returns the stages and how many of them are warm-up."""
+    stages = step_ramp(start=start, step=step, step_seconds=step_seconds, ceiling=ceiling)
+    if warmup <= 0:
+        return stages, 0
+    return [Stage(start_rate=start, end_rate=start, seconds=warmup), *stages], 1
+
+
+def quotas_under_test(texts: list[str], scale: float) -> dict[QuotaCategory, float]:
+    """Every category's quota: the defaults times ``scale``, then ``CATEGORY=RPS`` overrides."""
+    if scale <= 0:
+        raise ValueError("--quota-scale must be positive")
+    quotas = {category: rps * scale for category, rps in DEFAULT_RPS.items()}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        try:
+            quotas[QuotaCategory(name.strip())] = float(value)
+        except ValueError:
+            raise ValueError(f"not a quota: {text!r} (use CATEGORY=RPS)") from None
+        if not sep:
+            raise ValueError(f"not a quota: {text!r} (use CATEGORY=RPS)")
+    return quotas
+
+
+def identity_needs(settings: RampSettings) -> IdentityNeeds:
+    """Identities of each group the ramp needs (see :func:`loadtest.capacity.kinds.needs_of`)."""
+    peak = max(max(s.start_rate, s.end_rate) for s in settings.stages)
+    return needs_of(settings.mix, peak, most_in_window(settings.stages, 30.0))
+
+
+def run_locust_ramp(settings: RampSettings, target_env: Mapping[str, str]) -> Stopped:
+    """Run the ramp as one Locust run; stop it on a stop condition; say why it ended."""
+    run_dir = settings.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    total = duration(settings.stages)
+    stages_text = ",".join(f"{s.start_rate:g}:{s.seconds:g}s" for s in settings.stages)
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(_scenario()),
+        "--headless",
+        "-u",
+        str(settings.concurrency),
+        "-r",
+        str(settings.concurrency),
+        "-t",
+        f"{math.ceil(total) + 60}s",
+        "--stop-timeout",
+        "5",
+        "--only-summary",
+        "--csv",
+        str(run_dir / "locust"),
+        "--cognito-stages",
+        stages_text,
+        "--cognito-mix",
+        ",".join(f"{k}={v:g}" for k, v in settings.mix.items()),
+        "--cognito-max-wait",
+        f"{settings.max_wait:g}",
+    ]
+    if settings.processes:
+        port = str(free_port())  # not 5557: another run on this machine may hold it
+        command += ["--processes", str(settings.processes)]
+        command += ["--master-bind-port", port, "--master-port", port]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
+    env |= dict(target_env) | {"COGNITO_REPORT_DIR": str(run_dir)}
+    print(f"capacity: {len(settings.stages)} steps, {stages_text}", file=sys.stderr, flush=True)
+    with (run_dir / "locust.log").open("w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        return _follow(process, settings, deadline=time.monotonic() + total + 180)
+
+
+def free_port() -> int:
+    """A loopback TCP port free right now (for the Locust master of a --processes run)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _scenario() -> Path:
+    from loadtest.users.cli import SCENARIO_DIR
+
+    return SCENARIO_DIR / "open_logins.py"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stopped:
+    """Why the ramp ended, and after which step."""
+
+    reason: str
+    stage: int | None
+    exit_code: int | None
+
+
+def _follow(
+    process: subprocess.Popen[bytes], settings: RampSettings, *, deadline: float
+) -> Stopped:
+    """Follow events.jsonl while Locust runs; SIGTERM it after a step trips a stop condition."""
+    events = settings.run_dir / "events.jsonl"
+    tally, reader = StepTally(settings.stages, warmup=settings.warmup), EventLines(events)
+    judged, streak = settings.warmup, 0
+    reason: str | None = None
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        tally.add_all(reader.new())
+        while reason is None and judged < len(settings.stages):
+            end = tally.end_of(judged)
+            if end is None or time.time() < end + SETTLE_S:
+                break
+            step = [s for s in tally.results(judged) if s.stage == judged]
+            tripped = stop_reason(step[0], settings.stop) if step else None
+            streak = streak + 1 if tripped else 0
+            reason = tripped if streak >= settings.consecutive else None
+            judged += 1
+        if reason is not None:
+            process.send_signal(signal.SIGTERM)
+            break
+    try:
+        process.wait(timeout=max(30.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return Stopped(reason="timed out: killed", stage=judged - 1, exit_code=None)
+    if reason is not None:
+        return Stopped(reason=reason, stage=judged - 1, exit_code=process.returncode)
+    return Stopped(reason="ceiling", stage=None, exit_code=process.returncode)
+
+
+class EventLines:
+    """Complete new lines of a growing JSON-lines file, parsed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+
+    def new(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            data = handle.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        found = []
+        for line in complete.splitlines():
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(event, dict):
+                found.append(event)
+        return found
