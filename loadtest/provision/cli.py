@@ -89,6 +89,12 @@ def _teardown_parser(subparsers: Subparsers) -> None:
     which.add_argument("--identities", type=Path, help="delete the users of this file")
     which.add_argument("--prefix", help="delete every user whose name starts with this (lt-...)")
     parser.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
+    parser.add_argument(
+        "--force-non-synthetic",
+        action="store_true",
+        help="also delete users of the identities file without the lt- prefix (never with "
+        "--prefix): users this toolkit did not create",
+    )
     _target_options(parser, client=False)
     _pacing_options(parser)
     parser.set_defaults(handler=run_teardown)
@@ -244,6 +250,7 @@ def teardown_settings(args: argparse.Namespace) -> TeardownSettings:
         backoff=Backoff(attempts=args.max_attempts),
         concurrency=args.concurrency,
         dry_run=args.dry_run,
+        force_non_synthetic=args.force_non_synthetic,
     )
 
 

@@ -43,10 +43,17 @@ class TeardownSettings:
     concurrency: int = 16
     call_timeout: float = 120.0
     dry_run: bool = False
+    #: Delete the identities file's users even without the synthetic prefix (never by prefix).
+    force_non_synthetic: bool = False
 
     def __post_init__(self) -> None:
         if (self.identities is None) == (self.prefix is None):
             raise ValueError("give exactly one of an identities file and a prefix")
+        if self.force_non_synthetic and self.prefix is not None:
+            raise ValueError(
+                "--force-non-synthetic deletes only the users an identities file names, "
+                "never every user with a prefix"
+            )
         if self.prefix is not None:
             check_synthetic(self.prefix)
             if '"' in self.prefix or "\\" in self.prefix:
@@ -74,11 +81,12 @@ class TeardownReport:
         return 1 if self.failed else 0
 
 
-def synthetic_names(path: Path) -> list[str]:
-    """The user names of an identities file; :class:`NotSynthetic` if any lacks the prefix."""
+def synthetic_names(path: Path, *, force: bool = False) -> list[str]:
+    """The user names of an identities file; :class:`NotSynthetic` if any lacks the prefix,
+    unless ``force``."""
     names = [identity.username for identity in load_identities(path)]
     wrong = [name for name in names if not name.startswith(SYNTHETIC_PREFIX)]
-    if wrong:
+    if wrong and not force:
         raise NotSynthetic(
             f"{path} holds {len(wrong)} user(s) without the synthetic prefix "
             f"{SYNTHETIC_PREFIX!r} (e.g. {wrong[0]!r}): refusing to delete any"
@@ -96,7 +104,8 @@ async def teardown(
     """Delete the users the settings name; see the module docstring."""
     printer = printer or ProgressPrinter()
     interrupt = interrupt or Interrupt()
-    names = synthetic_names(settings.identities) if settings.identities else None
+    force = settings.force_non_synthetic
+    names = synthetic_names(settings.identities, force=force) if settings.identities else None
     limiter = Limiter(settings.limits, settings.backoff)
     loop = asyncio.get_running_loop()
     async with admin_client(settings.target, connections=settings.concurrency) as client:
@@ -107,8 +116,9 @@ async def teardown(
         if settings.dry_run:
             printer.say(_would_delete(names, settings.target.pool_id))
             return TeardownReport(found=len(names), deleted=0, already_gone=0, failed=0, seconds=0)
-        printer.say(f"deleting {len(names)} synthetic users from {settings.target.pool_id}")
-        deleter = _Deleter(admin)
+        what = "listed" if force else "synthetic"
+        printer.say(f"deleting {len(names)} {what} users from {settings.target.pool_id}")
+        deleter = _Deleter(admin, force=force)
         started = loop.time()
         guard = interrupt.handling_signals(printer) if handle_signals else nullcontext()
         with guard:
@@ -141,15 +151,18 @@ def _would_delete(names: list[str], pool_id: str) -> str:
 
 
 class _Deleter:
-    """AdminDeleteUser of one synthetic user; counts those that were already gone."""
+    """AdminDeleteUser of one synthetic user (any listed user when forced); counts those that
+    were already gone."""
 
-    def __init__(self, admin: Admin) -> None:
+    def __init__(self, admin: Admin, *, force: bool = False) -> None:
         self.admin = admin
         self.already_gone = 0
+        self.force = force
 
     async def __call__(self, name: str) -> None:
+        username = name if self.force else check_synthetic(name)
         try:
-            await self.admin.call(Operation.ADMIN_DELETE_USER, Username=check_synthetic(name))
+            await self.admin.call(Operation.ADMIN_DELETE_USER, Username=username)
         except UserNotFound:
             self.already_gone += 1
 

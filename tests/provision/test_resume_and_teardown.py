@@ -171,3 +171,10 @@ def test_teardown_removes_exactly_the_synthetic_users(
     assert "lt-pages-00001, lt-pages-00002, lt-pages-00003, ... lt-pages-00070" in err
     assert main([*teardown, "--identities", str(small)]) == 0  # already gone is fine
     assert "5 already gone" in capsys.readouterr().out
+
+    forced = [*teardown, "--force-non-synthetic"]
+    assert main([*forced, "--prefix", "alice"]) == 2  # never a forced prefix
+    assert "never every user with a prefix" in capsys.readouterr().err
+    assert main([*forced, "--identities", str(foreign)]) == 0
+    assert "deleting 6 listed users" in capsys.readouterr().err
+    assert usernames(server, app) == ["lt-other-00001"]
