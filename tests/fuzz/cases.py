@@ -301,7 +301,9 @@ VERIFIER_MUTATIONS: dict[str, tuple[Mutation, bool]] = {
     "sig-zero": (_set(SIG, lambda r, ex, w, i: base64.b64encode(bytes(32)).decode()), False),
     "sig-drop": (_drop(SIG), False),
     "ts-padded-day": (_set(TS, lambda r, ex, w, i: "Sun Nov 01 10:00:00 UTC 2026"), False),
-    "ts-weekday": (_set(TS, lambda r, ex, w, i: "Mon " + r[TS][4:]), False),
+    # the proof is over the canonical TIMESTAMP, whose weekday is the date's: a client that signed
+    # the right one and sends another still proves the password (a wrong weekday it signed fails)
+    "ts-weekday": (_set(TS, lambda r, ex, w, i: "Mon " + r[TS][4:]), True),
     "ts-garbage": (_set(TS, lambda r, ex, w, i: ["", "now", "Sep 015", r[TS] + "x"][i % 4]), False),
     "ts-drop": (_drop(TS), False),
     "block-flip": (_set(BLOCK, lambda r, ex, w, i: _flip(r[BLOCK], i)), False),
