@@ -148,7 +148,7 @@ def test_three_times_capacity_is_shed_not_queued(pool_server: Any) -> None:
         f"RSS {rss_before / 2**20:.0f} -> {rss_after / 2**20:.0f} MiB"
     )
     # every call got an answer within the client's timeout, and only these two kinds
-    assert set(outcomes) <= {(200, "tokens"), (400, "TooManyRequestsException")}
+    assert set(outcomes) <= {(200, "tokens"), (400, "TooManyRequestsException")}, outcomes
     assert outcomes[(200, "tokens")] > 0
     # the excess was shed by the in-flight bound, which held
     assert outcomes[(400, "TooManyRequestsException")] > 0

@@ -40,6 +40,8 @@ def _kill_all(server: PoolServer) -> list[int]:
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
     server.process.wait(timeout=10)
+    if server.process.stdout is not None:
+        server.process.stdout.close()
     return pids
 
 
