@@ -2,9 +2,11 @@
 ``TooManyRequestsException`` within its in-flight bound, its memory stays bounded, and every
 user and device is intact afterwards.
 
-Capacity is measured first on this machine (closed loop, quotas off, USER_PASSWORD_AUTH: the
-pool hashes the password and signs two RS256 tokens per call, the client does almost nothing),
-then an open-loop load at three times that rate runs for a few seconds. Assertions are on
+Capacity is measured first on this machine (closed loop, quotas off), for two loads whose
+client side costs almost nothing: USER_PASSWORD_AUTH (the pool hashes the password and signs
+two RS256 tokens on its event loop) and replayed PASSWORD_VERIFIER proofs (the pool computes the
+SRP session key on its math threads, then signs tokens). Then an open-loop load at three times
+that rate runs for a few seconds. Assertions are on
 behaviour (answers, shapes, the bound, RSS growth), not on timings.
 """
 
@@ -20,7 +22,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import PASSWORD, App, PoolServer
-from tests.pool.helpers import confirm_device, tokens
+from tests.pool.helpers import confirm_device, srp_responses, start_srp, tokens
 
 pytestmark = pytest.mark.e2e
 
@@ -51,16 +53,42 @@ def _body(app: App, user: str) -> dict[str, Any]:
     }
 
 
-_HEADERS = {
-    "Content-Type": "application/x-amz-json-1.1",
-    "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
-}
+#: What the load sends: the operation and the request bodies it cycles through.
+Workload = tuple[str, list[dict[str, Any]]]
 
 
-async def _login(session: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> tuple[Any, ...]:
+def _password_logins(app: App, users: list[str]) -> Workload:
+    """USER_PASSWORD_AUTH: the pool hashes the password and signs two tokens on its loop."""
+    return "InitiateAuth", [_body(app, user) for user in users]
+
+
+def _srp_proofs(server: PoolServer, app: App, users: list[str]) -> Workload:
+    """PASSWORD_VERIFIER answers, each sent again and again (Cognito accepts a correct proof
+    twice): the pool computes the SRP session key on its math threads, so requests overlap."""
+    bodies = []
+    for user in users:
+        first, eph = start_srp(server.client(), app, user)
+        responses = srp_responses(app, first["ChallengeParameters"], PASSWORD, eph=eph)
+        bodies.append(
+            {
+                "ChallengeName": "PASSWORD_VERIFIER",
+                "ClientId": app.client_id,
+                "ChallengeResponses": responses,
+            }
+        )
+    return "RespondToAuthChallenge", bodies
+
+
+async def _login(
+    session: aiohttp.ClientSession, url: str, operation: str, body: dict[str, Any]
+) -> tuple[Any, ...]:
     started = time.monotonic()
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+    }
     try:
-        async with session.post(url + "/", json=body, headers=_HEADERS) as response:
+        async with session.post(url + "/", json=body, headers=headers) as response:
             answer = await response.json(content_type=None)
             kind = "tokens" if "AuthenticationResult" in answer else answer.get("__type")
             return response.status, kind, time.monotonic() - started
@@ -68,7 +96,7 @@ async def _login(session: aiohttp.ClientSession, url: str, body: dict[str, Any])
         return None, f"{type(exc).__name__}: {exc}"[:80], time.monotonic() - started
 
 
-async def _closed_loop(url: str, app: App, users: list[str], workers: int) -> float:
+async def _closed_loop(url: str, workload: Workload, workers: int) -> float:
     """Logins per second with ``workers`` clients back to back (the pool's capacity)."""
     done = 0
     deadline = time.monotonic() + MEASURE_SECONDS
@@ -78,7 +106,9 @@ async def _closed_loop(url: str, app: App, users: list[str], workers: int) -> fl
         async def client(index: int) -> None:
             nonlocal done
             while time.monotonic() < deadline:
-                status, _, _ = await _login(session, url, _body(app, users[index % len(users)]))
+                operation, bodies = workload
+                body = bodies[(index + done) % len(bodies)]
+                status, _, _ = await _login(session, url, operation, body)
                 assert status == 200
                 done += 1
 
@@ -86,7 +116,7 @@ async def _closed_loop(url: str, app: App, users: list[str], workers: int) -> fl
     return done / MEASURE_SECONDS
 
 
-async def _open_loop(url: str, app: App, users: list[str], rate: float) -> list[tuple[Any, ...]]:
+async def _open_loop(url: str, workload: Workload, rate: float) -> list[tuple[Any, ...]]:
     """Start logins at ``rate`` per second for OVERLOAD_SECONDS, whatever the answers do."""
     count = min(MAX_OUTSTANDING, int(rate * OVERLOAD_SECONDS))
     timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT)
@@ -98,8 +128,9 @@ async def _open_loop(url: str, app: App, users: list[str], rate: float) -> list[
             delay = start + i / rate - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            body = _body(app, users[i % len(users)])
-            tasks.append(asyncio.create_task(_login(session, url, body)))
+            operation, bodies = workload
+            body = bodies[i % len(bodies)]
+            tasks.append(asyncio.create_task(_login(session, url, operation, body)))
         return list(await asyncio.gather(*tasks))
 
 
@@ -116,7 +147,8 @@ def _snapshot(server: PoolServer, app: App, users: list[str]) -> dict[str, Any]:
     return state
 
 
-def test_three_times_capacity_is_shed_not_queued(pool_server: Any) -> None:
+@pytest.mark.parametrize("kind", ["password", "srp-proof"])
+def test_three_times_capacity_is_shed_not_queued(pool_server: Any, kind: str) -> None:
     server: PoolServer = pool_server(
         "--no-quotas", "--max-in-flight", str(IN_FLIGHT), "--max-loop-lag", str(MAX_LAG)
     )
@@ -133,16 +165,19 @@ def test_three_times_capacity_is_shed_not_queued(pool_server: Any) -> None:
     before = _snapshot(server, app, users)
     rss_before = _rss(pid)
 
-    capacity = asyncio.run(_closed_loop(server.url, app, users, workers=IN_FLIGHT // 2))
+    workload = (
+        _password_logins(app, users) if kind == "password" else _srp_proofs(server, app, users)
+    )
+    capacity = asyncio.run(_closed_loop(server.url, workload, workers=IN_FLIGHT // 2))
     rate = capacity * OVERLOAD_FACTOR
-    results = asyncio.run(_open_loop(server.url, app, users, rate))
+    results = asyncio.run(_open_loop(server.url, workload, rate))
     rss_after = _rss(pid)
     health = server.get_json("/health")["in_flight"]
 
     outcomes = Counter((status, kind) for status, kind, _ in results)
     slowest = max(latency for _, _, latency in results)
     print(
-        f"\noverload: capacity {capacity:.0f} logins/s, offered {rate:.0f}/s for "
+        f"\noverload ({kind}): capacity {capacity:.0f} logins/s, offered {rate:.0f}/s for "
         f"{OVERLOAD_SECONDS:.0f} s ({len(results)} calls), outcomes {dict(outcomes)}, "
         f"slowest answer {slowest * 1000:.0f} ms, in-flight {health}, "
         f"RSS {rss_before / 2**20:.0f} -> {rss_after / 2**20:.0f} MiB"
