@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -126,3 +128,35 @@ def test_unusable_settings_are_refused_when_set(
     user = {"UserPoolId": app.pool_id, "Username": "after", "MessageAction": "SUPPRESS"}
     [(status, _)] = _answer(local_pool, Case.of("AdminCreateUser", user))
     assert status == 200
+
+
+HTTP_GARBAGE = (
+    b"GARBAGE\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n{}",
+    b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: " + b"A" * 100_000 + b"\r\n\r\n",
+    b"POST / HTTP/1.1\r\n" + b"X-H: y\r\n" * 10_000 + b"\r\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{}",  # body never completes
+    b"POST /\x00 HTTP/1.1\r\n\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64),  # a TLS ClientHello
+)
+
+
+@pytest.mark.parametrize("raw", HTTP_GARBAGE, ids=range(len(HTTP_GARBAGE)))
+def test_http_level_garbage_gets_a_4xx_or_a_close_and_the_pool_serves_on(
+    local_pool: PoolServer, raw: bytes
+) -> None:
+    """Below the API: broken HTTP is aiohttp's to refuse (plain 4xx, not Cognito's shape)."""
+    parts = urlsplit(local_pool.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(raw)
+        sock.shutdown(socket.SHUT_WR)  # a half-sent request must not hold the worker
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    if answer:
+        status = int(answer.split(b" ", 2)[1])
+        assert 400 <= status < 500, answer[:200]
+    [(status, _)] = _answer(local_pool, Case.of("GetUser", {"AccessToken": "x"}))
+    assert status == 400
