@@ -21,11 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from loadtest.capacity.ramp import free_port
 from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV
-from loadtest.report import read_events
+from loadtest.report import read_events, schema
 from loadtest.users.cli import SCENARIO_DIR, scenario_path
 from tests.e2e.locust_runs import provision, target_env
 
@@ -99,6 +100,7 @@ def test_a_stall_shows_in_the_open_model_and_hides_in_the_closed_one(
     stalled_ms = 0.5 * STALL_S * 1000
     open_summary = json.loads((tmp_path / "open" / "summary.json").read_text())
     closed_summary = json.loads((tmp_path / "closed" / "summary.json").read_text())
+    jsonschema.validate(open_summary, schema())  # the views fit the summary as it is
     flows = open_summary["flows"]
     dropped = flows["login:srp:dropped"]
     assert dropped["count"] > 0
