@@ -36,7 +36,7 @@ __all__ = [
 
 #: The repository's ready locustfiles.
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-SCENARIOS = ("srp", "srp_totp", "device", "admin", "lost_phone", "refresh", "mix")
+SCENARIOS = ("srp", "srp_totp", "device", "admin", "lost_phone", "refresh", "mix", "open_logins")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
