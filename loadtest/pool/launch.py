@@ -6,6 +6,7 @@ benchmarks): the pool runs as its own process, as a real server would, and stops
 
 from __future__ import annotations
 
+import os
 import selectors
 import signal
 import subprocess
@@ -65,7 +66,8 @@ def local_pool(
         sys.executable, "-m", "loadtest.cli", "pool", "serve",
         "--port", "0", "--state", str(state), *options,
     ]  # fmt: skip
-    with log.open("a") as err:
+    # the pool's log is private like its state (it sits beside it)
+    with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as err:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True)
     try:
         yield LocalPool(url=_await_url(process, log, timeout), process=process, log=log)

@@ -21,6 +21,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -73,7 +74,17 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _prepare_state(settings: ServeSettings) -> None:
-    """Create the schema and the persistent keys once, before any worker starts."""
+    """Create the schema and the persistent keys once, before any worker starts.
+
+    The state holds the signing and sealing keys, TOTP seeds and verifiers: it and its WAL
+    files are the owner's only (mode 0600), whatever the umask, including a state file made
+    before by a looser process.
+    """
+    os.umask(0o077)  # this process and its workers create only private files
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{settings.state}{suffix}")
+        if path.exists():
+            path.chmod(0o600)
     store = Store(settings.state)
     try:
         store.secret("seal-key", Sealer.new_key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from loadtest.cli import build_parser, main
@@ -55,3 +57,17 @@ def test_serve_refuses_a_public_bind(tmp_path: object, capsys: pytest.CaptureFix
     code = main(["pool", "serve", "--host", "0.0.0.0", "--state", f"{tmp_path}/s.db"])
     assert code == 2
     assert "not a loopback address" in capsys.readouterr().err
+
+
+def test_the_state_and_its_log_are_private_even_if_made_loose_before(tmp_path: Path) -> None:
+    from loadtest.pool.launch import local_admin_client, local_pool
+
+    state = tmp_path / "pool.sqlite"
+    state.touch(mode=0o644)
+    state.chmod(0o644)
+    with local_pool(state) as pool:
+        admin = local_admin_client(pool.url)
+        admin.create_user_pool(PoolName="private")  # a write, so the WAL files exist
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert {"pool.sqlite", "pool.sqlite-wal", "pool.log"} <= set(modes)
+    assert set(modes.values()) == {0o600}, modes
