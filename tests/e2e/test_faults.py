@@ -103,7 +103,8 @@ def test_every_fault_is_counted_under_its_own_outcome_and_the_reports_agree(
     pool_server: Start, tmp_path: Path
 ) -> None:
     settings = faulty_target(pool_server, tmp_path, *FAULTS)
-    run = run_locust("mix", settings, tmp_path, users=6, seconds=10)
+    users = 6
+    run = run_locust("mix", settings, tmp_path, users=users, seconds=10)
     assert run.returncode == 1, run.output[-3000:]  # Locust's exit code when requests failed
     assert uncaught_exceptions(tmp_path, "mix") == []  # no fault escaped the users uncounted
     logins, summary = read_report(tmp_path / "report")
@@ -113,7 +114,7 @@ def test_every_fault_is_counted_under_its_own_outcome_and_the_reports_agree(
         assert calls.get(outcome, 0) > 0, calls
     assert set(summary["errors"]) == set(FAULT_OUTCOMES), summary["errors"]
     assert_logins_agree_with_their_steps(logins)
-    assert_summary_agrees_with_locust(summary, run)
+    assert_summary_agrees_with_locust(summary, run, in_flight=users)
     html = (tmp_path / "report" / "report.html").read_text()
     assert "server_error" in html
     assert "transport" in html
@@ -150,19 +151,29 @@ def assert_logins_agree_with_their_steps(logins: list[dict[str, Any]]) -> None:
     assert set(seen) == set(FAULT_OUTCOMES), seen
 
 
-def assert_summary_agrees_with_locust(summary: dict[str, Any], run: LocustRun) -> None:
-    """Every call Locust counted is in the summary, its failures exactly the non-ok outcomes."""
+def assert_summary_agrees_with_locust(
+    summary: dict[str, Any], run: LocustRun, in_flight: int
+) -> None:
+    """Every call Locust counted is in the summary, its failures the non-ok outcomes.
+
+    Both count the same request events, but they take their last figures at different moments
+    of the shutdown (the summary at ``quitting``, Locust's CSV writer on its own schedule), so
+    a call or login ending during it can be in one and not the other: at most one per user in
+    flight (``in_flight``). Seen once in a clean-clone run: 50 InitiateAuth against 49.
+    """
     for (kind, name), stat in run.stats.items():
         if kind != "cognito":
             continue
         row = summary["requests"][name]
-        assert row["count"] == stat.requests, name
+        assert abs(row["count"] - stat.requests) <= in_flight, (name, row["count"], stat)
         failed = sum(n for outcome, n in row["outcomes"].items() if outcome != "ok")
-        assert failed == stat.failures, (name, row["outcomes"])
+        assert abs(failed - stat.failures) <= in_flight, (name, row["outcomes"], stat)
     logins = summary["outcomes"]["logins"]
     locust_logins = [stat for (kind, _), stat in run.stats.items() if kind == "login"]
-    assert sum(logins.values()) == sum(stat.requests for stat in locust_logins)
-    assert sum(n for o, n in logins.items() if o != "ok") == sum(s.failures for s in locust_logins)
+    total = sum(stat.requests for stat in locust_logins)
+    assert abs(sum(logins.values()) - total) <= in_flight
+    failures = sum(s.failures for s in locust_logins)
+    assert abs(sum(n for o, n in logins.items() if o != "ok") - failures) <= in_flight
 
 
 def stall_once_logins_run(pool_url: str, events: Path, seconds: float) -> threading.Thread:
