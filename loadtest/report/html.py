@@ -174,14 +174,21 @@ def _line_chart(series: list[tuple[str, list[tuple[float, float]]]]) -> str:
     parts = [f"<svg width='{width}' height='{height + 16 * len(series)}' role='img'>"]
     parts += _axes(width, height, left, bottom, top, x)
     for index, (name, points) in enumerate(series):
-        colour = _COLOURS[index % len(_COLOURS)]
         path = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in points)
-        parts.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{path}'/>")
-        ly = height + 12 + 16 * index
-        parts.append(f"<rect x='{left}' y='{ly - 9}' width='10' height='10' fill='{colour}'/>")
-        parts.append(f"<text x='{left + 16}' y='{ly}'>{escape(name)}</text>")
+        parts += _line_with_legend(index, name, path, left, height)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _line_with_legend(index: int, name: str, path: str, left: int, height: int) -> list[str]:
+    """Series ``index``: its polyline, and its legend row below a chart ``height`` tall."""
+    colour = _COLOURS[index % len(_COLOURS)]
+    ly = height + 12 + 16 * index
+    return [
+        f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{path}'/>",
+        f"<rect x='{left}' y='{ly - 9}' width='10' height='10' fill='{colour}'/>",
+        f"<text x='{left + 16}' y='{ly}'>{escape(name)}</text>",
+    ]
 
 
 def _axes(width: int, height: int, left: int, bottom: int, top: float, x: Any) -> list[str]:
@@ -215,12 +222,8 @@ def _time_chart(rows: list[dict[str, Any]]) -> str:
     parts.append(f"<text x='4' y='16'>{top:.4g}/s</text>")
     parts.append(f"<text x='{width - 60}' y='{height - 8}'>{end:g} s</text>")
     for index, name in enumerate(names):
-        colour = _COLOURS[index % len(_COLOURS)]
         path = " ".join(point(row["t"], row.get(name, 0)) for row in rows)
-        parts.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{path}'/>")
-        ly = height + 12 + 16 * index
-        parts.append(f"<rect x='{left}' y='{ly - 9}' width='10' height='10' fill='{colour}'/>")
-        parts.append(f"<text x='{left + 16}' y='{ly}'>{escape(name)}</text>")
+        parts += _line_with_legend(index, name, path, left, height)
     parts.append("</svg>")
     return "".join(parts)
 
