@@ -142,9 +142,26 @@ class PoolServer:
             SoftwareTokenMfaConfiguration={"Enabled": True},
             MfaConfiguration=mfa,
         )
-        client = idp.create_user_pool_client(
+        return self.add_client(
+            pool_id,
+            secret=secret,
+            prevent_user_existence=prevent_user_existence,
+            session_minutes=session_minutes,
+        )
+
+    def add_client(
+        self,
+        pool_id: str,
+        *,
+        name: str = "test-client",
+        secret: bool = False,
+        prevent_user_existence: bool = False,
+        session_minutes: int = 3,
+    ) -> App:
+        """An app client of ``pool_id`` allowing every flow the pool serves."""
+        client = self.client().create_user_pool_client(
             UserPoolId=pool_id,
-            ClientName="test-client",
+            ClientName=name,
             GenerateSecret=secret,
             ExplicitAuthFlows=[
                 "ALLOW_USER_SRP_AUTH",

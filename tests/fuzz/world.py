@@ -196,21 +196,12 @@ def _setup_session(server: PoolServer) -> tuple[App, str]:
 def _client(
     server: PoolServer, app: App, *, secret: bool = False, hide: bool = False, minutes: int = 15
 ) -> App:
-    made = server.client().create_user_pool_client(
-        UserPoolId=app.pool_id,
-        ClientName="fuzz-client",
-        GenerateSecret=secret,
-        ExplicitAuthFlows=[
-            "ALLOW_USER_SRP_AUTH",
-            "ALLOW_USER_PASSWORD_AUTH",
-            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-            "ALLOW_REFRESH_TOKEN_AUTH",
-        ],
-        AuthSessionValidity=minutes,
-        PreventUserExistenceErrors="ENABLED" if hide else "LEGACY",
-    )["UserPoolClient"]
-    return App(
-        pool_id=app.pool_id, client_id=made["ClientId"], client_secret=made.get("ClientSecret")
+    return server.add_client(
+        app.pool_id,
+        name="fuzz-client",
+        secret=secret,
+        prevent_user_existence=hide,
+        session_minutes=minutes,
     )
 
 
