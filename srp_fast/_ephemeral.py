@@ -92,14 +92,12 @@ class EphemeralPool:
         return len(self._stock)
 
     def take(self) -> Ephemeral:
-        """One fresh pair, never handed out twice."""
-        try:
-            pair = self._stock.popleft()
-            self.hits += 1
-        except IndexError:
+        """One fresh pair, never handed out twice: from the stock, else computed now."""
+        pair = self.take_ready()
+        if pair is None:
             pair = new_ephemeral(bits=self._bits, rand=self._rand)
             self.misses += 1
-        self._maybe_refill()
+            self._maybe_refill()
         return pair
 
     def take_ready(self) -> Ephemeral | None:
