@@ -16,11 +16,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from loadtest.flows.context import AppClient
+from loadtest.safety import LOCAL_POOL_URL, is_local_endpoint
 
 __all__ = ["AWS", "LOCAL_POOL_URL", "ConfigError", "TargetConfig", "check_reachable"]
 
-#: The local pool's default address (``cognito-loadtest pool serve`` listens on port 9229).
-LOCAL_POOL_URL = "http://127.0.0.1:9229/"
 #: The endpoint setting that means "AWS's regional endpoint".
 AWS = "aws"
 
@@ -53,9 +52,9 @@ class TargetConfig:
 
     @property
     def is_loopback(self) -> bool:
-        """Whether the endpoint is on this machine (the local pool)."""
-        host = urlsplit(self.endpoint_url).hostname or ""
-        return host in {"127.0.0.1", "localhost", "::1"}
+        """Whether the endpoint is on this machine (the local pool), by the same rule as the
+        safety rails (:func:`loadtest.safety.is_local_endpoint`)."""
+        return is_local_endpoint(self.endpoint_url)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str | None]) -> TargetConfig:

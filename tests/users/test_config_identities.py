@@ -174,3 +174,18 @@ def test_partition_gives_each_worker_a_disjoint_share() -> None:
     assert [len(s) for s in shares] == [3, 2, 2]
     with pytest.raises(ValueError, match="out of range"):
         partition(everyone, 3, 3)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.2:9229/", "http://[::1]:9229/", "http://localhost:9229/",
+     "http://10.0.0.5:9229/", "https://localhost.example.com/"],
+)  # fmt: skip
+def test_the_target_is_local_exactly_when_the_safety_rails_say_so(url: str) -> None:
+    from loadtest.safety import is_local_endpoint
+
+    config = TargetConfig.from_settings(settings(endpoint_url=url))
+    assert config.is_loopback is is_local_endpoint(url)
+    assert config.is_loopback is (
+        url.startswith(("http://127.", "http://[::1]", "http://localhost:"))
+    )
