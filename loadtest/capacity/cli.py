@@ -28,7 +28,7 @@ from typing import Any
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
 
 from .analysis import Limits
-from .kinds import IdentityNeeds, check_mix
+from .kinds import KINDS, IdentityNeeds, check_embedded, check_mix, parse_mix
 from .ramp import (
     RampSettings,
     identity_needs,
@@ -37,7 +37,7 @@ from .ramp import (
     run_locust_ramp,
 )
 from .results import analyse, print_findings, write_results
-from .schedule import ScheduleError, Stage, duration, parse_mix
+from .schedule import ScheduleError, Stage, duration
 
 __all__ = ["register", "run_ramp"]
 
@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ramp.add_argument(
         "--mix",
         default="srp=1",
-        help="FLOW=WEIGHT,... (srp, srp_totp, device, device_new); default srp=1",
+        help=f"FLOW=WEIGHT,... of {', '.join(KINDS)}; default srp=1",
     )
     ramp.add_argument("--start", type=float, default=5.0, help="first step, logins/s (5)")
     ramp.add_argument("--step", type=float, default=5.0, help="increase per step, logins/s (5)")
@@ -175,7 +175,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> RampSettings:
     mix = parse_mix(args.mix)
-    check_mix(mix)
+    (check_mix if args.pool_id else check_embedded)(mix)
     stages, warmup = ramp_stages(
         start=args.start,
         step=args.step,

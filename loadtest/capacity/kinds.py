@@ -1,113 +1,91 @@
-"""The flows an open-model mix may name, each as the quota model's profile of the same name.
+"""The flows the open model and ``capacity`` run: the view of the flow catalogue
+(:data:`loadtest.flows.CATALOGUE`) they read.
 
-=============  ====================================  =================================  ========
-mix name       login (event ``login:<name>``)        identities it takes                TOTP code
-=============  ====================================  =================================  ========
-srp            USER_SRP_AUTH, no device              no TOTP secret                     no
-srp_totp       USER_SRP_AUTH + SOFTWARE_TOKEN_MFA    TOTP secret, no remembered device  yes
-device         remembered device: MFA skipped        a remembered device                no
-device_new     SRP + TOTP, then ConfirmDevice        TOTP secret, no remembered device  yes
-=============  ====================================  =================================  ========
+An open-model arrival runs exactly the entry it names, on an identity the entry accepts (the
+catalogue's rule: every credential in its ``needs``, none in its ``refuses``), and applies the
+entry's ``after`` (``device_new`` forgets the device it confirmed, so the identity's next login
+is a first one again; the pool keeps it, as Cognito keeps a user's old browsers). Every entry
+that leases an identity is a kind; an entry that continues a session (``refresh``) is not: an
+arrival has no session to continue.
 
-``device_new`` is the first login on a new device (a new browser): after it, the identity
-forgets the device it just confirmed on our side, so its next login is a first one again
-(the pool keeps the confirmed device, as Cognito would keep a user's old browsers).
+The embedded pool of ``capacity`` is set to :data:`EMBEDDED_POOL` and provisions three groups
+of identities: ``plain`` (no MFA), ``totp`` (a TOTP authenticator), ``device`` (TOTP and a
+remembered device). An entry's group is the one its ``needs`` name; an entry whose profile
+needs another pool setting (``mfa_setup``: MFA ON) is refused there with the reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from loadtest.flows import FlowContext, Identity, LoginOptions, LoginResult, srp_login
-from loadtest.flows.effects import Flow
+from loadtest.flows.catalogue import CATALOGUE, Entry, Need, PoolSetting, parse_mix
 
-__all__ = ["KINDS", "FlowKind", "IdentityNeeds", "check_mix", "needs_of"]
+__all__ = [
+    "EMBEDDED_POOL",
+    "KINDS",
+    "FlowKind",
+    "IdentityNeeds",
+    "check_embedded",
+    "check_mix",
+    "group_of",
+    "needs_of",
+    "parse_mix",
+    "refusal",
+]
 
-NO_DEVICE = LoginOptions(use_device=False)
-REMEMBER_DEVICE = LoginOptions(use_device=True, remember_device=True)
-
-
-def _plain(identity: Identity) -> bool:
-    return identity.totp_secret is None
-
-
-def _totp_only(identity: Identity) -> bool:
-    return identity.totp_secret is not None and identity.device is None
-
-
-def _remembered(identity: Identity) -> bool:
-    return identity.device is not None
-
-
-def _never(identity: Identity) -> bool:
-    return False
+#: A kind is a catalogue entry (its name, event, acceptance, factory and ``after``).
+FlowKind = Entry
+#: The settings of the pool ``capacity`` starts and provisions itself.
+EMBEDDED_POOL = frozenset({PoolSetting.DEVICE_TRACKING})
+#: Identity groups, by what they hold, in the order provisioning makes them.
+GROUPS = ("plain", "totp", "device")
 
 
-def _nothing(identity: Identity) -> None:
+def refusal(entry: Entry) -> str | None:
+    """Why the open model cannot run an entry, or ``None``."""
+    if entry.continues is not None:
+        return f"continues the session of a {entry.continues} login: an arrival has none"
+    if not entry.leases:
+        return "takes no identity (not supported by the open model yet)"
     return None
 
 
-def _forget(identity: Identity) -> None:
-    identity.forget_device()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FlowKind:
-    """How one mix entry leases an identity and logs it in."""
-
-    name: str
-    accepts: Callable[[Identity], bool]
-    sends_totp: Callable[[Identity], bool]
-    options: LoginOptions
-    after: Callable[[Identity], None] = _nothing
-    #: Which identity group of :class:`IdentityNeeds` serves it.
-    group: str = "plain"
-
-    @property
-    def event(self) -> str:
-        """The login's request name, as the closed-model users name theirs."""
-        return f"login:{self.name}"
-
-    def flow(self, identity: Identity, ctx: FlowContext) -> Flow[LoginResult]:
-        return srp_login(identity, ctx, self.options)
-
-
 KINDS: Mapping[str, FlowKind] = MappingProxyType(
-    {
-        "srp": FlowKind(name="srp", accepts=_plain, sends_totp=_never, options=NO_DEVICE),
-        "srp_totp": FlowKind(
-            name="srp_totp",
-            accepts=_totp_only,
-            sends_totp=_totp_only,
-            options=NO_DEVICE,
-            group="totp",
-        ),
-        "device": FlowKind(
-            name="device",
-            accepts=_remembered,
-            sends_totp=_totp_only,  # only if the pool forgot the device: a full login
-            options=REMEMBER_DEVICE,
-            group="device",
-        ),
-        "device_new": FlowKind(
-            name="device_new",
-            accepts=_totp_only,
-            sends_totp=_totp_only,
-            options=REMEMBER_DEVICE,
-            after=_forget,
-            group="totp",
-        ),
-    }
+    {name: entry for name, entry in CATALOGUE.items() if refusal(entry) is None}
 )
 
 
 def check_mix(mix: Mapping[str, float]) -> None:
-    """``ValueError`` naming a flow the open model cannot run."""
-    unknown = sorted(set(mix) - set(KINDS))
-    if unknown:
-        raise ValueError(f"unknown flow(s) {', '.join(unknown)} in the mix: use {', '.join(KINDS)}")
+    """``ValueError`` naming a flow the open model cannot run, and why."""
+    for name in mix:
+        entry = CATALOGUE.get(name)
+        if entry is None:
+            raise ValueError(f"unknown flow {name!r} in the mix: use {', '.join(KINDS)}")
+        reason = refusal(entry)
+        if reason is not None:
+            raise ValueError(f"the open model cannot run {name!r}: it {reason}")
+
+
+def check_embedded(mix: Mapping[str, float]) -> None:
+    """``ValueError`` for a flow whose profile needs pool settings the embedded pool lacks."""
+    check_mix(mix)
+    for name in mix:
+        missing = CATALOGUE[name].pool - EMBEDDED_POOL
+        if missing:
+            settings = ", ".join(sorted(missing))
+            raise ValueError(
+                f"the embedded pool cannot run {name!r}: it needs {settings}; "
+                f"ramp a pool set up for it instead (--cognito-pool-id ...)"
+            )
+
+
+def group_of(entry: Entry) -> str:
+    """The identity group that serves an entry."""
+    if Need.DEVICE in entry.needs:
+        return "device"
+    return "totp" if Need.TOTP in entry.needs else "plain"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,22 +103,23 @@ def needs_of(
     """Identities for a mix whose highest rate is ``peak_rate`` logins/s and which runs at most
     ``totp_window_logins`` logins in any 30 s window.
 
-    A TOTP login uses its identity's code for the current 30 s step, so the TOTP group needs
-    one identity per TOTP login in a step (+10 %); the others need enough identities that each
-    sends well under the 10 requests/s a user may send (at most 1 login/s each), and 10 at least.
+    A login that sends TOTP codes uses its identity's code for the current 30 s step, so a
+    group needs one identity per code sent in a step (+10 %); every group needs enough
+    identities that each sends well under the 10 requests/s a user may send (at most 1
+    login/s each; 2 for device logins), and 10 at least.
     """
     check_mix(mix)
     total = sum(mix.values())
-    share = {group: 0.0 for group in ("plain", "totp", "device")}
+    rate = dict.fromkeys(GROUPS, 0.0)
+    codes = dict.fromkeys(GROUPS, 0.0)
     for name, weight in mix.items():
-        share[KINDS[name].group] += weight / total
-    totp_codes = sum(w for n, w in mix.items() if n in ("srp_totp", "device_new")) / total
+        entry = CATALOGUE[name]
+        group = group_of(entry)
+        rate[group] += weight / total * peak_rate * (2 if group == "device" else 1)
+        codes[group] += weight / total * entry.totp_codes * totp_window_logins
 
-    def each(group: str, per_second: float) -> int:
-        return 0 if share[group] == 0 else max(10, round(per_second * 1.1) + 10)
+    def each(group: str) -> int:
+        need = max(rate[group], codes[group])
+        return 0 if need == 0 else max(10, round(need * 1.1) + 10)
 
-    return IdentityNeeds(
-        plain=each("plain", share["plain"] * peak_rate),
-        totp=each("totp", totp_codes * totp_window_logins),
-        device=each("device", 2 * share["device"] * peak_rate),
-    )
+    return IdentityNeeds(plain=each("plain"), totp=each("totp"), device=each("device"))

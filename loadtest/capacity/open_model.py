@@ -47,8 +47,8 @@ from loadtest.users.base import CognitoUser
 from loadtest.users.identities import NoIdentityAvailable
 from loadtest.users.runtime import _worker_slot, utc_now
 
-from .kinds import KINDS, FlowKind, check_mix
-from .schedule import Arrival, ScheduleError, Stage, arrivals, duration, parse_mix, parse_stages
+from .kinds import KINDS, FlowKind, check_mix, parse_mix
+from .schedule import Arrival, ScheduleError, Stage, arrivals, duration, parse_stages
 
 __all__ = ["DONE_MESSAGE", "Dispatcher", "OpenLoginUser", "Ticket", "dispatcher_for"]
 
@@ -78,7 +78,7 @@ def _add_options(parser: Any, **_: Any) -> None:
         dest="cognito_mix",
         env_var="COGNITO_MIX",
         default="srp=1",
-        help="flows and weights: FLOW=WEIGHT,... of srp, srp_totp, device, device_new",
+        help=f"flows and weights: FLOW=WEIGHT,... of {', '.join(KINDS)}",
     )
     group.add_argument(
         "--cognito-max-wait",

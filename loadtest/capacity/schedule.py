@@ -15,7 +15,8 @@ sequence).
 
 The flow of arrival ``k`` comes from the mix by smooth weighted round-robin (nginx's), so every
 window of ``sum(weights)`` consecutive arrivals holds each flow exactly its weight's times: a
-step of the ramp gets the mix it asked for, not a random draw of it.
+step of the ramp gets the mix it asked for, not a random draw of it. Mixes are parsed by
+:func:`loadtest.flows.parse_mix`, the one mix parser.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ __all__ = [
     "arrivals",
     "duration",
     "most_in_window",
-    "parse_mix",
     "parse_stages",
     "step_ramp",
 ]
@@ -160,23 +160,6 @@ def step_ramp(*, start: float, step: float, step_seconds: float, ceiling: float)
     if ceiling - rates[-1] > 1e-9:
         rates.append(ceiling)
     return [Stage(start_rate=r, end_rate=r, seconds=step_seconds) for r in rates]
-
-
-def parse_mix(text: str) -> dict[str, float]:
-    """``"srp=2,srp_totp=1"`` as weights by flow name."""
-    mix: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, weight = part.partition("=")
-        try:
-            value = float(weight) if sep else 1.0
-        except ValueError:
-            raise ScheduleError(f"not a weight: {part!r} (use FLOW=WEIGHT)") from None
-        if value < 0:
-            raise ScheduleError(f"negative weight: {part!r}")
-        mix[name.strip()] = value
-    if not any(mix.values()):
-        raise ScheduleError(f"the mix {text!r} has no flow with a positive weight")
-    return mix
 
 
 def most_in_window(stages: Sequence[Stage], seconds: float, *, resolution: float = 0.25) -> float:

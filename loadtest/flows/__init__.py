@@ -9,11 +9,14 @@ A flow is written once and driven by any driver (:mod:`loadtest.drivers`)::
 Effects: :class:`Call` (one Cognito API call, labelled like
 ``RespondToAuthChallenge:PASSWORD_VERIFIER``) and :class:`Compute` (client maths). Failures:
 Cognito's typed errors and transport errors pass through; the flow's own are
-:class:`FlowError` subclasses.
+:class:`FlowError` subclasses. :data:`CATALOGUE` declares every flow once (name, factory,
+options, identity needs, quota profile) for the Locust users, the open model and the quota
+model; :func:`parse_mix` is the one parser of flow mixes.
 """
 
 from __future__ import annotations
 
+from .catalogue import CATALOGUE, CallKey, Entry, MixError, Need, PoolSetting, parse_mix
 from .context import AppClient, FlowContext, RandomBytes
 from .effects import (
     Call,
@@ -34,13 +37,16 @@ from .results import LoginResult, NewDevice, Note, Tokens
 from .totp import STEP_SECONDS, InvalidTotpSecret, TotpStepSpent, step_of, take_code
 
 __all__ = [
+    "CATALOGUE",
     "DEFAULT_OPTIONS",
     "STEP_SECONDS",
     "AppClient",
     "Call",
+    "CallKey",
     "Compute",
     "DeviceCredentials",
     "Effect",
+    "Entry",
     "Flow",
     "FlowContext",
     "FlowError",
@@ -49,9 +55,12 @@ __all__ = [
     "LoginOptions",
     "LoginResult",
     "MissingCredential",
+    "MixError",
+    "Need",
     "NewDevice",
     "Note",
     "Outcome",
+    "PoolSetting",
     "RandomBytes",
     "Tokens",
     "TotpStepSpent",
@@ -64,6 +73,7 @@ __all__ = [
     "is_missing_device",
     "load_identities",
     "lost_phone",
+    "parse_mix",
     "refresh",
     "refresh_after",
     "reset_mfa",

@@ -1,20 +1,14 @@
 """What ``cognito-loadtest quota`` reads: flow mixes, named mixes from the locustfiles, quotas, MAU.
 
-A mix is ``srp=0.5,srp_totp=0.3,device=0.2`` (profile names, weights normalised), a bare profile
-name (``srp``), or a scenario name or locustfile path (``mix``, ``scenarios/mix.py``), whose
-user classes and ``weight`` attributes are read from its source (never imported: importing a
-locustfile starts gevent). Each of our Locust users runs one flow:
-
-===============  =========  ==================================================================
-user class       profile    note
-===============  =========  ==================================================================
-SrpUser          srp        an identity with TOTP sends SOFTWARE_TOKEN_MFA: then srp_totp
-SrpTotpUser      srp_totp
-DeviceUser       device     steady state; each identity's first login is device_new
-RefreshUser      refresh    one SRP login per virtual user, then refreshes
-AdminUser        admin      admin_totp for identities with TOTP
-LostPhoneUser    lost_phone
-===============  =========  ==================================================================
+A mix is ``srp=0.5,srp_totp=0.3,device=0.2`` (catalogue names, weights normalised; parsed by
+:func:`loadtest.flows.parse_mix`, the one mix parser), a bare flow name (``srp``), or a
+scenario name or locustfile path (``mix``, ``scenarios/mix.py``), whose user classes and
+``weight`` attributes are read from its source (never imported: importing a locustfile starts
+gevent). Each of our Locust user classes is named after its catalogue entry
+(:func:`loadtest.flows.catalogue.user_class_name`: ``SrpTotpUser`` runs ``srp_totp``) and
+counts as that entry; a class also runs its entry's fallbacks for identities the entry
+refuses (``SrpUser`` logs a TOTP identity in as ``srp_totp``), which a locustfile does not say,
+so give the mix by names when the identities are not the entry's own.
 
 Locust weights share virtual users, not logins: they equal login shares when every user's
 login takes about as long (each waits 1 s between logins, so this holds while latency is small
@@ -31,9 +25,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from loadtest.flows.catalogue import CATALOGUE, MixError, user_class_name
+from loadtest.flows.catalogue import parse_mix as parse_pairs
 from loadtest.protocol.quotas import QuotaCategory
 
-from .model import PROFILES, QuotaModelError
+from .model import QuotaModelError
 
 __all__ = [
     "SECONDS_PER_MONTH",
@@ -45,48 +41,28 @@ __all__ = [
     "scenario_mix",
 ]
 
-#: Which profile each of our Locust users' logins follows.
-USER_FLOWS = MappingProxyType(
-    {
-        "SrpUser": "srp",
-        "SrpTotpUser": "srp_totp",
-        "DeviceUser": "device",
-        "RefreshUser": "refresh",
-        "AdminUser": "admin",
-        "LostPhoneUser": "lost_phone",
-    }
-)
+#: Which catalogue entry each of our Locust user classes runs first.
+USER_FLOWS = MappingProxyType({user_class_name(e): name for name, e in CATALOGUE.items()})
 #: A 30-day month.
 SECONDS_PER_MONTH = 30 * 24 * 3600
 
 
 def parse_mix(text: str, scenario_dir: Path) -> dict[str, float]:
-    """A mix from ``name=weight,...``, a profile name, a scenario name or a locustfile path."""
+    """A mix from ``name=weight,...``, a flow name, a scenario name or a locustfile path."""
     text = text.strip()
-    if "=" not in text:
-        if text in PROFILES:
-            return {text: 1.0}
-        path = Path(text) if text.endswith(".py") else scenario_dir / f"{text}.py"
-        if path.is_file():
-            return scenario_mix(path)
-        flows, scenarios = ", ".join(PROFILES), ", ".join(_scenarios(scenario_dir))
-        raise QuotaModelError(
-            f"unknown flow or scenario {text!r}: use flows ({flows}), NAME=WEIGHT pairs, "
-            f"a scenario ({scenarios}) or a locustfile path"
-        )
-    return _pairs(text)
-
-
-def _pairs(text: str) -> dict[str, float]:
-    mix: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, weight = part.partition("=")
-        if not sep:
-            raise QuotaModelError(f"bad mix entry {part!r}: use NAME=WEIGHT")
-        mix[name.strip()] = mix.get(name.strip(), 0.0) + _number(weight, f"weight of {name!r}")
-    if not mix:
-        raise QuotaModelError("empty mix")
-    return mix
+    if "=" in text or "," in text or text in CATALOGUE:
+        try:
+            return parse_pairs(text)
+        except MixError as exc:
+            raise QuotaModelError(str(exc)) from None
+    path = Path(text) if text.endswith(".py") else scenario_dir / f"{text}.py"
+    if path.is_file():
+        return scenario_mix(path)
+    flows, scenarios = ", ".join(CATALOGUE), ", ".join(_scenarios(scenario_dir))
+    raise QuotaModelError(
+        f"unknown flow or scenario {text!r}: use flows ({flows}), NAME=WEIGHT pairs, "
+        f"a scenario ({scenarios}) or a locustfile path"
+    )
 
 
 def _number(text: str, what: str) -> float:

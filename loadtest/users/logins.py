@@ -1,111 +1,111 @@
-"""Concrete Locust users, one per login flow. A locustfile imports the ones it runs.
+"""Concrete Locust users: one class per entry of the flow catalogue, made from the entry.
 
-=====================  ==================  =================================================
-user                   login event         flow
-=====================  ==================  =================================================
-SrpUser                login:srp           USER_SRP_AUTH (+ whatever challenge follows)
-SrpTotpUser            login:srp_totp      USER_SRP_AUTH + SOFTWARE_TOKEN_MFA
-DeviceUser             login:device        remembered device: DEVICE_SRP_AUTH skips MFA
-AdminUser              login:admin         ADMIN_USER_PASSWORD_AUTH (+ SOFTWARE_TOKEN_MFA)
-LostPhoneUser          login:lost_phone    admin MFA reset, re-enrollment, TOTP login
-RefreshUser            refresh             REFRESH_TOKEN_AUTH (after one SRP login)
-=====================  ==================  =================================================
+Each class is named after its entry (:func:`~loadtest.flows.catalogue.user_class_name`:
+``srp_totp`` -> ``SrpTotpUser``) and reports each login under the entry's event
+(``login:srp_totp``). It leases identities its entry accepts and, for an identity the entry
+refuses, runs the first of the entry's fallbacks that accepts it, still under its own event
+(the catalogue's rule for identities). A locustfile imports the classes it runs::
+
+    from loadtest.users.logins import SrpTotpUser
+
+=====================  ==================  ===================================================
+user                   login event         runs
+=====================  ==================  ===================================================
+SrpUser                login:srp           srp; srp_totp for a TOTP identity
+SrpTotpUser            login:srp_totp      srp_totp
+DeviceUser             login:device        device; device_first for an identity without one
+AdminUser              login:admin         admin; admin_totp for a TOTP identity
+LostPhoneUser          login:lost_phone    lost_phone
+RefreshUser            refresh             refresh, after one srp login per virtual user
+=====================  ==================  ===================================================
+
+and one more for every other entry (``DeviceNewUser``, ``AdminTotpUser``, ``MfaSetupUser``, ...).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import types
+from collections.abc import Mapping
+from typing import Any, ClassVar, cast
 
 from locust import task
 
-from loadtest.flows import (
-    Identity,
-    LoginOptions,
-    LoginResult,
-    admin_login,
-    lost_phone,
-    refresh_after,
-    srp_login,
-)
+from loadtest.flows import CATALOGUE, Entry, Identity, LoginResult
+from loadtest.flows.catalogue import family, user_class_name
+from loadtest.flows.effects import Flow
 
 from .base import CognitoUser
 
-__all__ = [
-    "AdminUser",
-    "DeviceUser",
-    "LostPhoneUser",
-    "RefreshUser",
-    "SrpTotpUser",
-    "SrpUser",
-]
-
-NO_DEVICE = LoginOptions(use_device=False)
-REMEMBER_DEVICE = LoginOptions(use_device=True, remember_device=True)
+__all__ = ["USER_CLASSES", "CatalogueUser", "user_class"]
 
 
-class SrpUser(CognitoUser):
-    """USER_SRP_AUTH logins, answering whatever challenge follows."""
-
-    @task
-    def srp(self) -> None:
-        ctx = self.runtime.context
-        self.login("login:srp", lambda identity: srp_login(identity, ctx, NO_DEVICE))
-
-
-class SrpTotpUser(CognitoUser):
-    """SRP + TOTP logins, never sending a TOTP code twice."""
-
-    needs_totp = True
-
-    @task
-    def srp_totp(self) -> None:
-        ctx = self.runtime.context
-        self.login("login:srp_totp", lambda identity: srp_login(identity, ctx, NO_DEVICE))
+def _then_after(entry: Entry, identity: Identity, flow: Flow[LoginResult]) -> Flow[LoginResult]:
+    """Run ``flow``, then the entry's ``after`` on the identity, whatever the outcome."""
+    try:
+        return (yield from flow)
+    finally:
+        entry.after(identity)
 
 
-class DeviceUser(CognitoUser):
-    """Remembered-device logins: the first registers the device, later ones skip MFA."""
+class CatalogueUser(CognitoUser):
+    """Runs one catalogue entry (or its fallbacks) per task; subclasses set ``entry``."""
 
-    def sends_totp(self, identity: Identity) -> bool:
-        return identity.totp_secret is not None and identity.device is None
-
-    @task
-    def device(self) -> None:
-        ctx = self.runtime.context
-        self.login("login:device", lambda identity: srp_login(identity, ctx, REMEMBER_DEVICE))
-
-
-class AdminUser(CognitoUser):
-    """The admin path: AdminInitiateAuth + AdminRespondToAuthChallenge."""
-
-    @task
-    def admin(self) -> None:
-        ctx = self.runtime.context
-        self.login("login:admin", lambda identity: admin_login(identity, ctx, NO_DEVICE))
-
-
-class LostPhoneUser(CognitoUser):
-    """An administrator resets MFA; the user enrolls a new authenticator and signs in."""
-
-    @task
-    def lost_phone(self) -> None:
-        ctx = self.runtime.context
-        self.login("login:lost_phone", lambda identity: lost_phone(identity, ctx))
-
-
-class RefreshUser(CognitoUser):
-    """One SRP login per user, then REFRESH_TOKEN_AUTH (with the device key if any)."""
+    abstract = True
+    entry: ClassVar[Entry]
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
+        #: The session a continuing entry (``refresh``) continues.
         self.session: LoginResult | None = None
 
+    @classmethod
+    def leased(cls) -> tuple[Entry, ...]:
+        """The entries a leased identity may run: the entry's family, or, for an entry that
+        continues a session, the family of the entry whose login opens it."""
+        opener = cls.entry.continues
+        return family(CATALOGUE[opener] if opener else cls.entry)
+
+    def entry_for(self, identity: Identity) -> Entry | None:
+        """The first of :meth:`leased` that accepts the identity."""
+        return next((e for e in self.leased() if e.accepts(identity)), None)
+
+    def accepts(self, identity: Identity) -> bool:
+        return self.entry_for(identity) is not None
+
+    def sends_totp(self, identity: Identity) -> bool:
+        entry = self.entry_for(identity)
+        return entry is not None and entry.sends_totp(identity)
+
     @task
-    def refresh(self) -> None:
-        ctx = self.runtime.context
-        if self.session is None or self.session.tokens.refresh_token is None:
-            self.session = self.login(
-                "login:srp", lambda identity: srp_login(identity, ctx, NO_DEVICE)
-            )
-            return
-        self.run_flow("refresh", refresh_after(ctx, self.session))
+    def run_entry(self) -> None:
+        """One login of the entry; for a continuing entry, the login that opens its session
+        first."""
+        if self.entry.continues is None:
+            self.login(self.entry.event, self._flow)
+        elif self.session is None or self.session.tokens.refresh_token is None:
+            opener = CATALOGUE[self.entry.continues]
+            self.session = self.login(opener.event, self._flow)
+        else:
+            flow = self.entry.flow(None, self.runtime.context, self.session)
+            self.session = self.run_flow(self.entry.event, flow) or self.session
+
+    def _flow(self, identity: Identity) -> Flow[LoginResult]:
+        entry = self.entry_for(identity)
+        if entry is None:  # the lease checked accepts(): not reached
+            raise LookupError(f"{type(self).__name__} cannot run identity {identity.username}")
+        return _then_after(entry, identity, entry.flow(identity, self.runtime.context))
+
+
+def user_class(entry: Entry) -> type[CatalogueUser]:
+    """The Locust user class of one entry."""
+    body = {"entry": entry, "__module__": __name__, "__doc__": f"{entry.name}: {entry.summary}"}
+    made = types.new_class(user_class_name(entry), (CatalogueUser,), {}, lambda ns: ns.update(body))
+    return cast(type[CatalogueUser], made)
+
+
+#: Every entry's user class, by class name.
+USER_CLASSES: Mapping[str, type[CatalogueUser]] = types.MappingProxyType(
+    {user_class_name(entry): user_class(entry) for entry in CATALOGUE.values()}
+)
+globals().update(USER_CLASSES)  # so that ``from loadtest.users.logins import SrpUser`` works
+__all__ += list(USER_CLASSES)

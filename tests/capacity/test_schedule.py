@@ -23,10 +23,10 @@ from loadtest.capacity.schedule import (
     Stage,
     arrivals,
     most_in_window,
-    parse_mix,
     parse_stages,
     step_ramp,
 )
+from loadtest.flows import MixError, parse_mix
 
 RAMP = parse_stages("7:3s,7-31:5s,31-2:2.5s,4:1s")
 
@@ -75,7 +75,7 @@ def test_parsing_and_ramps() -> None:
     for bad in ("", "10", "ten:5s", "5:0s"):
         with pytest.raises(ScheduleError):
             parse_stages(bad)
-    with pytest.raises(ScheduleError):
+    with pytest.raises(MixError):
         parse_mix("srp=0")
     with pytest.raises(ScheduleError):
         list(arrivals(RAMP, {"srp": 1}, worker=2, workers=2))

@@ -1,18 +1,23 @@
-"""Every flow profile of the quota model is what the flow really sends to the local pool.
+"""Every catalogue entry's quota profile is what its flow really sends to the local pool.
 
-Each test runs a flow over real HTTP against the local pool (the session server, quotas off,
-test clock on) through a transport that counts the requests it puts on the wire by
-(X-Amz-Target operation, ChallengeName of the body), and compares the count with
-:data:`loadtest.quota.PROFILES`. Setup calls (provisioning, TOTP enrollment before the flow)
-go through an uncounted driver.
+The test walks :data:`loadtest.flows.CATALOGUE`: for each entry it sets up a pool with the
+settings the entry names, and an identity for every combination of credentials the entry
+accepts (its needs, plus any optional credential the pool can hold), builds the entry's flow
+with its own factory and options, runs it over real HTTP against the local pool (the session
+server, quotas off, test clock on) through a transport that counts the requests it puts on
+the wire by (X-Amz-Target operation, ChallengeName of the body), and compares the count with
+:data:`loadtest.quota.PROFILES`. So the identity rule (an entry's profile is true of every
+identity it accepts) is checked on the wire too. Setup calls (provisioning, TOTP enrollment,
+device registration, the login a continuing entry continues) go through an uncounted driver.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from itertools import combinations
 from typing import Any
 
 import pytest
@@ -20,14 +25,15 @@ import pytest
 import srp_fast
 from loadtest.drivers import RawResponse, SigV4Signer, SyncDriver, Urllib3Transport
 from loadtest.flows import (
+    CATALOGUE,
     AppClient,
+    Entry,
     FlowContext,
     Identity,
     LoginOptions,
-    admin_login,
+    Need,
+    PoolSetting,
     enroll_totp,
-    lost_phone,
-    refresh_after,
     srp_login,
 )
 from loadtest.protocol.names import TARGET_PREFIX, Operation
@@ -77,13 +83,20 @@ class Bench:
             ephemerals=srp_fast.new_ephemeral,
         )
 
-    def user(self, name: str, *, totp: bool = False, permanent: bool = True) -> Identity:
-        """A user in the pool; with TOTP enrolled (and its code's step passed) if asked."""
+    def user(
+        self, name: str, *, totp: bool = False, device: bool = False, permanent: bool = True
+    ) -> Identity:
+        """A user in the pool; with TOTP enrolled and a device remembered if asked (and the
+        step of each code sent passed)."""
         self.pool.add_user(self.app, name, permanent=permanent)
         identity = Identity(username=name, password=PASSWORD)
         if totp:
             first = self.setup.run(srp_login(identity, self.ctx, NO_DEVICE))
             self.setup.run(enroll_totp(identity, self.ctx, first.tokens.access_token))
+            self.next_step()
+        if device:
+            self.setup.run(srp_login(identity, self.ctx, REMEMBER_DEVICE))
+            assert identity.device is not None
             self.next_step()
         return identity
 
@@ -95,10 +108,6 @@ class Bench:
         self.counter.sent.clear()
         self.counted.run(flow)
         return {key: float(n) for key, n in self.counter.sent.items()}
-
-
-def profile(name: str) -> dict[CallKey, float]:
-    return dict(PROFILES[name].calls)
 
 
 MakeBench = Callable[..., Bench]
@@ -114,79 +123,51 @@ def bench(local_pool: PoolServer) -> MakeBench:
     return make
 
 
-def test_every_profile_is_checked_here() -> None:
-    names = {
-        name.removeprefix("test_")
-        for name, value in globals().items()
-        if name.startswith("test_") and callable(value)
+def pool_settings(entry: Entry) -> dict[str, Any]:
+    """The test pool's settings for what an entry's profile depends on."""
+    return {
+        "mfa": "ON" if PoolSetting.MFA_ON in entry.pool else "OPTIONAL",
+        "device_tracking": PoolSetting.DEVICE_TRACKING in entry.pool,
+        "remember_on_prompt": PoolSetting.REMEMBER_ON_PROMPT in entry.pool,
     }
-    assert set(PROFILES) <= names
 
 
-def test_srp(bench: MakeBench) -> None:
-    b = bench()
-    assert b.sends(srp_login(b.user("sam"), b.ctx, NO_DEVICE)) == profile("srp")
+def holdings(entry: Entry) -> Iterator[frozenset[Need]]:
+    """Every set of credentials (beyond the password) an identity the entry accepts may hold
+    on its pool: its needs plus each combination of the optional ones."""
+    optional = {Need.TOTP, Need.DEVICE} - entry.needs - entry.refuses
+    if PoolSetting.DEVICE_TRACKING not in entry.pool:
+        optional.discard(Need.DEVICE)  # no pool setting to register one
+    for size in range(len(optional) + 1):
+        for extra in combinations(sorted(optional), size):
+            yield (entry.needs | set(extra)) - {Need.PASSWORD}
 
 
-def test_srp_totp(bench: MakeBench) -> None:
-    b = bench(mfa="OPTIONAL")
-    identity = b.user("tia", totp=True)
-    assert b.sends(srp_login(identity, b.ctx, NO_DEVICE)) == profile("srp_totp")
+CASES = [
+    pytest.param(entry, held, id=f"{entry.name}-{'+'.join(sorted(held)) or 'plain'}")
+    for entry in CATALOGUE.values()
+    for held in (holdings(entry) if entry.leases else [frozenset()])
+]
 
 
-def test_device_new(bench: MakeBench) -> None:
-    b = bench(mfa="OPTIONAL", device_tracking=True)
-    identity = b.user("dan", totp=True)
-    assert b.sends(srp_login(identity, b.ctx, REMEMBER_DEVICE)) == profile("device_new")
-    assert identity.device is not None
+def test_every_entry_is_checked_here() -> None:
+    assert {case.values[0].name for case in CASES} == set(CATALOGUE)  # type: ignore[union-attr]
 
 
-def test_device(bench: MakeBench) -> None:
-    b = bench(mfa="OPTIONAL", device_tracking=True)
-    identity = b.user("dev", totp=True)
-    b.setup.run(srp_login(identity, b.ctx, REMEMBER_DEVICE))  # registers the device
-    b.next_step()
-    assert b.sends(srp_login(identity, b.ctx, REMEMBER_DEVICE)) == profile("device")
-
-
-def test_device_new_prompt(bench: MakeBench) -> None:
-    b = bench(mfa="OPTIONAL", device_tracking=True, remember_on_prompt=True)
-    identity = b.user("pat", totp=True)
-    sent = b.sends(srp_login(identity, b.ctx, REMEMBER_DEVICE))
-    assert sent == profile("device_new_prompt")
-
-
-def test_admin(bench: MakeBench) -> None:
-    b = bench()
-    assert b.sends(admin_login(b.user("ada"), b.ctx, NO_DEVICE)) == profile("admin")
-
-
-def test_admin_totp(bench: MakeBench) -> None:
-    b = bench(mfa="OPTIONAL")
-    identity = b.user("abe", totp=True)
-    assert b.sends(admin_login(identity, b.ctx, NO_DEVICE)) == profile("admin_totp")
-
-
-def test_refresh(bench: MakeBench) -> None:
-    b = bench()
-    login = b.setup.run(srp_login(b.user("rob"), b.ctx, NO_DEVICE))
-    assert b.sends(refresh_after(b.ctx, login)) == profile("refresh")
-
-
-def test_new_password(bench: MakeBench) -> None:
-    b = bench()
-    identity = b.user("tom", permanent=False)
-    options = LoginOptions(use_device=False, new_password="N3w-Passw0rd!")
-    assert b.sends(srp_login(identity, b.ctx, options)) == profile("new_password")
-
-
-def test_mfa_setup(bench: MakeBench) -> None:
-    b = bench(mfa="ON")
-    identity = b.user("mia")
-    assert b.sends(srp_login(identity, b.ctx, NO_DEVICE)) == profile("mfa_setup")
-
-
-def test_lost_phone(bench: MakeBench) -> None:
-    b = bench(mfa="OPTIONAL")
-    identity = b.user("lou", totp=True)
-    assert b.sends(lost_phone(identity, b.ctx)) == profile("lost_phone")
+@pytest.mark.parametrize(("entry", "held"), CASES)
+def test_profile_is_what_the_flow_sends(
+    bench: MakeBench, entry: Entry, held: frozenset[Need]
+) -> None:
+    b = bench(**pool_settings(entry))
+    temporary = PoolSetting.TEMPORARY_PASSWORD in entry.pool
+    name = f"{entry.name}-{len(held)}"
+    identity = b.user(
+        name, totp=Need.TOTP in held, device=Need.DEVICE in held, permanent=not temporary
+    )
+    session = None
+    if entry.continues is not None:
+        session = b.setup.run(CATALOGUE[entry.continues].flow(identity, b.ctx))
+    else:
+        assert entry.accepts(identity), (entry.name, held)
+    flow = entry.flow(identity if entry.leases else None, b.ctx, session)
+    assert b.sends(flow) == dict(PROFILES[entry.name].calls)

@@ -1,0 +1,415 @@
+"""The flow catalogue: every login flow declared once, as data, for every consumer to read.
+
+An :class:`Entry` holds a flow's name, how to build it (its factory and :class:`LoginOptions`),
+what an identity must hold to run it, what the pool must be set to, and its quota profile: the
+(operation, ChallengeName) calls one run sends. The Locust users
+(:mod:`loadtest.users.logins`), the open model and ``capacity`` (:mod:`loadtest.capacity.kinds`)
+and the quota model (:mod:`loadtest.quota.profiles`) are views of :data:`CATALOGUE`, and
+:func:`parse_mix` is the one parser of ``NAME=WEIGHT,...`` mixes. Adding a flow is one entry
+here plus its flow code.
+
+**The rule for identities** (one, for every consumer): an entry accepts an identity that holds
+every credential in ``needs`` and none in ``refuses``, and ``refuses`` lists exactly what would
+make the flow send calls its profile does not count. So the profile is true of every identity
+an entry accepts (on the pool settings in ``pool``): ``srp`` refuses a TOTP identity, which
+would answer SOFTWARE_TOKEN_MFA (that login is ``srp_totp``). A Locust user class runs its own
+entry and, for an identity that entry refuses, the first of its ``fallbacks`` that accepts it:
+``SrpUser`` runs ``srp``, or ``srp_totp`` for a TOTP identity (one it enrolled through
+MFA_SETUP, say), and reports both under its own event ``login:srp``. The open model runs
+exactly the entry an arrival names. An entry with no ``needs`` leases no identity (``refresh``
+continues the session an earlier login of its ``continues`` entry opened).
+
+===================  ==================================================  ==================
+entry                one run                                             identity
+===================  ==================================================  ==================
+srp                  USER_SRP_AUTH, no MFA                               no TOTP
+srp_totp             USER_SRP_AUTH + SOFTWARE_TOKEN_MFA                  TOTP
+device               remembered device: DEVICE_SRP_AUTH, MFA skipped     TOTP and a device
+device_first         first login of a device, kept for later logins      TOTP, no device
+device_new           a new device every time (forgotten after)           TOTP, no device
+device_new_prompt    device_new where devices are remembered on prompt   TOTP, no device
+admin                ADMIN_USER_PASSWORD_AUTH, no MFA                    no TOTP
+admin_totp           ADMIN_USER_PASSWORD_AUTH + SOFTWARE_TOKEN_MFA       TOTP
+refresh              REFRESH_TOKEN_AUTH after one srp login              none (a session)
+new_password         temporary password: SRP + NEW_PASSWORD_REQUIRED     no TOTP
+mfa_setup            pool MFA ON, nothing enrolled: MFA_SETUP            no TOTP
+lost_phone           admin MFA reset, enrollment, TOTP login             any
+===================  ==================================================  ==================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from types import MappingProxyType
+
+from loadtest.protocol.names import AuthFlow, Challenge, Operation
+
+from .context import FlowContext
+from .effects import Flow
+from .identity import Identity
+from .login import LoginOptions, admin_login, srp_login
+from .mfa import lost_phone
+from .refresh import refresh_after
+from .results import LoginResult
+
+__all__ = [
+    "CATALOGUE",
+    "CallKey",
+    "Entry",
+    "MixError",
+    "Need",
+    "PoolSetting",
+    "Start",
+    "family",
+    "parse_mix",
+    "user_class_name",
+]
+
+#: (operation, ChallengeName of a challenge response or None)
+CallKey = tuple[Operation, str | None]
+
+
+class Need(StrEnum):
+    """A credential an identity holds (issues 16-19 add PHONE, EMAIL, PASSKEY, ...)."""
+
+    PASSWORD = "password"
+    TOTP = "totp"
+    DEVICE = "device"
+
+
+_HOLDS: Mapping[Need, Callable[[Identity], bool]] = MappingProxyType(
+    {
+        Need.PASSWORD: lambda identity: bool(identity.password),
+        Need.TOTP: lambda identity: identity.totp_secret is not None,
+        Need.DEVICE: lambda identity: identity.device is not None,
+    }
+)
+
+
+class PoolSetting(StrEnum):
+    """A pool or user setting a profile depends on, beyond the baseline (MFA OPTIONAL,
+    no device tracking, users with permanent passwords)."""
+
+    DEVICE_TRACKING = "device_tracking"
+    REMEMBER_ON_PROMPT = "remember_on_prompt"
+    MFA_ON = "mfa_on"
+    TEMPORARY_PASSWORD = "temporary_password"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Start:
+    """What a factory builds a flow from: the leased identity (``None`` for an entry that
+    leases none), the context, the entry's options, and the session it continues, if any."""
+
+    identity: Identity | None
+    ctx: FlowContext
+    options: LoginOptions
+    session: LoginResult | None = None
+
+
+Factory = Callable[[Start], Flow[LoginResult]]
+
+
+def _nothing(identity: Identity) -> None:
+    return None
+
+
+def _forget_device(identity: Identity) -> None:
+    identity.forget_device()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One flow, declared once. ``calls`` is its quota profile: calls one run sends, by
+    (operation, challenge); ``totp_codes`` how many TOTP codes it sends (one per identity and
+    30 s step); ``after`` what is done to the identity after each run; ``fallbacks`` the
+    entries its Locust user runs for identities it refuses; ``continues`` the entry whose
+    login opens the session this one continues."""
+
+    name: str
+    summary: str
+    factory: Factory
+    calls: Mapping[CallKey, float]
+    options: LoginOptions = field(default_factory=lambda: LoginOptions(use_device=False))
+    needs: frozenset[Need] = frozenset({Need.PASSWORD})
+    refuses: frozenset[Need] = frozenset()
+    pool: frozenset[PoolSetting] = frozenset()
+    totp_codes: float = 0.0
+    after: Callable[[Identity], None] = _nothing
+    fallbacks: tuple[str, ...] = ()
+    continues: str | None = None
+    event_name: str | None = None
+
+    @property
+    def event(self) -> str:
+        """The request name of one run (``login:<name>`` unless declared)."""
+        return self.event_name or f"login:{self.name}"
+
+    @property
+    def leases(self) -> bool:
+        """Whether a run takes an identity."""
+        return bool(self.needs)
+
+    def accepts(self, identity: Identity) -> bool:
+        """Whether this entry's profile is true of ``identity`` (the module's rule)."""
+        return all(_HOLDS[n](identity) for n in self.needs) and not any(
+            _HOLDS[n](identity) for n in self.refuses
+        )
+
+    def sends_totp(self, identity: Identity) -> bool:
+        """Whether a run sends a TOTP code, so needs the identity's current step free."""
+        return self.totp_codes > 0
+
+    def flow(
+        self, identity: Identity | None, ctx: FlowContext, session: LoginResult | None = None
+    ) -> Flow[LoginResult]:
+        """The sans-I/O flow of one run."""
+        start = Start(identity=identity, ctx=ctx, options=self.options, session=session)
+        return self.factory(start)
+
+
+# -- factories ----------------------------------------------------------------------------
+
+
+def _identity(start: Start) -> Identity:
+    if start.identity is None:
+        raise ValueError("this flow needs an identity")
+    return start.identity
+
+
+def _srp(start: Start) -> Flow[LoginResult]:
+    return srp_login(_identity(start), start.ctx, start.options)
+
+
+def _admin(start: Start) -> Flow[LoginResult]:
+    return admin_login(_identity(start), start.ctx, start.options)
+
+
+def _lost_phone(start: Start) -> Flow[LoginResult]:
+    return lost_phone(_identity(start), start.ctx, start.options)
+
+
+def _new_password(start: Start) -> Flow[LoginResult]:
+    """SRP answering NEW_PASSWORD_REQUIRED with a fresh password (kept on the identity)."""
+    password = "Aa1!" + start.ctx.rand(12).hex()
+    return srp_login(_identity(start), start.ctx, replace(start.options, new_password=password))
+
+
+def _refresh(start: Start) -> Flow[LoginResult]:
+    """REFRESH_TOKEN_AUTH of the session; the session comes back with the new tokens."""
+    session = start.session
+    if session is None:
+        raise ValueError("refresh continues a session: none was given")
+    tokens = yield from refresh_after(start.ctx, session)
+    label = f"{Operation.INITIATE_AUTH}:{AuthFlow.REFRESH_TOKEN_AUTH}"
+    return replace(session, tokens=tokens, calls=(label,), challenges=(), notes=frozenset())
+
+
+# -- profiles -----------------------------------------------------------------------------
+
+Op, Ch = Operation, Challenge
+
+
+def _call(operation: Operation, challenge: Challenge | None = None) -> dict[CallKey, float]:
+    """One call of a profile."""
+    return {(operation, None if challenge is None else challenge.value): 1.0}
+
+
+def _calls(*parts: Mapping[CallKey, float]) -> Mapping[CallKey, float]:
+    total: dict[CallKey, float] = {}
+    for part in parts:
+        for key, count in part.items():
+            total[key] = total.get(key, 0) + count
+    return MappingProxyType(total)
+
+
+_RESPOND = Op.RESPOND_TO_AUTH_CHALLENGE
+_SRP = _calls(_call(Op.INITIATE_AUTH), _call(_RESPOND, Ch.PASSWORD_VERIFIER))
+_TOTP = _call(_RESPOND, Ch.SOFTWARE_TOKEN_MFA)
+_CONFIRM = _call(Op.CONFIRM_DEVICE)
+_ENROLL = _calls(_call(Op.ASSOCIATE_SOFTWARE_TOKEN), _call(Op.VERIFY_SOFTWARE_TOKEN))
+_DEVICE_AUTH = _calls(
+    _call(_RESPOND, Ch.DEVICE_SRP_AUTH), _call(_RESPOND, Ch.DEVICE_PASSWORD_VERIFIER)
+)
+NO_TOTP = frozenset({Need.TOTP})
+WITH_TOTP = frozenset({Need.PASSWORD, Need.TOTP})
+REMEMBER = LoginOptions(use_device=True, remember_device=True)
+
+_ENTRIES = (
+    Entry(
+        name="srp",
+        summary="USER_SRP_AUTH, no MFA",
+        factory=_srp,
+        calls=_calls(_SRP),
+        refuses=NO_TOTP,
+        fallbacks=("srp_totp",),
+    ),
+    Entry(
+        name="srp_totp",
+        summary="USER_SRP_AUTH + SOFTWARE_TOKEN_MFA",
+        factory=_srp,
+        calls=_calls(_SRP, _TOTP),
+        needs=WITH_TOTP,
+        totp_codes=1,
+    ),
+    Entry(
+        name="device",
+        summary="remembered device (MFA skipped)",
+        # the pool asks for device authentication only where it would ask for MFA: so the
+        # profile holds for TOTP identities only (the wire test finds out otherwise)
+        factory=_srp,
+        calls=_calls(_SRP, _DEVICE_AUTH),
+        options=REMEMBER,
+        needs=frozenset({Need.PASSWORD, Need.TOTP, Need.DEVICE}),
+        pool=frozenset({PoolSetting.DEVICE_TRACKING}),
+        fallbacks=("device_first",),
+    ),
+    Entry(
+        name="device_first",
+        summary="first login of a device, remembered for the next logins",
+        factory=_srp,
+        calls=_calls(_SRP, _TOTP, _CONFIRM),
+        options=REMEMBER,
+        needs=WITH_TOTP,
+        refuses=frozenset({Need.DEVICE}),
+        pool=frozenset({PoolSetting.DEVICE_TRACKING}),
+        totp_codes=1,
+        fallbacks=("device",),
+    ),
+    Entry(
+        name="device_new",
+        summary="first login of a device: SRP + TOTP, ConfirmDevice",
+        factory=_srp,
+        calls=_calls(_SRP, _TOTP, _CONFIRM),
+        options=REMEMBER,
+        needs=WITH_TOTP,
+        refuses=frozenset({Need.DEVICE}),
+        pool=frozenset({PoolSetting.DEVICE_TRACKING}),
+        totp_codes=1,
+        after=_forget_device,
+    ),
+    Entry(
+        name="device_new_prompt",
+        summary="first login of a device, remembered on prompt: + UpdateDeviceStatus",
+        factory=_srp,
+        calls=_calls(_SRP, _TOTP, _CONFIRM, _call(Op.UPDATE_DEVICE_STATUS)),
+        options=REMEMBER,
+        needs=WITH_TOTP,
+        refuses=frozenset({Need.DEVICE}),
+        pool=frozenset({PoolSetting.DEVICE_TRACKING, PoolSetting.REMEMBER_ON_PROMPT}),
+        totp_codes=1,
+        after=_forget_device,
+    ),
+    Entry(
+        name="admin",
+        summary="ADMIN_USER_PASSWORD_AUTH, no MFA",
+        factory=_admin,
+        calls=_calls(_call(Op.ADMIN_INITIATE_AUTH)),
+        refuses=NO_TOTP,
+        fallbacks=("admin_totp",),
+    ),
+    Entry(
+        name="admin_totp",
+        summary="ADMIN_USER_PASSWORD_AUTH + SOFTWARE_TOKEN_MFA",
+        factory=_admin,
+        calls=_calls(
+            _call(Op.ADMIN_INITIATE_AUTH),
+            _call(Op.ADMIN_RESPOND_TO_AUTH_CHALLENGE, Ch.SOFTWARE_TOKEN_MFA),
+        ),
+        needs=WITH_TOTP,
+        totp_codes=1,
+    ),
+    Entry(
+        name="refresh",
+        summary="REFRESH_TOKEN_AUTH",
+        factory=_refresh,
+        calls=_calls(_call(Op.INITIATE_AUTH)),
+        needs=frozenset(),
+        continues="srp",
+        event_name="refresh",
+    ),
+    Entry(
+        name="new_password",
+        summary="temporary password: SRP + NEW_PASSWORD_REQUIRED",
+        factory=_new_password,
+        calls=_calls(_SRP, _call(_RESPOND, Ch.NEW_PASSWORD_REQUIRED)),
+        refuses=NO_TOTP,
+        pool=frozenset({PoolSetting.TEMPORARY_PASSWORD}),
+    ),
+    Entry(
+        name="mfa_setup",
+        summary="enrollment through MFA_SETUP (pool MFA ON)",
+        factory=_srp,
+        calls=_calls(_SRP, _ENROLL, _call(_RESPOND, Ch.MFA_SETUP)),
+        refuses=NO_TOTP,
+        pool=frozenset({PoolSetting.MFA_ON}),
+        totp_codes=1,
+    ),
+    Entry(
+        name="lost_phone",
+        summary="admin MFA reset, enrollment by access token, TOTP login (pool MFA OPTIONAL)",
+        factory=_lost_phone,
+        calls=_calls(
+            _call(Op.ADMIN_SET_USER_MFA_PREFERENCE),
+            _SRP,
+            _ENROLL,
+            _call(Op.SET_USER_MFA_PREFERENCE),
+            _SRP,
+            _TOTP,
+        ),
+        totp_codes=2,
+    ),
+)
+
+#: Every flow, by name, in the order above.
+CATALOGUE: Mapping[str, Entry] = MappingProxyType({e.name: e for e in _ENTRIES})
+
+
+def family(entry: Entry) -> tuple[Entry, ...]:
+    """The entry and its fallbacks, in the order a Locust user tries them."""
+    return (entry, *(CATALOGUE[name] for name in entry.fallbacks))
+
+
+def user_class_name(entry: Entry) -> str:
+    """The Locust user class that runs an entry: ``srp_totp`` -> ``SrpTotpUser``."""
+    return "".join(part.title() for part in entry.name.split("_")) + "User"
+
+
+# -- the mix parser -----------------------------------------------------------------------
+
+
+class MixError(ValueError):
+    """A mix that names an unknown flow, or a weight that is not a number >= 0."""
+
+
+def parse_mix(text: str, known: Iterable[str] = CATALOGUE) -> dict[str, float]:
+    """``"srp=2,srp_totp=1"`` (a bare name weighs 1) as weights by flow name.
+
+    Weights are finite numbers >= 0, at least one above 0; a name may appear once and must
+    be in ``known`` (the catalogue's names by default).
+    """
+    names = list(known)
+    mix: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, weight = (s.strip() for s in part.partition("="))
+        if name not in names:
+            raise MixError(f"unknown flow {name!r}: use one of {', '.join(names)}")
+        if name in mix:
+            raise MixError(f"flow {name!r} named twice in the mix")
+        mix[name] = _weight(weight, name) if sep else 1.0
+    if not any(mix.values()):
+        raise MixError(f"the mix {text.strip()!r} has no flow with a weight above 0")
+    return mix
+
+
+def _weight(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise MixError(f"weight of {name!r} is not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise MixError(f"weight of {name!r} must be a number >= 0, not {text}")
+    return value
