@@ -19,6 +19,16 @@ MFA_SETUP, say), and reports both under its own event ``login:srp``. The open mo
 exactly the entry an arrival names. An entry with no ``needs`` leases no identity (``refresh``
 continues the session an earlier login of its ``continues`` entry opened).
 
+What the identities file cannot tell is left to the pool settings: ``new_password`` needs
+users that still have a temporary password (``PoolSetting.TEMPORARY_PASSWORD``), which an
+identity does not record, so it accepts any identity without TOTP.
+
+**Adding a flow** (SMS_MFA, CUSTOM_AUTH, USER_AUTH, client credentials, sign-up, ...): write
+its flow code, add one :class:`Entry` (a new :class:`Need` with its test in ``_HOLDS`` if it
+needs a new credential, say a phone or a passkey), and ``tests/flows/test_catalogue.py`` and
+``tests/quota/test_profiles_against_pool.py`` check that it reaches every consumer and that
+its profile is what it sends.
+
 ===================  ==================================================  ==================
 entry                one run                                             identity
 ===================  ==================================================  ==================

@@ -17,7 +17,7 @@ and the flow, having dropped the secret, fails with MissingCredential.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from loadtest.flows.catalogue import CATALOGUE, CallKey, Entry
@@ -25,7 +25,7 @@ from loadtest.flows.catalogue import CATALOGUE, CallKey, Entry
 __all__ = ["PROFILES", "CallKey", "FlowProfile", "profile_of"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FlowProfile:
     """The API calls one login of a flow makes, on average.
 
@@ -36,7 +36,7 @@ class FlowProfile:
     name: str
     calls: Mapping[CallKey, float]
     description: str = ""
-    totp_codes: float = field(default=0.0)
+    totp_codes: float = 0.0
 
     @property
     def calls_per_login(self) -> float:
