@@ -31,6 +31,7 @@ from typing import Any
 
 from .lockout.demo import demo_probe
 from .pool.launch import LOCAL_CREDENTIALS_ENV, LocalApp, LocalPool, create_app, local_pool
+from .report.tables import Table
 from .safety import OverLimit, add_bound_options, check_bounds, guard_target, parse_duration
 
 __all__ = ["register"]
@@ -173,9 +174,7 @@ def _summarise(stats_csv: Path) -> None:
         return
     with stats_csv.open() as handle:
         rows = list(csv.DictReader(handle))
-    print(f"   {'type':<8} {'name':<46} {'count':>6} {'fail':>5} {'p50':>6} {'p99':>6}  ms")
-    for row in rows:
-        print(
-            f"   {row['Type']:<8} {row['Name']:<46} {row['Request Count']:>6} "
-            f"{row['Failure Count']:>5} {row['50%']:>6} {row['99%']:>6}"
-        )
+    head = ("type", "name", "count", "fail", "p50 ms", "p99 ms")
+    keys = ("Type", "Name", "Request Count", "Failure Count", "50%", "99%")
+    table = Table.of(head, ([row[k] for k in keys] for row in rows), text=(0, 1))
+    print("\n".join(table.lines(indent="   ")))

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.protocol.quotas import QuotaCategory
+from loadtest.report.tables import Table
 
 from .analysis import Limits, StepResult, StepTally, highest_sustained, infer_category, knee
 from .analysis import onset as find_onset
-from .charts import write_html
+from .charts import pool_settings_text, write_html
 from .ramp import EventLines, RampSettings, Stopped
 
 __all__ = ["CAPACITY_JSON", "analyse", "model_prediction", "print_findings", "write_results"]
@@ -163,7 +164,15 @@ def _validity(run_dir: Path) -> dict[str, Any] | None:
 
 
 def _target_line(target: Mapping[str, Any]) -> str:
-    return "target: " + ", ".join(f"{k} {v}" for k, v in target.items())
+    """The target in one readable line: what, where, which pool, and the local pool's settings
+    in words (its command line stays in ``target.pool_options`` for machines)."""
+    line = f"target: {target.get('kind') or 'pool'} at {target.get('endpoint_url') or '?'}"
+    if target.get("pool_id"):
+        line += f", pool {target['pool_id']}"
+    if target.get("region"):
+        line += f" in {target['region']}"
+    options = target.get("pool_options")
+    return line + (f" ({'; '.join(pool_settings_text(options))})" if options else "")
 
 
 def _findings(result: dict[str, Any]) -> dict[str, str]:
@@ -190,6 +199,8 @@ def _findings(result: dict[str, Any]) -> dict[str, str]:
 
 
 def print_findings(result: dict[str, Any], run_dir: Path) -> None:
-    for key, value in result["findings"].items():
-        print(f"{key}: {value}")
+    """The findings, one a line, their values aligned; then where the files are."""
+    rows = [(f"{key}:", value) for key, value in result["findings"].items()]
+    for line in Table.of((), rows, text=(0, 1)).lines(gap=1):
+        print(line)
     print(f"capacity.json and capacity.html in {run_dir}")

@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+
+from loadtest.report.tables import Note, Table
 
 from .inference import LockMeasure, Verdict
 from .model import LockoutModel
@@ -120,19 +122,21 @@ def print_table(summary: dict[str, Any], out: IO[str]) -> None:
     """The per-lock table: model vs measured, real seconds, with each verdict."""
     run = summary["run"]
     print(f"lockout probe: {run['model']['description']}; method {run['method']}", file=out)
-    header = f"{'user':<20} {'phase':<13} {'fail':>4} {'model s':>9} {'expected':>10} "
-    header += f"{'measured':>10} {'± s':>8} {'polls':>5}  verdict"
-    print(header, file=out)
-    for user in summary["users"]:
-        for row in user["locks"]:
-            print(_table_row(user["user"], row), file=out)
-        print(f"{user['user']:<20} -> {user['verdict']} ({user['done']})", file=out)
-        for difference in user["differences"]:
-            print(f"    {difference}", file=out)
+    head = ("user", "phase", "fail", "model s", "expected", "measured", "± s", "polls", "verdict")
+    for line in Table.of(head, _table_rows(summary["users"]), text=(0, 1, 8)).lines():
+        print(line, file=out)
     print(f"verdict: {summary['verdict']}", file=out)
 
 
-def _table_row(user: str, row: dict[str, Any]) -> str:
+def _table_rows(users: list[dict[str, Any]]) -> Iterator[list[Any] | Note]:
+    """Each user's locks, then the user's verdict and differences as notes under them."""
+    for user in users:
+        yield from (_table_row(user["user"], row) for row in user["locks"])
+        yield Note(f"{user['user']} -> {user['verdict']} ({user['done']})")
+        yield from (Note(f"    {difference}") for difference in user["differences"])
+
+
+def _table_row(user: str, row: dict[str, Any]) -> list[Any]:
     measured, error_bar = _num(row["measured_s"]), _num(row["error_bar_s"])
     if row["high_s"] is None:
         measured = f">={row['low_s']:.4g}"
@@ -143,11 +147,9 @@ def _table_row(user: str, row: dict[str, Any]) -> str:
         verdict += " (not seen: below resolution)"
     if row["off_by_s"]:
         verdict += f" by {row['off_by_s']:.4g} s"
-    return (
-        f"{user:<20} {row['phase']:<13} {row['failure']:>4} {row['expected_model_s']:>9.4g} "
-        f"{row['expected_s']:>10.4g} {measured:>10} {error_bar:>8} "
-        f"{row['polls']:>5}  {verdict}"
-    )
+    model, expected = f"{row['expected_model_s']:.4g}", f"{row['expected_s']:.4g}"
+    return [user, row["phase"], row["failure"], model, expected, measured, error_bar,
+            row["polls"], verdict]  # fmt: skip
 
 
 def _num(value: float | None) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.protocol.quotas import CHALLENGE_ALLOWANCE_FACTOR, PER_USER_RPS, QuotaCategory
+from loadtest.report.tables import Table
 from loadtest.users.cli import SCENARIO_DIR
 
 from .inputs import MauAssumptions, parse_mix, parse_quota, quotas_from_file
@@ -57,7 +58,8 @@ are assumptions: set them from your own traffic.
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``quota`` to the command line."""
-    profiles = "\n".join(f"  {p.name:<18} {p.description}" for p in PROFILES.values())
+    rows = [(p.name, p.description) for p in PROFILES.values()]
+    profiles = "\n".join(Table.of((), rows, text=(0, 1)).lines(indent="  "))
     parser = subparsers.add_parser(
         "quota",
         help="quota model: requests/s per quota category for a flow mix and sign-in rate",
@@ -221,17 +223,14 @@ def _header(result: Plan) -> list[str]:
 
 
 def _table(rows: list[Headroom]) -> list[str]:
-    head = f"{'category':<22} {'demand rps':>11} {'quota rps':>10} {'headroom':>9}  throttles?"
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        left = f"{r.headroom:.0%}" if math.isfinite(r.headroom) else "none"
-        verdict = "YES" if r.throttled else "no"
-        fixed = "" if r.adjustable else "  (not adjustable)"
-        lines.append(
-            f"{r.category.value:<22} {r.demand:>11,.1f} {r.quota:>10,.0f} {left:>9}  "
-            f"{verdict}{fixed}"
-        )
-    return lines
+    head = ("category", "demand rps", "quota rps", "headroom", "throttles?")
+    return Table.of(head, [_cells(r) for r in rows], text=(0, 4)).lines(rule=True)
+
+
+def _cells(row: Headroom) -> list[str]:
+    left = f"{row.headroom:.0%}" if math.isfinite(row.headroom) else "none"
+    verdict = ("YES" if row.throttled else "no") + ("" if row.adjustable else "  (not adjustable)")
+    return [row.category.value, f"{row.demand:,.1f}", f"{row.quota:,.0f}", left, verdict]
 
 
 def _allowance_line(a: Allowance) -> str:

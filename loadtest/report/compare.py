@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
+from .tables import Table
+
 __all__ = ["compare", "print_comparison"]
 
 _FIELDS = ("count", "rate_per_s", "p50", "p90", "p99", "p99_9", "max")
@@ -40,18 +42,15 @@ def print_comparison(
 ) -> None:
     """A plain-text table of :func:`compare`."""
     print(f"A: {names[0]}\nB: {names[1]}", file=out)
-    print(f"{'section':<9} {'name':<46} {'field':<10} {'A':>11} {'B':>11} {'change':>8}", file=out)
-    for line in _lines(compare(a, b)):
+    head = ("section", "name", "field", "A", "B", "change")
+    for line in Table.of(head, _cells(compare(a, b)), text=(0, 1, 2)).lines():
         print(line, file=out)
 
 
-def _lines(rows: list[dict[str, Any]]) -> Iterator[str]:
+def _cells(rows: list[dict[str, Any]]) -> Iterator[list[str]]:
     for row in rows:
         change = "-" if row["change"] is None else f"{row['change']:+.1%}"
-        yield (
-            f"{row['section']:<9} {row['name']:<46} {row['field']:<10} "
-            f"{_num(row['a']):>11} {_num(row['b']):>11} {change:>8}"
-        )
+        yield [row["section"], row["name"], row["field"], _num(row["a"]), _num(row["b"]), change]
 
 
 def _num(value: Any) -> str:

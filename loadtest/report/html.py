@@ -1,36 +1,34 @@
 """``report.html``: one self-contained page (no network, no scripts) rendered from a summary.
 
 First a validity banner, then per-flow and per-call latency tables, HDR percentile curves
-(inline SVG drawn here from the encoded histograms), client compute against server time,
-outcomes, errors and throttles by quota category, and the lockout probe when it ran (its
-timeline and its locks against the model: :mod:`.lockout_charts`).
+(drawn from the encoded histograms), client compute against server time, outcomes, errors and
+throttles by quota category, and the lockout probe when it ran (its timeline and its locks
+against the model: :mod:`.lockout_charts`). The page is ``templates/report.html.j2``; this
+module turns the summary into that template's plain values and charts.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from html import escape
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
+from .charts import Axis, Series, line_chart, stacked_bars, svg
 from .histograms import decode
 from .lockout_charts import lock_curve, lock_timeline
+from .pages import render_page
+from .tables import Table
 
-__all__ = ["REPORT_FILE", "render_html", "write_html"]
+__all__ = ["REPORT_FILE", "render_html", "validity_flags", "write_html"]
 
 REPORT_FILE = "report.html"
-_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
 #: Percentiles drawn on the curve (x axis: 1/(1-p), log scale, as HdrHistogram plots do).
 _CURVE = (0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99)
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em;max-width:72em;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{padding:.2em .6em;text-align:right;
-border-bottom:1px solid #ddd}th:first-child,td:first-child{text-align:left}
-.banner{padding:.8em 1em;border-radius:.3em;margin-bottom:1.5em}
-.ok{background:#e6f4ea;border:1px solid #2ca02c}.bad{background:#fdecea;border:1px solid #d62728}
-svg text{font-size:11px;font-family:system-ui,sans-serif}code{font-size:.9em}
-"""
+_CURVE_TICKS = (0, 50, 90, 99, 99.9, 99.99)
+_LATENCY_HEAD = ("name", "count", "per s", "p50", "p90", "p99", "p99.9", "max")
 
 
 def write_html(run_dir: Path, summary: dict[str, Any]) -> Path:
@@ -43,52 +41,62 @@ def write_html(run_dir: Path, summary: dict[str, Any]) -> Path:
 def render_html(summary: dict[str, Any]) -> str:
     """The whole page."""
     run = summary["run"]
-    parts = [
-        f"<!doctype html><html><head><meta charset='utf-8'><title>cognito-loadtest "
-        f"{escape(str(run.get('run_id')))}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>Run {escape(str(run.get('run_id')))}</h1>",
-        _banner(summary["validity"]),
-        _run_facts(run, summary["source"]),
-        "<h2>Rates over time (per second)</h2>",
-        _time_chart(summary.get("timeline", {}).get("rows", [])),
-        "<h2>Logins by flow</h2>",
-        _latency_table(summary["flows"], extra=("outcomes",)),
-        _curves(summary["flows"]),
-        "<h2>Client compute and server time per login (p50, ms)</h2>",
-        _split_bars(summary["server_time"], summary["client_compute"]),
-        "<h2>API calls by label</h2>",
-        _latency_table(summary["requests"], extra=("quota_category", "outcomes")),
-        _curves(summary["requests"]),
-        "<h2>Outcomes, errors and throttles</h2>",
-        _outcomes(summary),
-        "<h2>Achieved rates against the default quotas</h2>",
-        _quotas(summary.get("quotas", {})),
-        _lockout(summary.get("lockout_probe")),
-        "</body></html>",
-    ]
-    return "\n".join(parts)
+    return render_page(
+        "report.html.j2",
+        run_id=str(run.get("run_id")),
+        validity=_validity(summary["validity"]),
+        run_facts=_run_facts(run, summary["source"]),
+        rates=_rates_chart(summary.get("timeline", {}).get("rows", [])),
+        flows=_latency_table(summary["flows"], extra=("outcomes",)),
+        flow_curves=_curves(summary["flows"], "login latency by percentile"),
+        split=_split_bars(summary["server_time"], summary["client_compute"]),
+        requests=_latency_table(summary["requests"], extra=("quota_category", "outcomes")),
+        request_curves=_curves(summary["requests"], "call latency by percentile"),
+        outcomes=_outcomes(summary),
+        quotas=_quotas(summary.get("quotas", {})),
+        lockout=_lockout(summary.get("lockout_probe")),
+    )
 
 
-def _banner(validity: dict[str, Any]) -> str:
-    lag = validity["loop_lag_ms"]
+# -- validity --------------------------------------------------------------------------------
+def _validity(validity: dict[str, Any]) -> dict[str, Any]:
+    lag = validity.get("loop_lag_ms") or {}
     cpu = ", ".join(
-        f"{escape(p['process'])} {p['cpu_share_of_core']:.0%}" for p in validity["processes"]
+        f"{p['process']} {p['cpu_share_of_core']:.0%}" for p in validity.get("processes", [])
     )
     facts = (
-        f"event-loop lag p50 {_ms(lag['p50'])}, p99 {_ms(lag['p99'])}, max {_ms(lag['max'])}; "
-        f"generator CPU (share of a core): {cpu or 'not measured'}"
+        f"event-loop lag p50 {_ms(lag.get('p50'))}, p99 {_ms(lag.get('p99'))}, "
+        f"max {_ms(lag.get('max'))}; generator CPU (share of a core): {cpu or 'not measured'}"
     )
-    if validity["trustworthy"]:
-        return f"<div class='banner ok'><b>Latencies trustworthy.</b> {facts}</div>"
-    items = "".join(f"<li>{escape(w)}</li>" for w in validity["warnings"])
-    return (
-        f"<div class='banner bad'><b>Latencies untrustworthy: the generator distorted its own "
-        f"timings.</b> {facts}<ul>{items}</ul></div>"
-    )
+    return {
+        "trustworthy": bool(validity.get("trustworthy")),
+        "facts": facts,
+        "flags": validity_flags(validity),
+    }
 
 
-def _run_facts(run: dict[str, Any], source: str) -> str:
-    rows = [
+def validity_flags(validity: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every flag the summary raises against its own timings, as (name, reason), read from the
+    data as it comes: ``flags`` as a mapping of name to reason (or to an object with a
+    ``reason``), or as a list of objects with ``name`` and ``reason``; then ``warnings``
+    (plain reasons, named ``warning``). A new flag shows up without a change here."""
+    flags = validity.get("flags") or {}
+    if isinstance(flags, Mapping):
+        found = [(str(name), _reason(value)) for name, value in flags.items()]
+    else:
+        found = [(str(f.get("name", "flag")), _reason(f)) for f in flags]
+    return found + [("warning", str(w)) for w in validity.get("warnings") or []]
+
+
+def _reason(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get("reason") or value.get("message") or _pairs(value))
+    return str(value)
+
+
+# -- run facts -------------------------------------------------------------------------------
+def _run_facts(run: dict[str, Any], source: str) -> list[tuple[str, str]]:
+    return [
         ("target", ", ".join(f"{k}={v}" for k, v in run.get("target", {}).items() if v)),
         ("pool", _pool_facts(run.get("pool"))),
         ("duration", f"{run.get('duration_s')} s"),
@@ -96,8 +104,6 @@ def _run_facts(run: dict[str, Any], source: str) -> str:
         ("versions", ", ".join(f"{k} {v}" for k, v in run.get("versions", {}).items() if v)),
         ("written from", source),
     ]
-    body = "".join(f"<tr><th>{k}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
-    return f"<table>{body}</table>"
 
 
 def _pool_facts(pool: dict[str, Any] | None) -> str:
@@ -126,175 +132,140 @@ def _pool_facts(pool: dict[str, Any] | None) -> str:
     return "; ".join(facts)
 
 
-def _latency_table(rows: dict[str, Any], *, extra: Sequence[str]) -> str:
-    head = ["name", "count", "per s", "p50", "p90", "p99", "p99.9", "max", *extra]
-    lines = [_tr(head, "th")]
+# -- tables ----------------------------------------------------------------------------------
+def _latency_table(rows: dict[str, Any], *, extra: Sequence[str]) -> Table:
+    body = []
     for name, row in rows.items():
         cells = [name, row["count"], _num(row.get("rate_per_s"))]
         cells += [_num(row[k]) for k in ("p50", "p90", "p99", "p99_9", "max")]
-        cells += [_extra(row.get(key)) for key in extra]
-        lines.append(_tr(cells, "td"))
-    return "<table>" + "".join(lines) + "</table><p>Latencies in ms (HDR, 3 digits).</p>"
+        body.append([*cells, *(_pairs(row.get(key)) for key in extra)])
+    width = len(_LATENCY_HEAD)
+    text = (0, *range(width, width + len(extra)))
+    return Table.of([*_LATENCY_HEAD, *extra], body, text=text)
 
 
-def _extra(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
-    return "" if value is None else str(value)
-
-
-def _tr(cells: Iterable[Any], tag: str) -> str:
-    return "<tr>" + "".join(f"<{tag}>{escape(str(c))}</{tag}>" for c in cells) + "</tr>"
-
-
-def _curves(rows: dict[str, Any]) -> str:
-    """Latency by percentile, one line per row, from its encoded histogram."""
-    series = []
-    for name, row in rows.items():
-        if row["count"]:
-            histogram = decode(row["histogram"])
-            points = [(p, histogram.get_value_at_percentile(p) / 1000) for p in _CURVE]
-            series.append((name, points))
-    if not series:
-        return ""
-    return _line_chart(series)
-
-
-def _line_chart(series: list[tuple[str, list[tuple[float, float]]]]) -> str:
-    width, height, left, bottom = 720, 260, 60, 30
-    top = max(max(v for _, v in points) for _, points in series) or 1.0
-    xmax = math.log10(1 / (1 - _CURVE[-1] / 100))
-
-    def x(p: float) -> float:
-        return left + (width - left - 10) * math.log10(1 / (1 - p / 100)) / xmax
-
-    def y(v: float) -> float:
-        return height - bottom - (height - bottom - 10) * v / top
-
-    parts = [f"<svg width='{width}' height='{height + 16 * len(series)}' role='img'>"]
-    parts += _axes(width, height, left, bottom, top, x)
-    for index, (name, points) in enumerate(series):
-        path = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in points)
-        parts += _line_with_legend(index, name, path, left, height)
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _line_with_legend(index: int, name: str, path: str, left: int, height: int) -> list[str]:
-    """Series ``index``: its polyline, and its legend row below a chart ``height`` tall."""
-    colour = _COLOURS[index % len(_COLOURS)]
-    ly = height + 12 + 16 * index
-    return [
-        f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{path}'/>",
-        f"<rect x='{left}' y='{ly - 9}' width='10' height='10' fill='{colour}'/>",
-        f"<text x='{left + 16}' y='{ly}'>{escape(name)}</text>",
-    ]
-
-
-def _axes(width: int, height: int, left: int, bottom: int, top: float, x: Any) -> list[str]:
-    base = height - bottom
-    parts = [
-        f"<line x1='{left}' y1='{base}' x2='{width - 10}' y2='{base}' stroke='#888'/>",
-        f"<line x1='{left}' y1='10' x2='{left}' y2='{base}' stroke='#888'/>",
-        f"<text x='4' y='16'>{top:.4g} ms</text><text x='4' y='{base}'>0</text>",
-    ]
-    for p in (50, 90, 99, 99.9, 99.99):
-        parts.append(f"<text x='{x(p) - 12:.1f}' y='{base + 16}'>p{p:g}</text>")
-    return parts
-
-
-def _time_chart(rows: list[dict[str, Any]]) -> str:
-    """Logins per second by outcome and throttled calls per second, against seconds."""
-    names = sorted({k for row in rows for k in row if k != "t"})
-    if not names:
-        return "<p>No logins.</p>"
-    width, height, left, bottom = 720, 220, 60, 30
-    end = max(row["t"] for row in rows) or 1
-    top = max(row.get(n, 0) for row in rows for n in names) or 1
-
-    def point(t: float, v: float) -> str:
-        px = left + (width - left - 10) * t / end
-        return f"{px:.1f},{height - bottom - (height - bottom - 10) * v / top:.1f}"
-
-    parts = [f"<svg width='{width}' height='{height + 16 * len(names)}' role='img'>"]
-    parts.append(f"<line x1='{left}' y1='{height - bottom}' x2='{width - 10}' "
-                 f"y2='{height - bottom}' stroke='#888'/>")  # fmt: skip
-    parts.append(f"<text x='4' y='16'>{top:.4g}/s</text>")
-    parts.append(f"<text x='{width - 60}' y='{height - 8}'>{end:g} s</text>")
-    for index, name in enumerate(names):
-        path = " ".join(point(row["t"], row.get(name, 0)) for row in rows)
-        parts += _line_with_legend(index, name, path, left, height)
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _split_bars(server: dict[str, Any], compute: dict[str, Any]) -> str:
-    names = [n for n in server if server[n]["count"]]
-    if not names:
-        return "<p>No logins.</p>"
-    top = max((server[n]["p50"] or 0) + (compute.get(n, {}).get("p50") or 0) for n in names)
-    width, label, row = 720, 180, 22
-    parts = [f"<svg width='{width}' height='{row * len(names) + 24}' role='img'>"]
-    for index, name in enumerate(names):
-        s, c = server[name]["p50"] or 0, compute.get(name, {}).get("p50") or 0
-        y, scale = index * row + 4, (width - label - 80) / (top or 1)
-        parts.append(f"<text x='0' y='{y + 13}'>{escape(name)}</text>")
-        parts.append(f"<rect x='{label}' y='{y}' width='{s * scale:.1f}' height='16' "
-                     "fill='#1f77b4'/>")  # fmt: skip
-        parts.append(f"<rect x='{label + s * scale:.1f}' y='{y}' width='{c * scale:.1f}' "
-                     "height='16' fill='#ff7f0e'/>")  # fmt: skip
-        parts.append(f"<text x='{label + (s + c) * scale + 4:.1f}' y='{y + 13}'>"
-                     f"{s:.4g} + {c:.4g}</text>")  # fmt: skip
-    legend_y = row * len(names) + 18
-    parts.append(f"<text x='{label}' y='{legend_y}' fill='#1f77b4'>server</text>")
-    parts.append(f"<text x='{label + 60}' y='{legend_y}' fill='#ff7f0e'>client compute</text>")
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _outcomes(summary: dict[str, Any]) -> str:
+def _outcomes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     throttles = summary["throttles"]
-    rows = [
-        ("calls", _extra(summary["outcomes"]["calls"])),
-        ("logins", _extra(summary["outcomes"]["logins"])),
-        ("errors by type", _extra(summary["errors"]) or "none"),
+    return [
+        ("calls", _pairs(summary["outcomes"]["calls"])),
+        ("logins", _pairs(summary["outcomes"]["logins"])),
+        ("errors by type", _pairs(summary["errors"]) or "none"),
         ("throttles", f"{throttles['total']} ({throttles['rate']:.2%} of calls)"),
-        ("throttles by quota category", _extra(throttles["by_category"]) or "none"),
-        ("lockouts", _extra(summary["lockouts"]["by_flow"]) or "none"),
+        ("throttles by quota category", _pairs(throttles["by_category"]) or "none"),
+        ("lockouts", _pairs(summary["lockouts"]["by_flow"]) or "none"),
     ]
-    return "<table>" + "".join(_tr(r, "td") for r in rows) + "</table>"
 
 
-def _quotas(quotas: dict[str, Any]) -> str:
-    lines = [_tr(["quota category", "calls", "per s", "default quota per s", "share"], "th")]
+def _quotas(quotas: dict[str, Any]) -> Table:
+    head = ["quota category", "calls", "per s", "default quota per s", "share"]
+    rows = []
     for name, row in quotas.items():
         share = row["share_of_quota"]
         cells = [name, row["calls"], _num(row["rate_per_s"]), _num(row["quota_rps"])]
-        lines.append(_tr([*cells, "-" if share is None else f"{share:.1%}"], "td"))
-    return "<table>" + "".join(lines) + "</table>"
+        rows.append([*cells, "-" if share is None else f"{share:.1%}"])
+    return Table.of(head, rows)
 
 
-def _lockout(probe: dict[str, Any] | None) -> str:
+# -- charts ----------------------------------------------------------------------------------
+def _curves(rows: dict[str, Any], label: str) -> Markup | None:
+    """Latency by percentile, one line per row, from its encoded histogram."""
+    series = [_curve(name, row) for name, row in rows.items() if row["count"]]
+    if not series:
+        return None
+    ticks = tuple((_log_odds(p), f"p{p:g}") for p in _CURVE_TICKS)
+    return svg(
+        line_chart(
+            label=label,
+            series=series,
+            x=Axis(title="percentile (log scale of 1/(1-p))", ticks=ticks),
+            y=Axis(title="latency (ms)", unit="ms"),
+        )
+    )
+
+
+def _curve(name: str, row: dict[str, Any]) -> Series:
+    histogram = decode(row["histogram"])
+    values = [histogram.get_value_at_percentile(p) / 1000 for p in _CURVE]
+    return Series(
+        name=name,
+        points=tuple((_log_odds(p), v) for p, v in zip(_CURVE, values, strict=True)),
+        tips=tuple(f"{name} p{p:g}: {v:.4g} ms" for p, v in zip(_CURVE, values, strict=True)),
+    )
+
+
+def _log_odds(percentile: float) -> float:
+    """Where percentile ``p`` sits across: log10(1/(1-p)), so p90, p99, p99.9 are equally apart."""
+    return math.log10(1 / (1 - percentile / 100))
+
+
+def _rates_chart(rows: list[dict[str, Any]]) -> Markup | None:
+    """Logins per second by outcome and throttled calls per second, against seconds."""
+    names = sorted({k for row in rows for k in row if k != "t"})
+    if not names:
+        return None
+    series = [
+        Series(name=name, points=tuple((float(r["t"]), float(r.get(name, 0))) for r in rows))
+        for name in names
+    ]
+    return svg(
+        line_chart(
+            label="rates over time",
+            series=series,
+            x=Axis(title="seconds since the first login", unit="s"),
+            y=Axis(title="per second", unit="/s"),
+        )
+    )
+
+
+def _split_bars(server: dict[str, Any], compute: dict[str, Any]) -> Markup | None:
+    names = [n for n in server if server[n]["count"]]
+    if not names:
+        return None
+    rows = [
+        (name, (server[name]["p50"] or 0.0, compute.get(name, {}).get("p50") or 0.0))
+        for name in names
+    ]
+    return svg(
+        stacked_bars(
+            label="client compute and server time per login",
+            rows=rows,
+            parts=("server", "client compute"),
+            x=Axis(title="p50 per login (ms)", unit="ms"),
+        )
+    )
+
+
+# -- the lockout probe -----------------------------------------------------------------------
+_LOCK_HEAD = ("user", "phase", "failure", "model s", "expected s", "measured s", "± s", "verdict")
+
+
+def _lockout(probe: dict[str, Any] | None) -> dict[str, Any] | None:
     if not probe:
-        return ""
-    head = ["user", "phase", "failure", "model s", "expected s", "measured s", "± s", "verdict"]
-    lines = [_tr(head, "th")]
+        return None
+    model = (probe.get("run") or {}).get("model") or {}
+    return {
+        "verdict": str(probe.get("verdict")),
+        "about": str(model["description"]) if "description" in model else "",
+        "timeline": lock_timeline(probe),
+        "curve": lock_curve(probe, model),
+        "table": Table.of(_LOCK_HEAD, _lock_rows(probe), text=(0, 1, 7)),
+    }
+
+
+def _lock_rows(probe: dict[str, Any]) -> Iterable[list[Any]]:
     for user in probe.get("users", []):
         for lock in user.get("locks", []):
             cells = [user.get("user"), lock.get("phase"), lock.get("failure")]
             cells += [_num(lock.get(k)) for k in ("expected_model_s", "expected_s")]
             cells += [_num(lock.get("measured_s")), _num(lock.get("error_bar_s"))]
-            lines.append(_tr([*cells, lock.get("verdict")], "td"))
-    verdict = escape(str(probe.get("verdict")))
-    model = (probe.get("run") or {}).get("model") or {}
-    about = f"<p>Model: {escape(str(model['description']))}.</p>" if "description" in model else ""
-    return (
-        f"<h2>Lockout probe: {verdict}</h2>{about}"
-        "<h3>Lockout timeline: attempts and locks over time</h3>"
-        f"{lock_timeline(probe)}"
-        "<h3>Locks measured against the model, by counted failure</h3>"
-        f"{lock_curve(probe, model)}<table>{''.join(lines)}</table>"
-    )
+            yield [*cells, lock.get("verdict")]
+
+
+# -- text ------------------------------------------------------------------------------------
+def _pairs(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
+    return "" if value is None else str(value)
 
 
 def _num(value: Any) -> str:

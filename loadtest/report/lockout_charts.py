@@ -1,32 +1,54 @@
-"""The lockout probe's two charts in ``report.html``, as inline SVG (no script, no network).
+"""The lockout probe's two charts in ``report.html``, drawn with :mod:`.charts` (no script).
 
 - the timeline: one lane per probed user against seconds on the probe's clock; each attempt a
   dot coloured by outcome, each lock a bar as measured (solid) above a bar as long as the model
   says (outline);
 - the curve: lock length in model seconds (log scale) by counted failure n, the model's curve
   (2^(n-5) s with Cognito's defaults, capped) against each measured lock and its error bar.
+
+Every dot and bar says its values on hover.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
-__all__ = ["lock_curve", "lock_timeline"]
+from markupsafe import Markup
 
-WIDTH = 720
-MEASURED = "#1f77b4"
+from .charts import (
+    AXIS,
+    PALETTE,
+    WIDTH,
+    Axis,
+    Box,
+    Dot,
+    Figure,
+    Frame,
+    LegendItem,
+    Line,
+    Polyline,
+    Shape,
+    Text,
+    axes,
+    fmt,
+    frame,
+    legend,
+    svg,
+    text_width,
+)
+
+__all__ = ["MEASURED", "OUTCOME_COLOURS", "lock_curve", "lock_timeline"]
+
+MEASURED = PALETTE[0]
 OUTCOME_COLOURS = {
-    "counted": "#d62728",
-    "locked": "#ff7f0e",
-    "success": "#2ca02c",
-    "throttled": "#9467bd",
+    "counted": PALETTE[1],
+    "locked": PALETTE[4],
+    "success": PALETTE[2],
+    "throttled": PALETTE[3],
 }
 OTHER = "#7f7f7f"
-_LEFT, _LANE = 120, 44
+_LANE = 44
 
 
 def _locks(probe: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -38,7 +60,7 @@ def _num(value: Any) -> str:
 
 
 # -- the timeline -------------------------------------------------------------------------------
-def lock_timeline(probe: dict[str, Any]) -> str:
+def lock_timeline(probe: dict[str, Any]) -> Markup:
     """Attempts and locks of every probed user over time."""
     attempts = probe.get("attempts") or []
     locks = [  # brackets below the threshold that saw no refusal are not locks
@@ -48,22 +70,31 @@ def lock_timeline(probe: dict[str, Any]) -> str:
     ]
     users = sorted({str(a["user"]) for a in attempts} | {u for u, _ in locks})
     if not users:
-        return "<p>No attempts recorded.</p>"
-    end = _timeline_end(attempts, [lock for _, lock in locks])
-
-    def x(t: float) -> float:
-        return _LEFT + (WIDTH - _LEFT - 10) * t / end
-
-    lanes = {user: 10 + index * _LANE for index, user in enumerate(users)}
-    bottom = 10 + len(users) * _LANE
-    parts = [f"<svg width='{WIDTH}' height='{bottom + 44}' role='img' "
-             "aria-label='lockout timeline'>"]  # fmt: skip
-    parts += _time_axis(bottom, end, lanes)
-    parts += [_lock_bars(lanes[user], lock, x) for user, lock in locks]
-    parts += [_attempt_dot(lanes[str(a["user"])], a, x) for a in attempts]
-    parts += _timeline_legend(bottom + 34)
-    parts.append("</svg>")
-    return "".join(parts)
+        return Markup("<p>No attempts recorded.</p>")
+    left = max(text_width(u) for u in users) + 14
+    plot = frame(
+        x_axis=Axis(title="seconds on the probe's clock", unit="s"),
+        xs=[0.0, _timeline_end(attempts, [lock for _, lock in locks])],
+        y_axis=None,
+        ys=[],
+        top=6,
+        plot_height=len(users) * _LANE + 4,
+        left=left,
+    )
+    lanes = {user: plot.top + index * _LANE for index, user in enumerate(users)}
+    shapes = axes(plot, x_title="seconds on the probe's clock")
+    shapes += [Text(x=left - 8, y=top + 25, text=u, anchor="end") for u, top in lanes.items()]
+    shapes += [s for user, lock in locks for s in _lock_bars(plot, lanes[user], lock)]
+    shapes += [_attempt_dot(plot, lanes[str(a["user"])], a) for a in attempts]
+    keys, height = legend(_timeline_legend(), left=plot.left, top=plot.below)
+    return svg(
+        Figure(
+            label="lockout timeline",
+            width=WIDTH,
+            height=plot.below + height + 8,
+            shapes=(*shapes, *keys),
+        )
+    )
 
 
 def _timeline_end(attempts: list[dict[str, Any]], locks: list[dict[str, Any]]) -> float:
@@ -74,52 +105,53 @@ def _timeline_end(attempts: list[dict[str, Any]], locks: list[dict[str, Any]]) -
     return max(ends) or 1.0
 
 
-def _time_axis(bottom: int, end: float, lanes: dict[str, int]) -> list[str]:
-    parts = [
-        f"<line x1='{_LEFT}' y1='{bottom}' x2='{WIDTH - 10}' y2='{bottom}' stroke='#888'/>",
-        f"<text x='{_LEFT}' y='{bottom + 14}'>0</text>",
-        f"<text x='{WIDTH - 70}' y='{bottom + 14}'>{end:.3g} s</text>",
-    ]
-    parts += [f"<text x='0' y='{top + 24}'>{escape(u[-16:])}</text>" for u, top in lanes.items()]
-    return parts
-
-
-def _lock_bars(top: int, lock: dict[str, Any], x: Callable[[float], float]) -> str:
+def _lock_bars(plot: Frame, top: float, lock: dict[str, Any]) -> list[Shape]:
     """The measured lock (the middle of its bracket; else at least its low end) over the lock
     the model expects."""
     start = float(lock["started_at"])
     measured = lock.get("measured_s")
     span = float(measured if measured is not None else lock.get("low_s") or 0)
     expected = float(lock.get("expected_s") or 0)
-    tip = escape(
+    tip = (
         f"failure {lock.get('failure')}: measured {_num(measured)} s, "
         f"model {_num(lock.get('expected_s'))} s ({lock.get('verdict')})"
     )
-    return (
-        f"<rect x='{x(start):.1f}' y='{top + 6}' width='{x(span) - _LEFT:.1f}' height='8' "
-        f"fill='{MEASURED}' opacity='.6'><title>{tip}</title></rect>"
-        f"<rect x='{x(start):.1f}' y='{top + 28}' width='{x(expected) - _LEFT:.1f}' height='8' "
-        f"fill='none' stroke='{MEASURED}'/>"
-    )
+    x0 = plot.x(start)
+    return [
+        Box(
+            x=x0,
+            y=top + 6,
+            width=plot.x(start + span) - x0,
+            height=8,
+            fill=MEASURED,
+            css="lock-measured",
+            title=tip,
+        ),
+        Box(
+            x=x0,
+            y=top + 28,
+            width=plot.x(start + expected) - x0,
+            height=8,
+            stroke=MEASURED,
+            title=f"failure {lock.get('failure')}: the model's lock, {_num(expected)} s",
+        ),
+    ]
 
 
-def _attempt_dot(top: int, attempt: dict[str, Any], x: Callable[[float], float]) -> str:
+def _attempt_dot(plot: Frame, top: float, attempt: dict[str, Any]) -> Dot:
     colour = OUTCOME_COLOURS.get(str(attempt["outcome"]), OTHER)
     t = float(attempt["answered_at"])
-    tip = escape(f"{attempt['phase']}: {attempt['outcome']} at {t:.3f} s")
-    return (
-        f"<circle cx='{x(t):.1f}' cy='{top + 21}' r='3' fill='{colour}'><title>{tip}</title>"
-        "</circle>"
-    )
+    tip = f"{attempt['phase']}: {attempt['outcome']} at {t:.3f} s"
+    return Dot(x=plot.x(t), y=top + 21, colour=colour, title=tip)
 
 
-def _timeline_legend(y: int) -> list[str]:
-    items = [("lock: measured", MEASURED), *OUTCOME_COLOURS.items(), ("other", OTHER)]
-    parts, lx = [], 10
-    for name, colour in [*items, ("outline: model lock", "#222")]:
-        parts.append(f"<text x='{lx}' y='{y}' fill='{colour}'>{escape(name)}</text>")
-        lx += 7 * len(name) + 18  # about 7 px a character at 11 px
-    return parts
+def _timeline_legend() -> list[LegendItem]:
+    outcomes = [*OUTCOME_COLOURS.items(), ("other", OTHER)]
+    return [
+        LegendItem(name="lock, measured", colour=MEASURED, swatch="box"),
+        LegendItem(name="lock, as the model says", colour=MEASURED, swatch="outline"),
+        *(LegendItem(name=f"attempt: {name}", colour=c, swatch="dot") for name, c in outcomes),
+    ]
 
 
 # -- the curve ----------------------------------------------------------------------------------
@@ -133,56 +165,43 @@ class _Point:
     high: float | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _LogAxes:
-    """Failure n across, seconds up on a log2 scale from 2^low to 2^high."""
-
-    first: int
-    last: int
-    low: int
-    high: int
-    height: int = 260
-    left: int = 70
-    bottom: int = 30
-
-    def x(self, n: float) -> float:
-        return (
-            self.left
-            + 20
-            + (WIDTH - self.left - 50) * (n - self.first) / ((self.last - self.first) or 1)
-        )
-
-    def y(self, seconds: float) -> float:
-        exponent = math.log2(max(seconds, 2.0**self.low))
-        usable = self.height - self.bottom - 10
-        return self.height - self.bottom - usable * (exponent - self.low) / (self.high - self.low)
-
-
-def lock_curve(probe: dict[str, Any], model: dict[str, Any]) -> str:
+def lock_curve(probe: dict[str, Any], model: dict[str, Any]) -> Markup:
     """Measured locks against the model's curve, by counted failure."""
     rows = [lock for _, lock in _locks(probe) if (lock.get("expected_model_s") or 0) > 0]
     if not rows:
-        return "<p>No lock past the threshold was probed.</p>"
+        return Markup("<p>No lock past the threshold was probed.</p>")
     curve = _model_curve(rows, model)
     points = _points(rows, float(model.get("time_scale") or 1.0))
     values = [*curve.values(), *(v for p in points for v in (p.low, p.mid, p.high) if v)]
-    axes = _LogAxes(
-        first=min(curve),
-        last=max(curve),
-        low=math.floor(math.log2(min(values))) - 1,
-        high=math.ceil(math.log2(max(values))) + 1,
+    plot = frame(
+        x_axis=Axis(title="counted failure n", integer=True, zero=False),
+        xs=list(curve),
+        y_axis=Axis(title="lock (model seconds, log scale)", log=True),
+        ys=values,
+        top=10,
+        plot_height=240,
     )
-    parts = [f"<svg width='{WIDTH}' height='{axes.height + 20}' role='img' "
-             "aria-label='locks against the model'>"]  # fmt: skip
-    parts += _log_axes(axes, sorted(curve))
-    path = " ".join(f"{axes.x(n):.1f},{axes.y(v):.1f}" for n, v in sorted(curve.items()))
-    parts.append(f"<polyline fill='none' stroke='#888' stroke-width='2' points='{path}'/>")
-    parts += [_error_bar(axes, point) for point in points]
-    parts.append(f"<text x='{axes.left + 10}' y='{axes.height + 14}'>grey: the model; blue: "
-                 "measured (dot, with its error bar; a bar to the top: at least); "
-                 "x: counted failure n</text>")  # fmt: skip
-    parts.append("</svg>")
-    return "".join(parts)
+    path = tuple((plot.x(n), plot.y(v)) for n, v in sorted(curve.items()))
+    shapes = axes(plot, x_title="counted failure n", y_title="lock (model s, log scale)")
+    shapes.append(Polyline(points=path, colour=AXIS, title="the model"))
+    shapes += [s for point in points for s in _error_bar(plot, point)]
+    keys, height = legend(_curve_legend(), left=plot.left, top=plot.below)
+    return svg(
+        Figure(
+            label="locks against the model",
+            width=WIDTH,
+            height=plot.below + height + 8,
+            shapes=(*shapes, *keys),
+        )
+    )
+
+
+def _curve_legend() -> list[LegendItem]:
+    return [
+        LegendItem(name="the model", colour=AXIS),
+        LegendItem(name="measured: middle of the bracket", colour=MEASURED, swatch="dot"),
+        LegendItem(name="bracket (to the top: at least its low end)", colour=MEASURED),
+    ]
 
 
 def _model_curve(rows: list[dict[str, Any]], model: dict[str, Any]) -> dict[int, float]:
@@ -208,29 +227,28 @@ def _points(rows: list[dict[str, Any]], scale: float) -> list[_Point]:
     ]
 
 
-def _log_axes(axes: _LogAxes, failures: list[int]) -> list[str]:
-    base = axes.height - axes.bottom
-    parts = [
-        f"<line x1='{axes.left}' y1='{base}' x2='{WIDTH - 10}' y2='{base}' stroke='#888'/>",
-        f"<line x1='{axes.left}' y1='10' x2='{axes.left}' y2='{base}' stroke='#888'/>",
+def _error_bar(plot: Frame, point: _Point) -> list[Shape]:
+    """The bracket as a vertical bar with caps (to the top of the axis if it has no upper
+    end), and its middle as a dot."""
+    x = plot.x(point.failure)
+    low = plot.y(point.low) if point.low > 0 else plot.bottom
+    high = plot.y(point.high) if point.high is not None else plot.top
+    bracket = f"{fmt(point.low)} to {'?' if point.high is None else fmt(point.high)}"
+    tip = f"failure {point.failure}: between {bracket} model s"
+    shapes: list[Shape] = [
+        Line(x1=x, y1=low, x2=x, y2=high, colour=MEASURED, title=tip),
+        Line(x1=x - 4, y1=low, x2=x + 4, y2=low, colour=MEASURED),
     ]
-    for exponent in range(axes.low, axes.high + 1, max(1, (axes.high - axes.low) // 8)):
-        parts.append(f"<text x='4' y='{axes.y(2.0**exponent) + 4:.1f}'>{2.0**exponent:g} s</text>")
-    step = max(1, len(failures) // 20)
-    parts += [f"<text x='{axes.x(n) - 4:.1f}' y='{base + 16}'>{n}</text>" for n in failures[::step]]
-    return parts
-
-
-def _error_bar(axes: _LogAxes, point: _Point) -> str:
-    x = f"{axes.x(point.failure):.1f}"
-    top = point.high if point.high is not None else 2.0**axes.high
-    bar = (
-        f"<line x1='{x}' y1='{axes.y(point.low):.1f}' x2='{x}' y2='{axes.y(top):.1f}' "
-        f"stroke='{MEASURED}'/>"
-    )
-    if point.mid is None:
-        return bar
-    return (
-        f"{bar}<circle cx='{x}' cy='{axes.y(point.mid):.1f}' r='4' fill='{MEASURED}'>"
-        f"<title>failure {point.failure}: {point.mid:.4g} model s</title></circle>"
-    )
+    if point.high is not None:
+        shapes.append(Line(x1=x - 4, y1=high, x2=x + 4, y2=high, colour=MEASURED))
+    if point.mid is not None:
+        shapes.append(
+            Dot(
+                x=x,
+                y=plot.y(point.mid),
+                r=4,
+                colour=MEASURED,
+                title=f"failure {point.failure}: {point.mid:.4g} model s ({bracket})",
+            )
+        )
+    return shapes
