@@ -17,7 +17,14 @@ from .analysis import onset as find_onset
 from .charts import pool_settings_text, write_html
 from .ramp import EventLines, RampSettings, Stopped
 
-__all__ = ["CAPACITY_JSON", "analyse", "model_prediction", "print_findings", "write_results"]
+__all__ = [
+    "CAPACITY_JSON",
+    "analyse",
+    "model_prediction",
+    "print_findings",
+    "target_line",
+    "write_results",
+]
 
 CAPACITY_JSON = "capacity.json"
 KNEE_METHOD = (
@@ -49,7 +56,7 @@ def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any])
         "schema": "cognito-loadtest/capacity/1",
         "run_id": settings.run_dir.name,
         "target": dict(target),
-        "target_line": _target_line(target),
+        "target_line": target_line(target),
         "mix": settings.mix,
         "quotas": {c.value: r for c, r in sorted(settings.quotas.items())},
         "stages": [{"rate": s.start_rate, "seconds": s.seconds} for s in settings.stages],
@@ -163,7 +170,7 @@ def _validity(run_dir: Path) -> dict[str, Any] | None:
     return {"trustworthy": validity.get("trustworthy"), "warnings": validity.get("warnings")}
 
 
-def _target_line(target: Mapping[str, Any]) -> str:
+def target_line(target: Mapping[str, Any]) -> str:
     """The target in one readable line: what, where, which pool, and the local pool's settings
     in words (its command line stays in ``target.pool_options`` for machines)."""
     line = f"target: {target.get('kind') or 'pool'} at {target.get('endpoint_url') or '?'}"

@@ -65,7 +65,7 @@ __all__ = [
 #: Series colours, in order (colour-blind safe enough to tell five apart; Tableau's 10).
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 INK, MUTED, AXIS, GRID = "#222", "#666", "#888", "#e8e8e8"
-WIDTH = 720
+WIDTH = 860
 #: Estimated advance of one character of 11 px system-ui text (digits are ~6.1 px, capitals
 #: wider): used only to keep labels from running into each other, so it errs wide.
 CHAR_PX = 6.6
@@ -177,12 +177,12 @@ def fmt(value: float) -> str:
 
 
 def _nice_step(span: float, count: int) -> float:
+    """The 1-2-5 step nearest (on a log scale) to ``span / count``."""
     raw = span / max(count, 1)
     magnitude = 10.0 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 5, 10):
-        if multiple * magnitude >= raw * (1 - 1e-9):
-            return multiple * magnitude
-    return 10 * magnitude  # pragma: no cover - the loop always returns
+    ratio = raw / magnitude
+    multiple = 1 if ratio < 1.5 else 2 if ratio < 3 else 5 if ratio < 7 else 10
+    return multiple * magnitude
 
 
 def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False) -> list[float]:
@@ -194,7 +194,8 @@ def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False
     if integer:
         step = max(1.0, round(step))
     first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
-    return [_clean(i * step) for i in range(first, last + 1)]
+    decimals = max(0, 1 - math.floor(math.log10(step)))
+    return [round(i * step, decimals) for i in range(first, last + 1)]
 
 
 def _clean(value: float) -> float:
@@ -355,7 +356,7 @@ def axes(plot: Frame, *, x_title: str, y_title: str = "") -> list[Shape]:
     if plot.y_ticks:
         shapes.append(Line(x1=plot.left, y1=plot.top, x2=plot.left, y2=plot.bottom))
     middle = (plot.left + plot.right) / 2
-    shapes.append(Text(x=middle, y=plot.bottom + 2 * LINE_PX + 2, text=x_title, anchor="middle"))
+    shapes.append(Text(x=middle, y=plot.bottom + 2 * LINE_PX + 4, text=x_title, anchor="middle"))
     if y_title:
         shapes.append(
             Text(x=12, y=(plot.top + plot.bottom) / 2, text=y_title, anchor="middle", rotate=True)
@@ -373,7 +374,7 @@ def _x_ticks(plot: Frame) -> list[Shape]:
         size = text_width(tick.label)
         start = min(x - size / 2, plot.right + 14 - size)  # kept inside the figure
         if start > edge + 4:
-            shapes.append(Text(x=start, y=plot.bottom + LINE_PX + 2, text=tick.label, colour=MUTED))
+            shapes.append(Text(x=start, y=plot.bottom + LINE_PX + 4, text=tick.label, colour=MUTED))
             edge = start + size
     return shapes
 

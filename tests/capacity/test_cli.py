@@ -1,12 +1,19 @@
-"""``cognito-loadtest capacity`` refuses before any load: unsafe targets, sizes above the maxima."""
+"""``cognito-loadtest capacity`` refuses before any load: unsafe targets, sizes above the maxima;
+and its page, ``capacity.html``, reads as settings and findings, not as a command line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from loadtest.capacity.charts import pool_settings_text, write_html
+from loadtest.capacity.results import target_line
+from loadtest.capacity.target import pool_options
 from loadtest.cli import main
+from loadtest.protocol.quotas import QuotaCategory
 
 
 def test_a_pool_that_is_not_local_needs_its_id_confirmed(
@@ -40,3 +47,62 @@ def test_sizes_above_the_maxima_are_refused(
 def test_an_unknown_flow_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["capacity", "--mix", "srp=1,teleport=2"]) == 2
     assert "teleport" in capsys.readouterr().err
+
+
+def _step(stage: int, rate: float, throttled: int, p99: float) -> dict[str, Any]:
+    started = int(rate * 4)
+    return {
+        "stage": stage, "rate": rate, "seconds": 4.0, "scheduled": started, "started": started,
+        "achieved_rate": rate, "dropped": 0, "ok": started - throttled, "throttled": throttled,
+        "failed": 0, "throttle_rate": throttled / started, "error_rate": 0.0,
+        "throttled_calls": {"ConfirmDevice": throttled} if throttled else {},
+        "throttled_categories": {"UserResourceUpdate": throttled} if throttled else {},
+        "p50_service_ms": p99 / 3, "p99_service_ms": p99, "p50_intended_ms": p99 / 3,
+        "p99_intended_ms": p99 + 1,
+    }  # fmt: skip
+
+
+def capacity_result(options: list[str]) -> dict[str, Any]:
+    """A capacity.json as a ramp of nine steps around an onset at 15/s writes it."""
+    steps = [_step(i + 1, 9 + 1.5 * i, max(0, 3 * (i - 3)), 30 + 5 * i) for i in range(9)]
+    target = {"kind": "embedded local pool", "endpoint_url": "http://127.0.0.1:4000/",
+              "pool_id": "us-east-1_Loc4l", "pool_options": options}  # fmt: skip
+    onset = {"rate": 15.0, "category": "UserResourceUpdate"}
+    return {
+        "run_id": "cap-<1>", "target": target, "target_line": target_line(target),
+        "steps": steps, "findings": {"stopped": "ceiling", "throttle onset": "15 logins/s"},
+        "highest_sustained": {"rate": 13.5}, "knee": {"achieved_rate": 16.5}, "onset": onset,
+        "model": {"onset_rate": 15.2, "category": "UserResourceUpdate"},
+        "validity": {"trustworthy": False, "warnings": ["loop lag p99 <9 ms>"]},
+    }  # fmt: skip
+
+
+def test_the_capacity_page_says_the_target_in_words_and_draws_each_finding(
+    tmp_path: Path,
+) -> None:
+    quotas = {QuotaCategory.USER_AUTHENTICATION: 36.0, QuotaCategory.USER_RESOURCE_UPDATE: 7.5}
+    options = pool_options(quotas, burst_seconds=0.25, workers=2, faults=["throttle:0.1"])
+    result = capacity_result(options)
+    assert result["target_line"] == (
+        "target: embedded local pool at http://127.0.0.1:4000/, pool us-east-1_Loc4l "
+        "(2 worker processes; burst 0.25 s; 40/s per user; quotas: UserAuthentication 36/s, "
+        "UserResourceUpdate 7.5/s; injected faults: throttle:0.1)"
+    )
+    page = write_html(tmp_path, result).read_text()
+    assert "--" not in page.split("<h2>Target</h2>")[1]  # no command-line options
+    assert "[&#39;" not in page  # no Python list of options
+    assert "quotas: UserAuthentication 36/s, UserResourceUpdate 7.5/s" in page
+    assert "Capacity run cap-&lt;1&gt;" in page
+    assert "loop lag p99 &lt;9 ms&gt;" in page  # the validity flag, escaped
+    assert page.count("<svg") == 3
+    for label in ("sustained 13.5/s", "knee 16.5/s", "onset 15/s (UserResourceUpdate)",
+                  "model 15.2/s"):  # fmt: skip
+        assert f">{label}</text>" in page
+    assert "<td>UserResourceUpdate 15</td>" in page.replace(" class='text'", "")
+    assert not re.search(r"(?<![\w.])\d+\.\d{5,}", page.split("<h2>Steps</h2>")[1])
+
+
+def test_unknown_pool_options_read_as_name_and_value() -> None:
+    assert pool_settings_text(["--no-quotas", "--time-scale", "0.01", "--new-thing", "7"]) == [
+        "no quotas", "time scale 0.01", "new thing 7"
+    ]  # fmt: skip

@@ -19,11 +19,17 @@ from typing import Any
 
 import pytest
 
+from loadtest.capacity.charts import write_html as write_capacity_html
+from loadtest.capacity.target import pool_options
 from loadtest.lockout.demo import demo_probe
+from loadtest.protocol.quotas import QuotaCategory
 from loadtest.report import fold_in_lockout_probe
+from loadtest.report.html import write_html
+from tests.capacity.test_cli import capacity_result
 from tests.e2e.locust_runs import provision, target_env
 
 from .live_web import LiveLocust
+from .test_html import write_probe_run
 
 pytestmark = pytest.mark.e2e
 
@@ -144,8 +150,34 @@ def _row_cells(page: Any, name: str) -> dict[str, str]:
     return {}
 
 
-def _check_report_page(browser: Any, run_dir: Path, summary: dict[str, Any], shots: Path) -> None:
-    """Open report.html from disk with every non-file request blocked and recorded."""
+#: Every pair of labels in one chart whose boxes, as Chromium lays the text out, overlap by
+#: more than half a pixel each way, and every label that leaves its chart.
+_TEXT_CLASHES = """svg => {
+  const outer = svg.getBoundingClientRect();
+  const boxes = [...svg.querySelectorAll('text')]
+    .map(t => [t.textContent, t.getBoundingClientRect()]);
+  const found = [];
+  boxes.forEach(([name, a], i) => {
+    if (a.left < outer.left - 0.5 || a.right > outer.right + 0.5 || a.top < outer.top - 0.5
+        || a.bottom > outer.bottom + 0.5) found.push(['outside', name]);
+    for (const [other, b] of boxes.slice(i + 1)) {
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 0.5 && h > 0.5) found.push([name, other]);
+    }
+  });
+  return found;
+}"""
+
+
+def _text_clashes(page: Any) -> list[Any]:
+    charts = page.locator("svg")
+    return [clash for i in range(charts.count()) for clash in charts.nth(i).evaluate(_TEXT_CLASHES)]
+
+
+def _open_offline(browser: Any, path: Path, shot: Path) -> tuple[Any, Any]:
+    """Open a page from disk with every non-file request blocked; check none was made, and
+    keep a screenshot. Returns the context and the page."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     left_file: list[str] = []
 
@@ -161,12 +193,51 @@ def _check_report_page(browser: Any, run_dir: Path, summary: dict[str, Any], sho
     page = context.new_page()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto((run_dir / "report.html").as_uri())
-    page.screenshot(path=str(shots / "report.png"), full_page=True)
-
+    page.goto(path.as_uri())
+    page.screenshot(path=str(shot), full_page=True)
     assert left_file == []
     assert requested
     assert all(url.startswith("file://") for url in requested)
+    return context, page
+
+
+def _check_charts(page: Any, least: int) -> None:
+    """At least ``least`` charts, each drawn, none with a label over another, and every dot
+    with its value on hover (an SVG title)."""
+    charts = page.locator("svg")
+    assert charts.count() >= least
+    for index in range(charts.count()):
+        box = charts.nth(index).bounding_box()
+        assert box is not None
+        assert box["width"] > 0
+        assert box["height"] > 0
+    assert _text_clashes(page) == []
+    assert page.locator("svg circle").count() > 0
+    assert page.locator("svg circle:not(:has(title))").count() == 0
+
+
+def test_pages_from_test_data_have_no_label_over_another(
+    browser: Any, tmp_path: Path, shots: Path
+) -> None:
+    """report.html with a lockout probe and capacity.html, rendered from test data."""
+    quotas = {QuotaCategory.USER_AUTHENTICATION: 36.0, QuotaCategory.USER_RESOURCE_UPDATE: 7.5}
+    result = capacity_result(pool_options(quotas, burst_seconds=0.25, workers=2))
+    pages = [
+        (write_html(tmp_path, write_probe_run(tmp_path)), 5),
+        (write_capacity_html(tmp_path, result), 3),
+    ]
+    for path, charts in pages:
+        context, page = _open_offline(browser, path, shots / f"{path.stem}.png")
+        _check_charts(page, charts)
+        if path.stem == "capacity":
+            texts = page.locator("svg text").all_text_contents()
+            assert {"onset 15/s (UserResourceUpdate)", "model 15.2/s"} <= set(texts)
+        context.close()
+
+
+def _check_report_page(browser: Any, run_dir: Path, summary: dict[str, Any], shots: Path) -> None:
+    """Open report.html from disk with every non-file request blocked and recorded."""
+    context, page = _open_offline(browser, run_dir / "report.html", shots / "report.png")
     banner = page.locator(".banner").inner_text()
     expected = "Latencies trustworthy" if summary["validity"]["trustworthy"] else "untrustworthy"
     assert expected in banner
@@ -176,13 +247,7 @@ def _check_report_page(browser: Any, run_dir: Path, summary: dict[str, Any], sho
     assert cells[0] == FLOW
     assert int(cells[1]) == flow["count"] > 0
     assert cells[5] == f"{flow['p99']:.4g}"  # p99 as summary.json has it
-    charts = page.locator("svg")
-    assert charts.count() >= 5
-    for index in range(charts.count()):
-        box = charts.nth(index).bounding_box()
-        assert box is not None
-        assert box["width"] > 0
-        assert box["height"] > 0
+    _check_charts(page, 5)
     lines = page.locator("svg polyline").evaluate_all("els => els.map(e => e.points.length)")
     assert lines
     assert min(lines) >= 2

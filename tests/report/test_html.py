@@ -55,12 +55,32 @@ def test_report_regenerates_the_page_and_flags_an_untrustworthy_run(tmp_path: Pa
     assert handle_args(str(tmp_path)) == 0
     page = (tmp_path / "report.html").read_text()
     assert f"Run {tmp_path.name}" in page
-    assert "class='banner" in page  # trustworthy or not depends on this process's CPU
+    # trustworthy or not depends on this process's CPU: the page must say what the summary says
+    written = json.loads((tmp_path / "summary.json").read_text())
+    shown, hidden = ("ok", "bad") if written["validity"]["trustworthy"] else ("bad", "ok")
+    assert page.count(f"class='banner {shown}'") == 1
+    assert f"class='banner {hidden}'" not in page
     summary = summary_from_events(tmp_path)
     summary["validity"] |= {"trustworthy": False, "warnings": ["loop lag <high>"]}
     page = render_html(summary)
     assert "Latencies untrustworthy" in page
-    assert "loop lag &lt;high&gt;" in page
+    assert "class='banner ok'" not in page
+    assert "<b>warning</b>: loop lag &lt;high&gt;" in page
+
+
+def test_every_validity_flag_shows_with_its_name_and_reason(tmp_path: Path) -> None:
+    """Flags are read from the data: a new one needs no change to the page."""
+    summary = write_run(tmp_path, [5])
+    flags = {
+        "cpu_saturated": {"raised": True, "reason": "worker-1 used 97% of a core"},
+        "clock_skew": "worker clocks differ by <40 ms>",
+    }
+    summary["validity"] |= {"trustworthy": False, "warnings": [], "flags": flags}
+    page = render_html(summary)
+    assert "<b>cpu_saturated</b>: worker-1 used 97% of a core" in page
+    assert "<b>clock_skew</b>: worker clocks differ by &lt;40 ms&gt;" in page
+    summary["validity"]["flags"] = [{"name": "loop_lag", "reason": "p99 12 ms"}]
+    assert "<b>loop_lag</b>: p99 12 ms" in render_html(summary)
 
 
 def _lock(failure: int, model_s: float, measured_s: float, started_at: float) -> dict[str, Any]:
@@ -80,23 +100,32 @@ def _lock(failure: int, model_s: float, measured_s: float, started_at: float) ->
     }
 
 
-def test_the_lockout_timeline_shows_each_attempt_and_locks_against_the_model(
-    tmp_path: Path,
-) -> None:
+OUTCOMES = ["success", *["counted"] * 5, "locked", "counted", "locked", "counted"]
+
+
+def write_probe_run(tmp_path: Path) -> dict[str, Any]:
+    """A run folder with a lockout probe of one user (locks at failures 4, 5 and 7, the
+    attempts in ``OUTCOMES``, a torn last line) folded in; returns its summary."""
     model = {"threshold": 5, "first_lock": 1.0, "factor": 2.0, "cap": 900.0, "time_scale": 0.01}
     model["description"] = "threshold 5, first lock 1 s, factor 2, cap 900 s, time scale 0.01"
     locks = [_lock(4, 0.0, 0.004, 0.30), _lock(5, 1.0, 0.011, 0.40), _lock(7, 4.0, 0.05, 0.6)]
     probe = {"verdict": "match", "run": {"model": model}, "users": [{"user": "u1", "locks": locks}]}
     (tmp_path / "lockout-summary.json").write_text(json.dumps(probe))
-    outcomes = ["success", *["counted"] * 5, "locked", "counted", "locked", "counted"]
     with (tmp_path / "lockout-events.jsonl").open("w") as events:
         events.write(json.dumps({"event": "run_started", "t": 0.0}) + "\n")
-        for seq, outcome in enumerate(outcomes):
+        for seq, outcome in enumerate(OUTCOMES):
             attempt = {"event": "attempt", "user": "u1", "seq": seq, "phase": "schedule"}
             attempt |= {"credential": "wrong", "sent_at": 0.1 * seq, "answered_at": 0.1 * seq}
             events.write(json.dumps(attempt | {"outcome": outcome, "message": "m"}) + "\n")
         events.write('{"event": "attempt", "user": "u1", "sent_a')  # torn by a kill
-    summary = write_run(tmp_path, [10, 20])
+    return write_run(tmp_path, [10, 20])
+
+
+def test_the_lockout_timeline_shows_each_attempt_and_locks_against_the_model(
+    tmp_path: Path,
+) -> None:
+    outcomes = OUTCOMES
+    summary = write_probe_run(tmp_path)
     jsonschema.validate(summary, schema())
     attempts = summary["lockout_probe"]["attempts"]
     assert [a["outcome"] for a in attempts] == outcomes
