@@ -18,7 +18,7 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from markupsafe import Markup
@@ -92,6 +92,8 @@ class Text:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Line:
+    """A straight line: an axis, a grid line, a marker, an error bar."""
+
     kind: ClassVar[str] = "line"
     x1: float
     y1: float
@@ -105,6 +107,8 @@ class Line:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Polyline:
+    """A series' line; its title names the series on hover."""
+
     kind: ClassVar[str] = "polyline"
     points: tuple[tuple[float, float], ...]
     colour: str
@@ -115,6 +119,8 @@ class Polyline:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dot:
+    """A data point; its title is the point's value on hover."""
+
     kind: ClassVar[str] = "dot"
     x: float
     y: float
@@ -249,19 +255,19 @@ class Axis:
     zero: bool = True
     integer: bool = False
 
-    def resolve(self, values: Sequence[float], count: int) -> tuple[float, float, list[Tick]]:
+    def resolve(self, values: Sequence[float], count: int) -> tuple[float, float, tuple[Tick, ...]]:
         """The axis's ends and its ticks for data ``values``."""
         if self.ticks:
             ends = [*values, *(v for v, _ in self.ticks)]
-            return min(ends), max(ends), [Tick(value=v, label=s) for v, s in self.ticks]
+            return min(ends), max(ends), tuple(Tick(value=v, label=s) for v, s in self.ticks)
         if self.log:
             positive = [v for v in values if v > 0] or [1.0]
             ticks = log_ticks(min(positive), max(positive))
-            return ticks[0], ticks[-1], [Tick(value=t, label=_log_label(t)) for t in ticks]
-        low = min([0.0, *values] if self.zero else values or [0.0])
-        values = nice_ticks(low, max(values or [1.0]), count, integer=self.integer)
-        step = values[1] - values[0] if len(values) > 1 else 1.0
-        return values[0], values[-1], [Tick(value=t, label=tick_label(t, step)) for t in values]
+            return ticks[0], ticks[-1], tuple(Tick(value=t, label=_log_label(t)) for t in ticks)
+        data = [0.0, *values] if self.zero or not values else list(values)
+        ticks = nice_ticks(min(data), max(data), count, integer=self.integer)
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+        return ticks[0], ticks[-1], tuple(Tick(value=t, label=tick_label(t, step)) for t in ticks)
 
     def hover(self, value: float) -> str:
         """``value`` with the axis's unit, for a hover text."""
@@ -270,6 +276,8 @@ class Axis:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tick:
+    """A tick at ``value`` with its text."""
+
     value: float
     label: str
 
@@ -302,8 +310,8 @@ class Frame:
     bottom: float
     x: Scale
     y: Scale
-    x_ticks: list[Tick] = field(default_factory=list)
-    y_ticks: list[Tick] = field(default_factory=list)
+    x_ticks: tuple[Tick, ...] = ()
+    y_ticks: tuple[Tick, ...] = ()
 
     @property
     def below(self) -> float:
@@ -324,7 +332,7 @@ def frame(
 ) -> Frame:
     """Scales and ticks for the data; the left margin fits the widest y tick label and the
     y axis title (or is ``left`` when given: a chart with lanes instead of a y axis)."""
-    y_low, y_high, y_ticks = y_axis.resolve(ys, 5) if y_axis else (0.0, 1.0, [])
+    y_low, y_high, y_ticks = y_axis.resolve(ys, 5) if y_axis else (0.0, 1.0, ())
     if left is None:
         widest = max((text_width(t.label) for t in y_ticks), default=0.0)
         left = widest + 8 + (LINE_PX + 6 if y_axis and y_axis.title else 0)
@@ -436,19 +444,20 @@ def _marker_rows(markers: Sequence[Marker], x: Scale, right: float) -> list[tupl
         px, size = x(marker.x), text_width(marker.label)
         anchor = "start" if px + 4 + size <= right else "end"
         span = (px + 4, px + 4 + size) if anchor == "start" else (px - 4 - size, px - 4)
-        row = next(
-            (
-                i
-                for i, spans in enumerate(taken)
-                if all(span[1] < a or span[0] > b for a, b in spans)
-            ),
-            len(taken),
-        )
+        row = _free_row(taken, span)
         if row == len(taken):
             taken.append([])
         taken[row].append((span[0] - 6, span[1] + 6))
         placed.append((row, anchor))
     return placed
+
+
+def _free_row(taken: list[list[tuple[float, float]]], span: tuple[float, float]) -> int:
+    """The first row whose spans all miss ``span`` (a new row if none)."""
+    for index, spans in enumerate(taken):
+        if all(span[1] < low or span[0] > high for low, high in spans):
+            return index
+    return len(taken)
 
 
 def _markers(plot: Frame, markers: Sequence[Marker], rows: list[tuple[int, str]]) -> list[Shape]:

@@ -175,7 +175,7 @@ def lock_curve(probe: dict[str, Any], model: dict[str, Any]) -> Markup:
     values = [*curve.values(), *(v for p in points for v in (p.low, p.mid, p.high) if v)]
     plot = frame(
         x_axis=Axis(title="counted failure n", integer=True, zero=False),
-        xs=list(curve),
+        xs=[min(curve) - 0.5, max(curve) + 0.5],  # room for the end bars
         y_axis=Axis(title="lock (model seconds, log scale)", log=True),
         ys=values,
         top=10,
