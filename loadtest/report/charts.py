@@ -50,6 +50,7 @@ __all__ = [
     "Tick",
     "axes",
     "colour",
+    "figure",
     "fmt",
     "frame",
     "legend",
@@ -425,6 +426,28 @@ def _swatch(item: LegendItem, x: float, y: float) -> list[Shape]:
     return [Line(x1=x, y1=y, x2=x + 16, y2=y, colour=item.colour, width=2, dash=dash)]
 
 
+def figure(
+    *,
+    label: str,
+    plot: Frame,
+    shapes: Sequence[Shape],
+    keys: Sequence[LegendItem],
+    title: str = "",
+    width: float = WIDTH,
+) -> Figure:
+    """The chart whole: a bold title on top (if any), ``shapes``, and the legend below the
+    plot's x axis; the figure is as tall as that."""
+    items, height = legend(keys, left=plot.left, top=plot.below, width=width)
+    heading = [Text(x=width / 2, y=LINE_PX + 2, text=title, anchor="middle", bold=True)]
+    return Figure(
+        label=label,
+        title=title or label,
+        width=width,
+        height=plot.below + height + 8,
+        shapes=(*(heading if title else []), *shapes, *items),
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Marker:
     """A dashed vertical line at ``x`` with a label above the plot."""
@@ -517,20 +540,11 @@ def line_chart(
     shapes += [_polyline(plot, s) for s in coloured if len(s.points) > 1]
     hover = _dots if len(points) <= DOT_LIMIT else _columns
     shapes += hover(plot, coloured, x, y)
-    items = [
+    keys = [
         LegendItem(name=s.name, colour=s.colour, swatch="dash" if s.dash else "line")
         for s in coloured
     ]
-    keys, height = legend(items, left=plot.left, top=plot.below, width=width)
-    if title:
-        shapes.insert(0, Text(x=width / 2, y=LINE_PX + 2, text=title, anchor="middle", bold=True))
-    return Figure(
-        label=label,
-        title=title or label,
-        width=width,
-        height=plot.below + height + 8,
-        shapes=(*shapes, *keys),
-    )
+    return figure(label=label, plot=plot, shapes=shapes, keys=keys, title=title, width=width)
 
 
 def _coloured(series: Sequence[Series]) -> list[Series]:
@@ -618,15 +632,8 @@ def stacked_bars(
     shapes += axes(plot, x_title=x.title)
     for index, (name, values) in enumerate(rows):
         shapes += _bar(plot, index * (bar + gap) + plot.top + gap / 2, name, values, parts, x)
-    items = [LegendItem(name=p, colour=colour(i), swatch="box") for i, p in enumerate(parts)]
-    keys, below = legend(items, left=plot.left, top=plot.below, width=width)
-    return Figure(
-        label=label,
-        title=label,
-        width=width,
-        height=plot.below + below + 8,
-        shapes=(*shapes, *keys),
-    )
+    keys = [LegendItem(name=p, colour=colour(i), swatch="box") for i, p in enumerate(parts)]
+    return figure(label=label, plot=plot, shapes=shapes, keys=keys, width=width)
 
 
 def _bar(

@@ -19,11 +19,9 @@ from markupsafe import Markup
 from .charts import (
     AXIS,
     PALETTE,
-    WIDTH,
     Axis,
     Box,
     Dot,
-    Figure,
     Frame,
     LegendItem,
     Line,
@@ -31,9 +29,9 @@ from .charts import (
     Shape,
     Text,
     axes,
+    figure,
     fmt,
     frame,
-    legend,
     svg,
     text_width,
 )
@@ -86,15 +84,7 @@ def lock_timeline(probe: dict[str, Any]) -> Markup:
     shapes += [Text(x=left - 8, y=top + 25, text=u, anchor="end") for u, top in lanes.items()]
     shapes += [s for user, lock in locks for s in _lock_bars(plot, lanes[user], lock)]
     shapes += [_attempt_dot(plot, lanes[str(a["user"])], a) for a in attempts]
-    keys, height = legend(_timeline_legend(), left=plot.left, top=plot.below)
-    return svg(
-        Figure(
-            label="lockout timeline",
-            width=WIDTH,
-            height=plot.below + height + 8,
-            shapes=(*shapes, *keys),
-        )
-    )
+    return svg(figure(label="lockout timeline", plot=plot, shapes=shapes, keys=_timeline_legend()))
 
 
 def _timeline_end(attempts: list[dict[str, Any]], locks: list[dict[str, Any]]) -> float:
@@ -185,15 +175,8 @@ def lock_curve(probe: dict[str, Any], model: dict[str, Any]) -> Markup:
     shapes = axes(plot, x_title="counted failure n", y_title="lock (model s, log scale)")
     shapes.append(Polyline(points=path, colour=AXIS, title="the model"))
     shapes += [s for point in points for s in _error_bar(plot, point)]
-    keys, height = legend(_curve_legend(), left=plot.left, top=plot.below)
-    return svg(
-        Figure(
-            label="locks against the model",
-            width=WIDTH,
-            height=plot.below + height + 8,
-            shapes=(*shapes, *keys),
-        )
-    )
+    label = "locks against the model"
+    return svg(figure(label=label, plot=plot, shapes=shapes, keys=_curve_legend()))
 
 
 def _curve_legend() -> list[LegendItem]:
