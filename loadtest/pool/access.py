@@ -27,8 +27,8 @@ def caller(ctx: PoolContext, p: Params) -> Caller:
     """Verify AccessToken (signature, expiry, sign-out, user still there and enabled)."""
     token = p.text("AccessToken", max_len=8192)
     claims = ctx.tokens.check_access(token, ctx.now())
-    pool = ctx.store.pool(claims.pool_id)
-    user = None if pool is None else ctx.store.user_by_sub(pool.id, claims.sub)
+    pool = ctx.store.pools.get(claims.pool_id)
+    user = None if pool is None else ctx.store.users.by_sub(pool.id, claims.sub)
     if pool is None or user is None:
         raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID)
     if uuid_time(claims.origin_jti) < user.revoked_at:

@@ -28,7 +28,7 @@ async def get_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 def _sign_out(ctx: PoolContext, user: User) -> dict[str, Any]:
-    ctx.store.update_user(user, revoked_at=math.floor(ctx.now() * 1000) / 1000)
+    ctx.store.users.update(user, revoked_at=math.floor(ctx.now() * 1000) / 1000)
     return {}
 
 

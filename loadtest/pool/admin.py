@@ -63,7 +63,7 @@ def pool_description(ctx: PoolContext, pool: Pool) -> dict[str, Any]:
         "LambdaConfig": raw.get("LambdaConfig", {}),
         "CreationDate": pool.created,
         "LastModifiedDate": pool.modified,
-        "EstimatedNumberOfUsers": ctx.store.count_users(pool.id),
+        "EstimatedNumberOfUsers": ctx.store.users.count(pool.id),
     }
     return description
 
@@ -79,7 +79,7 @@ async def create_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:
         id=f"{ctx.region}_{_random(_ALNUM, 9)}", name=name, raw=raw, created=now, modified=now
     )
     _check_settings(pool)
-    ctx.store.put_pool(pool)
+    ctx.store.pools.put(pool)
     return {"UserPool": pool_description(ctx, pool)}
 
 
@@ -88,14 +88,14 @@ async def describe_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 async def delete_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    ctx.store.delete_pool(ctx.pool(p.pool_id()).id)
+    ctx.store.pools.delete(ctx.pool(p.pool_id()).id)
     return {}
 
 
 async def list_user_pools(ctx: PoolContext, p: Params) -> dict[str, Any]:
     limit = p.integer("MaxResults", default=60, low=1, high=60)
     start = _page_start(p.optional_text("NextToken"))
-    pools = ctx.store.pools()
+    pools = ctx.store.pools.all()
     page = pools[start : start + limit]
     result: dict[str, Any] = {
         "UserPools": [
@@ -134,7 +134,7 @@ async def set_user_pool_mfa_config(ctx: PoolContext, p: Params) -> dict[str, Any
             raise InvalidParameter(f"Invalid MfaConfiguration: {mode}")
         raw["MfaConfiguration"] = mode
     updated = Pool(id=pool.id, name=pool.name, raw=raw, created=pool.created, modified=ctx.now())
-    ctx.store.put_pool(updated)
+    ctx.store.pools.put(updated)
     return _mfa_config(updated)
 
 
@@ -194,7 +194,7 @@ async def create_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]
         modified=now,
     )
     _check_settings(client)
-    ctx.store.put_client(client)
+    ctx.store.clients.put(client)
     return {"UserPoolClient": client_description(client)}
 
 
@@ -213,7 +213,7 @@ async def describe_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, An
 
 async def delete_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]:
     client = ctx.client(p.client_id(), p.pool_id())
-    ctx.store.delete_client(client.id)
+    ctx.store.clients.delete(client.id)
     return {}
 
 
@@ -329,7 +329,7 @@ async def _new_user(
     )
     email = attributes.get("email")
     email_key = email.lower() if email and pool.email_usernames else None
-    if not ctx.store.insert_user(user, pool.user_key(username), email_key):
+    if not ctx.store.users.insert(user, pool.user_key(username), email_key):
         raise UsernameExists(Messages.USER_EXISTS)
     return user
 
@@ -342,7 +342,7 @@ async def admin_set_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]
     permanent = p.flag("Permanent")
     record = await ctx.srp.new_password(srp_fast.pool_name(pool.id), user.username, password)
     status = UserStatus.CONFIRMED if permanent else UserStatus.FORCE_CHANGE_PASSWORD
-    ctx.store.update_user(
+    ctx.store.users.update(
         user,
         salt=record.salt,
         verifier=record.verifier,
@@ -370,7 +370,7 @@ async def admin_get_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 async def admin_delete_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
     pool = ctx.pool(p.pool_id())
-    ctx.store.delete_user(ctx.user(pool, p.username()))
+    ctx.store.users.delete(ctx.user(pool, p.username()))
     return {}
 
 
@@ -385,7 +385,7 @@ async def admin_enable_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
 def _set_enabled(ctx: PoolContext, p: Params, *, enabled: bool) -> dict[str, Any]:
     pool = ctx.pool(p.pool_id())
     user = ctx.user(pool, p.username())
-    ctx.store.update_user(user, enabled=enabled, modified=ctx.now())
+    ctx.store.users.update(user, enabled=enabled, modified=ctx.now())
     return {}
 
 
@@ -422,9 +422,9 @@ async def list_users(ctx: PoolContext, p: Params) -> dict[str, Any]:
     start = _page_start(p.optional_text("PaginationToken"))
     rule = _filter(p.optional_text("Filter", max_len=256, min_len=0))
     if rule is None:
-        users = ctx.store.users(pool.id, offset=start, limit=limit + 1)
+        users = ctx.store.users.page(pool.id, offset=start, limit=limit + 1)
     else:
-        every = ctx.store.users(pool.id, offset=0, limit=1_000_000)
+        every = ctx.store.users.page(pool.id, offset=0, limit=1_000_000)
         users = [u for u in every if _matches(u, rule)][start : start + limit + 1]
     result: dict[str, Any] = {"Users": [user_type(user) for user in users[:limit]]}
     if len(users) > limit:

@@ -394,7 +394,7 @@ async def _settings(rt: Runtime, request: web.Request) -> web.StreamResponse:
     run metadata of a report. Identifiers and switches only: never a secret. (Key names avoid
     the words the report's redactor cuts: session, secret, token, otp.)"""
     found: dict[str, Any] = dict(rt.settings)
-    pool = rt.ctx.store.pool(request.query.get("pool_id", "")[:128])
+    pool = rt.ctx.store.pools.get(request.query.get("pool_id", "")[:128])
     if pool is not None:
         found["pool"] = {
             "pool_id": pool.id,
@@ -403,7 +403,7 @@ async def _settings(rt: Runtime, request: web.Request) -> web.StreamResponse:
             "device_tracking": pool.device_tracking,
             "device_only_remembered_on_prompt": pool.remember_on_prompt,
         }
-    client = rt.ctx.store.client(request.query.get("client_id", "")[:128])
+    client = rt.ctx.store.clients.get(request.query.get("client_id", "")[:128])
     if client is not None and (pool is None or client.pool_id == pool.id):
         found["client"] = {
             "client_id": client.id,
@@ -417,7 +417,7 @@ async def _settings(rt: Runtime, request: web.Request) -> web.StreamResponse:
 
 async def _jwks(rt: Runtime, request: web.Request) -> web.StreamResponse:
     pool_id = request.match_info["pool_id"]
-    if rt.ctx.store.pool(pool_id) is None:
+    if rt.ctx.store.pools.get(pool_id) is None:
         error = ResourceNotFound(Messages.pool_not_found(pool_id[:64]))
         return _json({"message": error.message}, status=404)
     return _json(rt.ctx.tokens.jwks())

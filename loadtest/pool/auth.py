@@ -236,7 +236,7 @@ def known_device(ctx: PoolContext, user: User, key: str | None) -> Device | None
     """The user's device named by DEVICE_KEY; ``Device does not exist.`` if unknown."""
     if not key:
         return None
-    device = ctx.store.device(user.pool_id, user.sub, key)
+    device = ctx.store.devices.get(user.pool_id, user.sub, key)
     if device is None:
         raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
     return device
@@ -250,7 +250,7 @@ def _refresh(
     payload = ctx.tokens.open_refresh(_required(auth, "REFRESH_TOKEN"), now)
     if payload["client_id"] != client.id or payload["pool_id"] != pool.id:
         raise NotAuthorized(Messages.REFRESH_TOKEN_INVALID)
-    user = ctx.store.user_by_sub(pool.id, str(payload["sub"]))
+    user = ctx.store.users.by_sub(pool.id, str(payload["sub"]))
     if user is None:
         raise NotAuthorized(Messages.REFRESH_TOKEN_INVALID)
     if not user.enabled:

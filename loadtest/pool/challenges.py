@@ -199,7 +199,7 @@ async def _password_verifier(
 
 # -- devices ----------------------------------------------------------------------------------
 def _device(ctx: PoolContext, user: User, key: str) -> Device:
-    device = ctx.store.device(user.pool_id, user.sub, key)
+    device = ctx.store.devices.get(user.pool_id, user.sub, key)
     if device is None:
         raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
     return device
@@ -222,7 +222,7 @@ async def _device_srp_auth(
         # Without a Session, only a sign-in whose password was just verified may continue
         # with this device: the DEVICE_SRP_AUTH Session it was issued (docs/security-pool.md).
         # Anything else would make the device secret alone a full sign-in.
-        session_text = ctx.store.device_challenge(client.id, user.sub, device.key)
+        session_text = ctx.store.device_challenges.get(client.id, user.sub, device.key)
         if session_text is None:
             raise InvalidParameter(Messages.missing("Session"))
     session = open_session(ctx, session_text, client, (Challenge.DEVICE_SRP_AUTH,))
@@ -281,7 +281,7 @@ async def _device_password_verifier(
     if not ok:
         raise count_failure(ctx, user, NotAuthorized(Messages.INCORRECT_PASSWORD))
     sign_in = SignIn(pool=pool, client=client, user=user, admin=admin, device=device)
-    return complete(ctx, sign_in, on_success=lambda: ctx.store.touch_device(device.key, ctx.now()))
+    return complete(ctx, sign_in, on_success=lambda: ctx.store.devices.touch(device.key, ctx.now()))
 
 
 # -- session-based challenges -------------------------------------------------------------------
@@ -297,7 +297,9 @@ def _session_sign_in(
     if user is None or user.sub != session.sub:
         raise NotAuthorized(Messages.SESSION_INVALID)
     ensure_can_sign_in(user)
-    device = ctx.store.device(pool.id, user.sub, session.device_key) if session.device_key else None
+    device = (
+        ctx.store.devices.get(pool.id, user.sub, session.device_key) if session.device_key else None
+    )
     return SignIn(pool=pool, client=client, user=user, admin=session.admin, device=device)
 
 
@@ -323,7 +325,7 @@ async def _software_token_mfa(
     )
     if step is None:
         raise count_failure(ctx, user, CodeMismatch(Messages.TOTP_MISMATCH))
-    if not ctx.store.accept_totp_step(user, step):
+    if not ctx.store.totp_steps.accept(user, step):
         raise ExpiredCode(Messages.TOTP_REPLAYED)
     consume(ctx, session, client)
     return complete(ctx, sign_in)
@@ -360,7 +362,7 @@ async def _mfa_setup(
     _secret_hash(ctx, client, sign_in.user, responses)
     consume(ctx, session, client)
     mfa = replace(sign_in.user.mfa, totp_enabled=True, totp_preferred=True, sms_preferred=False)
-    user = ctx.store.update_user(sign_in.user, mfa=mfa, modified=ctx.now())
+    user = ctx.store.users.update(sign_in.user, mfa=mfa, modified=ctx.now())
     return complete(ctx, replace(sign_in, user=user))
 
 
@@ -381,7 +383,7 @@ async def _new_password_required(
     prefix = srp_fast.pool_name(pool.id)
     record = await ctx.srp.new_password(prefix, sign_in.user.username, password)
     consume(ctx, session, client)
-    user = ctx.store.update_user(
+    user = ctx.store.users.update(
         sign_in.user,
         salt=record.salt,
         verifier=record.verifier,

@@ -52,24 +52,24 @@ class PoolContext:
         return self.scale.seconds(client.session_seconds)
 
     def pool(self, pool_id: str) -> Pool:
-        pool = self.store.pool(pool_id)
+        pool = self.store.pools.get(pool_id)
         if pool is None:
             raise ResourceNotFound(Messages.pool_not_found(pool_id))
         return pool
 
     def client(self, client_id: str, pool_id: str | None = None) -> AppClient:
-        client = self.store.client(client_id)
+        client = self.store.clients.get(client_id)
         if client is None or (pool_id is not None and client.pool_id != pool_id):
             raise ResourceNotFound(Messages.client_not_found(client_id))
         return client
 
     def find_user(self, pool: Pool, name: str) -> User | None:
         """A user by username, email (in email-username pools) or sub."""
-        user = self.store.user(pool.id, pool.user_key(name))
+        user = self.store.users.by_key(pool.id, pool.user_key(name))
         if user is None and pool.email_usernames:
-            user = self.store.user_by_email(pool.id, name.lower())
+            user = self.store.users.by_email(pool.id, name.lower())
         if user is None:
-            user = self.store.user_by_sub(pool.id, name)
+            user = self.store.users.by_sub(pool.id, name)
         return user
 
     def user(self, pool: Pool, name: str) -> User:

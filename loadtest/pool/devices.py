@@ -51,7 +51,7 @@ def device_type(device: Device) -> dict[str, Any]:
 
 
 def _device(ctx: PoolContext, user: User, key: str) -> Device:
-    device = ctx.store.device(user.pool_id, user.sub, key)
+    device = ctx.store.devices.get(user.pool_id, user.sub, key)
     if device is None:
         raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
     return device
@@ -62,7 +62,7 @@ async def confirm_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     key = p.text("DeviceKey", max_len=_DEVICE_KEY_MAX)
     config = p.mapping("DeviceSecretVerifierConfig")
     name = p.optional_text("DeviceName", max_len=1024) or ""
-    known = ctx.store.device(who.pool.id, who.user.sub, key)
+    known = ctx.store.devices.get(who.pool.id, who.user.sub, key)
     if who.claims.device_key != key and known is None:
         raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
     try:
@@ -83,7 +83,7 @@ async def confirm_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
         modified=now,
         last_auth=now,
     )
-    ctx.store.put_device(device)
+    ctx.store.devices.put(device)
     return {"UserConfirmationNecessary": who.pool.remember_on_prompt}
 
 
@@ -93,7 +93,7 @@ async def update_device_status(ctx: PoolContext, p: Params) -> dict[str, Any]:
     status = p.optional_text("DeviceRememberedStatus", max_len=16) or "not_remembered"
     if status not in ("remembered", "not_remembered"):
         raise InvalidParameter(f"Invalid DeviceRememberedStatus: {status}")
-    ctx.store.put_device(replace(device, remembered=status == "remembered", modified=ctx.now()))
+    ctx.store.devices.put(replace(device, remembered=status == "remembered", modified=ctx.now()))
     return {}
 
 
@@ -106,7 +106,7 @@ def _listing(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
     limit = p.integer("Limit", default=60, low=0, high=60) or 60
     token = p.optional_text("PaginationToken", max_len=64)
     start = int(token) if token and token.isdigit() else 0
-    devices = ctx.store.devices(user.pool_id, user.sub)
+    devices = ctx.store.devices.of_user(user.pool_id, user.sub)
     result: dict[str, Any] = {"Devices": [device_type(d) for d in devices[start : start + limit]]}
     if start + limit < len(devices):
         result["PaginationToken"] = str(start + limit)
@@ -120,7 +120,7 @@ async def list_devices(ctx: PoolContext, p: Params) -> dict[str, Any]:
 async def forget_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     who = caller(ctx, p)
     device = _device(ctx, who.user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
-    ctx.store.delete_device(device.key)
+    ctx.store.devices.delete(device.key)
     return {}
 
 
@@ -137,5 +137,5 @@ async def admin_list_devices(ctx: PoolContext, p: Params) -> dict[str, Any]:
 async def admin_forget_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     _, user = _admin_user(ctx, p)
     device = _device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
-    ctx.store.delete_device(device.key)
+    ctx.store.devices.delete(device.key)
     return {}

@@ -78,16 +78,18 @@ def _setup_session(ctx: PoolContext, text: str | None, stage: str) -> tuple[Sign
     client = ctx.client(peek.client_id)
     session = open_session(ctx, text, client, (stage,))
     pool = ctx.pool(session.pool_id)
-    user = ctx.store.user_by_sub(pool.id, session.sub)
+    user = ctx.store.users.by_sub(pool.id, session.sub)
     if user is None:
         raise NotAuthorized(Messages.SESSION_INVALID)
-    device = ctx.store.device(pool.id, user.sub, session.device_key) if session.device_key else None
+    device = (
+        ctx.store.devices.get(pool.id, user.sub, session.device_key) if session.device_key else None
+    )
     sign_in = SignIn(pool=pool, client=client, user=user, admin=session.admin, device=device)
     return sign_in, session
 
 
 def _set_mfa(ctx: PoolContext, user: User, **changes: Any) -> User:
-    return ctx.store.update_user(user, mfa=replace(user.mfa, **changes), modified=ctx.now())
+    return ctx.store.users.update(user, mfa=replace(user.mfa, **changes), modified=ctx.now())
 
 
 async def verify_software_token(ctx: PoolContext, p: Params) -> dict[str, Any]:
@@ -111,7 +113,7 @@ def _verify(ctx: PoolContext, user: User, code: str, friendly: str | None) -> No
     step = totp.matching_step(pending, code, ctx.now())
     if step is None:
         raise EnableSoftwareTokenMFA(Messages.VERIFY_TOTP_MISMATCH)
-    if not ctx.store.accept_totp_step(user, step):
+    if not ctx.store.totp_steps.accept(user, step):
         raise ExpiredCode(Messages.TOTP_REPLAYED)
     _set_mfa(ctx, user, totp_secret=pending, totp_pending=None, friendly_name=friendly)
 
@@ -130,7 +132,7 @@ def _preferences(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
         if enabled and "phone_number" not in user.attributes:
             raise InvalidParameter("User does not have delivery config set to turn on SMS_MFA")
         state = _apply(state, "sms", enabled, bool(sms_settings.get("PreferredMfa")))
-    ctx.store.update_user(user, mfa=state, modified=ctx.now())
+    ctx.store.users.update(user, mfa=state, modified=ctx.now())
     return {}
 
 

@@ -85,12 +85,12 @@ def _prepare_state(settings: ServeSettings) -> None:
         path = Path(f"{settings.state}{suffix}")
         if path.exists():
             path.chmod(0o600)
-    store = Store(settings.state)
+    store = Store.open(settings.state)
     try:
-        store.secret("seal-key", Sealer.new_key)
-        store.secret("simulation-key", lambda: os.urandom(32))
-        store.secret("access-key", TokenAuthority.new_key_pem)
-        store.secret("id-key", TokenAuthority.new_key_pem)
+        store.secrets.get_or_create("seal-key", Sealer.new_key)
+        store.secrets.get_or_create("simulation-key", lambda: os.urandom(32))
+        store.secrets.get_or_create("access-key", TokenAuthority.new_key_pem)
+        store.secrets.get_or_create("id-key", TokenAuthority.new_key_pem)
     finally:
         store.close()
 
@@ -211,10 +211,10 @@ def _run_worker(
 
 
 def _build_context(settings: ServeSettings, store: Store, clock: Clock) -> PoolContext:
-    sealer = Sealer(store.secret("seal-key", Sealer.new_key))
+    sealer = Sealer(store.secrets.get_or_create("seal-key", Sealer.new_key))
     tokens = TokenAuthority(
-        store.secret("access-key", TokenAuthority.new_key_pem),
-        store.secret("id-key", TokenAuthority.new_key_pem),
+        store.secrets.get_or_create("access-key", TokenAuthority.new_key_pem),
+        store.secrets.get_or_create("id-key", TokenAuthority.new_key_pem),
         sealer,
         settings.region,
     )
@@ -229,7 +229,7 @@ def _build_context(settings: ServeSettings, store: Store, clock: Clock) -> PoolC
         lockout=settings.lockout,
         srp=srp,
         region=settings.region,
-        simulation_key=store.secret("simulation-key", lambda: os.urandom(32)),
+        simulation_key=store.secrets.get_or_create("simulation-key", lambda: os.urandom(32)),
     )
 
 
@@ -237,7 +237,7 @@ def _runtime(settings: ServeSettings, shared: SharedMemory, started: float, inde
     frozen_at = shared.frozen_at.value if settings.freeze_clock else None
     test_clock = OffsetClock(shared.clock_offset, frozen_at=frozen_at)
     clock: Clock = test_clock if settings.test_clock else SystemClock()
-    ctx = _build_context(settings, Store(settings.state), clock)
+    ctx = _build_context(settings, Store.open(settings.state), clock)
     seed = None if settings.seed is None else settings.seed + index
     return Runtime(
         ctx=ctx,
@@ -320,4 +320,4 @@ async def _purge_loop(rt: Runtime, stop: asyncio.Event) -> None:
     while not stop.is_set():
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=_PURGE_SECONDS)
-        rt.ctx.store.purge_sessions(rt.ctx.now())
+        rt.ctx.store.purge_expired(rt.ctx.now())

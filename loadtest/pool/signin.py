@@ -81,7 +81,7 @@ def check_lock(ctx: PoolContext, user: User) -> None:
     try:
         lockout.check(ctx.lockout, _state(user), now)
     except NotAuthorized:
-        ctx.store.update_lockout(user, lambda s: (_note_attempt(s, now), None))
+        ctx.store.lockouts.update(user, lambda s: (_note_attempt(s, now), None))
         raise
 
 
@@ -106,13 +106,13 @@ def count_failure(ctx: PoolContext, user: User, error: CognitoError) -> CognitoE
             return _note_attempt(state, now), locked
         return lockout.on_failure(ctx.lockout, current, now), error
 
-    result: CognitoError = ctx.store.update_lockout(user, decide)
+    result: CognitoError = ctx.store.lockouts.update(user, decide)
     return result
 
 
 def _reset_lockout(ctx: PoolContext, user: User) -> None:
     if user.failures or user.locked_until:
-        ctx.store.update_lockout(user, lambda s: (lockout.LockoutState(), None))
+        ctx.store.lockouts.update(user, lambda s: (lockout.LockoutState(), None))
 
 
 # -- sessions ---------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ def open_session(
         raise NotAuthorized(Messages.SESSION_INVALID)
     if ctx.now() - session.issued > ctx.session_seconds(client):
         raise NotAuthorized(Messages.SESSION_EXPIRED)
-    if ctx.store.session_used(session.id):
+    if ctx.store.used_sessions.is_used(session.id):
         raise NotAuthorized(Messages.SESSION_USED)
     return session
 
@@ -155,7 +155,7 @@ def open_session(
 def consume(ctx: PoolContext, session: ChallengeSession, client: AppClient) -> None:
     """Mark a session used by a successful step; a second use is refused."""
     expires = session.issued + ctx.session_seconds(client) + 1.0
-    if not ctx.store.use_session(session.id, expires):
+    if not ctx.store.used_sessions.use(session.id, expires):
         raise NotAuthorized(Messages.SESSION_USED)
 
 
@@ -188,7 +188,7 @@ def next_step(ctx: PoolContext, sign_in: SignIn, *, password_done: bool = True) 
         # Clients that answer DEVICE_SRP_AUTH without the Session (pycognito, the AWS Java
         # sample) are matched to this sign-in by client, user and device: its Session is kept.
         expires = ctx.now() + ctx.session_seconds(sign_in.client)
-        ctx.store.put_device_challenge(
+        ctx.store.device_challenges.put(
             sign_in.client.id, user.sub, device.key, answer["Session"], expires
         )
         return answer
