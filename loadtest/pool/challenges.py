@@ -1,17 +1,20 @@
 """RespondToAuthChallenge and AdminRespondToAuthChallenge: one handler per challenge.
 
-Each handler verifies its own answer and hands the sign-in to :mod:`.signin` for the next step.
-PASSWORD_VERIFIER and DEVICE_PASSWORD_VERIFIER take their state from the SECRET_BLOCK and need
-no Session; DEVICE_SRP_AUTH accepts one when sent (cognito-facts §9.4), and without one
-continues only the sign-in whose password was verified last for that client, user and device.
-The other challenges need their Session, which is single-use once the step succeeds and
-survives a wrong code.
+Every handler takes one :class:`ChallengeRequest`. Each verifies its own answer and hands the
+sign-in to :mod:`.signin` for the next step. PASSWORD_VERIFIER and DEVICE_PASSWORD_VERIFIER take
+their state from the SECRET_BLOCK and need no Session; DEVICE_SRP_AUTH accepts one when sent
+(cognito-facts §9.4), and without one continues only the sign-in whose password was verified
+last for that client, user and device. The other challenges continue a Session: they are
+declared with :func:`continues`, the one prologue that opens it and finds the sign-in behind
+it. A Session is single-use once the step succeeds and survives a wrong code.
+
+Adding a challenge is one entry in ``_HANDLERS`` plus its handler.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import gmpy2
@@ -43,14 +46,13 @@ from .signin import (
     ensure_can_sign_in,
     next_step,
     open_session,
+    resume,
     totp_challenge,
 )
 
-__all__ = ["respond_to_auth_challenge"]
+__all__ = ["ChallengeRequest", "SessionStep", "continues", "respond_to_auth_challenge"]
 
-Handler = Callable[
-    [PoolContext, Pool, AppClient, dict[str, str], str | None, bool], Awaitable[dict[str, Any]]
-]
+Result = dict[str, Any]
 
 #: PASSWORD_VERIFIER's required responses, in the order Cognito names the first missing one.
 _VERIFIER_FIELDS = (
@@ -61,7 +63,46 @@ _VERIFIER_FIELDS = (
 )
 
 
-async def respond_to_auth_challenge(ctx: PoolContext, p: Params, *, admin: bool) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChallengeRequest:
+    """One RespondToAuthChallenge call, as every handler sees it."""
+
+    ctx: PoolContext
+    pool: Pool
+    client: AppClient
+    responses: Mapping[str, str]
+    session: str | None
+    admin: bool
+
+    def require(self, *names: str) -> None:
+        """``Missing required parameter X`` for the first of ``names`` absent or empty."""
+        for name in names:
+            if not self.responses.get(name):
+                raise InvalidParameter(Messages.missing(name))
+
+    def check_secret_hash(self, user: User) -> None:
+        """SECRET_HASH for clients with a secret; a wrong one counts as a failed attempt."""
+        try:
+            self.ctx.check_secret_hash(
+                self.client, self.responses["USERNAME"], self.responses.get("SECRET_HASH")
+            )
+        except NotAuthorized as wrong:
+            raise count_failure(self.ctx, user, wrong) from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionStep:
+    """What a Session-continuing handler gets from the prologue: the Session and its sign-in."""
+
+    session: ChallengeSession
+    sign_in: SignIn
+
+
+Handler = Callable[[ChallengeRequest], Awaitable[Result]]
+SessionHandler = Callable[[ChallengeRequest, SessionStep], Awaitable[Result]]
+
+
+async def respond_to_auth_challenge(ctx: PoolContext, p: Params, *, admin: bool) -> Result:
     """RespondToAuthChallenge (``admin=False``) or AdminRespondToAuthChallenge."""
     pool_id = p.pool_id() if admin else None
     client = ctx.client(p.client_id(), pool_id)
@@ -74,48 +115,80 @@ async def respond_to_auth_challenge(ctx: PoolContext, p: Params, *, admin: bool)
     if not responses:
         raise InvalidParameter(Messages.MISSING_CHALLENGE_RESPONSES)
     session = p.optional_text("Session", max_len=2048, min_len=20)
-    return await handler(ctx, pool, client, responses, session, admin)
+    request = ChallengeRequest(
+        ctx=ctx, pool=pool, client=client, responses=responses, session=session, admin=admin
+    )
+    return await handler(request)
 
 
-def _require(responses: dict[str, str], *names: str) -> None:
-    for name in names:
-        if not responses.get(name):
-            raise InvalidParameter(Messages.missing(name))
+def continues(*stages: str, required: tuple[str, ...] = ()) -> Callable[[SessionHandler], Handler]:
+    """Declare a handler that continues a Session issued at one of ``stages``.
+
+    The prologue, in Cognito's order of complaints: the Session must open and be fresh and
+    unused (:func:`.signin.open_session`); USERNAME must name the user it was issued to, who
+    may still sign in; then the ``required`` responses must be present.
+    """
+
+    def wrap(handler: SessionHandler) -> Handler:
+        async def run(req: ChallengeRequest) -> Result:
+            return await handler(req, _open_step(req, stages, required))
+
+        run.__name__ = run.__qualname__ = handler.__name__
+        run.__doc__ = handler.__doc__
+        return run
+
+    return wrap
 
 
-def _same_user(ctx: PoolContext, pool: Pool, name: str, sub: str) -> User:
+def _open_step(
+    req: ChallengeRequest, stages: tuple[str, ...], required: tuple[str, ...]
+) -> SessionStep:
+    session = open_session(req.ctx, req.session, req.client, stages)
+    req.require("USERNAME")
+    user = req.ctx.find_user(req.pool, req.responses["USERNAME"])
+    if user is None or user.sub != session.sub:
+        raise NotAuthorized(Messages.SESSION_INVALID)
+    ensure_can_sign_in(user)
+    req.require(*required)
+    return SessionStep(
+        session=session, sign_in=resume(req.ctx, session, req.pool, req.client, user)
+    )
+
+
+def _same_user(req: ChallengeRequest, sub: str) -> User:
     """The user that USERNAME names, which must be the one the challenge was issued to."""
-    user = ctx.find_user(pool, name)
+    user = req.ctx.find_user(req.pool, req.responses["USERNAME"])
     if user is None or user.sub != sub:
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
     return user
 
 
-def _secret_hash(
-    ctx: PoolContext, client: AppClient, user: User, responses: dict[str, str]
-) -> None:
-    try:
-        ctx.check_secret_hash(client, responses["USERNAME"], responses.get("SECRET_HASH"))
-    except NotAuthorized as wrong:
-        raise count_failure(ctx, user, wrong) from None
+def _device(ctx: PoolContext, user: User, key: str) -> Device:
+    device = ctx.store.devices.get(user.pool_id, user.sub, key)
+    if device is None:
+        raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
+    return device
 
 
 # -- SRP proofs -----------------------------------------------------------------------------------
-def _open_block(ctx: PoolContext, client: AppClient, raw: str, kind: str) -> SecretBlock:
+def _proof_block(req: ChallengeRequest, kind: str) -> SecretBlock:
+    """The SECRET_BLOCK of a password or device proof, after the responses' formats (§11)."""
+    _check_formats(req.responses)
+    raw = req.responses["PASSWORD_CLAIM_SECRET_BLOCK"]
     try:
         block = SecretBlock.open(
-            ctx.sealer, srp_fast.b64decode_strict(raw, field="PASSWORD_CLAIM_SECRET_BLOCK")
+            req.ctx.sealer, srp_fast.b64decode_strict(raw, field="PASSWORD_CLAIM_SECRET_BLOCK")
         )
     except (SealError, srp_fast.MalformedInput) as exc:
         raise NotAuthorized(Messages.INCORRECT_PASSWORD) from exc
-    if block.client_id != client.id or block.kind not in (kind, "simulated"):
+    if block.client_id != req.client.id or block.kind not in (kind, "simulated"):
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
-    if ctx.now() - block.issued > ctx.session_seconds(client):
+    if req.ctx.now() - block.issued > req.ctx.session_seconds(req.client):
         raise NotAuthorized(Messages.SESSION_EXPIRED)
     return block
 
 
-def _check_formats(responses: dict[str, str]) -> None:
+def _check_formats(responses: Mapping[str, str]) -> None:
     """TIMESTAMP and the signature must decode before any proof is checked (§11)."""
     try:
         srp_fast.canonical_timestamp(responses["TIMESTAMP"])
@@ -129,20 +202,22 @@ def _check_formats(responses: dict[str, str]) -> None:
         raise InvalidParameter(Messages.BAD_SIGNATURE_FORMAT) from exc
 
 
-async def _proof_ok(
-    ctx: PoolContext,
+async def _check_proof(
+    req: ChallengeRequest,
     block: SecretBlock,
-    responses: dict[str, str],
+    user: User,
     *,
     prefix: str,
     identity: str,
     verifier: int,
     x: int | None = None,
-) -> bool:
-    big_a = gmpy2.mpz(block.public_a, 16)
+) -> None:
+    """Lockout, SECRET_HASH, then the SRP proof itself; a wrong proof counts as a failure."""
+    check_lock(req.ctx, user)
+    req.check_secret_hash(user)
     try:
-        key = await ctx.srp.session_key(
-            big_a,
+        key = await req.ctx.srp.session_key(
+            gmpy2.mpz(block.public_a, 16),
             gmpy2.mpz(block.secret_b, 16),
             gmpy2.mpz(block.public_b, 16),
             verifier=verifier,
@@ -153,71 +228,44 @@ async def _proof_ok(
             prefix=prefix,
             identity=identity,
             secret_block=srp_fast.b64decode_strict(
-                responses["PASSWORD_CLAIM_SECRET_BLOCK"], field="SECRET_BLOCK"
+                req.responses["PASSWORD_CLAIM_SECRET_BLOCK"], field="SECRET_BLOCK"
             ),
-            timestamp=responses["TIMESTAMP"],
-            signature_b64=responses["PASSWORD_CLAIM_SIGNATURE"],
+            timestamp=req.responses["TIMESTAMP"],
+            signature_b64=req.responses["PASSWORD_CLAIM_SIGNATURE"],
         )
     except (srp_fast.InvalidProof, srp_fast.IllegalParameter):
-        return False
-    return True
+        raise count_failure(req.ctx, user, NotAuthorized(Messages.INCORRECT_PASSWORD)) from None
 
 
-async def _password_verifier(
-    ctx: PoolContext,
-    pool: Pool,
-    client: AppClient,
-    responses: dict[str, str],
-    _session: str | None,
-    admin: bool,
-) -> dict[str, Any]:
-    _require(responses, *_VERIFIER_FIELDS)
-    _check_formats(responses)
-    block = _open_block(ctx, client, responses["PASSWORD_CLAIM_SECRET_BLOCK"], "user")
+async def _password_verifier(req: ChallengeRequest) -> Result:
+    req.require(*_VERIFIER_FIELDS)
+    block = _proof_block(req, "user")
     if block.kind == "simulated":
-        ctx.check_secret_hash(client, responses["USERNAME"], responses.get("SECRET_HASH"))
+        req.ctx.check_secret_hash(
+            req.client, req.responses["USERNAME"], req.responses.get("SECRET_HASH")
+        )
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
-    user = _same_user(ctx, pool, responses["USERNAME"], block.sub)
+    user = _same_user(req, block.sub)
     ensure_can_sign_in(user)
-    check_lock(ctx, user)
-    _secret_hash(ctx, client, user, responses)
     assert user.verifier is not None
-    ok = await _proof_ok(
-        ctx,
-        block,
-        responses,
-        prefix=srp_fast.pool_name(pool.id),
-        identity=user.username,
-        verifier=user.verifier,
-        x=user.x,
+    prefix = srp_fast.pool_name(req.pool.id)
+    await _check_proof(
+        req, block, user, prefix=prefix, identity=user.username, verifier=user.verifier, x=user.x
     )
-    if not ok:
-        raise count_failure(ctx, user, NotAuthorized(Messages.INCORRECT_PASSWORD))
-    device = known_device(ctx, user, responses.get("DEVICE_KEY") or block.device_key)
-    return next_step(ctx, SignIn(pool=pool, client=client, user=user, admin=admin, device=device))
+    device = known_device(req.ctx, user, req.responses.get("DEVICE_KEY") or block.device_key)
+    sign_in = SignIn(pool=req.pool, client=req.client, user=user, admin=req.admin, device=device)
+    return next_step(req.ctx, sign_in)
 
 
 # -- devices ----------------------------------------------------------------------------------
-def _device(ctx: PoolContext, user: User, key: str) -> Device:
-    device = ctx.store.devices.get(user.pool_id, user.sub, key)
-    if device is None:
-        raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
-    return device
-
-
-async def _device_srp_auth(
-    ctx: PoolContext,
-    pool: Pool,
-    client: AppClient,
-    responses: dict[str, str],
-    session_text: str | None,
-    admin: bool,
-) -> dict[str, Any]:
-    _require(responses, "USERNAME", "DEVICE_KEY", "SRP_A")
-    user = ctx.user(pool, responses["USERNAME"])
+async def _device_srp_auth(req: ChallengeRequest) -> Result:
+    ctx, client = req.ctx, req.client
+    req.require("USERNAME", "DEVICE_KEY", "SRP_A")
+    user = ctx.user(req.pool, req.responses["USERNAME"])
     ensure_can_sign_in(user)
-    ctx.check_secret_hash(client, responses["USERNAME"], responses.get("SECRET_HASH"))
-    device = _device(ctx, user, responses["DEVICE_KEY"])
+    ctx.check_secret_hash(client, req.responses["USERNAME"], req.responses.get("SECRET_HASH"))
+    device = _device(ctx, user, req.responses["DEVICE_KEY"])
+    session_text = req.session
     if session_text is None:
         # Without a Session, only a sign-in whose password was just verified may continue
         # with this device: the DEVICE_SRP_AUTH Session it was issued (docs/security-pool.md).
@@ -228,12 +276,12 @@ async def _device_srp_auth(
     session = open_session(ctx, session_text, client, (Challenge.DEVICE_SRP_AUTH,))
     if session.sub != user.sub or session.device_key not in ("", device.key):
         raise NotAuthorized(Messages.SESSION_INVALID)
-    big_a = _parse_a(responses["SRP_A"])
+    big_a = _parse_a(req.responses["SRP_A"])
     challenge = ctx.srp.challenge(device.verifier)
     consume(ctx, session, client)
     block = secret_block(
-        ctx, pool, client, "device", user.username, user.sub, challenge, big_a,
-        admin=admin, device_key=device.key,
+        ctx, req.pool, client, "device", user.username, user.sub, challenge, big_a,
+        admin=req.admin, device_key=device.key,
     )  # fmt: skip
     params = {
         "SALT": srp_fast.to_hex(device.salt),
@@ -252,137 +300,68 @@ def _parse_a(text: str) -> Any:
         raise InvalidParameter(str(exc)) from exc
 
 
-async def _device_password_verifier(
-    ctx: PoolContext,
-    pool: Pool,
-    client: AppClient,
-    responses: dict[str, str],
-    _session: str | None,
-    admin: bool,
-) -> dict[str, Any]:
-    _require(responses, *_VERIFIER_FIELDS, "DEVICE_KEY")
-    _check_formats(responses)
-    block = _open_block(ctx, client, responses["PASSWORD_CLAIM_SECRET_BLOCK"], "device")
-    user = _same_user(ctx, pool, responses["USERNAME"], block.sub)
+async def _device_password_verifier(req: ChallengeRequest) -> Result:
+    ctx = req.ctx
+    req.require(*_VERIFIER_FIELDS, "DEVICE_KEY")
+    block = _proof_block(req, "device")
+    user = _same_user(req, block.sub)
     ensure_can_sign_in(user)
-    if responses["DEVICE_KEY"] != block.device_key:
+    if req.responses["DEVICE_KEY"] != block.device_key:
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
     device = _device(ctx, user, block.device_key)
-    check_lock(ctx, user)
-    _secret_hash(ctx, client, user, responses)
-    ok = await _proof_ok(
-        ctx,
-        block,
-        responses,
-        prefix=device.group_key,
-        identity=device.key,
-        verifier=device.verifier,
+    await _check_proof(
+        req, block, user, prefix=device.group_key, identity=device.key, verifier=device.verifier
     )
-    if not ok:
-        raise count_failure(ctx, user, NotAuthorized(Messages.INCORRECT_PASSWORD))
-    sign_in = SignIn(pool=pool, client=client, user=user, admin=admin, device=device)
+    sign_in = SignIn(pool=req.pool, client=req.client, user=user, admin=req.admin, device=device)
     return complete(ctx, sign_in, on_success=lambda: ctx.store.devices.touch(device.key, ctx.now()))
 
 
 # -- session-based challenges -------------------------------------------------------------------
-def _session_sign_in(
-    ctx: PoolContext,
-    pool: Pool,
-    client: AppClient,
-    session: ChallengeSession,
-    responses: dict[str, str],
-) -> SignIn:
-    _require(responses, "USERNAME")
-    user = ctx.find_user(pool, responses["USERNAME"])
-    if user is None or user.sub != session.sub:
-        raise NotAuthorized(Messages.SESSION_INVALID)
-    ensure_can_sign_in(user)
-    device = (
-        ctx.store.devices.get(pool.id, user.sub, session.device_key) if session.device_key else None
-    )
-    return SignIn(pool=pool, client=client, user=user, admin=session.admin, device=device)
-
-
-async def _software_token_mfa(
-    ctx: PoolContext,
-    pool: Pool,
-    client: AppClient,
-    responses: dict[str, str],
-    session_text: str | None,
-    _admin: bool,
-) -> dict[str, Any]:
-    session = open_session(ctx, session_text, client, (Challenge.SOFTWARE_TOKEN_MFA,))
-    sign_in = _session_sign_in(ctx, pool, client, session, responses)
-    _require(responses, "SOFTWARE_TOKEN_MFA_CODE")
-    user = sign_in.user
+@continues(Challenge.SOFTWARE_TOKEN_MFA, required=("SOFTWARE_TOKEN_MFA_CODE",))
+async def _software_token_mfa(req: ChallengeRequest, step: SessionStep) -> Result:
+    ctx, user = req.ctx, step.sign_in.user
     check_lock(ctx, user)
-    _secret_hash(ctx, client, user, responses)
+    req.check_secret_hash(user)
     secret = user.mfa.totp_secret
-    step = (
-        None
-        if secret is None
-        else totp.matching_step(secret, responses["SOFTWARE_TOKEN_MFA_CODE"], ctx.now())
-    )
-    if step is None:
+    code = req.responses["SOFTWARE_TOKEN_MFA_CODE"]
+    matched = None if secret is None else totp.matching_step(secret, code, ctx.now())
+    if matched is None:
         raise count_failure(ctx, user, CodeMismatch(Messages.TOTP_MISMATCH))
-    if not ctx.store.totp_steps.accept(user, step):
+    if not ctx.store.totp_steps.accept(user, matched):
         raise ExpiredCode(Messages.TOTP_REPLAYED)
-    consume(ctx, session, client)
-    return complete(ctx, sign_in)
+    consume(ctx, step.session, req.client)
+    return complete(ctx, step.sign_in)
 
 
-async def _select_mfa_type(
-    ctx: PoolContext,
-    pool: Pool,
-    client: AppClient,
-    responses: dict[str, str],
-    session_text: str | None,
-    _admin: bool,
-) -> dict[str, Any]:
-    session = open_session(ctx, session_text, client, (Challenge.SELECT_MFA_TYPE,))
-    sign_in = _session_sign_in(ctx, pool, client, session, responses)
-    _require(responses, "ANSWER")
-    if responses["ANSWER"] != Challenge.SOFTWARE_TOKEN_MFA:
-        raise InvalidParameter(f"{responses['ANSWER'][:32]} is not supported by the local pool")
-    _secret_hash(ctx, client, sign_in.user, responses)
-    consume(ctx, session, client)
-    return totp_challenge(ctx, sign_in)
+@continues(Challenge.SELECT_MFA_TYPE, required=("ANSWER",))
+async def _select_mfa_type(req: ChallengeRequest, step: SessionStep) -> Result:
+    answer = req.responses["ANSWER"]
+    if answer != Challenge.SOFTWARE_TOKEN_MFA:
+        raise InvalidParameter(f"{answer[:32]} is not supported by the local pool")
+    req.check_secret_hash(step.sign_in.user)
+    consume(req.ctx, step.session, req.client)
+    return totp_challenge(req.ctx, step.sign_in)
 
 
-async def _mfa_setup(
-    ctx: PoolContext,
-    pool: Pool,
-    client: AppClient,
-    responses: dict[str, str],
-    session_text: str | None,
-    _admin: bool,
-) -> dict[str, Any]:
-    session = open_session(ctx, session_text, client, ("MFA_SETUP:verified",))
-    sign_in = _session_sign_in(ctx, pool, client, session, responses)
-    _secret_hash(ctx, client, sign_in.user, responses)
-    consume(ctx, session, client)
+@continues("MFA_SETUP:verified")
+async def _mfa_setup(req: ChallengeRequest, step: SessionStep) -> Result:
+    ctx, sign_in = req.ctx, step.sign_in
+    req.check_secret_hash(sign_in.user)
+    consume(ctx, step.session, req.client)
     mfa = replace(sign_in.user.mfa, totp_enabled=True, totp_preferred=True, sms_preferred=False)
     user = ctx.store.users.update(sign_in.user, mfa=mfa, modified=ctx.now())
     return complete(ctx, replace(sign_in, user=user))
 
 
-async def _new_password_required(
-    ctx: PoolContext,
-    pool: Pool,
-    client: AppClient,
-    responses: dict[str, str],
-    session_text: str | None,
-    _admin: bool,
-) -> dict[str, Any]:
-    session = open_session(ctx, session_text, client, (Challenge.NEW_PASSWORD_REQUIRED,))
-    sign_in = _session_sign_in(ctx, pool, client, session, responses)
-    _require(responses, "NEW_PASSWORD")
-    password = responses["NEW_PASSWORD"]
-    check_password_policy(pool, password)
-    _secret_hash(ctx, client, sign_in.user, responses)
-    prefix = srp_fast.pool_name(pool.id)
+@continues(Challenge.NEW_PASSWORD_REQUIRED, required=("NEW_PASSWORD",))
+async def _new_password_required(req: ChallengeRequest, step: SessionStep) -> Result:
+    ctx, sign_in = req.ctx, step.sign_in
+    password = req.responses["NEW_PASSWORD"]
+    check_password_policy(req.pool, password)
+    req.check_secret_hash(sign_in.user)
+    prefix = srp_fast.pool_name(req.pool.id)
     record = await ctx.srp.new_password(prefix, sign_in.user.username, password)
-    consume(ctx, session, client)
+    consume(ctx, step.session, req.client)
     user = ctx.store.users.update(
         sign_in.user,
         salt=record.salt,

@@ -26,7 +26,8 @@ from .access import caller
 from .context import PoolContext
 from .params import Params
 from .records import MfaState, Pool, User
-from .signin import SignIn, consume, new_session, open_session
+from .sessions import ChallengeSession, SealError
+from .signin import SignIn, consume, new_session, open_session, resume
 
 __all__ = [
     "admin_set_user_mfa_preference",
@@ -67,10 +68,10 @@ async def associate_software_token(ctx: PoolContext, p: Params) -> dict[str, Any
     return {"SecretCode": secret, "Session": new_session(ctx, sign_in, _ASSOCIATED)}
 
 
-def _setup_session(ctx: PoolContext, text: str | None, stage: str) -> tuple[SignIn, Any]:
+def _setup_session(
+    ctx: PoolContext, text: str | None, stage: str
+) -> tuple[SignIn, ChallengeSession]:
     """The sign-in behind an MFA_SETUP-chain Session (any client of the pool may present it)."""
-    from .sessions import ChallengeSession, SealError
-
     try:
         peek = ChallengeSession.open(ctx.sealer, text)
     except SealError as exc:
@@ -81,10 +82,7 @@ def _setup_session(ctx: PoolContext, text: str | None, stage: str) -> tuple[Sign
     user = ctx.store.users.by_sub(pool.id, session.sub)
     if user is None:
         raise NotAuthorized(Messages.SESSION_INVALID)
-    device = (
-        ctx.store.devices.get(pool.id, user.sub, session.device_key) if session.device_key else None
-    )
-    sign_in = SignIn(pool=pool, client=client, user=user, admin=session.admin, device=device)
+    sign_in = resume(ctx, session, pool, client, user)
     return sign_in, session
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "ensure_can_sign_in",
     "next_step",
     "open_session",
+    "resume",
 ]
 
 
@@ -150,6 +151,15 @@ def open_session(
     if ctx.store.used_sessions.is_used(session.id):
         raise NotAuthorized(Messages.SESSION_USED)
     return session
+
+
+def resume(
+    ctx: PoolContext, session: ChallengeSession, pool: Pool, client: AppClient, user: User
+) -> SignIn:
+    """The sign-in a Session continues, with the remembered device it was issued for, if any."""
+    key = session.device_key
+    device = ctx.store.devices.get(pool.id, user.sub, key) if key else None
+    return SignIn(pool=pool, client=client, user=user, admin=session.admin, device=device)
 
 
 def consume(ctx: PoolContext, session: ChallengeSession, client: AppClient) -> None:
