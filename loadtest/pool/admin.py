@@ -264,11 +264,12 @@ def mfa_settings(user: User, pool: Pool) -> dict[str, Any]:
     return result
 
 
-def user_type(user: User) -> dict[str, Any]:
-    """The UserType structure (AdminCreateUser, ListUsers)."""
+def user_type(user: User, *, attributes_key: str = "Attributes") -> dict[str, Any]:
+    """The UserType structure (AdminCreateUser, ListUsers); AdminGetUser names its attributes
+    ``UserAttributes``."""
     return {
         "Username": user.username,
-        "Attributes": user_attributes(user),
+        attributes_key: user_attributes(user),
         "UserCreateDate": user.created,
         "UserLastModifiedDate": user.modified,
         "Enabled": user.enabled,
@@ -357,15 +358,7 @@ async def admin_set_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]
 async def admin_get_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
     pool = ctx.pool(p.pool_id())
     user = ctx.user(pool, p.username())
-    return {
-        "Username": user.username,
-        "UserAttributes": user_attributes(user),
-        "UserCreateDate": user.created,
-        "UserLastModifiedDate": user.modified,
-        "Enabled": user.enabled,
-        "UserStatus": str(user.status),
-        **mfa_settings(user, pool),
-    }
+    return {**user_type(user, attributes_key="UserAttributes"), **mfa_settings(user, pool)}
 
 
 async def admin_delete_user(ctx: PoolContext, p: Params) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,7 @@ def serve(settings: ServeSettings) -> int:
     port = sock.getsockname()[1]
     announce = _announcer(settings.host, port)
     if settings.workers <= 1:
-        _run_worker(settings, sock, shared, started, index=0, ready=announce)
+        _run_worker(_worker_main(settings, sock, shared, started, index=0, ready=announce))
         return 0
     return _supervise(settings, sock, shared, started, announce)
 
@@ -137,7 +137,9 @@ def _supervise(
             signal_ready = _pipe_signal(write_end)
             code = 0
             try:
-                _run_worker(settings, sock, shared, started, index=index, ready=signal_ready)
+                _run_worker(
+                    _worker_main(settings, sock, shared, started, index=index, ready=signal_ready)
+                )
             except BaseException:
                 logging.getLogger("loadtest.pool").exception("worker %d failed", index)
                 code = 1
@@ -192,16 +194,8 @@ def _wait_children(children: list[int]) -> int:
 
 
 # -- one worker ---------------------------------------------------------------------------------
-def _run_worker(
-    settings: ServeSettings,
-    sock: socket.socket,
-    shared: SharedMemory,
-    started: float,
-    *,
-    index: int,
-    ready: Callable[[], None],
-) -> None:
-    main = _worker_main(settings, sock, shared, started, index=index, ready=ready)
+def _run_worker(main: Coroutine[Any, Any, None]) -> None:
+    """Run one worker's event loop (uvloop where available) until it stops."""
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux and macOS

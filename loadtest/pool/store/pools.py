@@ -1,61 +1,75 @@
-"""User pools and app clients: configuration records, read on every request and cached."""
+"""User pools and app clients: configuration records, read on every request and cached.
+
+Both are stored as the JSON the caller sent (``raw``) beside a few indexed columns, and both go
+through the connection's :class:`~.database.RecordCache`; :class:`_ConfigTable` holds what they
+share, and each subclass declares its table.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ..records import AppClient, Pool
 from .database import Database, RecordCache
 
 __all__ = ["Clients", "Pools"]
 
-_POOL_COLUMNS = "id, name, raw, created, modified"
-_CLIENT_COLUMNS = "id, pool_id, name, secret, raw, created, modified"
+R = TypeVar("R", Pool, AppClient)
 
 
-def _pool(row: sqlite3.Row) -> Pool:
-    return Pool(id=row[0], name=row[1], raw=json.loads(row[2]), created=row[3], modified=row[4])
+class _ConfigTable(Generic[R]):
+    """One table of configuration records keyed by ``id``, with a ``raw`` JSON column."""
 
-
-def _client(row: sqlite3.Row) -> AppClient:
-    return AppClient(
-        id=row[0],
-        pool_id=row[1],
-        name=row[2],
-        secret=row[3],
-        raw=json.loads(row[4]),
-        created=row[5],
-        modified=row[6],
-    )
-
-
-class Pools:
-    """The ``pools`` table. Deleting a pool deletes its clients, users and devices with it."""
+    kind: ClassVar[str]
+    table: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+    record: Callable[..., R]
 
     def __init__(self, database: Database, cache: RecordCache) -> None:
         self._database, self._cache = database, cache
 
-    def put(self, pool: Pool) -> None:
+    def put(self, item: R) -> None:
         self._cache.forget()
+        names = ", ".join(self.columns)
+        values = tuple(_stored(getattr(item, name)) for name in self.columns)
         self._database.db.execute(
-            f"INSERT OR REPLACE INTO pools ({_POOL_COLUMNS}) VALUES (?,?,?,?,?)",  # noqa: S608
-            (pool.id, pool.name, json.dumps(pool.raw), pool.created, pool.modified),
+            f"INSERT OR REPLACE INTO {self.table} ({names}) "  # noqa: S608
+            f"VALUES ({','.join('?' * len(self.columns))})",
+            values,
         )
 
-    def get(self, pool_id: str) -> Pool | None:
-        return self._cache.fetch("pool", pool_id, lambda: self._load(pool_id))
+    def get(self, key: str) -> R | None:
+        return self._cache.fetch(self.kind, key, lambda: self._load(key))
 
-    def _load(self, pool_id: str) -> Pool | None:
-        sql = f"SELECT {_POOL_COLUMNS} FROM pools WHERE id = ?"  # noqa: S608
-        row = self._database.db.execute(sql, (pool_id,)).fetchone()
-        return None if row is None else _pool(row)
+    def _load(self, key: str) -> R | None:
+        sql = f"SELECT {', '.join(self.columns)} FROM {self.table} WHERE id = ?"  # noqa: S608
+        row = self._database.db.execute(sql, (key,)).fetchone()
+        return None if row is None else self._parse(row)
+
+    def _parse(self, row: sqlite3.Row) -> R:
+        fields = dict(zip(self.columns, row, strict=True))
+        fields["raw"] = json.loads(fields["raw"])
+        return self.record(**fields)
+
+
+def _stored(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | None) else json.dumps(value)
+
+
+class Pools(_ConfigTable[Pool]):
+    """The ``pools`` table. Deleting a pool deletes its clients, users and devices with it."""
+
+    kind = "pool"
+    table = "pools"
+    columns = ("id", "name", "raw", "created", "modified")
+    record = Pool
 
     def all(self) -> list[Pool]:
-        rows = self._database.db.execute(
-            f"SELECT {_POOL_COLUMNS} FROM pools ORDER BY id"  # noqa: S608
-        )
-        return [_pool(row) for row in rows]
+        sql = f"SELECT {', '.join(self.columns)} FROM pools ORDER BY id"  # noqa: S608
+        return [self._parse(row) for row in self._database.db.execute(sql)]
 
     def delete(self, pool_id: str) -> None:
         self._cache.forget()
@@ -65,35 +79,13 @@ class Pools:
             db.execute("DELETE FROM pools WHERE id = ?", (pool_id,))
 
 
-class Clients:
+class Clients(_ConfigTable[AppClient]):
     """The ``clients`` table (app clients)."""
 
-    def __init__(self, database: Database, cache: RecordCache) -> None:
-        self._database, self._cache = database, cache
-
-    def put(self, client: AppClient) -> None:
-        self._cache.forget()
-        self._database.db.execute(
-            f"INSERT OR REPLACE INTO clients ({_CLIENT_COLUMNS}) "  # noqa: S608
-            "VALUES (?,?,?,?,?,?,?)",
-            (
-                client.id,
-                client.pool_id,
-                client.name,
-                client.secret,
-                json.dumps(client.raw),
-                client.created,
-                client.modified,
-            ),
-        )
-
-    def get(self, client_id: str) -> AppClient | None:
-        return self._cache.fetch("client", client_id, lambda: self._load(client_id))
-
-    def _load(self, client_id: str) -> AppClient | None:
-        sql = f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE id = ?"  # noqa: S608
-        row = self._database.db.execute(sql, (client_id,)).fetchone()
-        return None if row is None else _client(row)
+    kind = "client"
+    table = "clients"
+    columns = ("id", "pool_id", "name", "secret", "raw", "created", "modified")
+    record = AppClient
 
     def delete(self, client_id: str) -> None:
         self._cache.forget()
