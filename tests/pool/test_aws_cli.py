@@ -69,6 +69,24 @@ class Aws:
             command, env=self._env, capture_output=True, text=True, timeout=120, check=False
         )
 
+    def shell(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """``script`` in bash, as a user types it: ``aws`` on PATH, ``$ENDPOINT`` set."""
+        path = f"{self._command.parent}:{self._env['PATH']}"
+        extra = {
+            "PATH": path,
+            "ENDPOINT": self._server.url,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_DEFAULT_OUTPUT": "json",
+        }
+        return subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            env={**self._env, **extra, **env},
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+
     def __call__(self, *args: str) -> Any:
         done = self.run(*args)
         assert done.returncode == 0, done.stderr
@@ -128,21 +146,35 @@ def test_seed_walkthrough_with_the_aws_cli(
     }
     local_pool.advance_clock(30)  # the code that verified the token is spent
     code = totp.at(local_pool.now())
-    respond = [
-        "admin-respond-to-auth-challenge", "--user-pool-id", pool_id, "--client-id", client_id,
-        "--challenge-name", "SOFTWARE_TOKEN_MFA", "--session", challenge["Session"],
-    ]  # fmt: skip
-    wrong = aws.run(
-        *respond, "--challenge-responses", f"USERNAME=Bob,SOFTWARE_TOKEN_MFA_CODE={_other(code)}"
-    )
-    assert wrong.returncode != 0
-    assert "CodeMismatchException" in wrong.stderr
-    done = aws(*respond, "--challenge-responses", f"USERNAME=Bob,SOFTWARE_TOKEN_MFA_CODE={code}")
-    result = done["AuthenticationResult"]
+    done = aws.shell(_WALKTHROUGH, POOL=pool_id, CLIENT=client_id, CODE=code, WRONG=_other(code))
+    assert done.returncode == 0, done.stderr
+    first, wrong, answer = done.stdout.split("\n---\n")
+    assert first.startswith("AYAB")
+    assert "CodeMismatchException" in wrong
+    result = json.loads(answer)["AuthenticationResult"]
     assert result["ExpiresIn"] == 3600
     assert result["TokenType"] == "Bearer"
     assert {"AccessToken", "IdToken", "RefreshToken"} <= set(result)
-    assert done["ChallengeParameters"] == {}
+    assert json.loads(answer)["ChallengeParameters"] == {}
+
+
+#: The walkthrough's MFA step as the seeds type it: the Session in a shell variable, passed as
+#: ``--session "$S"`` (a Session starting with ``-`` would be read as an option: issue 16).
+#: A wrong code first (the Session survives it), then the right one.
+_WALKTHROUGH = """
+S=$(aws cognito-idp admin-initiate-auth --endpoint-url "$ENDPOINT" \
+      --user-pool-id "$POOL" --client-id "$CLIENT" --auth-flow ADMIN_USER_PASSWORD_AUTH \
+      --auth-parameters 'USERNAME=Bob,PASSWORD=P@ssw0rd' --query Session --output text)
+printf '%s\n---\n' "$S"
+if aws cognito-idp admin-respond-to-auth-challenge --endpoint-url "$ENDPOINT" \
+      --user-pool-id "$POOL" --client-id "$CLIENT" --challenge-name SOFTWARE_TOKEN_MFA \
+      --challenge-responses "USERNAME=Bob,SOFTWARE_TOKEN_MFA_CODE=$WRONG" --session "$S" 2>&1
+then exit 3; fi
+printf '\n---\n'
+aws cognito-idp admin-respond-to-auth-challenge --endpoint-url "$ENDPOINT" \
+      --user-pool-id "$POOL" --client-id "$CLIENT" --challenge-name SOFTWARE_TOKEN_MFA \
+      --challenge-responses "USERNAME=Bob,SOFTWARE_TOKEN_MFA_CODE=$CODE" --session "$S"
+"""
 
 
 def _other(code: str) -> str:
