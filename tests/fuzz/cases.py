@@ -283,6 +283,15 @@ def _other(world: World, ex: Exchange, i: int, *, same_user: bool) -> Exchange:
     return pool[i % len(pool)]
 
 
+def _foreign(world: World, ex: Exchange, key: str, i: int) -> Exchange:
+    """An exchange of ``key`` (another client or pool), never ``ex`` itself: an exchange's own
+    block is not foreign to it, and its proof would rightly hold."""
+    pool = [e for e in world.exchanges[key] if e is not ex]
+    if len(pool) < len(world.exchanges[key]):  # ex is one of them: take the main pool's instead
+        pool = world.exchanges["alice"]
+    return pool[i % len(pool)]
+
+
 SIG, TS, BLOCK = "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP", "PASSWORD_CLAIM_SECRET_BLOCK"
 VERIFIER_MUTATIONS: dict[str, tuple[Mutation, bool]] = {
     "none": (lambda r, ex, w, i: None, True),
@@ -314,8 +323,8 @@ VERIFIER_MUTATIONS: dict[str, tuple[Mutation, bool]] = {
     "block-expired": (_set(BLOCK, lambda r, ex, w, i: w.expired_block), False),
     "block-simulated": (_set(BLOCK, lambda r, ex, w, i: w.simulated_block), False),
     "block-device": (_set(BLOCK, lambda r, ex, w, i: w.device_exchanges[i % 8].responses[BLOCK]), False),  # noqa: E501
-    "block-other-client": (_set(BLOCK, lambda r, ex, w, i: w.exchanges["alice@secret"][i % 4].responses[BLOCK]), False),  # noqa: E501
-    "block-other-pool": (_set(BLOCK, lambda r, ex, w, i: w.exchanges["alice@other"][i % 4].responses[BLOCK]), False),  # noqa: E501
+    "block-other-client": (_set(BLOCK, lambda r, ex, w, i: _foreign(w, ex, "alice@secret", i).responses[BLOCK]), False),  # noqa: E501
+    "block-other-pool": (_set(BLOCK, lambda r, ex, w, i: _foreign(w, ex, "alice@other", i).responses[BLOCK]), False),  # noqa: E501
     "block-drop": (_drop(BLOCK), False),
     "device-key-other-user": (_set("DEVICE_KEY", lambda r, ex, w, i: w.devices["bob" if ex.user != "bob" else "dave"].key), False),  # noqa: E501
     "secret-hash-junk": (_set("SECRET_HASH", lambda r, ex, w, i: "junk"), True),
@@ -336,7 +345,7 @@ def verifier_cases(world: World) -> st.SearchStrategy[Case]:
         op = "RespondToAuthChallenge"
         if variant % 5 == 0:
             op, body["UserPoolId"] = "AdminRespondToAuthChallenge", world.app.pool_id
-        if variant % 7 == 0:
+        if variant % 7 == 0 and exchange.client_id != world.secret_app.client_id:
             body["ClientId"] = world.secret_app.client_id  # another client of the same pool
             proof_holds = False
         if variant % 11 == 0:
