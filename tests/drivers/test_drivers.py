@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from loadtest.flows import (
     Compute,
     FlowError,
     Identity,
+    LoginResult,
     Outcome,
     admin_login,
     srp_login,
@@ -304,13 +306,40 @@ def test_stepper_bounds_a_runaway_flow() -> None:
         _ = stepper.result
 
 
-def test_real_srp_proofs_pass_through_every_driver_layer() -> None:
+def _login_with(driver: str, url: str) -> LoginResult:
+    """alice's SRP login run by the named driver over its own transport."""
+    flow = srp_login(alice(), context())
+    if driver == "sync":
+        return SyncDriver(Urllib3Transport(url)).run(flow)
+    if driver == "gevent":
+        transport = GeventTransport(url)
+        try:
+            return GeventDriver(transport).run(flow)
+        finally:
+            transport.close()
+
+    async def run_async() -> LoginResult:
+        transport = AiohttpTransport(url)
+        try:
+            with math_executor(1) as executor:
+                return await AsyncDriver(transport, executor=executor).run(flow)
+        finally:
+            await transport.close()
+
+    return asyncio.run(run_async())
+
+
+@pytest.mark.parametrize("driver", ["sync", "async", "gevent"])
+def test_real_srp_proofs_pass_through_every_driver_layer(driver: str) -> None:
+    """The right password's proof verifies and a wrong one's is refused, through each driver."""
+    with serve(cognito(SrpServer.for_user(USER_ID, "Passw0rd!"))) as (url, _):
+        assert _login_with(driver, url).username == USER_ID
     wrong = SrpServer.for_user(USER_ID, "not the password")
     with (
         serve(cognito(wrong)) as (url, _),
         pytest.raises(errors.NotAuthorized, match="Incorrect username"),
     ):
-        SyncDriver(Urllib3Transport(url)).run(srp_login(alice(), context()))
+        _login_with(driver, url)
     assert srp_fast.pool_name("us-east-1_AbCdEfGhI") == "AbCdEfGhI"
 
 

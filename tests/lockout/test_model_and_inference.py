@@ -205,6 +205,9 @@ def test_full_schedule_with_jittered_latencies_matches_the_model(
 def test_error_bars_stay_small_without_flooding() -> None:
     _, log = _run(MODEL, SimPool(), network=Network(low=0.02, high=0.06))
     locks = [lock for lock in infer(log, MODEL) if lock.expected >= 64]
+    # every long lock of the schedule (64 s up to the cap) was found, so the loop below checks
+    long_locks = [MODEL.expected(n) for n in range(5, 17) if MODEL.expected(n) >= 64]
+    assert [lock.expected for lock in locks] == long_locks
     for lock in locks:
         assert lock.error_bar is not None
         assert lock.error_bar <= 0.02 * lock.expected
