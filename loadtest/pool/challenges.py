@@ -36,7 +36,7 @@ from .auth import known_device, secret_block
 from .context import PoolContext
 from .params import Params
 from .records import AppClient, Device, Pool, User, UserStatus
-from .sessions import ChallengeSession, SealError, SecretBlock
+from .sessions import MAX_SESSION_CHARS, ChallengeSession, SealError, SecretBlock
 from .signin import (
     SignIn,
     check_lock,
@@ -114,7 +114,7 @@ async def respond_to_auth_challenge(ctx: PoolContext, p: Params, *, admin: bool)
     responses = p.string_map("ChallengeResponses")
     if not responses:
         raise InvalidParameter(Messages.MISSING_CHALLENGE_RESPONSES)
-    session = p.optional_text("Session", max_len=2048, min_len=20)
+    session = p.optional_text("Session", max_len=MAX_SESSION_CHARS, min_len=20)
     request = ChallengeRequest(
         ctx=ctx, pool=pool, client=client, responses=responses, session=session, admin=admin
     )

@@ -26,7 +26,7 @@ from .access import caller
 from .context import PoolContext
 from .params import Params
 from .records import MfaState, Pool, User
-from .sessions import ChallengeSession, SealError
+from .sessions import MAX_SESSION_CHARS, ChallengeSession, SealError
 from .signin import SignIn, consume, new_session, open_session, resume
 
 __all__ = [
@@ -47,7 +47,7 @@ def _require_pool_totp(pool: Pool) -> None:
 
 def _one_of_token_or_session(p: Params) -> tuple[str | None, str | None]:
     token = p.optional_text("AccessToken", max_len=8192)
-    session = p.optional_text("Session", max_len=2048, min_len=20)
+    session = p.optional_text("Session", max_len=MAX_SESSION_CHARS, min_len=20)
     if (token is None) == (session is None):
         raise InvalidParameter("Exactly one of AccessToken or Session is required.")
     return token, session
