@@ -17,6 +17,7 @@ model; :func:`parse_mix` is the one parser of flow mixes.
 from __future__ import annotations
 
 from .catalogue import CATALOGUE, CallKey, Entry, MixError, Need, PoolSetting, parse_mix
+from .codes import CodeRequest, CodeSource, CodeUnavailable, LocalSinkCodes, read_code
 from .context import AppClient, FlowContext, RandomBytes
 from .effects import (
     Call,
@@ -43,6 +44,9 @@ __all__ = [
     "AppClient",
     "Call",
     "CallKey",
+    "CodeRequest",
+    "CodeSource",
+    "CodeUnavailable",
     "Compute",
     "DeviceCredentials",
     "Effect",
@@ -52,6 +56,7 @@ __all__ = [
     "FlowError",
     "Identity",
     "InvalidTotpSecret",
+    "LocalSinkCodes",
     "LoginOptions",
     "LoginResult",
     "MissingCredential",
@@ -74,6 +79,7 @@ __all__ = [
     "load_identities",
     "lost_phone",
     "parse_mix",
+    "read_code",
     "refresh",
     "refresh_after",
     "reset_mfa",

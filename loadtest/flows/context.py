@@ -14,6 +14,8 @@ from datetime import datetime
 
 import srp_fast
 
+from .codes import CodeSource
+
 __all__ = ["AppClient", "FlowContext", "RandomBytes"]
 
 RandomBytes = Callable[[int], bytes]
@@ -60,3 +62,6 @@ class FlowContext:
     device_name: str = "cognito-loadtest"
     totp_device_name: str = "cognito-loadtest"
     totp_next_step: bool = True
+    #: Where SMS and e-mail codes come from (:mod:`.codes`): the local pool's message sink
+    #: (``LocalSinkCodes(url)``) or a callable for a real pool; ``None``: no code flows.
+    codes: CodeSource | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
 import json
 import logging
 import os
@@ -171,6 +172,7 @@ def build_app(rt: Runtime) -> web.Application:
     app.router.add_get("/{pool_id}/.well-known/jwks.json", _bind(_jwks, rt))
     app.router.add_get("/_pool/clock", _bind(_clock, rt))
     app.router.add_get("/_pool/settings", _bind(_settings, rt))
+    app.router.add_get("/_pool/messages", _bind(_messages, rt))
     app.router.add_post("/_pool/clock", _bind(_advance_clock, rt))
     app.router.add_post("/_pool/stall", _bind(_stall_now, rt))
     app.router.add_route("*", "/{tail:.*}", _bind(_not_found, rt))
@@ -413,6 +415,27 @@ async def _settings(rt: Runtime, request: web.Request) -> web.StreamResponse:
             "prevent_user_existence_errors": client.prevent_user_existence_errors,
         }
     return _json(found)
+
+
+def _from_loopback(request: web.Request) -> bool:
+    """Whether the caller is on this machine (test controls answer nobody else)."""
+    try:
+        return ipaddress.ip_address((request.remote or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+async def _messages(rt: Runtime, request: web.Request) -> web.StreamResponse:
+    """The local message sink (:mod:`.messages`): codes the pool would have sent, newest last;
+    filtered by ``?username=`` and ``?pool_id=``. Loopback callers only: it holds codes."""
+    if not _from_loopback(request):
+        return _json({"message": "the message sink answers loopback callers only"}, 403)
+    query = request.query
+    found = rt.ctx.store.messages.find(
+        pool_id=query.get("pool_id", None),
+        username=query.get("username", None),
+    )
+    return _json({"messages": [message.to_json() for message in found]})
 
 
 async def _jwks(rt: Runtime, request: web.Request) -> web.StreamResponse:

@@ -104,6 +104,14 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC")
     parser.add_argument("--seed", type=int, default=None, help="seed for fault draws")
     parser.add_argument(
+        "--messages-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also append every SMS/e-mail code the pool would send to this JSON-lines file "
+        "(mode 0600); GET /_pool/messages?username=U reads them either way",
+    )
+    parser.add_argument(
         "--test-clock",
         action="store_true",
         help='let POST /_pool/clock {"advance": s} move the pool\'s clock (tests)',
@@ -170,6 +178,7 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         allow_remote=args.allow_remote,
         max_in_flight=max(0, args.max_in_flight),
         max_loop_lag=max(0.0, args.max_loop_lag),
+        messages_file=None if args.messages_file is None else state_path(args.messages_file),
     )
 
 

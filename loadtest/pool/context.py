@@ -20,6 +20,7 @@ from loadtest.protocol.errors import (
 
 from .clock import Clock, TimeScale
 from .lockout import LockoutPolicy
+from .messages import MessageSink
 from .records import AppClient, Pool, User
 from .sessions import Sealer
 from .srp import SrpEngine
@@ -43,6 +44,13 @@ class PoolContext:
     region: str
     #: Derives the simulated salt and user id of unknown users (stable across restarts).
     simulation_key: bytes
+    #: Where the codes the pool "sends" go (:mod:`.messages`); built from ``store`` if unset.
+    sink: MessageSink | None = None
+
+    @property
+    def messages(self) -> MessageSink:
+        """The local message sink every sent code goes through."""
+        return self.sink if self.sink is not None else MessageSink(store=self.store)
 
     def now(self) -> float:
         return self.clock.now()

@@ -33,6 +33,7 @@ from .app import InFlight, Runtime, build_app
 from .clock import Clock, OffsetClock, SystemClock
 from .context import PoolContext
 from .faults import FaultPlan
+from .messages import MessageSink
 from .quotas import Quotas
 from .sessions import Sealer
 from .settings import ServeSettings
@@ -224,6 +225,7 @@ def _build_context(settings: ServeSettings, store: Store, clock: Clock) -> PoolC
         srp=srp,
         region=settings.region,
         simulation_key=store.secrets.get_or_create("simulation-key", lambda: os.urandom(32)),
+        sink=MessageSink(store=store, file=settings.messages_file),
     )
 
 
@@ -276,6 +278,7 @@ def _describe(settings: ServeSettings) -> dict[str, Any]:
             {"kind": str(f.kind), "rate": f.rate, "operation": f.operation} for f in settings.faults
         ],
         "stalls": len(settings.stalls),
+        "messages_file": settings.messages_file is not None,
     }
 
 

@@ -38,3 +38,5 @@ class ServeSettings:
     max_in_flight: int = 512
     #: Event-loop lag (seconds) beyond which a worker sheds new requests (0: never).
     max_loop_lag: float = 0.0
+    #: Append every message the pool "sends" (codes) to this JSON-lines file, mode 0600.
+    messages_file: Path | None = None

@@ -1,7 +1,8 @@
 """The pool's state in SQLite, one small class per kind of record behind one :class:`Store`.
 
 ``store.pools``, ``store.clients``, ``store.users``, ``store.lockouts``, ``store.totp_steps``,
-``store.devices``, ``store.used_sessions``, ``store.device_challenges`` and ``store.secrets``
+``store.devices``, ``store.used_sessions``, ``store.device_challenges``, ``store.messages``
+(the local message sink) and ``store.secrets``
 share one connection (:class:`Database`): WAL mode, autocommit statements, so each acknowledged
 write is in the WAL before the answer goes out and a SIGKILL between requests loses nothing;
 ``BEGIN IMMEDIATE`` for the few read-modify-write transitions that worker processes could race
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from .database import Database, RecordCache
 from .devices import Devices
+from .messages import MessageRecord, SentMessages
 from .meta import Secrets
 from .pools import Clients, Pools
 from .sessions import DeviceChallenges, UsedSessions
@@ -28,8 +30,10 @@ __all__ = [
     "DeviceChallenges",
     "Devices",
     "Lockouts",
+    "MessageRecord",
     "Pools",
     "Secrets",
+    "SentMessages",
     "Store",
     "TotpSteps",
     "UsedSessions",
@@ -52,6 +56,7 @@ class Store:
     devices: Devices
     used_sessions: UsedSessions
     device_challenges: DeviceChallenges
+    messages: SentMessages
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -69,6 +74,7 @@ class Store:
             devices=Devices(database),
             used_sessions=UsedSessions(database),
             device_challenges=DeviceChallenges(database),
+            messages=SentMessages(database),
         )
 
     def purge_expired(self, now: float) -> None:

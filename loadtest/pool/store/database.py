@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS used_sessions (id TEXT PRIMARY KEY, expires REAL NOT 
 CREATE TABLE IF NOT EXISTS device_challenges (
     client_id TEXT NOT NULL, sub TEXT NOT NULL, device_key TEXT NOT NULL,
     session TEXT NOT NULL, expires REAL NOT NULL, PRIMARY KEY (client_id, sub, device_key));
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, pool_id TEXT NOT NULL, username TEXT NOT NULL,
+    medium TEXT NOT NULL, destination TEXT NOT NULL, purpose TEXT NOT NULL,
+    code TEXT NOT NULL, sent_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_user ON messages (pool_id, username);
 """
 
 #: Columns added after the first release, for state files written by earlier versions.

@@ -1,0 +1,78 @@
+"""Where a flow gets the codes Cognito sends by SMS or e-mail: a code source.
+
+A code source is any callable ``source(request) -> code``. Flows stay sans-I/O: they yield a
+:class:`~loadtest.flows.effects.Compute` effect that calls the source (:func:`read_code`), so
+the driver runs it off its event loop and its time is reported as client time, apart from
+server latency. Two sources:
+
+- :class:`LocalSinkCodes` (the default against the local pool) reads the pool's message sink,
+  ``GET /_pool/messages?username=U&pool_id=P``, and returns the newest code of the purpose
+  asked for;
+- any callable the user supplies for a real pool, e.g. one that reads their custom SMS
+  sender's store or a test inbox. It gets the masked destination Cognito reported, the
+  username and the purpose, and returns the code (or raises :class:`CodeUnavailable`).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .effects import Flow, FlowError, compute
+
+__all__ = ["CodeRequest", "CodeSource", "CodeUnavailable", "LocalSinkCodes", "read_code"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeRequest:
+    """What a flow knows about a code it needs: whose, by which medium, where, and why.
+
+    ``purpose`` is the challenge or action (``SMS_MFA``, ``EMAIL_OTP``, ``SIGN_UP`` ...),
+    ``destination`` the masked one from CODE_DELIVERY_DESTINATION.
+    """
+
+    pool_id: str
+    username: str
+    medium: str
+    destination: str
+    purpose: str
+
+
+CodeSource = Callable[[CodeRequest], str]
+
+
+class CodeUnavailable(FlowError):
+    """The code source has no code for this request."""
+
+    def __init__(self, request: CodeRequest, reason: str) -> None:
+        super().__init__(f"no {request.purpose} code for {request.username!r}: {reason}")
+        self.request = request
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalSinkCodes:
+    """Read codes from the local pool's message sink at ``base_url`` (loopback)."""
+
+    base_url: str
+    timeout: float = 10.0
+
+    def __call__(self, request: CodeRequest) -> str:
+        query = urllib.parse.urlencode({"username": request.username, "pool_id": request.pool_id})
+        url = f"{self.base_url.rstrip('/')}/_pool/messages?{query}"
+        with urllib.request.urlopen(url, timeout=self.timeout) as answer:  # noqa: S310
+            messages = json.loads(answer.read())["messages"]
+        for message in reversed(messages):
+            if message["purpose"] == request.purpose and message["medium"] == request.medium:
+                return str(message["code"])
+        raise CodeUnavailable(request, "the local pool sent none")
+
+
+def read_code(source: CodeSource | None, request: CodeRequest) -> Flow[str]:
+    """Ask ``source`` for a code, as a Compute effect labelled ``code:<purpose>``."""
+    if source is None:
+        raise CodeUnavailable(request, "no code source configured")
+    code: str = yield from compute(f"code:{request.purpose}", source, request)
+    return code
