@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from .lockout.demo import demo_probe
-from .pool.launch import LOCAL_CREDENTIALS_ENV, LocalApp, LocalPool, create_app, local_pool
 from .report.tables import Table
-from .safety import OverLimit, add_bound_options, check_bounds, guard_target, parse_duration
+from .target.launch import LOCAL_CREDENTIALS_ENV, LocalApp, LocalPool, create_app, local_pool
+from .target.safety import OverLimit, add_bound_options, check_bounds, guard_target, parse_duration
 
 __all__ = ["register"]
 
@@ -138,7 +138,7 @@ def _provision(app: LocalApp, count: int, ids_path: Path, run_id: str) -> None:
     import asyncio
 
     from .provision import ProvisionSettings, provision
-    from .users.config import TargetConfig
+    from .target.config import TargetConfig
 
     target = TargetConfig.from_settings(app.settings())
     settings = ProvisionSettings(target=target, users=count, identities=ids_path, run=run_id)

@@ -17,9 +17,9 @@ from typing import Any
 import srp_fast
 from loadtest.drivers import SyncDriver, Urllib3Transport
 from loadtest.flows import AppClient, FlowContext, Identity, dump_identities, enroll_totp, srp_login
-from loadtest.pool import launch
-from loadtest.pool.launch import local_admin_client
 from loadtest.protocol.errors import CodeMismatch, EnableSoftwareTokenMFA
+from loadtest.target import launch
+from loadtest.target.launch import local_admin_client
 
 __all__ = ["App", "admin_client", "create_app", "create_users", "write_identities"]
 

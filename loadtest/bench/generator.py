@@ -43,7 +43,7 @@ import gmpy2
 
 import srp_fast
 from loadtest.flows import FlowContext, Identity
-from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV, local_pool
+from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_pool
 from loadtest.users.cli import scenario_path
 
 from ._locust import LocustRun, Probe, ProbeResult, run_locust

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from loadtest.pool.launch import create_app, local_admin_client, local_pool
+from loadtest.target.launch import create_app, local_admin_client, local_pool
 
 from ._procs import free_port, process_tree_cpu_s, running
 from ._timing import print_table, write_json

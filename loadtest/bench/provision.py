@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from loadtest.pool.launch import LocalPool, create_app, local_pool
 from loadtest.provision import Plan, ProgressPrinter, ProvisionSettings, RateLimits, provision
-from loadtest.users.config import TargetConfig
+from loadtest.target.config import TargetConfig
+from loadtest.target.launch import LocalPool, create_app, local_pool
 
 from ._timing import print_table, write_json
 

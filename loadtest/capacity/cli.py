@@ -135,7 +135,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="folder for the pool state and identities (secrets; mode 0700)",
     )
     real = parser.add_argument_group("a real pool instead (same settings as 'run')")
-    from loadtest.users.options import OPTIONS
+    from loadtest.target.options import OPTIONS
 
     for setting, option, env_var, help_text in OPTIONS:
         real.add_argument(option, dest=setting, help=f"{help_text} (env {env_var})")
@@ -159,7 +159,7 @@ def _handle(args: argparse.Namespace) -> int:
     except (ScheduleError, ValueError) as exc:
         print(f"cognito-loadtest capacity: {exc}", file=sys.stderr)
         return 2
-    from loadtest.safety import UnsafeTarget
+    from loadtest.target.safety import UnsafeTarget
 
     try:
         if args.pool_id:
@@ -227,8 +227,8 @@ def _check_bounds(args: argparse.Namespace, stages: list[Stage]) -> None:
 
 # -- targets ---------------------------------------------------------------------------------
 def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dict[str, Any]:
-    from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV
-    from loadtest.safety import guard_target
+    from loadtest.target.launch import LOCAL_CREDENTIALS_ENV
+    from loadtest.target.safety import guard_target
 
     from .target import embedded_pool, pool_options
 
@@ -271,9 +271,9 @@ def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dic
 
 
 def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[str, Any]:
-    from loadtest.safety import guard_target
-    from loadtest.users.config import TargetConfig
-    from loadtest.users.options import CONFIRM_ENV, OPTIONS
+    from loadtest.target.config import TargetConfig
+    from loadtest.target.options import CONFIRM_ENV, OPTIONS
+    from loadtest.target.safety import guard_target
 
     config = TargetConfig.from_settings({s: getattr(args, s) for s, *_ in OPTIONS})
     guard_target(

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtest.flows import dump_identities, load_identities
-from loadtest.pool.launch import LocalApp, LocalPool, create_app, local_pool
 from loadtest.protocol.quotas import PER_USER_RPS, QuotaCategory
+from loadtest.target.launch import LocalApp, LocalPool, create_app, local_pool
 
 from .kinds import IdentityNeeds
 
@@ -64,7 +64,7 @@ def provision_for(url: str, needs: IdentityNeeds, private: Path, run: str) -> tu
     from loadtest.provision import ProvisionSettings, provision
     from loadtest.provision.plan import Plan
     from loadtest.provision.ratelimit import RateLimits
-    from loadtest.users.config import TargetConfig
+    from loadtest.target.config import TargetConfig
 
     app = create_app(url, name=f"capacity-{run}")
     target = TargetConfig.from_settings(app.settings())

@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from loadtest.flows import load_identities
-from loadtest.safety import (
+from loadtest.target.config import ConfigError, TargetConfig
+from loadtest.target.safety import (
     UnsafeTarget,
     add_bound_options,
     add_target_guard_options,
     check_bounds,
     guard_target,
 )
-from loadtest.users.config import ConfigError, TargetConfig
 
 from .attempts import Method, ProbeUser
 from .model import LockoutModel

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from loadtest.flows import AppClient
-from loadtest.pool.launch import create_app, local_admin_client, local_pool
+from loadtest.target.launch import create_app, local_admin_client, local_pool
 
 from .attempts import Method, ProbeUser
 from .model import LockoutModel

@@ -19,14 +19,14 @@ from typing import TypeAlias
 
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.protocol.quotas import QuotaCategory
-from loadtest.safety import (
+from loadtest.target.config import ConfigError, TargetConfig
+from loadtest.target.safety import (
     UnsafeTarget,
     add_bound_options,
     add_target_guard_options,
     check_bounds,
     guard_target,
 )
-from loadtest.users.config import ConfigError, TargetConfig
 
 from .naming import NotSynthetic, run_id_from
 from .plan import Plan
@@ -179,7 +179,7 @@ def _target(args: argparse.Namespace, client_id: str | None) -> TargetConfig:
 
 
 def guard(command: str, args: argparse.Namespace, target: TargetConfig) -> None:
-    """The safety rails (:mod:`loadtest.safety`): sizes within bounds, the target stated and,
+    """The safety rails (:mod:`loadtest.target.safety`): sizes within bounds, the target stated and,
     unless it is the local pool, its id confirmed; raises :class:`UnsafeTarget`."""
     sizes = {"concurrency": args.concurrency}
     if command == "provision":

@@ -21,7 +21,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from loadtest.drivers import AsyncTransport, RawResponse
-from loadtest.pool.launch import LOCAL_CREDENTIALS
 from loadtest.protocol.errors import (
     CognitoError,
     ConnectionFailed,
@@ -32,7 +31,8 @@ from loadtest.protocol.errors import (
 from loadtest.protocol.names import TARGET_PREFIX, Operation
 from loadtest.protocol.quotas import CHALLENGE_OPERATIONS, QuotaCategory, category_of
 from loadtest.protocol.wire import decode_response
-from loadtest.users.config import TargetConfig
+from loadtest.target.config import TargetConfig
+from loadtest.target.launch import LOCAL_CREDENTIALS
 
 from .ratelimit import Limiter
 

@@ -51,7 +51,7 @@ from loadtest.protocol.errors import (
     UsernameExists,
 )
 from loadtest.protocol.names import Operation
-from loadtest.users.config import TargetConfig
+from loadtest.target.config import TargetConfig
 from srp_fast.offload import math_executor
 
 from .clients import Admin, PacedTransport, admin_client

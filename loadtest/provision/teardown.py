@@ -18,7 +18,7 @@ from pathlib import Path
 from loadtest.flows import load_identities
 from loadtest.protocol.errors import UserNotFound
 from loadtest.protocol.names import Operation
-from loadtest.users.config import TargetConfig
+from loadtest.target.config import TargetConfig
 
 from .clients import Admin, admin_client
 from .naming import SYNTHETIC_PREFIX, NotSynthetic, check_synthetic

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from loadtest.users.config import AWS, LOCAL_POOL_URL
+from loadtest.target.config import AWS, LOCAL_POOL_URL
 
 __all__ = ["pool_settings"]
 

@@ -6,7 +6,8 @@ classes live in :mod:`loadtest.users.logins` (concrete users) and :mod:`loadtest
 
 from __future__ import annotations
 
-from .config import ConfigError, TargetConfig, check_reachable
+from loadtest.target.config import ConfigError, TargetConfig, check_reachable
+
 from .identities import IdentityPool, NoIdentityAvailable, partition
 
 __all__ = [

@@ -27,11 +27,11 @@ from loadtest.flows.outcomes import classify
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.report import locust_hooks as report
 from loadtest.report.events import StepLog
-from loadtest.safety import UnsafeTarget, guard_target
+from loadtest.target.config import ConfigError, check_reachable
+from loadtest.target.options import add_options, target_from
+from loadtest.target.safety import UnsafeTarget, guard_target
 
-from .config import ConfigError, check_reachable
 from .identities import NoIdentityAvailable
-from .options import add_options, target_from
 from .runtime import Runtime, existing_runtime, runtime_for, utc_now
 
 __all__ = ["FLOW_ERRORS", "CognitoUser"]

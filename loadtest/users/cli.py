@@ -14,7 +14,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from loadtest.safety import (
+from loadtest.target.options import CONFIRM_ENV, OPTIONS
+from loadtest.target.safety import (
     UnsafeTarget,
     add_bound_options,
     add_target_guard_options,
@@ -22,8 +23,6 @@ from loadtest.safety import (
     guard_target,
     parse_duration,
 )
-
-from .options import CONFIRM_ENV, OPTIONS
 
 __all__ = [
     "SCENARIOS",

@@ -23,11 +23,11 @@ from loadtest.flows.context import FlowContext
 from loadtest.flows.identity import load_identities
 from loadtest.flows.outcomes import Outcome
 from loadtest.report.registry import add_identity_secrets
+from loadtest.target.config import ConfigError, TargetConfig
+from loadtest.target.options import target_from
 
-from .config import ConfigError, TargetConfig
 from .identities import IdentityPool, partition
 from .maths import MathMode, math_executor_for, parse_mode
-from .options import target_from
 
 __all__ = ["EphemeralStock", "Runtime", "existing_runtime", "runtime_for", "utc_now"]
 

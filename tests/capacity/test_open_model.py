@@ -25,8 +25,8 @@ import jsonschema
 import pytest
 
 from loadtest.capacity.ramp import free_port
-from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV
 from loadtest.report import read_events, schema
+from loadtest.target.launch import LOCAL_CREDENTIALS_ENV
 from loadtest.users.cli import SCENARIO_DIR, scenario_path
 from tests.e2e.locust_runs import provision, target_env
 

@@ -24,11 +24,11 @@ import jsonschema
 import pytest
 
 from loadtest.flows.outcomes import Outcome, classify
-from loadtest.pool.launch import create_app
 from loadtest.protocol import errors
 from loadtest.provision import ProvisionSettings, provision
 from loadtest.report.summary import schema
-from loadtest.users.config import TargetConfig
+from loadtest.target.config import TargetConfig
+from loadtest.target.launch import create_app
 from tests.security.scan import files, identity_secrets, pool_secrets, scan
 
 from .locust_runs import LocustRun, run_locust

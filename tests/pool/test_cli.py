@@ -60,7 +60,7 @@ def test_serve_refuses_a_public_bind(tmp_path: object, capsys: pytest.CaptureFix
 
 
 def test_the_state_and_its_log_are_private_even_if_made_loose_before(tmp_path: Path) -> None:
-    from loadtest.pool.launch import local_admin_client, local_pool
+    from loadtest.target.launch import local_admin_client, local_pool
 
     state = tmp_path / "pool.sqlite"
     state.touch(mode=0o644)

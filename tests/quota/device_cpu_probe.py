@@ -23,8 +23,8 @@ from loadtest.bench._locust import LocustRun, Probe, run_locust
 from loadtest.bench._target import App, create_users, write_identities
 from loadtest.drivers import SyncDriver, Urllib3Transport
 from loadtest.flows import FlowContext, LoginOptions, srp_login
-from loadtest.pool import launch
-from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV, local_pool
+from loadtest.target import launch
+from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_pool
 from loadtest.users.cli import scenario_path
 
 USERS, ROUNDS = 20, 2

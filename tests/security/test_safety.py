@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from loadtest.safety import (
+from loadtest.target.safety import (
     BOUNDS,
     LOCAL_POOL_URL,
     OverLimit,

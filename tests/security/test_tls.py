@@ -18,7 +18,7 @@ import pytest
 
 from loadtest.drivers import AiohttpTransport, GeventTransport, Urllib3Transport
 from loadtest.provision.clients import admin_client
-from loadtest.users.config import TargetConfig
+from loadtest.target.config import TargetConfig
 
 AWS = "https://cognito-idp.eu-west-1.amazonaws.com/"
 ROOT = Path(__file__).resolve().parents[2]

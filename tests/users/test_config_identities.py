@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from loadtest.flows import Identity, step_of
+from loadtest.target.config import check_reachable
+from loadtest.target.options import settings_from
 from loadtest.users import ConfigError, IdentityPool, NoIdentityAvailable, TargetConfig, partition
-from loadtest.users.config import check_reachable
-from loadtest.users.options import settings_from
 
 T0 = datetime(2026, 3, 5, 9, 4, 11, tzinfo=UTC)
 
@@ -182,7 +182,7 @@ def test_partition_gives_each_worker_a_disjoint_share() -> None:
      "http://10.0.0.5:9229/", "https://localhost.example.com/"],
 )  # fmt: skip
 def test_the_target_is_local_exactly_when_the_safety_rails_say_so(url: str) -> None:
-    from loadtest.safety import is_local_endpoint
+    from loadtest.target.safety import is_local_endpoint
 
     config = TargetConfig.from_settings(settings(endpoint_url=url))
     assert config.is_loopback is is_local_endpoint(url)

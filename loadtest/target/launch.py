@@ -105,7 +105,7 @@ class LocalApp:
     client_id: str
 
     def settings(self) -> dict[str, str | None]:
-        """Target settings for :meth:`loadtest.users.config.TargetConfig.from_settings`."""
+        """Target settings for :meth:`loadtest.target.config.TargetConfig.from_settings`."""
         return {"pool_id": self.pool_id, "client_id": self.client_id, "endpoint_url": self.url}
 
 

@@ -1,7 +1,7 @@
 """Where load goes: region, user pool, app client (and secret), endpoint, identities file.
 
 Settings come from Locust's command line, environment variables (``COGNITO_*``) or
-``locust.conf`` (see :mod:`loadtest.users.options`); this module only validates them, and says
+``locust.conf`` (see :mod:`loadtest.target.options`); this module only validates them, and says
 clearly what is missing or malformed, all problems at once. The endpoint defaults to the local
 pool, so that no load reaches AWS by accident; ``aws`` selects the regional AWS endpoint.
 """
@@ -16,7 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from loadtest.flows.context import AppClient
-from loadtest.safety import LOCAL_POOL_URL, is_local_endpoint
+
+from .safety import LOCAL_POOL_URL, is_local_endpoint
 
 __all__ = ["AWS", "LOCAL_POOL_URL", "ConfigError", "TargetConfig", "check_reachable"]
 
@@ -53,7 +54,7 @@ class TargetConfig:
     @property
     def is_loopback(self) -> bool:
         """Whether the endpoint is on this machine (the local pool), by the same rule as the
-        safety rails (:func:`loadtest.safety.is_local_endpoint`)."""
+        safety rails (:func:`loadtest.target.safety.is_local_endpoint`)."""
         return is_local_endpoint(self.endpoint_url)
 
     @classmethod
