@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from loadtest.flows import load_identities
+from loadtest.protocol.lockout import add_lockout_options, lockout_settings
 from loadtest.target.config import ConfigError, TargetConfig
 from loadtest.target.safety import (
     UnsafeTarget,
@@ -88,11 +89,7 @@ def _user_options(parser: argparse.ArgumentParser) -> None:
 
 def _model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model (model seconds; defaults are Cognito's documented)")
-    group.add_argument("--lockout-threshold", type=int, default=5)
-    group.add_argument("--lockout-first", type=float, default=1.0)
-    group.add_argument("--lockout-factor", type=float, default=2.0)
-    group.add_argument("--lockout-cap", type=float, default=900.0)
-    group.add_argument("--lockout-idle-reset", type=float, default=900.0)
+    add_lockout_options(group)
     group.add_argument(
         "--time-scale", type=float, default=1.0, help="the target pool's time scale (real: 1)"
     )
@@ -120,14 +117,7 @@ def config_from(args: argparse.Namespace) -> ProbeConfig:
         endpoint_url=target.endpoint_url,
         client=target.app_client,
         users=_users(args),
-        model=LockoutModel(
-            threshold=args.lockout_threshold,
-            first_lock=args.lockout_first,
-            factor=args.lockout_factor,
-            cap=args.lockout_cap,
-            idle_reset=args.lockout_idle_reset,
-            time_scale=args.time_scale,
-        ),
+        model=LockoutModel(**lockout_settings(args), time_scale=args.time_scale),
         plan=PlanSettings(
             schedule_failures=args.failures,
             idle_reset=args.idle_reset,

@@ -14,12 +14,16 @@ the idle reset) multiplied by F: real seconds = model seconds × F. The probe is
 (``--time-scale``) and compares measured real durations with model × F; its report gives both.
 Real Cognito runs at F = 1.
 
-This module deliberately does not import the local pool: the probe measures a black box.
+This module deliberately does not import the local pool: the probe measures a black box. The
+defaults and the formula are the protocol's (:mod:`loadtest.protocol.lockout`), which the pool
+reads too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from loadtest.protocol.lockout import DOCUMENTED, lock_seconds
 
 __all__ = ["DEFAULT_MODEL", "LockoutModel"]
 
@@ -31,11 +35,11 @@ _MAX_EXPONENT = 64
 class LockoutModel:
     """Parameters of the lockout model, in model seconds, and the time scale of the target."""
 
-    threshold: int = 5
-    first_lock: float = 1.0
-    factor: float = 2.0
-    cap: float = 900.0
-    idle_reset: float = 900.0
+    threshold: int = DOCUMENTED.threshold
+    first_lock: float = DOCUMENTED.first_lock
+    factor: float = DOCUMENTED.factor
+    cap: float = DOCUMENTED.cap
+    idle_reset: float = DOCUMENTED.idle_reset
     time_scale: float = 1.0
 
     def __post_init__(self) -> None:
@@ -50,12 +54,13 @@ class LockoutModel:
 
     def lock_seconds(self, failures: int) -> float:
         """Model seconds of the lock that the ``failures``-th counted failure starts (0: none)."""
-        if failures < self.threshold:
-            return 0.0
-        exponent = failures - self.threshold
-        if exponent > _MAX_EXPONENT:
-            return self.cap
-        return float(min(self.cap, self.first_lock * self.factor**exponent))
+        return lock_seconds(
+            failures,
+            threshold=self.threshold,
+            first_lock=self.first_lock,
+            factor=self.factor,
+            cap=self.cap,
+        )
 
     def lock_duration(self, k: int) -> float:
         """Model seconds of lock number ``k`` (1-based) after a reset."""

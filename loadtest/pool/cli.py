@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from loadtest.protocol.lockout import add_lockout_options, lockout_settings
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
 
 from .clock import TimeScale
@@ -81,11 +82,7 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="multiply lockout, idle-reset and session durations (0.01: 100x faster)",
     )
-    parser.add_argument("--lockout-threshold", type=int, default=5)
-    parser.add_argument("--lockout-first", type=float, default=1.0, help="first lock, seconds")
-    parser.add_argument("--lockout-factor", type=float, default=2.0)
-    parser.add_argument("--lockout-cap", type=float, default=900.0, help="longest lock, seconds")
-    parser.add_argument("--lockout-idle-reset", type=float, default=900.0, help="seconds")
+    add_lockout_options(parser)
     parser.add_argument(
         "--quota",
         action="append",
@@ -155,14 +152,7 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         workers=max(1, args.workers),
         region=args.region,
         scale=scale,
-        lockout=LockoutPolicy(
-            threshold=args.lockout_threshold,
-            first_lock=args.lockout_first,
-            factor=args.lockout_factor,
-            cap=args.lockout_cap,
-            idle_reset=args.lockout_idle_reset,
-            scale=scale,
-        ),
+        lockout=LockoutPolicy(**lockout_settings(args), scale=scale),
         quotas=QuotaSettings(
             enabled=not args.no_quotas,
             rps=_quota_rates(args.quota),

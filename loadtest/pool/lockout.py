@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from loadtest.protocol.errors import Messages, NotAuthorized
+from loadtest.protocol.lockout import DOCUMENTED
 
 from .clock import TimeScale
 
@@ -23,11 +24,11 @@ __all__ = ["LockoutPolicy", "LockoutState", "check", "on_failure"]
 class LockoutPolicy:
     """Parameters of the lockout model (model seconds; the scale applies when enforcing)."""
 
-    threshold: int = 5
-    first_lock: float = 1.0
-    factor: float = 2.0
-    cap: float = 900.0
-    idle_reset: float = 900.0
+    threshold: int = DOCUMENTED.threshold
+    first_lock: float = DOCUMENTED.first_lock
+    factor: float = DOCUMENTED.factor
+    cap: float = DOCUMENTED.cap
+    idle_reset: float = DOCUMENTED.idle_reset
     scale: TimeScale = field(default_factory=TimeScale)
 
     def lock_seconds(self, failures: int) -> float:
