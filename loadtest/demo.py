@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from .lockout.demo import demo_probe
+from .protocol.units import parse_duration
 from .report.tables import Table
 from .target.launch import LOCAL_CREDENTIALS_ENV, LocalApp, LocalPool, create_app, local_pool
-from .target.safety import OverLimit, add_bound_options, check_bounds, guard_target, parse_duration
+from .target.safety import OverLimit, add_bound_options, check_bounds, guard_target
 
 __all__ = ["register"]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
+from loadtest.protocol.units import parse_quota
 
 from .analysis import Limits, StepTally, stop_reason
 from .kinds import IdentityNeeds, needs_of
@@ -72,15 +73,7 @@ def quotas_under_test(texts: list[str], scale: float) -> dict[QuotaCategory, flo
     if scale <= 0:
         raise ValueError("--quota-scale must be positive")
     quotas = {category: rps * scale for category, rps in DEFAULT_RPS.items()}
-    for text in texts:
-        name, sep, value = text.partition("=")
-        try:
-            quotas[QuotaCategory(name.strip())] = float(value)
-        except ValueError:
-            raise ValueError(f"not a quota: {text!r} (use CATEGORY=RPS)") from None
-        if not sep:
-            raise ValueError(f"not a quota: {text!r} (use CATEGORY=RPS)")
-    return quotas
+    return quotas | dict(parse_quota(text) for text in texts)
 
 
 def identity_needs(settings: RampSettings) -> IdentityNeeds:

@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from loadtest.protocol.units import BadValue, parse_duration
+
 __all__ = [
     "Arrival",
     "Mix",
@@ -128,8 +130,14 @@ def _round_robin(mix: Mix) -> Iterator[str]:
         yield chosen
 
 
-_STAGE = re.compile(r"(?P<r0>[0-9.]+)(?:-(?P<r1>[0-9.]+))?:(?P<d>[0-9.]+)(?P<unit>ms|s|m)?")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
+_STAGE = re.compile(r"(?P<r0>[0-9.]+)(?:-(?P<r1>[0-9.]+))?:(?P<d>[0-9.a-z]+)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except BadValue as exc:
+        raise ScheduleError(str(exc)) from None
 
 
 def parse_stages(text: str) -> list[Stage]:
@@ -142,9 +150,7 @@ def parse_stages(text: str) -> list[Stage]:
             raise ScheduleError(f"not a stage: {part!r} (use RATE[-RATE]:DURATION, e.g. 10:5s)")
         r0 = float(match["r0"])
         r1 = float(match["r1"]) if match["r1"] else r0
-        stages.append(
-            Stage(start_rate=r0, end_rate=r1, seconds=float(match["d"]) * _UNITS[match["unit"]])
-        )
+        stages.append(Stage(start_rate=r0, end_rate=r1, seconds=_seconds(match["d"])))
     if not stages:
         raise ScheduleError("no stages given")
     return stages

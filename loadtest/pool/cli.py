@@ -8,6 +8,7 @@ from pathlib import Path
 
 from loadtest.protocol.lockout import add_lockout_options, lockout_settings
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
+from loadtest.protocol.units import parse_quota
 
 from .clock import TimeScale
 from .faults import Fault, FaultSpecError, Stall, parse_fault
@@ -121,17 +122,7 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _quota_rates(specs: list[str]) -> dict[QuotaCategory, float]:
-    rates = dict(DEFAULT_RPS)
-    for spec in specs:
-        name, sep, value = spec.partition("=")
-        try:
-            rates[QuotaCategory(name.strip())] = float(value)
-        except ValueError as exc:
-            names = ", ".join(c.value for c in QuotaCategory)
-            raise ValueError(f"bad --quota {spec!r}: use CATEGORY=RPS with one of {names}") from exc
-        if not sep or rates[QuotaCategory(name.strip())] <= 0:
-            raise ValueError(f"bad --quota {spec!r}: the rate must be positive")
-    return rates
+    return dict(DEFAULT_RPS) | dict(parse_quota(spec) for spec in specs)
 
 
 def _faults(specs: list[str]) -> tuple[tuple[Fault, ...], tuple[Stall, ...]]:

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from loadtest.protocol.units import BadValue, parse_duration
+
 __all__ = ["Fault", "FaultKind", "FaultPlan", "FaultSpecError", "Stall", "parse_fault"]
 
 
@@ -64,15 +66,13 @@ class Stall:
 _SPEC = re.compile(
     r"(?P<kind>[a-z0-9]+)(?::(?P<arg>[^@/]+))?(?:@(?P<rate>[0-9.]+))?(?:/(?P<op>[A-Za-z]+))?"
 )
-_DURATION = re.compile(r"(?P<value>[0-9.]+)(?P<unit>ms|s)?")
 
 
 def _seconds(text: str) -> float:
-    match = _DURATION.fullmatch(text.strip())
-    if match is None:
-        raise FaultSpecError(f"not a duration: {text!r} (use e.g. 50ms or 2s)")
-    value = float(match["value"])
-    return value / 1000 if match["unit"] == "ms" else value
+    try:
+        return parse_duration(text)
+    except BadValue as exc:
+        raise FaultSpecError(str(exc)) from None
 
 
 def _latency_range(arg: str | None) -> tuple[float, float]:

@@ -19,6 +19,7 @@ from typing import TypeAlias
 
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.protocol.quotas import QuotaCategory
+from loadtest.protocol.units import parse_quota_limit
 from loadtest.target.config import ConfigError, TargetConfig
 from loadtest.target.safety import (
     UnsafeTarget,
@@ -32,7 +33,7 @@ from .naming import NotSynthetic, run_id_from
 from .plan import Plan
 from .progress import ProgressPrinter
 from .provision import ProvisionError, ProvisionReport, ProvisionSettings, provision
-from .ratelimit import Backoff, RateLimits, parse_rate
+from .ratelimit import Backoff, RateLimits
 from .store import IdentitiesFileError
 from .teardown import TeardownReport, TeardownSettings, teardown
 
@@ -128,7 +129,7 @@ def _pacing_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--rate",
-        type=_rate,
+        type=parse_quota_limit,
         action="append",
         default=[],
         metavar="CATEGORY=RPS",
@@ -144,13 +145,6 @@ def _pacing_options(parser: argparse.ArgumentParser) -> None:
         default=Backoff().attempts,
         help="tries of one throttled call before its user fails",
     )
-
-
-def _rate(text: str) -> tuple[QuotaCategory, float | None]:
-    try:
-        return parse_rate(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:

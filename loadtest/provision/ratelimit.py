@@ -26,7 +26,7 @@ from typing import TypeVar
 from loadtest.protocol.errors import TooManyRequests
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
 
-__all__ = ["Backoff", "Limiter", "RateLimits", "ThrottleStats", "TokenBucket", "parse_rate"]
+__all__ = ["Backoff", "Limiter", "RateLimits", "ThrottleStats", "TokenBucket"]
 
 T = TypeVar("T")
 
@@ -106,24 +106,6 @@ class RateLimits:
     def rate(self, category: QuotaCategory) -> float | None:
         """The limit of one category (``None``: unlimited)."""
         return self.rps.get(category, DEFAULT_RPS[category])
-
-
-def parse_rate(text: str) -> tuple[QuotaCategory, float | None]:
-    """``UserCreation=20`` (or ``=off``) as a (category, rate) pair; ``ValueError`` if malformed."""
-    name, sep, value = text.partition("=")
-    try:
-        category = QuotaCategory(name.strip())
-    except ValueError:
-        known = ", ".join(QuotaCategory)
-        raise ValueError(f"unknown quota category {name!r} (one of: {known})") from None
-    if not sep:
-        raise ValueError(f"expected CATEGORY=RPS, got {text!r}")
-    if value.strip().lower() in {"off", "none", "unlimited"}:
-        return category, None
-    rate = float(value)
-    if not rate > 0:
-        raise ValueError(f"rate of {category} must be positive, got {value!r}")
-    return category, rate
 
 
 @dataclass(slots=True)

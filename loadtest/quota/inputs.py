@@ -23,10 +23,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from loadtest.flows.catalogue import CATALOGUE, MixError, user_class_name
 from loadtest.flows.catalogue import parse_mix as parse_pairs
+from loadtest.protocol import units
 from loadtest.protocol.quotas import QuotaCategory
 
 from .model import QuotaModelError
@@ -132,31 +132,12 @@ def _weight(node: ast.ClassDef, path: Path) -> float:
     return 1.0
 
 
-def _category(name: str) -> QuotaCategory:
-    wanted = name.strip().lower()
-    for category in QuotaCategory:
-        if category.value.lower() == wanted:
-            return category
-    names = ", ".join(c.value for c in QuotaCategory)
-    raise QuotaModelError(f"unknown quota category {name.strip()!r}: use one of {names}")
-
-
-def _quota_value(value: Any, category: QuotaCategory) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise QuotaModelError(f"quota of {category} is not a number: {value!r}")
-    rps = _number(str(value), f"quota of {category}")
-    if rps <= 0:
-        raise QuotaModelError(f"quota of {category} must be above 0")
-    return rps
-
-
 def parse_quota(spec: str) -> tuple[QuotaCategory, float]:
     """``CATEGORY=RPS`` (category names as on the quotas page, any case)."""
-    name, sep, value = spec.partition("=")
-    if not sep:
-        raise QuotaModelError(f"bad --quota {spec!r}: use CATEGORY=RPS")
-    category = _category(name)
-    return category, _quota_value(value.strip(), category)
+    try:
+        return units.parse_quota(spec)
+    except units.BadValue as exc:
+        raise QuotaModelError(str(exc)) from None
 
 
 def quotas_from_file(path: Path) -> dict[QuotaCategory, float]:
@@ -167,11 +148,10 @@ def quotas_from_file(path: Path) -> dict[QuotaCategory, float]:
         raise QuotaModelError(f"cannot read quotas file {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise QuotaModelError(f"quotas file {path}: expected a JSON object of CATEGORY: RPS")
-    quotas = {}
     for name, value in data.items():
-        category = _category(str(name))
-        quotas[category] = _quota_value(value, category)
-    return quotas
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise QuotaModelError(f"quotas file {path}: {name} is not a number: {value!r}")
+    return dict(parse_quota(f"{name}={value}") for name, value in data.items())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

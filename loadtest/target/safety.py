@@ -39,7 +39,6 @@ __all__ = [
     "describe_target",
     "guard_target",
     "is_local_endpoint",
-    "parse_duration",
     "resolve_endpoint",
 ]
 
@@ -47,7 +46,6 @@ __all__ = [
 LOCAL_POOL_URL = "http://127.0.0.1:9229/"
 
 _POOL_REGION = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)_")
-_DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s?)?$")
 
 
 class UnsafeTarget(Exception):
@@ -202,12 +200,3 @@ def check_bounds(command: str, values: Mapping[str, float | None], *, allow: boo
     ]
     if over:
         raise OverLimit("; ".join(over) + " (--allow-above-max to go beyond, deliberately)")
-
-
-def parse_duration(text: str) -> int:
-    """Seconds of a Locust-style duration: ``90``, ``30s``, ``5m``, ``1h30m``; ``ValueError``."""
-    match = _DURATION.match(text.strip().lower())
-    if match is None or not any(match.groupdict().values()):
-        raise ValueError(f"not a duration: {text!r} (e.g. 30s, 5m, 1h30m)")
-    hours, minutes, seconds = (int(match[k] or 0) for k in ("h", "m", "s"))
-    return hours * 3600 + minutes * 60 + seconds

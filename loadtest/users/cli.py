@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from loadtest.protocol.units import parse_duration
 from loadtest.target.options import CONFIRM_ENV, OPTIONS
 from loadtest.target.safety import (
     UnsafeTarget,
@@ -21,7 +22,6 @@ from loadtest.target.safety import (
     add_target_guard_options,
     check_bounds,
     guard_target,
-    parse_duration,
 )
 
 __all__ = [

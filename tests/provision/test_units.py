@@ -15,6 +15,7 @@ import pytest
 from loadtest.flows import DeviceCredentials, Identity
 from loadtest.protocol.errors import NotAuthorized, TooManyRequests
 from loadtest.protocol.quotas import QuotaCategory as Q
+from loadtest.protocol.units import parse_quota_limit as parse_rate
 from loadtest.provision import (
     Backoff,
     IdentitiesFile,
@@ -31,7 +32,7 @@ from loadtest.provision import (
 )
 from loadtest.provision.cli import build_parser
 from loadtest.provision.naming import check_synthetic, run_id_from
-from loadtest.provision.ratelimit import DECREASE, MIN_RATE_SHARE, parse_rate
+from loadtest.provision.ratelimit import DECREASE, MIN_RATE_SHARE
 from loadtest.provision.runner import FAIL_FAST_AFTER, Interrupt, run_jobs
 from loadtest.provision.teardown import synthetic_names
 

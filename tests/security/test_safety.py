@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from loadtest.protocol.units import parse_duration
 from loadtest.target.safety import (
     BOUNDS,
     LOCAL_POOL_URL,
@@ -17,7 +18,6 @@ from loadtest.target.safety import (
     check_bounds,
     guard_target,
     is_local_endpoint,
-    parse_duration,
 )
 
 POOL = "eu-west-1_AbC123"
