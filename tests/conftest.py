@@ -1,4 +1,5 @@
-"""Shared fixtures: the local pool server as a real subprocess on a free loopback port.
+"""Shared fixtures: the local pool server as a real subprocess on a free loopback port,
+started by the product's own launcher (:func:`loadtest.target.launch.start_pool`).
 
 - ``local_pool`` (session scope): one server for the whole run, started with ``--test-clock``
   and ``--no-quotas``, so tests can create pools freely and move the pool's clock instead of
@@ -19,14 +20,9 @@ A :class:`PoolServer` gives the endpoint URL and helpers::
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
 import os
-import selectors
-import signal
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,11 +33,11 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from loadtest.target.launch import LOCAL_CREDENTIALS, LocalPool, start_pool
+
 #: Every test client sees throttles and errors as they are: no SDK retries.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 PASSWORD = "Passw0rd!"
-_READY_TIMEOUT = 60.0
-_STOP_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,51 +55,37 @@ class PoolServer:
 
     state: Path
     args: tuple[str, ...]
-    url: str = ""
-    process: subprocess.Popen[str] | None = field(default=None, repr=False)
-    log: Path | None = None
+    pool: LocalPool | None = field(default=None, repr=False)
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> PoolServer:
-        """Start the server and wait until it reports the port it listens on."""
-        command = [
-            sys.executable, "-m", "loadtest.cli", "pool", "serve",
-            "--port", "0", "--state", str(self.state), *self.args,
-        ]  # fmt: skip
-        self.log = self.state.with_suffix(".log")
-        stderr = self.log.open("a")
-        self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            env=_env(),
-            preexec_fn=_die_with_parent,  # a kill -9 of pytest leaves no server behind
-        )
-        stderr.close()
-        self.url = _await_ready(self.process, self.log)
+        """Start the server and wait until it reports the port it listens on; a kill -9 of
+        pytest takes it down too."""
+        self.pool = start_pool(self.state, self.args, env=_env(), die_with_parent=True)
         return self
+
+    @property
+    def url(self) -> str:
+        assert self.pool is not None, "the pool server is not started"
+        return self.pool.url
+
+    @property
+    def process(self) -> subprocess.Popen[str] | None:
+        return None if self.pool is None else self.pool.process
+
+    @property
+    def log(self) -> Path | None:
+        return None if self.pool is None else self.pool.log
 
     def stop(self) -> None:
         """SIGTERM and wait; SIGKILL if it does not exit in time."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=_STOP_TIMEOUT)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        if self.pool is not None:
+            self.pool.stop()
 
     def kill(self) -> None:
         """SIGKILL, as a crash would."""
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=_STOP_TIMEOUT)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        assert self.pool is not None
+        self.pool.kill()
 
     # -- clients --------------------------------------------------------------------------
     def client(self, **config: Any) -> Any:
@@ -112,9 +94,8 @@ class PoolServer:
             "cognito-idp",
             endpoint_url=self.url,
             region_name="us-east-1",
-            aws_access_key_id="AKIDLOCALPOOL",
-            aws_secret_access_key="local-pool-secret",
             config=NO_RETRIES.merge(Config(**config)) if config else NO_RETRIES,
+            **LOCAL_CREDENTIALS,
         )
 
     def provision(
@@ -220,32 +201,11 @@ class PoolServer:
             return json.loads(response.read())
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to SIGTERM it when the test process dies."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     return env
-
-
-def _await_ready(process: subprocess.Popen[str], log: Path) -> str:
-    """The URL from the server's ``listening http://...`` line (bounded wait)."""
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=_READY_TIMEOUT):
-            process.kill()
-            raise RuntimeError(f"pool did not start: {log.read_text()[-2000:]}")
-    line = process.stdout.readline().strip()
-    if not line.startswith("listening "):
-        process.kill()
-        raise RuntimeError(f"pool did not start ({line!r}): {log.read_text()[-2000:]}")
-    return line.split(" ", 1)[1]
 
 
 @pytest.fixture(scope="session")

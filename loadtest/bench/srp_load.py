@@ -27,8 +27,7 @@ from urllib.parse import urlsplit
 import srp_fast
 from loadtest.protocol import errors, wire
 from loadtest.protocol.names import Operation
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+from loadtest.target.safety import is_local_endpoint
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,7 +163,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     url = urlsplit(args.endpoint)
-    if url.hostname not in LOOPBACK or url.port is None:
+    if not is_local_endpoint(args.endpoint) or url.hostname is None or url.port is None:
         print(f"refusing a non-loopback endpoint: {args.endpoint}", file=sys.stderr)
         return 2
     target = Target(

@@ -8,7 +8,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
 from loadtest.protocol.units import parse_quota
+from loadtest.target.launch import free_port
 
 from .analysis import Limits, StepTally, stop_reason
 from .kinds import IdentityNeeds, needs_of
@@ -28,7 +28,6 @@ __all__ = [
     "EventLines",
     "RampSettings",
     "Stopped",
-    "free_port",
     "identity_needs",
     "quotas_under_test",
     "ramp_stages",
@@ -123,14 +122,6 @@ def run_locust_ramp(settings: RampSettings, target_env: Mapping[str, str]) -> St
     with (run_dir / "locust.log").open("w") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         return _follow(process, settings, deadline=time.monotonic() + total + 180)
-
-
-def free_port() -> int:
-    """A loopback TCP port free right now (for the Locust master of a --processes run)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _scenario() -> Path:

@@ -1,8 +1,8 @@
 """The pool a run targets, for the run metadata of ``summary.json`` (``run.pool``).
 
-- the local pool (a loopback endpoint): what it was started with, from ``GET /_pool/settings``
-  (lockout parameters, quotas, time scale, faults), and the MFA and device configuration of the
-  run's pool and app client;
+- the local pool (a loopback endpoint, by the safety rails' one rule): what it was started
+  with, from ``GET /_pool/settings`` (lockout parameters, quotas, time scale, faults), and the
+  MFA and device configuration of the run's pool and app client;
 - a real user pool: its id, region and app client id; nothing is asked of AWS.
 
 Never a secret: the client secret is only ever reported as present or not.
@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from loadtest.target.config import AWS, LOCAL_POOL_URL
+from loadtest.target.safety import is_local_endpoint
 
 __all__ = ["pool_settings"]
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _TIMEOUT_S = 3.0
 
 
@@ -31,8 +31,7 @@ def pool_settings(target: Mapping[str, Any]) -> dict[str, Any]:
     pool_id, client_id = target.get("pool_id"), target.get("client_id")
     region = target.get("region") or (str(pool_id).partition("_")[0] if pool_id else None)
     ids = {"pool_id": pool_id, "client_id": client_id, "region": region}
-    host = urllib.parse.urlsplit(endpoint).hostname if endpoint != AWS else None
-    if host not in _LOOPBACK:
+    if not is_local_endpoint(endpoint):
         return {"kind": "aws" if endpoint == AWS else "remote", **ids}
     query = urllib.parse.urlencode({"pool_id": pool_id or "", "client_id": client_id or ""})
     url = endpoint.rstrip("/") + "/_pool/settings?" + query

@@ -1,18 +1,24 @@
 """Start the local pool as a child process and know where it listens.
 
-For commands that need a target and were not given one (``cognito-loadtest demo``, the
-benchmarks): the pool runs as its own process, as a real server would, and stops with the block.
+For commands that need a target and were not given one (``cognito-loadtest demo``, capacity,
+the benchmarks) and for the tests: the pool runs as its own process, as a real server would,
+started through its command line, so this client-side module never imports the server package
+(:mod:`loadtest.pool`). :func:`local_pool` stops it with the block; :func:`start_pool` hands
+back a :class:`LocalPool` to stop (or kill) when the caller chooses.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +32,10 @@ __all__ = [
     "LocalPool",
     "PoolStartError",
     "create_app",
+    "free_port",
     "local_admin_client",
     "local_pool",
+    "start_pool",
 ]
 
 #: Dummy credentials for the local pool's admin API, which accepts any SigV4 signature: a
@@ -37,6 +45,7 @@ LOCAL_CREDENTIALS = {"aws_access_key_id": "AKIDLOCALPOOL", "aws_secret_access_ke
 LOCAL_CREDENTIALS_ENV = {key.upper(): value for key, value in LOCAL_CREDENTIALS.items()}
 
 _READY_PREFIX = "listening "
+_STOP_TIMEOUT = 10.0
 
 
 class PoolStartError(RuntimeError):
@@ -45,21 +54,48 @@ class PoolStartError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class LocalPool:
-    """A running local pool: its endpoint URL and process."""
+    """A running local pool: its endpoint URL, process and log file."""
 
     url: str
     process: subprocess.Popen[str]
     log: Path
 
+    def stop(self) -> None:
+        """SIGTERM and wait (SIGKILL after 10 s); nothing if it has already exited."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._close()
 
-@contextmanager
-def local_pool(
-    state: Path, options: Sequence[str] = (), *, timeout: float = 60.0
-) -> Iterator[LocalPool]:
-    """Run ``cognito-loadtest pool serve --port 0 --state STATE OPTIONS`` for the block.
+    def kill(self) -> None:
+        """SIGKILL and wait, as a crash would."""
+        self.process.kill()
+        self.process.wait(timeout=_STOP_TIMEOUT)
+        self._close()
 
-    Waits for its ``listening http://HOST:PORT`` line; stderr goes to ``STATE.log``. Stopped
-    with SIGTERM (SIGKILL after 10 s) when the block ends, however it ends.
+    def _close(self) -> None:
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def start_pool(
+    state: Path,
+    options: Sequence[str] = (),
+    *,
+    timeout: float = 60.0,
+    env: Mapping[str, str] | None = None,
+    die_with_parent: bool = False,
+) -> LocalPool:
+    """Start ``cognito-loadtest pool serve --port 0 --state STATE OPTIONS`` and wait for its
+    ``listening http://HOST:PORT`` line; stderr goes to ``STATE.log`` (mode 0600).
+
+    ``die_with_parent`` asks Linux to SIGTERM the pool when this process dies (tests: a
+    ``kill -9`` of pytest leaves no server behind). :class:`PoolStartError` if it exits or
+    stays silent; it is stopped first.
     """
     log = state.with_suffix(".log")
     command = [
@@ -68,11 +104,42 @@ def local_pool(
     ]  # fmt: skip
     # the pool's log is private like its state (it sits beside it)
     with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as err:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=None if env is None else dict(env),
+            preexec_fn=_die_with_parent if die_with_parent else None,
+        )
+    pool = LocalPool(url="", process=process, log=log)
     try:
-        yield LocalPool(url=_await_url(process, log, timeout), process=process, log=log)
+        url = _await_url(process, log, timeout)
+    except BaseException:
+        pool.stop()
+        raise
+    return LocalPool(url=url, process=process, log=log)
+
+
+@contextmanager
+def local_pool(
+    state: Path, options: Sequence[str] = (), *, timeout: float = 60.0
+) -> Iterator[LocalPool]:
+    """Run the local pool (:func:`start_pool`) for the block; stopped when the block ends,
+    however it ends."""
+    pool = start_pool(state, options, timeout=timeout)
+    try:
+        yield pool
     finally:
-        _stop(process)
+        pool.stop()
+
+
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago (for a server told to bind it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def local_admin_client(url: str, *, attempts: int = 1) -> Any:
@@ -155,13 +222,7 @@ def _await_url(process: subprocess.Popen[str], log: Path, timeout: float) -> str
     raise PoolStartError(f"the local pool did not announce itself within {timeout} s; see {log}")
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

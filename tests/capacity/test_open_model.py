@@ -24,9 +24,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from loadtest.capacity.ramp import free_port
 from loadtest.report import read_events, schema
-from loadtest.target.launch import LOCAL_CREDENTIALS_ENV
+from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, free_port
 from loadtest.users.cli import SCENARIO_DIR, scenario_path
 from tests.e2e.locust_runs import provision, target_env
 

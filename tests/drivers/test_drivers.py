@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -37,6 +36,7 @@ from loadtest.flows import (
 )
 from loadtest.flows.effects import Flow
 from loadtest.protocol import errors
+from loadtest.target.launch import free_port
 from srp_fast.offload import math_executor
 
 from ..flows.scripted import SrpServer, challenge, context, tokens
@@ -135,9 +135,7 @@ def test_throttles_are_retried_only_when_asked_and_each_attempt_is_reported() ->
 
 
 def test_a_refused_connection_is_connection_failed() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     events: list[Event] = []
     driver = SyncDriver(Urllib3Transport(f"http://127.0.0.1:{port}/"), reporter=events.append)
     with pytest.raises(errors.ConnectionFailed):
@@ -271,9 +269,7 @@ async def test_async_driver_runs_a_totp_login_over_aiohttp() -> None:
 
 @pytest.mark.asyncio
 async def test_async_driver_maps_a_refused_connection() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     transport = AiohttpTransport(f"http://127.0.0.1:{port}/")
     with math_executor(1) as executor, pytest.raises(errors.ConnectionFailed):
         await AsyncDriver(transport, executor=executor).run(srp_login(alice(), context()))

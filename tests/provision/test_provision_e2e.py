@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import stat
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from loadtest.flows import Note, load_identities
 from loadtest.provision.cli import main
+from loadtest.target.launch import free_port
 from tests.conftest import App, StartPool
 
 from .helpers import lines, login_all, provision, secrets_of, usernames
@@ -134,9 +134,7 @@ def test_an_app_client_with_a_secret(pool_server: StartPool, tmp_path: Path) -> 
 def test_an_unreachable_endpoint_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    url = f"http://127.0.0.1:{free_port()}/"  # a port nothing listens on
     target = ["--pool-id", "us-east-1_Nowhere1", "--endpoint-url", url]
     path = tmp_path / "nowhere.jsonl"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,17 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtest.target.launch import free_port
 from loadtest.users.cli import scenario_path
 
 _READY_POLLS = 600  # of 0.1 s: a minute at most for Locust to serve its UI
-
-
-def free_port() -> int:
-    """A loopback port free now (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ import pytest
 
 from loadtest.flows import Identity, step_of
 from loadtest.target.config import check_reachable
+from loadtest.target.launch import free_port
 from loadtest.target.options import settings_from
 from loadtest.users import ConfigError, IdentityPool, NoIdentityAvailable, TargetConfig, partition
 
@@ -94,11 +95,8 @@ def test_settings_come_from_options_then_environment() -> None:
 
 
 def test_an_unreachable_endpoint_is_a_config_error() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with pytest.raises(ConfigError, match="unreachable"):
-        check_reachable(f"http://127.0.0.1:{port}/", timeout=1)
+        check_reachable(f"http://127.0.0.1:{free_port()}/", timeout=1)
 
 
 def test_a_listening_endpoint_is_reachable() -> None:
