@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
+from loadtest.target.options import CONFIRM, TARGET, add_command_options
 
 from .analysis import Limits
 from .kinds import KINDS, IdentityNeeds, check_embedded, check_mix, parse_mix
@@ -135,13 +136,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="folder for the pool state and identities (secrets; mode 0700)",
     )
     real = parser.add_argument_group("a real pool instead (same settings as 'run')")
-    from loadtest.target.options import OPTIONS
-
-    for setting, option, env_var, help_text in OPTIONS:
-        real.add_argument(option, dest=setting, help=f"{help_text} (env {env_var})")
-    real.add_argument(
-        "--confirm-pool-id", help="repeat the pool id: needed for a pool that is not local"
-    )
+    add_command_options(real, (*TARGET, CONFIRM))
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     parser.add_argument("--run-id", help="default: capacity-<UTC time>")
     parser.add_argument(
@@ -162,7 +157,7 @@ def _handle(args: argparse.Namespace) -> int:
     from loadtest.target.safety import UnsafeTarget
 
     try:
-        if args.pool_id:
+        if args.cognito_pool_id:
             result = _ramp_real_pool(args, settings)
         else:
             result = _ramp_embedded_pool(args, settings)
@@ -271,23 +266,21 @@ def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dic
 
 
 def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[str, Any]:
-    from loadtest.target.config import TargetConfig
-    from loadtest.target.options import CONFIRM_ENV, OPTIONS
+    from loadtest.target.options import child_env, target_from
     from loadtest.target.safety import guard_target
 
-    config = TargetConfig.from_settings({s: getattr(args, s) for s, *_ in OPTIONS})
+    # the command line alone: the Locust child gets these, and no COGNITO_* of this shell
+    config = target_from(args, environ={})
     guard_target(
         endpoint_url=config.endpoint_url,
         region=config.region,
         pool_id=config.pool_id,
-        confirm_pool_id=args.confirm_pool_id,
+        confirm_pool_id=args.cognito_confirm_pool_id,
     )
     if config.identities is None:
         raise ValueError("a real pool needs its identities file (--cognito-identities)")
     _check_identities(config.identities, identity_needs(settings))
-    env = {env_var: str(getattr(args, s)) for s, _o, env_var, _h in OPTIONS if getattr(args, s)}
-    if args.confirm_pool_id:
-        env[CONFIRM_ENV] = args.confirm_pool_id
+    env = child_env(args, (*TARGET, CONFIRM))
     described = {
         "kind": "user pool",
         "endpoint_url": config.endpoint_url,

@@ -9,36 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import srp_fast
+from loadtest.target.config import AppClient
 
 from .codes import CodeSource
 
 __all__ = ["AppClient", "FlowContext", "RandomBytes"]
 
 RandomBytes = Callable[[int], bytes]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AppClient:
-    """The user pool and app client a login targets; ``client_secret`` only if it has one."""
-
-    pool_id: str
-    client_id: str
-    client_secret: str | None = field(default=None, repr=False)
-
-    @property
-    def pool_name(self) -> str:
-        """The SRP prefix: the pool id after its first underscore."""
-        return srp_fast.pool_name(self.pool_id)
-
-    def secret_hash(self, username: str) -> dict[str, str]:
-        """``{"SECRET_HASH": ...}`` for the USERNAME sent in a step, or ``{}`` without a secret."""
-        if not self.client_secret:
-            return {}
-        return {"SECRET_HASH": srp_fast.secret_hash(username, self.client_id, self.client_secret)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

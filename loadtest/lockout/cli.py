@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +17,10 @@ from pathlib import Path
 from loadtest.flows import load_identities
 from loadtest.protocol.lockout import add_lockout_options, lockout_settings
 from loadtest.target.config import ConfigError, TargetConfig
+from loadtest.target.options import CONFIRM, add_command_options, pick, settings_from, target_from
 from loadtest.target.safety import (
     UnsafeTarget,
     add_bound_options,
-    add_target_guard_options,
     check_bounds,
     guard_target,
 )
@@ -34,6 +33,8 @@ from .probe import ProbeConfig, UnsafeUsername, run_probe
 __all__ = ["config_from", "register"]
 
 _EXIT = {"match": 0, "differs": 1, "inconclusive": 3}
+#: The target settings of the probe (its users come from --user and its own --identities).
+_TARGET = pick("region", "pool_id", "client_id", "client_secret", "endpoint_url")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,15 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("target (also COGNITO_* environment variables)")
-    group.add_argument("--region")
-    group.add_argument("--pool-id", help="user pool id, e.g. us-east-1_AbC")
-    group.add_argument("--client-id", help="app client id")
-    group.add_argument("--client-secret", help="app client secret (prefer COGNITO_CLIENT_SECRET)")
-    group.add_argument(
-        "--endpoint-url", help="endpoint, or 'aws' (default: the local pool on 127.0.0.1:9229)"
-    )
+    add_command_options(group, (*_TARGET, CONFIRM))
     group.add_argument("--timeout", type=float, default=10.0, help="seconds per call")
-    add_target_guard_options(group)
     add_bound_options(group)
 
 
@@ -133,15 +127,7 @@ def config_from(args: argparse.Namespace) -> ProbeConfig:
 
 
 def _target(args: argparse.Namespace) -> TargetConfig:
-    return TargetConfig.from_settings(
-        {
-            "region": args.region or os.environ.get("COGNITO_REGION"),
-            "pool_id": args.pool_id or os.environ.get("COGNITO_POOL_ID"),
-            "client_id": args.client_id or os.environ.get("COGNITO_CLIENT_ID"),
-            "client_secret": args.client_secret or os.environ.get("COGNITO_CLIENT_SECRET"),
-            "endpoint_url": args.endpoint_url or os.environ.get("COGNITO_ENDPOINT_URL"),
-        }
-    )
+    return target_from(args, targets=_TARGET)
 
 
 def guard(args: argparse.Namespace, config: ProbeConfig) -> None:
@@ -155,9 +141,9 @@ def guard(args: argparse.Namespace, config: ProbeConfig) -> None:
     check_bounds("lockout-probe", sizes, allow=args.allow_above_max)
     guard_target(
         endpoint_url=config.endpoint_url,
-        region=args.region or os.environ.get("COGNITO_REGION"),
+        region=settings_from(args, targets=pick("region"))["region"],
         pool_id=config.client.pool_id,
-        confirm_pool_id=args.confirm_pool_id,
+        confirm_pool_id=args.cognito_confirm_pool_id,
     )
 
 

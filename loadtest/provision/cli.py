@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,10 +20,10 @@ from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.protocol.quotas import QuotaCategory
 from loadtest.protocol.units import parse_quota_limit
 from loadtest.target.config import ConfigError, TargetConfig
+from loadtest.target.options import CONFIRM, Option, add_command_options, pick, settings_from
 from loadtest.target.safety import (
     UnsafeTarget,
     add_bound_options,
-    add_target_guard_options,
     check_bounds,
     guard_target,
 )
@@ -102,24 +101,16 @@ def _teardown_parser(subparsers: Subparsers) -> None:
 
 
 def _target_options(parser: argparse.ArgumentParser, *, client: bool) -> None:
-    env = os.environ.get
     group = parser.add_argument_group("target (defaults from COGNITO_* environment variables)")
-    group.add_argument("--pool-id", default=env("COGNITO_POOL_ID"), help="user pool id")
-    if client:
-        group.add_argument("--client-id", default=env("COGNITO_CLIENT_ID"), help="app client id")
-        group.add_argument(
-            "--client-secret",
-            default=env("COGNITO_CLIENT_SECRET"),
-            help="app client secret, if it has one (prefer COGNITO_CLIENT_SECRET)",
-        )
-    group.add_argument("--region", default=env("COGNITO_REGION"), help="default: the pool id's")
-    group.add_argument(
-        "--endpoint-url",
-        default=env("COGNITO_ENDPOINT_URL"),
-        help="default: the local pool http://127.0.0.1:9229/; 'aws' for the regional endpoint",
-    )
-    add_target_guard_options(group)
+    add_command_options(group, (*_targets(client=client), CONFIRM))
     add_bound_options(group)
+
+
+def _targets(*, client: bool) -> tuple[Option, ...]:
+    """Provisioning needs the app client; teardown only the pool (its --identities is the
+    command's own: a file it writes or reads, not a run's input)."""
+    clients = ("client_id", "client_secret") if client else ()
+    return pick("pool_id", *clients, "region", "endpoint_url")
 
 
 def _pacing_options(parser: argparse.ArgumentParser) -> None:
@@ -160,16 +151,11 @@ def _limits(args: argparse.Namespace) -> RateLimits:
     return base.with_rates(changes)
 
 
-def _target(args: argparse.Namespace, client_id: str | None) -> TargetConfig:
-    return TargetConfig.from_settings(
-        {
-            "region": args.region,
-            "pool_id": args.pool_id,
-            "client_id": client_id,
-            "client_secret": getattr(args, "client_secret", None),
-            "endpoint_url": args.endpoint_url,
-        }
-    )
+def _target(args: argparse.Namespace, *, client: bool) -> TargetConfig:
+    settings = settings_from(args, targets=_targets(client=client))
+    if not client:
+        settings["client_id"] = _NO_CLIENT
+    return TargetConfig.from_settings(settings)
 
 
 def guard(command: str, args: argparse.Namespace, target: TargetConfig) -> None:
@@ -183,14 +169,14 @@ def guard(command: str, args: argparse.Namespace, target: TargetConfig) -> None:
         endpoint_url=target.endpoint_url,
         region=target.region,
         pool_id=target.pool_id,
-        confirm_pool_id=args.confirm_pool_id,
+        confirm_pool_id=args.cognito_confirm_pool_id,
     )
 
 
 def provision_settings(args: argparse.Namespace) -> ProvisionSettings:
     """The settings of a ``provision`` command line (raises ``ValueError`` subclasses)."""
     return ProvisionSettings(
-        target=_target(args, args.client_id),
+        target=_target(args, client=True),
         users=args.users,
         identities=args.identities,
         run=args.run or run_id_from(args.identities.stem),
@@ -237,7 +223,7 @@ def _provision_summary(report: ProvisionReport, settings: ProvisionSettings) -> 
 def teardown_settings(args: argparse.Namespace) -> TeardownSettings:
     """The settings of a ``teardown`` command line (raises ``ValueError`` subclasses)."""
     return TeardownSettings(
-        target=_target(args, _NO_CLIENT),
+        target=_target(args, client=False),
         identities=args.identities,
         prefix=args.prefix,
         limits=_limits(args),

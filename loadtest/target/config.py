@@ -1,7 +1,7 @@
 """Where load goes: region, user pool, app client (and secret), endpoint, identities file.
 
-Settings come from Locust's command line, environment variables (``COGNITO_*``) or
-``locust.conf`` (see :mod:`loadtest.target.options`); this module only validates them, and says
+Settings come from Locust's command line or a command's, environment variables (``COGNITO_*``)
+or ``locust.conf`` (see :mod:`loadtest.target.options`); this module only validates them, and says
 clearly what is missing or malformed, all problems at once. The endpoint defaults to the local
 pool, so that no load reaches AWS by accident; ``aws`` selects the regional AWS endpoint.
 """
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from loadtest.flows.context import AppClient
+import srp_fast
 
 from .safety import LOCAL_POOL_URL, is_local_endpoint
 
-__all__ = ["AWS", "LOCAL_POOL_URL", "ConfigError", "TargetConfig", "check_reachable"]
+__all__ = ["AWS", "LOCAL_POOL_URL", "AppClient", "ConfigError", "TargetConfig", "check_reachable"]
 
 #: The endpoint setting that means "AWS's regional endpoint".
 AWS = "aws"
@@ -27,6 +27,26 @@ AWS = "aws"
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppClient:
+    """The user pool and app client a login targets; ``client_secret`` only if it has one."""
+
+    pool_id: str
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def pool_name(self) -> str:
+        """The SRP prefix: the pool id after its first underscore."""
+        return srp_fast.pool_name(self.pool_id)
+
+    def secret_hash(self, username: str) -> dict[str, str]:
+        """``{"SECRET_HASH": ...}`` for the USERNAME sent in a step, or ``{}`` without a secret."""
+        if not self.client_secret:
+            return {}
+        return {"SECRET_HASH": srp_fast.secret_hash(username, self.client_id, self.client_secret)}
 
 
 class ConfigError(ValueError):

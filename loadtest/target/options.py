@@ -1,122 +1,218 @@
-"""Locust glue for the target settings: command-line options, env vars, locust.conf.
+"""The option table: every setting of a run declared once, read by Locust and by the commands.
 
-Every setting is a Locust option (``--cognito-pool-id``), an environment variable
-(``COGNITO_POOL_ID``) and a ``locust.conf`` key (``cognito-pool-id = ...``), through Locust's own
-configargparse parser. Imported by the Locust user module, so any locustfile using our users
-gets the options.
+Each :class:`Option` becomes, through Locust's own configargparse parser
+(:func:`add_locust_options`), a Locust option (``--cognito-pool-id``), an environment variable
+(``COGNITO_POOL_ID``) and a ``locust.conf`` key (``cognito-pool-id = ...``); and through
+:func:`add_command_options`, the same flag, with the same destination and default, on the
+``cognito-loadtest`` commands (``run``, ``capacity``, ``provision``, ``teardown``,
+``lockout-probe``), which also accept the short spelling they have had (``--pool-id``).
+Commands do not read the environment through argparse: :func:`settings_from` falls back to the
+environment variable of each target setting, so both parsers' namespaces give the same target.
+This module never imports Locust; the Locust user module hands it Locust's parser.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .config import TargetConfig
 
-__all__ = ["CONFIRM_ENV", "OPTIONS", "add_options", "settings_from", "target_from"]
+__all__ = [
+    "CONFIRM",
+    "CONFIRM_ENV",
+    "OPTIONS",
+    "REPORT_DIR",
+    "RUN",
+    "TARGET",
+    "Option",
+    "add_command_options",
+    "add_locust_options",
+    "child_env",
+    "pick",
+    "settings_from",
+    "target_from",
+]
 
-#: The environment variable of ``--cognito-confirm-pool-id`` (``run --confirm-pool-id`` sets it).
-CONFIRM_ENV = "COGNITO_CONFIRM_POOL_ID"
 
-#: (setting, option, environment variable, help)
-OPTIONS: tuple[tuple[str, str, str, str], ...] = (
-    ("region", "--cognito-region", "COGNITO_REGION", "AWS region (default: the pool id's)"),
-    ("pool_id", "--cognito-pool-id", "COGNITO_POOL_ID", "user pool id, e.g. us-east-1_AbC"),
-    ("client_id", "--cognito-client-id", "COGNITO_CLIENT_ID", "app client id"),
-    ("client_secret", "--cognito-client-secret", "COGNITO_CLIENT_SECRET", "app client secret"),
-    (
-        "endpoint_url",
-        "--cognito-endpoint-url",
-        "COGNITO_ENDPOINT_URL",
-        "endpoint URL, or 'aws' for AWS's regional one (default: the local pool, "
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Option:
+    """One setting: ``--cognito-<setting>``, ``COGNITO_<SETTING>``, its default and help.
+
+    ``alias`` is the commands' short spelling (Locust gets only the prefixed flag, which cannot
+    collide with Locust's own); ``secret`` hides the value in Locust's web UI."""
+
+    setting: str
+    help: str
+    alias: str | None = None
+    type: Callable[[str], Any] | None = None
+    default: Any = None
+    choices: tuple[str, ...] | None = None
+    repeat: bool = False
+    secret: bool = False
+
+    @property
+    def flag(self) -> str:
+        """The flag both parsers know: ``--cognito-pool-id``."""
+        return "--cognito-" + self.setting.replace("_", "-")
+
+    @property
+    def dest(self) -> str:
+        """The attribute in both parsers' namespaces: ``cognito_pool_id``."""
+        return f"cognito_{self.setting}"
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable: ``COGNITO_POOL_ID``."""
+        return f"COGNITO_{self.setting.upper()}"
+
+    def kwargs(self) -> dict[str, Any]:
+        """``add_argument`` keywords common to both parsers."""
+        extra: dict[str, Any] = {"action": "append"} if self.repeat else {}
+        if self.type is not None:
+            extra["type"] = self.type
+        if self.choices is not None:
+            extra["choices"] = self.choices
+        default = [] if self.repeat else self.default
+        return {"dest": self.dest, "default": default, "help": self.help, **extra}
+
+
+#: What :class:`~loadtest.target.config.TargetConfig` is made of.
+TARGET: tuple[Option, ...] = (
+    Option(setting="region", alias="--region", help="AWS region (default: the pool id's)"),
+    Option(setting="pool_id", alias="--pool-id", help="user pool id, e.g. us-east-1_AbC"),
+    Option(setting="client_id", alias="--client-id", help="app client id"),
+    Option(
+        setting="client_secret",
+        alias="--client-secret",
+        help="app client secret (prefer the environment variable: not in the process list)",
+        secret=True,
+    ),
+    Option(
+        setting="endpoint_url",
+        alias="--endpoint-url",
+        help="endpoint URL, or 'aws' for AWS's regional one (default: the local pool, "
         "http://127.0.0.1:9229/)",
     ),
-    ("identities", "--cognito-identities", "COGNITO_IDENTITIES", "identities file (JSON lines)"),
+    Option(setting="identities", help="identities file (JSON lines)"),
 )
 
+#: The safety rails' confirmation of a pool that is not the local one.
+CONFIRM = Option(
+    setting="confirm_pool_id",
+    alias="--confirm-pool-id",
+    help="repeat the target pool's id to allow load on a pool that is not the local one "
+    "(an endpoint other than 127.0.0.1/localhost); without it such a run refuses to start",
+)
 
-def add_options(parser: Any) -> None:
-    """Add the target options to Locust's argument parser (an ``init_command_line_parser``
-    listener)."""
-    for setting, option, env_var, help_text in OPTIONS:
-        parser.add_argument(
-            option,
-            dest=f"cognito_{setting}",
-            env_var=env_var,
-            default=None,
-            help=help_text,
-            is_secret=setting == "client_secret",
-        )
-    parser.add_argument(
-        "--cognito-confirm-pool-id",
-        dest="cognito_confirm_pool_id",
-        env_var=CONFIRM_ENV,
-        default=None,
-        help="repeat the pool id to allow load on a pool that is not the local one "
-        "(a non-loopback endpoint); without it the run refuses to start",
-    )
-    parser.add_argument(
-        "--cognito-workers",
-        dest="cognito_workers",
-        env_var="COGNITO_WORKERS",
+#: Where a run writes events.jsonl, summary.json and report.html.
+REPORT_DIR = Option(
+    setting="report_dir",
+    alias="--report-dir",
+    help="write events.jsonl, summary.json and report.html into this folder "
+    "(e.g. reports/<run-id>)",
+)
+
+#: How a Locust run behaves (Locust only, but for the report folder).
+RUN: tuple[Option, ...] = (
+    Option(
+        setting="workers",
         type=int,
         default=0,
         help="worker processes sharing the identities (default: --processes, else 1)",
-    )
-    parser.add_argument(
-        "--cognito-retries",
-        dest="cognito_retries",
-        env_var="COGNITO_RETRIES",
+    ),
+    Option(
+        setting="retries",
         type=int,
         default=0,
         help="retry throttled calls this many times (default 0: throttling is seen, not hidden)",
-    )
-    parser.add_argument(
-        "--cognito-math",
-        dest="cognito_math",
-        env_var="COGNITO_MATH",
-        choices=["threads", "inline"],
+    ),
+    Option(
+        setting="math",
+        choices=("threads", "inline"),
         default="threads",
         help="where SRP maths runs: native threads (default) or inline on the gevent hub "
         "(for comparison only: it stalls every other user while it computes)",
-    )
-    parser.add_argument(
-        "--cognito-math-niceness",
-        dest="cognito_math_niceness",
-        env_var="COGNITO_MATH_NICENESS",
+    ),
+    Option(
+        setting="math_niceness",
         type=int,
         default=0,
         help="run the maths threads this many steps nicer (lower CPU priority, 0-19) than the "
         "gevent hub, so the hub wins a busy core (Linux; default 0)",
-    )
-    parser.add_argument(
-        "--cognito-report-dir",
-        dest="cognito_report_dir",
-        env_var="COGNITO_REPORT_DIR",
-        default=None,
-        help="write events.jsonl and summary.json into this folder (e.g. reports/<run-id>)",
-    )
-    parser.add_argument(
-        "--cognito-slo",
-        dest="cognito_slo",
-        action="append",
-        default=[],
+    ),
+    REPORT_DIR,
+    Option(
+        setting="slo",
+        repeat=True,
         help="an SLO checked at the end (needs --cognito-report-dir), e.g. "
         "'login:srp_totp p99<800ms' or 'throttle_rate<0.1%%'; repeatable; a failure sets "
         "the exit code to 1",
-    )
+    ),
+)
+
+#: Every option a Locust run takes.
+OPTIONS: tuple[Option, ...] = (*TARGET, CONFIRM, *RUN)
+
+#: The environment variable of ``--cognito-confirm-pool-id`` (``run --confirm-pool-id`` sets it).
+CONFIRM_ENV = CONFIRM.env_var
 
 
-def settings_from(options: Any, environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:
-    """Settings from parsed Locust options, or from the environment when there are none."""
+def pick(*settings: str) -> tuple[Option, ...]:
+    """The options of these settings, in the order given; ``KeyError`` for an unknown one."""
+    by_name = {option.setting: option for option in OPTIONS}
+    return tuple(by_name[name] for name in settings)
+
+
+def add_locust_options(parser: Any, options: Sequence[Option] = OPTIONS) -> None:
+    """Add ``options`` to Locust's parser (an ``init_command_line_parser`` listener's). A
+    repeatable option has no environment variable: one variable cannot hold several values."""
+    for option in options:
+        env = {} if option.repeat else {"env_var": option.env_var}
+        parser.add_argument(option.flag, is_secret=option.secret, **env, **option.kwargs())
+
+
+def add_command_options(
+    parser: argparse._ActionsContainer, options: Sequence[Option] = TARGET
+) -> None:
+    """Add ``options`` to a command's argparse parser: the Locust flag and the alias."""
+    for option in options:
+        names = (option.flag, option.alias) if option.alias else (option.flag,)
+        kwargs = option.kwargs()
+        kwargs["help"] = (
+            f"{option.help} (env {option.env_var})" if option in TARGET else option.help
+        )
+        parser.add_argument(*names, **kwargs)
+
+
+def settings_from(
+    options: Any, environ: Mapping[str, str] = os.environ, targets: Sequence[Option] = TARGET
+) -> dict[str, str | None]:
+    """Target settings from parsed options (Locust's or a command's), each falling back to its
+    environment variable; from the environment alone when ``options`` is ``None``."""
     settings: dict[str, str | None] = {}
-    for setting, _option, env_var, _help in OPTIONS:
-        value = getattr(options, f"cognito_{setting}", None) if options is not None else None
-        settings[setting] = value if value is not None else environ.get(env_var)
+    for option in targets:
+        value = getattr(options, option.dest, None) if options is not None else None
+        settings[option.setting] = str(value) if value is not None else environ.get(option.env_var)
     return settings
 
 
-def target_from(options: Any) -> TargetConfig:
-    """The validated target of a Locust run."""
-    return TargetConfig.from_settings(settings_from(options))
+def target_from(
+    options: Any, environ: Mapping[str, str] = os.environ, targets: Sequence[Option] = TARGET
+) -> TargetConfig:
+    """The validated target of parsed options (see :func:`settings_from`)."""
+    return TargetConfig.from_settings(settings_from(options, environ, targets))
+
+
+def child_env(options: Any, chosen: Sequence[Option] = OPTIONS) -> dict[str, str]:
+    """The environment variables that hand the values given in ``options`` to a Locust child
+    (so a client secret never shows in its process list)."""
+    values = ((option, getattr(options, option.dest, None)) for option in chosen)
+    return {
+        option.env_var: str(value)
+        for option, value in values
+        if value is not None and not option.repeat
+    }

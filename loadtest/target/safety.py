@@ -34,7 +34,6 @@ __all__ = [
     "OverLimit",
     "UnsafeTarget",
     "add_bound_options",
-    "add_target_guard_options",
     "check_bounds",
     "describe_target",
     "guard_target",
@@ -54,17 +53,6 @@ class UnsafeTarget(Exception):
 
 class OverLimit(UnsafeTarget):
     """A size (users, rate, duration) above its hard maximum without ``--allow-above-max``."""
-
-
-def add_target_guard_options(parser: argparse._ActionsContainer) -> None:
-    """Add ``--confirm-pool-id POOL_ID``, which a non-local target needs (see the module)."""
-    parser.add_argument(
-        "--confirm-pool-id",
-        metavar="POOL_ID",
-        default=None,
-        help="repeat the target pool's id to allow load on a pool that is not the local one "
-        "(an endpoint other than 127.0.0.1/localhost); without it such a command refuses to start",
-    )
 
 
 def resolve_endpoint(endpoint_url: str | None, region: str | None) -> str:

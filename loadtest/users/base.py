@@ -28,7 +28,7 @@ from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.report import locust_hooks as report
 from loadtest.report.events import StepLog
 from loadtest.target.config import ConfigError, check_reachable
-from loadtest.target.options import add_options, target_from
+from loadtest.target.options import add_locust_options, target_from
 from loadtest.target.safety import UnsafeTarget, guard_target
 
 from .identities import NoIdentityAvailable
@@ -46,7 +46,7 @@ LEASE_WAIT_SECONDS = 35.0
 
 
 def _options(parser: Any, **_: Any) -> None:
-    add_options(parser)
+    add_locust_options(parser)
 
 
 def _check_target(environment: Any, **_: Any) -> None:

@@ -15,11 +15,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from loadtest.protocol.units import parse_duration
-from loadtest.target.options import CONFIRM_ENV, OPTIONS
+from loadtest.target.options import (
+    CONFIRM,
+    CONFIRM_ENV,
+    REPORT_DIR,
+    TARGET,
+    add_command_options,
+    child_env,
+)
 from loadtest.target.safety import (
     UnsafeTarget,
     add_bound_options,
-    add_target_guard_options,
     check_bounds,
     guard_target,
 )
@@ -35,6 +41,8 @@ __all__ = [
 
 #: The repository's ready locustfiles.
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+#: The options ``run`` hands to Locust as environment variables.
+_PASSED_ON = (*TARGET, CONFIRM, REPORT_DIR)
 SCENARIOS = ("srp", "srp_totp", "device", "admin", "lost_phone", "refresh", "mix", "open_logins")
 
 
@@ -55,15 +63,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--processes", type=int, default=0, help="Locust worker processes")
     parser.add_argument("--web", action="store_true", help="serve Locust's web UI instead")
     parser.add_argument("--csv", help="CSV file prefix for Locust's statistics")
-    parser.add_argument(
-        "--report-dir",
-        type=Path,
-        help="write events.jsonl, summary.json and report.html into this folder "
-        "(e.g. reports/<run-id>; env COGNITO_REPORT_DIR)",
-    )
-    for setting, option, env_var, help_text in OPTIONS:
-        parser.add_argument(option, dest=setting, help=f"{help_text} (env {env_var})")
-    add_target_guard_options(parser)
+    add_command_options(parser, _PASSED_ON)
     add_bound_options(parser)
     parser.add_argument(
         "--locust",
@@ -98,16 +98,7 @@ def locust_command(
     if args.csv:
         argv += ["--csv", args.csv]
     argv += list(args.locust_args)
-    env = dict(environ)
-    if args.report_dir is not None:
-        env["COGNITO_REPORT_DIR"] = str(args.report_dir)
-    for setting, _option, env_var, _help in OPTIONS:
-        value = getattr(args, setting, None)
-        if value is not None:
-            env[env_var] = str(value)
-    if getattr(args, "confirm_pool_id", None) is not None:
-        env[CONFIRM_ENV] = args.confirm_pool_id
-    return argv, env
+    return argv, dict(environ) | child_env(args, _PASSED_ON)
 
 
 def _passed_on(locust_args: list[str]) -> argparse.Namespace:

@@ -8,13 +8,13 @@ import io
 import pytest
 
 from loadtest.protocol.units import parse_duration
+from loadtest.target.options import CONFIRM, add_command_options
 from loadtest.target.safety import (
     BOUNDS,
     LOCAL_POOL_URL,
     OverLimit,
     UnsafeTarget,
     add_bound_options,
-    add_target_guard_options,
     check_bounds,
     guard_target,
     is_local_endpoint,
@@ -80,12 +80,13 @@ def test_loopback_is_judged_by_the_url_alone() -> None:
 
 def test_the_options_parse() -> None:
     parser = argparse.ArgumentParser()
-    add_target_guard_options(parser)
+    add_command_options(parser, (CONFIRM,))
     add_bound_options(parser)
     args = parser.parse_args(["--confirm-pool-id", POOL, "--allow-above-max"])
-    assert args.confirm_pool_id == POOL
+    assert args.cognito_confirm_pool_id == POOL
     assert args.allow_above_max
-    assert parser.parse_args([]).confirm_pool_id is None
+    assert parser.parse_args([]).cognito_confirm_pool_id is None
+    assert parser.parse_args(["--cognito-confirm-pool-id", POOL]).cognito_confirm_pool_id == POOL
 
 
 def test_values_above_a_maximum_need_the_explicit_flag() -> None:

@@ -1,0 +1,179 @@
+"""The option table: one declaration reaches Locust's parser and every command's argparse parser
+with the same flag, destination, environment variable and default, and a target handed from a
+command to a Locust child arrives unchanged.
+
+Locust's parser is the real one (configargparse, with its environment and ``locust.conf``
+handling), built in a child process because importing Locust monkey-patches the interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtest.cli import build_parser
+from loadtest.target.options import (
+    CONFIRM,
+    OPTIONS,
+    TARGET,
+    add_command_options,
+    child_env,
+    pick,
+    settings_from,
+    target_from,
+)
+
+_LOCUST_PARSER = """
+import json, os, sys
+from locust.argument_parser import get_parser
+from loadtest.target.options import OPTIONS, add_locust_options, settings_from
+
+parser = get_parser(default_config_files=sys.argv[1:])
+add_locust_options(parser)
+found = {}
+for option in OPTIONS:
+    action = parser._option_string_actions.get(option.flag)
+    if action is not None:
+        found[option.setting] = {
+            "flags": action.option_strings,
+            "dest": action.dest,
+            "default": action.default,
+            "env_var": getattr(action, "env_var", None),
+            "choices": list(action.choices) if action.choices else None,
+            "secret": action.is_secret,
+        }
+options = parser.parse_args(["-f", "scenario.py"])
+parsed = {option.setting: getattr(options, option.dest) for option in OPTIONS}
+print(json.dumps({"actions": found, "parsed": parsed, "target": settings_from(options, {})}))
+"""
+
+#: Every target setting given, as a command line would.
+GIVEN = {
+    "region": "eu-west-1",
+    "pool_id": "eu-west-1_AbC123",
+    "client_id": "client1",
+    "client_secret": "s3cr3t-value",
+    "endpoint_url": "http://127.0.0.1:9229/",
+    "identities": "ids.jsonl",
+}
+
+
+def locust_parser(env: dict[str, str], *conf: Path) -> dict[str, Any]:
+    """What Locust's parser makes of the table, with ``env`` as the whole COGNITO_ environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", _LOCUST_PARSER, *map(str, conf)],
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.fixture(scope="module")
+def locust_defaults() -> dict[str, Any]:
+    return locust_parser({})
+
+
+def test_every_option_reaches_locust_with_its_flag_dest_env_and_default(
+    locust_defaults: dict[str, Any],
+) -> None:
+    actions = locust_defaults["actions"]
+    assert set(actions) == {option.setting for option in OPTIONS}
+    for option in OPTIONS:
+        action = actions[option.setting]
+        assert action["flags"] == [option.flag], option  # never the short alias in Locust
+        assert action["dest"] == option.dest
+        assert action["env_var"] == (None if option.repeat else option.env_var)
+        assert action["default"] == ([] if option.repeat else option.default)
+        assert action["choices"] == (list(option.choices) if option.choices else None)
+
+
+def test_the_same_declaration_reaches_argparse_alike(locust_defaults: dict[str, Any]) -> None:
+    parser = argparse.ArgumentParser()
+    add_command_options(parser, OPTIONS)
+    actions = {a.dest: a for a in parser._actions}
+    for option in OPTIONS:
+        action = actions[option.dest]
+        assert option.flag in action.option_strings
+        assert action.option_strings == [option.flag, *([option.alias] if option.alias else [])]
+        assert action.default == locust_defaults["actions"][option.setting]["default"]
+    parsed = vars(parser.parse_args([]))
+    assert parsed == {o.dest: locust_defaults["parsed"][o.setting] for o in OPTIONS}
+
+
+def test_locust_reads_each_target_setting_from_its_environment_variable() -> None:
+    env = {option.env_var: GIVEN[option.setting] for option in TARGET}
+    assert locust_parser(env)["target"] == GIVEN
+
+
+def test_locust_reads_locust_conf(tmp_path: Path) -> None:
+    conf = tmp_path / "locust.conf"
+    conf.write_text("cognito-pool-id = us-east-1_FromConf\ncognito-retries = 2\n")
+    parsed = locust_parser({}, conf)["parsed"]
+    assert parsed["pool_id"] == "us-east-1_FromConf"
+    assert parsed["retries"] == 2
+
+
+def test_a_target_handed_from_run_to_a_locust_child_arrives_unchanged() -> None:
+    argv = ["run", "srp"]
+    for setting, value in GIVEN.items():
+        argv += [f"--cognito-{setting.replace('_', '-')}", value]
+    args = build_parser().parse_args([*argv, "--confirm-pool-id", GIVEN["pool_id"]])
+    env = child_env(args, (*TARGET, CONFIRM))
+    assert env[CONFIRM.env_var] == GIVEN["pool_id"]
+    child = locust_parser(env)
+    assert child["target"] == settings_from(args, {}) == GIVEN
+    assert child["parsed"]["confirm_pool_id"] == GIVEN["pool_id"]
+
+
+@pytest.mark.parametrize(
+    ("command", "settings"),
+    [
+        (["run", "srp"], ("region", "pool_id", "client_id", "client_secret", "endpoint_url")),
+        (["capacity"], ("region", "pool_id", "client_id", "client_secret", "endpoint_url")),
+        (["lockout-probe"], ("region", "pool_id", "client_id", "client_secret", "endpoint_url")),
+        (["provision", "-n", "1", "--identities", "x"], ("region", "pool_id", "client_id")),
+        (["teardown", "--prefix", "lt-"], ("region", "pool_id", "endpoint_url")),
+    ],
+)
+def test_every_command_takes_the_target_by_both_spellings(
+    command: list[str], settings: tuple[str, ...]
+) -> None:
+    parser = build_parser()
+    for option in pick(*settings, "confirm_pool_id"):
+        value = GIVEN.get(option.setting, "eu-west-1_AbC123")
+        long = parser.parse_args([*command, option.flag, value])
+        assert getattr(long, option.dest) == value
+        assert option.alias is not None
+        short = parser.parse_args([*command, option.alias, value])
+        assert getattr(short, option.dest) == value
+
+
+def test_commands_fall_back_to_the_environment_like_locust() -> None:
+    args = build_parser().parse_args(["lockout-probe", "--pool-id", "eu-west-1_FromCli"])
+    environ = {"COGNITO_POOL_ID": "eu-west-1_FromEnv", "COGNITO_CLIENT_ID": "envclient"}
+    target = target_from(args, environ, pick("pool_id", "client_id", "endpoint_url"))
+    assert (target.pool_id, target.client_id) == ("eu-west-1_FromCli", "envclient")
+    assert target.region == "eu-west-1"
+
+
+def test_the_client_secret_is_masked_in_locusts_web_ui(locust_defaults: dict[str, Any]) -> None:
+    masked = [k for k, action in locust_defaults["actions"].items() if action["secret"]]
+    assert masked == ["client_secret"]
+
+
+def test_unknown_settings_are_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        pick("pool-id")
