@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
-from loadtest.target.options import CONFIRM, TARGET, add_command_options
+from loadtest.target.options import CONFIRM, TARGET, add_command_options, pick
 
 from .analysis import Limits
-from .kinds import KINDS, IdentityNeeds, check_embedded, check_mix, parse_mix
+from .kinds import IdentityNeeds, check_embedded, check_mix, parse_mix
 from .ramp import (
     RampSettings,
     identity_needs,
@@ -54,11 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     ramp = parser.add_argument_group("ramp")
-    ramp.add_argument(
-        "--mix",
-        default="srp=1",
-        help=f"FLOW=WEIGHT,... of {', '.join(KINDS)}; default srp=1",
-    )
+    add_command_options(ramp, pick("mix"))
     ramp.add_argument("--start", type=float, default=5.0, help="first step, logins/s (5)")
     ramp.add_argument("--step", type=float, default=5.0, help="increase per step, logins/s (5)")
     ramp.add_argument("--step-seconds", type=float, default=10.0, help="step length (10 s)")
@@ -73,12 +69,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ramp.add_argument(
         "--concurrency", type=int, default=100, help="most logins in flight (Locust users; 100)"
     )
-    ramp.add_argument(
-        "--max-wait",
-        type=float,
-        default=0.0,
-        help="seconds an arrival may wait for a free slot before it is dropped",
-    )
+    add_command_options(ramp, pick("max_wait"))
     ramp.add_argument("--processes", type=int, default=0, help="Locust worker processes")
     limits = parser.add_argument_group("SLOs and stop conditions")
     limits.add_argument("--slo-p99", type=float, default=1000.0, help="ms from the intended start")
@@ -169,8 +160,8 @@ def _handle(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> RampSettings:
-    mix = parse_mix(args.mix)
-    (check_mix if args.pool_id else check_embedded)(mix)
+    mix = parse_mix(args.cognito_mix)
+    (check_mix if args.cognito_pool_id else check_embedded)(mix)
     stages, warmup = ramp_stages(
         start=args.start,
         step=args.step,
@@ -186,7 +177,7 @@ def _settings(args: argparse.Namespace) -> RampSettings:
         mix=mix,
         concurrency=args.concurrency,
         processes=args.processes,
-        max_wait=args.max_wait,
+        max_wait=args.cognito_max_wait,
         slo=Limits(
             throttle_rate=args.slo_throttle_rate,
             error_rate=args.slo_error_rate,

@@ -43,6 +43,7 @@ from locust import constant, events, task
 
 from loadtest.flows.identity import Identity
 from loadtest.report.registry import record_login
+from loadtest.target.options import OPEN_MODEL, add_locust_options
 from loadtest.users.base import CognitoUser
 from loadtest.users.identities import NoIdentityAvailable
 from loadtest.users.runtime import _worker_slot, utc_now
@@ -65,37 +66,7 @@ class Dropped(Exception):
 
 def _add_options(parser: Any, **_: Any) -> None:
     group = parser.add_argument_group("open model (loadtest.capacity.open_model)")
-    group.add_argument(
-        "--cognito-stages",
-        dest="cognito_stages",
-        env_var="COGNITO_STAGES",
-        default=None,
-        help="arrival schedule: RATE[-RATE]:DURATION,... e.g. '10:30s' or '5:10s,5-50:60s' "
-        "(logins per second; a range ramps linearly)",
-    )
-    group.add_argument(
-        "--cognito-mix",
-        dest="cognito_mix",
-        env_var="COGNITO_MIX",
-        default="srp=1",
-        help=f"flows and weights: FLOW=WEIGHT,... of {', '.join(KINDS)}",
-    )
-    group.add_argument(
-        "--cognito-max-wait",
-        dest="cognito_max_wait",
-        env_var="COGNITO_MAX_WAIT",
-        type=float,
-        default=0.0,
-        help="seconds an arrival may wait for a free user before it is dropped (default 0)",
-    )
-    group.add_argument(
-        "--cognito-drain",
-        dest="cognito_drain",
-        env_var="COGNITO_DRAIN",
-        type=float,
-        default=10.0,
-        help="seconds to wait for logins in flight after the schedule (default 10)",
-    )
+    add_locust_options(group, OPEN_MODEL)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from loadtest.protocol.lockout import add_lockout_options, lockout_settings
-from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
+from loadtest.protocol.quotas import DEFAULT_RPS, PER_USER_RPS, QuotaCategory
 from loadtest.protocol.units import parse_quota
 
 from .clock import TimeScale
@@ -91,7 +91,12 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         metavar="CATEGORY=RPS",
         help="change a quota category's rate, e.g. UserAuthentication=200",
     )
-    parser.add_argument("--per-user-rps", type=float, default=10.0)
+    parser.add_argument(
+        "--per-user-rps",
+        type=float,
+        default=float(PER_USER_RPS),
+        help=f"each user's own request rate (default {PER_USER_RPS}, as Cognito's)",
+    )
     parser.add_argument(
         "--burst-seconds",
         type=float,

@@ -24,6 +24,7 @@ from .config import TargetConfig
 __all__ = [
     "CONFIRM",
     "CONFIRM_ENV",
+    "OPEN_MODEL",
     "OPTIONS",
     "REPORT_DIR",
     "RUN",
@@ -154,8 +155,38 @@ RUN: tuple[Option, ...] = (
     ),
 )
 
-#: Every option a Locust run takes.
+#: Every option a Locust run takes (the user module adds them).
 OPTIONS: tuple[Option, ...] = (*TARGET, CONFIRM, *RUN)
+
+#: The open model's schedule (added by :mod:`loadtest.capacity.open_model`; ``capacity`` takes
+#: the mix and the wait too and hands them on).
+OPEN_MODEL: tuple[Option, ...] = (
+    Option(
+        setting="stages",
+        help="arrival schedule: RATE[-RATE]:DURATION,... e.g. '10:30s' or '5:10s,5-50:60s' "
+        "(logins per second; a range ramps linearly)",
+    ),
+    Option(
+        setting="mix",
+        alias="--mix",
+        default="srp=1",
+        help="flows and weights: FLOW=WEIGHT,... of the flow catalogue's login flows, e.g. "
+        "srp=3,srp_totp=1 (default srp=1)",
+    ),
+    Option(
+        setting="max_wait",
+        alias="--max-wait",
+        type=float,
+        default=0.0,
+        help="seconds an arrival may wait for a free user before it is dropped (default 0)",
+    ),
+    Option(
+        setting="drain",
+        type=float,
+        default=10.0,
+        help="seconds to wait for logins in flight after the schedule (default 10)",
+    ),
+)
 
 #: The environment variable of ``--cognito-confirm-pool-id`` (``run --confirm-pool-id`` sets it).
 CONFIRM_ENV = CONFIRM.env_var
@@ -163,16 +194,19 @@ CONFIRM_ENV = CONFIRM.env_var
 
 def pick(*settings: str) -> tuple[Option, ...]:
     """The options of these settings, in the order given; ``KeyError`` for an unknown one."""
-    by_name = {option.setting: option for option in OPTIONS}
+    by_name = {option.setting: option for option in (*OPTIONS, *OPEN_MODEL)}
     return tuple(by_name[name] for name in settings)
 
 
 def add_locust_options(parser: Any, options: Sequence[Option] = OPTIONS) -> None:
-    """Add ``options`` to Locust's parser (an ``init_command_line_parser`` listener's). A
-    repeatable option has no environment variable: one variable cannot hold several values."""
+    """Add ``options`` to Locust's parser (an ``init_command_line_parser`` listener's) or to a
+    group of it. A repeatable option has no environment variable (one variable cannot hold
+    several values); only Locust's parser itself, not a group, takes ``is_secret``."""
     for option in options:
-        env = {} if option.repeat else {"env_var": option.env_var}
-        parser.add_argument(option.flag, is_secret=option.secret, **env, **option.kwargs())
+        extra: dict[str, Any] = {} if option.repeat else {"env_var": option.env_var}
+        if option.secret:
+            extra["is_secret"] = True
+        parser.add_argument(option.flag, **extra, **option.kwargs())
 
 
 def add_command_options(

@@ -21,6 +21,7 @@ import pytest
 from loadtest.cli import build_parser
 from loadtest.target.options import (
     CONFIRM,
+    OPEN_MODEL,
     OPTIONS,
     TARGET,
     add_command_options,
@@ -33,12 +34,14 @@ from loadtest.target.options import (
 _LOCUST_PARSER = """
 import json, os, sys
 from locust.argument_parser import get_parser
-from loadtest.target.options import OPTIONS, add_locust_options, settings_from
+from loadtest.target.options import OPEN_MODEL, OPTIONS, add_locust_options, settings_from
 
 parser = get_parser(default_config_files=sys.argv[1:])
 add_locust_options(parser)
+add_locust_options(parser.add_argument_group("open model"), OPEN_MODEL)
+ALL = (*OPTIONS, *OPEN_MODEL)
 found = {}
-for option in OPTIONS:
+for option in ALL:
     action = parser._option_string_actions.get(option.flag)
     if action is not None:
         found[option.setting] = {
@@ -47,12 +50,16 @@ for option in OPTIONS:
             "default": action.default,
             "env_var": getattr(action, "env_var", None),
             "choices": list(action.choices) if action.choices else None,
-            "secret": action.is_secret,
+            "secret": getattr(action, "is_secret", False),
         }
 options = parser.parse_args(["-f", "scenario.py"])
-parsed = {option.setting: getattr(options, option.dest) for option in OPTIONS}
+parsed = {option.setting: getattr(options, option.dest) for option in ALL}
 print(json.dumps({"actions": found, "parsed": parsed, "target": settings_from(options, {})}))
 """
+
+#: Every option of the table.
+ALL = (*OPTIONS, *OPEN_MODEL)
+README = Path(__file__).resolve().parents[2] / "scenarios" / "README.md"
 
 #: Every target setting given, as a command line would.
 GIVEN = {
@@ -90,8 +97,8 @@ def test_every_option_reaches_locust_with_its_flag_dest_env_and_default(
     locust_defaults: dict[str, Any],
 ) -> None:
     actions = locust_defaults["actions"]
-    assert set(actions) == {option.setting for option in OPTIONS}
-    for option in OPTIONS:
+    assert set(actions) == {option.setting for option in ALL}
+    for option in ALL:
         action = actions[option.setting]
         assert action["flags"] == [option.flag], option  # never the short alias in Locust
         assert action["dest"] == option.dest
@@ -102,15 +109,15 @@ def test_every_option_reaches_locust_with_its_flag_dest_env_and_default(
 
 def test_the_same_declaration_reaches_argparse_alike(locust_defaults: dict[str, Any]) -> None:
     parser = argparse.ArgumentParser()
-    add_command_options(parser, OPTIONS)
+    add_command_options(parser, ALL)
     actions = {a.dest: a for a in parser._actions}
-    for option in OPTIONS:
+    for option in ALL:
         action = actions[option.dest]
         assert option.flag in action.option_strings
         assert action.option_strings == [option.flag, *([option.alias] if option.alias else [])]
         assert action.default == locust_defaults["actions"][option.setting]["default"]
     parsed = vars(parser.parse_args([]))
-    assert parsed == {o.dest: locust_defaults["parsed"][o.setting] for o in OPTIONS}
+    assert parsed == {o.dest: locust_defaults["parsed"][o.setting] for o in ALL}
 
 
 def test_locust_reads_each_target_setting_from_its_environment_variable() -> None:
@@ -177,3 +184,19 @@ def test_the_client_secret_is_masked_in_locusts_web_ui(locust_defaults: dict[str
 def test_unknown_settings_are_a_key_error() -> None:
     with pytest.raises(KeyError):
         pick("pool-id")
+
+
+def test_the_scenarios_readme_lists_the_table() -> None:
+    rows = [line.split("|")[1:3] for line in README.read_text().splitlines()]
+    listed = {
+        flag.strip(" `"): env.strip(" `")
+        for flag, env in (row for row in rows if len(row) == 2)
+        if flag.strip(" `").startswith("--cognito-")
+    }
+    assert listed == {o.flag: "—" if o.repeat else o.env_var for o in ALL}
+
+
+def test_capacity_takes_the_open_models_mix_and_wait_from_the_table() -> None:
+    args = build_parser().parse_args(["capacity", "--mix", "srp=2", "--cognito-max-wait", "3"])
+    assert (args.cognito_mix, args.cognito_max_wait) == ("srp=2", 3.0)
+    assert build_parser().parse_args(["capacity"]).cognito_mix == pick("mix")[0].default
