@@ -33,7 +33,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from loadtest.target.launch import LOCAL_CREDENTIALS, LocalPool, start_pool
+from loadtest.target.launch import ALL_FLOWS, LOCAL_CREDENTIALS, LocalPool, start_pool
 
 #: Every test client sees throttles and errors as they are: no SDK retries.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
@@ -144,12 +144,7 @@ class PoolServer:
             UserPoolId=pool_id,
             ClientName=name,
             GenerateSecret=secret,
-            ExplicitAuthFlows=[
-                "ALLOW_USER_SRP_AUTH",
-                "ALLOW_USER_PASSWORD_AUTH",
-                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                "ALLOW_REFRESH_TOKEN_AUTH",
-            ],
+            ExplicitAuthFlows=list(ALL_FLOWS),
             AuthSessionValidity=session_minutes,
             PreventUserExistenceErrors="ENABLED" if prevent_user_existence else "LEGACY",
         )["UserPoolClient"]
