@@ -65,16 +65,6 @@ def parse_mix(text: str, scenario_dir: Path) -> dict[str, float]:
     )
 
 
-def _number(text: str, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise QuotaModelError(f"{what} is not a number: {text.strip()!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise QuotaModelError(f"{what} must be a number >= 0, not {text.strip()}")
-    return value
-
-
 def _scenarios(scenario_dir: Path) -> list[str]:
     return sorted(p.stem for p in scenario_dir.glob("*.py") if not p.stem.startswith("_"))
 
