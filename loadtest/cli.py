@@ -14,11 +14,11 @@ from . import __version__, demo
 from .bench import cli as bench_cli
 from .capacity import cli as capacity_cli
 from .lockout import cli as lockout_cli
+from .locust import cli as users_cli
 from .pool import cli as pool_cli
 from .provision import cli as provision_cli
 from .quota import cli as quota_cli
 from .report import cli as report_cli
-from .users import cli as users_cli
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 

@@ -6,6 +6,6 @@
 Target settings also come from COGNITO_* environment variables or locust.conf.
 """
 
-from loadtest.users.logins import AdminUser
+from loadtest.locust.logins import AdminUser
 
 __all__ = ["AdminUser"]

@@ -6,6 +6,6 @@
 Target settings also come from COGNITO_* environment variables or locust.conf.
 """
 
-from loadtest.users.logins import DeviceUser
+from loadtest.locust.logins import DeviceUser
 
 __all__ = ["DeviceUser"]

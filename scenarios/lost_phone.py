@@ -6,6 +6,6 @@
 Target settings also come from COGNITO_* environment variables or locust.conf.
 """
 
-from loadtest.users.logins import LostPhoneUser
+from loadtest.locust.logins import LostPhoneUser
 
 __all__ = ["LostPhoneUser"]

@@ -6,7 +6,7 @@
 Edit the weights to match your traffic. LostPhoneUser is rare and uses admin calls (SigV4).
 """
 
-from loadtest.users import logins
+from loadtest.locust import logins
 
 
 class SrpUser(logins.SrpUser):

@@ -8,9 +8,9 @@
 busy is dropped (``login:<flow>:dropped``). Each login reports its service time
 (``login:<flow>``) and its latency from the time it was due (``login:<flow>:intended``).
 The schedule ends the run; with ``--processes N`` each worker takes every N-th arrival.
-See :mod:`loadtest.capacity.open_model`.
+See :mod:`loadtest.locust.open_model`.
 """
 
-from loadtest.capacity.open_model import OpenLoginUser
+from loadtest.locust.open_model import OpenLoginUser
 
 __all__ = ["OpenLoginUser"]

@@ -6,6 +6,6 @@
 Target settings also come from COGNITO_* environment variables or locust.conf.
 """
 
-from loadtest.users.logins import RefreshUser
+from loadtest.locust.logins import RefreshUser
 
 __all__ = ["RefreshUser"]

@@ -6,6 +6,6 @@
 Target settings also come from COGNITO_* environment variables or locust.conf.
 """
 
-from loadtest.users.logins import SrpUser
+from loadtest.locust.logins import SrpUser
 
 __all__ = ["SrpUser"]

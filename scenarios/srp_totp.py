@@ -6,6 +6,6 @@
 Target settings also come from COGNITO_* environment variables or locust.conf.
 """
 
-from loadtest.users.logins import SrpTotpUser
+from loadtest.locust.logins import SrpTotpUser
 
 __all__ = ["SrpTotpUser"]

@@ -43,8 +43,8 @@ import gmpy2
 
 import srp_fast
 from loadtest.flows import FlowContext, Identity
+from loadtest.locust.cli import scenario_path
 from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_pool
-from loadtest.users.cli import scenario_path
 
 from ._locust import LocustRun, Probe, ProbeResult, run_locust
 from ._target import App, create_app, create_users, write_identities

@@ -3,7 +3,7 @@
 An :class:`Entry` holds a flow's name, how to build it (its factory and :class:`LoginOptions`),
 what an identity must hold to run it, what the pool must be set to, and its quota profile: the
 (operation, ChallengeName) calls one run sends. The Locust users
-(:mod:`loadtest.users.logins`), the open model and ``capacity`` (:mod:`loadtest.capacity.kinds`)
+(:mod:`loadtest.locust.logins`), the open model and ``capacity`` (:mod:`loadtest.capacity.kinds`)
 and the quota model (:mod:`loadtest.quota.profiles`) are views of :data:`CATALOGUE`, and
 :func:`parse_mix` is the one parser of ``NAME=WEIGHT,...`` mixes. Adding a flow is one entry
 here plus its flow code.

@@ -21,7 +21,6 @@ from .summary import (
     schema,
     write_summary,
 )
-from .web_tab import install_tab, live_figures, tab_rows
 
 __all__ = [
     "EVENTS_FILE",
@@ -39,9 +38,7 @@ __all__ = [
     "error_type",
     "fold_in_lockout_probe",
     "fold_lockout_probe",
-    "install_tab",
     "is_secret_key",
-    "live_figures",
     "login_event",
     "new_histogram",
     "pool_settings",
@@ -52,6 +49,5 @@ __all__ = [
     "schema",
     "stats",
     "summary_from_events",
-    "tab_rows",
     "write_summary",
 ]

@@ -6,12 +6,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from loadtest.locust.loop_lag import LoopLagMonitor, cpu_and_wall
+
 from .aggregate import Aggregate
 from .events import EventLog, login_event
 from .html import write_html
 from .redact import Redactor
 from .summary import SUMMARY_FILE, build_summary, write_summary
-from .validity import LoopLagMonitor, cpu_and_wall
 
 __all__ = ["RunReport"]
 

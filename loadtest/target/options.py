@@ -158,7 +158,7 @@ RUN: tuple[Option, ...] = (
 #: Every option a Locust run takes (the user module adds them).
 OPTIONS: tuple[Option, ...] = (*TARGET, CONFIRM, *RUN)
 
-#: The open model's schedule (added by :mod:`loadtest.capacity.open_model`; ``capacity`` takes
+#: The open model's schedule (added by :mod:`loadtest.locust.open_model`; ``capacity`` takes
 #: the mix and the wait too and hands them on).
 OPEN_MODEL: tuple[Option, ...] = (
     Option(

@@ -24,9 +24,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from loadtest.locust.cli import SCENARIO_DIR, scenario_path
 from loadtest.report import read_events, schema
 from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, free_port
-from loadtest.users.cli import SCENARIO_DIR, scenario_path
 from tests.e2e.locust_runs import provision, target_env
 
 pytestmark = pytest.mark.e2e

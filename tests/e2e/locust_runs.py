@@ -21,7 +21,7 @@ from loadtest.flows import (
     enroll_totp,
     srp_login,
 )
-from loadtest.users.cli import scenario_path
+from loadtest.locust.cli import scenario_path
 
 PASSWORD = "Passw0rd!"
 

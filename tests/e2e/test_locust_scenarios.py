@@ -180,7 +180,7 @@ def test_the_run_subcommand_runs_a_scenario(
 ) -> None:
     import argparse
 
-    from loadtest.users.cli import register
+    from loadtest.locust.cli import register
 
     settings, workdir = target(2, totp=False)
     parser = argparse.ArgumentParser()

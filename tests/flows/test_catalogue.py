@@ -33,10 +33,10 @@ from loadtest.flows import (
     parse_mix,
 )
 from loadtest.flows.catalogue import family, user_class_name
+from loadtest.locust.cli import SCENARIO_DIR
 from loadtest.quota import PROFILES, category_rates, throttle_onset
 from loadtest.quota.inputs import USER_FLOWS, scenario_mix
 from loadtest.quota.inputs import parse_mix as quota_parse_mix
-from loadtest.users.cli import SCENARIO_DIR
 
 from .scripted import context
 
@@ -52,7 +52,7 @@ KEPT_NAMES = {
 }
 LOCUST_VIEW = """
 import json
-from loadtest.users import logins
+from loadtest.locust import logins
 print(json.dumps({
     name: {"entry": cls.entry.name, "abstract": cls.abstract, "tasks": len(cls.tasks),
            "module": cls.__module__, "imported": getattr(logins, name) is cls}
@@ -80,7 +80,7 @@ def test_each_entry_has_a_locust_user(
         "entry": entry.name,
         "abstract": False,
         "tasks": 1,
-        "module": "loadtest.users.logins",
+        "module": "loadtest.locust.logins",
         "imported": True,
     }
     assert USER_FLOWS[user_class_name(entry)] == entry.name  # how scenarios are read
@@ -139,7 +139,7 @@ def test_each_entry_parses_in_every_mix(entry: Entry, tmp_path: Path) -> None:
     assert quota_parse_mix(f"{entry.name}=3", SCENARIO_DIR) == {entry.name: 3.0}
     assert kinds.parse_mix is parse_mix  # capacity and the open model: the same parser
     locustfile = tmp_path / "mine.py"
-    locustfile.write_text(f"from loadtest.users.logins import {user_class_name(entry)}\n")
+    locustfile.write_text(f"from loadtest.locust.logins import {user_class_name(entry)}\n")
     assert scenario_mix(locustfile) == {entry.name: 1.0}
 
 

@@ -23,9 +23,9 @@ from loadtest.bench._locust import LocustRun, Probe, run_locust
 from loadtest.bench._target import App, create_users, write_identities
 from loadtest.drivers import SyncDriver, Urllib3Transport
 from loadtest.flows import FlowContext, LoginOptions, srp_login
+from loadtest.locust.cli import scenario_path
 from loadtest.target import launch
 from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_pool
-from loadtest.users.cli import scenario_path
 
 USERS, ROUNDS = 20, 2
 FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")

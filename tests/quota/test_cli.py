@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from loadtest.cli import main
+from loadtest.locust.cli import SCENARIO_DIR
 from loadtest.protocol.quotas import QuotaCategory
 from loadtest.quota import category_rates, required_quotas, throttle_onset
 from loadtest.quota.inputs import scenario_mix
-from loadtest.users.cli import SCENARIO_DIR
 
 Q = QuotaCategory
 
@@ -113,8 +113,8 @@ def test_a_locustfile_is_read_not_imported(tmp_path: Path) -> None:
     path = tmp_path / "mine.py"
     path.write_text(
         "raise SystemExit('imported!')\n"
-        "from loadtest.users import logins\n"
-        "from loadtest.users.logins import DeviceUser\n"
+        "from loadtest.locust import logins\n"
+        "from loadtest.locust.logins import DeviceUser\n"
         "class A(logins.SrpUser):\n    weight = 3\n"
         "class B(logins.RefreshUser):\n    pass\n"
     )

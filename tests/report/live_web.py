@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtest.locust.cli import scenario_path
 from loadtest.target.launch import free_port
-from loadtest.users.cli import scenario_path
 
 _READY_POLLS = 600  # of 0.1 s: a minute at most for Locust to serve its UI
 

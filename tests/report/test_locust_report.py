@@ -21,8 +21,8 @@ import jsonschema
 import pytest
 
 from loadtest.flows import load_identities
+from loadtest.locust.cli import scenario_path
 from loadtest.report import read_events, schema, summary_from_events
-from loadtest.users.cli import scenario_path
 from tests.e2e.locust_runs import provision, run_locust, target_env
 
 pytestmark = pytest.mark.e2e

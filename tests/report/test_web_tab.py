@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask, jsonify
 
+from loadtest.locust.web_tab import COLUMNS, NO_REPORT, TAB_KEY, install_tab, live_figures, tab_rows
 from loadtest.report import Aggregate
 from loadtest.report.histograms import stats
-from loadtest.report.web_tab import COLUMNS, NO_REPORT, TAB_KEY, install_tab, live_figures, tab_rows
 from tests.e2e.locust_runs import provision, target_env
 
 from .live_web import LiveLocust

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from loadtest.cli import main
+from loadtest.locust.cli import SCENARIO_DIR, locust_command
 from loadtest.target.options import CONFIRM_ENV
-from loadtest.users.cli import SCENARIO_DIR, locust_command
 
 REMOTE = "http://192.0.2.10:9229/"  # TEST-NET-1: documentation only, never routed
 POOL = "us-east-1_Prod0001"

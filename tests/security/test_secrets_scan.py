@@ -27,7 +27,7 @@ from typing import Any
 import pyotp
 import pytest
 
-from loadtest.users.cli import SCENARIO_DIR, SCENARIOS
+from loadtest.locust.cli import SCENARIO_DIR, SCENARIOS
 
 from .scan import STEP, files, identity_secrets, pool_secrets, scan, totp_codes, totp_seeds
 

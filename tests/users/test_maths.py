@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from loadtest.users.maths import InlineExecutor, MathMode, math_executor_for, parse_mode
-from loadtest.users.runtime import EphemeralStock
+from loadtest.locust.maths import InlineExecutor, MathMode, math_executor_for, parse_mode
+from loadtest.locust.runtime import EphemeralStock
 
 
 def test_the_inline_executor_runs_on_the_callers_thread_and_settles_the_future() -> None:
@@ -76,7 +76,7 @@ def test_each_worker_knows_its_share_of_the_identities(
 ) -> None:
     from types import SimpleNamespace
 
-    from loadtest.users.runtime import _worker_slot
+    from loadtest.locust.runtime import _worker_slot
 
     environment = SimpleNamespace(
         runner=WorkerRunner(index), parsed_options=SimpleNamespace(**options)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from loadtest.users.cli import SCENARIO_DIR, SCENARIOS, locust_command, register, scenario_path
+from loadtest.locust.cli import SCENARIO_DIR, SCENARIOS, locust_command, register, scenario_path
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -20,14 +20,14 @@ import srp_fast
 from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
 from loadtest.drivers.signing import SigV4Signer
 from loadtest.flows.context import FlowContext
+from loadtest.flows.identities import IdentityPool, partition
 from loadtest.flows.identity import load_identities
 from loadtest.flows.outcomes import Outcome
-from loadtest.report.registry import add_identity_secrets
 from loadtest.target.config import ConfigError, TargetConfig
 from loadtest.target.options import target_from
 
-from .identities import IdentityPool, partition
 from .maths import MathMode, math_executor_for, parse_mode
+from .registry import add_identity_secrets
 
 __all__ = ["EphemeralStock", "Runtime", "existing_runtime", "runtime_for", "utc_now"]
 

@@ -41,15 +41,21 @@ import structlog
 from gevent.queue import Channel, Full
 from locust import constant, events, task
 
+from loadtest.capacity.kinds import KINDS, FlowKind, check_mix, parse_mix
+from loadtest.capacity.schedule import (
+    Arrival,
+    ScheduleError,
+    Stage,
+    arrivals,
+    duration,
+    parse_stages,
+)
+from loadtest.flows.identities import NoIdentityAvailable
 from loadtest.flows.identity import Identity
-from loadtest.report.registry import record_login
+from loadtest.locust.base import CognitoUser
+from loadtest.locust.registry import record_login
+from loadtest.locust.runtime import _worker_slot, utc_now
 from loadtest.target.options import OPEN_MODEL, add_locust_options
-from loadtest.users.base import CognitoUser
-from loadtest.users.identities import NoIdentityAvailable
-from loadtest.users.runtime import _worker_slot, utc_now
-
-from .kinds import KINDS, FlowKind, check_mix, parse_mix
-from .schedule import Arrival, ScheduleError, Stage, arrivals, duration, parse_stages
 
 __all__ = ["DONE_MESSAGE", "Dispatcher", "OpenLoginUser", "Ticket", "dispatcher_for"]
 
@@ -65,7 +71,7 @@ class Dropped(Exception):
 
 
 def _add_options(parser: Any, **_: Any) -> None:
-    group = parser.add_argument_group("open model (loadtest.capacity.open_model)")
+    group = parser.add_argument_group("open model (loadtest.locust.open_model)")
     add_locust_options(group, OPEN_MODEL)
 
 

@@ -27,11 +27,12 @@ import gevent.event
 from locust import events
 from locust.runners import STATE_MISSING
 
-from .pool_settings import pool_settings
+from loadtest.report.pool_settings import pool_settings
+from loadtest.report.run import RunReport
+from loadtest.report.slo import check, parse_slo
+from loadtest.report.summary import run_metadata
+
 from .registry import REPORTS, add_identity_secrets, record_login, run_report
-from .run import RunReport
-from .slo import check, parse_slo
-from .summary import run_metadata
 from .web_tab import install_tab, live_figures
 
 __all__ = ["SNAPSHOT_KEY", "add_identity_secrets", "record_login", "run_report"]

@@ -11,8 +11,7 @@ import weakref
 from typing import Any
 
 from loadtest.flows.identity import Identity
-
-from .run import RunReport
+from loadtest.report.run import RunReport
 
 __all__ = ["REPORTS", "add_identity_secrets", "record_login", "run_report"]
 

@@ -25,8 +25,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .aggregate import Aggregate
-from .histograms import PERCENTILES, stats
+from loadtest.report.aggregate import Aggregate
+from loadtest.report.histograms import PERCENTILES, stats
 
 __all__ = ["COLUMNS", "TAB_KEY", "install_tab", "live_figures", "tab_rows"]
 

@@ -6,7 +6,7 @@ Each class is named after its entry (:func:`~loadtest.flows.catalogue.user_class
 refuses, runs the first of the entry's fallbacks that accepts it, still under its own event
 (the catalogue's rule for identities). A locustfile imports the classes it runs::
 
-    from loadtest.users.logins import SrpTotpUser
+    from loadtest.locust.logins import SrpTotpUser
 
 =====================  ==================  ===================================================
 user                   login event         runs
@@ -107,5 +107,5 @@ def user_class(entry: Entry) -> type[CatalogueUser]:
 USER_CLASSES: Mapping[str, type[CatalogueUser]] = types.MappingProxyType(
     {user_class_name(entry): user_class(entry) for entry in CATALOGUE.values()}
 )
-globals().update(USER_CLASSES)  # so that ``from loadtest.users.logins import SrpUser`` works
+globals().update(USER_CLASSES)  # so that ``from loadtest.locust.logins import SrpUser`` works
 __all__ += list(USER_CLASSES)

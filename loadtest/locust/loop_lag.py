@@ -14,7 +14,7 @@ from typing import Any
 
 import gevent
 
-from .histograms import new_histogram, to_us
+from loadtest.report.histograms import new_histogram, to_us
 
 __all__ = ["LoopLagMonitor", "cpu_and_wall"]
 

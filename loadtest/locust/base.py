@@ -22,16 +22,16 @@ import srp_fast
 from loadtest.drivers import GeventDriver, GeventTransport, Tally
 from loadtest.drivers.events import CallEvent, Event
 from loadtest.flows.effects import Flow, FlowError
+from loadtest.flows.identities import NoIdentityAvailable
 from loadtest.flows.identity import Identity
 from loadtest.flows.outcomes import classify
+from loadtest.locust import hooks as report
 from loadtest.protocol.errors import CognitoError, TransportError
-from loadtest.report import locust_hooks as report
 from loadtest.report.events import StepLog
 from loadtest.target.config import ConfigError, check_reachable
 from loadtest.target.options import add_locust_options, target_from
 from loadtest.target.safety import UnsafeTarget, guard_target
 
-from .identities import NoIdentityAvailable
 from .runtime import Runtime, existing_runtime, runtime_for, utc_now
 
 __all__ = ["FLOW_ERRORS", "CognitoUser"]
