@@ -1,7 +1,7 @@
 """Benchmark baseline, not a scenario: a login's HTTP calls with the maths precomputed.
 
 Each task replays one recorded login (see :mod:`loadtest.bench.replay`): the same request
-bytes, POSTed through the generator's own client (:class:`~loadtest.drivers.GeventTransport`,
+bytes, POSTed through the generator's own client (:class:`~loadtest.locust.driver.GeventTransport`,
 geventhttpclient), every answer decoded, one Locust request event per call and one ``login``
 event per login, as the real users report. No flow, no maths, no identity leasing: what is left
 is the bare cost of the calls, the HTTP half of ``make bench``'s floor.
@@ -21,8 +21,8 @@ from typing import Any
 from locust import User, constant, task
 
 from loadtest.bench.replay import Exchange, load_recording
-from loadtest.drivers import GeventTransport
 from loadtest.drivers.common import decode
+from loadtest.locust.driver import GeventTransport
 
 __all__ = ["ReplayUser"]
 

@@ -1,26 +1,28 @@
 """Drivers: run a sans-I/O flow over a transport, timing every call.
 
 - :class:`SyncDriver` with :class:`Urllib3Transport`: plain blocking code;
-- :class:`GeventDriver` with :class:`GeventTransport`: Locust; maths on native threads;
+- the gevent driver and transport (Locust; maths on native threads) live in
+  :mod:`loadtest.locust.driver`, the only place that imports gevent;
 - :class:`AsyncDriver` with :class:`AiohttpTransport`: asyncio; maths on a thread pool.
 
 Each reports one :class:`CallEvent` per API call (label, response time, length, exception,
 :class:`~loadtest.flows.Outcome`) and one :class:`ComputeEvent` per piece of client maths, kept
-apart so client compute time never counts as server latency.
+apart so client compute time never counts as server latency. :func:`record` runs a flow and
+gathers them into a :class:`LoginRecord`.
 """
 
 from __future__ import annotations
 
 from .aio import AsyncDriver
 from .common import NO_RETRY, RetryPolicy, Signer
-from .events import CallEvent, ComputeEvent, Event, Reporter, Tally
+from .events import CallEvent, ComputeEvent, Event, Reporter
+from .record import LoginRecord, record
 from .signing import SigV4Signer
 from .stepper import MAX_EFFECTS, Stepper
-from .sync import GeventDriver, SyncDriver
+from .sync import SyncDriver
 from .transport import (
     AiohttpTransport,
     AsyncTransport,
-    GeventTransport,
     RawResponse,
     Transport,
     Urllib3Transport,
@@ -35,8 +37,7 @@ __all__ = [
     "CallEvent",
     "ComputeEvent",
     "Event",
-    "GeventDriver",
-    "GeventTransport",
+    "LoginRecord",
     "RawResponse",
     "Reporter",
     "RetryPolicy",
@@ -44,7 +45,7 @@ __all__ = [
     "Signer",
     "Stepper",
     "SyncDriver",
-    "Tally",
     "Transport",
     "Urllib3Transport",
+    "record",
 ]

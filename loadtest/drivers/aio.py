@@ -22,6 +22,7 @@ from .common import (
     ignore,
     retry_delay,
     settle,
+    take_ready,
 )
 from .events import Reporter
 from .stepper import Stepper
@@ -88,12 +89,13 @@ class AsyncDriver:
 
     async def _compute(self, effect: Compute, report: Reporter) -> Any:
         start = time.perf_counter()
+        stocked: bool | None = None
         try:
-            value = effect.ready() if effect.ready is not None else None
+            value, stocked = take_ready(effect)
             if value is None:
                 value = await run_async(self.executor, effect.fn, *effect.args)
         except Exception as exc:
-            report(compute_event(effect, start, exc))
+            report(compute_event(effect, start, exc, stocked))
             raise
-        report(compute_event(effect, start, None))
+        report(compute_event(effect, start, None, stocked))
         return value

@@ -26,6 +26,7 @@ __all__ = [
     "ignore",
     "retry_delay",
     "settle",
+    "take_ready",
 ]
 
 #: Exceptions a call can end with that are passed to the flow (everything else is a bug).
@@ -99,7 +100,19 @@ def retry_delay(
     return delay
 
 
-def compute_event(effect: Compute, start: float, error: BaseException | None) -> ComputeEvent:
-    """The event of one Compute effect that started at ``start`` (perf_counter seconds)."""
+def compute_event(
+    effect: Compute, start: float, error: BaseException | None, stocked: bool | None = None
+) -> ComputeEvent:
+    """The event of one Compute effect that started at ``start`` (perf_counter seconds);
+    ``stocked``: whether its ``ready`` stock served it (``None`` if it has none)."""
     elapsed = (time.perf_counter() - start) * 1000
-    return ComputeEvent(name=effect.label, compute_ms=elapsed, exception=error)
+    return ComputeEvent(name=effect.label, compute_ms=elapsed, exception=error, stocked=stocked)
+
+
+def take_ready(effect: Compute) -> tuple[Any, bool | None]:
+    """The effect's value from its stock, if it has one and the stock is not empty, and
+    whether the stock served it (``None``: no stock)."""
+    if effect.ready is None:
+        return None, None
+    value = effect.ready()
+    return value, value is not None

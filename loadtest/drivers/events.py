@@ -7,11 +7,11 @@ client's exponentiation into Cognito's response time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from loadtest.flows.outcomes import Outcome, classify
 
-__all__ = ["CallEvent", "ComputeEvent", "Event", "Reporter", "Tally", "call_event"]
+__all__ = ["CallEvent", "ComputeEvent", "Event", "Reporter", "call_event"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +35,9 @@ class ComputeEvent:
     name: str
     compute_ms: float
     exception: BaseException | None = None
+    #: For an effect with a stock (``Compute.ready``): whether the stock served it (``False``
+    #: is a stock miss: the login waited for the maths). ``None``: the effect has no stock.
+    stocked: bool | None = None
 
 
 Event = CallEvent | ComputeEvent
@@ -59,27 +62,3 @@ def call_event(
         outcome=classify(error),
         attempt=attempt,
     )
-
-
-@dataclass(slots=True)
-class Tally:
-    """A reporter that sums one run: server time, compute time, calls and outcomes.
-
-    Chain it in front of another reporter with ``forward``.
-    """
-
-    forward: Reporter | None = None
-    server_ms: float = 0.0
-    compute_ms: float = 0.0
-    calls: int = 0
-    outcomes: dict[Outcome, int] = field(default_factory=dict)
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, CallEvent):
-            self.server_ms += event.response_time_ms
-            self.calls += 1
-            self.outcomes[event.outcome] = self.outcomes.get(event.outcome, 0) + 1
-        else:
-            self.compute_ms += event.compute_ms
-        if self.forward is not None:
-            self.forward(event)

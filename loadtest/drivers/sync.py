@@ -1,4 +1,5 @@
-"""Drive a flow with blocking calls: plain sync code, and gevent (Locust) with native-thread maths.
+"""Drive a flow with blocking calls: plain sync code, and (subclassed in
+:mod:`loadtest.locust.driver`) gevent with native-thread maths.
 
 Under gevent the same loop is cooperative: the transport yields to the hub while it waits for
 the network, and Compute effects run on a gevent ``ThreadPoolExecutor`` whose native threads do
@@ -25,12 +26,13 @@ from .common import (
     ignore,
     retry_delay,
     settle,
+    take_ready,
 )
 from .events import Reporter
 from .stepper import Stepper
 from .transport import Transport
 
-__all__ = ["GeventDriver", "SyncDriver"]
+__all__ = ["SyncDriver"]
 
 T = TypeVar("T")
 
@@ -92,43 +94,18 @@ class SyncDriver:
 
     def _compute(self, effect: Compute, report: Reporter) -> Any:
         start = time.perf_counter()
+        stocked: bool | None = None
         try:
-            value = effect.ready() if effect.ready is not None else None
+            value, stocked = take_ready(effect)
             if value is None:
                 value = self._run_maths(effect)
         except Exception as exc:
-            report(compute_event(effect, start, exc))
+            report(compute_event(effect, start, exc, stocked))
             raise
-        report(compute_event(effect, start, None))
+        report(compute_event(effect, start, None, stocked))
         return value
 
     def _run_maths(self, effect: Compute) -> Any:
         if self.executor is None:
             return effect.fn(*effect.args)
         return self.executor.submit(effect.fn, *effect.args).result()
-
-
-class GeventDriver(SyncDriver):
-    """The sync driver with gevent defaults: native-thread maths and a cooperative sleep."""
-
-    def __init__(
-        self,
-        transport: Transport,
-        *,
-        reporter: Reporter | None = None,
-        executor: Executor | None = None,
-        signer: Signer | None = None,
-        retry: RetryPolicy = NO_RETRY,
-    ) -> None:
-        import gevent
-
-        from srp_fast.offload import gevent_math_executor
-
-        super().__init__(
-            transport,
-            reporter=reporter,
-            executor=executor if executor is not None else gevent_math_executor(),
-            signer=signer,
-            retry=retry,
-            sleep=gevent.sleep,
-        )

@@ -1,21 +1,19 @@
 """Transports: POST one AWS JSON 1.1 request, return the raw answer.
 
 A transport knows sockets and nothing of Cognito beyond "POST bytes to the endpoint"; the
-drivers encode, decode and time. Every failure before a complete answer is translated here into
+drivers encode, decode and time. The gevent transport is Locust's
+(:mod:`loadtest.locust.driver`). Every failure before a complete answer is translated here into
 :class:`~loadtest.protocol.errors.ConnectionFailed`. No transport retries.
 
 - :class:`Urllib3Transport`: blocking, for the sync driver (urllib3 comes with botocore);
-- :class:`GeventTransport`: geventhttpclient, cooperative, for Locust;
 - :class:`AiohttpTransport`: for the asyncio driver.
 """
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
 
 import urllib3
 
@@ -27,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "AiohttpTransport",
     "AsyncTransport",
-    "GeventTransport",
     "RawResponse",
     "Transport",
     "Urllib3Transport",
@@ -85,44 +82,6 @@ class Urllib3Transport:
 
     def close(self) -> None:
         self._pool.clear()
-
-
-class GeventTransport:
-    """geventhttpclient, the client under Locust's FastHttpUser: cheap and cooperative."""
-
-    def __init__(
-        self, url: str, *, timeout: float = DEFAULT_TIMEOUT, concurrency: int = 10
-    ) -> None:
-        from geventhttpclient import HTTPClient
-
-        self.url = url
-        parts = urlsplit(url)
-        self._path = parts.path or "/"
-        self._client = HTTPClient(
-            parts.hostname or "127.0.0.1",
-            port=parts.port,
-            ssl=parts.scheme == "https",
-            connection_timeout=timeout,
-            network_timeout=timeout,
-            concurrency=concurrency,
-        )
-
-    def post(self, headers: Mapping[str, str], body: bytes) -> RawResponse:
-        import gevent
-
-        try:
-            answer = self._client.request("POST", self._path, body=body, headers=dict(headers))
-            data = answer.read()
-            status, answer_headers = answer.status_code, dict(answer.items())
-            answer.release()
-        except (OSError, gevent.Timeout, ValueError, http.client.HTTPException) as exc:
-            # HTTPException: geventhttpclient's HTTPConnectionClosed / HTTPParseError, i.e. a
-            # connection dropped before a whole answer; without it a drop escaped uncounted
-            raise ConnectionFailed(f"POST {self.url}: {exc!r}") from exc
-        return RawResponse(status=status, headers=answer_headers, body=data)
-
-    def close(self) -> None:
-        self._client.close()
 
 
 class AiohttpTransport:

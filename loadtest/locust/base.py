@@ -1,11 +1,14 @@
-"""The abstract Locust user: owns a client, runs flows, fires one event per call and per login.
+"""The abstract Locust user: owns a client, runs flows, hands each login's record to the run.
 
 Concrete users only declare tasks that call :meth:`CognitoUser.login` (or :meth:`run_flow`)
-with a flow. Each API call becomes a Locust request event (``request_type="cognito"``, named by
-its label, e.g. ``RespondToAuthChallenge:PASSWORD_VERIFIER``); each whole flow becomes one more
-(``request_type="login"``, e.g. ``login:srp_totp``) whose context carries the server and client
-compute times; the client compute of each login is also reported as ``compute`` so that it shows
-apart from every server latency.
+with a flow. Running a flow gives a :class:`~loadtest.drivers.LoginRecord`; the process's
+:class:`~loadtest.locust.run.LocustRun` turns it into one Locust request event per API call
+(``request_type="cognito"``, named by its label, e.g.
+``RespondToAuthChallenge:PASSWORD_VERIFIER``) and nothing else, so Locust's totals count API
+calls only; whole logins, server time and client compute go to the report and the Cognito tab.
+
+Every process that runs users warms before the clock: its runtime, the fixed-base table and a
+full ephemeral stock are built in Locust's ``test_start``, before the first user is spawned.
 """
 
 from __future__ import annotations
@@ -19,20 +22,19 @@ import gevent
 from locust import User, constant, events
 
 import srp_fast
-from loadtest.drivers import GeventDriver, GeventTransport, Tally
-from loadtest.drivers.events import CallEvent, Event
+from loadtest.drivers.record import LoginRecord, record
 from loadtest.flows.effects import Flow, FlowError
 from loadtest.flows.identities import NoIdentityAvailable
 from loadtest.flows.identity import Identity
-from loadtest.flows.outcomes import classify
-from loadtest.locust import hooks as report
 from loadtest.protocol.errors import CognitoError, TransportError
-from loadtest.report.events import StepLog
 from loadtest.target.config import ConfigError, check_reachable
 from loadtest.target.options import add_locust_options, target_from
 from loadtest.target.safety import UnsafeTarget, guard_target
 
-from .runtime import Runtime, existing_runtime, runtime_for, utc_now
+from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
+from .driver import GeventDriver, GeventTransport
+from .run import LocustRun, existing_run, run_for
+from .runtime import Runtime, utc_now
 
 __all__ = ["FLOW_ERRORS", "CognitoUser"]
 
@@ -74,14 +76,27 @@ def _check_target(environment: Any, **_: Any) -> None:
 
 def _summarise(environment: Any, **_: Any) -> None:
     """Log how this process's calls and logins ended (throttles and lockouts apart)."""
-    runtime = existing_runtime(environment)
-    if runtime is not None:
-        log.info("%s", runtime.summary())
+    run = existing_run(environment)
+    if run is not None and run.built:
+        log.info("%s", run.runtime.summary())
+
+
+def _warm(environment: Any, **_: Any) -> None:
+    """Before the first user starts a login, in every process that runs users: build the
+    runtime, the fixed-base table and a full ephemeral stock."""
+    if type(environment.runner).__name__ == "MasterRunner":
+        return
+    try:
+        run_for(environment).warm()
+    except ConfigError as exc:
+        log.error("%s", exc)
+        raise SystemExit(2) from exc
 
 
 events.test_stop.add_listener(_summarise)  # type: ignore[no-untyped-call]
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
 events.init.add_listener(_check_target)  # type: ignore[no-untyped-call]
+events.test_start.add_listener(_warm)  # type: ignore[no-untyped-call]
 
 
 class CognitoUser(User):
@@ -94,7 +109,8 @@ class CognitoUser(User):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        self.runtime: Runtime = runtime_for(environment)
+        self.cognito: LocustRun = run_for(environment)
+        self.runtime: Runtime = self.cognito.runtime
         self.transport = GeventTransport(self.runtime.config.endpoint_url, concurrency=1)
         self.driver = GeventDriver(
             self.transport,
@@ -120,67 +136,16 @@ class CognitoUser(User):
         if identity is None:
             return None
         try:
-            return self.run_flow(name, make_flow(identity))
+            return self.run_flow(name, make_flow(identity)).result
         finally:
             self.runtime.identities.release(identity)
 
-    def run_flow(self, name: str, flow: Flow[T]) -> T | None:
-        """Run a flow, report its calls and one ``login`` event; ``None`` if it failed."""
+    def run_flow(self, name: str, flow: Flow[T], **fields: Any) -> LoginRecord[T]:
+        """Run a flow, hand its record to the run (``fields`` go into its login event)."""
         self.runtime.ephemerals.top_up()
-        steps = StepLog(forward=self._fire)
-        tally = Tally(forward=steps)
-        start = time.perf_counter()
-        result: T | None = None
-        error: BaseException | None = None
-        try:
-            result = self.driver.run(flow, reporter=tally)
-        except FLOW_ERRORS as exc:
-            error = exc
-        elapsed = (time.perf_counter() - start) * 1000
-        context = {
-            "outcome": classify(error).value,
-            "server_ms": tally.server_ms,
-            "compute_ms": tally.compute_ms,
-            "calls": tally.calls,
-        }
-        self.runtime.outcomes[("login", classify(error))] += 1
-        self._request("login", name, elapsed, 0, error, context)
-        report.record_login(self.environment, name, steps.steps, elapsed, error)
-        if self.runtime.report_compute:
-            self._request("compute", name, tally.compute_ms, 0, None, {})
-        return result
-
-    def _fire(self, event: Event) -> None:
-        if isinstance(event, CallEvent):
-            self.runtime.outcomes[("call", event.outcome)] += 1
-            context = {"outcome": event.outcome.value, "attempt": event.attempt}
-            self._request(
-                "cognito",
-                event.name,
-                event.response_time_ms,
-                event.response_length,
-                event.exception,
-                context,
-            )
-
-    def _request(
-        self,
-        request_type: str,
-        name: str,
-        elapsed_ms: float,
-        length: int,
-        error: BaseException | None,
-        context: dict[str, Any],
-    ) -> None:
-        self.environment.events.request.fire(
-            request_type=request_type,
-            name=name,
-            response_time=elapsed_ms,
-            response_length=length,
-            response=None,
-            context=context,
-            exception=error,
-        )
+        login = record(name, lambda reporter: self.driver.run(flow, reporter=reporter), FLOW_ERRORS)
+        self.cognito.login(login, **fields)
+        return login
 
     def _lease(self, name: str) -> Identity | None:
         deadline = time.monotonic() + LEASE_WAIT_SECONDS
@@ -190,6 +155,6 @@ class CognitoUser(User):
             except NoIdentityAvailable as exc:
                 left = deadline - time.monotonic()
                 if exc.retry_in is None or left <= 0:
-                    self._request("identity", name, 0, 0, exc, {})
+                    self.cognito.view(name, 0.0, exc, view="no_identity")
                     return None
                 gevent.sleep(min(exc.retry_in, left, 1.0))

@@ -32,10 +32,11 @@ from loadtest.report.run import RunReport
 from loadtest.report.slo import check, parse_slo
 from loadtest.report.summary import run_metadata
 
-from .registry import REPORTS, add_identity_secrets, record_login, run_report
+from .loop_lag import LoopLagMonitor
+from .run import LocustRun, existing_run, run_for
 from .web_tab import install_tab, live_figures
 
-__all__ = ["SNAPSHOT_KEY", "add_identity_secrets", "record_login", "run_report"]
+__all__ = ["FLUSH_MESSAGE", "SNAPSHOT_KEY"]
 
 log = logging.getLogger(__name__)
 
@@ -85,33 +86,38 @@ def _on_init(environment: Any, runner: Any = None, web_ui: Any = None, **_: Any)
     _refuse_bad_slos(options)
     run_dir = Path(folder)
     report = RunReport(run_dir, run=_metadata(options, run_dir), process=_process_name(runner))
-    REPORTS[environment] = report
+    run = run_for(environment)
+    run.report = report
+    run.monitor = monitor = LoopLagMonitor(run.validity)
     role = _role(runner)
     if role == "worker":
-        _wire_worker(environment, runner, report)
+        _wire_worker(environment, runner, run)
     elif role == "master":
         _wire_master(environment, runner, report)
     if role != "master":
-        environment.events.test_start.add_listener(lambda **_: report.monitor.start())
+        environment.events.test_start.add_listener(lambda **_: monitor.start())
     if role != "worker":
-        environment.events.test_stop.add_listener(lambda **_: _finish(report, runner))
+        environment.events.test_stop.add_listener(lambda **_: _finish(run, runner))
     environment.events.quitting.add_listener(lambda **_: _quit(environment, report, role))
 
 
 def _live(environment: Any) -> dict[str, Any] | None:
     """The live figures of this process (a master's: merged from its workers), if measured."""
-    report = REPORTS.get(environment)
-    return None if report is None else live_figures(report.total)
+    run = existing_run(environment)
+    return None if run is None or run.report is None else live_figures(run.report.total)
 
 
-def _wire_worker(environment: Any, runner: Any, report: RunReport) -> None:
+def _wire_worker(environment: Any, runner: Any, run: LocustRun) -> None:
+    report, monitor = run.report, run.monitor
+    assert report is not None
+
     def ship(data: dict[str, Any], **_: Any) -> None:
-        report.validity(report.monitor.drain())
+        run.validity(monitor.drain())
         data[SNAPSHOT_KEY] = report.take()
 
     def stopped(**_: Any) -> None:
-        report.monitor.stop()
-        report.validity(None)
+        monitor.stop()
+        run.validity(None)
         runner.send_message(SNAPSHOT_KEY, {"snapshot": report.take(), "final": False})
 
     def flush(**_: Any) -> None:
@@ -168,14 +174,18 @@ def _wire_master(environment: Any, runner: Any, report: RunReport) -> None:
     runner.register_message(SNAPSHOT_KEY, message)
 
 
-def _finish(report: RunReport, runner: Any) -> None:
-    report.monitor.stop()
+def _finish(run: LocustRun, runner: Any) -> None:
+    run.monitor.stop()
     if _role(runner) == "local":
-        report.validity(None)
-    log.info("cognito report: %s", report.write_summary())
+        run.validity(None)
+    if run.report is not None:
+        log.info("cognito report: %s", run.report.write_summary())
 
 
 def _quit(environment: Any, report: RunReport, role: str) -> None:
+    monitor = run_for(environment).monitor
+    if monitor is not None:
+        monitor.stop()
     if role != "worker":
         path = report.write_summary()
         _check_slos(environment, json.loads(path.read_text("utf-8")))

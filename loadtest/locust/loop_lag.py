@@ -1,9 +1,8 @@
-"""Whether the generator itself distorted its timings: its CPU use and its event-loop lag.
+"""Whether the generator's event loop distorted its timings: the gevent hub's lag.
 
 A greenlet sleeps 1 ms in a loop and records how late it wakes: when the gevent hub is busy
 (maths inline, too many users, a saturated core), every answer waiting on a socket is read late
-by about as much, and latencies grow with it. CPU comes from ``time.process_time`` (every
-thread of the process, the native math threads included).
+by about as much, and latencies grow with it. The report reads the encoded histogram.
 """
 
 from __future__ import annotations
@@ -16,14 +15,9 @@ import gevent
 
 from loadtest.report.histograms import new_histogram, to_us
 
-__all__ = ["LoopLagMonitor", "cpu_and_wall"]
+__all__ = ["LoopLagMonitor"]
 
 TICK_S = 0.001
-
-
-def cpu_and_wall(start: tuple[float, float]) -> tuple[float, float]:
-    """CPU and wall seconds since ``start`` (a pair of ``process_time``, ``monotonic``)."""
-    return time.process_time() - start[0], time.monotonic() - start[1]
 
 
 class LoopLagMonitor:

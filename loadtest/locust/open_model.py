@@ -12,10 +12,12 @@ server is sent less (coordinated omission). Here, as in k6's arrival-rate execut
 - an arrival that finds no free user is **dropped** (after waiting up to ``--cognito-max-wait``
   seconds, 0 by default as in k6): the event ``login:<flow>:dropped``, outcome ``dropped``;
   so is one no identity can serve (``reason`` ``no_identity``);
-- a started login fires its usual events (each call, ``login:<flow>`` with its service time),
-  and ``login:<flow>:intended``: its latency from the time it was due, which includes any
-  time it waited to start (coordinated-omission-free). Both go to Locust's statistics and, with
-  ``--cognito-report-dir``, to ``events.jsonl`` and the HDR histograms of ``summary.json``;
+- a started login fires its usual events (a Locust request event per API call; its
+  ``login:<flow>`` with its service time in the report), and ``login:<flow>:intended``: its
+  latency from the time it was due, which includes any time it waited to start
+  (coordinated-omission-free). Logins, drops and intended latencies go, with
+  ``--cognito-report-dir``, to ``events.jsonl``, the HDR histograms of ``summary.json`` and
+  the Cognito tab, not to Locust's request totals (which count API calls only);
   the lines of ``events.jsonl`` also carry the arrival's ``stage`` and due time (``due``), so
   a capacity run can cut its results by step;
 - when its schedule is done and its logins have finished (or ``--cognito-drain`` seconds have
@@ -30,14 +32,12 @@ from __future__ import annotations
 
 import logging
 import time
-import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import gevent
 import gevent.event
-import structlog
 from gevent.queue import Channel, Full
 from locust import constant, events, task
 
@@ -53,8 +53,8 @@ from loadtest.capacity.schedule import (
 from loadtest.flows.identities import NoIdentityAvailable
 from loadtest.flows.identity import Identity
 from loadtest.locust.base import CognitoUser
-from loadtest.locust.registry import record_login
-from loadtest.locust.runtime import _worker_slot, utc_now
+from loadtest.locust.run import run_for
+from loadtest.locust.runtime import utc_now, worker_slot
 from loadtest.target.options import OPEN_MODEL, add_locust_options
 
 __all__ = ["DONE_MESSAGE", "Dispatcher", "OpenLoginUser", "Ticket", "dispatcher_for"]
@@ -63,7 +63,6 @@ log = logging.getLogger(__name__)
 
 #: A worker's message to the master: its schedule is done and its logins have finished.
 DONE_MESSAGE = "cognito_open_done"
-_DISPATCHERS: weakref.WeakKeyDictionary[Any, Dispatcher] = weakref.WeakKeyDictionary()
 
 
 class Dropped(Exception):
@@ -157,18 +156,9 @@ class Dispatcher:
         name = f"login:{ticket.arrival.flow}:dropped"
         late_ms = max(0.0, (time.monotonic() - ticket.due) * 1000)
         error = Dropped(f"no free user ({reason})" if reason == "busy" else reason)
-        self.environment.events.request.fire(
-            request_type="login",
-            name=name,
-            response_time=late_ms,
-            response_length=0,
-            response=None,
-            context={"outcome": "dropped", "reason": reason},
-            exception=error,
-        )
-        record_login(
-            self.environment, name, [], late_ms, error, **_fields(ticket), view="dropped",
-            outcome="dropped", reason=reason,
+        run_for(self.environment).view(
+            name, late_ms, error, view="dropped", **_fields(ticket), outcome="dropped",
+            reason=reason,
         )  # fmt: skip
 
     def _wait_for_logins(self) -> None:
@@ -190,13 +180,14 @@ def _fields(ticket: Ticket) -> dict[str, Any]:
 
 
 def dispatcher_for(environment: Any) -> Dispatcher:
-    """This process's dispatcher, built from the options on first use."""
-    dispatcher = _DISPATCHERS.get(environment)
-    if dispatcher is None:
+    """This process's dispatcher (held by its run object), built from the options on first
+    use."""
+    run = run_for(environment)
+    if run.dispatcher is None:
         options = environment.parsed_options
-        worker, workers = _worker_slot(environment)
+        worker, workers = worker_slot(environment)
         stages, mix = _schedule_from(options)
-        dispatcher = Dispatcher(
+        run.dispatcher = Dispatcher(
             environment,
             stages,
             mix,
@@ -205,7 +196,7 @@ def dispatcher_for(environment: Any) -> Dispatcher:
             max_wait=float(getattr(options, "cognito_max_wait", 0.0) or 0.0),
             drain=float(getattr(options, "cognito_drain", 10.0) or 0.0),
         )
-        _DISPATCHERS[environment] = dispatcher
+    dispatcher: Dispatcher = run.dispatcher
     return dispatcher
 
 
@@ -226,7 +217,6 @@ class OpenLoginUser(CognitoUser):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         self.dispatcher = dispatcher_for(environment)
-        self._last: tuple[BaseException | None, float] = (None, 0.0)
 
     @task
     def next_arrival(self) -> None:
@@ -248,35 +238,20 @@ class OpenLoginUser(CognitoUser):
         self.dispatcher.counts["started"] += 1
         fields = _fields(ticket)
         try:
-            with structlog.contextvars.bound_contextvars(**fields):
-                self.run_flow(kind.event, kind.flow(identity, self.runtime.context))
+            login = self.run_flow(kind.event, kind.flow(identity, self.runtime.context), **fields)
         finally:
             kind.after(identity)
             self.runtime.identities.release(identity)
-        error, _service_ms = self._last
         intended_ms = (time.monotonic() - ticket.due) * 1000
-        name = f"{kind.event}:intended"
-        self._request("login", name, intended_ms, 0, error, {"view": "intended"})
-        record_login(self.environment, name, [], intended_ms, error, **fields, view="intended")
+        self.cognito.view(
+            f"{kind.event}:intended", intended_ms, login.error, view="intended", **fields
+        )
 
     def _lease_now(self, kind: FlowKind) -> Identity | None:
         try:
             return self.runtime.identities.lease(utc_now(), kind.accepts, kind.sends_totp)
         except NoIdentityAvailable:
             return None
-
-    def _request(
-        self,
-        request_type: str,
-        name: str,
-        elapsed_ms: float,
-        length: int,
-        error: BaseException | None,
-        context: dict[str, Any],
-    ) -> None:
-        if request_type == "login" and "view" not in context:
-            self._last = (error, elapsed_ms)  # run_flow's login event: its outcome and time
-        super()._request(request_type, name, elapsed_ms, length, error, context)
 
 
 # -- starting and ending the schedule ------------------------------------------------------
@@ -330,6 +305,7 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     except (ScheduleError, ValueError) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from exc
+    run_for(environment).peak_rate = max(max(s.start_rate, s.end_rate) for s in stages)
     if _role(environment) in ("local", "worker"):
         _start_when_spawned(environment)
     elif _role(environment) == "master":

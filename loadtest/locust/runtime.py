@@ -1,15 +1,18 @@
 """What all virtual users of one Locust process share: target, identities, maths, signer.
 
-Built once per Locust environment, on first use, from the parsed options. Holds the identity
-pool (this worker's share of the identities file), the ephemeral pool and verifier cache, the
+Built once per Locust environment (by its :class:`~loadtest.locust.run.LocustRun`) from the
+parsed options, and warmed before the first login: the fixed-base table for g and a full stock
+of ephemerals, sized so the whole population can start a login at once and the open model's
+peak arrival rate is covered for a second (:func:`stock_size`). Holds the identity pool (this
+worker's share of the identities file), the ephemeral stock and verifier cache, the
 native-thread math executor, and the SigV4 signer for Admin* calls.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
-import weakref
 from collections import Counter
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -18,22 +21,31 @@ from typing import Any
 
 import srp_fast
 from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
+from loadtest.drivers.record import LoginRecord
 from loadtest.drivers.signing import SigV4Signer
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identities import IdentityPool, partition
-from loadtest.flows.identity import load_identities
+from loadtest.flows.identity import Identity, load_identities
 from loadtest.flows.outcomes import Outcome
 from loadtest.target.config import ConfigError, TargetConfig
 from loadtest.target.options import target_from
 
 from .maths import MathMode, math_executor_for, parse_mode
-from .registry import add_identity_secrets
 
-__all__ = ["EphemeralStock", "Runtime", "existing_runtime", "runtime_for", "utc_now"]
+__all__ = [
+    "MIN_STOCK",
+    "EphemeralStock",
+    "Runtime",
+    "build_runtime",
+    "stock_size",
+    "utc_now",
+    "worker_slot",
+]
 
 log = logging.getLogger(__name__)
 
-_RUNTIMES: weakref.WeakKeyDictionary[Any, Runtime] = weakref.WeakKeyDictionary()
+#: The smallest stock kept (the refill starts when half of it is taken).
+MIN_STOCK = 64
 
 
 def utc_now() -> datetime:
@@ -45,26 +57,46 @@ class EphemeralStock:
     """Keeps an :class:`srp_fast.EphemeralPool` topped up from the gevent hub.
 
     Flows take a stocked ephemeral on the hub (``take_ready``: no maths), or compute one in a
-    Compute effect on the executor's native threads when the stock is empty. A gevent thread
-    pool only accepts work submitted from the hub's thread; so the pool itself never refills
-    (it has no executor) and users call :meth:`top_up` from their greenlet.
+    Compute effect on the executor's native threads when the stock is empty: a miss, counted
+    by the pool. A gevent thread pool only accepts work submitted from the hub's thread; so the
+    pool itself never refills (it has no executor) and users call :meth:`top_up` from their
+    greenlet. ``size`` 0 keeps no stock (every login computes its ephemeral: a starved stock).
     """
 
-    def __init__(self, executor: Executor | None, *, target: int = 64) -> None:
-        self.pool = srp_fast.EphemeralPool(target=target)
-        self._executor, self._low = executor, target // 2
+    def __init__(self, executor: Executor | None, *, size: int = MIN_STOCK) -> None:
+        self.size = size
+        self.pool = srp_fast.EphemeralPool(target=max(1, size))
+        self._executor, self._low = executor, size // 2
         self._refill: Future[None] | None = None
+
+    def warm(self) -> None:
+        """Fill the stock now (on the math threads, the calling greenlet waiting)."""
+        if self._executor is not None and self.size > 0:
+            self._executor.submit(self.pool.fill).result()
 
     def top_up(self) -> None:
         """Start a background refill if the stock is low and none is running.
 
-        Without an executor (inline maths) it never refills: each A is computed when taken.
+        Without an executor (inline maths) or a stock it never refills: each A is computed
+        when taken.
         """
-        if self._executor is None or len(self.pool) > self._low:
+        if self._executor is None or self.size <= 0 or len(self.pool) > self._low:
             return
         if self._refill and not self._refill.done():
             return
         self._refill = self._executor.submit(self.pool.fill)
+
+
+def stock_size(options: Any, *, workers: int, peak_rate: float = 0.0) -> int:
+    """Ephemerals one process keeps: ``--cognito-stock`` if set, else enough for each of its
+    users to start a login at once twice over (a device login takes two) and for a second of
+    its share of the open model's peak arrival rate, and at least :data:`MIN_STOCK`."""
+    given = getattr(options, "cognito_stock", None)
+    if given is not None and str(given) != "":
+        return max(0, int(given))
+    users = int(getattr(options, "num_users", 0) or 0)
+    share = math.ceil(users / max(1, workers))
+    return max(MIN_STOCK, 2 * share, math.ceil(peak_rate / max(1, workers)))
 
 
 @dataclass(slots=True, kw_only=True)
@@ -73,14 +105,39 @@ class Runtime:
 
     config: TargetConfig
     identities: IdentityPool
+    all_identities: list[Identity]
     context: FlowContext
     executor: Executor
     signer: Signer | None
     ephemerals: EphemeralStock
+    mode: MathMode = MathMode.THREADS
     retry: RetryPolicy = NO_RETRY
-    report_compute: bool = True
     #: Calls and logins by outcome, for the end-of-run summary.
     outcomes: Counter[tuple[str, Outcome]] = field(default_factory=Counter)
+
+    def warm(self) -> None:
+        """The fixed-base table for g and a full ephemeral stock, before any login."""
+        srp_fast.g_table()
+        self.ephemerals.warm()
+
+    def count(self, record: LoginRecord[Any]) -> None:
+        """Count one login and its calls by outcome."""
+        self.outcomes[("login", record.outcome)] += 1
+        for call in record.calls:
+            self.outcomes[("call", call.outcome)] += 1
+
+    def figures(self) -> dict[str, Any]:
+        """This process's validity figures: where its maths runs, its stock's hits and misses."""
+        pool = self.ephemerals.pool
+        return {"math": self.mode.value, "stock_hits": pool.hits, "stock_misses": pool.misses}
+
+    def stock_line(self) -> str:
+        """One line about the stock: size, in stock now, hits and misses so far."""
+        pool = self.ephemerals.pool
+        return (
+            f"ephemeral stock {len(pool)}/{self.ephemerals.size} ({self.mode.value} maths), "
+            f"{pool.hits} hits, {pool.misses} misses"
+        )
 
     def summary(self) -> str:
         """One line: how calls and logins ended, throttles and lockouts apart."""
@@ -89,37 +146,25 @@ class Runtime:
             counts = {o: n for (k, o), n in sorted(self.outcomes.items()) if k == kind}
             text = " ".join(f"{o.value}={n}" for o, n in counts.items()) or "none"
             parts.append(f"{kind}s: {text}")
-        return "cognito outcomes: " + "; ".join(parts)
+        return "cognito outcomes: " + "; ".join(parts) + "; " + self.stock_line()
 
 
-def existing_runtime(environment: Any) -> Runtime | None:
-    """The runtime of an environment if a user built one (never builds)."""
-    return _RUNTIMES.get(environment)
-
-
-def runtime_for(environment: Any) -> Runtime:
-    """The runtime of a Locust environment, built on first use."""
-    runtime = _RUNTIMES.get(environment)
-    if runtime is None:
-        runtime = build_runtime(environment)
-        _RUNTIMES[environment] = runtime
-    return runtime
-
-
-def build_runtime(environment: Any) -> Runtime:
-    """Validate the target, load this worker's identities, start the math pool."""
-    config = target_from(environment.parsed_options)
+def build_runtime(environment: Any, *, peak_rate: float = 0.0) -> Runtime:
+    """Validate the target, load this worker's identities, start the math pool (not warmed:
+    :meth:`Runtime.warm`). ``peak_rate``: the open model's highest arrival rate, if any."""
+    options = environment.parsed_options
+    config = target_from(options)
     if config.identities is None:
         raise ConfigError("missing identities file (--cognito-identities or COGNITO_IDENTITIES)")
-    index, count = _worker_slot(environment)
+    index, count = worker_slot(environment)
     everyone = load_identities(config.identities)
-    add_identity_secrets(environment, everyone)
     mine = partition(everyone, index, count)
     log.info("worker %d of %d: %d identities", index, count, len(mine))
-    mode = parse_mode(getattr(environment.parsed_options, "cognito_math", None))
-    niceness = int(getattr(environment.parsed_options, "cognito_math_niceness", 0) or 0)
+    mode = parse_mode(getattr(options, "cognito_math", None))
+    niceness = int(getattr(options, "cognito_math_niceness", 0) or 0)
     executor = math_executor_for(mode, niceness=niceness)
-    ephemerals = EphemeralStock(executor if mode is MathMode.THREADS else None)
+    size = stock_size(options, workers=count, peak_rate=peak_rate)
+    ephemerals = EphemeralStock(executor if mode is MathMode.THREADS else None, size=size)
     log.info("SRP maths: %s", mode.value)
     context = FlowContext(
         client=config.app_client,
@@ -131,11 +176,13 @@ def build_runtime(environment: Any) -> Runtime:
     return Runtime(
         config=config,
         identities=IdentityPool(mine),
+        all_identities=everyone,
         context=context,
         executor=executor,
         signer=_signer(config),
         ephemerals=ephemerals,
-        retry=RetryPolicy(attempts=1 + max(0, _retries(environment.parsed_options))),
+        mode=mode,
+        retry=RetryPolicy(attempts=1 + max(0, _retries(options))),
     )
 
 
@@ -143,7 +190,8 @@ def _retries(options: Any) -> int:
     return int(getattr(options, "cognito_retries", 0) or 0)
 
 
-def _worker_slot(environment: Any) -> tuple[int, int]:
+def worker_slot(environment: Any) -> tuple[int, int]:
+    """This process's index among the processes that run users, and how many there are."""
     runner = environment.runner
     index = max(0, int(getattr(runner, "worker_index", 0) or 0))
     options = environment.parsed_options

@@ -5,9 +5,11 @@ Locust's UI (2.30 and later) shows extra tabs declared in ``web_ui.template_args
 with every ``/stats/requests`` poll, under ``extended_stats`` (the UI polls it every few
 seconds while a test runs). This module adds:
 
-- the tab: per login flow and per API call label (``Operation:CHALLENGE``) the HDR count,
-  p50/p90/p99/p99.9/max in ms, and outcomes; then login outcomes, errors by Cognito error type,
-  throttles by quota category and lockouts by flow;
+- the tab: per login flow, its client compute, and per API call label (``Operation:CHALLENGE``)
+  the HDR count, p50/p90/p99/p99.9/max in ms, and outcomes; then login outcomes, errors by
+  Cognito error type, throttles by quota category, lockouts and ephemeral stock misses by flow
+  (whole logins and client compute live here, not in Locust's own request table, whose
+  Aggregated row counts API calls only);
 - ``GET /cognito/stats``: the same figures as JSON (with the encoded histograms), and
   ``GET /cognito/stats/csv``: the rows as CSV, linked from the UI's download page.
 
@@ -54,7 +56,9 @@ def live_figures(aggregate: Aggregate) -> dict[str, Any]:
     their encoded histograms), and the counts."""
     return {
         "flows": _latencies(aggregate, "flows", aggregate.by_flow),
+        "compute": _latencies(aggregate, "compute", {}),
         "requests": _latencies(aggregate, "requests", aggregate.by_label),
+        "stock_misses": dict(aggregate.counts["stock_misses"]),
         "outcomes": {g: dict(aggregate.counts[g]) for g in ("calls", "logins")},
         "errors": dict(aggregate.counts["errors"]),
         "throttles": dict(aggregate.counts["throttles"]),
@@ -74,8 +78,9 @@ def tab_rows(figures: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     if figures is None:
         return [_row("no figures", NO_REPORT)]
     rows = []
-    for section, group in (("login flow", "flows"), ("API call", "requests")):
-        for name, row in figures[group].items():
+    groups = (("login flow", "flows"), ("client compute", "compute"), ("API call", "requests"))
+    for section, group in groups:
+        for name, row in figures.get(group, {}).items():
             cells = {key: _ms(row[source]) for source, key in _PCT_KEYS.items()}
             cells |= {"max": _ms(row["max"]), "outcomes": _counts(row["outcomes"])}
             rows.append(_row(section, name, row["count"]) | cells)
@@ -85,6 +90,7 @@ def tab_rows(figures: Mapping[str, Any] | None) -> list[dict[str, Any]]:
         ("error", figures["errors"]),
         ("throttled, by quota category", figures["throttles"]),
         ("lockouts, by flow", figures["lockouts"]),
+        ("ephemeral stock misses, by flow", figures.get("stock_misses", {})),
     ):
         rows += [_row(section, name, count) for name, count in sorted(counts.items())]
     if not figures["throttles"]:

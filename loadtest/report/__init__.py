@@ -6,7 +6,7 @@ rebuilds the summary from the events alone. See :mod:`loadtest.report.summary` f
 """
 
 from .aggregate import Aggregate, quota_category
-from .events import EVENTS_FILE, EventLog, StepLog, error_type, login_event
+from .events import EVENTS_FILE, EventLog, error_type, login_event, steps_of, view_event
 from .histograms import HistogramSet, decode, new_histogram, stats
 from .pool_settings import pool_settings
 from .redact import REDACTED, Redactor, is_secret_key
@@ -32,7 +32,6 @@ __all__ = [
     "HistogramSet",
     "Redactor",
     "RunReport",
-    "StepLog",
     "build_summary",
     "decode",
     "error_type",
@@ -48,6 +47,8 @@ __all__ = [
     "run_metadata",
     "schema",
     "stats",
+    "steps_of",
     "summary_from_events",
+    "view_event",
     "write_summary",
 ]

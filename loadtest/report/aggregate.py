@@ -21,7 +21,9 @@ __all__ = ["HISTOGRAM_GROUPS", "Aggregate", "quota_category"]
 #: Histogram groups: API calls by label, whole logins by flow, and per login its server time
 #: and its client compute time, kept apart; the generator's event-loop lag.
 HISTOGRAM_GROUPS = ("requests", "flows", "server", "compute", "loop_lag")
-_COUNTER_GROUPS = ("calls", "logins", "errors", "throttles", "lockouts")
+_COUNTER_GROUPS = ("calls", "logins", "errors", "throttles", "lockouts", "stock_misses")
+#: Per-process figures a ``validity`` event may carry beside CPU and wall time.
+_PROCESS_FIGURES = ("math", "stock_hits", "stock_misses")
 
 
 def quota_category(label: str) -> str:
@@ -44,7 +46,7 @@ class Aggregate:
         self.counts: dict[str, Counter[str]] = {g: Counter() for g in _COUNTER_GROUPS}
         self.by_label: dict[str, Counter[str]] = {}
         self.by_flow: dict[str, Counter[str]] = {}
-        self.processes: dict[str, dict[str, float]] = {}
+        self.processes: dict[str, dict[str, Any]] = {}
         #: Logins by outcome, and throttled calls, per whole second of wall time.
         self.timeline: dict[int, Counter[str]] = {}
         self.first_ts: float | None = None
@@ -70,6 +72,8 @@ class Aggregate:
         self.by_flow.setdefault(flow, Counter())[event["outcome"]] += 1
         if event["outcome"] == "locked_out":
             self.counts["lockouts"][flow] += 1
+        if event.get("stock_misses"):
+            self.counts["stock_misses"][flow] += int(event["stock_misses"])
         second = self._second(event.get("t"))
         second[event["outcome"]] += 1
         for step in event.get("steps", ()):
@@ -94,11 +98,10 @@ class Aggregate:
 
     def add_validity(self, event: Mapping[str, Any]) -> None:
         """A ``validity`` event: a process's CPU and wall seconds so far, its loop lag since
-        the last one (encoded)."""
-        self.processes[str(event["process"])] = {
-            "cpu_s": float(event["cpu_s"]),
-            "wall_s": float(event["wall_s"]),
-        }
+        the last one (encoded), where its maths runs and its stock's hits and misses so far."""
+        figures: dict[str, Any] = {"cpu_s": float(event["cpu_s"]), "wall_s": float(event["wall_s"])}
+        figures |= {key: event[key] for key in _PROCESS_FIGURES if event.get(key) is not None}
+        self.processes[str(event["process"])] = figures
         if event.get("loop_lag"):
             self.histograms["loop_lag"].merge_encoded({"loop_lag": event["loop_lag"]})
         self._seen(event.get("t"))

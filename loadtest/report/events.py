@@ -7,8 +7,9 @@ event up to its last line. Events:
 
 - ``run_started``: the run's metadata;
 - ``login``: the canonical event of one login, with every step (:func:`login_event`);
-- ``validity``: every few seconds per process, CPU and wall seconds so far and the event-loop
-  lag since the last one (an encoded histogram);
+- ``validity``: every few seconds per process, CPU and wall seconds so far, the event-loop
+  lag since the last one (an encoded histogram), where its maths runs and its ephemeral stock's
+  hits and misses so far;
 - ``run_finished``.
 """
 
@@ -16,20 +17,28 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import structlog
 
-from loadtest.drivers.events import CallEvent, Event, Reporter
+from loadtest.drivers.events import CallEvent, Event
+from loadtest.drivers.record import LoginRecord
 from loadtest.flows.outcomes import classify
 from loadtest.protocol.errors import CognitoError
 
 from .redact import Redactor
 
-__all__ = ["EVENTS_FILE", "EventLog", "StepLog", "error_type", "login_event", "read_events"]
+__all__ = [
+    "EVENTS_FILE",
+    "EventLog",
+    "error_type",
+    "login_event",
+    "read_events",
+    "steps_of",
+    "view_event",
+]
 
 EVENTS_FILE = "events.jsonl"
 
@@ -43,16 +52,13 @@ def error_type(error: BaseException | None) -> str | None:
     return type(error).__name__
 
 
-@dataclass(slots=True)
-class StepLog:
-    """A driver reporter that keeps each step of one login (calls and client maths)."""
-
-    forward: Reporter | None = None
-    steps: list[dict[str, Any]] = field(default_factory=list)
-
-    def __call__(self, event: Event) -> None:
+def steps_of(events: Iterable[Event]) -> list[dict[str, Any]]:
+    """Each step of one login as it is logged: calls with label, outcome, time, error type and
+    attempt; client maths with its time, and ``stocked`` when it had a stock."""
+    steps: list[dict[str, Any]] = []
+    for event in events:
         if isinstance(event, CallEvent):
-            self.steps.append(
+            steps.append(
                 {
                     "label": event.name,
                     "outcome": event.outcome.value,
@@ -62,29 +68,41 @@ class StepLog:
                 }
             )
         else:
-            self.steps.append({"compute": event.name, "ms": round(event.compute_ms, 3)})
-        if self.forward is not None:
-            self.forward(event)
+            step: dict[str, Any] = {"compute": event.name, "ms": round(event.compute_ms, 3)}
+            if event.stocked is not None:
+                step["stocked"] = event.stocked
+            steps.append(step)
+    return steps
 
 
-def login_event(
-    flow: str,
-    steps: list[dict[str, Any]],
-    *,
-    total_ms: float,
-    error: BaseException | None,
+def login_event(record: LoginRecord[Any]) -> dict[str, Any]:
+    """The canonical event of one login: outcome, total, server and client compute time,
+    stock misses and every step, all derived from its record."""
+    return {
+        "flow": record.flow,
+        "outcome": record.outcome.value,
+        "error_type": error_type(record.error),
+        "total_ms": round(record.total_ms, 3),
+        "server_ms": round(record.server_ms, 3),
+        "compute_ms": round(record.compute_ms, 3),
+        "calls": len(record.calls),
+        "stock_misses": record.stock_misses,
+        "steps": steps_of(record.events),
+    }
+
+
+def view_event(
+    flow: str, total_ms: float, error: BaseException | None, *, view: str
 ) -> dict[str, Any]:
-    """The canonical event of one login: outcome, total, server and client compute time."""
-    calls = [s for s in steps if "label" in s]
+    """Another view of a login already counted (the open model's latency from its intended
+    start, or an arrival it dropped): a ``flows`` row only, never a second login."""
     return {
         "flow": flow,
         "outcome": classify(error).value,
         "error_type": error_type(error),
         "total_ms": round(total_ms, 3),
-        "server_ms": round(sum(s["ms"] for s in calls), 3),
-        "compute_ms": round(sum(s["ms"] for s in steps if "compute" in s), 3),
-        "calls": len(calls),
-        "steps": steps,
+        "steps": [],
+        "view": view,
     }
 
 

@@ -1,4 +1,8 @@
-"""One process's report of a run: its event log, its figures, its summary."""
+"""One process's report of a run: its event log, its figures, its summary.
+
+Pure of any load generator: it takes canonical events (:func:`~.events.login_event`) and a
+process's validity figures, whoever produced them (the Locust adapter measures the loop lag).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from loadtest.locust.loop_lag import LoopLagMonitor, cpu_and_wall
-
 from .aggregate import Aggregate
-from .events import EventLog, login_event
+from .events import EventLog
 from .html import write_html
 from .redact import Redactor
 from .summary import SUMMARY_FILE, build_summary, write_summary
 
-__all__ = ["RunReport"]
+__all__ = ["RunReport", "cpu_and_wall"]
+
+
+def cpu_and_wall(start: tuple[float, float]) -> tuple[float, float]:
+    """CPU and wall seconds since ``start`` (a pair of ``process_time``, ``monotonic``); CPU
+    counts every thread of the process, the native math threads included."""
+    return time.process_time() - start[0], time.monotonic() - start[1]
 
 
 class RunReport:
@@ -31,39 +39,32 @@ class RunReport:
         run: dict[str, Any],
         process: str,
         redactor: Redactor | None = None,
-        lag_interval_s: float = 5.0,
     ) -> None:
         self.run_dir, self.run, self.process = run_dir, run, process
         self.redactor = redactor or Redactor()
         self.events = EventLog(run_dir, self.redactor, fields={"process": process})
         self.total, self.outgoing = Aggregate(), Aggregate()
         self._start = (time.process_time(), time.monotonic())
-        self.monitor = LoopLagMonitor(self.validity, interval_s=lag_interval_s)
         self.events.emit("run_started", run=run)
 
     def add_secrets(self, secrets: list[str | None]) -> None:
         """Secrets that must never be written (see :class:`Redactor`)."""
         self.redactor.add_secrets(secrets)
 
-    def login(
-        self,
-        flow: str,
-        steps: list[dict[str, Any]],
-        total_ms: float,
-        error: BaseException | None,
-        **fields: Any,
-    ) -> None:
-        """Log the canonical event of one login and count it; ``fields`` are added to it (they
-        override the computed ones, e.g. ``view`` and ``outcome`` for the open model)."""
-        event = login_event(flow, steps, total_ms=total_ms, error=error) | fields
+    def login(self, event: dict[str, Any], **fields: Any) -> None:
+        """Log one login's canonical event (:func:`~.events.login_event`, or a
+        :func:`~.events.view_event`) and count it; ``fields`` are added to it (an open-model
+        arrival's stage and due time, a drop's reason)."""
+        event = event | fields
         self.events.emit("login", **event)
         self._count(event)
 
-    def validity(self, loop_lag: str | None = None) -> None:
-        """Log and count this process's CPU so far and its loop lag since the last call."""
+    def validity(self, loop_lag: str | None = None, **figures: Any) -> None:
+        """Log and count this process's CPU so far, its loop lag since the last call (encoded)
+        and its other ``figures`` so far (math mode, stock hits and misses)."""
         cpu, wall = cpu_and_wall(self._start)
         event = {"process": self.process, "cpu_s": round(cpu, 3), "wall_s": round(wall, 3)}
-        event["loop_lag"] = loop_lag
+        event |= figures | {"loop_lag": loop_lag}
         self.events.emit("validity", **event)
         self._count(event | {"event": "validity"})
 
@@ -90,6 +91,5 @@ class RunReport:
         return path
 
     def close(self) -> None:
-        self.monitor.stop()
         self.events.emit("run_finished")
         self.events.close()

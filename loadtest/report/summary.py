@@ -41,7 +41,7 @@ __all__ = [
     "write_summary",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SUMMARY_FILE = "summary.json"
 LOCKOUT_SUMMARY = "lockout-summary.json"
 LOCKOUT_EVENTS = "lockout-events.jsonl"
@@ -51,6 +51,12 @@ MAX_PROBE_ATTEMPTS = 5000
 CPU_WARNING = 0.85
 #: Event-loop lag p99 above this (ms) makes latencies untrustworthy.
 LAG_WARNING_MS = 10.0
+#: A login whose client compute took longer than this (ms) was slowed by the generator: the
+#: protocol's floor is one exponentiation of a few ms.
+COMPUTE_MAX_MS = 50.0
+#: Client compute p99 above this share of the login p99 (per flow) is a material part of what
+#: the run calls login latency.
+COMPUTE_SHARE_WARNING = 0.25
 #: Most rows the timeline keeps (its buckets widen to fit).
 TIMELINE_ROWS = 300
 _PACKAGES = ("cognito-loadtest", "locust", "gmpy2", "structlog", "hdrhistogram", "gevent")
@@ -226,6 +232,8 @@ def _round(value: float | None) -> float | None:
 
 
 def _validity(aggregate: Aggregate) -> dict[str, Any]:
+    """Whether the generator distorted what it measured, and if so how: each flag a name in
+    ``flags`` and a sentence in ``warnings``."""
     processes = []
     for name, figures in sorted(aggregate.processes.items()):
         wall = figures["wall_s"]
@@ -234,34 +242,117 @@ def _validity(aggregate: Aggregate) -> dict[str, Any]:
     lag = aggregate.histograms["loop_lag"].by_name.get("loop_lag")
     lag_row = stats(lag) if lag is not None else None
     loop_lag = {
-        "count": lag_row["count"] if lag_row else 0,
-        "p50": lag_row["p50"] if lag_row else None,
-        "p99": lag_row["p99"] if lag_row else None,
-        "max": lag_row["max"] if lag_row else None,
-        "histogram": lag_row["histogram"] if lag_row else None,
+        key: (lag_row[key] if lag_row else None) for key in ("p50", "p99", "max", "histogram")
     }
-    warnings = _warnings(processes, loop_lag)
+    loop_lag = {"count": lag_row["count"] if lag_row else 0} | loop_lag
+    stock = _stock(aggregate, processes)
+    flagged = _flags(aggregate, processes, loop_lag, stock)
     return {
         "processes": processes,
         "loop_lag_ms": loop_lag,
-        "warnings": warnings,
-        "trustworthy": not warnings,
+        "stock": stock,
+        "flags": [flag for flag, _ in flagged],
+        "warnings": [text for _, text in flagged],
+        "trustworthy": not flagged,
     }
 
 
-def _warnings(processes: list[dict[str, Any]], loop_lag: dict[str, Any]) -> list[str]:
-    warnings = [
-        f"process {p['process']} used {p['cpu_share_of_core']:.0%} of a core "
-        f"(over {CPU_WARNING:.0%}): the generator may have delayed its own timings"
+def _stock(aggregate: Aggregate, processes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ephemeral stock's hits and misses over every process, and misses per flow."""
+    return {
+        "hits": sum(int(p.get("stock_hits", 0)) for p in processes),
+        "misses": sum(int(p.get("stock_misses", 0)) for p in processes),
+        "misses_by_flow": dict(aggregate.counts["stock_misses"]),
+    }
+
+
+Flag = tuple[str, str]
+
+
+def _flags(
+    aggregate: Aggregate,
+    processes: list[dict[str, Any]],
+    loop_lag: dict[str, Any],
+    stock: dict[str, Any],
+) -> list[Flag]:
+    return (
+        _cpu_flags(processes)
+        + _lag_flags(loop_lag)
+        + _compute_flags(aggregate)
+        + _stock_flags(processes, stock)
+    )
+
+
+def _cpu_flags(processes: list[dict[str, Any]]) -> list[Flag]:
+    return [
+        (
+            "generator_cpu",
+            f"process {p['process']} used {p['cpu_share_of_core']:.0%} of a core "
+            f"(over {CPU_WARNING:.0%}): the generator may have delayed its own timings",
+        )
         for p in processes
         if p["cpu_share_of_core"] > CPU_WARNING
     ]
-    if loop_lag["p99"] is not None and loop_lag["p99"] > LAG_WARNING_MS:
-        warnings.append(
+
+
+def _lag_flags(loop_lag: dict[str, Any]) -> list[Flag]:
+    if loop_lag["p99"] is None or loop_lag["p99"] <= LAG_WARNING_MS:
+        return []
+    return [
+        (
+            "loop_lag",
             f"event-loop lag p99 {loop_lag['p99']:.3g} ms (over {LAG_WARNING_MS:g} ms): "
-            "latencies include time the generator spent not reading answers"
+            "latencies include time the generator spent not reading answers",
         )
-    return warnings
+    ]
+
+
+def _compute_flags(aggregate: Aggregate) -> list[Flag]:
+    """Client compute that is a material part of login latency, per flow."""
+    flags: list[Flag] = []
+    logins = aggregate.histograms["flows"].stats()
+    for flow, row in sorted(aggregate.histograms["compute"].stats().items()):
+        if row["max"] is not None and row["max"] > COMPUTE_MAX_MS:
+            flags.append(
+                (
+                    "client_compute_max",
+                    f"{flow}: a login spent {row['max']:.3g} ms on client maths (over "
+                    f"{COMPUTE_MAX_MS:g} ms): the generator, not the pool, made it slow",
+                )
+            )
+        login_p99 = logins.get(flow, {}).get("p99")
+        if login_p99 and row["p99"] is not None and row["p99"] > COMPUTE_SHARE_WARNING * login_p99:
+            flags.append(
+                (
+                    "client_compute_share",
+                    f"{flow}: client compute p99 {row['p99']:.3g} ms is over "
+                    f"{COMPUTE_SHARE_WARNING:.0%} of the login p99 {login_p99:.3g} ms",
+                )
+            )
+    return flags
+
+
+def _stock_flags(processes: list[dict[str, Any]], stock: dict[str, Any]) -> list[Flag]:
+    flags: list[Flag] = []
+    inline = [p["process"] for p in processes if p.get("math") == "inline"]
+    if inline:
+        flags.append(
+            (
+                "inline_maths",
+                f"maths ran inline on the event loop in {', '.join(inline)} "
+                "(--cognito-math inline): every exponentiation held up every user",
+            )
+        )
+    misses = max(stock["misses"], sum(stock["misses_by_flow"].values()))
+    if misses:
+        flags.append(
+            (
+                "stock_misses",
+                f"{misses} logins waited for an ephemeral the stock did not have "
+                f"({stock['hits']} taken from it): their latency includes client maths",
+            )
+        )
+    return flags
 
 
 def fold_lockout_probe(summary: dict[str, Any], run_dir: Path) -> None:

@@ -145,6 +145,13 @@ RUN: tuple[Option, ...] = (
         help="run the maths threads this many steps nicer (lower CPU priority, 0-19) than the "
         "gevent hub, so the hub wins a busy core (Linux; default 0)",
     ),
+    Option(
+        setting="stock",
+        type=int,
+        help="ephemerals each process keeps ready (default: 2 per user of the process, at "
+        "least 64, and a second of the open model's peak rate; 0 starves the stock, for "
+        "comparison only)",
+    ),
     REPORT_DIR,
     Option(
         setting="slo",

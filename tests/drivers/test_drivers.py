@@ -16,14 +16,13 @@ from loadtest.drivers import (
     CallEvent,
     ComputeEvent,
     Event,
-    GeventDriver,
-    GeventTransport,
+    LoginRecord,
     RetryPolicy,
     SigV4Signer,
     Stepper,
     SyncDriver,
-    Tally,
     Urllib3Transport,
+    record,
 )
 from loadtest.flows import (
     Compute,
@@ -35,6 +34,7 @@ from loadtest.flows import (
     srp_login,
 )
 from loadtest.flows.effects import Flow
+from loadtest.locust.driver import GeventDriver, GeventTransport
 from loadtest.protocol import errors
 from loadtest.target.launch import free_port
 from srp_fast.offload import math_executor
@@ -229,17 +229,49 @@ def test_admin_calls_are_signed_and_public_calls_are_not() -> None:
     assert "/us-east-1/cognito-idp/aws4_request" in headers["Authorization"]
 
 
-def test_tally_sums_server_and_compute_time_apart() -> None:
-    forwarded: list[Event] = []
-    tally = Tally(forward=forwarded.append)
+def test_a_login_record_keeps_server_and_compute_time_apart() -> None:
     with serve(cognito(SrpServer.for_user(USER_ID, "Passw0rd!"))) as (url, _):
-        SyncDriver(Urllib3Transport(url)).run(srp_login(alice(), context()), reporter=tally)
-    calls = [e for e in forwarded if isinstance(e, CallEvent)]
-    computes = [e for e in forwarded if isinstance(e, ComputeEvent)]
-    assert tally.calls == 2
-    assert tally.server_ms == pytest.approx(sum(c.response_time_ms for c in calls))
-    assert tally.compute_ms == pytest.approx(sum(c.compute_ms for c in computes))
-    assert tally.outcomes == {Outcome.OK: 2}
+        driver = SyncDriver(Urllib3Transport(url))
+        login: LoginRecord[Any] = record(
+            "login:srp", lambda r: driver.run(srp_login(alice(), context()), reporter=r), ()
+        )
+    calls = [e for e in login.events if isinstance(e, CallEvent)]
+    computes = [e for e in login.events if isinstance(e, ComputeEvent)]
+    assert login.error is None
+    assert login.result is not None
+    assert login.outcome is Outcome.OK
+    assert len(login.calls) == 2 == len(calls)
+    assert login.server_ms == pytest.approx(sum(c.response_time_ms for c in calls))
+    assert login.compute_ms == pytest.approx(sum(c.compute_ms for c in computes))
+    assert login.total_ms >= login.server_ms + login.compute_ms
+
+
+def test_a_login_record_keeps_a_typed_failure_and_counts_stock_misses() -> None:
+    """An empty stock is a miss (the login waited for maths); a full one is a hit."""
+    wrong = SrpServer.for_user(USER_ID, "not the password")
+    empty = context(ready_ephemeral=lambda: None)
+    stocked = srp_fast.EphemeralPool(target=2)
+    stocked.fill()
+    full = context(ready_ephemeral=stocked.take_ready)
+    with serve(cognito(wrong)) as (url, _):
+        driver = SyncDriver(Urllib3Transport(url))
+        missed = record(
+            "login:srp",
+            lambda r: driver.run(srp_login(alice(), empty), reporter=r),
+            (errors.CognitoError,),
+        )
+        hit = record(
+            "login:srp",
+            lambda r: driver.run(srp_login(alice(), full), reporter=r),
+            (errors.CognitoError,),
+        )
+    assert isinstance(missed.error, errors.NotAuthorized)
+    assert missed.result is None
+    assert missed.outcome is Outcome.REJECTED
+    assert [c.stocked for c in missed.computes if c.name == "ephemeral"] == [False]
+    assert missed.stock_misses == 1
+    assert [c.stocked for c in hit.computes if c.name == "ephemeral"] == [True]
+    assert hit.stock_misses == 0
 
 
 @pytest.mark.asyncio

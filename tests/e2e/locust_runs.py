@@ -1,8 +1,13 @@
-"""Helpers for end-to-end Locust runs: provision identities, run locust headless, read stats."""
+"""Helpers for end-to-end Locust runs: provision identities, run locust headless, read stats.
+
+Every run writes its report (``COGNITO_REPORT_DIR``), since whole logins are counted there and
+not in Locust's request table, whose rows are Cognito API calls only.
+"""
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -22,6 +27,7 @@ from loadtest.flows import (
     srp_login,
 )
 from loadtest.locust.cli import scenario_path
+from loadtest.report import read_events
 
 PASSWORD = "Passw0rd!"
 
@@ -65,11 +71,13 @@ class Stat:
 
 @dataclass(frozen=True, slots=True)
 class LocustRun:
-    """A finished headless run: exit code, output, stats by (type, name)."""
+    """A finished headless run: exit code, output, Locust's stats by (type, name), and the
+    run's report folder (``summary.json``, ``events.jsonl``)."""
 
     returncode: int
     output: str
     stats: dict[tuple[str, str], Stat]
+    report_dir: Path
 
     def count(self, kind: str, name: str) -> int:
         stat = self.stats.get((kind, name))
@@ -78,6 +86,33 @@ class LocustRun:
     @property
     def failures(self) -> dict[tuple[str, str], int]:
         return {k: v.failures for k, v in self.stats.items() if v.failures and k[1] != "Aggregated"}
+
+    @property
+    def aggregated(self) -> int:
+        """Locust's Aggregated request count."""
+        return self.count("", "Aggregated")
+
+    @property
+    def api_calls(self) -> int:
+        """The sum of Locust's rows, each a Cognito API call label."""
+        return sum(s.requests for (kind, _), s in self.stats.items() if kind == "cognito")
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads((self.report_dir / "summary.json").read_text())
+        return loaded
+
+    def logins(self, flow: str, outcome: str | None = None) -> int:
+        """Logins of a flow in the report (of one outcome, or all)."""
+        row = self.summary["flows"].get(flow)
+        if row is None:
+            return 0
+        return int(row["count"] if outcome is None else row["outcomes"].get(outcome, 0))
+
+    def login_events(self) -> list[dict[str, Any]]:
+        """Every canonical login event, in the order written."""
+        events = read_events(self.report_dir / "events.jsonl")
+        return [e for e in events if e["event"] == "login"]
 
 
 def target_env(server: Any, app: Any, identities: Path) -> dict[str, str]:
@@ -104,12 +139,14 @@ def run_locust(
 ) -> LocustRun:
     """``locust -f scenarios/<scenario>.py --headless`` bounded in users and seconds."""
     prefix = workdir / f"{scenario}-stats"
+    report_dir = workdir / f"{scenario}-report"
     command = [
         sys.executable, "-m", "locust", "-f", str(scenario_path(scenario)),
         "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
         "--stop-timeout", "5", "--csv", str(prefix), "--only-summary", *extra,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
+    env |= {"COGNITO_REPORT_DIR": str(report_dir)}
     done = subprocess.run(
         command,
         env=env | settings,
@@ -120,7 +157,8 @@ def run_locust(
         check=False,
     )
     output = done.stdout + done.stderr
-    return LocustRun(done.returncode, output, _stats(prefix.with_name(prefix.name + "_stats.csv")))
+    stats = _stats(prefix.with_name(prefix.name + "_stats.csv"))
+    return LocustRun(done.returncode, output, stats, report_dir)
 
 
 def _stats(path: Path) -> dict[tuple[str, str], Stat]:

@@ -2,6 +2,8 @@
 
 Every run is bounded (a few users, a few seconds) and must end with zero failures, the expected
 request names, and counts that fit the flow (e.g. one SOFTWARE_TOKEN_MFA per TOTP login).
+Locust's request table holds Cognito API calls only (its Aggregated row is their sum); whole
+logins are counted in the run's report. Every process warms before its first login.
 """
 
 from __future__ import annotations
@@ -46,18 +48,39 @@ def target(pool: Any, tmp_path: Path) -> Setup:
 
 
 def assert_clean(run: LocustRun, *names: tuple[str, str]) -> None:
+    """Exit 0, no failed call or login, every name seen (``("login", flow)`` in the report,
+    others in Locust's table), and Locust's totals made of API calls only."""
     assert run.returncode == 0, run.output[-3000:]
     assert run.failures == {}, run.output[-3000:]
-    for name in names:
-        assert run.count(*name) > 0, (name, sorted(run.stats))
+    for kind, name in names:
+        seen = run.logins(name) if kind == "login" else run.count(kind, name)
+        assert seen > 0, ((kind, name), sorted(run.stats))
+    assert {kind for kind, _ in run.stats} == {"cognito", ""}, sorted(run.stats)
+    assert run.aggregated == run.api_calls > 0
+    assert run.summary["outcomes"]["logins"].keys() == {"ok"}, run.summary["outcomes"]
+
+
+def assert_warm_start(run: LocustRun, processes: int) -> None:
+    """The first login of each process took a stocked ephemeral, and no login missed."""
+    first: dict[str, dict[str, Any]] = {}
+    for event in run.login_events():
+        first.setdefault(event["process"], event)
+    assert len(first) == processes, sorted(first)
+    for process, event in first.items():
+        ephemerals = [s for s in event["steps"] if s.get("compute") == "ephemeral"]
+        assert [s["stocked"] for s in ephemerals] == [True] * len(ephemerals) != [], process
+    assert run.summary["validity"]["stock"]["misses"] == 0
+    assert "stock_misses" not in run.summary["validity"]["flags"]
 
 
 def test_srp_scenario(target: Setup) -> None:
     settings, workdir = target(4, totp=False)
     run = run_locust("srp", settings, workdir, users=3, seconds=5)
-    assert_clean(run, INIT, PV, ("login", "login:srp"), ("compute", "login:srp"))
-    assert run.count(*INIT) == run.count(*PV) == run.count("login", "login:srp")
+    assert_clean(run, INIT, PV, ("login", "login:srp"))
+    assert run.count(*INIT) == run.count(*PV) == run.logins("login:srp")
+    assert run.summary["client_compute"]["login:srp"]["count"] == run.logins("login:srp")
     assert "cognito outcomes: calls: ok=" in run.output
+    assert_warm_start(run, processes=1)
 
 
 def test_srp_scenario_enrolls_through_mfa_setup_when_the_pool_requires_mfa(
@@ -79,7 +102,7 @@ def test_srp_totp_scenario(target: Setup) -> None:
     settings, workdir = target(6, totp=True)
     run = run_locust("srp_totp", settings, workdir, users=3, seconds=5)
     assert_clean(run, INIT, PV, MFA, ("login", "login:srp_totp"))
-    assert run.count(*MFA) == run.count("login", "login:srp_totp")
+    assert run.count(*MFA) == run.logins("login:srp_totp")
 
 
 def test_device_scenario_skips_mfa_once_the_device_is_remembered(target: Setup) -> None:
@@ -96,7 +119,7 @@ def test_device_scenario_skips_mfa_once_the_device_is_remembered(target: Setup) 
     assert run.count("cognito", "ConfirmDevice") == 2
     assert run.count(*MFA) == 2  # only the first login of each identity
     device_logins = run.count("cognito", "RespondToAuthChallenge:DEVICE_PASSWORD_VERIFIER")
-    assert device_logins == run.count("login", "login:device") - 2
+    assert device_logins == run.logins("login:device") - 2
 
 
 def test_admin_scenario(target: Setup) -> None:
@@ -122,7 +145,7 @@ def test_lost_phone_scenario(target: Setup) -> None:
         MFA,
         ("login", "login:lost_phone"),
     )
-    assert run.count(*MFA) == run.count("login", "login:lost_phone")
+    assert run.count(*MFA) == run.logins("login:lost_phone")
 
 
 def test_refresh_scenario(target: Setup) -> None:
@@ -131,7 +154,7 @@ def test_refresh_scenario(target: Setup) -> None:
     assert_clean(
         run, ("cognito", "InitiateAuth:REFRESH_TOKEN_AUTH"), ("login", "refresh"), INIT, PV
     )
-    assert run.count("login", "login:srp") == 2
+    assert run.logins("login:srp") == 2
 
 
 def test_mixed_scenario(target: Setup) -> None:
@@ -148,7 +171,8 @@ def test_two_processes_aggregate_at_the_master_without_sharing_identities(
     assert_clean(run, INIT, PV, MFA, ("login", "login:srp_totp"))
     assert "worker 1 of 2" in run.output
     assert "worker 0 of 2" in run.output
-    assert run.count(*MFA) == run.count("login", "login:srp_totp")
+    assert run.count(*MFA) == run.logins("login:srp_totp")
+    assert_warm_start(run, processes=2)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +221,7 @@ def test_the_run_subcommand_runs_a_scenario(
     )  # fmt: skip
     assert args.handler(args) == 0
     stats = (workdir / "run_stats.csv").read_text()
-    assert "login:srp" in stats
+    assert "login:srp" not in stats  # whole logins are not Locust requests
     assert "RespondToAuthChallenge:PASSWORD_VERIFIER" in stats
 
 
@@ -215,7 +239,8 @@ def test_throttles_are_their_own_outcome_and_retried_only_when_asked(
     assert throttled > 0
     summary = [line for line in run.output.splitlines() if "cognito outcomes" in line]
     assert "throttled=" in summary[0], summary  # counted apart from other errors
+    failed = run.logins("login:srp", "throttled")
     if retries == 0:
-        assert run.failures.get(("login", "login:srp"), 0) == throttled
+        assert failed == throttled
     else:  # a login fails only when all four attempts are throttled
-        assert run.failures.get(("login", "login:srp"), 0) < throttled
+        assert failed < throttled

@@ -148,7 +148,8 @@ def test_canonical_events_can_be_asserted_with_capture_logs(tmp_path: Path) -> N
     try:
         with structlog.testing.capture_logs() as logs:
             steps = [{"label": "InitiateAuth:USER_SRP_AUTH", "outcome": "ok", "ms": 2.0}]
-            report.login("login:srp", steps, 5.0, None)
+            event = {"flow": "login:srp", "outcome": "ok", "total_ms": 5.0, "server_ms": 2.0}
+            report.login(event | {"compute_ms": 0.0, "steps": steps})
     finally:
         report.close()
     assert logs[0]["event"] == "login"

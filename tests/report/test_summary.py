@@ -133,8 +133,7 @@ def write_run(run_dir: Path, values: list[float]) -> dict[str, Any]:
     report = RunReport(run_dir, run=_run() | {"run_id": run_dir.name}, process="local")
     try:
         for ms in values:
-            event = login(ms)
-            report.login(event["flow"], event["steps"], ms, None)
+            report.login({k: v for k, v in login(ms).items() if k != "event"})
         report.validity(None)
         report.write_summary()
     finally:

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from loadtest.drivers import AiohttpTransport, GeventTransport, Urllib3Transport
+from loadtest.drivers import AiohttpTransport, Urllib3Transport
+from loadtest.locust.driver import GeventTransport
 from loadtest.provision.clients import admin_client
 from loadtest.target.config import TargetConfig
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from loadtest.locust.maths import InlineExecutor, MathMode, math_executor_for, parse_mode
-from loadtest.locust.runtime import EphemeralStock
+from loadtest.locust.runtime import MIN_STOCK, EphemeralStock, stock_size
 
 
 def test_the_inline_executor_runs_on_the_callers_thread_and_settles_the_future() -> None:
@@ -41,7 +41,8 @@ def test_inline_mode_gets_the_inline_executor() -> None:
 
 
 def test_a_stock_without_executor_never_refills_so_each_a_is_computed_when_taken() -> None:
-    stock = EphemeralStock(None, target=4)
+    stock = EphemeralStock(None, size=4)
+    stock.warm()
     stock.top_up()
     assert len(stock.pool) == 0
     stock.pool.take()
@@ -49,9 +50,46 @@ def test_a_stock_without_executor_never_refills_so_each_a_is_computed_when_taken
 
 
 def test_a_stock_with_an_executor_refills_when_low() -> None:
-    stock = EphemeralStock(InlineExecutor(), target=4)
+    stock = EphemeralStock(InlineExecutor(), size=4)
     stock.top_up()
     assert len(stock.pool) == 4
+
+
+def test_a_warmed_stock_is_full_before_the_first_take_and_serves_it() -> None:
+    stock = EphemeralStock(InlineExecutor(), size=8)
+    stock.warm()
+    assert len(stock.pool) == 8
+    assert stock.pool.take_ready() is not None
+    assert (stock.pool.hits, stock.pool.misses) == (1, 0)
+
+
+def test_a_starved_stock_keeps_nothing_so_every_take_is_a_miss() -> None:
+    stock = EphemeralStock(InlineExecutor(), size=0)
+    stock.warm()
+    stock.top_up()
+    assert stock.pool.take_ready() is None
+    stock.pool.take()
+    stock.pool.take()
+    assert (len(stock.pool), stock.pool.hits, stock.pool.misses) == (0, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("options", "workers", "peak", "size"),
+    [
+        ({"num_users": 10}, 1, 0.0, MIN_STOCK),  # small runs keep the floor
+        ({"num_users": 100}, 1, 0.0, 200),  # every user at once, twice (device logins)
+        ({"num_users": 100}, 2, 0.0, 100),  # each process its share
+        ({"num_users": 10}, 2, 500.0, 250),  # a second of the open model's peak share
+        ({"num_users": 100, "cognito_stock": 5}, 1, 0.0, 5),  # stated
+        ({"num_users": 100, "cognito_stock": 0}, 1, 900.0, 0),  # starved on purpose
+    ],
+)
+def test_the_stock_covers_the_population_and_the_peak_rate(
+    options: dict[str, int], workers: int, peak: float, size: int
+) -> None:
+    from types import SimpleNamespace
+
+    assert stock_size(SimpleNamespace(**options), workers=workers, peak_rate=peak) == size
 
 
 class WorkerRunner:
@@ -76,9 +114,9 @@ def test_each_worker_knows_its_share_of_the_identities(
 ) -> None:
     from types import SimpleNamespace
 
-    from loadtest.locust.runtime import _worker_slot
+    from loadtest.locust.runtime import worker_slot
 
     environment = SimpleNamespace(
         runner=WorkerRunner(index), parsed_options=SimpleNamespace(**options)
     )
-    assert _worker_slot(environment) == slot
+    assert worker_slot(environment) == slot

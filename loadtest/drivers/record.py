@@ -1,0 +1,87 @@
+"""A login record: everything one run of a flow produced, gathered once.
+
+A driver reports its events (each call, each piece of client maths) as they happen; running a
+flow through :func:`record` collects them with the flow's result or typed failure and its
+whole time. Server time, client compute time, the outcome and stock misses are derived from
+the record, in one place, by whoever reads it (the Locust adapter, the report), instead of by a
+chain of reporters each summing its own share.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from loadtest.flows.outcomes import Outcome, classify
+
+from .events import CallEvent, ComputeEvent, Event, Reporter
+
+__all__ = ["LoginRecord", "record"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginRecord(Generic[T]):
+    """One run of a flow: its name, result or error, whole time and every event in order."""
+
+    flow: str
+    result: T | None
+    error: BaseException | None
+    total_ms: float
+    events: tuple[Event, ...]
+
+    @property
+    def outcome(self) -> Outcome:
+        """How the whole login ended."""
+        return classify(self.error)
+
+    @property
+    def calls(self) -> tuple[CallEvent, ...]:
+        """The API calls, in order (each retry attempt its own)."""
+        return tuple(e for e in self.events if isinstance(e, CallEvent))
+
+    @property
+    def computes(self) -> tuple[ComputeEvent, ...]:
+        """The pieces of client maths, in order."""
+        return tuple(e for e in self.events if isinstance(e, ComputeEvent))
+
+    @property
+    def server_ms(self) -> float:
+        """Time spent waiting for answers (sum of the calls)."""
+        return sum(c.response_time_ms for c in self.calls)
+
+    @property
+    def compute_ms(self) -> float:
+        """Time spent on client maths, kept apart from server time."""
+        return sum(c.compute_ms for c in self.computes)
+
+    @property
+    def stock_misses(self) -> int:
+        """Stocked values (ephemerals) the login had to wait for: the stock was empty."""
+        return sum(1 for c in self.computes if c.stocked is False)
+
+
+def record(
+    flow: str,
+    run: Callable[[Reporter], T],
+    errors: tuple[type[BaseException], ...],
+    *,
+    clock: Callable[[], float] = time.perf_counter,
+) -> LoginRecord[T]:
+    """Run ``run(reporter)`` (a driver's ``run`` of one flow) and gather its record; a failure
+    in ``errors`` becomes the record's error, anything else propagates (a bug)."""
+    events: list[Event] = []
+    start = clock()
+    result: T | None = None
+    error: BaseException | None = None
+    try:
+        result = run(events.append)
+    except errors as exc:
+        error = exc
+    total_ms = (clock() - start) * 1000
+    return LoginRecord(
+        flow=flow, result=result, error=error, total_ms=total_ms, events=tuple(events)
+    )

@@ -1,0 +1,83 @@
+"""The gevent driver and transport: the drivers' blocking loop, made cooperative for Locust.
+
+:class:`GeventTransport` is geventhttpclient (the client under Locust's FastHttpUser): it
+yields to the hub while it waits for the network. :class:`GeventDriver` is the sync driver with
+Compute effects on native threads (:func:`srp_fast.offload.gevent_math_executor`) and a
+cooperative sleep between retries, so the hub keeps serving sockets while maths runs.
+"""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from urllib.parse import urlsplit
+
+import gevent
+from geventhttpclient import HTTPClient
+
+from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
+from loadtest.drivers.events import Reporter
+from loadtest.drivers.sync import SyncDriver
+from loadtest.drivers.transport import DEFAULT_TIMEOUT, RawResponse, Transport
+from loadtest.protocol.errors import ConnectionFailed
+from srp_fast.offload import gevent_math_executor
+
+__all__ = ["GeventDriver", "GeventTransport"]
+
+
+class GeventTransport:
+    """geventhttpclient, the client under Locust's FastHttpUser: cheap and cooperative."""
+
+    def __init__(
+        self, url: str, *, timeout: float = DEFAULT_TIMEOUT, concurrency: int = 10
+    ) -> None:
+        self.url = url
+        parts = urlsplit(url)
+        self._path = parts.path or "/"
+        self._client = HTTPClient(
+            parts.hostname or "127.0.0.1",
+            port=parts.port,
+            ssl=parts.scheme == "https",
+            connection_timeout=timeout,
+            network_timeout=timeout,
+            concurrency=concurrency,
+        )
+
+    def post(self, headers: Mapping[str, str], body: bytes) -> RawResponse:
+        try:
+            answer = self._client.request("POST", self._path, body=body, headers=dict(headers))
+            data = answer.read()
+            status, answer_headers = answer.status_code, dict(answer.items())
+            answer.release()
+        except (OSError, gevent.Timeout, ValueError, http.client.HTTPException) as exc:
+            # HTTPException: geventhttpclient's HTTPConnectionClosed / HTTPParseError, i.e. a
+            # connection dropped before a whole answer; without it a drop escaped uncounted
+            raise ConnectionFailed(f"POST {self.url}: {exc!r}") from exc
+        return RawResponse(status=status, headers=answer_headers, body=data)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class GeventDriver(SyncDriver):
+    """The sync driver with gevent defaults: native-thread maths and a cooperative sleep."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        reporter: Reporter | None = None,
+        executor: Executor | None = None,
+        signer: Signer | None = None,
+        retry: RetryPolicy = NO_RETRY,
+    ) -> None:
+
+        super().__init__(
+            transport,
+            reporter=reporter,
+            executor=executor if executor is not None else gevent_math_executor(),
+            signer=signer,
+            retry=retry,
+            sleep=gevent.sleep,
+        )

@@ -1,0 +1,126 @@
+"""One run object per Locust environment: what a process's users share, and where logins go.
+
+A :class:`LocustRun` holds the process's runtime (target, identities, maths, ephemeral stock),
+its report (with ``--cognito-report-dir``), its loop-lag monitor and, in the open model, its
+dispatcher. Users hand it each :class:`~loadtest.drivers.LoginRecord`; from that record it
+derives, once, the Locust request events (one per Cognito API call and nothing else, so that
+Locust's Aggregated row and total RPS count API calls only) and the report's canonical login
+event (whole login, server time, client compute, stock misses), which reaches ``events.jsonl``,
+``summary.json``, ``report.html`` and the Cognito tab.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadtest.drivers.events import CallEvent
+from loadtest.drivers.record import LoginRecord
+from loadtest.flows.identity import Identity
+from loadtest.report.events import login_event as canonical_event
+from loadtest.report.events import view_event
+from loadtest.report.run import RunReport
+
+from .runtime import Runtime, build_runtime
+
+__all__ = ["CALL_REQUEST_TYPE", "LocustRun", "existing_run", "run_for"]
+
+log = logging.getLogger(__name__)
+
+#: Locust's request type of a Cognito API call: the only kind of request event this fires.
+CALL_REQUEST_TYPE = "cognito"
+
+_RUNS: weakref.WeakKeyDictionary[Any, LocustRun] = weakref.WeakKeyDictionary()
+
+
+@dataclass(slots=True)
+class LocustRun:
+    """The state of one Locust environment's run in this process."""
+
+    environment: Any
+    report: RunReport | None = None
+    _runtime: Runtime | None = field(default=None, init=False)
+    monitor: Any = None
+    dispatcher: Any = None
+    #: The open model's peak arrival rate (all processes), to size the stock.
+    peak_rate: float = 0.0
+
+    @property
+    def built(self) -> bool:
+        """Whether the runtime exists (it is built on first use)."""
+        return self._runtime is not None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The process's runtime, built (and warmed) on first use if no hook warmed it."""
+        if self._runtime is None:
+            self._runtime = build_runtime(self.environment, peak_rate=self.peak_rate)
+            self._register_secrets(self._runtime.all_identities)
+            self._runtime.warm()
+        return self._runtime
+
+    def warm(self) -> None:
+        """Build the runtime, the fixed-base table and a full ephemeral stock now, before the
+        first user starts a login (called from Locust's ``test_start``)."""
+        runtime = self.runtime
+        log.info("warm: %s", runtime.stock_line())
+
+    def login(self, record: LoginRecord[Any], **fields: Any) -> None:
+        """One finished login: a Locust request event per API call, one canonical event."""
+        runtime = self.runtime
+        runtime.count(record)
+        fire = self.environment.events.request.fire
+        for call in record.calls:
+            fire(**_request(call))
+        if self.report is not None:
+            self.report.login(canonical_event(record), **fields)
+
+    def view(
+        self, flow: str, total_ms: float, error: BaseException | None, *, view: str, **fields: Any
+    ) -> None:
+        """Another view of a login (from its intended start, a dropped arrival, no identity):
+        into the report's flow rows only, never into Locust's request totals."""
+        if self.report is not None:
+            self.report.login(view_event(flow, total_ms, error, view=view), **fields)
+
+    def validity(self, loop_lag: str | None = None) -> None:
+        """Log and count this process's validity figures (its CPU, loop lag, stock)."""
+        if self.report is not None:
+            figures = self._runtime.figures() if self._runtime is not None else {}
+            self.report.validity(loop_lag, **figures)
+
+    def _register_secrets(self, identities: list[Identity]) -> None:
+        """Register every password, TOTP seed and device password so no event can hold one."""
+        if self.report is not None:  # all at once: each call compiles the pattern again
+            secrets: list[str | None] = []
+            for identity in identities:
+                device = identity.device.device_password if identity.device else None
+                secrets += [identity.password, identity.totp_secret, device]
+            self.report.add_secrets(secrets)
+
+
+def _request(call: CallEvent) -> dict[str, Any]:
+    return {
+        "request_type": CALL_REQUEST_TYPE,
+        "name": call.name,
+        "response_time": call.response_time_ms,
+        "response_length": call.response_length,
+        "response": None,
+        "context": {"outcome": call.outcome.value, "attempt": call.attempt},
+        "exception": call.exception,
+    }
+
+
+def run_for(environment: Any) -> LocustRun:
+    """The run object of a Locust environment, made on first use."""
+    run = _RUNS.get(environment)
+    if run is None:
+        run = _RUNS[environment] = LocustRun(environment)
+    return run
+
+
+def existing_run(environment: Any) -> LocustRun | None:
+    """The run object of an environment, if one was made (never makes one)."""
+    return _RUNS.get(environment)
