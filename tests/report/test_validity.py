@@ -1,0 +1,111 @@
+"""The validity section names each way the generator can distort a run, and only those.
+
+Pure: canonical events in, ``summary.json``'s ``validity`` out. Each flag trips on the figures
+that define it and a healthy run raises none; the end-to-end runs that trip them for real are
+in ``test_validity_runs.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+
+from loadtest.report import Aggregate, build_summary, new_histogram, schema
+from loadtest.report.histograms import to_us
+from loadtest.report.summary import COMPUTE_MAX_MS, COMPUTE_SHARE_WARNING, LAG_WARNING_MS
+
+FLOW = "login:srp"
+
+
+def login(total: float, compute: float, *, misses: int = 0) -> dict[str, Any]:
+    """A canonical login event: two calls sharing what compute leaves of ``total``."""
+    server = total - compute
+    steps = [
+        {"label": "InitiateAuth:USER_SRP_AUTH", "outcome": "ok", "ms": server / 2},
+        {"compute": "ephemeral", "ms": 0.01, "stocked": misses == 0},
+        {"compute": "PASSWORD_VERIFIER", "ms": compute - 0.01},
+        {"label": "RespondToAuthChallenge:PASSWORD_VERIFIER", "outcome": "ok", "ms": server / 2},
+    ]
+    return {
+        "event": "login", "flow": FLOW, "outcome": "ok", "error_type": None, "t": 100.0,
+        "total_ms": total, "server_ms": server, "compute_ms": compute, "calls": 2,
+        "stock_misses": misses, "steps": steps,
+    }  # fmt: skip
+
+
+def process(cpu_s: float = 1.0, *, lag_ms: float = 0.2, **figures: Any) -> dict[str, Any]:
+    """A process's validity event: CPU over 10 s of wall time, a loop lag of ``lag_ms``."""
+    lag = new_histogram()
+    for _ in range(100):
+        lag.record_value(to_us(lag_ms))
+    figures = {"math": "threads", "stock_hits": 100, "stock_misses": 0} | figures
+    return {
+        "event": "validity", "process": "local", "cpu_s": cpu_s, "wall_s": 10.0, "t": 101.0,
+        "loop_lag": lag.encode().decode("ascii"),
+    } | figures  # fmt: skip
+
+
+def validity(*events: dict[str, Any]) -> dict[str, Any]:
+    aggregate = Aggregate()
+    for event in events:
+        aggregate.add(event)
+    run = {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
+    summary = build_summary(aggregate, run, source="live")
+    jsonschema.validate(summary, schema())
+    section: dict[str, Any] = summary["validity"]
+    return section
+
+
+HEALTHY = [login(20.0, 2.0) for _ in range(50)]
+
+
+def test_a_healthy_run_is_trustworthy_and_says_nothing() -> None:
+    section = validity(*HEALTHY, process())
+    assert section["flags"] == []
+    assert section["warnings"] == []
+    assert section["trustworthy"] is True
+    assert section["stock"] == {"hits": 100, "misses": 0, "misses_by_flow": {}}
+
+
+@pytest.mark.parametrize(
+    ("events", "flag", "words"),
+    [
+        ([*HEALTHY, login(80.0, COMPUTE_MAX_MS + 5)], "client_compute_max", "client maths"),
+        ([login(20.0, 20.0 * COMPUTE_SHARE_WARNING + 1)] * 50, "client_compute_share", "p99"),
+        ([*HEALTHY, login(20.0, 2.0, misses=1)], "stock_misses", "stock did not have"),
+    ],
+)
+def test_client_compute_and_stock_flags_trip_and_say_which(
+    events: list[dict[str, Any]], flag: str, words: str
+) -> None:
+    section = validity(*events, process(stock_misses=events[-1]["stock_misses"]))
+    assert section["flags"] == [flag]
+    assert words in section["warnings"][0]
+    assert section["trustworthy"] is False
+
+
+@pytest.mark.parametrize(
+    ("figures", "flag", "words"),
+    [
+        ({"math": "inline", "stock_hits": 0}, "inline_maths", "inline"),
+        ({"lag_ms": LAG_WARNING_MS * 3}, "loop_lag", "event-loop lag"),
+        ({"cpu_s": 9.5}, "generator_cpu", "of a core"),
+        ({"stock_misses": 3}, "stock_misses", "3 logins waited"),
+    ],
+)
+def test_process_flags_trip_and_say_which(figures: dict[str, Any], flag: str, words: str) -> None:
+    section = validity(*HEALTHY, process(**figures))
+    assert section["flags"] == [flag]
+    assert words in section["warnings"][0]
+    assert section["trustworthy"] is False
+
+
+def test_the_saturation_of_the_issue_trips_every_flag_it_shows() -> None:
+    """Issue 13's saturated run: 101 % of a core, compute p50 50 ms and p99 380 ms."""
+    slow = [login(400.0, 380.0)] + [login(120.0, 50.0)] * 50
+    section = validity(*slow, process(10.1, lag_ms=40.0))
+    assert set(section["flags"]) == {
+        "generator_cpu", "loop_lag", "client_compute_max", "client_compute_share"
+    }  # fmt: skip

@@ -1,0 +1,104 @@
+"""End to end: real Locust runs whose generator distorts its timings are flagged, and say how.
+
+Each run is a few seconds of ``scenarios/srp.py`` against the local pool, made unhealthy in
+one way: maths inline on the hub (``--cognito-math inline``), a starved ephemeral stock
+(``--cognito-stock 0``), or a hub kept busy by a greenlet that spins 30 ms at a time. A normal
+run raises none of the flags the generator controls (stock, inline maths, compute over 50 ms);
+loop lag and CPU there depend on what else the machine runs, so they are not asserted quiet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.locust_runs import LocustRun, provision, run_locust, target_env
+
+pytestmark = pytest.mark.e2e
+
+#: A locustfile whose hub is busy: a greenlet spins 30 ms, sleeps 20 ms (bounded: 400 rounds).
+BUSY_HUB = """
+import time
+
+import gevent
+from locust import events
+
+from loadtest.locust.logins import SrpUser
+
+__all__ = ["SrpUser"]
+
+
+def _spin() -> None:
+    for _ in range(400):
+        end = time.perf_counter() + 0.03
+        while time.perf_counter() < end:
+            pass
+        gevent.sleep(0.02)
+
+
+events.test_start.add_listener(lambda **_: gevent.spawn(_spin))
+"""
+
+Run = Callable[..., LocustRun]
+
+
+@pytest.fixture
+def srp_run(pool_server: Callable[..., Any], tmp_path: Path) -> Run:
+    """A pool (quotas off) with four identities; runs a locustfile with extra settings."""
+    pool = pool_server("--no-quotas")
+    app = pool.provision(secret=True, mfa="OFF")
+    identities = tmp_path / "identities.jsonl"
+    provision(pool, app, 4, identities, totp=False)
+
+    def run(scenario: str = "srp", **settings: str) -> LocustRun:
+        env = target_env(pool, app, identities) | settings
+        done = run_locust(scenario, env, tmp_path, users=3, seconds=4)
+        assert done.returncode == 0, done.output[-3000:]
+        assert done.summary["outcomes"]["logins"].get("ok", 0) > 0
+        return done
+
+    return run
+
+
+def flags(run: LocustRun) -> set[str]:
+    validity = run.summary["validity"]
+    assert validity["trustworthy"] is not validity["flags"]
+    assert len(validity["warnings"]) == len(validity["flags"])
+    return set(validity["flags"])
+
+
+def test_a_normal_run_raises_no_flag_the_generator_controls(srp_run: Run) -> None:
+    run = srp_run()
+    assert not flags(run) & {"stock_misses", "inline_maths", "client_compute_max"}
+    assert run.summary["validity"]["stock"]["misses"] == 0
+    assert run.summary["validity"]["stock"]["hits"] >= run.logins("login:srp")
+
+
+def test_inline_maths_is_flagged(srp_run: Run) -> None:
+    run = srp_run(COGNITO_MATH="inline")
+    assert {"inline_maths", "stock_misses"} <= flags(run)
+    processes = run.summary["validity"]["processes"]
+    assert [p["math"] for p in processes] == ["inline"]
+
+
+def test_a_starved_stock_is_flagged_with_a_miss_per_login(srp_run: Run) -> None:
+    run = srp_run(COGNITO_STOCK="0")
+    assert "stock_misses" in flags(run)
+    assert "inline_maths" not in flags(run)
+    logins = run.login_events()
+    assert logins
+    assert all(event["stock_misses"] == 1 for event in logins)
+    stock = run.summary["validity"]["stock"]
+    assert stock["misses"] == stock["misses_by_flow"]["login:srp"] == len(logins)
+    assert stock["hits"] == 0
+
+
+def test_a_busy_hub_is_flagged_as_loop_lag(srp_run: Run, tmp_path: Path) -> None:
+    locustfile = tmp_path / "busy_hub.py"
+    locustfile.write_text(BUSY_HUB)
+    run = srp_run(str(locustfile))
+    assert "loop_lag" in flags(run)
+    assert run.summary["validity"]["loop_lag_ms"]["p99"] > 10
