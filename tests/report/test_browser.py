@@ -30,6 +30,7 @@ from tests.e2e.locust_runs import provision, target_env
 
 from .live_web import LiveLocust
 from .test_html import write_probe_run
+from .test_web_tab import assert_api_calls_only
 
 pytestmark = pytest.mark.e2e
 
@@ -105,6 +106,7 @@ def test_live_tab_then_report_page_in_chromium(
         figures = live.get_json("/cognito/stats")
         assert figures["measuring"]
         assert figures["requests"][CHALLENGE]["count"] >= later > first > 0
+        assert_api_calls_only(live.get_json("/stats/requests"))  # Locust's totals: calls only
         page.close()
         assert live.stop() == 0, live.output()
 

@@ -57,6 +57,18 @@ def test_rows_carry_the_hdr_percentiles_and_the_counts() -> None:
     assert all(set(row) == {key for key, _ in COLUMNS} for row in rows.values())
 
 
+def test_client_compute_and_stock_misses_have_their_own_rows() -> None:
+    """Whole logins and client compute live in the tab, since Locust's table counts API calls
+    only."""
+    aggregate = _aggregate()
+    aggregate.add_login(login(10) | {"stock_misses": 1})
+    rows = _by_name(tab_rows(live_figures(aggregate)))
+    compute = rows[("client compute", "login:srp")]
+    assert compute["count"] == 8
+    assert compute["max"] == "1.5"
+    assert rows[("ephemeral stock misses, by flow", "login:srp")]["count"] == 1
+
+
 def test_without_a_report_folder_the_tab_says_what_to_do() -> None:
     assert tab_rows(None) == [tab_rows(None)[0]]
     assert tab_rows(None)[0]["name"] == NO_REPORT
@@ -117,7 +129,18 @@ def test_single_process_web_run_shows_growing_figures(
         assert figures["flows"]["login:srp"]["count"] >= later > first
         row = figures["requests"]["RespondToAuthChallenge:PASSWORD_VERIFIER"]
         assert 0 < row["p50"] <= row["p99"] <= row["max"]
+        assert_api_calls_only(live.get_json("/stats/requests"))
         assert live.stop() == 0, live.output()
+
+
+def assert_api_calls_only(polled: dict[str, Any]) -> None:
+    """Locust's own table in the web UI: every row a Cognito API call, and the Aggregated row
+    their sum (no login or compute pseudo-requests inflating it)."""
+    rows = [r for r in polled["stats"] if r["name"] != "Aggregated"]
+    [total] = [r for r in polled["stats"] if r["name"] == "Aggregated"]
+    assert {r["method"] for r in rows} == {"cognito"}
+    assert {r["name"] for r in rows} >= {"InitiateAuth:USER_SRP_AUTH"}
+    assert total["num_requests"] == sum(r["num_requests"] for r in rows) > 0
 
 
 def _wait_for_logins(live: LiveLocust, *, above: int) -> int:
