@@ -10,7 +10,8 @@ no user. Configured by environment variables so that the scenario's own options 
   throughout the window (left off for CPU runs: a timer firing 1000 times a second costs CPU).
 
 Over the window it reads the process's user + system CPU from ``/proc`` and the completed and
-failed logins (Locust's ``login`` rows, the same figures its stats CSV holds).
+failed logins: Locust's ``login`` rows for the comparison users that fire them, and our users'
+run object for ours (whose Locust rows are API calls only).
 """
 
 from __future__ import annotations
@@ -61,16 +62,25 @@ class WindowResult:
     lag_ms: list[float]
 
 
-def snapshot(stats: Any) -> Snapshot:
-    """CPU from /proc and the ``login`` rows of Locust's statistics, now."""
-    rows = [entry for entry in stats.entries.values() if entry.method == "login"]
+def snapshot(environment: Any) -> Snapshot:
+    """CPU from /proc and the logins so far: the ``login`` rows of Locust's statistics, and
+    the logins our users handed to their run object."""
+    rows = [entry for entry in environment.stats.entries.values() if entry.method == "login"]
+    ok, failed = _our_logins(environment)
     return Snapshot(
         wall_s=time.monotonic(),
         cpu_s=process_tree_cpu_s(os.getpid()),
         clock_cpu_s=time.process_time(),
-        logins=sum(row.num_requests - row.num_failures for row in rows),
-        failures=sum(row.num_failures for row in rows),
+        logins=ok + sum(row.num_requests - row.num_failures for row in rows),
+        failures=failed + sum(row.num_failures for row in rows),
     )
+
+
+def _our_logins(environment: Any) -> tuple[int, int]:
+    from loadtest.locust.run import existing_run
+
+    run = existing_run(environment)
+    return run.runtime.login_counts() if run is not None and run.built else (0, 0)
 
 
 class LagSampler:
@@ -86,16 +96,16 @@ class LagSampler:
             self.samples.append((time.perf_counter() - start - TIMER_S) * 1000)
 
 
-def measure_window(stats: Any, *, warmup: float, window: float, lag: bool) -> WindowResult:
+def measure_window(environment: Any, *, warmup: float, window: float, lag: bool) -> WindowResult:
     """Wait ``warmup`` seconds, then measure for ``window`` seconds (on the calling greenlet)."""
     gevent.sleep(warmup)
-    first = snapshot(stats)
+    first = snapshot(environment)
     sampler = LagSampler()
     if lag:
         sampler.run_until(first.wall_s + window)
     else:
         gevent.sleep(window)
-    last = snapshot(stats)
+    last = snapshot(environment)
     return WindowResult(
         window_s=last.wall_s - first.wall_s,
         cpu_s=last.cpu_s - first.cpu_s,
@@ -109,7 +119,7 @@ def measure_window(stats: Any, *, warmup: float, window: float, lag: bool) -> Wi
 
 def _probe(environment: Any, out: Path) -> None:
     result = measure_window(
-        environment.stats,
+        environment,
         warmup=float(os.environ.get("BENCH_PROBE_WARMUP", "3")),
         window=float(os.environ.get("BENCH_PROBE_WINDOW", "10")),
         lag=os.environ.get("BENCH_PROBE_LAG") == "1",

@@ -126,6 +126,12 @@ class Runtime:
         for call in record.calls:
             self.outcomes[("call", call.outcome)] += 1
 
+    def login_counts(self) -> tuple[int, int]:
+        """Logins so far: those that ended ok, and the others."""
+        logins = {o: n for (kind, o), n in self.outcomes.items() if kind == "login"}
+        ok = logins.get(Outcome.OK, 0)
+        return ok, sum(logins.values()) - ok
+
     def figures(self) -> dict[str, Any]:
         """This process's validity figures: where its maths runs, its stock's hits and misses."""
         pool = self.ephemerals.pool
