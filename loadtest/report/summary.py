@@ -55,8 +55,10 @@ LAG_WARNING_MS = 10.0
 #: protocol's floor is one exponentiation of a few ms.
 COMPUTE_MAX_MS = 50.0
 #: Client compute p99 above this share of the login p99 (per flow) is a material part of what
-#: the run calls login latency.
-COMPUTE_SHARE_WARNING = 0.25
+#: the run calls login latency: the maths rivals the server time. Against the local pool a
+#: healthy login's maths is already a fifth to a third of it (a few ms against ~10 ms of
+#: server time), so a lower share would flag every local run.
+COMPUTE_SHARE_WARNING = 0.5
 #: Most rows the timeline keeps (its buckets widen to fit).
 TIMELINE_ROWS = 300
 _PACKAGES = ("cognito-loadtest", "locust", "gmpy2", "structlog", "hdrhistogram", "gevent")
