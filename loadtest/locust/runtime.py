@@ -10,6 +10,7 @@ native-thread math executor, and the SigV4 signer for Admin* calls.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
@@ -116,9 +117,14 @@ class Runtime:
     outcomes: Counter[tuple[str, Outcome]] = field(default_factory=Counter)
 
     def warm(self) -> None:
-        """The fixed-base table for g and a full ephemeral stock, before any login."""
+        """The fixed-base table for g and a full ephemeral stock, before any login; then one
+        garbage collection, and what start-up built (imports, the table, the identities) is
+        frozen out of later ones: a full collection holds the GIL (~10-15 ms here) and would
+        otherwise scan it all again in the middle of the run."""
         srp_fast.g_table()
         self.ephemerals.warm()
+        gc.collect()
+        gc.freeze()
 
     def count(self, record: LoginRecord[Any]) -> None:
         """Count one login and its calls by outcome."""
