@@ -155,6 +155,7 @@ class CognitoUser(User):
             except NoIdentityAvailable as exc:
                 left = deadline - time.monotonic()
                 if exc.retry_in is None or left <= 0:
+                    log.warning("%s: no identity to lease: %s", name, exc)
                     self.cognito.view(name, 0.0, exc, view="no_identity")
                     return None
                 gevent.sleep(min(exc.retry_in, left, 1.0))

@@ -1,7 +1,11 @@
 """Locust glue: each process of a run with ``--cognito-report-dir`` writes the report.
 
+The report (:class:`loadtest.report.run.RunReport`) hangs on the process's
+:class:`~loadtest.locust.run.LocustRun`, beside the loop-lag monitor measured here:
+
 - every process that runs users appends to ``events.jsonl`` (one canonical event per login, a
-  ``validity`` event every few seconds) and times its event-loop lag while the test runs;
+  ``validity`` event every few seconds with its CPU, loop lag, math mode and stock hits and
+  misses) and times its event-loop lag while the test runs;
 - a Locust worker ships what it has not shipped yet (encoded histograms, counts, its CPU and
   loop lag) to the master with every stats report (``report_to_master``), which merges them
   (``worker_report``). When the test stops, the master asks each worker to stop its users and
@@ -10,7 +14,8 @@
 - the master, or a local runner, writes ``summary.json`` when the test stops and again when
   Locust quits;
 - with Locust's web UI, the "Cognito" tab shows those figures live (:mod:`.web_tab`), and the
-  run metadata names the target pool and its settings (:mod:`.pool_settings`).
+  run metadata names the target pool and its settings
+  (:mod:`loadtest.report.pool_settings`).
 
 Importing this module registers the listeners (the user module imports it).
 """
