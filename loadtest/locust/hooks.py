@@ -96,13 +96,13 @@ def _on_init(environment: Any, runner: Any = None, web_ui: Any = None, **_: Any)
     run.monitor = monitor = LoopLagMonitor(run.validity)
     role = _role(runner)
     if role == "worker":
-        _wire_worker(environment, runner, run)
+        _wire_worker(environment, runner, run, monitor)
     elif role == "master":
         _wire_master(environment, runner, report)
     if role != "master":
         environment.events.test_start.add_listener(lambda **_: monitor.start())
     if role != "worker":
-        environment.events.test_stop.add_listener(lambda **_: _finish(run, runner))
+        environment.events.test_stop.add_listener(lambda **_: _finish(run, monitor, runner))
     environment.events.quitting.add_listener(lambda **_: _quit(environment, report, role))
 
 
@@ -112,8 +112,8 @@ def _live(environment: Any) -> dict[str, Any] | None:
     return None if run is None or run.report is None else live_figures(run.report.total)
 
 
-def _wire_worker(environment: Any, runner: Any, run: LocustRun) -> None:
-    report, monitor = run.report, run.monitor
+def _wire_worker(environment: Any, runner: Any, run: LocustRun, monitor: LoopLagMonitor) -> None:
+    report = run.report
     assert report is not None
 
     def ship(data: dict[str, Any], **_: Any) -> None:
@@ -179,8 +179,8 @@ def _wire_master(environment: Any, runner: Any, report: RunReport) -> None:
     runner.register_message(SNAPSHOT_KEY, message)
 
 
-def _finish(run: LocustRun, runner: Any) -> None:
-    run.monitor.stop()
+def _finish(run: LocustRun, monitor: LoopLagMonitor, runner: Any) -> None:
+    monitor.stop()
     if _role(runner) == "local":
         run.validity(None)
     if run.report is not None:

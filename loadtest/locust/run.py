@@ -23,6 +23,7 @@ from loadtest.report.events import login_event as canonical_event
 from loadtest.report.events import view_event
 from loadtest.report.run import RunReport
 
+from .loop_lag import LoopLagMonitor
 from .runtime import Runtime, build_runtime
 
 __all__ = ["CALL_REQUEST_TYPE", "LocustRun", "existing_run", "run_for"]
@@ -42,7 +43,8 @@ class LocustRun:
     environment: Any
     report: RunReport | None = None
     _runtime: Runtime | None = field(default=None, init=False)
-    monitor: Any = None
+    monitor: LoopLagMonitor | None = None
+    #: The open model's :class:`~loadtest.locust.open_model.Dispatcher` (which imports this).
     dispatcher: Any = None
     #: The open model's peak arrival rate (all processes), to size the stock.
     peak_rate: float = 0.0
