@@ -87,7 +87,7 @@ class CatalogueUser(CognitoUser):
             self.session = self.login(opener.event, self._flow)
         else:
             flow = self.entry.flow(None, self.runtime.context, self.session)
-            self.session = self.run_flow(self.entry.event, flow) or self.session
+            self.session = self.run_flow(self.entry.event, flow).result or self.session
 
     def _flow(self, identity: Identity) -> Flow[LoginResult]:
         entry = self.entry_for(identity)
