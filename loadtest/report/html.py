@@ -85,7 +85,8 @@ def validity_flags(validity: Mapping[str, Any]) -> list[tuple[str, str]]:
         found = [(str(name), _reason(value)) for name, value in flags.items()]
     else:
         found = [(str(f.get("name", "flag")), _reason(f)) for f in flags]
-    return found + [("warning", str(w)) for w in validity.get("warnings") or []]
+    reasons = {reason for _, reason in found}  # a flag's reason is also in warnings (1.2)
+    return found + [("warning", str(w)) for w in validity.get("warnings") or [] if w not in reasons]
 
 
 def _reason(value: Any) -> str:

@@ -234,8 +234,8 @@ def _round(value: float | None) -> float | None:
 
 
 def _validity(aggregate: Aggregate) -> dict[str, Any]:
-    """Whether the generator distorted what it measured, and if so how: each flag a name in
-    ``flags`` and a sentence in ``warnings``."""
+    """Whether the generator distorted what it measured, and if so how: each flag its name and
+    reason in ``flags``; ``warnings`` repeats the reasons (the 1.0 shape)."""
     processes = []
     for name, figures in sorted(aggregate.processes.items()):
         wall = figures["wall_s"]
@@ -253,7 +253,7 @@ def _validity(aggregate: Aggregate) -> dict[str, Any]:
         "processes": processes,
         "loop_lag_ms": loop_lag,
         "stock": stock,
-        "flags": [flag for flag, _ in flagged],
+        "flags": [{"name": flag, "reason": text} for flag, text in flagged],
         "warnings": [text for _, text in flagged],
         "trustworthy": not flagged,
     }

@@ -81,8 +81,9 @@ def test_client_compute_and_stock_flags_trip_and_say_which(
     events: list[dict[str, Any]], flag: str, words: str
 ) -> None:
     section = validity(*events, process(stock_misses=events[-1]["stock_misses"]))
-    assert section["flags"] == [flag]
-    assert words in section["warnings"][0]
+    assert [f["name"] for f in section["flags"]] == [flag]
+    assert words in section["flags"][0]["reason"]
+    assert section["warnings"] == [section["flags"][0]["reason"]]
     assert section["trustworthy"] is False
 
 
@@ -97,8 +98,9 @@ def test_client_compute_and_stock_flags_trip_and_say_which(
 )
 def test_process_flags_trip_and_say_which(figures: dict[str, Any], flag: str, words: str) -> None:
     section = validity(*HEALTHY, process(**figures))
-    assert section["flags"] == [flag]
-    assert words in section["warnings"][0]
+    assert [f["name"] for f in section["flags"]] == [flag]
+    assert words in section["flags"][0]["reason"]
+    assert section["warnings"] == [section["flags"][0]["reason"]]
     assert section["trustworthy"] is False
 
 
@@ -106,6 +108,21 @@ def test_the_saturation_of_the_issue_trips_every_flag_it_shows() -> None:
     """Issue 13's saturated run: 101 % of a core, compute p50 50 ms and p99 380 ms."""
     slow = [login(400.0, 380.0)] * 5 + [login(120.0, 50.0)] * 95
     section = validity(*slow, process(10.1, lag_ms=40.0))
-    assert set(section["flags"]) == {
+    assert {f["name"] for f in section["flags"]} == {
         "generator_cpu", "loop_lag", "client_compute_max", "client_compute_share"
     }  # fmt: skip
+
+
+def test_the_page_banner_names_each_flag_once() -> None:
+    """report.html lists a flag by name with its reason, not again as a bare warning."""
+    from loadtest.report.html import render_html
+
+    aggregate = Aggregate()
+    for event in [*HEALTHY, process(stock_misses=2)]:
+        aggregate.add(event)
+    run = {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
+    summary = build_summary(aggregate, run, source="live")
+    page = render_html(summary)
+    assert "Latencies untrustworthy" in page
+    assert page.count("2 logins waited for an ephemeral") == 1
+    assert "<b>stock_misses</b>: 2 logins waited" in page

@@ -65,9 +65,9 @@ def srp_run(pool_server: Callable[..., Any], tmp_path: Path) -> Run:
 
 def flags(run: LocustRun) -> set[str]:
     validity = run.summary["validity"]
-    assert validity["trustworthy"] is not validity["flags"]
+    assert validity["trustworthy"] is (not validity["flags"])
     assert len(validity["warnings"]) == len(validity["flags"])
-    return set(validity["flags"])
+    return {flag["name"] for flag in validity["flags"]}
 
 
 def test_a_normal_run_raises_no_flag_the_generator_controls(srp_run: Run) -> None:
