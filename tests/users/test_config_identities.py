@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from loadtest.flows import Identity, step_of
+from loadtest.flows.identities import IdentityPool, NoIdentityAvailable, partition
 from loadtest.target.config import ConfigError, TargetConfig, check_reachable
 from loadtest.target.launch import free_port
 from loadtest.target.options import settings_from
-from loadtest.users import IdentityPool, NoIdentityAvailable, partition
 
 T0 = datetime(2026, 3, 5, 9, 4, 11, tzinfo=UTC)
 
