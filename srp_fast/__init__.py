@@ -51,6 +51,7 @@ from __future__ import annotations
 from ._encoding import b64decode_strict, b64encode, from_hex, pad_bytes, pad_hex, to_hex
 from ._ephemeral import (
     CLIENT_BITS,
+    REFERENCE_CLIENT_BITS,
     SERVER_BITS,
     Ephemeral,
     EphemeralPool,
@@ -86,6 +87,7 @@ __all__ = [
     "CLIENT_BITS",
     "K_HEX",
     "N_HEX",
+    "REFERENCE_CLIENT_BITS",
     "SERVER_BITS",
     "DeviceSecret",
     "Ephemeral",

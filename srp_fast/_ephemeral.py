@@ -21,13 +21,25 @@ from ._errors import IllegalParameter
 from ._group import N
 from ._powmod import g_pow
 
-__all__ = ["Ephemeral", "EphemeralPool", "new_ephemeral"]
+__all__ = [
+    "CLIENT_BITS",
+    "REFERENCE_CLIENT_BITS",
+    "SERVER_BITS",
+    "Ephemeral",
+    "EphemeralPool",
+    "ephemeral_from_secret",
+    "new_ephemeral",
+]
 
 RandomBytes = Callable[[int], bytes]
 
-#: Amplify and pycognito draw a from 128 random bytes.
-CLIENT_BITS = 1024
-#: RFC 3526 §8 advises 250-320 exponent bits for the 3072-bit group (128-bit strength).
+#: The client's secret a: RFC 3526 §8 advises 250-320 exponent bits for the 3072-bit group
+#: (128-bit strength). The server sees only A = g^a, never a's size. The critical exponent is
+#: a + u·x with 256-bit u and x, so a 256-bit a keeps it ~512 bits: half the cost of ...
+CLIENT_BITS = 256
+#: ... the reference clients' a: Amplify and pycognito draw it from 128 random bytes.
+REFERENCE_CLIENT_BITS = 1024
+#: The server's b (the local pool), the same RFC 3526 §8 size.
 SERVER_BITS = 256
 
 
@@ -44,13 +56,23 @@ class Ephemeral:
         return to_hex(self.public)
 
 
+def _checked_bits(bits: int) -> int:
+    if bits < 8 or bits % 8:
+        raise ValueError(f"bits must be a positive multiple of 8, not {bits}")
+    return bits
+
+
 def _random_exponent(bits: int, rand: RandomBytes) -> Any:
     return gmpy2.mpz(int.from_bytes(rand(bits // 8), "big"))
 
 
 def new_ephemeral(*, bits: int = CLIENT_BITS, rand: RandomBytes = os.urandom) -> Ephemeral:
-    """Draw a fresh exponent and compute its public value (through the fixed-base table)."""
-    secret = _random_exponent(bits, rand)
+    """Draw a fresh ``bits``-bit exponent and compute its public value (fixed-base table).
+
+    ``bits`` is a multiple of 8: 256 by default, :data:`REFERENCE_CLIENT_BITS` to draw as
+    Amplify and pycognito do.
+    """
+    secret = _random_exponent(_checked_bits(bits), rand)
     return ephemeral_from_secret(secret)
 
 
@@ -63,7 +85,7 @@ def ephemeral_from_secret(secret: Any) -> Ephemeral:
 
 
 class EphemeralPool:
-    """A stock of precomputed ephemerals, refilled in the background.
+    """A stock of precomputed ephemerals of ``bits``-bit secrets, refilled in the background.
 
     ``take()`` pops a ready pair; when the stock runs low it schedules a refill on ``executor``
     (which must run on a native thread: see :mod:`srp_fast.offload`). When the stock is empty,
@@ -82,7 +104,7 @@ class EphemeralPool:
         if target < 1:
             raise ValueError("target must be at least 1")
         self._stock: deque[Ephemeral] = deque()
-        self._target, self._bits, self._rand = target, bits, rand
+        self._target, self._bits, self._rand = target, _checked_bits(bits), rand
         self._executor = executor
         self._refilling = False
         self.hits = 0

@@ -30,7 +30,14 @@ from .effects import (
     UnsupportedChallenge,
 )
 from .identity import DeviceCredentials, Identity, dump_identities, load_identities
-from .login import DEFAULT_OPTIONS, LoginOptions, admin_login, is_missing_device, srp_login
+from .login import (
+    DEFAULT_OPTIONS,
+    ClientSecret,
+    LoginOptions,
+    admin_login,
+    is_missing_device,
+    srp_login,
+)
 from .mfa import enroll_totp, lost_phone, reset_mfa
 from .outcomes import Outcome, classify
 from .refresh import refresh, refresh_after
@@ -44,6 +51,7 @@ __all__ = [
     "AppClient",
     "Call",
     "CallKey",
+    "ClientSecret",
     "CodeRequest",
     "CodeSource",
     "CodeUnavailable",

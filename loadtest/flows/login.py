@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import partial
 from types import MappingProxyType
 from typing import Any
@@ -47,9 +48,31 @@ from .identity import DeviceCredentials, Identity
 from .results import LoginResult, Note, Tokens, Trail, tokens_from
 from .totp import take_code
 
-__all__ = ["LoginOptions", "admin_login", "is_missing_device", "srp_login"]
+__all__ = ["ClientSecret", "LoginOptions", "admin_login", "is_missing_device", "srp_login"]
 
 Json = dict[str, Any]
+
+
+class ClientSecret(StrEnum):
+    """How a client draws its SRP secret ``a``, for user and device SRP alike.
+
+    Cognito sees only A = g^a, never a's size. The exponent on a login's critical path is
+    a + u·x with 256-bit u and x, so ``RFC3526`` (256 bits, RFC 3526 §8's size for the
+    3072-bit group) makes it ~512 bits, half the cost of ``REFERENCE`` (128 random bytes, as
+    Amplify and pycognito draw it), which stays available to mimic those clients exactly.
+    The secret comes from the context's ephemeral stock, so the size is chosen where the
+    stock is built: ``EphemeralPool(bits=ClientSecret(...).bits)``.
+    """
+
+    RFC3526 = "rfc3526"
+    REFERENCE = "reference"
+
+    @property
+    def bits(self) -> int:
+        """The secret's size in bits."""
+        if self is ClientSecret.REFERENCE:
+            return srp_fast.REFERENCE_CLIENT_BITS
+        return srp_fast.CLIENT_BITS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

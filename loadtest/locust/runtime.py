@@ -27,6 +27,7 @@ from loadtest.drivers.signing import SigV4Signer
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identities import IdentityPool, partition
 from loadtest.flows.identity import Identity, load_identities
+from loadtest.flows.login import ClientSecret
 from loadtest.flows.outcomes import Outcome
 from loadtest.target.config import ConfigError, TargetConfig
 from loadtest.target.options import target_from
@@ -64,9 +65,15 @@ class EphemeralStock:
     greenlet. ``size`` 0 keeps no stock (every login computes its ephemeral: a starved stock).
     """
 
-    def __init__(self, executor: Executor | None, *, size: int = MIN_STOCK) -> None:
+    def __init__(
+        self,
+        executor: Executor | None,
+        *,
+        size: int = MIN_STOCK,
+        bits: int = srp_fast.CLIENT_BITS,
+    ) -> None:
         self.size = size
-        self.pool = srp_fast.EphemeralPool(target=max(1, size))
+        self.pool = srp_fast.EphemeralPool(target=max(1, size), bits=bits)
         self._executor, self._low = executor, size // 2
         self._refill: Future[None] | None = None
 
@@ -176,8 +183,11 @@ def build_runtime(environment: Any, *, peak_rate: float = 0.0) -> Runtime:
     niceness = int(getattr(options, "cognito_math_niceness", 0) or 0)
     executor = math_executor_for(mode, niceness=niceness)
     size = stock_size(options, workers=count, peak_rate=peak_rate)
-    ephemerals = EphemeralStock(executor if mode is MathMode.THREADS else None, size=size)
-    log.info("SRP maths: %s", mode.value)
+    secret = ClientSecret(getattr(options, "cognito_srp_secret", None) or ClientSecret.RFC3526)
+    ephemerals = EphemeralStock(
+        executor if mode is MathMode.THREADS else None, size=size, bits=secret.bits
+    )
+    log.info("SRP maths: %s, secret a: %s (%d bits)", mode.value, secret.value, secret.bits)
     context = FlowContext(
         client=config.app_client,
         clock=utc_now,

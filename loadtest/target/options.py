@@ -152,6 +152,14 @@ RUN: tuple[Option, ...] = (
         "least 64, and a second of the open model's peak rate; 0 starves the stock, for "
         "comparison only)",
     ),
+    Option(
+        setting="srp_secret",
+        choices=("rfc3526", "reference"),  # loadtest.flows.ClientSecret's values
+        default="rfc3526",
+        help="size of the client's SRP secret a: rfc3526 (256 bits, RFC 3526's size for the "
+        "group; the default, half the exponentiation of the other) or reference (128 random "
+        "bytes, as Amplify and pycognito draw it); Cognito cannot tell them apart",
+    ),
     REPORT_DIR,
     Option(
         setting="slo",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gmpy2
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -95,6 +96,45 @@ def test_pool_keeps_working_after_its_executor_shut_down() -> None:
     pool = srp_fast.EphemeralPool(target=2, executor=executor)
     assert pool.take().public > 1
     assert pool.take().public > 1
+
+
+class CountingRandom:
+    """os.urandom that records how many bytes each draw asked for."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def __call__(self, size: int) -> bytes:
+        self.sizes.append(size)
+        return bytes([0xA5]) * size
+
+
+def test_the_client_secret_is_256_bits_by_default_and_128_bytes_as_the_reference_draws_it() -> None:
+    rand = CountingRandom()
+    short = srp_fast.new_ephemeral(rand=rand)
+    reference = srp_fast.new_ephemeral(bits=srp_fast.REFERENCE_CLIENT_BITS, rand=rand)
+    assert rand.sizes == [32, 128]
+    assert short.secret == int.from_bytes(b"\xa5" * 32, "big")
+    assert reference.secret == int.from_bytes(b"\xa5" * 128, "big")
+    assert short.public == gmpy2.powmod(srp_fast.G, short.secret, srp_fast.N)
+
+
+def test_a_pool_draws_its_secrets_at_its_size() -> None:
+    rand = CountingRandom()
+    pool = srp_fast.EphemeralPool(target=2, bits=srp_fast.REFERENCE_CLIENT_BITS, rand=rand)
+    pool.fill()
+    pool.take()
+    pool.take()
+    pool.take()  # empty: computed inline, same size
+    assert rand.sizes == [128, 128, 128]
+
+
+@pytest.mark.parametrize("bits", [0, 12, -8])
+def test_a_secret_size_that_is_not_whole_bytes_is_refused(bits: int) -> None:
+    with pytest.raises(ValueError, match="multiple of 8"):
+        srp_fast.new_ephemeral(bits=bits)
+    with pytest.raises(ValueError, match="multiple of 8"):
+        srp_fast.EphemeralPool(bits=bits)
 
 
 def test_server_bits_pool() -> None:
