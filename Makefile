@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench format clean
+.PHONY: demo test lint bench soak format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,16 +25,19 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check srp_fast loadtest tests scenarios
-	$(BIN)/ruff format --check srp_fast loadtest tests scenarios
-	$(BIN)/mypy --strict srp_fast loadtest
+	$(BIN)/ruff check srp_fast loadtest tests scenarios benchmarks
+	$(BIN)/ruff format --check srp_fast loadtest tests scenarios benchmarks
+	$(BIN)/mypy --strict srp_fast loadtest benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff format srp_fast loadtest tests scenarios
-	$(BIN)/ruff check --fix srp_fast loadtest tests scenarios
+	$(BIN)/ruff format srp_fast loadtest tests scenarios benchmarks
+	$(BIN)/ruff check --fix srp_fast loadtest tests scenarios benchmarks
 
 bench: $(STAMP)
-	$(BIN)/cognito-loadtest bench
+	$(BIN)/python -m benchmarks
+
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks --only soak
 
 clean:
 	rm -rf $(VENV) .venv-awscli .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,6 +1,6 @@
 """Run one bounded headless Locust process for the generator benchmark and read its probe.
 
-Every run loads :mod:`loadtest.bench.probe` beside its locustfile, which measures CPU (from
+Every run loads :mod:`benchmarks.probe` beside its locustfile, which measures CPU (from
 ``/proc``) and completed logins over a window after a warm-up, and optionally the event-loop
 lag; Locust's stats CSV is read too, for the failures of the whole run.
 """
@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ._procs import child_env
 
 __all__ = ["LocustRun", "Probe", "ProbeResult", "run_locust"]
 
@@ -82,7 +84,7 @@ def run_locust(run: LocustRun, probe: Probe, workdir: Path) -> ProbeResult:
         *run.user_classes,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
-    env |= dict(run.env) | _probe_env(probe, out)
+    env = child_env(env | dict(run.env) | _probe_env(probe, out))
     with (workdir / f"{run.name}.log").open("w") as log:
         subprocess.run(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=probe.run_time + 60

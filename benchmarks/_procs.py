@@ -6,15 +6,25 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from loadtest.target.launch import free_port
 
-__all__ = ["free_port", "process_tree_cpu_s", "running", "wait_for_port"]
+__all__ = ["ROOT", "child_env", "free_port", "process_tree_cpu_s", "running", "wait_for_port"]
 
 _TICK = os.sysconf("SC_CLK_TCK")
+#: The checkout that holds ``benchmarks/`` (not installed: children find it through PYTHONPATH).
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this environment) with the checkout first on PYTHONPATH, so a child
+    process (a Locust run, a helper server) can import ``benchmarks`` from any folder."""
+    env = dict(os.environ if base is None else base)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

@@ -1,14 +1,17 @@
-"""Small helpers to time alternatives fairly on a shared, noisy machine."""
+"""Small helpers to time alternatives fairly on a shared, noisy machine, and to write figures."""
 
 from __future__ import annotations
 
 import json
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["interleaved_ms", "print_table", "write_json"]
+from .figures import Table, check_tables, report
+
+__all__ = ["finish", "interleaved_ms", "missed", "write_json"]
 
 
 def interleaved_ms(
@@ -29,15 +32,25 @@ def interleaved_ms(
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def print_table(title: str, rows: list[tuple[str, str, str]]) -> None:
-    """Print a three-column table: what, figure, comment."""
-    print(f"\n{title}")
-    width = max(len(r[0]) for r in rows)
-    for name, figure, note in rows:
-        print(f"  {name:<{width}}  {figure:>14}  {note}")
-
-
 def write_json(path: Path, data: Mapping[str, object]) -> None:
     """Write figures as pretty JSON, creating the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def finish(tables: Sequence[Table], values: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Print and check the suite's figures, write them with their verdicts to ``out``.
+
+    Returns what was written: the measured and derived values, and under ``targets`` each
+    checked figure's target and whether it was met.
+    """
+    checks = report(tables, values)
+    written = {k: round(v, 4) if isinstance(v, float) else v for k, v in values.items()}
+    written["targets"] = check_tables(checks)
+    write_json(out, written)
+    return written
+
+
+def missed(written: Mapping[str, Any]) -> list[str]:
+    """The keys of the figures that missed their targets in a suite's written figures."""
+    return [key for key, check in written.get("targets", {}).items() if not check["met"]]

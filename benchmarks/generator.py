@@ -5,19 +5,19 @@ alternating rounds (each round runs every case once, so background noise spreads
 
 - ``srp_login_cpu_ms`` / ``srp_totp_login_cpu_ms``: OS-accounted CPU (``/proc`` utime + stime)
   of a headless Locust process running ``scenarios/srp.py`` / ``scenarios/srp_totp.py``, over a
-  window after warm-up, divided by the logins completed in it (:mod:`loadtest.bench.probe`);
+  window after warm-up, divided by the logins completed in it (:mod:`benchmarks.probe`);
 - the floor: one raw gmpy2 exponentiation (3072-bit base, 1024-bit exponent, ``powmod_ms``)
   plus the bare cost of the login's HTTP calls through the same client
-  (:mod:`loadtest.bench.locust_floor` replaying a recorded login, ``floor_http_*_ms``);
+  (:mod:`benchmarks.locust_floor` replaying a recorded login, ``floor_http_*_ms``);
 - ``loop_lag_*``: how late a 1 ms timer fires on the Locust process's gevent hub, p50 / p99,
   with the maths on native threads (the default), on native threads made nicer than the hub
   (``--cognito-math-niceness``) and inline (``--cognito-math inline``), at the same load; and
   with no maths at all (the floor's replay), to show what gevent and Locust cost;
 - ``naive_*``: the same logins by a Locust user built the obvious way, boto3 + pycognito
-  (:mod:`loadtest.bench.locust_naive`);
+  (:mod:`benchmarks.locust_naive`);
 - ``refill_*``: the hub lag a background refill of the ephemeral stock causes, with the GIL
   held between the table's GMP calls (before the fix), released (now), and as one GIL-free
-  ``powmod_exp_list`` call (:mod:`loadtest.bench.refill_lag`).
+  ``powmod_exp_list`` call (:mod:`benchmarks.refill_lag`).
 
 Medians over rounds for CPU figures; lag percentiles over all rounds' samples pooled.
 """
@@ -47,15 +47,19 @@ from loadtest.locust.cli import scenario_path
 from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_pool
 
 from ._locust import LocustRun, Probe, ProbeResult, run_locust
+from ._procs import child_env
 from ._target import App, create_app, create_users, write_identities
-from ._timing import print_table, write_json
+from ._timing import finish
+from .figures import Figure, Table, Target, at_least, at_most, below, ratio, sum_of
 from .replay import record_login, save_recording
 
-__all__ = ["Settings", "run"]
+__all__ = ["TABLES", "Settings", "run"]
 
 HERE = Path(__file__).parent
 #: ``--cognito-math-niceness`` of the ``lag_native_nice`` case.
 NICENESS = 10
+#: The floor's exponent: a + u·x with a 256-bit a and 256-bit u and x.
+FLOOR_BITS = 512
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +84,7 @@ class Population:
 
     plain: Path
     ours_totp: list[Path]
+    reference_totp: list[Path]
     naive_totp: list[Path]
     srp_recording: Path
     totp_recording: Path
@@ -90,14 +95,16 @@ def provision(app: App, settings: Settings, workdir: Path) -> Population:
     plain = create_users(app, "lt-bench-plain-", 2 * settings.lag_users + 8, totp=False)
     ours_n = settings.totp_identities(settings.cpu_users)
     naive_n = settings.totp_identities(settings.naive_users)
-    ours, naive = [], []
+    ours, reference, naive = [], [], []
     for r in range(settings.rounds):
         ours.append(create_users(app, f"lt-bench-ours{r}-", ours_n, totp=True))
+        reference.append(create_users(app, f"lt-bench-ref{r}-", ours_n, totp=True))
         naive.append(create_users(app, f"lt-bench-naive{r}-", naive_n, totp=True))
     recorder = create_users(app, "lt-bench-rec-", 1, totp=True)[0]
     return Population(
         plain=write_identities(plain, workdir / "plain.jsonl"),
         ours_totp=_write_sets(ours, workdir, "ours-totp"),
+        reference_totp=_write_sets(reference, workdir, "reference-totp"),
         naive_totp=_write_sets(naive, workdir, "naive-totp"),
         srp_recording=_record(app, plain[-1], workdir / "srp.recording.json"),
         totp_recording=_record(app, recorder, workdir / "srp_totp.recording.json"),
@@ -117,10 +124,12 @@ def _record(app: App, identity: Identity, path: Path) -> Path:
 
 @contextmanager
 def replay_server(recording: Path, log: Path) -> Iterator[str]:
-    """``python -m loadtest.bench.replay RECORDING`` for the block; yields its URL."""
-    command = [sys.executable, "-m", "loadtest.bench.replay", str(recording)]
+    """``python -m benchmarks.replay RECORDING`` for the block; yields its URL."""
+    command = [sys.executable, "-m", "benchmarks.replay", str(recording)]
     with log.open("w") as err:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=err, text=True, env=child_env()
+        )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -144,13 +153,21 @@ class Cases:
     settings: Settings
 
     def ours(
-        self, name: str, scenario: str, ids: Path, users: int, math: str, niceness: int = 0
+        self,
+        name: str,
+        scenario: str,
+        ids: Path,
+        users: int,
+        math: str,
+        niceness: int = 0,
+        a_size: str = "rfc3526",
     ) -> LocustRun:
         app = self.app
         argv = [
             "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
             "--cognito-endpoint-url", app.url, "--cognito-identities", str(ids),
             "--cognito-math", math, "--cognito-math-niceness", str(niceness),
+            "--cognito-srp-secret", a_size,
         ]  # fmt: skip
         path = scenario_path(scenario)
         return LocustRun(
@@ -183,12 +200,14 @@ class Cases:
     def round(self, r: int) -> list[tuple[str, LocustRun, bool]]:
         """Every case of round ``r``: (case, run, whether it samples the loop lag)."""
         cpu, lag, pop = self.settings.cpu_users, self.settings.lag_users, self.pop
-        totp, nt = pop.ours_totp[r], pop.naive_totp[r]
+        totp, nt, ref = pop.ours_totp[r], pop.naive_totp[r], pop.reference_totp[r]
         cases = [
             ("ours_srp", self.ours(f"ours_srp-{r}", "srp", pop.plain, cpu, "threads"), False),
             ("floor_srp", self.floor(f"floor_srp-{r}", "srp", cpu), False),
             ("naive_srp", self.naive(f"naive_srp-{r}", "NaiveSrpUser", pop.plain), False),
             ("ours_srp_totp", self.ours(f"ours_totp-{r}", "srp_totp", totp, cpu, "threads"), False),
+            ("ours_srp_totp_reference", self.ours(
+                f"ours_totp_ref-{r}", "srp_totp", ref, cpu, "threads", a_size="reference"), False),
             ("floor_srp_totp", self.floor(f"floor_srp_totp-{r}", "srp_totp", cpu), False),
             ("naive_srp_totp", self.naive(f"naive_totp-{r}", "NaiveSrpTotpUser", nt), False),
             ("lag_native", self.ours(f"lag_native-{r}", "srp", pop.plain, lag, "threads"), True),
@@ -200,10 +219,10 @@ class Cases:
         return cases
 
 
-def powmod_cpu_ms(batches: int = 5, per_batch: int = 40) -> float:
-    """Median thread CPU ms of one gmpy2 powmod: 3072-bit base, 1024-bit exponent."""
+def powmod_cpu_ms(batches: int = 5, per_batch: int = 40, bits: int = FLOOR_BITS) -> float:
+    """Median thread CPU ms of one gmpy2 powmod: 3072-bit base, ``bits``-bit exponent."""
     base = gmpy2.mpz(int.from_bytes(os.urandom(384), "big")) % srp_fast.N
-    exponent = gmpy2.mpz(int.from_bytes(os.urandom(128), "big")) | (1 << 1023)
+    exponent = gmpy2.mpz(int.from_bytes(os.urandom(bits // 8), "big")) | (1 << (bits - 1))
     samples = []
     for _ in range(batches):
         start = time.thread_time()
@@ -283,41 +302,38 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
 
 
-def figures(m: Measured) -> dict[str, Any]:
-    """The JSON figures: medians over rounds, pooled lag percentiles, ratios, raw rounds."""
+def measured_values(m: Measured) -> dict[str, Any]:
+    """The measured figures: medians over rounds, pooled lag percentiles, raw rounds."""
     cpu = {case: statistics.median(r.cpu_ms_per_login for r in rs) for case, rs in m.runs.items()}
-    powmod = statistics.median(m.powmod_ms)
-    loaded = statistics.median(m.powmod_under_load_ms)
     f: dict[str, Any] = {
         "srp_login_cpu_ms": cpu["ours_srp"],
         "srp_totp_login_cpu_ms": cpu["ours_srp_totp"],
-        "powmod_ms": powmod,
+        "srp_totp_login_reference_cpu_ms": cpu["ours_srp_totp_reference"],
+        "powmod_512_ms": statistics.median(m.powmod_ms),
+        "powmod_512_under_load_ms": statistics.median(m.powmod_under_load_ms),
         "floor_http_srp_ms": cpu["floor_srp"],
         "floor_http_srp_totp_ms": cpu["floor_srp_totp"],
-        "floor_srp_ms": powmod + cpu["floor_srp"],
-        "floor_ms": powmod + cpu["floor_srp_totp"],
-        "powmod_under_load_ms": loaded,
-        "floor_under_load_srp_ms": loaded + cpu["floor_srp"],
-        "floor_under_load_ms": loaded + cpu["floor_srp_totp"],
         "naive_login_cpu_ms": cpu["naive_srp"],
         "naive_totp_login_cpu_ms": cpu["naive_srp_totp"],
         "switch_interval_s": m.runs["lag_native"][0].switch_interval_s,
     }
-    for case, key in (
-        ("lag_native", "native"),
-        ("lag_native_nice", "native_nice"),
-        ("lag_inline", "inline"),
-        ("lag_no_maths", "no_maths"),
-    ):
+    for case, key in LAG_CASES:
         pooled = [x for r in m.runs[case] for x in r.lag_ms]
         f[f"loop_lag_{key}_p50_ms"] = _pct(pooled, 50)
         f[f"loop_lag_{key}_p99_ms"] = _pct(pooled, 99)
         f[f"loop_lag_{key}_max_ms"] = max(pooled)
         f[f"loop_lag_{key}_samples"] = len(pooled)
-    f.update(ratios(f))
     f["runs"] = {case: [_summary(r) for r in rs] for case, rs in m.runs.items()}
     f["failures"] = sum(r.failures + r.csv_failures for rs in m.runs.values() for r in rs)
     return f
+
+
+LAG_CASES = (
+    ("lag_native", "native"),
+    ("lag_native_nice", "native_nice"),
+    ("lag_inline", "inline"),
+    ("lag_no_maths", "no_maths"),
+)
 
 
 def _summary(r: ProbeResult) -> dict[str, float]:
@@ -333,81 +349,106 @@ def _summary(r: ProbeResult) -> dict[str, float]:
     return out
 
 
-def ratios(f: dict[str, Any]) -> dict[str, float]:
-    return {
-        "srp_totp_login_over_floor": f["srp_totp_login_cpu_ms"] / f["floor_ms"],
-        "srp_login_over_floor": f["srp_login_cpu_ms"] / f["floor_srp_ms"],
-        "srp_totp_login_over_floor_under_load": f["srp_totp_login_cpu_ms"]
-        / f["floor_under_load_ms"],
-        "srp_login_over_floor_under_load": f["srp_login_cpu_ms"] / f["floor_under_load_srp_ms"],
-        "naive_over_ours_srp": f["naive_login_cpu_ms"] / f["srp_login_cpu_ms"],
-        "naive_over_ours_srp_totp": f["naive_totp_login_cpu_ms"] / f["srp_totp_login_cpu_ms"],
-        "loop_lag_inline_over_native_p99": (
-            f["loop_lag_inline_p99_ms"] / f["loop_lag_native_p99_ms"]
+def _lag_figures(key: str, label: str, note: str, target: Target | None = None) -> list[Figure]:
+    return [
+        Figure(key=f"loop_lag_{key}_p50_ms", label=f"{label}, p50", unit="ms"),
+        Figure(key=f"loop_lag_{key}_p99_ms", label=f"{label}, p99", unit="ms", target=target,
+               note=note),
+    ]  # fmt: skip
+
+
+TABLES = (
+    Table(
+        title="Generator CPU per login (Locust process, /proc CPU over the window / logins)",
+        figures=(
+            Figure(key="srp_login_cpu_ms", label="ours, SRP", unit="ms",
+                   note="scenarios/srp.py, maths on native threads"),
+            Figure(key="srp_totp_login_cpu_ms", label="ours, SRP + TOTP", unit="ms",
+                   note="scenarios/srp_totp.py, 256-bit a"),
+            Figure(key="srp_totp_login_reference_cpu_ms", label="ours, SRP + TOTP, reference a",
+                   unit="ms", note="--cognito-srp-secret reference (1024-bit a)"),
+            Figure(key="powmod_512_ms", label="raw gmpy2 powmod", unit="ms",
+                   note="3072-bit base, 512-bit exponent, idle"),
+            Figure(key="powmod_512_under_load_ms", label="raw powmod under load", unit="ms",
+                   note="same, during our runs"),
+            Figure(key="floor_http_srp_ms", label="calls only, SRP", unit="ms",
+                   note="recorded login replayed, no maths"),
+            Figure(key="floor_http_srp_totp_ms", label="calls only, SRP + TOTP", unit="ms",
+                   note="same, 3 calls"),
+            Figure(key="floor_srp_ms", label="floor, SRP", unit="ms", note="powmod + calls only",
+                   derive=sum_of("powmod_512_ms", "floor_http_srp_ms")),
+            Figure(key="floor_ms", label="floor, SRP + TOTP", unit="ms",
+                   note="powmod + calls only",
+                   derive=sum_of("powmod_512_ms", "floor_http_srp_totp_ms")),
+            Figure(key="floor_under_load_ms", label="floor under load, SRP + TOTP", unit="ms",
+                   derive=sum_of("powmod_512_under_load_ms", "floor_http_srp_totp_ms")),
+            Figure(key="naive_login_cpu_ms", label="naive, SRP", unit="ms",
+                   note="boto3 + pycognito"),
+            Figure(key="naive_totp_login_cpu_ms", label="naive, SRP + TOTP", unit="ms",
+                   note="boto3 + pycognito + pyotp"),
         ),
-        "loop_lag_native_over_no_maths_p99": (
-            f["loop_lag_native_p99_ms"] / f["loop_lag_no_maths_p99_ms"]
+    ),
+    Table(
+        title="Event-loop lag: how late a 1 ms timer fires on the Locust hub (all rounds pooled)",
+        figures=(
+            *_lag_figures("native", "native threads", "the default", below(2.0)),
+            *_lag_figures("native_nice", "native, nicer threads",
+                          f"--cognito-math-niceness {NICENESS}"),
+            *_lag_figures("inline", "inline", "--cognito-math inline"),
+            *_lag_figures("no_maths", "no maths", "the replayed calls alone, same load"),
         ),
-        "loop_lag_nice_over_native_p99": (
-            f["loop_lag_native_nice_p99_ms"] / f["loop_lag_native_p99_ms"]
+    ),
+    Table(
+        title="Ratios (side by side in this run)",
+        figures=(
+            Figure(key="srp_totp_login_over_floor", label="SRP + TOTP / floor", unit="x",
+                   target=at_most(1.3), derive=ratio("srp_totp_login_cpu_ms", "floor_ms")),
+            Figure(key="srp_totp_login_over_floor_under_load",
+                   label="SRP + TOTP / floor under load", unit="x",
+                   derive=ratio("srp_totp_login_cpu_ms", "floor_under_load_ms")),
+            Figure(key="srp_login_over_floor", label="SRP / floor", unit="x",
+                   derive=ratio("srp_login_cpu_ms", "floor_srp_ms")),
+            Figure(key="reference_over_ours_srp_totp", label="reference a / 256-bit a, SRP + TOTP",
+                   unit="x", note="what the shorter secret saves per login",
+                   derive=ratio("srp_totp_login_reference_cpu_ms", "srp_totp_login_cpu_ms")),
+            Figure(key="naive_over_ours_srp", label="naive / ours, SRP", unit="x",
+                   target=at_least(10), derive=ratio("naive_login_cpu_ms", "srp_login_cpu_ms")),
+            Figure(key="naive_over_ours_srp_totp", label="naive / ours, SRP + TOTP", unit="x",
+                   target=at_least(15),
+                   derive=ratio("naive_totp_login_cpu_ms", "srp_totp_login_cpu_ms")),
+            Figure(key="loop_lag_inline_over_native_p99", label="lag p99 inline / native",
+                   unit="x", derive=ratio("loop_lag_inline_p99_ms", "loop_lag_native_p99_ms")),
+            Figure(key="loop_lag_native_over_no_maths_p99", label="lag p99 native / no maths",
+                   unit="x",
+                   derive=ratio("loop_lag_native_p99_ms", "loop_lag_no_maths_p99_ms")),
+            Figure(key="failures", label="failures, all runs", unit="count", target=at_most(0)),
         ),
-    }
-
-
-def print_figures(f: dict[str, Any]) -> None:
-    ms = "{:.2f} ms".format
-    print_table(
-        "Generator CPU per login (Locust process, /proc utime+stime over the window / logins)",
-        [
-            ("ours, SRP", ms(f["srp_login_cpu_ms"]), "scenarios/srp.py, maths on native threads"),
-            ("ours, SRP + TOTP", ms(f["srp_totp_login_cpu_ms"]), "scenarios/srp_totp.py"),
-            ("raw gmpy2 powmod", ms(f["powmod_ms"]), "3072-bit base, 1024-bit exponent, idle"),
-            ("raw powmod under load", ms(f["powmod_under_load_ms"]), "same, during our runs"),
-            ("calls only, SRP", ms(f["floor_http_srp_ms"]), "recorded login replayed, no maths"),
-            ("calls only, SRP + TOTP", ms(f["floor_http_srp_totp_ms"]), "same, 3 calls"),
-            ("floor, SRP", ms(f["floor_srp_ms"]), "powmod + calls only"),
-            ("floor, SRP + TOTP", ms(f["floor_ms"]), "powmod + calls only"),
-            ("floor under load, SRP + TOTP", ms(f["floor_under_load_ms"]), "powmod under load"),
-            ("naive, SRP", ms(f["naive_login_cpu_ms"]), "boto3 + pycognito"),
-            ("naive, SRP + TOTP", ms(f["naive_totp_login_cpu_ms"]), "boto3 + pycognito + pyotp"),
-        ],
-    )
-    lag = [
-        ("native threads", "native", "the default; target p99 < 2 ms"),
-        ("native, nicer threads", "native_nice", f"--cognito-math-niceness {NICENESS}"),
-        ("inline", "inline", "--cognito-math inline"),
-        ("no maths", "no_maths", "the replayed calls alone, same load"),
-    ]
-    print_table(
-        "Event-loop lag: how late a 1 ms timer fires on the Locust hub (all rounds pooled)",
-        [(f"{name}, p50 / p99", _p50_p99(f, key), note) for name, key, note in lag],
-    )
-    x = "{:.2f}x".format
-    print_table(
-        "Ratios",
-        [
-            ("SRP + TOTP / floor", x(f["srp_totp_login_over_floor"]), "target <= 1.3x"),
-            ("SRP + TOTP / floor under load", x(f["srp_totp_login_over_floor_under_load"]), ""),
-            ("SRP / floor", x(f["srp_login_over_floor"]), ""),
-            ("SRP / floor under load", x(f["srp_login_over_floor_under_load"]), ""),
-            ("naive / ours, SRP", x(f["naive_over_ours_srp"]), "target >= 10x"),
-            ("naive / ours, SRP + TOTP", x(f["naive_over_ours_srp_totp"]), "target >= 10x"),
-            ("lag p99 inline / native", x(f["loop_lag_inline_over_native_p99"]), ""),
-            ("lag p99 native / no maths", x(f["loop_lag_native_over_no_maths_p99"]), ""),
-            ("lag p99 nicer / native", x(f["loop_lag_nice_over_native_p99"]), ""),
-            ("failures, all runs", str(f["failures"]), "expected 0"),
-        ],
-    )
-
-
-def _p50_p99(f: dict[str, Any], key: str) -> str:
-    return f"{f[f'loop_lag_{key}_p50_ms']:.2f} / {f[f'loop_lag_{key}_p99_ms']:.2f} ms"
+    ),
+    Table(
+        title="Hub lag during a background refill of 32 ephemerals (1 ms timer; one process)",
+        figures=tuple(
+            fig
+            for way, note in (
+                ("table_holding_gil", "the table before the fix"),
+                ("table", "the table as it is: GIL released around each GMP call"),
+                ("powmod_exp_list", "g_pow_many: one GIL-free call, full exponentiations"),
+            )
+            for fig in (
+                Figure(key=f"refill_{way}_lag_p99_ms", label=f"{way}, lag p99", unit="ms",
+                       note=note),
+                Figure(key=f"refill_{way}_cpu_ms_per_a", label=f"{way}, CPU per A", unit="ms"),
+            )
+        ),
+    ),
+)  # fmt: skip
 
 
 def refill_lag() -> dict[str, dict[str, float]]:
-    """:mod:`loadtest.bench.refill_lag` in its own process (it starts a gevent hub)."""
-    command = [sys.executable, "-m", "loadtest.bench.refill_lag"]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    """:mod:`benchmarks.refill_lag` in its own process (it starts a gevent hub)."""
+    command = [sys.executable, "-m", "benchmarks.refill_lag"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=120, env=child_env()
+    )
     result: dict[str, dict[str, float]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -419,25 +460,6 @@ def refill_figures(r: dict[str, dict[str, float]]) -> dict[str, float]:
         for key, value in r[way].items():
             f[f"refill_{way}_{key}"] = value
     return f
-
-
-def print_refill(f: dict[str, Any]) -> None:
-    print_table(
-        "Hub lag during a background refill of 32 ephemerals (1 ms timer; one gevent process)",
-        [
-            (
-                way,
-                f"{f[f'refill_{way}_lag_p99_ms']:.2f} ms p99",
-                f"max {f[f'refill_{way}_lag_max_ms']:.2f} ms, "
-                f"{f[f'refill_{way}_cpu_ms_per_a']:.2f} ms CPU per A, {note}",
-            )
-            for way, note in (
-                ("table_holding_gil", "the table before the fix"),
-                ("table", "the table as it is: GIL released around each GMP call"),
-                ("powmod_exp_list", "g_pow_many: one GIL-free call, full exponentiations"),
-            )
-        ],
-    )
 
 
 def run(*, out: Path, settings: Settings | None = None) -> dict[str, Any]:
@@ -459,8 +481,4 @@ def run(*, out: Path, settings: Settings | None = None) -> dict[str, Any]:
                     app=app, pop=pop, urls={"srp": srp_url, "srp_totp": totp_url}, settings=s
                 )
                 measured = measure(cases, workdir)
-    f = figures(measured) | refill
-    print_figures(f)
-    print_refill(f)
-    write_json(out, f)
-    return f
+    return finish(TABLES, measured_values(measured) | refill, out)

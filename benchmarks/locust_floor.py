@@ -1,13 +1,13 @@
 """Benchmark baseline, not a scenario: a login's HTTP calls with the maths precomputed.
 
-Each task replays one recorded login (see :mod:`loadtest.bench.replay`): the same request
+Each task replays one recorded login (see :mod:`benchmarks.replay`): the same request
 bytes, POSTed through the generator's own client (:class:`~loadtest.locust.driver.GeventTransport`,
 geventhttpclient), every answer decoded, one Locust request event per call and one ``login``
 event per login, as the real users report. No flow, no maths, no identity leasing: what is left
 is the bare cost of the calls, the HTTP half of ``make bench``'s floor.
 
 Settings (environment): ``BENCH_REPLAY_RECORDING`` (the recording), ``BENCH_REPLAY_URL``
-(where ``python -m loadtest.bench.replay`` serves it), ``BENCH_REPLAY_NAME`` (the login event's
+(where ``python -m benchmarks.replay`` serves it), ``BENCH_REPLAY_NAME`` (the login event's
 name, e.g. ``login:srp_totp``).
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 from locust import User, constant, task
 
-from loadtest.bench.replay import Exchange, load_recording
+from benchmarks.replay import Exchange, load_recording
 from loadtest.drivers.common import decode
 from loadtest.locust.driver import GeventTransport
 

@@ -1,6 +1,6 @@
 """Verified SRP logins per second the local pool sustains, beside moto's server, in one run.
 
-Each server runs as its own process; the client load (:mod:`loadtest.bench.srp_load`) runs in
+Each server runs as its own process; the client load (:mod:`benchmarks.srp_load`) runs in
 another, so the two share this machine's cores as a real local run would. The server's CPU time
 per login is read from the OS (``/proc``, the server's whole process tree), not estimated.
 
@@ -11,7 +11,6 @@ emulator that skips the check; the local pool's figure includes verifying every 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 import subprocess
@@ -24,13 +23,17 @@ from typing import Any
 
 from loadtest.target.launch import create_app, local_admin_client, local_pool
 
-from ._procs import free_port, process_tree_cpu_s, running
-from ._timing import print_table, write_json
+from ._procs import child_env, free_port, process_tree_cpu_s, running
+from ._timing import finish
+from .figures import Figure, Table, at_least, at_most, ratio
+
+__all__ = ["TABLES", "measure", "run"]
 
 USERS = 32
 THREADS = 4
 WARMUP_S = 2.0
 DURATION_S = 10.0
+LOGS = Path("reports/bench/logs")
 
 
 def setup(endpoint: str, password: str) -> tuple[str, str, list[str]]:
@@ -60,7 +63,7 @@ def _load(
     cmd = [
         sys.executable,
         "-m",
-        "loadtest.bench.srp_load",
+        "benchmarks.srp_load",
         "--endpoint",
         endpoint,
         "--pool-id",
@@ -78,13 +81,13 @@ def _load(
     ]
     if opaque:
         cmd.append("--opaque-secret-block")
-    env = {**os.environ, "SRP_LOAD_PASSWORD": password}
+    env = child_env() | {"SRP_LOAD_PASSWORD": password}
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, timeout=300)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def measure(
+def measure_server(
     name: str, server: AbstractContextManager[tuple[str, int]], *, opaque: bool
 ) -> dict[str, Any]:
     """Start a server, provision users, warm up, then a timed load with CPU read around it."""
@@ -122,41 +125,41 @@ def _moto(executable: str, logs: Path) -> Iterator[tuple[str, int]]:
         yield f"http://127.0.0.1:{port}", proc.pid
 
 
-def run(*, out: Path) -> dict[str, Any]:
-    """Measure the local pool and moto's server side by side; print and write the figures."""
+def measure() -> dict[str, Any]:
+    """The local pool and moto's server side by side (moto only if installed)."""
     with tempfile.TemporaryDirectory(prefix="bench-pool-") as tmp:
-        pool = measure("local pool", _local_pool(Path(tmp) / "state.sqlite"), opaque=False)
+        pool = measure_server("local pool", _local_pool(Path(tmp) / "state.sqlite"), opaque=False)
     figures: dict[str, Any] = {f"pool_{k}": v for k, v in pool.items()}
     moto_server = shutil.which("moto_server", path=str(Path(sys.executable).parent))
     if moto_server:
-        moto = measure("moto", _moto(moto_server, out.parent / "logs"), opaque=True)
+        moto = measure_server("moto", _moto(moto_server, LOGS), opaque=True)
         figures.update({f"moto_{k}": v for k, v in moto.items()})
     else:
         print("   moto_server is not installed (pip install 'moto[server]'): no comparison")
-    _print(figures)
-    write_json(out, figures)
     return figures
 
 
-def _print(f: dict[str, Any]) -> None:
-    rows = [
-        (
-            "local pool, verified logins",
-            f"{f['pool_logins_per_s']:.0f} /s",
-            "target >= 100 /s, client and pool sharing 2 cores",
+def run(*, out: Path) -> dict[str, Any]:
+    """Measure, print and check the figures, write ``out``; returns what was written."""
+    return finish(TABLES, measure(), out)
+
+
+TABLES = (
+    Table(
+        title="Pool: full SRP logins, load from a separate process",
+        figures=(
+            Figure(key="pool_logins_per_s", label="local pool, verified logins", unit="/s",
+                   target=at_least(100), note="client and pool sharing 2 cores"),
+            Figure(key="pool_server_cpu_ms_per_login", label="local pool CPU per login",
+                   unit="ms", target=at_most(6), note="from /proc"),
+            Figure(key="pool_client_cpu_ms_per_login", label="client CPU per login", unit="ms",
+                   note="load process"),
+            Figure(key="moto_logins_per_s", label="moto, unverified logins", unit="/s",
+                   note="accepts any proof"),
+            Figure(key="moto_server_cpu_ms_per_login", label="moto CPU per login", unit="ms",
+                   note="from /proc"),
+            Figure(key="moto_over_pool_cpu", label="moto / local pool, CPU per login", unit="x",
+                   derive=ratio("moto_server_cpu_ms_per_login", "pool_server_cpu_ms_per_login")),
         ),
-        (
-            "local pool CPU per login",
-            f"{f['pool_server_cpu_ms_per_login']:.2f} ms",
-            "target <= 6 ms, from /proc",
-        ),
-        ("client CPU per login", f"{f['pool_client_cpu_ms_per_login']:.2f} ms", "load process"),
-        ("local pool outcomes", json.dumps(f["pool_outcomes"]), ""),
-    ]
-    if "moto_logins_per_s" in f:
-        rows += [
-            ("moto, unverified logins", f"{f['moto_logins_per_s']:.0f} /s", "accepts any proof"),
-            ("moto CPU per login", f"{f['moto_server_cpu_ms_per_login']:.2f} ms", "from /proc"),
-            ("moto outcomes", json.dumps(f["moto_outcomes"]), ""),
-        ]
-    print_table("Pool: full SRP logins, load from a separate process", rows)
+    ),
+)  # fmt: skip

@@ -1,6 +1,6 @@
 """A Locust plugin for ``make bench``: CPU per login and event-loop lag, measured in the process.
 
-Load it beside a locustfile (``locust -f scenarios/srp.py,loadtest/bench/probe.py``); it defines
+Load it beside a locustfile (``locust -f scenarios/srp.py,benchmarks/probe.py``); it defines
 no user. Configured by environment variables so that the scenario's own options stay untouched:
 
 - ``BENCH_PROBE_OUT``: where to write the JSON result (the plugin is inert without it);
@@ -27,7 +27,7 @@ from typing import Any
 import gevent
 from locust import events
 
-from loadtest.bench._procs import process_tree_cpu_s
+from benchmarks._procs import process_tree_cpu_s
 
 __all__ = ["LagSampler", "Snapshot", "WindowResult", "measure_window"]
 

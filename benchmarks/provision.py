@@ -21,7 +21,10 @@ from loadtest.provision import Plan, ProgressPrinter, ProvisionSettings, RateLim
 from loadtest.target.config import TargetConfig
 from loadtest.target.launch import LocalPool, create_app, local_pool
 
-from ._timing import print_table, write_json
+from ._timing import finish
+from .figures import Figure, Table, ratio
+
+__all__ = ["TABLES", "measure", "run"]
 
 UNPACED_USERS = 300
 PACED_USERS = 100
@@ -59,8 +62,8 @@ def _run(
     }
 
 
-def run(*, out: Path) -> dict[str, Any]:
-    """Measure, print and write ``out``; returns the figures."""
+def measure() -> dict[str, Any]:
+    """Unpaced (quotas off) and paced (default quotas) provisioning, each on a fresh pool."""
     full, bare = Plan(totp=True, device=True), Plan(totp=False, device=False)
     with tempfile.TemporaryDirectory(prefix="bench-provision-") as tmp:
         folder = Path(tmp)
@@ -71,31 +74,38 @@ def run(*, out: Path) -> dict[str, Any]:
             unpaced_bare = _run(target, folder, "bare", UNPACED_USERS, bare, unlimited)
         with local_pool(folder / "paced.sqlite") as pool:
             paced = _run(_app(pool), folder, "paced", PACED_USERS, full, RateLimits())
-    figures: dict[str, Any] = {
+    return {
         "concurrency": CONCURRENCY,
         "unpaced_full": unpaced_full,
         "unpaced_bare": unpaced_bare,
         "paced_default_quotas": paced,
-        "paced_actual_over_estimate": round(paced["seconds"] / paced["estimate_s"], 3),
+        "unpaced_full_users_per_s": unpaced_full["users_per_s"],
+        "unpaced_bare_users_per_s": unpaced_bare["users_per_s"],
+        "paced_seconds": paced["seconds"],
+        "paced_estimate_s": paced["estimate_s"],
+        "paced_throttles": paced["throttles"],
     }
-    _print(figures)
-    write_json(out, figures)
-    return figures
 
 
-def _print(figures: dict[str, Any]) -> None:
-    full, bare = figures["unpaced_full"], figures["unpaced_bare"]
-    paced = figures["paced_default_quotas"]
-    print_table(
-        f"Provisioning against the local pool (same machine, concurrency {figures['concurrency']})",
-        [
-            ("quotas off, TOTP + device", f"{full['users_per_s']:.1f} users/s", f"{full['users']}"),
-            ("quotas off, password only", f"{bare['users_per_s']:.1f} users/s", f"{bare['users']}"),
-            (
-                "default quotas, TOTP + device",
-                f"{paced['seconds']:.1f} s",
-                f"estimate {paced['estimate_s']:.1f} s for {paced['users']} users, "
-                f"{paced['throttles']} throttles",
-            ),
-        ],
-    )
+def run(*, out: Path) -> dict[str, Any]:
+    """Measure, print and check the figures, write ``out``; returns what was written."""
+    return finish(TABLES, measure(), out)
+
+
+TABLES = (
+    Table(
+        title=f"Provisioning against the local pool (same machine, concurrency {CONCURRENCY})",
+        figures=(
+            Figure(key="unpaced_full_users_per_s", label="quotas off, TOTP + device",
+                   unit="/s", note=f"{UNPACED_USERS} users"),
+            Figure(key="unpaced_bare_users_per_s", label="quotas off, password only",
+                   unit="/s", note=f"{UNPACED_USERS} users"),
+            Figure(key="paced_seconds", label="default quotas, TOTP + device", unit="s",
+                   note=f"{PACED_USERS} users"),
+            Figure(key="paced_estimate_s", label="estimate at default quotas", unit="s"),
+            Figure(key="paced_actual_over_estimate", label="actual / estimate", unit="x",
+                   derive=ratio("paced_seconds", "paced_estimate_s")),
+            Figure(key="paced_throttles", label="throttles, paced", unit="count"),
+        ),
+    ),
+)  # fmt: skip

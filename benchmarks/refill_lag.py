@@ -1,6 +1,6 @@
 """Event-loop lag caused by a background refill of the ephemeral stock, three ways.
 
-Run as its own process (``python -m loadtest.bench.refill_lag``; it starts a gevent hub): a
+Run as its own process (``python -m benchmarks.refill_lag``; it starts a gevent hub): a
 greenlet sleeps 1 ms again and again and records how late it wakes, while a native thread of
 :func:`srp_fast.offload.gevent_math_executor` computes batches of 32 ephemerals A = g^a:
 

@@ -6,10 +6,10 @@ proof (its B is fresh each login), so:
 
 1. :func:`record_login` runs one real login against the local pool through a transport that
    keeps every request and answer byte for byte;
-2. ``python -m loadtest.bench.replay RECORDING`` serves those answers on loopback, keyed by
+2. ``python -m benchmarks.replay RECORDING`` serves those answers on loopback, keyed by
    operation and challenge (it prints ``listening URL``), so the client side does exactly the
    work of a real login's calls: same request bytes, same answer bytes to read and decode;
-3. :mod:`loadtest.bench.locust_floor` replays the requests from Locust.
+3. :mod:`benchmarks.locust_floor` replays the requests from Locust.
 """
 
 from __future__ import annotations

@@ -9,8 +9,11 @@ Measured side by side, in alternating rounds, in one process:
   with plain exponentiations instead;
 - ``critical_path_ms``: the warm path, A taken from a precomputed stock and g^x cached, so only
   S = (B - k·g^x)^(a + u·x) and the hashes remain;
-- ``powmod_ms``: one raw gmpy2 exponentiation of the same size (3072-bit base, exponent of
-  a + u·x's size), the floor;
+- ``critical_path_reference_ms``: the same with a 1024-bit ``a`` (128 random bytes, as the
+  reference clients draw it), to show what the default 256-bit ``a`` saves;
+- ``powmod_512_ms`` / ``powmod_ms``: one raw gmpy2 exponentiation, 3072-bit base, 512-bit and
+  1024-bit exponent: the floor with a 256-bit ``a`` (a + u·x is ~512 bits) and with the
+  reference ``a``;
 - ``threads_1_per_s`` / ``threads_2_per_s``: warm-path throughput on one and two native threads.
 """
 
@@ -28,7 +31,10 @@ import gmpy2
 
 import srp_fast
 
-from ._timing import interleaved_ms, print_table, write_json
+from ._timing import finish, interleaved_ms
+from .figures import Figure, Table, at_least, at_most, ratio
+
+__all__ = ["TABLES", "Challenge", "make_challenge", "measure", "run"]
 
 POOL_ID = "us-east-1_BenchPool1"
 USERNAME = "bench-user"
@@ -90,7 +96,7 @@ class _NoNetwork:
 
 
 def _cold_no_table(ch: Challenge) -> bytes:
-    a = gmpy2.mpz(int.from_bytes(secrets.token_bytes(128), "big"))
+    a = gmpy2.mpz(int.from_bytes(secrets.token_bytes(srp_fast.CLIENT_BITS // 8), "big"))
     ephemeral = srp_fast.Ephemeral(secret=a, public=gmpy2.powmod(srp_fast.G, a, srp_fast.N))
     salt = gmpy2.mpz(ch.salt_hex, 16)
     x = srp_fast.compute_x(
@@ -119,69 +125,94 @@ def _throughput(ch: Challenge, threads: int, per_thread: int) -> float:
     return threads * per_thread / (time.perf_counter() - start)
 
 
-def run(*, out: Path, rounds: int = 7, per_round: int = 20) -> dict[str, float]:
-    """Measure everything, print the table, write ``out`` as JSON, return the figures."""
+TABLES = (
+    Table(
+        title="SRP client maths per login (median of alternating rounds)",
+        figures=(
+            Figure(key="pycognito_ms", label="pycognito", unit="ms",
+                   note="A + PASSWORD_VERIFIER answer, pure Python"),
+            Figure(key="cold_ms", label="srp_fast cold", unit="ms",
+                   note="nothing precomputed for the login"),
+            Figure(key="cold_no_table_ms", label="srp_fast cold, no table", unit="ms",
+                   note="plain powmod for A, g^x"),
+            Figure(key="critical_path_ms", label="srp_fast critical path", unit="ms",
+                   note="A precomputed, g^x cached, 256-bit a (the default)"),
+            Figure(key="critical_path_reference_ms", label="critical path, reference a",
+                   unit="ms", note="1024-bit a, as Amplify and pycognito draw it"),
+            Figure(key="powmod_512_ms", label="raw gmpy2 powmod, 512-bit exp", unit="ms",
+                   note="3072-bit base: the floor with a 256-bit a"),
+            Figure(key="powmod_ms", label="raw gmpy2 powmod, 1024-bit exp", unit="ms",
+                   note="3072-bit base: the floor with the reference a"),
+            Figure(key="g_table_build_ms", label="g table build", unit="ms",
+                   note="once per process"),
+            Figure(key="threads_1_per_s", label="warm, 1 thread", unit="/s"),
+            Figure(key="threads_2_per_s", label="warm, 2 threads", unit="/s"),
+        ),
+    ),
+    Table(
+        title="Ratios (side by side in this run)",
+        figures=(
+            Figure(key="critical_path_over_powmod_512", label="critical path / powmod 512",
+                   unit="x", target=at_most(1.2),
+                   derive=ratio("critical_path_ms", "powmod_512_ms")),
+            Figure(key="critical_path_over_powmod", label="critical path / powmod 1024",
+                   unit="x", derive=ratio("critical_path_ms", "powmod_ms")),
+            Figure(key="reference_over_critical_path", label="reference a / 256-bit a",
+                   unit="x", note="what the shorter secret saves",
+                   derive=ratio("critical_path_reference_ms", "critical_path_ms")),
+            Figure(key="pycognito_over_critical_path", label="pycognito / critical path",
+                   unit="x", target=at_least(30),
+                   derive=ratio("pycognito_ms", "critical_path_ms")),
+            Figure(key="pycognito_over_cold", label="pycognito / cold", unit="x",
+                   target=at_least(12), derive=ratio("pycognito_ms", "cold_ms")),
+            Figure(key="threads_2_over_1", label="2 threads / 1 thread", unit="x",
+                   target=at_least(1.7), derive=ratio("threads_2_per_s", "threads_1_per_s")),
+        ),
+    ),
+)  # fmt: skip
+
+
+def _random_exponent(bits: int) -> Any:
+    """A random exponent of exactly ``bits`` bits."""
+    return gmpy2.mpz(int.from_bytes(secrets.token_bytes(bits // 8), "big")) | (1 << (bits - 1))
+
+
+def measure(*, rounds: int = 7, per_round: int = 20) -> dict[str, Any]:
+    """Every figure of :data:`TABLES` that is measured, side by side."""
     start = time.perf_counter()
     srp_fast.g_table()
     table_ms = (time.perf_counter() - start) * 1000
     ch = make_challenge()
     cache = srp_fast.VerifierCache()
-    stock = srp_fast.EphemeralPool(target=rounds * per_round + 8)
+    size = rounds * per_round + 8
+    stock = srp_fast.EphemeralPool(target=size)
+    reference = srp_fast.EphemeralPool(target=size, bits=srp_fast.REFERENCE_CLIENT_BITS)
     stock.fill()
+    reference.fill()
     _claim(srp_fast.new_ephemeral(), ch, cache)  # warm the verifier cache
     base = gmpy2.mpz(int.from_bytes(secrets.token_bytes(384), "big")) % srp_fast.N
-    exponent = gmpy2.mpz(int.from_bytes(secrets.token_bytes(128), "big")) + (1 << 510)
+    e512, e1024 = _random_exponent(512), _random_exponent(1024)
     medians = interleaved_ms(
         {
             "pycognito_ms": lambda: _pycognito_login(ch),
             "cold_ms": lambda: _claim(srp_fast.new_ephemeral(), ch, None),
             "cold_no_table_ms": lambda: _cold_no_table(ch),
             "critical_path_ms": lambda: _claim(stock.take(), ch, cache),
-            "powmod_ms": lambda: gmpy2.powmod(base, exponent, srp_fast.N),
+            "critical_path_reference_ms": lambda: _claim(reference.take(), ch, cache),
+            "powmod_512_ms": lambda: gmpy2.powmod(base, e512, srp_fast.N),
+            "powmod_ms": lambda: gmpy2.powmod(base, e1024, srp_fast.N),
         },
         rounds=rounds,
         per_round=per_round,
     )
-    figures: dict[str, float] = {**medians, "g_table_build_ms": table_ms}
-    figures["threads_1_per_s"] = _throughput(ch, 1, 200)
-    figures["threads_2_per_s"] = _throughput(ch, 2, 200)
-    figures.update(_ratios(figures))
-    _print(figures)
-    write_json(out, {k: round(v, 4) for k, v in figures.items()})
-    return figures
-
-
-def _ratios(f: dict[str, float]) -> dict[str, float]:
     return {
-        "critical_path_over_powmod": f["critical_path_ms"] / f["powmod_ms"],
-        "pycognito_over_critical_path": f["pycognito_ms"] / f["critical_path_ms"],
-        "pycognito_over_cold": f["pycognito_ms"] / f["cold_ms"],
-        "threads_2_over_1": f["threads_2_per_s"] / f["threads_1_per_s"],
+        **medians,
+        "g_table_build_ms": table_ms,
+        "threads_1_per_s": _throughput(ch, 1, 200),
+        "threads_2_per_s": _throughput(ch, 2, 200),
     }
 
 
-def _print(f: dict[str, float]) -> None:
-    ms = "{:.3f} ms".format
-    print_table(
-        "SRP client maths per login (median of alternating rounds)",
-        [
-            ("pycognito", ms(f["pycognito_ms"]), "A + PASSWORD_VERIFIER answer, pure Python"),
-            ("srp_fast cold", ms(f["cold_ms"]), "nothing precomputed for the login"),
-            ("srp_fast cold, no table", ms(f["cold_no_table_ms"]), "plain powmod for A, g^x"),
-            ("srp_fast critical path", ms(f["critical_path_ms"]), "A precomputed, g^x cached"),
-            ("raw gmpy2 powmod", ms(f["powmod_ms"]), "3072-bit base, ~1024-bit exponent"),
-            ("g table build", ms(f["g_table_build_ms"]), "once per process"),
-            ("warm, 1 thread", f"{f['threads_1_per_s']:.0f} /s", ""),
-            ("warm, 2 threads", f"{f['threads_2_per_s']:.0f} /s", ""),
-        ],
-    )
-    x = "{:.2f}x".format
-    print_table(
-        "Ratios",
-        [
-            ("critical path / powmod", x(f["critical_path_over_powmod"]), "target <= 1.2x"),
-            ("pycognito / critical path", x(f["pycognito_over_critical_path"]), "target >= 15x"),
-            ("pycognito / cold", x(f["pycognito_over_cold"]), "target >= 6x"),
-            ("2 threads / 1 thread", x(f["threads_2_over_1"]), "target >= 1.7x"),
-        ],
-    )
+def run(*, out: Path, rounds: int = 7, per_round: int = 20) -> dict[str, Any]:
+    """Measure, print and check the figures, write ``out``; returns what was written."""
+    return finish(TABLES, measure(rounds=rounds, per_round=per_round), out)

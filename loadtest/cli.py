@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__, demo
-from .bench import cli as bench_cli
 from .capacity import cli as capacity_cli
 from .lockout import cli as lockout_cli
 from .locust import cli as users_cli
@@ -19,6 +18,26 @@ from .pool import cli as pool_cli
 from .provision import cli as provision_cli
 from .quota import cli as quota_cli
 from .report import cli as report_cli
+
+
+def _register_bench(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``bench`` only points to the benchmarks: they live in a checkout, not in the package."""
+    parser = subparsers.add_parser("bench", help="how to run the benchmarks (from a checkout)")
+    for old in ("--only", "--out-dir"):  # the old flags still reach the hint
+        parser.add_argument(old, action="append", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=_bench)
+
+
+def _bench(_args: argparse.Namespace) -> int:
+    print(BENCH_HINT, file=sys.stderr)
+    return 2
+
+
+#: Where the benchmarks went: top-level ``benchmarks/``, a dev tool, not in the wheel.
+BENCH_HINT = (
+    "the benchmarks are not part of the installed package; from a checkout of cognito-loadtest "
+    "run `make bench` (or `.venv/bin/python -m benchmarks --only srp`)"
+)
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -32,7 +51,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     quota_cli.register,
     report_cli.register,
     pool_cli.register,
-    bench_cli.register,
+    _register_bench,
 )
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from loadtest.bench import generator
-from loadtest.bench._locust import LocustRun, Probe, ProbeResult, run_locust
-from loadtest.bench._target import App, create_app, create_users, write_identities
-from loadtest.bench.replay import load_recording
+from benchmarks import generator
+from benchmarks._locust import LocustRun, Probe, ProbeResult, run_locust
+from benchmarks._target import App, create_app, create_users, write_identities
+from benchmarks.replay import load_recording
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +35,7 @@ def cases(app: App, tmp_path: Path) -> generator.Cases:
     pop = generator.Population(
         plain=plain,
         ours_totp=[],
+        reference_totp=[],
         naive_totp=[],
         srp_recording=generator._record(app, recorder, tmp_path / "rec.json"),
         totp_recording=tmp_path / "unused.json",
@@ -54,7 +55,15 @@ def test_inline_maths_logs_in_and_the_probe_reports_the_window(
 ) -> None:
     run = cases.ours("inline", "srp", cases.pop.plain, 2, "inline")
     assert_logged_in(run_locust(run, PROBE, tmp_path))
-    assert "SRP maths: inline" in (tmp_path / "inline.log").read_text()
+    assert (
+        "SRP maths: inline, secret a: rfc3526 (256 bits)" in (tmp_path / "inline.log").read_text()
+    )
+
+
+def test_the_reference_clients_secret_size_logs_in(cases: generator.Cases, tmp_path: Path) -> None:
+    run = cases.ours("ref", "srp", cases.pop.plain, 2, "threads", a_size="reference")
+    assert_logged_in(run_locust(run, PROBE, tmp_path))
+    assert "secret a: reference (1024 bits)" in (tmp_path / "ref.log").read_text()
 
 
 def test_the_floor_replays_a_recorded_srp_totp_login(

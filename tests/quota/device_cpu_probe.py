@@ -2,7 +2,7 @@
 
 Generator CPU per login of ``scenarios/device.py`` (identities with TOTP and a registered
 device, so every login is the ``device`` profile) and of ``scenarios/srp.py``, side by side,
-with the generator suite's own pieces (:func:`loadtest.bench._locust.run_locust`, the same
+with the generator suite's own pieces (:func:`benchmarks._locust.run_locust`, the same
 probe, 20 users, 2 s warm-up, 8 s window), against a local pool without quotas. The generator
 suite has no device case; docs/capacity-planning.md uses SRP's suite figure times the
 device/SRP ratio printed here. Takes about a minute::
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import srp_fast
-from loadtest.bench._locust import LocustRun, Probe, run_locust
-from loadtest.bench._target import App, create_users, write_identities
+from benchmarks._locust import LocustRun, Probe, run_locust
+from benchmarks._target import App, create_users, write_identities
 from loadtest.drivers import SyncDriver, Urllib3Transport
 from loadtest.flows import FlowContext, LoginOptions, srp_login
 from loadtest.locust.cli import scenario_path
