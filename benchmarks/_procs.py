@@ -12,7 +12,15 @@ from pathlib import Path
 
 from loadtest.target.launch import free_port
 
-__all__ = ["ROOT", "child_env", "free_port", "process_tree_cpu_s", "running", "wait_for_port"]
+__all__ = [
+    "ROOT",
+    "child_env",
+    "free_port",
+    "process_tree_cpu_s",
+    "process_tree_rss_mib",
+    "running",
+    "wait_for_port",
+]
 
 _TICK = os.sysconf("SC_CLK_TCK")
 #: The checkout that holds ``benchmarks/`` (not installed: children find it through PYTHONPATH).
@@ -59,12 +67,8 @@ def running(cmd: Sequence[str], port: int, log: Path) -> Iterator[subprocess.Pop
                 proc.wait()
 
 
-def process_tree_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and all its live descendants, from /proc.
-
-    Each live process counts its own time plus that of its children it has already reaped, so
-    nothing is counted twice.
-    """
+def _proc_stats() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, utime + stime + cutime + cstime in ticks), for every live process."""
     stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -74,6 +78,10 @@ def process_tree_cpu_s(pid: int) -> float:
                 continue
             # after the command: state ppid ... utime(12) stime(13) cutime(14) cstime(15)
             stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
+    return stats
+
+
+def _tree(pid: int, stats: dict[int, tuple[int, int]]) -> set[int]:
     tree, frontier = {pid}, [pid]
     while frontier:
         parent = frontier.pop()
@@ -81,4 +89,32 @@ def process_tree_cpu_s(pid: int) -> float:
             if ppid == parent and child not in tree:
                 tree.add(child)
                 frontier.append(child)
-    return sum(stats[p][1] for p in tree if p in stats) / _TICK
+    return tree
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and all its live descendants, from /proc.
+
+    Each live process counts its own time plus that of its children it has already reaped, so
+    nothing is counted twice.
+    """
+    stats = _proc_stats()
+    return sum(stats[p][1] for p in _tree(pid, stats) if p in stats) / _TICK
+
+
+def process_tree_rss_mib(pid: int) -> float:
+    """Resident memory (VmRSS) of a process and all its live descendants, in MiB.
+
+    Pages shared between a parent and its forked children count once per process, so a
+    forked pool's figure overstates its footprint; its slope over time is what matters.
+    """
+    total_kib = 0
+    for p in _tree(pid, _proc_stats()):
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total_kib += int(line.split()[1])
+    return total_kib / 1024

@@ -38,6 +38,7 @@ _UNITS: dict[str, str] = {
     "x": "{:.2f}x",
     "count": "{:.0f}",
     "MiB": "{:.1f} MiB",
+    "GiB": "{:.2f} GiB",
     "MiB/h": "{:+.1f} MiB/h",
     "B": "{:.0f} B",
     "%": "{:.1f} %",

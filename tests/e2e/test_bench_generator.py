@@ -2,18 +2,20 @@
 
 Behaviour only, never timings: the probe plugin reports a window with logins and lag samples,
 ``--cognito-math inline`` runs logins without failures, the floor's replay answers a recorded
-login, and the naive boto3 + pycognito baseline logs in. Each run is a few seconds, a few users.
+login, the naive boto3 + pycognito baseline logs in, and the soak's short mode logs in, refreshes
+and measures. Each run is a few seconds, a few users.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks import generator
+from benchmarks import generator, soak
 from benchmarks._locust import LocustRun, Probe, ProbeResult, run_locust
 from benchmarks._target import App, create_app, create_users, write_identities
 from benchmarks.replay import load_recording
@@ -86,3 +88,24 @@ def test_the_floor_replays_a_recorded_srp_totp_login(
 def test_the_naive_baseline_logs_in(cases: generator.Cases, tmp_path: Path) -> None:
     run: LocustRun = cases.naive("naive", "NaiveSrpUser", cases.pop.plain)
     assert_logged_in(run_locust(run, PROBE, tmp_path))
+
+
+def test_the_short_soak_logs_in_refreshes_and_reports_memory_and_log_growth(
+    tmp_path: Path,
+) -> None:
+    """The soak's smoke size: behaviour only (its figures mean nothing at this size)."""
+    written = soak.run(out=tmp_path / "soak.json", settings=soak.SHORT)
+    assert written["logins"] > 0
+    assert written["refreshes"] > 0  # access tokens expired and were refreshed
+    assert written["failures"] == 0
+    assert written["rss_samples"] >= 2
+    assert written["generator_rss_mib"] > 0
+    assert written["pool_rss_mib"] > 0
+    assert 0 < written["events_gzip_bytes_per_login"] < written["events_bytes_per_login"]
+    on_disk = json.loads((tmp_path / "soak.json").read_text())
+    assert set(on_disk["targets"]) >= {"logins", "failures", "generator_rss_slope_mib_per_h"}
+
+
+def test_the_rss_slope_is_a_least_squares_line_in_mib_per_hour() -> None:
+    assert soak.rss_slope_mib_per_h([(0.0, 100.0), (1800.0, 101.0), (3600.0, 102.0)]) == 2.0
+    assert soak.rss_slope_mib_per_h([(0.0, 5.0)]) == 0.0

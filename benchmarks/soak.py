@@ -1,0 +1,272 @@
+"""Soak: does a long run stay flat? Generator and pool memory, and the event log's growth.
+
+Against the local pool (``--no-quotas``), one headless Locust process runs
+:mod:`benchmarks.locust_soak` for ``duration`` seconds (10 minutes by default): back-to-back
+SRP logins, plus sessions on an app client whose tokens live seconds (access ``access_s``,
+refresh ``refresh_s``), so refreshes and expiries happen throughout. Every ``sample_s``
+seconds the RSS of the Locust process and of the pool's process tree is read from ``/proc``;
+after ``warmup`` seconds a least-squares line through the samples gives each slope (MiB/hour).
+``events.jsonl`` (``--cognito-report-dir``) is measured at the end: bytes per login, and what
+a day at this rate would write. ``--only soak`` runs it; :data:`SHORT` is the smoke test's size.
+The machine is shared: the login rate is what this machine gave, not a limit of the toolkit.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV, local_admin_client, local_pool
+
+from ._procs import child_env, process_tree_rss_mib
+from ._target import App, create_users, write_identities
+from ._timing import finish
+from .figures import Figure, Table, at_least, at_most
+
+__all__ = ["SHORT", "TABLES", "Settings", "measure", "rss_slope_mib_per_h", "run"]
+
+HERE = Path(__file__).parent
+LOGIN_NAME = "login:srp"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """The soak's size and lengths: bounded in users, identities and seconds."""
+
+    duration: float = 600.0
+    warmup: float = 60.0
+    sample_s: float = 5.0
+    login_users: int = 24
+    session_users: int = 24
+    access_s: int = 5
+    refresh_s: int = 30
+
+    @property
+    def identities(self) -> int:
+        """One identity per user plus slack: a login leases one for its duration."""
+        return self.login_users + self.session_users + 16
+
+
+#: The smoke test's soak: a few users, seconds long; figures are not meaningful at this size.
+SHORT = Settings(duration=12.0, warmup=4.0, sample_s=1.0, login_users=2, session_users=2,
+                 access_s=1, refresh_s=3)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sample:
+    """RSS of the generator and of the pool at one moment (seconds since the start)."""
+
+    t: float
+    generator_mib: float
+    pool_mib: float
+
+
+def rss_slope_mib_per_h(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MiB) points, in MiB per hour (0 with < 2 points)."""
+    if len(points) < 2:
+        return 0.0
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_m = sum(m for _, m in points) / n
+    var = sum((t - mean_t) ** 2 for t, _ in points)
+    cov = sum((t - mean_t) * (m - mean_m) for t, m in points)
+    return cov / var * 3600 if var else 0.0
+
+
+def gzipped_size(path: Path) -> int:
+    """Bytes of ``path`` gzipped at level 6, streamed (never the whole file in memory)."""
+    sink = _Counter()
+    with path.open("rb") as source, gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=6) as z:
+        shutil.copyfileobj(source, z, 1 << 20)
+    return sink.size
+
+
+class _Counter(io.RawIOBase):
+    """A write-only stream that only counts what it is given."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.size += len(data)
+        return len(data)
+
+
+def create_soak_app(url: str, s: Settings) -> App:
+    """A pool without MFA and an SRP client whose tokens live ``access_s`` / ``refresh_s``."""
+    idp = local_admin_client(url, attempts=5)
+    pool_id = idp.create_user_pool(PoolName="bench-soak")["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="bench-soak",
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        AccessTokenValidity=s.access_s,
+        IdTokenValidity=s.access_s,
+        RefreshTokenValidity=s.refresh_s,
+        TokenValidityUnits={
+            "AccessToken": "seconds",
+            "IdToken": "seconds",
+            "RefreshToken": "seconds",
+        },
+    )["UserPoolClient"]["ClientId"]
+    return App(url=url, pool_id=pool_id, client_id=client_id)
+
+
+def _locust_command(app: App, ids: Path, workdir: Path, s: Settings) -> list[str]:
+    users = s.login_users + s.session_users
+    return [
+        sys.executable, "-m", "locust", "-f", str(HERE / "locust_soak.py"),
+        "--headless", "-u", str(users), "-r", str(users), "-t", f"{int(s.duration)}s",
+        "--stop-timeout", "5", "--only-summary", "--csv", str(workdir / "soak"),
+        "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
+        "--cognito-endpoint-url", app.url, "--cognito-identities", str(ids),
+        "--cognito-report-dir", str(workdir / "run"),
+    ]  # fmt: skip
+
+
+def _sample_until_done(locust: subprocess.Popen[bytes], pool_pid: int, s: Settings) -> list[Sample]:
+    samples: list[Sample] = []
+    start = time.monotonic()
+    deadline = start + s.duration + 120  # bounded even if Locust hangs on its way out
+    while locust.poll() is None and time.monotonic() < deadline:
+        samples.append(
+            Sample(
+                t=time.monotonic() - start,
+                generator_mib=process_tree_rss_mib(locust.pid),
+                pool_mib=process_tree_rss_mib(pool_pid),
+            )
+        )
+        try:
+            locust.wait(timeout=s.sample_s)
+        except subprocess.TimeoutExpired:
+            continue
+    if locust.poll() is None:
+        locust.kill()
+        locust.wait()
+    return samples
+
+
+def _counts(stats_csv: Path) -> dict[str, int]:
+    """Successful logins and refreshes, and all failures, from Locust's stats CSV."""
+    counts = {"logins": 0, "refreshes": 0, "failures": 0, "api_calls": 0}
+    with stats_csv.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            ok = int(row["Request Count"]) - int(row["Failure Count"])
+            if row["Name"] == "Aggregated":
+                continue
+            counts["failures"] += int(row["Failure Count"])
+            if row["Type"] == "login" and row["Name"] == LOGIN_NAME:
+                counts["logins"] += ok
+            elif row["Type"] == "login" and row["Name"] == "refresh":
+                counts["refreshes"] += ok
+            elif row["Type"] == "cognito":
+                counts["api_calls"] += int(row["Request Count"])
+    return counts
+
+
+def figures(
+    samples: list[Sample], counts: dict[str, int], events: Path, s: Settings
+) -> dict[str, Any]:
+    """The soak's figures from its samples, Locust's counts and the event log."""
+    after = [x for x in samples if x.t >= s.warmup]
+    events_bytes = events.stat().st_size if events.exists() else 0
+    gzip_bytes = gzipped_size(events) if events.exists() else 0
+    logins = max(counts["logins"], 1)
+    rate = counts["logins"] / s.duration
+    return {
+        **counts,
+        "duration_s": s.duration,
+        "logins_per_s": rate,
+        "generator_rss_mib": after[-1].generator_mib if after else 0.0,
+        "pool_rss_mib": after[-1].pool_mib if after else 0.0,
+        "generator_rss_slope_mib_per_h": rss_slope_mib_per_h(
+            [(x.t, x.generator_mib) for x in after]
+        ),
+        "pool_rss_slope_mib_per_h": rss_slope_mib_per_h([(x.t, x.pool_mib) for x in after]),
+        "rss_samples": len(after),
+        "events_bytes": events_bytes,
+        "events_bytes_per_login": events_bytes / logins,
+        "events_gib_per_day": events_bytes / logins * rate * 86400 / 2**30,
+        "events_gzip_bytes_per_login": gzip_bytes / logins,
+        "events_gzip_ratio": events_bytes / gzip_bytes if gzip_bytes else 0.0,
+        "samples": [
+            [round(x.t, 1), round(x.generator_mib, 2), round(x.pool_mib, 2)] for x in samples
+        ],
+    }
+
+
+def measure(settings: Settings | None = None) -> dict[str, Any]:
+    """Start the local pool, provision, soak, and return the figures."""
+    s = settings or Settings()
+    with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
+        workdir = Path(tmp)
+        with local_pool(workdir / "pool.sqlite", ["--no-quotas"]) as pool:
+            app = create_soak_app(pool.url, s)
+            ids = write_identities(
+                create_users(app, "lt-soak-", s.identities, totp=False), workdir / "ids.jsonl"
+            )
+            env = (
+                child_env()
+                | LOCAL_CREDENTIALS_ENV
+                | {
+                    "BENCH_SOAK_REFRESH_S": str(s.refresh_s),
+                    "BENCH_SOAK_SESSION_USERS": str(s.session_users),
+                }
+            )
+            with (workdir / "locust.log").open("wb") as log:
+                locust = subprocess.Popen(
+                    _locust_command(app, ids, workdir, s), env=env, stdout=log, stderr=log
+                )
+                samples = _sample_until_done(locust, pool.process.pid, s)
+        stats = workdir / "soak_stats.csv"
+        if not stats.exists():
+            tail = (workdir / "locust.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the soak's Locust run wrote no stats; its log ends:\n{tail}")
+        counts = _counts(stats)
+        return figures(samples, counts, workdir / "run" / "events.jsonl", s)
+
+
+TABLES = (
+    Table(
+        title="Soak: one Locust process against the local pool, tokens living seconds",
+        figures=(
+            Figure(key="logins", label="SRP logins", unit="count", target=at_least(100_000),
+                   note="the full soak's aim; the rate is what this shared machine gave"),
+            Figure(key="logins_per_s", label="logins per second", unit="/s"),
+            Figure(key="refreshes", label="refreshes", unit="count",
+                   note="after access-token expiry; logins again after refresh expiry"),
+            Figure(key="failures", label="failures", unit="count", target=at_most(0)),
+            Figure(key="generator_rss_mib", label="generator RSS at the end", unit="MiB"),
+            Figure(key="generator_rss_slope_mib_per_h", label="generator RSS slope",
+                   unit="MiB/h", target=at_most(20), note="after warm-up, least squares"),
+            Figure(key="pool_rss_mib", label="pool RSS at the end", unit="MiB",
+                   note="process tree, shared pages counted per process"),
+            Figure(key="pool_rss_slope_mib_per_h", label="pool RSS slope", unit="MiB/h",
+                   target=at_most(20), note="after warm-up, least squares"),
+            Figure(key="events_bytes_per_login", label="events.jsonl per login", unit="B",
+                   note="refreshes' lines included"),
+            Figure(key="events_gib_per_day", label="events.jsonl per day at this rate",
+                   unit="GiB"),
+            Figure(key="events_gzip_bytes_per_login", label="gzipped, per login", unit="B",
+                   note="gzip -6 of the same file"),
+            Figure(key="events_gzip_ratio", label="gzip ratio", unit="x"),
+        ),
+    ),
+)  # fmt: skip
+
+
+def run(*, out: Path, settings: Settings | None = None) -> dict[str, Any]:
+    """Measure, print and check the figures, write ``out``; returns what was written."""
+    return finish(TABLES, measure(settings), out)
