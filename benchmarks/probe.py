@@ -6,6 +6,7 @@ no user. Configured by environment variables so that the scenario's own options 
 - ``BENCH_PROBE_OUT``: where to write the JSON result (the plugin is inert without it);
 - ``BENCH_PROBE_WARMUP`` / ``BENCH_PROBE_WINDOW``: seconds after the test starts before, and
   during which, it measures (so start-up, imports and spawning stay out of the figure);
+- ``BENCH_PROBE_PROFILE``: a path to write a cProfile of the window to (the hub's thread);
 - ``BENCH_PROBE_LAG``: ``1`` to also sample how late a 1 ms timer fires on the gevent hub
   throughout the window (left off for CPU runs: a timer firing 1000 times a second costs CPU).
 
@@ -16,6 +17,7 @@ run object for ours (whose Locust rows are API calls only).
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import sys
@@ -96,9 +98,22 @@ class LagSampler:
             self.samples.append((time.perf_counter() - start - TIMER_S) * 1000)
 
 
-def measure_window(environment: Any, *, warmup: float, window: float, lag: bool) -> WindowResult:
-    """Wait ``warmup`` seconds, then measure for ``window`` seconds (on the calling greenlet)."""
+def measure_window(
+    environment: Any,
+    *,
+    warmup: float,
+    window: float,
+    lag: bool,
+    profiler: cProfile.Profile | None = None,
+) -> WindowResult:
+    """Wait ``warmup`` seconds, then measure for ``window`` seconds (on the calling greenlet).
+
+    With a ``profiler``, the hub's thread (every greenlet; not the maths threads) is profiled
+    over the window only, so start-up and warm-up stay out of the profile.
+    """
     gevent.sleep(warmup)
+    if profiler is not None:
+        profiler.enable()
     first = snapshot(environment)
     sampler = LagSampler()
     if lag:
@@ -106,6 +121,8 @@ def measure_window(environment: Any, *, warmup: float, window: float, lag: bool)
     else:
         gevent.sleep(window)
     last = snapshot(environment)
+    if profiler is not None:
+        profiler.disable()
     return WindowResult(
         window_s=last.wall_s - first.wall_s,
         cpu_s=last.cpu_s - first.cpu_s,
@@ -118,12 +135,18 @@ def measure_window(environment: Any, *, warmup: float, window: float, lag: bool)
 
 
 def _probe(environment: Any, out: Path) -> None:
+    profile_to = os.environ.get("BENCH_PROBE_PROFILE")
+    # thread CPU time, not wall time: the hub's idle waits would otherwise dominate
+    profiler = cProfile.Profile(time.thread_time) if profile_to else None
     result = measure_window(
         environment,
         warmup=float(os.environ.get("BENCH_PROBE_WARMUP", "3")),
         window=float(os.environ.get("BENCH_PROBE_WINDOW", "10")),
         lag=os.environ.get("BENCH_PROBE_LAG") == "1",
+        profiler=profiler,
     )
+    if profiler is not None and profile_to:
+        profiler.dump_stats(profile_to)
     out.write_text(json.dumps(asdict(result)))
 
 
