@@ -32,10 +32,12 @@ from srp_fast.offload import gevent_math_executor
 
 BATCH = 32
 BATCHES = 8
+#: The size of the secrets drawn: the client default (256 bits), what a refill computes now.
+BYTES = srp_fast.CLIENT_BITS // 8
 
 
 def _exponents() -> list[Any]:
-    return [gmpy2.mpz(int.from_bytes(os.urandom(128), "big")) for _ in range(BATCH)]
+    return [gmpy2.mpz(int.from_bytes(os.urandom(BYTES), "big")) for _ in range(BATCH)]
 
 
 def table_holding_gil() -> None:
