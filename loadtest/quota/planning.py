@@ -28,7 +28,7 @@ Q = QuotaCategory
 
 #: Generator CPU per login (ms), as measured (docs/capacity-planning.md says when and how):
 #: srp and srp_totp are ``srp_login_cpu_ms`` and ``srp_totp_login_cpu_ms`` of
-#: reports/bench/generator.json (``cognito-loadtest bench --only generator``); device is srp's
+#: reports/bench/generator.json (``python -m benchmarks --only generator``); device is srp's
 #: figure times the device/SRP ratio measured side by side with the same probe (15.33 ms /
 #: 7.75 ms), since the generator suite has no device case.
 CPU_MS_PER_LOGIN = {
