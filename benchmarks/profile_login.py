@@ -5,7 +5,9 @@ starts the local pool (``--no-quotas``), provisions users, runs the scenario hea
 :mod:`benchmarks.probe` profiling the hub's thread (every greenlet) over the measured window,
 and prints each kind of work's own time (cProfile ``tottime``) per login and its share.
 
-cProfile slows Python code more than C code, so the per-login figures are inflated and the
+Costs paid per second rather than per login (a timer greenlet, Locust's stats ticks) are divided
+by the logins of the window too, so they weigh more at low rates. cProfile slows Python code more
+than C code, so the per-login figures are inflated and the
 shares lean toward pure-Python work: read them as where to look, and measure a cut with the
 generator suite (``python -m benchmarks --only generator``), never with the profile. The maths
 threads are not in the profile: their cost is the floor's exponentiation.
@@ -20,6 +22,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV, local_pool
 from loadtest.users.cli import scenario_path
@@ -66,14 +69,35 @@ OTHER = "other"
 
 
 def breakdown(stats: pstats.Stats) -> dict[str, float]:
-    """Own time (seconds) of the profile's functions, summed by :data:`KINDS`."""
+    """Own time (seconds) of the profile's functions, summed by :data:`KINDS`.
+
+    A built-in (``isinstance``, ``max``, a C method) has no file of its own: its time goes to
+    the kinds of its callers, split as the profile recorded it per caller.
+    """
     totals: dict[str, float] = {}
-    raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]]
+    raw: dict[Key, tuple[int, int, float, float, dict[Key, tuple[Any, ...]]]]
     raw = stats.stats  # type: ignore[attr-defined]
-    for (filename, _line, function), (_cc, _nc, tottime, _ct, _callers) in raw.items():
-        kind = next((k.name for k in KINDS if k.matches(filename, function)), OTHER)
-        totals[kind] = totals.get(kind, 0.0) + tottime
+    for key, (_cc, _nc, tottime, _ct, callers) in raw.items():
+        for kind, seconds in _shares(key, tottime, callers):
+            totals[kind] = totals.get(kind, 0.0) + seconds
     return totals
+
+
+Key = tuple[str, int, str]
+
+
+def _kind(key: Key) -> str:
+    filename, _line, function = key
+    return next((k.name for k in KINDS if k.matches(filename, function)), OTHER)
+
+
+def _shares(
+    key: Key, tottime: float, callers: dict[Key, tuple[Any, ...]]
+) -> list[tuple[str, float]]:
+    kind = _kind(key)
+    if key[0] != "~" or kind != OTHER or not callers:
+        return [(kind, tottime)]
+    return [(_kind(caller), float(timing[2])) for caller, timing in callers.items()]
 
 
 def print_breakdown(totals: dict[str, float], logins: int, cpu_ms_per_login: float) -> None:
