@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtest.pool.launch import LOCAL_CREDENTIALS_ENV, local_admin_client, local_pool
+from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_admin_client, local_pool
 
 from ._procs import child_env, process_tree_rss_mib
 from ._target import App, create_users, write_identities
