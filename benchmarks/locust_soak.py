@@ -15,10 +15,10 @@ import os
 import time
 from typing import Any
 
+from loadtest.users.base import CognitoUser
 from locust import constant, task
 
 from loadtest.flows import LoginOptions, LoginResult, refresh_after, srp_login
-from loadtest.users.base import CognitoUser
 
 __all__ = ["SoakLoginUser", "SoakSessionUser"]
 

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_pool
 from loadtest.users.cli import scenario_path
+
+from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_pool
 
 from ._locust import LocustRun, Probe, run_locust
 from ._target import App, create_app, create_users, write_identities
