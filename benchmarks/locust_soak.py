@@ -15,10 +15,10 @@ import os
 import time
 from typing import Any
 
-from loadtest.users.base import CognitoUser
 from locust import constant, task
 
 from loadtest.flows import LoginOptions, LoginResult, refresh_after, srp_login
+from loadtest.locust.base import CognitoUser
 
 __all__ = ["SoakLoginUser", "SoakSessionUser"]
 
@@ -58,7 +58,8 @@ class SoakSessionUser(CognitoUser):
         if self.session is None or now >= self.refresh_until:
             self._login(now)
         elif now >= self.access_until:
-            tokens = self.run_flow("refresh", refresh_after(self.runtime.context, self.session))
+            record = self.run_flow("refresh", refresh_after(self.runtime.context, self.session))
+            tokens = record.result
             self.access_until = now + tokens.expires_in if tokens else now
 
     def _login(self, now: float) -> None:

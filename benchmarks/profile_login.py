@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtest.users.cli import scenario_path
-
+from loadtest.locust.cli import scenario_path
 from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, local_pool
 
 from ._locust import LocustRun, Probe, run_locust
