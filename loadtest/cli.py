@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__, demo
+from . import __version__, bootstrap, demo
 from .capacity import cli as capacity_cli
 from .lockout import cli as lockout_cli
 from .locust import cli as users_cli
@@ -18,6 +18,7 @@ from .pool import cli as pool_cli
 from .provision import cli as provision_cli
 from .quota import cli as quota_cli
 from .report import cli as report_cli
+from .steps import Stopped
 
 
 def _register_bench(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,12 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, dispatch to the subcommand's ``handler``, return its exit code."""
-    args = build_parser().parse_args(argv)
+def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    """The subcommand's ``handler``; ``pool serve --bootstrap`` goes to :mod:`.bootstrap`, which
+    runs the server as a child (the server package imports no client code)."""
+    if getattr(args, "bootstrap", None) is not None:
+        return bootstrap.run
     handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse, dispatch, return the exit code. A step that failed (see
+    :mod:`.steps`) is one line on stderr, never a traceback."""
+    args = build_parser().parse_args(argv)
     try:
-        return handler(args)
+        return _handler(args)(args)
+    except Stopped as stop:
+        print(stop.line, file=sys.stderr)
+        return stop.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

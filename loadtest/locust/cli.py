@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from importlib.resources import files
 from pathlib import Path
 
 from loadtest.protocol.units import parse_duration
@@ -39,8 +40,10 @@ __all__ = [
     "scenario_path",
 ]
 
-#: The repository's ready locustfiles.
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+#: The ready locustfiles, where they are installed: the package ``loadtest.scenarios``, which is
+#: the repository's top-level ``scenarios/`` in a checkout (see setup.py) and a folder of the
+#: wheel once installed, so ``run NAME`` works from any folder.
+SCENARIO_DIR = Path(str(files("loadtest.scenarios")))
 #: The options ``run`` hands to Locust as environment variables.
 _PASSED_ON = (*TARGET, CONFIRM, REPORT_DIR)
 SCENARIOS = ("srp", "srp_totp", "device", "admin", "lost_phone", "refresh", "mix", "open_logins")

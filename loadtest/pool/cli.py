@@ -18,7 +18,7 @@ from .server import LoopbackOnly, serve
 from .settings import ServeSettings
 from .store import state_path
 
-__all__ = ["register", "settings_from_args"]
+__all__ = ["BOOTSTRAP_OPTIONS", "add_serve_options", "register", "settings_from_args"]
 
 DEFAULT_STATE = Path(".cognito-loadtest") / "pool.sqlite3"
 
@@ -35,9 +35,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_FAULT_HELP,
     )
+    add_serve_options(parser)
+    _add_bootstrap_options(parser)
+    parser.set_defaults(handler=_serve)
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    """The server's own options: what a child ``pool serve`` can be given again."""
     _add_server_options(parser)
     _add_behaviour_options(parser)
-    parser.set_defaults(handler=_serve)
+
+
+#: Destinations of the options that ask for a bootstrap. The server itself never reads them:
+#: the top-level CLI hands ``serve --bootstrap`` to ``loadtest.bootstrap``, which runs the
+#: server as a child process and provisions it over HTTP (the server imports no client code).
+BOOTSTRAP_OPTIONS = ("bootstrap", "users")
+
+
+def _add_bootstrap_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bootstrap",
+        type=Path,
+        metavar="DIR",
+        help="ready for load in one command: create (or, restarted over the same state, reuse) "
+        "a user pool with TOTP MFA optional and device tracking, an app client and --users test "
+        "users with TOTP and a remembered device; write DIR/identities.jsonl and DIR/locust.conf "
+        "(state defaults to DIR/pool.sqlite3), then serve",
+    )
+    parser.add_argument(
+        "--users", type=int, default=20, help="test users to provision with --bootstrap"
+    )
 
 
 _FAULT_HELP = """fault syntax (--fault, repeatable): KIND[:ARG][@RATE][/OPERATION]

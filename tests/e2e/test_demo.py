@@ -54,3 +54,34 @@ def test_demo_runs_end_to_end_and_keeps_secrets_out_of_the_report(tmp_path: Path
     for path in run_dir.rglob("*"):
         text = path.read_text(errors="replace")
         assert not [s for s in secrets if s in text], f"a secret leaked into {path}"
+
+
+@pytest.mark.e2e
+def test_a_failing_step_stops_the_demo_with_one_line_and_runs_nothing_after(
+    tmp_path: Path,
+) -> None:
+    reports, private = tmp_path / "reports", tmp_path / "private"
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise ImportError('this scenario cannot load')\n")
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "loadtest.cli", "demo", "--skip-bench",
+            "--reports", str(reports), "--private", str(private),
+            "--identities", "3", "--users", "2", "--run-time", "4s",
+            "--scenario", str(broken), "--probe-users", "1",
+        ],
+        capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    (run_dir,) = reports.iterdir()
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("cognito-loadtest demo: step '4. Load: ")
+    assert "failed: locust exited with code 1, without locust_stats.csv" in last
+    assert last.endswith(f"(read {run_dir / 'locust.log'})")
+    assert "cannot load" in (run_dir / "locust.log").read_text()
+    # no later step ran on the missing output
+    assert "== 5." not in result.stdout
+    assert "== 6." not in result.stdout
+    assert not (run_dir / "lockout-summary.json").exists()
+    assert not (run_dir / "report.html").exists()

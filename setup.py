@@ -1,0 +1,15 @@
+"""Packaging that pyproject.toml cannot say: the top-level ``scenarios/`` ships as
+``loadtest.scenarios``.
+
+Everything else (metadata, dependencies, package data) lives in pyproject.toml. setuptools'
+``packages.find`` cannot add a package from another folder, so the packages are listed here:
+the ones found under ``srp_fast`` and ``loadtest``, plus the mapped one. One copy of each
+scenario in git; the checkout, an editable install and the wheel all read it.
+"""
+
+from setuptools import find_packages, setup
+
+setup(
+    packages=[*find_packages(include=["srp_fast*", "loadtest*"]), "loadtest.scenarios"],
+    package_dir={"loadtest.scenarios": "scenarios"},
+)

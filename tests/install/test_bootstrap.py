@@ -1,0 +1,116 @@
+"""``pool serve --bootstrap DIR``: a pool ready for plain ``locust --config``, reused on restart.
+
+Everything real: the pool as a child process on a free loopback port, provisioned over HTTP,
+then Locust started with nothing but the written config file, from an empty folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import selectors
+import signal
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from loadtest.pool.launch import local_admin_client
+
+from loadtest.bootstrap import read_conf
+
+BIN = Path(sys.executable).parent
+_READY = 120.0
+
+
+@contextmanager
+def _bootstrapped(folder: Path, users: int, *extra: str) -> Iterator[str]:
+    """``pool serve --port 0 --bootstrap folder``, until the block ends; its URL."""
+    command = [
+        sys.executable, "-m", "loadtest.cli", "pool", "serve", "--port", "0",
+        "--bootstrap", str(folder), "--users", str(users), *extra,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield _ready_url(process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        assert "Traceback" not in err
+
+
+def _ready_url(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        assert selector.select(_READY), "no readiness line"
+        line = process.stdout.readline()
+    assert line.startswith("listening http://127.0.0.1:"), process.communicate(timeout=30)
+    return line.split()[1]
+
+
+def _locust(conf: Path, cwd: Path) -> dict[tuple[str, str], dict[str, str]]:
+    command = [
+        str(BIN / "locust"), "--config", str(conf), "--headless", "-u", "5", "-r", "5",
+        "-t", "10s", "--csv", "run", "--only-summary",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    with (cwd / "run_stats.csv").open() as handle:
+        return {(r["Type"], r["Name"]): r for r in csv.DictReader(handle)}
+
+
+@pytest.mark.e2e
+def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Path) -> None:
+    folder, empty = tmp_path / "pool", tmp_path / "empty"
+    empty.mkdir()
+    with _bootstrapped(folder, 6) as url:
+        conf = read_conf(folder / "locust.conf")
+        assert conf["cognito-endpoint-url"] == url
+        assert Path(conf["locustfile"]).name == "srp_totp.py"
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE((folder / "identities.jsonl").stat().st_mode) == 0o600
+        rows = _locust(folder / "locust.conf", empty)
+    logins = rows[("login", "login:srp_totp")]
+    assert int(logins["Request Count"]) > 0
+    assert all(int(r["Failure Count"]) == 0 for r in rows.values())
+    first = read_conf(folder / "locust.conf")
+    usernames = _usernames(folder / "identities.jsonl")
+    assert len(usernames) == 6
+
+    with _bootstrapped(folder, 6) as url:
+        again = read_conf(folder / "locust.conf")
+        idp = local_admin_client(url)
+        listed = idp.list_users(UserPoolId=again["cognito-pool-id"], Limit=60)["Users"]
+    assert (again["cognito-pool-id"], again["cognito-client-id"]) == (
+        first["cognito-pool-id"],
+        first["cognito-client-id"],
+    )
+    assert _usernames(folder / "identities.jsonl") == usernames
+    assert sorted(u["Username"] for u in listed) == sorted(usernames)
+
+
+def _usernames(path: Path) -> list[str]:
+    return [json.loads(line)["username"] for line in path.read_text().splitlines()]
+
+
+@pytest.mark.e2e
+def test_a_pool_that_answers_nothing_stops_the_bootstrap_with_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "pool"
+    command = [
+        sys.executable, "-m", "loadtest.cli", "pool", "serve", "--port", "0",
+        "--bootstrap", str(folder), "--fault", "drop@1",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    assert result.stdout == ""  # never announced ready
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("cognito-loadtest pool serve --bootstrap: step '2. User pool and app")
+    assert f"(read {folder.resolve() / 'errors.log'})" in last
+    assert not (folder / "locust.conf").exists()
+    assert not (folder / "identities.jsonl").exists()

@@ -1,0 +1,76 @@
+"""The built wheel, installed with its runtime dependencies only, works from any folder.
+
+Builds the wheel from this checkout, installs it into a fresh venv without the dev extra (pip's
+cache and the configured indexes, as a user's pip would), and from an empty folder runs a short
+``cognito-loadtest demo``: it must finish with exit 0 and print, last, the path of a report.html
+that exists. The ready scenarios come from the installed package, not from the checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _build_wheel(out: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--quiet", "--wheel-dir", str(out), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    (wheel,) = out.glob("cognito_loadtest-*.whl")
+    return wheel
+
+
+def _fresh_venv(where: Path, wheel: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, timeout=120)
+    pip = [str(where / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)]
+    subprocess.run(pip, check=True, capture_output=True, timeout=600)
+    return where / "bin"
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment minus anything that would let the checkout leak into the venv."""
+    hidden = ("PYTHONPATH", "VIRTUAL_ENV", "COGNITO_LOADTEST_SHARED")
+    return {k: v for k, v in os.environ.items() if k not in hidden and not k.startswith("COGNITO_")}
+
+
+@pytest.mark.e2e
+def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
+    wheel = _build_wheel(tmp_path / "dist")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "loadtest/scenarios/srp_totp.py" in names
+    assert not [n for n in names if n.startswith(("scenarios/", "tests/"))]
+
+    bin_dir = _fresh_venv(tmp_path / "venv", wheel)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = _clean_env()
+    probe = "import importlib.util as u; print(u.find_spec('pycognito') is None)"
+    no_dev = subprocess.run(
+        [str(bin_dir / "python"), "-c", probe], cwd=empty, env=env,
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert no_dev.stdout.strip() == "True", "the fresh venv has a dev-only package"
+
+    result = subprocess.run(
+        [str(bin_dir / "cognito-loadtest"), "demo",
+         "--identities", "6", "--users", "2", "--run-time", "4s",
+         "--probe-users", "1", "--probe-failures", "6"],
+        cwd=empty, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    report = Path(result.stdout.strip().splitlines()[-1])
+    assert report.name == "report.html"
+    assert (empty / report).is_file()
+    assert "srp_fast critical path" in result.stdout
+    run_log = (empty / report).parent / "locust.log"
+    assert str(bin_dir.parent) in run_log.read_text() or (empty / report).stat().st_size > 0
