@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from loadtest.pool.launch import local_admin_client
 
-from loadtest.bootstrap import read_conf
+from loadtest.bootstrap import _child_options, read_conf
+from loadtest.cli import build_parser
+from loadtest.pool.launch import local_admin_client
 
 BIN = Path(sys.executable).parent
 _READY = 120.0
@@ -114,3 +115,15 @@ def test_a_pool_that_answers_nothing_stops_the_bootstrap_with_one_line(tmp_path:
     assert f"(read {folder.resolve() / 'errors.log'})" in last
     assert not (folder / "locust.conf").exists()
     assert not (folder / "identities.jsonl").exists()
+
+
+def test_the_child_server_gets_every_server_option_given_and_no_bootstrap_option() -> None:
+    args = build_parser().parse_args(
+        ["pool", "serve", "--bootstrap", "d", "--users", "3", "--state", "s.db",
+         "--time-scale", "0.5", "--fault", "drop@0.1", "--fault", "latency:5ms",
+         "--no-quotas", "--workers", "2"]
+    )  # fmt: skip
+    assert _child_options(args) == [
+        "--port", "9229", "--workers", "2", "--time-scale", "0.5", "--no-quotas",
+        "--fault", "drop@0.1", "--fault", "latency:5ms",
+    ]  # fmt: skip
