@@ -25,8 +25,8 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check srp_fast loadtest tests scenarios benchmarks
-	$(BIN)/ruff format --check srp_fast loadtest tests scenarios benchmarks
+	$(BIN)/ruff check srp_fast loadtest tests scenarios benchmarks setup.py
+	$(BIN)/ruff format --check srp_fast loadtest tests scenarios benchmarks setup.py
 	$(BIN)/mypy --strict srp_fast loadtest benchmarks
 
 format: $(STAMP)
