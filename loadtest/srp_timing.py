@@ -25,6 +25,9 @@ __all__ = ["SrpTiming", "measure"]
 _POOL_ID = "us-east-1_DemoTiming1"
 _USER = "timing-user"
 _PASSWORD = "Timing-Passw0rd!"
+#: The size of a + u·x, the critical path's exponent: u·x is a 512-bit product of two hashes,
+#: ``a`` as many bits as srp_fast draws for it.
+_EXPONENT_BITS = max(srp_fast.CLIENT_BITS, 512) + 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,8 +43,7 @@ def measure(*, rounds: int = 5, per_round: int = 10) -> SrpTiming:
     """Time the three paths in ``rounds`` alternating rounds of ``per_round`` calls each."""
     login = _warm_login(rounds * per_round + 4)
     base = gmpy2.mpz(int.from_bytes(secrets.token_bytes(384), "big")) % srp_fast.N
-    # a + u·x: a is 128 random bytes (as Amplify and pycognito draw it), so ~1024 bits
-    exponent = gmpy2.mpz(int.from_bytes(secrets.token_bytes(128), "big")) | (1 << 1023)
+    exponent = gmpy2.mpz(secrets.randbits(_EXPONENT_BITS)) | (1 << (_EXPONENT_BITS - 1))
     plain = (int(base), int(exponent), int(srp_fast.N))
     paths: dict[str, Callable[[], object]] = {
         "critical_path_ms": login,
