@@ -28,7 +28,8 @@ import csv
 import os
 import subprocess
 import sys
-from contextlib import ExitStack
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -141,7 +142,11 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _pool_steps(args: argparse.Namespace, where: _Folders, pool: LocalPool, at: Any) -> int:
+#: ``step`` with the demo's command and error log bound: ``at(title, log=...)``.
+_At = Callable[..., AbstractContextManager[None]]
+
+
+def _pool_steps(args: argparse.Namespace, where: _Folders, pool: LocalPool, at: _At) -> int:
     """Steps 3 and 4, which need the demo's pool running; Locust's exit code (0 or 1)."""
     print(f"   listening at {pool.url}")
     with at(f"3. Test users: {args.identities}, with TOTP and a remembered device"):
@@ -163,7 +168,10 @@ def _report(run_dir: Path, *, probed: bool) -> Path:
 
     if probed:
         fold_in_lockout_probe(run_dir)
-    return run_dir / "report.html"
+    page = run_dir / "report.html"
+    if not page.is_file():
+        raise StepFailed(f"no report page at {page}")
+    return page
 
 
 def _srp_timing() -> None:
