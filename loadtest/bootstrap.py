@@ -34,8 +34,15 @@ from typing import Any
 
 from .locust.cli import scenario_path
 from .pool import cli as pool_cli
-from .steps import StepFailed, step
-from .target.launch import LocalApp, create_app, local_admin_client, local_pool
+from .steps import StepFailed, last_line, step
+from .target.launch import (
+    LocalApp,
+    LocalPool,
+    PoolStartError,
+    create_app,
+    local_admin_client,
+    local_pool,
+)
 from .target.safety import OverLimit, check_bounds, guard_target
 
 __all__ = [
@@ -71,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     at = partial(step, _COMMAND, errors=folder / "errors.log", out=sys.stderr)
     with _terminate_cleanly(), ExitStack() as stack:
         with at("1. Local pool", log=state.with_suffix(".log")):
-            pool = stack.enter_context(local_pool(state, _child_options(args)))
+            pool = _start(stack, state, _child_options(args))
         with at(f"2. User pool and app client at {pool.url}"):
             app = _app(pool.url, folder)
         with at(f"3. Test users: {args.users}, with TOTP and a remembered device"):
@@ -81,6 +88,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"   {conf}: locust --config {conf} --headless -u 5 -r 5 -t 10s", file=sys.stderr)
         print(f"listening {pool.url}", flush=True)
         return _wait_forwarding_signals(pool.process)
+
+
+def _start(stack: ExitStack, state: Path, options: list[str]) -> LocalPool:
+    """The pool as a child process, stopped when ``stack`` closes; a failed start says why in
+    the child's own words."""
+    try:
+        return stack.enter_context(local_pool(state, options))
+    except PoolStartError as exc:
+        raise StepFailed(last_line(state.with_suffix(".log")) or str(exc)) from None
 
 
 def _private_folder(folder: Path) -> Path:

@@ -40,8 +40,15 @@ from .lockout.demo import demo_probe
 from .locust.cli import SCENARIOS, scenario_path
 from .protocol.units import parse_duration
 from .report.tables import Table
-from .steps import StepFailed, step
-from .target.launch import LOCAL_CREDENTIALS_ENV, LocalApp, LocalPool, create_app, local_pool
+from .steps import StepFailed, last_line, step
+from .target.launch import (
+    LOCAL_CREDENTIALS_ENV,
+    LocalApp,
+    LocalPool,
+    PoolStartError,
+    create_app,
+    local_pool,
+)
 from .target.safety import OverLimit, add_bound_options, check_bounds, guard_target
 
 __all__ = ["register"]
@@ -125,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
             _srp_timing()
     with ExitStack() as stack:  # the pool stops when steps 3-4 end, however they end
         with at(f"2. Local pool (state in {where.private})", log=where.private / "pool.log"):
-            pool = stack.enter_context(local_pool(where.private / "pool.sqlite"))
+            pool = _start_pool(stack, where.private / "pool.sqlite")
         code = _pool_steps(args, where, pool, at)
     with at("5. What the run measured (Locust's statistics)"):
         _summarise(where.run_dir / "locust_stats.csv")
@@ -140,6 +147,14 @@ def run(args: argparse.Namespace) -> int:
         report = _report(where.run_dir, probed=bool(args.probe_users))
     print(f"\ndemo finished (exit code {code}); the report:\n{report}")
     return code
+
+
+def _start_pool(stack: ExitStack, state: Path) -> LocalPool:
+    """The demo's pool as a child process, stopped when ``stack`` closes."""
+    try:
+        return stack.enter_context(local_pool(state))
+    except PoolStartError as exc:
+        raise StepFailed(last_line(state.with_suffix(".log")) or str(exc)) from None
 
 
 #: ``step`` with the demo's command and error log bound: ``at(title, log=...)``.

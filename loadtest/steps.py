@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["StepFailed", "Stopped", "step"]
+__all__ = ["StepFailed", "Stopped", "last_line", "step"]
 
 
 class StepFailed(Exception):
@@ -64,7 +64,17 @@ def step(
 
 
 def _line(command: str, title: str, reason: str, log: Path) -> str:
-    return f"{command}: step '{title}' failed: {reason} (read {log})"
+    told = f" (read {log})" if str(log) not in reason else ""
+    return f"{command}: step '{title}' failed: {reason}{told}"
+
+
+def last_line(log: Path) -> str:
+    """The last non-empty line of a child's log (its own one-line error, as a rule), or ''."""
+    try:
+        lines = log.read_text("utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip()[:300] if lines else ""
 
 
 def _first_line(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ import csv
 import json
 import selectors
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 
 from loadtest.bootstrap import _child_options, read_conf
 from loadtest.cli import build_parser
-from loadtest.pool.launch import local_admin_client
+from loadtest.target.launch import local_admin_client
 
 BIN = Path(sys.executable).parent
 _READY = 120.0
@@ -127,3 +128,22 @@ def test_the_child_server_gets_every_server_option_given_and_no_bootstrap_option
         "--port", "9229", "--workers", "2", "--time-scale", "0.5", "--no-quotas",
         "--fault", "drop@0.1", "--fault", "latency:5ms",
     ]  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_a_busy_port_stops_the_bootstrap_with_the_servers_own_reason(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        command = [
+            sys.executable, "-m", "loadtest.cli", "pool", "serve", "--port", str(port),
+            "--bootstrap", str(tmp_path / "pool"),
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("cognito-loadtest pool serve --bootstrap: step '1. Local pool' failed:")
+    assert "Address already in use" in last
+    assert last.endswith(f"(read {tmp_path.resolve() / 'pool' / 'pool.log'})")
