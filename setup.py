@@ -7,9 +7,11 @@ the ones found under ``srp_fast`` and ``loadtest``, plus the mapped one. One cop
 scenario in git; the checkout, an editable install and the wheel all read it.
 """
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 setup(
-    packages=[*find_packages(include=["srp_fast*", "loadtest*"]), "loadtest.scenarios"],
+    # namespace discovery, as pyproject's packages.find does: data-only folders such as
+    # loadtest/report/templates are packages too
+    packages=[*find_namespace_packages(include=["srp_fast*", "loadtest*"]), "loadtest.scenarios"],
     package_dir={"loadtest.scenarios": "scenarios"},
 )

@@ -70,7 +70,7 @@ def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
     empty.mkdir()
     env = _clean_env()
     probe = (
-        "import importlib.util as u; from loadtest.users.cli import SCENARIO_DIR as d; "
+        "import importlib.util as u; from loadtest.locust.cli import SCENARIO_DIR as d; "
         "print(u.find_spec('pycognito') is None, d)"
     )
     found = subprocess.run(
