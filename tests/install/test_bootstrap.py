@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import selectors
 import signal
 import socket
@@ -55,7 +56,8 @@ def _ready_url(process: subprocess.Popen[str]) -> str:
     return line.split()[1]
 
 
-def _locust(conf: Path, cwd: Path) -> dict[tuple[str, str], dict[str, str]]:
+def _locust(conf: Path, cwd: Path) -> tuple[dict[tuple[str, str], dict[str, str]], int]:
+    """Plain Locust with the written config only; its stats rows and the logins it counted."""
     command = [
         str(BIN / "locust"), "--config", str(conf), "--headless", "-u", "5", "-r", "5",
         "-t", "10s", "--csv", "run", "--only-summary",
@@ -63,7 +65,11 @@ def _locust(conf: Path, cwd: Path) -> dict[tuple[str, str], dict[str, str]]:
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     with (cwd / "run_stats.csv").open() as handle:
-        return {(r["Type"], r["Name"]): r for r in csv.DictReader(handle)}
+        rows = {(r["Type"], r["Name"]): r for r in csv.DictReader(handle)}
+    counted = re.search(r"logins: ok=(\d+)(.*)", result.stderr)
+    assert counted is not None, result.stderr[-3000:]
+    assert "failed" not in counted.group(2)
+    return rows, int(counted.group(1))
 
 
 @pytest.mark.e2e
@@ -76,9 +82,9 @@ def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Pat
         assert Path(conf["locustfile"]).name == "srp_totp.py"
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         assert stat.S_IMODE((folder / "identities.jsonl").stat().st_mode) == 0o600
-        rows = _locust(folder / "locust.conf", empty)
-    logins = rows[("login", "login:srp_totp")]
-    assert int(logins["Request Count"]) > 0
+        rows, logins = _locust(folder / "locust.conf", empty)
+    assert logins > 0
+    assert int(rows[("cognito", "RespondToAuthChallenge:SOFTWARE_TOKEN_MFA")]["Request Count"]) > 0
     assert all(int(r["Failure Count"]) == 0 for r in rows.values())
     first = read_conf(folder / "locust.conf")
     usernames = _usernames(folder / "identities.jsonl")
