@@ -125,7 +125,7 @@ def run_locust_ramp(settings: RampSettings, target_env: Mapping[str, str]) -> St
 
 
 def _scenario() -> Path:
-    from loadtest.locust.cli import SCENARIO_DIR
+    from loadtest.target.scenarios import SCENARIO_DIR
 
     return SCENARIO_DIR / "open_logins.py"
 

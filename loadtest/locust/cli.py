@@ -12,8 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from importlib.resources import files
-from pathlib import Path
 
 from loadtest.protocol.units import parse_duration
 from loadtest.target.options import (
@@ -30,6 +28,7 @@ from loadtest.target.safety import (
     check_bounds,
     guard_target,
 )
+from loadtest.target.scenarios import SCENARIO_DIR, SCENARIOS, scenario_path
 
 __all__ = [
     "SCENARIOS",
@@ -40,13 +39,8 @@ __all__ = [
     "scenario_path",
 ]
 
-#: The ready locustfiles, where they are installed: the package ``loadtest.scenarios``, which is
-#: the repository's top-level ``scenarios/`` in a checkout (see setup.py) and a folder of the
-#: wheel once installed, so ``run NAME`` works from any folder.
-SCENARIO_DIR = Path(str(files("loadtest.scenarios")))
 #: The options ``run`` hands to Locust as environment variables.
 _PASSED_ON = (*TARGET, CONFIRM, REPORT_DIR)
-SCENARIOS = ("srp", "srp_totp", "device", "admin", "lost_phone", "refresh", "mix", "open_logins")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,16 +70,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="everything after this goes to locust unchanged",
     )
     parser.set_defaults(handler=_run)
-
-
-def scenario_path(scenario: str) -> Path:
-    """The locustfile of a scenario name, or the given path; ``ValueError`` if neither."""
-    if scenario in SCENARIOS:
-        return SCENARIO_DIR / f"{scenario}.py"
-    path = Path(scenario)
-    if path.is_file():
-        return path
-    raise ValueError(f"unknown scenario {scenario!r}: use one of {', '.join(SCENARIOS)}")
 
 
 def locust_command(

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtest.locust.cli import SCENARIO_DIR
 from loadtest.protocol.quotas import CHALLENGE_ALLOWANCE_FACTOR, PER_USER_RPS, QuotaCategory
 from loadtest.report.tables import Table
+from loadtest.target.scenarios import SCENARIO_DIR
 
 from .inputs import MauAssumptions, parse_mix, parse_quota, quotas_from_file
 from .model import (
