@@ -12,6 +12,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from configargparse import ConfigFileParserException, DefaultConfigFileParser
 
 from loadtest.protocol.units import parse_duration
 from loadtest.target.options import (
@@ -107,12 +111,53 @@ def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     run_time = None if args.web else parse_duration(size["run_time"])
     sizes = {"users": size["users"], "spawn_rate": size["spawn_rate"], "run_time": run_time}
     check_bounds("run", sizes | {"processes": size["processes"]}, allow=args.allow_above_max)
+    seen = target_settings(args.locust_args, env)
     guard_target(
-        endpoint_url=env.get("COGNITO_ENDPOINT_URL"),
-        region=env.get("COGNITO_REGION"),
-        pool_id=env.get("COGNITO_POOL_ID"),
-        confirm_pool_id=env.get(CONFIRM_ENV),
+        endpoint_url=seen.get("COGNITO_ENDPOINT_URL"),
+        region=seen.get("COGNITO_REGION"),
+        pool_id=seen.get("COGNITO_POOL_ID"),
+        confirm_pool_id=seen.get(CONFIRM_ENV),
     )
+
+
+def target_settings(locust_args: list[str], env: Mapping[str, str]) -> dict[str, str]:
+    """The ``COGNITO_*`` settings the Locust child will run with, as Locust ranks them: its
+    config file (``--config FILE`` after ``--locust``, else ``~/.locust.conf`` and
+    ``./locust.conf``), overridden by the environment, overridden by ``--cognito-*`` flags
+    after ``--locust``. So the target stated and guarded is the one the run will hit."""
+    options = {option.flag: option.env_var for option in (*TARGET, CONFIRM)}
+    seen: dict[str, str] = {}
+    for path in _config_files(locust_args):
+        for key, value in _read_config(path).items():
+            if f"--{key}" in options:
+                seen[options[f"--{key}"]] = str(value)
+    seen |= {var: env[var] for var in options.values() if env.get(var)}
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    for flag in options:
+        parser.add_argument(flag)
+    given = vars(parser.parse_known_args(locust_args)[0])
+    seen |= {options[f"--{k.replace('_', '-')}"]: v for k, v in given.items() if v is not None}
+    return seen
+
+
+def _config_files(locust_args: list[str]) -> list[Path]:
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--config")
+    given = parser.parse_known_args(locust_args)[0].config
+    if given is not None:
+        if not Path(given).is_file():
+            raise ValueError(f"the Locust config file {given} does not exist")
+        return [Path(given)]
+    return [p for p in (Path("~/.locust.conf").expanduser(), Path("locust.conf")) if p.is_file()]
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """A Locust config file's settings, read by configargparse's parser as Locust reads it."""
+    with path.open(encoding="utf-8") as handle:
+        try:
+            return dict(DefaultConfigFileParser().parse(handle))
+        except ConfigFileParserException as exc:
+            raise ValueError(f"cannot read the Locust config file {path}: {exc}") from None
 
 
 def _run(args: argparse.Namespace) -> int:

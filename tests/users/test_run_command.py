@@ -7,7 +7,16 @@ import sys
 
 import pytest
 
-from loadtest.locust.cli import SCENARIO_DIR, SCENARIOS, locust_command, register, scenario_path
+from loadtest.locust.cli import (
+    SCENARIO_DIR,
+    SCENARIOS,
+    check_run,
+    locust_command,
+    register,
+    scenario_path,
+    target_settings,
+)
+from loadtest.target.safety import UnsafeTarget
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -52,3 +61,41 @@ def test_report_dir_travels_as_the_environment_variable_the_users_read(tmp_path)
     assert str(tmp_path) not in " ".join(argv)
     _, env = locust_command(parse("srp"), {"COGNITO_REPORT_DIR": "kept"})
     assert env["COGNITO_REPORT_DIR"] == "kept"
+
+
+def test_the_target_guarded_is_the_one_a_locust_config_names(tmp_path, monkeypatch, capsys) -> None:
+    """``run NAME --locust --config FILE``: the stated and guarded target comes from the file
+    (as Locust ranks settings: file < environment < flags after --locust)."""
+    monkeypatch.chdir(tmp_path)  # no ./locust.conf here but the ones written below
+    monkeypatch.setenv("HOME", str(tmp_path))  # nor a ~/.locust.conf
+    conf = tmp_path / "remote.conf"
+    conf.write_text(
+        "# a real pool\ncognito-endpoint-url = aws\ncognito-pool-id = eu-west-1_Remote\n"
+        "cognito-client-id = abc\n"
+    )
+    args = parse("srp", "-t", "5s", "--locust", "--config", str(conf))
+    _, env = locust_command(args, {})
+    with pytest.raises(UnsafeTarget, match="--confirm-pool-id eu-west-1_Remote"):
+        check_run(args, env)
+    assert "pool eu-west-1_Remote" in capsys.readouterr().err
+
+    check_run(args, env | {"COGNITO_CONFIRM_POOL_ID": "eu-west-1_Remote"})
+    # the environment overrides the file, a flag after --locust overrides both
+    local = {"COGNITO_ENDPOINT_URL": "http://127.0.0.1:9229/"}
+    assert (
+        target_settings(args.locust_args, local)["COGNITO_ENDPOINT_URL"]
+        == local["COGNITO_ENDPOINT_URL"]
+    )
+    flagged = [*args.locust_args, "--cognito-pool-id", "us-east-1_Flag"]
+    assert target_settings(flagged, local)["COGNITO_POOL_ID"] == "us-east-1_Flag"
+
+
+def test_a_locust_conf_in_the_folder_counts_and_a_missing_config_is_one_clear_error(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "locust.conf").write_text("cognito-pool-id = us-east-1_Here\n")
+    assert target_settings([], {})["COGNITO_POOL_ID"] == "us-east-1_Here"
+    with pytest.raises(ValueError, match=r"config file nowhere\.conf does not exist"):
+        target_settings(["--config", "nowhere.conf"], {})
