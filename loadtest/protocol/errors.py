@@ -28,6 +28,7 @@ __all__ = [
     "MissingAuthenticationToken",
     "NotAuthorized",
     "PasswordResetRequired",
+    "RefreshTokenReuse",
     "ResourceNotFound",
     "Serialization",
     "ServiceUnavailable",
@@ -84,6 +85,9 @@ class Messages:
     MISSING_AUTH_TOKEN = "Missing Authentication Token"
     SERIALIZATION = "Start of structure or map found where not expected."
     TOTP_NOT_FOUND_FOR_USER = "Software Token MFA does not exist for the user."
+    USER_AUTH_NOT_ENABLED = "USER_AUTH flow not enabled for this client"
+    REFRESH_TOKEN_REUSE = "Refresh token reuse detected"
+    OTP_MISMATCH = "Invalid code received for user"
 
     @staticmethod
     def pool_not_found(pool_id: str) -> str:
@@ -142,6 +146,12 @@ class NotAuthorized(CognitoError):
     """Wrong password or secret hash, lockout, disabled user, bad session."""
 
     error_type = "NotAuthorizedException"
+
+
+class RefreshTokenReuse(CognitoError):
+    """A rotated-out refresh token was presented after its grace period (cognito-facts §14.2)."""
+
+    error_type = "RefreshTokenReuseException"
 
 
 class UserNotFound(CognitoError):

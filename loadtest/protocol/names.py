@@ -55,6 +55,7 @@ class Operation(StrEnum):
     GET_USER = "GetUser"
     GLOBAL_SIGN_OUT = "GlobalSignOut"
     ADMIN_USER_GLOBAL_SIGN_OUT = "AdminUserGlobalSignOut"
+    GET_TOKENS_FROM_REFRESH_TOKEN = "GetTokensFromRefreshToken"
 
 
 #: Operations the service models with ``authtype: none``: unsigned, authorised by token/session.
@@ -72,6 +73,7 @@ PUBLIC_OPERATIONS = frozenset(
         Operation.FORGET_DEVICE,
         Operation.GET_USER,
         Operation.GLOBAL_SIGN_OUT,
+        Operation.GET_TOKENS_FROM_REFRESH_TOKEN,
     }
 )
 
@@ -85,6 +87,7 @@ class AuthFlow(StrEnum):
     REFRESH_TOKEN_AUTH = "REFRESH_TOKEN_AUTH"
     REFRESH_TOKEN = "REFRESH_TOKEN"
     CUSTOM_AUTH = "CUSTOM_AUTH"
+    USER_AUTH = "USER_AUTH"
 
 
 class Challenge(StrEnum):
@@ -99,3 +102,9 @@ class Challenge(StrEnum):
     DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
     DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"
     CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+    SELECT_CHALLENGE = "SELECT_CHALLENGE"
+    PASSWORD = "PASSWORD"
+    PASSWORD_SRP = "PASSWORD_SRP"
+    EMAIL_OTP = "EMAIL_OTP"
+    SMS_OTP = "SMS_OTP"
+    WEB_AUTHN = "WEB_AUTHN"
