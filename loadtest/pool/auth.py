@@ -1,5 +1,5 @@
 """InitiateAuth and AdminInitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH,
-ADMIN_USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH.
+ADMIN_USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH and USER_AUTH (in :mod:`.user_auth`).
 
 USER_SRP_AUTH answers PASSWORD_VERIFIER with SALT, SRP_B, SECRET_BLOCK, USERNAME and
 USER_ID_FOR_SRP and no Session (cognito-facts §2); the exchange's state is sealed in the
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import srp_fast
@@ -32,13 +33,31 @@ from .signin import SignIn, check_lock, count_failure, ensure_can_sign_in, next_
 from .srp import password_record
 from .tokens import Minted, uuid_time
 
-__all__ = ["initiate_auth", "known_device", "secret_block"]
+__all__ = [
+    "initiate_auth",
+    "known_device",
+    "password_ok",
+    "refresh_owner",
+    "refreshed",
+    "secret_block",
+    "srp_start",
+]
 
 _PUBLIC_FLOWS = frozenset(
-    {AuthFlow.USER_SRP_AUTH, AuthFlow.USER_PASSWORD_AUTH, AuthFlow.REFRESH_TOKEN_AUTH}
+    {
+        AuthFlow.USER_SRP_AUTH,
+        AuthFlow.USER_PASSWORD_AUTH,
+        AuthFlow.REFRESH_TOKEN_AUTH,
+        AuthFlow.USER_AUTH,
+    }
 )
 _ADMIN_FLOWS = frozenset(
-    {AuthFlow.USER_SRP_AUTH, AuthFlow.ADMIN_USER_PASSWORD_AUTH, AuthFlow.REFRESH_TOKEN_AUTH}
+    {
+        AuthFlow.USER_SRP_AUTH,
+        AuthFlow.ADMIN_USER_PASSWORD_AUTH,
+        AuthFlow.REFRESH_TOKEN_AUTH,
+        AuthFlow.USER_AUTH,
+    }
 )
 
 
@@ -53,9 +72,14 @@ async def initiate_auth(ctx: PoolContext, p: Params, *, admin: bool) -> dict[str
         flow = AuthFlow.REFRESH_TOKEN_AUTH
     _require_enabled(client, flow)
     if flow is AuthFlow.USER_SRP_AUTH:
-        return _srp_start(ctx, pool, client, auth, admin=admin)
+        return srp_start(ctx, pool, client, auth, admin=admin)
     if flow is AuthFlow.REFRESH_TOKEN_AUTH:
         return _refresh(ctx, pool, client, auth)
+    if flow is AuthFlow.USER_AUTH:
+        # Imported here: user_auth builds on this module's password and SRP steps.
+        from .user_auth import user_auth
+
+        return user_auth(ctx, pool, client, auth, admin=admin)
     return await _password(ctx, pool, client, auth, admin=admin)
 
 
@@ -79,6 +103,8 @@ def _require_enabled(client: AppClient, flow: AuthFlow) -> None:
         raise InvalidParameter(Messages.USER_PASSWORD_NOT_ENABLED)
     if flow is AuthFlow.REFRESH_TOKEN_AUTH:
         raise InvalidParameter(Messages.REFRESH_NOT_ENABLED)
+    if flow is AuthFlow.USER_AUTH:
+        raise InvalidParameter(Messages.USER_AUTH_NOT_ENABLED)
     raise InvalidParameter(Messages.AUTH_FLOW_NOT_ENABLED)
 
 
@@ -107,7 +133,7 @@ def _parse_a(text: str) -> Any:
         raise InvalidParameter("Illegal parameter. A mod N cannot be 0.") from exc
 
 
-def _srp_start(
+def srp_start(
     ctx: PoolContext, pool: Pool, client: AppClient, auth: dict[str, str], *, admin: bool
 ) -> dict[str, Any]:
     username = _required(auth, "USERNAME")
@@ -214,14 +240,14 @@ async def _password(
         ctx.check_secret_hash(client, username, auth.get("SECRET_HASH"))
     except NotAuthorized as wrong_secret:
         raise count_failure(ctx, user, wrong_secret) from None
-    if not _password_ok(ctx, pool, user, password):
+    if not password_ok(ctx, pool, user, password):
         raise count_failure(ctx, user, NotAuthorized(Messages.INCORRECT_PASSWORD))
     device = known_device(ctx, user, auth.get("DEVICE_KEY"))
     sign_in = SignIn(pool=pool, client=client, user=user, admin=admin, device=device)
     return next_step(ctx, sign_in)
 
 
-def _password_ok(ctx: PoolContext, pool: Pool, user: User, password: str) -> bool:
+def password_ok(ctx: PoolContext, pool: Pool, user: User, password: str) -> bool:
     """Compare x (hashes only); users stored before x was kept are checked through v."""
     prefix = srp_fast.pool_name(pool.id)
     if user.salt is None:
@@ -246,8 +272,22 @@ def known_device(ctx: PoolContext, user: User, key: str | None) -> Device | None
 def _refresh(
     ctx: PoolContext, pool: Pool, client: AppClient, auth: dict[str, str]
 ) -> dict[str, Any]:
+    if client.rotation[0]:
+        # "REFRESH_TOKEN_AUTH isn't available in app clients with refresh token rotation
+        # enabled" (cognito-facts §14.2); the exact error is unconfirmed: a guess.
+        raise InvalidParameter(Messages.REFRESH_NOT_ENABLED)
     now = ctx.now()
-    payload = ctx.tokens.open_refresh(_required(auth, "REFRESH_TOKEN"), now)
+    payload, user = refresh_owner(ctx, pool, client, _required(auth, "REFRESH_TOKEN"))
+    _refresh_secret_hash(ctx, client, user, auth.get("SECRET_HASH"))
+    result = ctx.tokens.authentication_result(user, client, refreshed(payload), now, refresh=False)
+    return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+
+def refresh_owner(
+    ctx: PoolContext, pool: Pool, client: AppClient, token: str
+) -> tuple[Mapping[str, Any], User]:
+    """A refresh token's payload and user, after every check but the client's secret."""
+    payload = ctx.tokens.open_refresh(token, ctx.now())
     if payload["client_id"] != client.id or payload["pool_id"] != pool.id:
         raise NotAuthorized(Messages.REFRESH_TOKEN_INVALID)
     user = ctx.store.users.by_sub(pool.id, str(payload["sub"]))
@@ -257,14 +297,17 @@ def _refresh(
         raise NotAuthorized(Messages.USER_DISABLED)
     if uuid_time(str(payload["origin_jti"])) < user.revoked_at:
         raise NotAuthorized(Messages.REFRESH_TOKEN_REVOKED)
-    _refresh_secret_hash(ctx, client, user, auth.get("SECRET_HASH"))
-    minted = Minted(
+    return payload, user
+
+
+def refreshed(payload: Mapping[str, Any], *, keep_expiry: bool = False) -> Minted:
+    """What new tokens from this refresh token carry: the sign-in's lineage and device."""
+    return Minted(
         auth_time=int(payload["auth_time"]),
         origin_jti=str(payload["origin_jti"]),
         device_key=str(payload["device_key"]) or None,
+        refresh_expires=float(payload["exp"]) if keep_expiry else None,
     )
-    result = ctx.tokens.authentication_result(user, client, minted, now, refresh=False)
-    return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
 def _refresh_secret_hash(

@@ -49,6 +49,7 @@ from .signin import (
     resume,
     totp_challenge,
 )
+from .user_auth import OTP_STAGES, SELECT_STAGE, answer_otp, start_factor
 
 __all__ = ["ChallengeRequest", "SessionStep", "continues", "respond_to_auth_challenge"]
 
@@ -374,6 +375,51 @@ async def _new_password_required(req: ChallengeRequest, step: SessionStep) -> Re
     return next_step(ctx, replace(sign_in, user=user), password_done=False)
 
 
+# -- USER_AUTH (choice-based sign-in, :mod:`.user_auth`) ------------------------------------------
+@continues(SELECT_STAGE, required=("ANSWER",))
+async def _select_challenge(req: ChallengeRequest, step: SessionStep) -> Result:
+    """SELECT_CHALLENGE answered with ANSWER (and the factor's own fields)."""
+    return _chosen(req, step, req.responses["ANSWER"])
+
+
+def _chosen(req: ChallengeRequest, step: SessionStep, factor: str) -> Result:
+    result = start_factor(req.ctx, step.sign_in, factor, req.responses)
+    consume(req.ctx, step.session, req.client)
+    return result
+
+
+@continues(SELECT_STAGE)
+async def _password_factor(req: ChallengeRequest, step: SessionStep) -> Result:
+    """SELECT_CHALLENGE answered with ``ChallengeName: PASSWORD`` (the Guide's second form)."""
+    return _chosen(req, step, Challenge.PASSWORD)
+
+
+@continues(SELECT_STAGE)
+async def _password_srp_factor(req: ChallengeRequest, step: SessionStep) -> Result:
+    """SELECT_CHALLENGE answered with ``ChallengeName: PASSWORD_SRP``."""
+    return _chosen(req, step, Challenge.PASSWORD_SRP)
+
+
+@continues(OTP_STAGES[Challenge.EMAIL_OTP], required=("EMAIL_OTP_CODE",))
+async def _email_otp(req: ChallengeRequest, step: SessionStep) -> Result:
+    return _otp(req, step, Challenge.EMAIL_OTP, req.responses["EMAIL_OTP_CODE"])
+
+
+@continues(OTP_STAGES[Challenge.SMS_OTP], required=("SMS_OTP_CODE",))
+async def _sms_otp(req: ChallengeRequest, step: SessionStep) -> Result:
+    return _otp(req, step, Challenge.SMS_OTP, req.responses["SMS_OTP_CODE"])
+
+
+def _otp(req: ChallengeRequest, step: SessionStep, factor: Challenge, code: str) -> Result:
+    """A first-factor code: a wrong one keeps the Session; the right one uses it up."""
+    ctx = req.ctx
+    ctx.check_secret_hash(req.client, req.responses["USERNAME"], req.responses.get("SECRET_HASH"))
+    return answer_otp(
+        ctx, step.sign_in, step.session.extra, factor, code,
+        on_success=lambda: consume(ctx, step.session, req.client),
+    )  # fmt: skip
+
+
 _HANDLERS: dict[str, Handler] = {
     Challenge.PASSWORD_VERIFIER: _password_verifier,
     Challenge.DEVICE_SRP_AUTH: _device_srp_auth,
@@ -382,4 +428,9 @@ _HANDLERS: dict[str, Handler] = {
     Challenge.SELECT_MFA_TYPE: _select_mfa_type,
     Challenge.MFA_SETUP: _mfa_setup,
     Challenge.NEW_PASSWORD_REQUIRED: _new_password_required,
+    Challenge.SELECT_CHALLENGE: _select_challenge,
+    Challenge.PASSWORD: _password_factor,
+    Challenge.PASSWORD_SRP: _password_srp_factor,
+    Challenge.EMAIL_OTP: _email_otp,
+    Challenge.SMS_OTP: _sms_otp,
 }

@@ -111,8 +111,9 @@ def _append_line(path: Path, line: str) -> None:
         os.close(fd)
 
 
-def new_code(purpose: Purpose) -> str:
-    digits = CODE_DIGITS[purpose]
+def new_code(purpose: Purpose, digits: int | None = None) -> str:
+    """A random code of ``digits`` digits (the purpose's usual length if not given)."""
+    digits = digits or CODE_DIGITS[purpose]
     return f"{secrets.randbelow(10**digits):0{digits}d}"
 
 
@@ -125,6 +126,7 @@ def send_code(
     destination: str,
     purpose: Purpose,
     now: float,
+    digits: int | None = None,
 ) -> MessageRecord:
     """Draw a code for ``purpose``, keep the message, and return it (the caller checks codes)."""
     message = MessageRecord(
@@ -133,7 +135,7 @@ def send_code(
         medium=str(medium),
         destination=mask_destination(medium, destination),
         purpose=str(purpose),
-        code=new_code(purpose),
+        code=new_code(purpose, digits),
         sent_at=now,
     )
     sink.keep(message)

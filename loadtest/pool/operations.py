@@ -13,6 +13,7 @@ from .auth import initiate_auth
 from .challenges import respond_to_auth_challenge
 from .context import PoolContext
 from .params import Params
+from .refresh import get_tokens_from_refresh_token
 
 __all__ = ["HANDLERS", "Handler"]
 
@@ -54,4 +55,5 @@ HANDLERS: dict[Operation, Handler] = {
     Op.GET_USER: account.get_user,
     Op.GLOBAL_SIGN_OUT: account.global_sign_out,
     Op.ADMIN_USER_GLOBAL_SIGN_OUT: account.admin_user_global_sign_out,
+    Op.GET_TOKENS_FROM_REFRESH_TOKEN: get_tokens_from_refresh_token,
 }

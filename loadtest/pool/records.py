@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "FIRST_FACTORS",
     "AppClient",
     "Device",
     "InvalidSetting",
@@ -146,15 +147,42 @@ class Pool:
             _structure(_structure(self.raw, "Policies"), "PasswordPolicy")
         )
 
+    @property
+    def first_factors(self) -> frozenset[str]:
+        """Policies.SignInPolicy.AllowedFirstAuthFactors; ``PASSWORD`` when unset (§12.1)."""
+        policy = _structure(_structure(self.raw, "Policies"), "SignInPolicy")
+        given = policy.get("AllowedFirstAuthFactors") or ["PASSWORD"]
+        if not isinstance(given, list) or not set(given) <= FIRST_FACTORS:
+            raise InvalidSetting(
+                f"AllowedFirstAuthFactors must be a subset of {sorted(FIRST_FACTORS)}"
+            )
+        if "PASSWORD" not in given:
+            raise InvalidSetting(
+                "Password should be configured as one of the allowed first auth factors."
+            )
+        return frozenset(given)
+
+    @property
+    def tier(self) -> str:
+        """UserPoolTier: LITE, ESSENTIALS (the default) or PLUS (§12.1)."""
+        tier = self.raw.get("UserPoolTier", "ESSENTIALS")
+        if tier not in ("LITE", "ESSENTIALS", "PLUS"):
+            raise InvalidSetting("UserPoolTier must be LITE, ESSENTIALS or PLUS")
+        return str(tier)
+
     def validate(self) -> None:
         """Raise InvalidSetting (or ValueError) for settings sign-in could not work with."""
         _ = (self.mfa, self.totp_enabled, self.device_tracking, self.remember_on_prompt)
         _ = (self.email_usernames, self.case_sensitive, self.password_policy)
+        _ = (self.first_factors, self.tier)
 
     def user_key(self, username: str) -> str:
         """How a username is looked up: folded unless the pool is case sensitive."""
         return username if self.case_sensitive else username.lower()
 
+
+#: AuthFactorType values a pool may allow first; SOFTWARE_TOKEN is modelled but refused (§12.1).
+FIRST_FACTORS = frozenset({"PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"})
 
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _TEN_YEARS = 10 * 365 * 86400
@@ -193,7 +221,18 @@ class AppClient:
             return bool({"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"} & flows)
         if flow == "ADMIN_USER_PASSWORD_AUTH":
             return bool({"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"} & flows)
+        if flow == "USER_AUTH":
+            return "ALLOW_USER_AUTH" in flows
         return False
+
+    @property
+    def rotation(self) -> tuple[bool, int]:
+        """RefreshTokenRotation: (Feature is ENABLED, RetryGracePeriodSeconds) (§14.2)."""
+        config = _structure(self.raw, "RefreshTokenRotation")
+        feature = config.get("Feature", "DISABLED")
+        if feature not in ("ENABLED", "DISABLED"):
+            raise InvalidSetting("RefreshTokenRotation.Feature must be ENABLED or DISABLED")
+        return feature == "ENABLED", _integer(config, "RetryGracePeriodSeconds", 0, 0, 60)
 
     @property
     def session_seconds(self) -> float:
@@ -221,6 +260,7 @@ class AppClient:
     def validate(self) -> None:
         """Raise InvalidSetting for token lifetimes the pool could not issue tokens with."""
         _ = (self.access_seconds, self.id_seconds, self.refresh_seconds, self.flows)
+        _ = self.rotation
 
     @property
     def access_seconds(self) -> float:

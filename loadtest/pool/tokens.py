@@ -126,6 +126,8 @@ class Minted:
     auth_time: int
     origin_jti: str
     device_key: str | None = None
+    #: A rotated refresh token keeps the original's expiry (cognito-facts §14.1).
+    refresh_expires: float | None = None
 
 
 class TokenAuthority:
@@ -213,7 +215,9 @@ class TokenAuthority:
             "origin_jti": minted.origin_jti,
             "auth_time": minted.auth_time,
             "device_key": minted.device_key or "",
-            "exp": now + client.refresh_seconds,
+            "exp": minted.refresh_expires or now + client.refresh_seconds,
+            # Each refresh token's own id: rotation remembers which were used (§14.2).
+            "jti": str(uuid.uuid4()),
         }
         return seal_refresh(self._sealer, payload)
 

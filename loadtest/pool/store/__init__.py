@@ -2,7 +2,7 @@
 
 ``store.pools``, ``store.clients``, ``store.users``, ``store.lockouts``, ``store.totp_steps``,
 ``store.devices``, ``store.used_sessions``, ``store.device_challenges``, ``store.messages``
-(the local message sink) and ``store.secrets``
+(the local message sink), ``store.refresh_uses`` (refresh-token rotation) and ``store.secrets``
 share one connection (:class:`Database`): WAL mode, autocommit statements, so each acknowledged
 write is in the WAL before the answer goes out and a SIGKILL between requests loses nothing;
 ``BEGIN IMMEDIATE`` for the few read-modify-write transitions that worker processes could race
@@ -21,6 +21,7 @@ from .devices import Devices
 from .messages import MessageRecord, SentMessages
 from .meta import Secrets
 from .pools import Clients, Pools
+from .refresh import RefreshUses
 from .sessions import DeviceChallenges, UsedSessions
 from .users import Lockouts, TotpSteps, Users
 
@@ -32,6 +33,7 @@ __all__ = [
     "Lockouts",
     "MessageRecord",
     "Pools",
+    "RefreshUses",
     "Secrets",
     "SentMessages",
     "Store",
@@ -57,6 +59,7 @@ class Store:
     used_sessions: UsedSessions
     device_challenges: DeviceChallenges
     messages: SentMessages
+    refresh_uses: RefreshUses
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -75,12 +78,14 @@ class Store:
             used_sessions=UsedSessions(database),
             device_challenges=DeviceChallenges(database),
             messages=SentMessages(database),
+            refresh_uses=RefreshUses(database),
         )
 
     def purge_expired(self, now: float) -> None:
         """Forget consumed sessions and device challenges that have expired anyway."""
         self.used_sessions.purge(now)
         self.device_challenges.purge(now)
+        self.refresh_uses.purge(now)
 
     def close(self) -> None:
         self.database.close()

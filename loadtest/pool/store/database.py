@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS messages (
     medium TEXT NOT NULL, destination TEXT NOT NULL, purpose TEXT NOT NULL,
     code TEXT NOT NULL, sent_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS messages_user ON messages (pool_id, username);
+CREATE TABLE IF NOT EXISTS refresh_uses (
+    jti TEXT PRIMARY KEY, first_used REAL NOT NULL, expires REAL NOT NULL);
 """
 
 #: Columns added after the first release, for state files written by earlier versions.

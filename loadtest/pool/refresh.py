@@ -1,0 +1,62 @@
+"""GetTokensFromRefreshToken and refresh-token rotation (cognito-facts §14).
+
+Without rotation the operation answers new ID and access tokens, as REFRESH_TOKEN_AUTH does.
+With the app client's ``RefreshTokenRotation.Feature = ENABLED`` every exchange also answers a
+new refresh token, which keeps the original's expiry and lineage (``origin_jti``); the token
+given in may be exchanged again only within ``RetryGracePeriodSeconds`` of its first exchange
+(a replay inside the window forks the lineage, as measured), after which the answer is
+``RefreshTokenReuseException: Refresh token reuse detected``. Newer tokens keep working: there
+is no family revocation (§14.2, measured).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from loadtest.protocol.errors import InvalidParameter, Messages, NotAuthorized, RefreshTokenReuse
+
+from .auth import refresh_owner, refreshed
+from .context import PoolContext
+from .params import Params
+from .records import AppClient
+
+__all__ = ["get_tokens_from_refresh_token"]
+
+
+async def get_tokens_from_refresh_token(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    """GetTokensFromRefreshToken: new tokens, and a new refresh token under rotation."""
+    client = ctx.client(p.client_id())
+    pool = ctx.pool(client.pool_id)
+    token = p.text("RefreshToken", max_len=4096)
+    _check_client_secret(client, p.optional_text("ClientSecret", max_len=256))
+    payload, user = refresh_owner(ctx, pool, client, token)
+    rotate, grace = client.rotation
+    now = ctx.now()
+    if rotate:
+        _spend(ctx, str(payload.get("jti", "")), float(payload["exp"]), grace, now)
+    minted = refreshed(payload, keep_expiry=True)
+    result = ctx.tokens.authentication_result(user, client, minted, now, refresh=rotate)
+    return {"AuthenticationResult": result}
+
+
+def _check_client_secret(client: AppClient, given: str | None) -> None:
+    """The raw ClientSecret (not a SECRET_HASH) when the client has one (§14.1)."""
+    if client.secret is None:
+        return
+    if given is None:
+        raise NotAuthorized(Messages.secret_not_received(client.id))
+    if not hmac.compare_digest(given.encode(), client.secret.encode()):
+        raise NotAuthorized(Messages.secret_mismatch(client.id))
+
+
+def _spend(ctx: PoolContext, jti: str, expires: float, grace: int, now: float) -> None:
+    """Note this exchange; refuse it if the token was first exchanged before the grace window."""
+    if not jti:
+        # A token minted before rotation was on has no id to remember: refused, to be safe.
+        raise InvalidParameter(Messages.REFRESH_TOKEN_INVALID)
+    first = ctx.store.refresh_uses.first_use(jti, now, expires)
+    if first is None:
+        return
+    if grace == 0 or now - first > ctx.scale.seconds(float(grace)):
+        raise RefreshTokenReuse(Messages.REFRESH_TOKEN_REUSE)

@@ -1,0 +1,98 @@
+"""GetTokensFromRefreshToken and refresh-token rotation over HTTP with boto3 (§14)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import botocore.exceptions
+import pytest
+
+from tests.conftest import App, PoolServer
+from tests.pool.helpers import error_of, tokens
+
+REUSE = ("RefreshTokenReuseException", "Refresh token reuse detected")
+
+
+def _app(server: PoolServer, rotation: dict[str, Any] | None, *, secret: bool = False) -> App:
+    idp = server.client()
+    pool_id = idp.create_user_pool(PoolName="rotation")["UserPool"]["Id"]
+    kwargs: dict[str, Any] = {"RefreshTokenRotation": rotation} if rotation else {}
+    flows = ["ALLOW_USER_SRP_AUTH"] + ([] if rotation else ["ALLOW_REFRESH_TOKEN_AUTH"])
+    client = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="rt", ExplicitAuthFlows=flows, GenerateSecret=secret,
+        **kwargs,
+    )["UserPoolClient"]  # fmt: skip
+    app = App(
+        pool_id=pool_id, client_id=client["ClientId"], client_secret=client.get("ClientSecret")
+    )
+    server.add_user(app, "ann")
+    return app
+
+
+def _exchange(idp: Any, app: App, token: str) -> dict[str, Any]:
+    extra = {"ClientSecret": app.client_secret} if app.client_secret else {}
+    answer = idp.get_tokens_from_refresh_token(RefreshToken=token, ClientId=app.client_id, **extra)
+    return dict(answer["AuthenticationResult"])
+
+
+def test_rotation_hands_out_a_new_token_and_refuses_the_old_after_the_grace_period(
+    local_pool: PoolServer,
+) -> None:
+    app = _app(local_pool, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10})
+    idp = local_pool.client()
+    first = tokens(idp, app, "ann")["RefreshToken"]
+    second = _exchange(idp, app, first)["RefreshToken"]
+    assert second != first
+    assert "RefreshToken" in _exchange(idp, app, first)  # inside the window: a fork
+    local_pool.advance_clock(11)
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        _exchange(idp, app, first)
+    assert error_of(refused) == REUSE
+    third = _exchange(idp, app, second)["RefreshToken"]  # no family revocation
+    assert "AccessToken" in _exchange(idp, app, third)
+
+
+def test_a_zero_grace_period_refuses_the_second_exchange_at_once(local_pool: PoolServer) -> None:
+    app = _app(local_pool, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}, secret=True)
+    idp = local_pool.client()
+    first = tokens(idp, app, "ann")["RefreshToken"]
+    _exchange(idp, app, first)
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        _exchange(idp, app, first)
+    assert error_of(refused) == REUSE
+
+
+def test_refresh_token_auth_is_refused_while_rotation_is_on(local_pool: PoolServer) -> None:
+    app = _app(local_pool, {"Feature": "ENABLED"})
+    idp = local_pool.client()
+    refresh = tokens(idp, app, "ann")["RefreshToken"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        idp.initiate_auth(
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=app.client_id,
+            AuthParameters={"REFRESH_TOKEN": refresh},
+        )
+    assert error_of(refused)[0] == "InvalidParameterException"
+
+
+def test_without_rotation_the_original_token_stays_valid_and_none_is_issued(
+    local_pool: PoolServer,
+) -> None:
+    app = _app(local_pool, None)
+    idp = local_pool.client()
+    refresh = tokens(idp, app, "ann")["RefreshToken"]
+    for _ in range(2):
+        answer = _exchange(idp, app, refresh)
+        assert "AccessToken" in answer
+        assert "RefreshToken" not in answer
+
+
+def test_a_wrong_client_secret_is_refused(local_pool: PoolServer) -> None:
+    app = _app(local_pool, {"Feature": "ENABLED"}, secret=True)
+    idp = local_pool.client()
+    refresh = tokens(idp, app, "ann")["RefreshToken"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        idp.get_tokens_from_refresh_token(
+            RefreshToken=refresh, ClientId=app.client_id, ClientSecret="x" * 51
+        )
+    assert error_of(refused)[0] == "NotAuthorizedException"
