@@ -6,6 +6,7 @@ import re
 import secrets
 import string
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import srp_fast
@@ -133,6 +134,9 @@ async def set_user_pool_mfa_config(ctx: PoolContext, p: Params) -> dict[str, Any
         if mode not in tuple(MfaMode):
             raise InvalidParameter(f"Invalid MfaConfiguration: {mode}")
         raw["MfaConfiguration"] = mode
+    webauthn = p.mapping("WebAuthnConfiguration")
+    if webauthn:
+        raw["WebAuthnConfiguration"] = _webauthn_config(webauthn)
     updated = Pool(id=pool.id, name=pool.name, raw=raw, created=pool.created, modified=ctx.now())
     ctx.store.pools.put(updated)
     return _mfa_config(updated)
@@ -142,11 +146,29 @@ async def get_user_pool_mfa_config(ctx: PoolContext, p: Params) -> dict[str, Any
     return _mfa_config(ctx.pool(p.pool_id()))
 
 
+def _webauthn_config(given: Mapping[str, Any]) -> dict[str, Any]:
+    """WebAuthnConfiguration replaces the whole object; UserVerification defaults to
+    ``preferred`` (cognito-facts §13.1)."""
+    rp_id = given.get("RelyingPartyId")
+    if rp_id is not None and (not isinstance(rp_id, str) or not 1 <= len(rp_id) <= 127):
+        raise InvalidParameter("RelyingPartyId must be 1 to 127 characters")
+    verification = given.get("UserVerification") or "preferred"
+    if verification not in ("required", "preferred"):
+        raise InvalidParameter(f"Invalid UserVerification: {str(verification)[:16]}")
+    config: dict[str, Any] = {"UserVerification": verification}
+    if rp_id:
+        config["RelyingPartyId"] = rp_id
+    return config
+
+
 def _mfa_config(pool: Pool) -> dict[str, Any]:
-    return {
+    config: dict[str, Any] = {
         "SoftwareTokenMfaConfiguration": {"Enabled": pool.totp_enabled},
         "MfaConfiguration": str(pool.mfa),
     }
+    if isinstance(pool.raw.get("WebAuthnConfiguration"), Mapping):
+        config["WebAuthnConfiguration"] = dict(pool.raw["WebAuthnConfiguration"])
+    return config
 
 
 # -- clients --------------------------------------------------------------------------------------

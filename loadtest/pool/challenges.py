@@ -49,7 +49,14 @@ from .signin import (
     resume,
     totp_challenge,
 )
-from .user_auth import OTP_STAGES, SELECT_STAGE, answer_otp, start_factor
+from .user_auth import (
+    OTP_STAGES,
+    SELECT_STAGE,
+    WEB_AUTHN_STAGE,
+    answer_otp,
+    answer_webauthn,
+    start_factor,
+)
 
 __all__ = ["ChallengeRequest", "SessionStep", "continues", "respond_to_auth_challenge"]
 
@@ -420,6 +427,17 @@ def _otp(req: ChallengeRequest, step: SessionStep, factor: Challenge, code: str)
     )  # fmt: skip
 
 
+@continues(WEB_AUTHN_STAGE, required=("CREDENTIAL",))
+async def _web_authn(req: ChallengeRequest, step: SessionStep) -> Result:
+    """WEB_AUTHN answered with CREDENTIAL (AuthenticationResponseJSON as a string)."""
+    ctx = req.ctx
+    ctx.check_secret_hash(req.client, req.responses["USERNAME"], req.responses.get("SECRET_HASH"))
+    return answer_webauthn(
+        ctx, step.sign_in, step.session.extra, req.responses["CREDENTIAL"],
+        on_success=lambda: consume(ctx, step.session, req.client),
+    )  # fmt: skip
+
+
 _HANDLERS: dict[str, Handler] = {
     Challenge.PASSWORD_VERIFIER: _password_verifier,
     Challenge.DEVICE_SRP_AUTH: _device_srp_auth,
@@ -433,4 +451,5 @@ _HANDLERS: dict[str, Handler] = {
     Challenge.PASSWORD_SRP: _password_srp_factor,
     Challenge.EMAIL_OTP: _email_otp,
     Challenge.SMS_OTP: _sms_otp,
+    Challenge.WEB_AUTHN: _web_authn,
 }

@@ -8,7 +8,7 @@ from typing import Any
 
 from loadtest.protocol.names import Operation
 
-from . import account, admin, devices, mfa
+from . import account, admin, devices, mfa, webauthn
 from .auth import initiate_auth
 from .challenges import respond_to_auth_challenge
 from .context import PoolContext
@@ -56,4 +56,8 @@ HANDLERS: dict[Operation, Handler] = {
     Op.GLOBAL_SIGN_OUT: account.global_sign_out,
     Op.ADMIN_USER_GLOBAL_SIGN_OUT: account.admin_user_global_sign_out,
     Op.GET_TOKENS_FROM_REFRESH_TOKEN: get_tokens_from_refresh_token,
+    Op.START_WEB_AUTHN_REGISTRATION: webauthn.start_web_authn_registration,
+    Op.COMPLETE_WEB_AUTHN_REGISTRATION: webauthn.complete_web_authn_registration,
+    Op.LIST_WEB_AUTHN_CREDENTIALS: webauthn.list_web_authn_credentials,
+    Op.DELETE_WEB_AUTHN_CREDENTIAL: webauthn.delete_web_authn_credential,
 }

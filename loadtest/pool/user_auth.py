@@ -10,6 +10,7 @@ PASSWORD       NEW_PASSWORD_REQUIRED, a remembered device and MFA exactly as the
 EMAIL_OTP      the pool allows it, the tier is not LITE, the user has an ``email``, has no MFA
                configured, the pool's MFA is not ON, and the password is not temporary
 SMS_OTP        the same, with ``phone_number``
+WEB_AUTHN      the same, with a registered passkey (:mod:`.webauthn`)
 =============  ==============================================================================
 
 With an eligible ``PREFERRED_CHALLENGE`` the flow goes straight to that factor; otherwise it
@@ -20,8 +21,6 @@ the code lives as long as the Session and is kept in it only as a keyed digest. 
 is ``CodeMismatchException`` and keeps the Session; OTP failures are not counted toward the
 password lockout (6 wrong codes measured without lockout, §4); password failures are, as in
 the password flows. OTP and passkey sign-ins get no MFA step (§12.5).
-
-Not served yet: WEB_AUTHN (passkeys) is never offered.
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import AuthFlow, Challenge
 
+from . import webauthn
 from .auth import known_device, password_ok, srp_start
 from .context import PoolContext
 from .messages import Medium, Purpose, challenge_parameters, send_code
@@ -58,7 +58,9 @@ from .signin import (
 __all__ = [
     "OTP_STAGES",
     "SELECT_STAGE",
+    "WEB_AUTHN_STAGE",
     "answer_otp",
+    "answer_webauthn",
     "available_challenges",
     "start_factor",
     "user_auth",
@@ -68,6 +70,7 @@ Result = dict[str, Any]
 
 #: The Session stage of a SELECT_CHALLENGE, and of each first-factor code challenge.
 SELECT_STAGE = "USER_AUTH:SELECT_CHALLENGE"
+WEB_AUTHN_STAGE = "USER_AUTH:WEB_AUTHN"
 OTP_STAGES = {Challenge.EMAIL_OTP: "USER_AUTH:EMAIL_OTP", Challenge.SMS_OTP: "USER_AUTH:SMS_OTP"}
 
 _OTP = {
@@ -78,7 +81,7 @@ _OTP = {
 OTP_DIGITS = 8
 
 
-def available_challenges(pool: Pool, user: User) -> list[str]:
+def available_challenges(ctx: PoolContext, pool: Pool, user: User) -> list[str]:
     """The first factors this user may pick, in the order Cognito lists them (§12.3)."""
     offered = [str(Challenge.PASSWORD_SRP), str(Challenge.PASSWORD)]
     if not _passwordless_allowed(pool, user):
@@ -86,6 +89,8 @@ def available_challenges(pool: Pool, user: User) -> list[str]:
     for factor, (medium, _purpose, allowed) in _OTP.items():
         if allowed in pool.first_factors and user.attributes.get(medium.attribute):
             offered.append(str(factor))
+    if "WEB_AUTHN" in pool.first_factors and webauthn.has_passkeys(ctx, pool, user):
+        offered.append(str(Challenge.WEB_AUTHN))
     return offered
 
 
@@ -117,7 +122,7 @@ def user_auth(
     ensure_can_sign_in(user)
     device = known_device(ctx, user, auth.get("DEVICE_KEY"))
     sign_in = SignIn(pool=pool, client=client, user=user, admin=admin, device=device)
-    available = available_challenges(pool, user)
+    available = available_challenges(ctx, pool, user)
     preferred = auth.get("PREFERRED_CHALLENGE")
     if preferred in available:
         return start_factor(ctx, sign_in, preferred, auth)
@@ -134,12 +139,14 @@ def start_factor(
     ctx: PoolContext, sign_in: SignIn, factor: str, given: Mapping[str, str]
 ) -> Result:
     """The first step of one chosen factor (from PREFERRED_CHALLENGE or SELECT_CHALLENGE)."""
-    if factor not in available_challenges(sign_in.pool, sign_in.user):
+    if factor not in available_challenges(ctx, sign_in.pool, sign_in.user):
         raise InvalidParameter(f"Invalid ANSWER: {factor[:32]} is not an available challenge")
     if factor == Challenge.PASSWORD:
         return _password(ctx, sign_in, given)
     if factor == Challenge.PASSWORD_SRP:
         return _password_srp(ctx, sign_in, given)
+    if factor == Challenge.WEB_AUTHN:
+        return _webauthn_challenge(ctx, sign_in, given)
     return _send_otp(ctx, sign_in, Challenge(factor), given)
 
 
@@ -171,6 +178,33 @@ def _password_srp(ctx: PoolContext, sign_in: SignIn, given: Mapping[str, str]) -
     answer = srp_start(ctx, sign_in.pool, sign_in.client, auth, admin=sign_in.admin)
     answer["Session"] = new_session(ctx, sign_in, str(Challenge.PASSWORD_VERIFIER))
     return answer
+
+
+def _webauthn_challenge(ctx: PoolContext, sign_in: SignIn, given: Mapping[str, str]) -> Result:
+    """WEB_AUTHN: CREDENTIAL_REQUEST_OPTIONS as a JSON string; the challenge rides in the
+    sealed Session, so it is good for one sign-in only (§13.3)."""
+    user, client = sign_in.user, sign_in.client
+    ctx.check_secret_hash(client, user.username, given.get("SECRET_HASH"))
+    timeout_ms = int(client.session_seconds * 1000)
+    challenge, options = webauthn.request_options(ctx, sign_in.pool, user, timeout_ms)
+    return {
+        "ChallengeName": str(Challenge.WEB_AUTHN),
+        "ChallengeParameters": {"CREDENTIAL_REQUEST_OPTIONS": options},
+        "Session": new_session(ctx, sign_in, WEB_AUTHN_STAGE, challenge=challenge),
+    }
+
+
+def answer_webauthn(
+    ctx: PoolContext,
+    sign_in: SignIn,
+    extra: Mapping[str, str],
+    credential: str,
+    *,
+    on_success: Callable[[], None],
+) -> Result:
+    """Verify the passkey's assertion; tokens, with no MFA step (§12.5)."""
+    webauthn.verify_assertion(ctx, sign_in.pool, sign_in.user, extra["challenge"], credential)
+    return complete(ctx, sign_in, on_success=on_success)
 
 
 def _code_digest(ctx: PoolContext, nonce: str, code: str) -> str:

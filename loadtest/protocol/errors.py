@@ -42,6 +42,13 @@ __all__ = [
     "UserNotFound",
     "UsernameExists",
     "ValidationError",
+    "WebAuthnChallengeNotFound",
+    "WebAuthnClientMismatch",
+    "WebAuthnConfigurationMissing",
+    "WebAuthnCredentialNotSupported",
+    "WebAuthnNotEnabled",
+    "WebAuthnOriginNotAllowed",
+    "WebAuthnRelyingPartyMismatch",
     "error_class",
 ]
 
@@ -152,6 +159,48 @@ class RefreshTokenReuse(CognitoError):
     """A rotated-out refresh token was presented after its grace period (cognito-facts §14.2)."""
 
     error_type = "RefreshTokenReuseException"
+
+
+class WebAuthnNotEnabled(CognitoError):
+    """A refused passkey request (cognito-facts §13)."""
+
+    error_type = "WebAuthnNotEnabledException"
+
+
+class WebAuthnConfigurationMissing(CognitoError):
+    """A refused passkey request (cognito-facts §13)."""
+
+    error_type = "WebAuthnConfigurationMissingException"
+
+
+class WebAuthnChallengeNotFound(CognitoError):
+    """A refused passkey request (cognito-facts §13)."""
+
+    error_type = "WebAuthnChallengeNotFoundException"
+
+
+class WebAuthnRelyingPartyMismatch(CognitoError):
+    """A refused passkey request (cognito-facts §13)."""
+
+    error_type = "WebAuthnRelyingPartyMismatchException"
+
+
+class WebAuthnClientMismatch(CognitoError):
+    """A refused passkey request (cognito-facts §13)."""
+
+    error_type = "WebAuthnClientMismatchException"
+
+
+class WebAuthnOriginNotAllowed(CognitoError):
+    """A refused passkey request (cognito-facts §13)."""
+
+    error_type = "WebAuthnOriginNotAllowedException"
+
+
+class WebAuthnCredentialNotSupported(CognitoError):
+    """A refused passkey request (cognito-facts §13)."""
+
+    error_type = "WebAuthnCredentialNotSupportedException"
 
 
 class UserNotFound(CognitoError):

@@ -56,6 +56,10 @@ class Operation(StrEnum):
     GLOBAL_SIGN_OUT = "GlobalSignOut"
     ADMIN_USER_GLOBAL_SIGN_OUT = "AdminUserGlobalSignOut"
     GET_TOKENS_FROM_REFRESH_TOKEN = "GetTokensFromRefreshToken"
+    START_WEB_AUTHN_REGISTRATION = "StartWebAuthnRegistration"
+    COMPLETE_WEB_AUTHN_REGISTRATION = "CompleteWebAuthnRegistration"
+    LIST_WEB_AUTHN_CREDENTIALS = "ListWebAuthnCredentials"
+    DELETE_WEB_AUTHN_CREDENTIAL = "DeleteWebAuthnCredential"
 
 
 #: Operations the service models with ``authtype: none``: unsigned, authorised by token/session.
@@ -74,6 +78,10 @@ PUBLIC_OPERATIONS = frozenset(
         Operation.GET_USER,
         Operation.GLOBAL_SIGN_OUT,
         Operation.GET_TOKENS_FROM_REFRESH_TOKEN,
+        Operation.START_WEB_AUTHN_REGISTRATION,
+        Operation.COMPLETE_WEB_AUTHN_REGISTRATION,
+        Operation.LIST_WEB_AUTHN_CREDENTIALS,
+        Operation.DELETE_WEB_AUTHN_CREDENTIAL,
     }
 )
 

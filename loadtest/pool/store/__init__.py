@@ -2,7 +2,8 @@
 
 ``store.pools``, ``store.clients``, ``store.users``, ``store.lockouts``, ``store.totp_steps``,
 ``store.devices``, ``store.used_sessions``, ``store.device_challenges``, ``store.messages``
-(the local message sink), ``store.refresh_uses`` (refresh-token rotation) and ``store.secrets``
+(the local message sink), ``store.refresh_uses`` (refresh-token rotation), ``store.passkeys``
+and ``store.secrets``
 share one connection (:class:`Database`): WAL mode, autocommit statements, so each acknowledged
 write is in the WAL before the answer goes out and a SIGKILL between requests loses nothing;
 ``BEGIN IMMEDIATE`` for the few read-modify-write transitions that worker processes could race
@@ -24,6 +25,7 @@ from .pools import Clients, Pools
 from .refresh import RefreshUses
 from .sessions import DeviceChallenges, UsedSessions
 from .users import Lockouts, TotpSteps, Users
+from .webauthn import Passkey, Passkeys, PendingRegistration
 
 __all__ = [
     "Clients",
@@ -32,6 +34,9 @@ __all__ = [
     "Devices",
     "Lockouts",
     "MessageRecord",
+    "Passkey",
+    "Passkeys",
+    "PendingRegistration",
     "Pools",
     "RefreshUses",
     "Secrets",
@@ -60,6 +65,7 @@ class Store:
     device_challenges: DeviceChallenges
     messages: SentMessages
     refresh_uses: RefreshUses
+    passkeys: Passkeys
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -79,6 +85,7 @@ class Store:
             device_challenges=DeviceChallenges(database),
             messages=SentMessages(database),
             refresh_uses=RefreshUses(database),
+            passkeys=Passkeys(database),
         )
 
     def purge_expired(self, now: float) -> None:
@@ -86,6 +93,7 @@ class Store:
         self.used_sessions.purge(now)
         self.device_challenges.purge(now)
         self.refresh_uses.purge(now)
+        self.passkeys.purge(now)
 
     def close(self) -> None:
         self.database.close()

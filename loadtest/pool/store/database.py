@@ -52,6 +52,14 @@ CREATE TABLE IF NOT EXISTS messages (
     medium TEXT NOT NULL, destination TEXT NOT NULL, purpose TEXT NOT NULL,
     code TEXT NOT NULL, sent_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS messages_user ON messages (pool_id, username);
+CREATE TABLE IF NOT EXISTS webauthn_credentials (
+    credential_id TEXT PRIMARY KEY, pool_id TEXT NOT NULL, sub TEXT NOT NULL,
+    public_key BLOB NOT NULL, sign_count INTEGER NOT NULL, rp_id TEXT NOT NULL,
+    attachment TEXT NOT NULL, transports TEXT NOT NULL, created REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS webauthn_user ON webauthn_credentials (pool_id, sub);
+CREATE TABLE IF NOT EXISTS webauthn_registrations (
+    pool_id TEXT NOT NULL, sub TEXT NOT NULL, client_id TEXT NOT NULL, challenge TEXT NOT NULL,
+    rp_id TEXT NOT NULL, expires REAL NOT NULL, PRIMARY KEY (pool_id, sub));
 CREATE TABLE IF NOT EXISTS refresh_uses (
     jti TEXT PRIMARY KEY, first_used REAL NOT NULL, expires REAL NOT NULL);
 """
