@@ -16,6 +16,7 @@ model; :func:`parse_mix` is the one parser of flow mixes.
 
 from __future__ import annotations
 
+from .authenticator import Algorithm, Attestation, Passkey, SoftwareAuthenticator
 from .catalogue import CATALOGUE, CallKey, Entry, MixError, Need, PoolSetting, parse_mix
 from .codes import CodeRequest, CodeSource, CodeUnavailable, LocalSinkCodes, read_code
 from .context import AppClient, FlowContext, RandomBytes
@@ -43,12 +44,16 @@ from .outcomes import Outcome, classify
 from .refresh import refresh, refresh_after
 from .results import LoginResult, NewDevice, Note, Tokens
 from .totp import STEP_SECONDS, InvalidTotpSecret, TotpStepSpent, step_of, take_code
+from .user_auth import FACTORS, register_passkey, user_auth_login
 
 __all__ = [
     "CATALOGUE",
     "DEFAULT_OPTIONS",
+    "FACTORS",
     "STEP_SECONDS",
+    "Algorithm",
     "AppClient",
+    "Attestation",
     "Call",
     "CallKey",
     "ClientSecret",
@@ -73,8 +78,10 @@ __all__ = [
     "NewDevice",
     "Note",
     "Outcome",
+    "Passkey",
     "PoolSetting",
     "RandomBytes",
+    "SoftwareAuthenticator",
     "Tokens",
     "TotpStepSpent",
     "UnexpectedResponse",
@@ -90,8 +97,10 @@ __all__ = [
     "read_code",
     "refresh",
     "refresh_after",
+    "register_passkey",
     "reset_mfa",
     "srp_login",
     "step_of",
     "take_code",
+    "user_auth_login",
 ]

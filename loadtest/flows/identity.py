@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .authenticator import Passkey
+
 __all__ = ["DeviceCredentials", "Identity", "dump_identities", "load_identities"]
 
 
@@ -39,6 +41,9 @@ class Identity:
     totp_secret: str | None = field(default=None, repr=False)
     device: DeviceCredentials | None = None
     last_totp_step: int | None = None
+    #: A registered passkey (its private key is a secret) and its signature counter.
+    passkey: Passkey | None = field(default=None, repr=False)
+    passkey_count: int = 0
 
     def remember_device(self, device: DeviceCredentials) -> None:
         """Keep a device confirmed during a login, for the next logins."""
@@ -65,6 +70,8 @@ class Identity:
             data["device_key"] = self.device.device_key
             data["device_group_key"] = self.device.device_group_key
             data["device_password"] = self.device.device_password
+        if self.passkey:
+            data["passkey"] = {**self.passkey.to_json(), "sign_count": str(self.passkey_count)}
         return data
 
     @classmethod
@@ -79,6 +86,8 @@ class Identity:
             totp_secret=_optional_text(data, "totp_secret"),
             device=_device_from(data),
             last_totp_step=_optional_int(data, "last_totp_step"),
+            passkey=_passkey_from(data),
+            passkey_count=int((data.get("passkey") or {}).get("sign_count", 0)),
         )
 
 
@@ -100,6 +109,18 @@ def _optional_int(data: dict[str, Any], key: str) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError(f"identity field {key!r} must be an integer")
     return value
+
+
+def _passkey_from(data: dict[str, Any]) -> Passkey | None:
+    value = data.get("passkey")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("identity field 'passkey' must be an object")
+    try:
+        return Passkey.from_json(value)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ValueError("identity field 'passkey' is not a passkey") from exc
 
 
 def _device_from(data: dict[str, Any]) -> DeviceCredentials | None:
