@@ -19,9 +19,9 @@ from ._timing import missed
 __all__ = ["DEFAULT_SUITES", "SUITES", "main"]
 
 #: Every suite, in the order they run; each is ``benchmarks.<name>`` with ``run(out=...)``.
-SUITES = ("srp", "pool", "generator", "provision", "soak")
+SUITES = ("srp", "pool", "generator", "provision", "user_auth", "soak")
 #: What ``make bench`` runs without ``--only``.
-DEFAULT_SUITES = ("srp", "pool", "generator", "provision")
+DEFAULT_SUITES = ("srp", "pool", "generator", "provision", "user_auth")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -42,6 +42,7 @@ _UNITS: dict[str, str] = {
     "MiB/h": "{:+.1f} MiB/h",
     "B": "{:.0f} B",
     "%": "{:.1f} %",
+    "us": "{:.1f} us",
 }
 
 
