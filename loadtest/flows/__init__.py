@@ -41,7 +41,7 @@ from .login import (
 )
 from .mfa import enroll_totp, lost_phone, reset_mfa
 from .outcomes import Outcome, classify
-from .refresh import refresh, refresh_after
+from .refresh import refresh, refresh_after, rotate, rotate_after
 from .results import LoginResult, NewDevice, Note, Tokens
 from .totp import STEP_SECONDS, InvalidTotpSecret, TotpStepSpent, step_of, take_code
 from .user_auth import FACTORS, register_passkey, user_auth_login
@@ -99,6 +99,8 @@ __all__ = [
     "refresh_after",
     "register_passkey",
     "reset_mfa",
+    "rotate",
+    "rotate_after",
     "srp_login",
     "step_of",
     "take_code",

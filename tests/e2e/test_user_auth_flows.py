@@ -1,10 +1,12 @@
 """The USER_AUTH flows and the passkey registration flow over HTTP against the local pool,
 through the sync driver: each factor preferred and chosen at SELECT_CHALLENGE, per-challenge
-request names, and a passkey kept on the identity and its identities-file form."""
+request names, a passkey kept on the identity and its identities-file form, and a refresh that
+follows rotation."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +20,12 @@ from loadtest.flows import (
     Identity,
     LocalSinkCodes,
     register_passkey,
+    rotate,
+    rotate_after,
+    srp_login,
     user_auth_login,
 )
+from loadtest.protocol.errors import RefreshTokenReuse
 from loadtest.protocol.names import Challenge
 from tests.conftest import App
 
@@ -99,3 +105,27 @@ def test_a_passkey_survives_the_identities_file(pool: Any) -> None:
         identity = Identity.from_json(identity.to_json())
         assert driver.run(user_auth_login(identity, ctx, Challenge.WEB_AUTHN)).tokens.id_token
     assert "PRIVATE KEY" not in repr(identity)
+
+
+def test_the_rotating_refresh_follows_each_new_token(pool: Any) -> None:
+    idp = pool.client()
+    pool_id = idp.create_user_pool(PoolName="rotation-flow")["UserPool"]["Id"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="rt", GenerateSecret=True,
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"],
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+    )["UserPoolClient"]  # fmt: skip
+    app = App(pool_id=pool_id, client_id=client["ClientId"], client_secret=client["ClientSecret"])
+    pool.add_user(app, "rho")
+    driver, ctx = SyncDriver(Urllib3Transport(pool.url)), _context(pool, app)
+    login = driver.run(srp_login(Identity(username="rho", password=PASSWORD), ctx))
+    first = login.tokens.refresh_token
+    assert first is not None
+    seen = {first}
+    for _ in range(3):
+        tokens = driver.run(rotate_after(ctx, login))
+        assert tokens.refresh_token not in seen
+        seen.add(tokens.refresh_token)
+        login = replace(login, tokens=tokens)
+    with pytest.raises(RefreshTokenReuse):
+        driver.run(rotate(ctx, first))  # exchanged already, grace 0
