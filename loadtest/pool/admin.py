@@ -18,6 +18,7 @@ from loadtest.protocol.errors import (
 )
 
 from .context import PoolContext
+from .domains import check_client_scopes
 from .params import Params
 from .records import AppClient, MfaMode, MfaState, Pool, User, UserStatus
 
@@ -216,6 +217,7 @@ async def create_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]
         modified=now,
     )
     _check_settings(client)
+    check_client_scopes(ctx, client)
     ctx.store.clients.put(client)
     return {"UserPoolClient": client_description(client)}
 

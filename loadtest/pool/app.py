@@ -40,6 +40,7 @@ from loadtest.protocol.errors import (
 from loadtest.protocol.names import CONTENT_TYPE, PUBLIC_OPERATIONS, TARGET_PREFIX, Operation
 from loadtest.protocol.wire import encode_body, error_body, error_headers
 
+from . import oauth
 from .clock import OffsetClock
 from .context import PoolContext
 from .faults import FaultKind, FaultPlan, Stall
@@ -63,6 +64,13 @@ _USER_SCOPED = frozenset(HANDLERS) - {
     Operation.DESCRIBE_USER_POOL_CLIENT,
     Operation.DELETE_USER_POOL_CLIENT,
     Operation.LIST_USERS,
+    Operation.CREATE_USER_POOL_DOMAIN,
+    Operation.DESCRIBE_USER_POOL_DOMAIN,
+    Operation.DELETE_USER_POOL_DOMAIN,
+    Operation.CREATE_RESOURCE_SERVER,
+    Operation.DESCRIBE_RESOURCE_SERVER,
+    Operation.LIST_RESOURCE_SERVERS,
+    Operation.DELETE_RESOURCE_SERVER,
 }
 _STALL_CHECKS = 1000
 
@@ -175,6 +183,7 @@ def build_app(rt: Runtime) -> web.Application:
     app.router.add_get("/_pool/messages", _bind(_messages, rt))
     app.router.add_post("/_pool/clock", _bind(_advance_clock, rt))
     app.router.add_post("/_pool/stall", _bind(_stall_now, rt))
+    oauth.add_routes(app, rt.ctx, rt.quotas)
     app.router.add_route("*", "/{tail:.*}", _bind(_not_found, rt))
     return app
 

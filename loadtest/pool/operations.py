@@ -8,7 +8,7 @@ from typing import Any
 
 from loadtest.protocol.names import Operation
 
-from . import account, admin, devices, mfa, webauthn
+from . import account, admin, devices, domains, mfa, webauthn
 from .auth import initiate_auth
 from .challenges import respond_to_auth_challenge
 from .context import PoolContext
@@ -60,4 +60,11 @@ HANDLERS: dict[Operation, Handler] = {
     Op.COMPLETE_WEB_AUTHN_REGISTRATION: webauthn.complete_web_authn_registration,
     Op.LIST_WEB_AUTHN_CREDENTIALS: webauthn.list_web_authn_credentials,
     Op.DELETE_WEB_AUTHN_CREDENTIAL: webauthn.delete_web_authn_credential,
+    Op.CREATE_USER_POOL_DOMAIN: domains.create_user_pool_domain,
+    Op.DESCRIBE_USER_POOL_DOMAIN: domains.describe_user_pool_domain,
+    Op.DELETE_USER_POOL_DOMAIN: domains.delete_user_pool_domain,
+    Op.CREATE_RESOURCE_SERVER: domains.create_resource_server,
+    Op.DESCRIBE_RESOURCE_SERVER: domains.describe_resource_server,
+    Op.LIST_RESOURCE_SERVERS: domains.list_resource_servers,
+    Op.DELETE_RESOURCE_SERVER: domains.delete_resource_server,
 }

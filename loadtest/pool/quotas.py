@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadtest.protocol.errors import Messages, TooManyRequests
-from loadtest.protocol.names import Operation
+from loadtest.protocol.names import Endpoint, Operation
 from loadtest.protocol.quotas import (
     CHALLENGE_ALLOWANCE_FACTOR,
     CHALLENGE_OPERATIONS,
+    CODE_REDEMPTION,
     DEFAULT_RPS,
     PER_POOL_CATEGORIES,
     PER_POOL_OPERATION_RPS,
@@ -35,7 +36,9 @@ __all__ = ["QuotaSettings", "Quotas"]
 
 _CATEGORIES = tuple(QuotaCategory)
 _CHALLENGE_SLOT = len(_CATEGORIES)
-_FIRST_USER_SLOT = _CHALLENGE_SLOT + 1
+#: Authorization-code redemption's own allocation, at UserAuthentication's rate.
+_REDEMPTION_SLOT = _CHALLENGE_SLOT + 1
+_FIRST_USER_SLOT = _REDEMPTION_SLOT + 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +76,7 @@ class Quotas:
 
     def admit(
         self,
-        operation: Operation,
+        operation: Operation | Endpoint,
         challenge: str | None,
         user: str | None,
         pool: str | None = None,
@@ -93,7 +96,11 @@ class Quotas:
                 self._buckets[2 * slot] -= 1.0  # type: ignore[operator]
 
     def _plan(
-        self, operation: Operation, challenge: str | None, user: str | None, pool: str | None
+        self,
+        operation: Operation | Endpoint,
+        challenge: str | None,
+        user: str | None,
+        pool: str | None,
     ) -> list[tuple[int, ...]]:
         """For each quota the call is subject to, the buckets that may pay for it, in order."""
         try:
@@ -104,6 +111,8 @@ class Quotas:
         plan: list[tuple[int, ...]] = []
         if operation in CHALLENGE_OPERATIONS and category is QuotaCategory.USER_AUTHENTICATION:
             plan.append((_CHALLENGE_SLOT, main))
+        elif (operation, challenge) == CODE_REDEMPTION:
+            plan.append((_REDEMPTION_SLOT,))
         else:
             plan.append((main,))
         if user is not None:
@@ -125,6 +134,8 @@ class Quotas:
         if slot == _CHALLENGE_SLOT:
             ua = self._settings.rps.get(QuotaCategory.USER_AUTHENTICATION, 0.0)
             return float(ua) * CHALLENGE_ALLOWANCE_FACTOR
+        if slot == _REDEMPTION_SLOT:
+            return float(self._settings.rps.get(QuotaCategory.USER_AUTHENTICATION, 0.0))
         if slot < _FIRST_USER_SLOT + self._settings.user_slots:
             return float(self._settings.per_user_rps)
         return float(self._settings.per_pool_operation_rps)

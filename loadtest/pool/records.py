@@ -19,6 +19,7 @@ __all__ = [
     "InvalidSetting",
     "MfaMode",
     "MfaState",
+    "OAuthSettings",
     "PasswordPolicy",
     "Pool",
     "User",
@@ -259,8 +260,12 @@ class AppClient:
 
     def validate(self) -> None:
         """Raise InvalidSetting for token lifetimes the pool could not issue tokens with."""
-        _ = (self.access_seconds, self.id_seconds, self.refresh_seconds, self.flows)
+        _ = (self.access_seconds, self.id_seconds, self.refresh_seconds, self.flows, self.oauth)
         _ = self.rotation
+
+    @property
+    def oauth(self) -> OAuthSettings:
+        return OAuthSettings.from_raw(self.raw)
 
     @property
     def access_seconds(self) -> float:
@@ -273,6 +278,76 @@ class AppClient:
     @property
     def refresh_seconds(self) -> float:
         return self._validity("RefreshTokenValidity", "RefreshToken", "days", 30 * 86400.0)
+
+
+_OAUTH_FLOWS = frozenset({"code", "implicit", "client_credentials"})
+_STANDARD_SCOPES = frozenset(
+    {"phone", "email", "openid", "profile", "aws.cognito.signin.user.admin"}
+)
+_LOOPBACK_HTTP = ("http://localhost", "http://127.0.0.1", "http://[::1]")
+
+
+def _strings(raw: Mapping[str, Any], name: str, limit: int) -> tuple[str, ...]:
+    value = raw.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidSetting(f"{name} must be a list of strings")
+    if len(value) > limit:
+        raise InvalidSetting(f"{name} must have at most {limit} items")
+    return tuple(value)
+
+
+def _check_url(url: str, name: str) -> None:
+    """Absolute, no fragment, HTTPS but for loopback HTTP; app schemes allowed (facts §17.1)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme or not rest or "#" in url:
+        raise InvalidSetting(f"{name} must hold absolute URLs without a fragment")
+    if scheme == "http" and not url.startswith(_LOOPBACK_HTTP):
+        raise InvalidSetting(f"{name}: http is allowed only for localhost and 127.0.0.1")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuthSettings:
+    """An app client's OAuth 2.0 settings (CreateUserPoolClient, cognito-facts §17.1)."""
+
+    enabled: bool = False
+    flows: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    callback_urls: tuple[str, ...] = ()
+    logout_urls: tuple[str, ...] = ()
+    identity_providers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> OAuthSettings:
+        flows = frozenset(_strings(raw, "AllowedOAuthFlows", 3))
+        if flows - _OAUTH_FLOWS:
+            raise InvalidSetting(
+                "AllowedOAuthFlows must be among code, implicit, client_credentials"
+            )
+        if "client_credentials" in flows and len(flows) > 1:
+            raise InvalidSetting(
+                "client_credentials flow can not be selected along with code flow or implicit flow."
+            )
+        settings = cls(
+            enabled=bool(raw.get("AllowedOAuthFlowsUserPoolClient", False)),
+            flows=flows,
+            scopes=frozenset(_strings(raw, "AllowedOAuthScopes", 50)),
+            callback_urls=_strings(raw, "CallbackURLs", 100),
+            logout_urls=_strings(raw, "LogoutURLs", 100),
+            identity_providers=_strings(raw, "SupportedIdentityProviders", 50),
+        )
+        for url in settings.callback_urls:
+            _check_url(url, "CallbackURLs")
+        for url in settings.logout_urls:
+            _check_url(url, "LogoutURLs")
+        return settings
+
+    @property
+    def custom_scopes(self) -> frozenset[str]:
+        """The resource-server scopes (``<identifier>/<name>``) among the allowed ones."""
+        return frozenset(s for s in self.scopes if s not in _STANDARD_SCOPES)
+
+    def allows(self, flow: str) -> bool:
+        return self.enabled and flow in self.flows
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -117,6 +117,7 @@ class AccessClaims:
     origin_jti: str
     device_key: str | None
     issued: float
+    scope: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +129,10 @@ class Minted:
     device_key: str | None = None
     #: A rotated refresh token keeps the original's expiry (cognito-facts §14.1).
     refresh_expires: float | None = None
+    #: OAuth scopes (space-separated) when the tokens come from a domain's token endpoint;
+    #: such access tokens carry ``version: 2`` and the ID token ``at_hash`` (facts §17.7).
+    scope: str | None = None
+    nonce: str | None = None
 
 
 class TokenAuthority:
@@ -153,11 +158,12 @@ class TokenAuthority:
     ) -> dict[str, Any]:
         """AccessToken, IdToken, (RefreshToken,) ExpiresIn and TokenType for a sign-in."""
         event_id = str(uuid.uuid4())
+        access = self._access_token(user, client, minted, now, event_id)
         result: dict[str, Any] = {
-            "AccessToken": self._access_token(user, client, minted, now, event_id),
+            "AccessToken": access,
             "ExpiresIn": int(client.access_seconds),
             "TokenType": "Bearer",
-            "IdToken": self._id_token(user, client, minted, now, event_id),
+            "IdToken": self._id_token(user, client, minted, now, event_id, access),
         }
         if refresh:
             result["RefreshToken"] = self._refresh_token(user, client, minted, now)
@@ -174,7 +180,7 @@ class TokenAuthority:
             "origin_jti": minted.origin_jti,
             "event_id": event_id,
             "token_use": "access",
-            "scope": "aws.cognito.signin.user.admin",
+            "scope": minted.scope or "aws.cognito.signin.user.admin",
             "auth_time": minted.auth_time,
             "exp": iat + int(client.access_seconds),
             "iat": iat,
@@ -183,10 +189,35 @@ class TokenAuthority:
         }
         if minted.device_key:
             claims["device_key"] = minted.device_key
+        if minted.scope is not None:
+            claims["version"] = 2
+        return self._access.sign(claims)
+
+    def client_token(self, pool_id: str, client: AppClient, scope: str, now: float) -> str:
+        """A client-credentials access token: no user, no ID or refresh token (facts §17.7)."""
+        iat = int(now)
+        claims = {
+            "sub": client.id,
+            "token_use": "access",
+            "scope": scope,
+            "auth_time": iat,
+            "iss": self.issuer(pool_id),
+            "exp": iat + int(client.access_seconds),
+            "iat": iat,
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client.id,
+        }
         return self._access.sign(claims)
 
     def _id_token(
-        self, user: User, client: AppClient, minted: Minted, now: float, event_id: str
+        self,
+        user: User,
+        client: AppClient,
+        minted: Minted,
+        now: float,
+        event_id: str,
+        access: str,
     ) -> str:
         iat = int(now)
         claims: dict[str, Any] = {name: _claim(name, v) for name, v in user.attributes.items()}
@@ -205,10 +236,14 @@ class TokenAuthority:
                 "jti": time_uuid(now),
             }
         )
+        if minted.scope is not None:
+            claims["at_hash"] = _at_hash(access)
+        if minted.nonce:
+            claims["nonce"] = minted.nonce
         return self._id.sign(claims)
 
     def _refresh_token(self, user: User, client: AppClient, minted: Minted, now: float) -> str:
-        payload = {
+        payload: dict[str, Any] = {
             "pool_id": user.pool_id,
             "sub": user.sub,
             "client_id": client.id,
@@ -219,6 +254,8 @@ class TokenAuthority:
             # Each refresh token's own id: rotation remembers which were used (§14.2).
             "jti": str(uuid.uuid4()),
         }
+        if minted.scope is not None:
+            payload["scope"] = minted.scope
         return seal_refresh(self._sealer, payload)
 
     def open_refresh(self, token: object, now: float) -> Mapping[str, Any]:
@@ -266,7 +303,13 @@ class TokenAuthority:
             origin_jti=str(claims["origin_jti"]),
             device_key=device_key,
             issued=float(claims["iat"]),
+            scope=str(claims.get("scope", "")),
         )
+
+
+def _at_hash(access_token: str) -> str:
+    """OIDC's at_hash: the left half of SHA-256 of the access token, base64url."""
+    return _b64url(hashlib.sha256(access_token.encode()).digest()[:16])
 
 
 def _claim(name: str, value: str) -> Any:

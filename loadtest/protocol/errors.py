@@ -30,6 +30,7 @@ __all__ = [
     "PasswordResetRequired",
     "RefreshTokenReuse",
     "ResourceNotFound",
+    "ScopeDoesNotExist",
     "Serialization",
     "ServiceUnavailable",
     "SoftwareTokenMFANotFound",
@@ -267,6 +268,12 @@ class ResourceNotFound(CognitoError):
     """Unknown pool, client or device."""
 
     error_type = "ResourceNotFoundException"
+
+
+class ScopeDoesNotExist(CognitoError):
+    """An app client names an OAuth scope no resource server of the pool defines."""
+
+    error_type = "ScopeDoesNotExistException"
 
 
 class TooManyRequests(CognitoError):

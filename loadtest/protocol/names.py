@@ -10,6 +10,8 @@ __all__ = [
     "TARGET_PREFIX",
     "AuthFlow",
     "Challenge",
+    "Endpoint",
+    "GrantType",
     "Operation",
 ]
 
@@ -60,6 +62,37 @@ class Operation(StrEnum):
     COMPLETE_WEB_AUTHN_REGISTRATION = "CompleteWebAuthnRegistration"
     LIST_WEB_AUTHN_CREDENTIALS = "ListWebAuthnCredentials"
     DELETE_WEB_AUTHN_CREDENTIAL = "DeleteWebAuthnCredential"
+    CREATE_USER_POOL_DOMAIN = "CreateUserPoolDomain"
+    DESCRIBE_USER_POOL_DOMAIN = "DescribeUserPoolDomain"
+    DELETE_USER_POOL_DOMAIN = "DeleteUserPoolDomain"
+    CREATE_RESOURCE_SERVER = "CreateResourceServer"
+    DESCRIBE_RESOURCE_SERVER = "DescribeResourceServer"
+    LIST_RESOURCE_SERVERS = "ListResourceServers"
+    DELETE_RESOURCE_SERVER = "DeleteResourceServer"
+
+
+class Endpoint(StrEnum):
+    """The HTTP endpoints of a user-pool domain (managed login and OAuth 2.0), by path.
+
+    Calls to them are not JSON operations: a quota or a report keys them by endpoint and a
+    detail (the grant type of ``oauth2/token``), as operations are keyed by challenge.
+    """
+
+    AUTHORIZE = "oauth2/authorize"
+    LOGIN = "login"
+    MFA = "mfa"
+    TOKEN = "oauth2/token"
+    USER_INFO = "oauth2/userInfo"
+    REVOKE = "oauth2/revoke"
+    LOGOUT = "logout"
+
+
+class GrantType(StrEnum):
+    """``grant_type`` values of ``/oauth2/token`` (cognito-facts §17.4)."""
+
+    AUTHORIZATION_CODE = "authorization_code"
+    REFRESH_TOKEN = "refresh_token"
+    CLIENT_CREDENTIALS = "client_credentials"
 
 
 #: Operations the service models with ``authtype: none``: unsigned, authorised by token/session.

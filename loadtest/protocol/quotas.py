@@ -10,11 +10,12 @@ from __future__ import annotations
 from enum import StrEnum
 from types import MappingProxyType
 
-from .names import Challenge, Operation
+from .names import Challenge, Endpoint, GrantType, Operation
 
 __all__ = [
     "CHALLENGE_ALLOWANCE_FACTOR",
     "CHALLENGE_OPERATIONS",
+    "CODE_REDEMPTION",
     "DEFAULT_RPS",
     "PER_POOL_CATEGORIES",
     "PER_POOL_OPERATION_RPS",
@@ -41,6 +42,7 @@ class QuotaCategory(StrEnum):
     USER_POOL_RESOURCE_UPDATE = "UserPoolResourceUpdate"
     USER_POOL_CLIENT_READ = "UserPoolClientRead"
     USER_POOL_CLIENT_UPDATE = "UserPoolClientUpdate"
+    CLIENT_AUTHENTICATION = "ClientAuthentication"
 
 
 Q = QuotaCategory
@@ -62,6 +64,7 @@ DEFAULT_RPS: MappingProxyType[QuotaCategory, float] = MappingProxyType(
         Q.USER_POOL_RESOURCE_UPDATE: 15,
         Q.USER_POOL_CLIENT_READ: 15,
         Q.USER_POOL_CLIENT_UPDATE: 15,
+        Q.CLIENT_AUTHENTICATION: 150,
     }
 )
 
@@ -128,19 +131,50 @@ _CATEGORY: MappingProxyType[Operation, QuotaCategory] = MappingProxyType(
         Op.DESCRIBE_USER_POOL_CLIENT: Q.USER_POOL_CLIENT_READ,
         Op.CREATE_USER_POOL_CLIENT: Q.USER_POOL_CLIENT_UPDATE,
         Op.DELETE_USER_POOL_CLIENT: Q.USER_POOL_CLIENT_UPDATE,
+        Op.CREATE_USER_POOL_DOMAIN: Q.USER_POOL_UPDATE,
+        Op.DELETE_USER_POOL_DOMAIN: Q.USER_POOL_UPDATE,
+        Op.DESCRIBE_USER_POOL_DOMAIN: Q.USER_POOL_READ,
+        Op.CREATE_RESOURCE_SERVER: Q.USER_POOL_RESOURCE_UPDATE,
+        Op.DELETE_RESOURCE_SERVER: Q.USER_POOL_RESOURCE_UPDATE,
+        Op.DESCRIBE_RESOURCE_SERVER: Q.USER_POOL_RESOURCE_READ,
+        Op.LIST_RESOURCE_SERVERS: Q.USER_POOL_RESOURCE_READ,
     }
 )
+
+#: Managed-login and OAuth endpoint calls that count against a category, by (endpoint, detail):
+#: each sign-in page step (password, MFA code) is one UserAuthentication request, a refresh at
+#: the token endpoint is UserAuthentication, client credentials are ClientAuthentication (150/s,
+#: not adjustable). Page views (GET authorize, GET login) and userInfo, revoke and logout count
+#: against none (cognito-facts §17.6). Authorization-code redemption has an allocation of its
+#: own at UserAuthentication's rate: :data:`CODE_REDEMPTION`.
+_ENDPOINT_CATEGORY: MappingProxyType[tuple[Endpoint, str | None], QuotaCategory] = MappingProxyType(
+    {
+        (Endpoint.LOGIN, None): Q.USER_AUTHENTICATION,
+        (Endpoint.MFA, None): Q.USER_AUTHENTICATION,
+        (Endpoint.TOKEN, GrantType.REFRESH_TOKEN): Q.USER_AUTHENTICATION,
+        (Endpoint.TOKEN, GrantType.CLIENT_CREDENTIALS): Q.CLIENT_AUTHENTICATION,
+        (Endpoint.TOKEN, GrantType.AUTHORIZATION_CODE): Q.USER_AUTHENTICATION,
+    }
+)
+
+#: "Token redemption in authorization-code grants is subject to an additional quota allocation
+#: at the same rate as your quota in the UserAuthentication category" (quotas page, footnote 2):
+#: it draws on its own bucket at UserAuthentication's rate, never on UserAuthentication itself.
+CODE_REDEMPTION = (Endpoint.TOKEN, str(GrantType.AUTHORIZATION_CODE))
 
 #: Operations that are both in the challenge allowance and (above it) in UserAuthentication.
 CHALLENGE_OPERATIONS = frozenset({Op.RESPOND_TO_AUTH_CHALLENGE, Op.ADMIN_RESPOND_TO_AUTH_CHALLENGE})
 
 
-def category_of(operation: Operation, challenge: str | None = None) -> QuotaCategory:
-    """The quota category a call counts against.
+def category_of(operation: Operation | Endpoint, challenge: str | None = None) -> QuotaCategory:
+    """The quota category a call counts against (KeyError for calls that count against none).
 
     A challenge response naming NEW_PASSWORD_REQUIRED counts under UserAccountRecovery; every
-    other challenge response under UserAuthentication (after its 3x allowance).
+    other challenge response under UserAuthentication (after its 3x allowance). An endpoint is
+    looked up with its detail (the grant type of the token endpoint).
     """
+    if isinstance(operation, Endpoint):
+        return _ENDPOINT_CATEGORY[(operation, challenge)]
     if operation in CHALLENGE_OPERATIONS and challenge == Challenge.NEW_PASSWORD_REQUIRED:
         return Q.USER_ACCOUNT_RECOVERY
     return _CATEGORY[operation]

@@ -2,8 +2,8 @@
 
 ``store.pools``, ``store.clients``, ``store.users``, ``store.lockouts``, ``store.totp_steps``,
 ``store.devices``, ``store.used_sessions``, ``store.device_challenges``, ``store.messages``
-(the local message sink), ``store.refresh_uses`` (refresh-token rotation), ``store.passkeys``
-and ``store.secrets``
+(the local message sink), ``store.refresh_uses`` (refresh-token rotation), ``store.passkeys``,
+``store.domains``, ``store.resource_servers`` and ``store.secrets``
 share one connection (:class:`Database`): WAL mode, autocommit statements, so each acknowledged
 write is in the WAL before the answer goes out and a SIGKILL between requests loses nothing;
 ``BEGIN IMMEDIATE`` for the few read-modify-write transitions that worker processes could race
@@ -21,6 +21,7 @@ from .database import Database, RecordCache
 from .devices import Devices
 from .messages import MessageRecord, SentMessages
 from .meta import Secrets
+from .oauth import DomainRecord, Domains, ResourceServers
 from .pools import Clients, Pools
 from .refresh import RefreshUses
 from .sessions import DeviceChallenges, UsedSessions
@@ -32,6 +33,8 @@ __all__ = [
     "Database",
     "DeviceChallenges",
     "Devices",
+    "DomainRecord",
+    "Domains",
     "Lockouts",
     "MessageRecord",
     "Passkey",
@@ -39,6 +42,7 @@ __all__ = [
     "PendingRegistration",
     "Pools",
     "RefreshUses",
+    "ResourceServers",
     "Secrets",
     "SentMessages",
     "Store",
@@ -66,6 +70,8 @@ class Store:
     messages: SentMessages
     refresh_uses: RefreshUses
     passkeys: Passkeys
+    domains: Domains
+    resource_servers: ResourceServers
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -86,6 +92,8 @@ class Store:
             messages=SentMessages(database),
             refresh_uses=RefreshUses(database),
             passkeys=Passkeys(database),
+            domains=Domains(database),
+            resource_servers=ResourceServers(database),
         )
 
     def purge_expired(self, now: float) -> None:

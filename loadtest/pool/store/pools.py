@@ -74,7 +74,7 @@ class Pools(_ConfigTable[Pool]):
     def delete(self, pool_id: str) -> None:
         self._cache.forget()
         with self._database.transaction() as db:
-            for table in ("devices", "users", "clients"):
+            for table in ("devices", "users", "clients", "domains", "resource_servers"):
                 db.execute(f"DELETE FROM {table} WHERE pool_id = ?", (pool_id,))  # noqa: S608
             db.execute("DELETE FROM pools WHERE id = ?", (pool_id,))
 
