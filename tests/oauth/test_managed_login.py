@@ -66,16 +66,23 @@ def _sign_in(
     form = web.get(start.headers["Location"], timeout=30)
     assert form.status_code == 200
     assert web.cookies.get("XSRF-TOKEN") == _field(form.text, "_csrf")
-    body = {"_csrf": _field(form.text, "_csrf"), "username": hosted.username,
-            "password": password, "cognitoAsfData": ""}  # fmt: skip
+    body = {
+        "_csrf": _field(form.text, "_csrf"),
+        "username": hosted.username,
+        "password": password,
+        "cognitoAsfData": "",
+    }
     return web.post(_action(form.text), data=body, allow_redirects=False, timeout=30)
 
 
 def _through_mfa(hosted: Hosted, web: requests.Session, page: requests.Response) -> str:
     """Answer the TOTP page; returns the callback URL."""
     assert "totpCode" in page.text
-    body = {"_csrf": _field(page.text, "_csrf"), "session": _field(page.text, "session"),
-            "totpCode": hosted.code()}  # fmt: skip
+    body = {
+        "_csrf": _field(page.text, "_csrf"),
+        "session": _field(page.text, "session"),
+        "totpCode": hosted.code(),
+    }
     done = web.post(_action(page.text), data=body, allow_redirects=False, timeout=30)
     assert done.status_code == 302, done.text
     return done.headers["Location"]
@@ -84,9 +91,13 @@ def _through_mfa(hosted: Hosted, web: requests.Session, page: requests.Response)
 def _redeem(hosted: Hosted, code: str, verifier: str) -> requests.Response:
     return requests.post(
         f"{hosted.base}/oauth2/token",
-        data={"grant_type": "authorization_code", "client_id": hosted.setup.code_client_id,
-              "code": code, "redirect_uri": hosted.setup.callback_url,
-              "code_verifier": verifier},  # fmt: skip
+        data={
+            "grant_type": "authorization_code",
+            "client_id": hosted.setup.code_client_id,
+            "code": code,
+            "redirect_uri": hosted.setup.callback_url,
+            "code_verifier": verifier,
+        },
         timeout=30,
     )
 
@@ -129,19 +140,27 @@ def test_the_session_cookie_skips_the_form_on_the_next_authorize(hosted: Hosted)
     web = requests.Session()
     _verifier, challenge = _pkce()
     _through_mfa(hosted, web, _sign_in(hosted, web, "a", challenge))
-    again = web.get(f"{hosted.base}/oauth2/authorize",
-                    params=_authorize_params(hosted, challenge, "b"),
-                    allow_redirects=False, timeout=30)  # fmt: skip
+    again = web.get(
+        f"{hosted.base}/oauth2/authorize",
+        params=_authorize_params(hosted, challenge, "b"),
+        allow_redirects=False,
+        timeout=30,
+    )
     assert again.status_code == 302
     assert again.headers["Location"].startswith(hosted.setup.callback_url + "?code=")
-    out = web.get(f"{hosted.base}/logout",
-                  params={"client_id": hosted.setup.code_client_id,
-                          "logout_uri": hosted.setup.logout_url},
-                  allow_redirects=False, timeout=30)  # fmt: skip
+    out = web.get(
+        f"{hosted.base}/logout",
+        params={"client_id": hosted.setup.code_client_id, "logout_uri": hosted.setup.logout_url},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert (out.status_code, out.headers["Location"]) == (302, hosted.setup.logout_url)
-    after = web.get(f"{hosted.base}/oauth2/authorize",
-                    params=_authorize_params(hosted, challenge, "c"),
-                    allow_redirects=False, timeout=30)  # fmt: skip
+    after = web.get(
+        f"{hosted.base}/oauth2/authorize",
+        params=_authorize_params(hosted, challenge, "c"),
+        allow_redirects=False,
+        timeout=30,
+    )
     assert "/login?" in after.headers["Location"]
 
 
@@ -152,8 +171,11 @@ def test_a_post_without_the_csrf_cookie_is_refused(hosted: Hosted) -> None:
     form = web.get(f"{hosted.base}/login", params=params, timeout=30)
     stranger = requests.post(
         _action(form.text),
-        data={"_csrf": _field(form.text, "_csrf"), "username": hosted.username,
-              "password": PASSWORD},  # fmt: skip
+        data={
+            "_csrf": _field(form.text, "_csrf"),
+            "username": hosted.username,
+            "password": PASSWORD,
+        },
         allow_redirects=False,
         timeout=30,
     )
@@ -177,8 +199,9 @@ def test_wrong_passwords_show_cognitos_message_and_count_toward_the_lockout(
 def test_an_unknown_redirect_uri_is_an_error_page_not_a_redirect(hosted: Hosted) -> None:
     params = _authorize_params(hosted, _pkce()[1], "s")
     params["redirect_uri"] = "https://evil.example/cb"
-    answer = requests.get(f"{hosted.base}/oauth2/authorize", params=params,
-                          allow_redirects=False, timeout=30)  # fmt: skip
+    answer = requests.get(
+        f"{hosted.base}/oauth2/authorize", params=params, allow_redirects=False, timeout=30
+    )
     assert answer.status_code == 400
     assert "text/html" in answer.headers["Content-Type"]
 
@@ -186,8 +209,9 @@ def test_an_unknown_redirect_uri_is_an_error_page_not_a_redirect(hosted: Hosted)
 def test_a_plain_code_challenge_method_is_redirected_as_invalid_request(hosted: Hosted) -> None:
     params = _authorize_params(hosted, _pkce()[1], "s")
     params["code_challenge_method"] = "plain"
-    answer = requests.get(f"{hosted.base}/oauth2/authorize", params=params,
-                          allow_redirects=False, timeout=30)  # fmt: skip
+    answer = requests.get(
+        f"{hosted.base}/oauth2/authorize", params=params, allow_redirects=False, timeout=30
+    )
     query = parse_qs(urlparse(answer.headers["Location"]).query)
     assert query == {"error": ["invalid_request"], "state": ["s"]}
 
@@ -244,8 +268,11 @@ def test_user_info_refresh_and_revoke(hosted: Hosted) -> None:
     refused = requests.get(f"{hosted.base}/oauth2/userInfo", headers=m2m_bearer, timeout=30)
     assert refused.status_code == 401
     assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
-    refresh = {"grant_type": "refresh_token", "client_id": hosted.setup.code_client_id,
-               "refresh_token": tokens["refresh_token"]}  # fmt: skip
+    refresh = {
+        "grant_type": "refresh_token",
+        "client_id": hosted.setup.code_client_id,
+        "refresh_token": tokens["refresh_token"],
+    }
     renewed = requests.post(f"{hosted.base}/oauth2/token", data=refresh, timeout=30).json()
     assert set(renewed) == {"access_token", "id_token", "token_type", "expires_in"}
     revoke = {"token": tokens["refresh_token"], "client_id": hosted.setup.code_client_id}
@@ -260,8 +287,13 @@ def test_user_info_refresh_and_revoke(hosted: Hosted) -> None:
 def test_discovery_points_every_url_at_the_local_pool(hosted: Hosted) -> None:
     server = hosted.server
     doc = server.get_json(f"/{hosted.setup.pool_id}/.well-known/openid-configuration")
-    for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint",
-                "revocation_endpoint", "end_session_endpoint"):  # fmt: skip
+    for key in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "revocation_endpoint",
+        "end_session_endpoint",
+    ):
         assert doc[key].startswith(hosted.base + "/"), key
     assert doc["jwks_uri"] == f"{server.url}/{hosted.setup.pool_id}/.well-known/jwks.json"
     assert server.get_json(doc["jwks_uri"].removeprefix(server.url))["keys"]
@@ -275,15 +307,19 @@ def test_domain_and_resource_server_operations(hosted: Hosted) -> None:
     assert [s["Identifier"] for s in servers["ResourceServers"]] == ["loadtest-api"]
     scopes = idp.describe_resource_server(UserPoolId=setup.pool_id, Identifier="loadtest-api")
     assert [s["ScopeName"] for s in scopes["ResourceServer"]["Scopes"]] == ["read", "write"]
-    client = idp.describe_user_pool_client(UserPoolId=setup.pool_id,
-                                           ClientId=setup.code_client_id)["UserPoolClient"]  # fmt: skip
+    client = idp.describe_user_pool_client(UserPoolId=setup.pool_id, ClientId=setup.code_client_id)[
+        "UserPoolClient"
+    ]
     assert client["AllowedOAuthFlows"] == ["code"]
     assert client["CallbackURLs"] == [setup.callback_url]
     with pytest.raises(idp.exceptions.ScopeDoesNotExistException):
-        idp.create_user_pool_client(UserPoolId=setup.pool_id, ClientName="x",
-                                    AllowedOAuthFlowsUserPoolClient=True,
-                                    AllowedOAuthFlows=["client_credentials"],
-                                    AllowedOAuthScopes=["other/scope"])  # fmt: skip
+        idp.create_user_pool_client(
+            UserPoolId=setup.pool_id,
+            ClientName="x",
+            AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthFlows=["client_credentials"],
+            AllowedOAuthScopes=["other/scope"],
+        )
     idp.delete_user_pool_domain(Domain=setup.domain, UserPoolId=setup.pool_id)
     assert idp.describe_user_pool_domain(Domain=setup.domain)["DomainDescription"] == {}
     gone = requests.get(f"{hosted.base}/login", timeout=30)
