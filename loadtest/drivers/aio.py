@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from loadtest.flows.effects import Call, Compute, Effect, Flow
+from loadtest.flows.effects import Call, Compute, Effect, Fetch, Flow, not_an_api_call
 from srp_fast.offload import math_executor, run_async
 
 from .common import (
@@ -74,6 +74,8 @@ class AsyncDriver:
     async def _perform(self, effect: Effect, report: Reporter) -> Any:
         if isinstance(effect, Compute):
             return await self._compute(effect, report)
+        if isinstance(effect, Fetch):
+            raise not_an_api_call(effect)
         return await self._call(effect, report)
 
     async def _call(self, call: Call, report: Reporter) -> Any:

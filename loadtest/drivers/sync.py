@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from loadtest.flows.effects import Call, Compute, Effect, Flow
+from loadtest.flows.effects import Call, Compute, Effect, Fetch, Flow, not_an_api_call
 
 from .common import (
     CALL_ERRORS,
@@ -79,6 +79,8 @@ class SyncDriver:
     def _perform(self, effect: Effect, report: Reporter) -> Any:
         if isinstance(effect, Compute):
             return self._compute(effect, report)
+        if isinstance(effect, Fetch):
+            raise not_an_api_call(effect)
         return self._call(effect, report)
 
     def _call(self, call: Call, report: Reporter) -> Any:

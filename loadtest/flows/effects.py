@@ -12,19 +12,22 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
 
-from loadtest.protocol.names import Operation
+from loadtest.protocol.names import Endpoint, Operation
 
 __all__ = [
     "Call",
     "Compute",
     "Effect",
+    "Fetch",
     "Flow",
     "FlowError",
     "MissingCredential",
+    "Page",
     "UnexpectedResponse",
     "UnsupportedChallenge",
     "call",
     "compute",
+    "not_an_api_call",
 ]
 
 T = TypeVar("T")
@@ -61,9 +64,39 @@ class Compute:
     ready: Callable[[], Any] | None = field(default=None, repr=False)
 
 
-Effect: TypeAlias = Call | Compute
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fetch:
+    """One HTTP request to a user-pool domain endpoint (managed login, OAuth: :mod:`.hosted`):
+    ``method <base>/<endpoint>?<query>``, the base known only to whoever performs it."""
+
+    method: str
+    endpoint: Endpoint
+    query: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    label: str
+    #: the quota detail of the call (the grant type of the token endpoint), as a CallKey's
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """The answer: status, redirect target, cookies set (name -> value), body as text."""
+
+    status: int
+    location: str | None = None
+    cookies: Mapping[str, str] = field(default_factory=dict, repr=False)
+    body: str = field(default="", repr=False)
+
+
+Effect: TypeAlias = Call | Compute | Fetch
 #: A flow yields effects, is sent their results, and returns ``T``.
 Flow: TypeAlias = Generator[Effect, Any, T]
+
+
+def not_an_api_call(effect: Fetch) -> FlowError:
+    """What an API driver raises for a :class:`Fetch` (``hosted.run_http`` performs those)."""
+    return FlowError(f"{effect.label}: an HTTP endpoint call, not an API operation")
 
 
 def call(operation: Operation, body: Mapping[str, Any], label: str) -> Flow[dict[str, Any]]:

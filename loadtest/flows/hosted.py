@@ -1,0 +1,295 @@
+"""Managed login and client credentials as sans-I/O flows over HTTP endpoints.
+
+These flows yield :class:`Fetch` effects (one HTTP request to a user-pool domain endpoint,
+relative to the domain's base URL, which only the performer knows) instead of JSON operations,
+and are resumed with a :class:`Page`. They do what a browser does without one: follow the
+authorize redirect to ``/login``, keep the ``XSRF-TOKEN`` cookie and send it back with the
+form's ``_csrf`` field, answer the TOTP page, check the ``state`` on the callback, and redeem
+the code with its PKCE verifier (cognito-facts §17.2-§17.4). Each request's ``label`` names its
+step: ``GET /oauth2/authorize``, ``GET /login``, ``POST /login``, ``POST /mfa``,
+``POST /oauth2/token:authorization_code``, ``POST /oauth2/token:client_credentials``.
+
+No clock, socket or randomness here: ``FlowContext`` gives the time and random bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from html import unescape
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+from loadtest.protocol.errors import NotAuthorized, TooManyRequests
+from loadtest.protocol.names import Endpoint, GrantType
+
+from .context import FlowContext
+from .effects import Fetch, FlowError, MissingCredential, Page, UnexpectedResponse
+from .identity import Identity
+from .results import LoginResult, Tokens
+from .totp import take_code
+
+__all__ = [
+    "DEFAULT_CALLBACK",
+    "Fetch",
+    "HostedOptions",
+    "HttpFlow",
+    "Page",
+    "TokenCache",
+    "TokenRefused",
+    "cached_client_credentials",
+    "client_credentials",
+    "managed_login",
+    "run_http",
+]
+
+T = TypeVar("T")
+#: provision_oauth's default callback: never served, only matched and parsed.
+DEFAULT_CALLBACK = "http://localhost:8765/callback"
+
+
+HttpFlow = Generator[Fetch, Page, T]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostedOptions:
+    """The code-grant client's callback and the scopes a managed login asks for."""
+
+    callback_url: str = DEFAULT_CALLBACK
+    scope: str = "openid email"
+
+
+def run_http(flow: HttpFlow[T], send: Callable[[Fetch], Page]) -> T:
+    """Drive a flow with a blocking (or gevent-cooperative) ``send``."""
+    try:
+        page = send(next(flow))
+        while True:
+            page = send(flow.send(page))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def _check(page: Page, label: str, status: int) -> Page:
+    if page.status == 429:
+        raise TooManyRequests("Rate exceeded")
+    if page.status != status:
+        raise UnexpectedResponse(label, f"HTTP {page.status}, expected {status}")
+    return page
+
+
+def _field(page: Page, name: str, label: str) -> str:
+    found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', page.body)
+    if found is None:
+        raise UnexpectedResponse(label, f"no {name} field on the page")
+    return unescape(found.group(1))
+
+
+def _error_on(page: Page) -> str | None:
+    found = re.search(r'class="error">([^<]*)<', page.body)
+    return unescape(found.group(1)) if found else None
+
+
+def _pkce(ctx: FlowContext) -> tuple[str, str]:
+    verifier = base64.urlsafe_b64encode(ctx.rand(32)).decode().rstrip("=")
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _query_of(url: str | None, label: str) -> dict[str, str]:
+    if not url:
+        raise UnexpectedResponse(label, "a redirect without Location")
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def managed_login(
+    identity: Identity, ctx: FlowContext, options: HostedOptions | None = None
+) -> HttpFlow[LoginResult]:
+    """Authorize -> the sign-in form -> (the TOTP page) -> callback -> code redemption."""
+    options = options or HostedOptions()
+    verifier, challenge = _pkce(ctx)
+    state = base64.urlsafe_b64encode(ctx.rand(12)).decode()
+    query = {
+        "response_type": "code",
+        "client_id": ctx.client.client_id,
+        "redirect_uri": options.callback_url,
+        "scope": options.scope,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    label = "GET /oauth2/authorize"
+    start = _check(
+        (yield Fetch(method="GET", endpoint=Endpoint.AUTHORIZE, query=query, label=label)),
+        label,
+        302,
+    )
+    login_query = _query_of(start.location, label)
+    done = yield from _sign_in(identity, ctx, login_query)
+    callback = _query_of(done.location, "callback")
+    if callback.get("state") != state or "code" not in callback:
+        raise UnexpectedResponse("callback", "no code, or not the state sent")
+    tokens = yield from _redeem(ctx, callback["code"], verifier, options.callback_url)
+    return LoginResult(tokens=tokens, username=identity.username)
+
+
+def _sign_in(identity: Identity, ctx: FlowContext, query: dict[str, str]) -> HttpFlow[Page]:
+    label = "GET /login"
+    form = _check(
+        (yield Fetch(method="GET", endpoint=Endpoint.LOGIN, query=query, label=label)), label, 200
+    )
+    csrf = form.cookies.get("XSRF-TOKEN") or _field(form, "_csrf", label)
+    cookies = {"Cookie": f"XSRF-TOKEN={csrf}"}
+    body = {
+        "_csrf": csrf,
+        "username": identity.username,
+        "password": identity.password,
+        "cognitoAsfData": "",
+        "signInSubmitButton": "Sign in",
+    }
+    label = "POST /login"
+    page = yield Fetch(
+        method="POST", endpoint=Endpoint.LOGIN, query=query, form=body, headers=cookies, label=label
+    )
+    if page.status == 302:
+        return page
+    _check(page, label, 200)
+    if 'name="totpCode"' not in page.body:
+        raise NotAuthorized(_error_on(page) or "sign-in refused")
+    return (yield from _totp(identity, ctx, query, page, cookies))
+
+
+def _totp(
+    identity: Identity,
+    ctx: FlowContext,
+    query: dict[str, str],
+    page: Page,
+    cookies: Mapping[str, str],
+) -> HttpFlow[Page]:
+    if identity.totp_secret is None:
+        raise MissingCredential("TOTP secret", identity.username)
+    code = take_code(identity, identity.totp_secret, ctx.clock(), next_step=ctx.totp_next_step)
+    label = "POST /mfa"
+    body = {
+        "_csrf": _field(page, "_csrf", label),
+        "session": _field(page, "session", label),
+        "totpCode": code,
+    }
+    done = yield Fetch(
+        method="POST", endpoint=Endpoint.MFA, query=query, form=body, headers=cookies, label=label
+    )
+    if done.status == 200 and _error_on(done):
+        raise NotAuthorized(_error_on(done) or "")
+    return _check(done, label, 302)
+
+
+def _token_answer(page: Page, label: str) -> dict[str, Any]:
+    try:
+        answer = json.loads(page.body)
+    except ValueError as exc:
+        raise UnexpectedResponse(label, "not JSON") from exc
+    if page.status == 429:
+        raise TooManyRequests("Rate exceeded")
+    if page.status != 200 or not isinstance(answer, dict) or "access_token" not in answer:
+        raise TokenRefused(label, str(answer.get("error") if isinstance(answer, dict) else ""))
+    return answer
+
+
+class TokenRefused(FlowError):
+    """The token endpoint answered ``{"error": ...}``."""
+
+    def __init__(self, label: str, error: str) -> None:
+        super().__init__(f"{label}: {error}")
+        self.error = error
+
+
+def _redeem(ctx: FlowContext, code: str, verifier: str, callback: str) -> HttpFlow[Tokens]:
+    grant = GrantType.AUTHORIZATION_CODE
+    label = f"POST /oauth2/token:{grant}"
+    form = {
+        "grant_type": str(grant),
+        "client_id": ctx.client.client_id,
+        "code": code,
+        "redirect_uri": callback,
+        "code_verifier": verifier,
+    }
+    page = yield Fetch(
+        method="POST",
+        endpoint=Endpoint.TOKEN,
+        form=form,
+        label=label,
+        detail=str(grant),
+        headers=_basic(ctx),
+    )
+    answer = _token_answer(page, label)
+    return Tokens(
+        access_token=answer["access_token"],
+        id_token=answer.get("id_token", ""),
+        refresh_token=answer.get("refresh_token"),
+        expires_in=int(answer.get("expires_in", 3600)),
+    )
+
+
+def _basic(ctx: FlowContext) -> dict[str, str]:
+    client = ctx.client
+    if not client.client_secret:
+        return {}
+    pair = f"{client.client_id}:{client.client_secret}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+
+
+def client_credentials(ctx: FlowContext, scope: str | None = None) -> HttpFlow[Tokens]:
+    """One client-credentials token (secret by HTTP Basic): ClientAuthentication, 150/s."""
+    grant = GrantType.CLIENT_CREDENTIALS
+    label = f"POST /oauth2/token:{grant}"
+    form = {"grant_type": str(grant), **({"scope": scope} if scope else {})}
+    if not ctx.client.client_secret:
+        raise MissingCredential("client secret", ctx.client.client_id)
+    page = yield Fetch(
+        method="POST",
+        endpoint=Endpoint.TOKEN,
+        form=form,
+        label=label,
+        detail=str(grant),
+        headers=_basic(ctx),
+    )
+    answer = _token_answer(page, label)
+    return Tokens(
+        access_token=answer["access_token"],
+        id_token="",
+        expires_in=int(answer.get("expires_in", 3600)),
+    )
+
+
+@dataclass(slots=True)
+class TokenCache:
+    """A machine client's token kept until ``margin`` seconds before it expires: what a
+    well-behaved service does, and what keeps it far below ClientAuthentication's 150/s."""
+
+    margin: float = 60.0
+    tokens: Tokens | None = None
+    expires_at: float = 0.0
+    fetched: int = 0
+
+    def valid(self, now: float) -> Tokens | None:
+        return self.tokens if self.tokens is not None and now < self.expires_at else None
+
+    def keep(self, tokens: Tokens, now: float) -> None:
+        self.tokens, self.expires_at = tokens, now + tokens.expires_in - self.margin
+        self.fetched += 1
+
+
+def cached_client_credentials(
+    ctx: FlowContext, cache: TokenCache, scope: str | None = None
+) -> HttpFlow[Tokens]:
+    """The cached token while it is fresh; a new one (one request) otherwise."""
+    now = ctx.clock().timestamp()
+    kept = cache.valid(now)
+    if kept is not None:
+        return kept
+    tokens = yield from client_credentials(ctx, scope)
+    cache.keep(tokens, now)
+    return tokens
