@@ -6,7 +6,8 @@ catalogue's rule: every credential in its ``needs``, none in its ``refuses``), a
 entry's ``after`` (``device_new`` forgets the device it confirmed, so the identity's next login
 is a first one again; the pool keeps it, as Cognito keeps a user's old browsers). Every entry
 that leases an identity is a kind; an entry that continues a session (``refresh``) is not: an
-arrival has no session to continue.
+arrival has no session to continue; nor is an HTTP entry (managed login, client credentials),
+whose Fetch effects the API drivers do not perform: :mod:`.http_onset` ramps those.
 
 The embedded pool of ``capacity`` is set to :data:`EMBEDDED_POOL` and provisions three groups
 of identities: ``plain`` (no MFA), ``totp`` (a TOTP authenticator), ``device`` (TOTP and a
@@ -47,6 +48,8 @@ def refusal(entry: Entry) -> str | None:
     """Why the open model cannot run an entry, or ``None``."""
     if entry.continues is not None:
         return f"continues the session of a {entry.continues} login: an arrival has none"
+    if entry.http:
+        return "calls a domain's HTTP endpoints: ramp it with loadtest.capacity.http_onset"
     if not entry.leases:
         return "takes no identity (not supported by the open model yet)"
     return None

@@ -41,10 +41,19 @@ device_new_prompt    device_new where devices are remembered on prompt   TOTP, n
 admin                ADMIN_USER_PASSWORD_AUTH, no MFA                    no TOTP
 admin_totp           ADMIN_USER_PASSWORD_AUTH + SOFTWARE_TOKEN_MFA       TOTP
 refresh              REFRESH_TOKEN_AUTH after one srp login              none (a session)
+managed_login        managed login: form, TOTP page, PKCE code exchange  TOTP
+client_credentials   an M2M token from /oauth2/token                     none
 new_password         temporary password: SRP + NEW_PASSWORD_REQUIRED     no TOTP
 mfa_setup            pool MFA ON, nothing enrolled: MFA_SETUP            no TOTP
 lost_phone           admin MFA reset, enrollment, TOTP login             any
 ===================  ==================================================  ==================
+
+**HTTP entries** (``managed_login``, ``client_credentials``) call a user-pool domain's
+endpoints, not JSON operations: their profile keys are ``(Endpoint, detail)`` (the detail is
+the token endpoint's grant type, or ``"page"`` for a page view that counts against no quota),
+their flows yield :class:`~loadtest.flows.effects.Fetch`, and ``Entry.http`` says so. The API
+drivers cannot run them: their Locust users are in :mod:`loadtest.locust.hosted`, and the open
+model refuses them with that reason.
 """
 
 from __future__ import annotations
@@ -55,10 +64,11 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from loadtest.protocol.names import AuthFlow, Challenge, Operation
+from loadtest.protocol.names import AuthFlow, Challenge, Endpoint, GrantType, Operation
 
 from .context import FlowContext
 from .effects import Flow
+from .hosted import client_credentials, managed_login
 from .identity import Identity
 from .login import LoginOptions, admin_login, srp_login
 from .mfa import lost_phone
@@ -78,8 +88,9 @@ __all__ = [
     "user_class_name",
 ]
 
-#: (operation, ChallengeName of a challenge response or None)
-CallKey = tuple[Operation, str | None]
+#: (operation, ChallengeName of a challenge response or None), or for an HTTP entry
+#: (endpoint, grant type / "page" / None)
+CallKey = tuple[Operation | Endpoint, str | None]
 
 
 class Need(StrEnum):
@@ -159,6 +170,11 @@ class Entry:
         return self.event_name or f"login:{self.name}"
 
     @property
+    def http(self) -> bool:
+        """Whether its calls are a domain's HTTP endpoints (Fetch effects), not API calls."""
+        return any(isinstance(operation, Endpoint) for operation, _ in self.calls)
+
+    @property
     def leases(self) -> bool:
         """Whether a run takes an identity."""
         return bool(self.needs)
@@ -218,6 +234,15 @@ def _refresh(start: Start) -> Flow[LoginResult]:
     return replace(session, tokens=tokens, calls=(label,), challenges=(), notes=frozenset())
 
 
+def _managed_login(start: Start) -> Flow[LoginResult]:
+    return managed_login(_identity(start), start.ctx)
+
+
+def _client_credentials(start: Start) -> Flow[LoginResult]:
+    tokens = yield from client_credentials(start.ctx)
+    return LoginResult(tokens=tokens, username=start.ctx.client.client_id)
+
+
 # -- profiles -----------------------------------------------------------------------------
 
 Op, Ch = Operation, Challenge
@@ -234,6 +259,11 @@ def _calls(*parts: Mapping[CallKey, float]) -> Mapping[CallKey, float]:
         for key, count in part.items():
             total[key] = total.get(key, 0) + count
     return MappingProxyType(total)
+
+
+def _fetch(endpoint: Endpoint, detail: str | None = None) -> dict[CallKey, float]:
+    """One HTTP endpoint call of a profile."""
+    return {(endpoint, detail): 1.0}
 
 
 _RESPOND = Op.RESPOND_TO_AUTH_CHALLENGE
@@ -371,6 +401,27 @@ _ENTRIES = (
             _TOTP,
         ),
         totp_codes=2,
+    ),
+    Entry(
+        name="managed_login",
+        summary="managed login: authorize, the sign-in form, the TOTP page, PKCE code exchange",
+        factory=_managed_login,
+        calls=_calls(
+            _fetch(Endpoint.AUTHORIZE),
+            _fetch(Endpoint.LOGIN, "page"),
+            _fetch(Endpoint.LOGIN),
+            _fetch(Endpoint.MFA),
+            _fetch(Endpoint.TOKEN, GrantType.AUTHORIZATION_CODE),
+        ),
+        needs=WITH_TOTP,
+        totp_codes=1,
+    ),
+    Entry(
+        name="client_credentials",
+        summary="a machine-to-machine token from /oauth2/token (client credentials)",
+        factory=_client_credentials,
+        calls=_calls(_fetch(Endpoint.TOKEN, GrantType.CLIENT_CREDENTIALS)),
+        needs=frozenset(),
     ),
 )
 

@@ -127,8 +127,10 @@ def managed_login(
         label,
         302,
     )
-    login_query = _query_of(start.location, label)
-    done = yield from _sign_in(identity, ctx, login_query)
+    if (start.location or "").startswith(options.callback_url):
+        done = start  # a live managed-login session cookie: no form (facts §17.3)
+    else:
+        done = yield from _sign_in(identity, ctx, _query_of(start.location, label))
     callback = _query_of(done.location, "callback")
     if callback.get("state") != state or "code" not in callback:
         raise UnexpectedResponse("callback", "no code, or not the state sent")
@@ -139,7 +141,13 @@ def managed_login(
 def _sign_in(identity: Identity, ctx: FlowContext, query: dict[str, str]) -> HttpFlow[Page]:
     label = "GET /login"
     form = _check(
-        (yield Fetch(method="GET", endpoint=Endpoint.LOGIN, query=query, label=label)), label, 200
+        (
+            yield Fetch(
+                method="GET", endpoint=Endpoint.LOGIN, query=query, label=label, detail="page"
+            )
+        ),
+        label,
+        200,
     )
     csrf = form.cookies.get("XSRF-TOKEN") or _field(form, "_csrf", label)
     cookies = {"Cookie": f"XSRF-TOKEN={csrf}"}
@@ -246,8 +254,6 @@ def client_credentials(ctx: FlowContext, scope: str | None = None) -> HttpFlow[T
     grant = GrantType.CLIENT_CREDENTIALS
     label = f"POST /oauth2/token:{grant}"
     form = {"grant_type": str(grant), **({"scope": scope} if scope else {})}
-    if not ctx.client.client_secret:
-        raise MissingCredential("client secret", ctx.client.client_id)
     page = yield Fetch(
         method="POST",
         endpoint=Endpoint.TOKEN,

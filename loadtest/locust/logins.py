@@ -103,9 +103,9 @@ def user_class(entry: Entry) -> type[CatalogueUser]:
     return cast(type[CatalogueUser], made)
 
 
-#: Every entry's user class, by class name.
+#: Every API entry's user class, by class name (HTTP entries: :mod:`loadtest.locust.hosted`).
 USER_CLASSES: Mapping[str, type[CatalogueUser]] = types.MappingProxyType(
-    {user_class_name(entry): user_class(entry) for entry in CATALOGUE.values()}
+    {user_class_name(e): user_class(e) for e in CATALOGUE.values() if not e.http}
 )
 globals().update(USER_CLASSES)  # so that ``from loadtest.locust.logins import SrpUser`` works
 __all__ += list(USER_CLASSES)

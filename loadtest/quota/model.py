@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from loadtest.flows.totp import STEP_SECONDS
-from loadtest.protocol.names import Operation
+from loadtest.protocol.names import Endpoint, Operation
 from loadtest.protocol.quotas import (
     CHALLENGE_ALLOWANCE_FACTOR,
     CHALLENGE_OPERATIONS,
+    CODE_REDEMPTION,
     DEFAULT_RPS,
     PER_POOL_CATEGORIES,
     PER_POOL_OPERATION_RPS,
@@ -84,6 +85,7 @@ ADJUSTABLE: Mapping[QuotaCategory, bool] = MappingProxyType(
         Q.USER_POOL_RESOURCE_UPDATE: False,
         Q.USER_POOL_CLIENT_READ: False,
         Q.USER_POOL_CLIENT_UPDATE: False,
+        Q.CLIENT_AUTHENTICATION: False,
     }
 )
 
@@ -134,12 +136,29 @@ def _per_login(mix: Mix, profiles: Profiles) -> _PerLogin:
     direct = dict.fromkeys(QuotaCategory, 0.0)
     challenges = 0.0
     for (operation, challenge), count in mix_calls(mix, profiles).items():
+        if (operation, challenge) == CODE_REDEMPTION or not _counted(operation, challenge):
+            continue  # a page view, or code redemption (its own allocation: see _counted)
         category = category_of(operation, challenge)
         if operation in CHALLENGE_OPERATIONS and category is Q.USER_AUTHENTICATION:
             challenges += count
         else:
             direct[category] += count
     return _PerLogin(direct=direct, challenges=challenges)
+
+
+def _counted(operation: Operation | Endpoint, challenge: str | None) -> bool:
+    """Whether a call counts against a quota category at all.
+
+    Managed-login page views count against none. Authorization-code redemption draws on an
+    allocation of its own at UserAuthentication's rate; one per login against the sign-in's
+    own UserAuthentication requests (a POST per step, at least one), so it never throttles
+    first and the model leaves it out.
+    """
+    try:
+        category_of(operation, challenge)
+    except KeyError:
+        return False
+    return True
 
 
 def _check_rate(logins_per_second: float) -> None:
@@ -373,7 +392,7 @@ def per_user(
 class PerPoolOperation:
     """An operation in a category limited to 5 requests/s per user pool and operation."""
 
-    operation: Operation
+    operation: Operation | Endpoint
     category: QuotaCategory
     demand_per_pool: float
     limit: float
@@ -392,8 +411,10 @@ def per_pool_operations(
     _check_rate(logins_per_second)
     if pools < 1:
         raise QuotaModelError(f"pools must be at least 1, not {pools}")
-    per_op: dict[tuple[Operation, QuotaCategory], float] = {}
+    per_op: dict[tuple[Operation | Endpoint, QuotaCategory], float] = {}
     for (operation, challenge), count in mix_calls(mix, profiles).items():
+        if not _counted(operation, challenge):
+            continue
         category = category_of(operation, challenge)
         if category in PER_POOL_CATEGORIES:
             key = (operation, category)

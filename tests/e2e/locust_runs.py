@@ -138,8 +138,8 @@ def run_locust(
     extra: tuple[str, ...] = (),
 ) -> LocustRun:
     """``locust -f scenarios/<scenario>.py --headless`` bounded in users and seconds."""
-    prefix = workdir / f"{scenario}-stats"
-    report_dir = workdir / f"{scenario}-report"
+    prefix = workdir / f"{Path(scenario).stem}-stats"
+    report_dir = workdir / f"{Path(scenario).stem}-report"
     command = [
         sys.executable, "-m", "locust", "-f", str(scenario_path(scenario)),
         "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",

@@ -25,6 +25,7 @@ from loadtest.flows import (
     Compute,
     DeviceCredentials,
     Entry,
+    Fetch,
     Identity,
     LoginResult,
     MixError,
@@ -53,11 +54,21 @@ KEPT_NAMES = {
 LOCUST_VIEW = """
 import json
 from loadtest.locust import logins
-print(json.dumps({
+from loadtest.locust import hosted
+from loadtest.flows import CATALOGUE
+from loadtest.flows.catalogue import user_class_name
+users = {
     name: {"entry": cls.entry.name, "abstract": cls.abstract, "tasks": len(cls.tasks),
            "module": cls.__module__, "imported": getattr(logins, name) is cls}
     for name, cls in logins.USER_CLASSES.items()
-}))
+}
+for entry in CATALOGUE.values():
+    if entry.http:  # HTTP entries' users perform Fetch effects: loadtest.locust.hosted
+        cls = getattr(hosted, user_class_name(entry))
+        users[cls.__name__] = {"entry": entry.name, "abstract": cls.abstract,
+                               "tasks": len(cls.tasks), "module": cls.__module__,
+                               "imported": True}
+print(json.dumps(users))
 """
 
 
@@ -80,7 +91,7 @@ def test_each_entry_has_a_locust_user(
         "entry": entry.name,
         "abstract": False,
         "tasks": 1,
-        "module": "loadtest.locust.logins",
+        "module": "loadtest.locust.hosted" if entry.http else "loadtest.locust.logins",
         "imported": True,
     }
     assert USER_FLOWS[user_class_name(entry)] == entry.name  # how scenarios are read
@@ -122,7 +133,7 @@ def test_each_entry_is_a_capacity_kind_or_refused_with_its_reason(entry: Entry) 
             kinds.check_embedded({entry.name: 1})
     else:
         assert entry.name not in kinds.KINDS
-        assert entry.continues is not None or not entry.leases
+        assert entry.continues is not None or not entry.leases or entry.http
         with pytest.raises(ValueError, match=reason):
             kinds.check_mix({entry.name: 1})
 
@@ -139,7 +150,8 @@ def test_each_entry_parses_in_every_mix(entry: Entry, tmp_path: Path) -> None:
     assert quota_parse_mix(f"{entry.name}=3", SCENARIO_DIR) == {entry.name: 3.0}
     assert kinds.parse_mix is parse_mix  # capacity and the open model: the same parser
     locustfile = tmp_path / "mine.py"
-    locustfile.write_text(f"from loadtest.locust.logins import {user_class_name(entry)}\n")
+    module = "loadtest.locust.hosted" if entry.http else "loadtest.locust.logins"
+    locustfile.write_text(f"from {module} import {user_class_name(entry)}\n")
     assert scenario_mix(locustfile) == {entry.name: 1.0}
 
 
@@ -219,7 +231,7 @@ def test_device_new_forgets_its_device_and_device_first_keeps_it() -> None:
         assert (who.device is not None) is kept
 
 
-def first_call(entry: Entry) -> Call:
+def first_call(entry: Entry) -> Call | Fetch:
     """Build the entry's flow from its factory and run it to its first call (maths for real)."""
     session = LoginResult(
         tokens=Tokens(access_token="a", id_token="i", refresh_token="r", expires_in=3600),
@@ -230,11 +242,12 @@ def first_call(entry: Entry) -> Call:
     effect = next(flow)
     while isinstance(effect, Compute):
         effect = flow.send(effect.fn(*effect.args))
-    assert isinstance(effect, Call)
+    assert isinstance(effect, Fetch if entry.http else Call)
     return effect
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
 def test_each_factory_builds_a_flow_whose_first_call_is_in_its_profile(entry: Entry) -> None:
     call = first_call(entry)
-    assert any(operation == call.operation for operation, _ in entry.calls)
+    first = call.endpoint if isinstance(call, Fetch) else call.operation
+    assert any(operation == first for operation, _ in entry.calls)

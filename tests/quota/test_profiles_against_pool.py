@@ -16,11 +16,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import combinations
+from http.cookies import SimpleCookie
+from itertools import combinations, count
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+import urllib3
 
 import srp_fast
 from loadtest.drivers import RawResponse, SigV4Signer, SyncDriver, Urllib3Transport
@@ -36,7 +40,10 @@ from loadtest.flows import (
     enroll_totp,
     srp_login,
 )
+from loadtest.flows.effects import Fetch, Page
+from loadtest.flows.hosted import run_http
 from loadtest.protocol.names import TARGET_PREFIX, Operation
+from loadtest.provision.oauth import provision_oauth
 from loadtest.quota import PROFILES, CallKey
 from tests.conftest import PASSWORD, App, PoolServer
 
@@ -109,6 +116,48 @@ class Bench:
         self.counted.run(flow)
         return {key: float(n) for key, n in self.counter.sent.items()}
 
+    def fetches(self, entry: Entry, identity: Identity | None) -> dict[CallKey, float]:
+        """Run an HTTP entry against a domain of this pool (provisioned now) with a counting
+        sender; what it sent by (endpoint, detail)."""
+        setup = provision_oauth(self.pool.client(), self.app.pool_id, domain=_domain_name())
+        secret = setup.m2m_client_secret if identity is None else None
+        client_id = setup.m2m_client_id if identity is None else setup.code_client_id
+        ctx = replace(
+            self.ctx,
+            client=AppClient(pool_id=self.app.pool_id, client_id=client_id, client_secret=secret),
+        )
+        sent: Counter[CallKey] = Counter()
+        base, web = f"{self.pool.url}/domain/{setup.domain}", urllib3.PoolManager()
+
+        def send(fetch: Fetch) -> Page:
+            sent[(fetch.endpoint, fetch.detail)] += 1
+            url = f"{base}/{fetch.endpoint}?{urlencode(fetch.query)}"
+            form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+            answer = web.request(
+                fetch.method,
+                url,
+                headers={**fetch.headers, **(form_type if fetch.form is not None else {})},
+                body=None if fetch.form is None else urlencode(fetch.form),
+                redirect=False,
+            )
+            cookie = SimpleCookie(answer.headers.get("Set-Cookie", ""))
+            return Page(
+                status=answer.status,
+                location=answer.headers.get("Location"),
+                cookies={k: m.value for k, m in cookie.items()},
+                body=answer.data.decode(),
+            )
+
+        run_http(entry.flow(identity, ctx), send)
+        return {key: float(n) for key, n in sent.items()}
+
+
+_DOMAINS = count(1)
+
+
+def _domain_name() -> str:
+    return f"lt-profile-{next(_DOMAINS)}"
+
 
 MakeBench = Callable[..., Bench]
 
@@ -175,5 +224,10 @@ def test_profile_is_what_the_flow_sends(
         session = b.setup.run(CATALOGUE[entry.continues].flow(identity, b.ctx))
     else:
         assert entry.accepts(identity), (entry.name, held)
+    if entry.http:
+        assert b.fetches(entry, identity if entry.leases else None) == dict(
+            PROFILES[entry.name].calls
+        )
+        return
     flow = entry.flow(identity if entry.leases else None, b.ctx, session)
     assert b.sends(flow) == dict(PROFILES[entry.name].calls)

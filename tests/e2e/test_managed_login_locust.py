@@ -1,0 +1,72 @@
+"""End to end: Locust runs of the managed-login and client-credentials users against a local
+pool with a domain, bounded in users and seconds; no unexpected failure, every step named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from loadtest.provision.oauth import provision_oauth
+from tests.conftest import StartPool
+from tests.e2e.locust_runs import LocustRun, provision, run_locust
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+pytestmark = pytest.mark.e2e
+
+
+def _run(
+    name: str, env: dict[str, str], workdir: Path, users: int, seconds: int, host: str
+) -> LocustRun:
+    """run_locust on a locustfile by path (the scenario table lists API flows only)."""
+    run_dir = workdir / name
+    run_dir.mkdir()
+    return run_locust(
+        str(SCENARIOS / f"{name}.py"),
+        env,
+        run_dir,
+        users=users,
+        seconds=seconds,
+        extra=("--host", host),
+    )
+
+
+STEPS = (
+    "GET /oauth2/authorize",
+    "GET /login",
+    "POST /login",
+    "POST /mfa",
+    "POST /oauth2/token:authorization_code",
+)
+
+
+def test_managed_login_and_m2m_users_run_without_failures(
+    pool_server: StartPool, tmp_path: Path
+) -> None:
+    server = pool_server("--no-quotas")
+    app = server.provision(mfa="OPTIONAL")
+    setup = provision_oauth(server.client(), app.pool_id, domain="lt-locust")
+    identities = tmp_path / "ids.jsonl"
+    provision(server, app, 12, identities, totp=True)
+    env = {
+        "COGNITO_DOMAIN_URL": f"{server.url}/domain/{setup.domain}",
+        "COGNITO_OAUTH_CLIENT_ID": setup.code_client_id,
+        "COGNITO_OAUTH_IDENTITIES": str(identities),
+        "COGNITO_M2M_CLIENT_ID": setup.m2m_client_id,
+        "COGNITO_M2M_CLIENT_SECRET": setup.m2m_client_secret,
+    }
+    hosted = _run("managed_login", env, tmp_path, 3, 6, server.url)
+    assert hosted.failures == {}, hosted.output[-3000:]
+    logins = hosted.count("login", "login:managed_login")
+    assert logins >= 3, hosted.output[-3000:]
+    for step in STEPS:
+        assert hosted.count("POST" if step.startswith("POST") else "GET", step) == logins, step
+    m2m = _run("client_credentials", env, tmp_path, 2, 4, server.url)
+    assert m2m.failures == {}, m2m.output[-3000:]
+    uncached = m2m.count("login", "login:client_credentials")
+    cached = m2m.count("login", "login:client_credentials:cached")
+    posted = m2m.count("POST", "POST /oauth2/token:client_credentials")
+    assert uncached > 10
+    assert cached > 10
+    assert posted == uncached + 1  # the cached user asked once, then reused its token
