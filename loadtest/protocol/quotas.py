@@ -22,6 +22,7 @@ __all__ = [
     "PER_USER_RPS",
     "QuotaCategory",
     "category_of",
+    "label_category",
 ]
 
 
@@ -164,6 +165,19 @@ CODE_REDEMPTION = (Endpoint.TOKEN, str(GrantType.AUTHORIZATION_CODE))
 
 #: Operations that are both in the challenge allowance and (above it) in UserAuthentication.
 CHALLENGE_OPERATIONS = frozenset({Op.RESPOND_TO_AUTH_CHALLENGE, Op.ADMIN_RESPOND_TO_AUTH_CHALLENGE})
+
+
+def label_category(label: str) -> QuotaCategory:
+    """The category of a call by its report label: ``Operation:CHALLENGE`` for API calls,
+    ``METHOD /endpoint[:detail]`` for a domain's endpoints (KeyError/ValueError if none)."""
+    method, space, rest = label.partition(" /")
+    if space:
+        endpoint, _, detail = rest.partition(":")
+        if method == "GET":
+            raise KeyError(label)  # page views count against no quota
+        return category_of(Endpoint(endpoint), detail or None)
+    operation, _, challenge = label.partition(":")
+    return category_of(Operation(operation), challenge or None)
 
 
 def category_of(operation: Operation | Endpoint, challenge: str | None = None) -> QuotaCategory:

@@ -11,8 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from loadtest.protocol.names import Operation
-from loadtest.protocol.quotas import category_of
+from loadtest.protocol.quotas import label_category
 
 from .histograms import HistogramSet
 
@@ -27,10 +26,10 @@ _PROCESS_FIGURES = ("math", "stock_hits", "stock_misses")
 
 
 def quota_category(label: str) -> str:
-    """The quota category of a call label (``Operation:CHALLENGE``), or ``unknown``."""
-    operation, _, challenge = label.partition(":")
+    """The quota category of a call label (``Operation:CHALLENGE``, or ``POST /login``), or
+    ``unknown``."""
     try:
-        return category_of(Operation(operation), challenge or None).value
+        return label_category(label).value
     except (ValueError, KeyError):
         return "unknown"
 
