@@ -39,9 +39,9 @@ from loadtest.flows.hosted import (
     managed_login,
     run_http,
 )
+from loadtest.flows.identities import IdentityPool, NoIdentityAvailable
 from loadtest.flows.identity import Identity
 from loadtest.protocol.errors import CognitoError
-from loadtest.flows.identities import IdentityPool, NoIdentityAvailable
 
 __all__ = [
     "CachedClientCredentialsUser",
