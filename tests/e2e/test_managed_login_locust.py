@@ -9,7 +9,7 @@ import pytest
 
 from loadtest.provision.oauth import provision_oauth
 from tests.conftest import StartPool
-from tests.e2e.locust_runs import LocustRun, provision, run_locust
+from tests.e2e.locust_runs import PASSWORD, LocustRun, provision, run_locust
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -48,7 +48,7 @@ def test_managed_login_and_m2m_users_run_without_failures(
     app = server.provision(mfa="OPTIONAL")
     setup = provision_oauth(server.client(), app.pool_id, domain="lt-locust")
     identities = tmp_path / "ids.jsonl"
-    provision(server, app, 12, identities, totp=True)
+    ids = provision(server, app, 12, identities, totp=True)
     env = {
         "COGNITO_DOMAIN_URL": f"{server.url}/domain/{setup.domain}",
         "COGNITO_OAUTH_CLIENT_ID": setup.code_client_id,
@@ -70,3 +70,7 @@ def test_managed_login_and_m2m_users_run_without_failures(
     assert uncached > 10
     assert cached > 10
     assert posted == uncached + 1  # the cached user asked once, then reused its token
+    secrets = [setup.m2m_client_secret, PASSWORD] + [i.totp_secret or "" for i in ids]
+    written = hosted.output + m2m.output + "".join(f.read_text() for f in tmp_path.rglob("*.csv"))
+    assert not [s for s in secrets if s and s in written]  # no secret in output or stats
+    assert "eyJ" not in written  # nor a token (a JWT's header)
