@@ -324,3 +324,41 @@ def test_domain_and_resource_server_operations(hosted: Hosted) -> None:
     assert idp.describe_user_pool_domain(Domain=setup.domain)["DomainDescription"] == {}
     gone = requests.get(f"{hosted.base}/login", timeout=30)
     assert gone.status_code == 404
+
+
+def test_the_implicit_grant_puts_the_tokens_in_the_fragment(hosted: Hosted) -> None:
+    setup = hosted.setup
+    implicit = hosted.server.client().create_user_pool_client(
+        UserPoolId=setup.pool_id,
+        ClientName="implicit",
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["implicit"],
+        AllowedOAuthScopes=["openid", "email"],
+        CallbackURLs=[setup.callback_url],
+    )["UserPoolClient"]["ClientId"]
+    web = requests.Session()
+    params = {
+        "response_type": "token",
+        "client_id": implicit,
+        "redirect_uri": setup.callback_url,
+        "scope": "openid",
+        "state": "imp",
+    }
+    form = web.get(f"{hosted.base}/login", params=params, timeout=30)
+    page = web.post(
+        _action(form.text),
+        data={
+            "_csrf": _field(form.text, "_csrf"),
+            "username": hosted.username,
+            "password": PASSWORD,
+        },
+        timeout=30,
+    )
+    callback = urlparse(_through_mfa(hosted, web, page))
+    assert callback.query == ""
+    fragment = parse_qs(callback.fragment)
+    assert fragment["state"] == ["imp"]
+    assert fragment["token_type"] == ["Bearer"]
+    assert _claims(fragment["access_token"][0])["scope"] == "openid"
+    assert _claims(fragment["id_token"][0])["aud"] == implicit
+    assert "refresh_token" not in fragment
