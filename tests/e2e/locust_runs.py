@@ -139,7 +139,8 @@ def run_locust(
 ) -> LocustRun:
     """``locust -f scenarios/<scenario>.py --headless`` bounded in users and seconds."""
     prefix = workdir / f"{Path(scenario).stem}-stats"
-    report_dir = workdir / f"{Path(scenario).stem}-report"
+    # the settings may name their own report folder; else one per scenario
+    report_dir = Path(settings.get("COGNITO_REPORT_DIR", workdir / f"{Path(scenario).stem}-report"))
     command = [
         sys.executable, "-m", "locust", "-f", str(scenario_path(scenario)),
         "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
