@@ -46,6 +46,13 @@ client_credentials   an M2M token from /oauth2/token                     none
 new_password         temporary password: SRP + NEW_PASSWORD_REQUIRED     no TOTP
 mfa_setup            pool MFA ON, nothing enrolled: MFA_SETUP            no TOTP
 lost_phone           admin MFA reset, enrollment, TOTP login             any
+user_auth_password   USER_AUTH, PREFERRED_CHALLENGE=PASSWORD             no TOTP
+user_auth_srp        USER_AUTH, PASSWORD_SRP + PASSWORD_VERIFIER         no TOTP
+user_auth_email      USER_AUTH, EMAIL_OTP (code from the message sink)   e-mail, no TOTP
+user_auth_sms        USER_AUTH, SMS_OTP (code from the message sink)     phone, no TOTP
+user_auth_passkey    USER_AUTH, WEB_AUTHN (software authenticator)       passkey, no TOTP
+user_auth_select     USER_AUTH, SELECT_CHALLENGE answered ANSWER=PASSWORD no TOTP
+refresh_rotation     GetTokensFromRefreshToken, following rotation       none (a session)
 ===================  ==================================================  ==================
 
 **HTTP entries** (``managed_login``, ``client_credentials``) call a user-pool domain's
@@ -54,6 +61,13 @@ the token endpoint's grant type, or ``"page"`` for a page view that counts again
 their flows yield :class:`~loadtest.flows.effects.Fetch`, and ``Entry.http`` says so. The API
 drivers cannot run them: their Locust users are in :mod:`loadtest.locust.hosted`, and the open
 model refuses them with that reason.
+
+The ``user_auth_*`` entries need a pool that allows the passwordless first factors, an app
+client with ALLOW_USER_AUTH and a WebAuthn relying party (``PoolSetting.USER_AUTH``). They
+refuse TOTP identities: a user with MFA configured is offered no passwordless factor, and a
+password factor goes on to SOFTWARE_TOKEN_MFA (docs/user-auth.md). ``refresh_rotation`` needs
+an app client with RefreshTokenRotation on (``PoolSetting.REFRESH_ROTATION``) and carries the
+newest refresh token from one run to the next, as a client under rotation must.
 """
 
 from __future__ import annotations
@@ -72,8 +86,9 @@ from .hosted import client_credentials, managed_login
 from .identity import Identity
 from .login import LoginOptions, admin_login, srp_login
 from .mfa import lost_phone
-from .refresh import refresh_after
+from .refresh import refresh_after, rotate_after
 from .results import LoginResult
+from .user_auth import user_auth_login
 
 __all__ = [
     "CATALOGUE",
@@ -94,11 +109,17 @@ CallKey = tuple[Operation | Endpoint, str | None]
 
 
 class Need(StrEnum):
-    """A credential an identity holds (issues 16-19 add PHONE, EMAIL, PASSKEY, ...)."""
+    """A credential an identity holds."""
 
     PASSWORD = "password"
     TOTP = "totp"
     DEVICE = "device"
+    #: an e-mail address the pool sends codes to (EMAIL_OTP)
+    EMAIL = "email"
+    #: a phone number the pool sends codes to (SMS_OTP, SMS MFA)
+    PHONE = "phone"
+    #: a registered passkey (WEB_AUTHN)
+    PASSKEY = "passkey"
 
 
 _HOLDS: Mapping[Need, Callable[[Identity], bool]] = MappingProxyType(
@@ -106,6 +127,9 @@ _HOLDS: Mapping[Need, Callable[[Identity], bool]] = MappingProxyType(
         Need.PASSWORD: lambda identity: bool(identity.password),
         Need.TOTP: lambda identity: identity.totp_secret is not None,
         Need.DEVICE: lambda identity: identity.device is not None,
+        Need.EMAIL: lambda identity: identity.email is not None,
+        Need.PHONE: lambda identity: identity.phone is not None,
+        Need.PASSKEY: lambda identity: identity.passkey is not None,
     }
 )
 
@@ -118,6 +142,10 @@ class PoolSetting(StrEnum):
     REMEMBER_ON_PROMPT = "remember_on_prompt"
     MFA_ON = "mfa_on"
     TEMPORARY_PASSWORD = "temporary_password"
+    #: AllowedFirstAuthFactors with every factor, ALLOW_USER_AUTH, a WebAuthn relying party
+    USER_AUTH = "user_auth"
+    #: the app client's RefreshTokenRotation is ENABLED
+    REFRESH_ROTATION = "refresh_rotation"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -243,6 +271,27 @@ def _client_credentials(start: Start) -> Flow[LoginResult]:
     return LoginResult(tokens=tokens, username=start.ctx.client.client_id)
 
 
+def _user_auth(factor: Challenge, *, select: bool = False) -> Factory:
+    """A USER_AUTH sign-in with ``factor``, preferred or chosen at SELECT_CHALLENGE."""
+
+    def factory(start: Start) -> Flow[LoginResult]:
+        return user_auth_login(_identity(start), start.ctx, factor, start.options, select=select)
+
+    factory.__doc__ = f"USER_AUTH with {factor}" + (" through SELECT_CHALLENGE" if select else "")
+    return factory
+
+
+def _rotate(start: Start) -> Flow[LoginResult]:
+    """GetTokensFromRefreshToken; the session comes back with the new (rotated) tokens, so
+    the next run exchanges the newest refresh token."""
+    session = start.session
+    if session is None:
+        raise ValueError("refresh_rotation continues a session: none was given")
+    tokens = yield from rotate_after(start.ctx, session)
+    label = str(Operation.GET_TOKENS_FROM_REFRESH_TOKEN)
+    return replace(session, tokens=tokens, calls=(label,), challenges=(), notes=frozenset())
+
+
 # -- profiles -----------------------------------------------------------------------------
 
 Op, Ch = Operation, Challenge
@@ -277,6 +326,8 @@ _DEVICE_AUTH = _calls(
 NO_TOTP = frozenset({Need.TOTP})
 WITH_TOTP = frozenset({Need.PASSWORD, Need.TOTP})
 REMEMBER = LoginOptions(use_device=True, remember_device=True)
+_USER_AUTH = _call(Op.INITIATE_AUTH)
+_UA_POOL = frozenset({PoolSetting.USER_AUTH})
 
 _ENTRIES = (
     Entry(
@@ -422,6 +473,67 @@ _ENTRIES = (
         factory=_client_credentials,
         calls=_calls(_fetch(Endpoint.TOKEN, GrantType.CLIENT_CREDENTIALS)),
         needs=frozenset(),
+    ),
+    Entry(
+        name="user_auth_password",
+        summary="USER_AUTH with PREFERRED_CHALLENGE=PASSWORD, no MFA",
+        factory=_user_auth(Ch.PASSWORD),
+        calls=_calls(_USER_AUTH),
+        refuses=NO_TOTP,
+        pool=_UA_POOL,
+    ),
+    Entry(
+        name="user_auth_srp",
+        summary="USER_AUTH with PREFERRED_CHALLENGE=PASSWORD_SRP, then PASSWORD_VERIFIER",
+        factory=_user_auth(Ch.PASSWORD_SRP),
+        calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.PASSWORD_VERIFIER)),
+        refuses=NO_TOTP,
+        pool=_UA_POOL,
+    ),
+    Entry(
+        name="user_auth_email",
+        summary="USER_AUTH with EMAIL_OTP: the e-mailed code",
+        factory=_user_auth(Ch.EMAIL_OTP),
+        calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.EMAIL_OTP)),
+        needs=frozenset({Need.PASSWORD, Need.EMAIL}),
+        refuses=NO_TOTP,
+        pool=_UA_POOL,
+    ),
+    Entry(
+        name="user_auth_sms",
+        summary="USER_AUTH with SMS_OTP: the texted code",
+        factory=_user_auth(Ch.SMS_OTP),
+        calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.SMS_OTP)),
+        needs=frozenset({Need.PASSWORD, Need.PHONE}),
+        refuses=NO_TOTP,
+        pool=_UA_POOL,
+    ),
+    Entry(
+        name="user_auth_passkey",
+        summary="USER_AUTH with WEB_AUTHN: a passkey assertion",
+        factory=_user_auth(Ch.WEB_AUTHN),
+        calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.WEB_AUTHN)),
+        needs=frozenset({Need.PASSWORD, Need.PASSKEY}),
+        refuses=NO_TOTP,
+        pool=_UA_POOL,
+    ),
+    Entry(
+        name="user_auth_select",
+        summary="USER_AUTH with no preference: SELECT_CHALLENGE answered ANSWER=PASSWORD",
+        factory=_user_auth(Ch.PASSWORD, select=True),
+        calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.SELECT_CHALLENGE)),
+        refuses=NO_TOTP,
+        pool=_UA_POOL,
+    ),
+    Entry(
+        name="refresh_rotation",
+        summary="GetTokensFromRefreshToken, following refresh-token rotation",
+        factory=_rotate,
+        calls=_calls(_call(Op.GET_TOKENS_FROM_REFRESH_TOKEN)),
+        needs=frozenset(),
+        pool=frozenset({PoolSetting.REFRESH_ROTATION}),
+        continues="srp",
+        event_name="refresh_rotation",
     ),
 )
 

@@ -44,6 +44,10 @@ class Identity:
     #: A registered passkey (its private key is a secret) and its signature counter.
     passkey: Passkey | None = field(default=None, repr=False)
     passkey_count: int = 0
+    #: Where EMAIL_OTP and SMS_OTP codes go: an address on a reserved domain (RFC 2606) and a
+    #: number in a fictional range (555-0100..0199), as provisioning makes them.
+    email: str | None = None
+    phone: str | None = None
 
     def remember_device(self, device: DeviceCredentials) -> None:
         """Keep a device confirmed during a login, for the next logins."""
@@ -70,6 +74,10 @@ class Identity:
             data["device_key"] = self.device.device_key
             data["device_group_key"] = self.device.device_group_key
             data["device_password"] = self.device.device_password
+        if self.email:
+            data["email"] = self.email
+        if self.phone:
+            data["phone"] = self.phone
         if self.passkey:
             data["passkey"] = {**self.passkey.to_json(), "sign_count": str(self.passkey_count)}
         return data
@@ -88,6 +96,8 @@ class Identity:
             last_totp_step=_optional_int(data, "last_totp_step"),
             passkey=_passkey_from(data),
             passkey_count=int((data.get("passkey") or {}).get("sign_count", 0)),
+            email=_optional_text(data, "email"),
+            phone=_optional_text(data, "phone"),
         )
 
 

@@ -24,6 +24,7 @@ import srp_fast
 from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
 from loadtest.drivers.record import LoginRecord
 from loadtest.drivers.signing import SigV4Signer
+from loadtest.flows.codes import LocalSinkCodes
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identities import IdentityPool, partition
 from loadtest.flows.identity import Identity, load_identities
@@ -194,6 +195,8 @@ def build_runtime(environment: Any, *, peak_rate: float = 0.0) -> Runtime:
         ephemerals=ephemerals.pool.take,
         ready_ephemeral=ephemerals.pool.take_ready,
         verifiers=srp_fast.VerifierCache(),
+        # sign-up and recovery codes: the local pool's message sink (none for a real pool yet)
+        codes=LocalSinkCodes(base_url=config.endpoint_url) if config.is_loopback else None,
     )
     return Runtime(
         config=config,

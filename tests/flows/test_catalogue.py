@@ -187,7 +187,8 @@ def test_references_between_entries_resolve() -> None:
     for entry in CATALOGUE.values():
         assert all(name in CATALOGUE for name in entry.fallbacks)
         assert entry.continues is None or CATALOGUE[entry.continues].leases
-        assert entry.event == ("refresh" if entry.name == "refresh" else f"login:{entry.name}")
+        continuing = entry.continues is not None  # a refresh is no login: named as itself
+        assert entry.event == (entry.name if continuing else f"login:{entry.name}")
         assert not entry.needs & entry.refuses
         assert math.isfinite(entry.totp_codes)
         assert entry.totp_codes >= 0
