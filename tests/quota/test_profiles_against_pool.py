@@ -34,10 +34,12 @@ from loadtest.flows import (
     Entry,
     FlowContext,
     Identity,
+    LocalSinkCodes,
     LoginOptions,
     Need,
     PoolSetting,
     enroll_totp,
+    register_passkey,
     srp_login,
 )
 from loadtest.flows.effects import Fetch, Page
@@ -45,6 +47,7 @@ from loadtest.flows.hosted import run_http
 from loadtest.protocol.names import TARGET_PREFIX, Operation
 from loadtest.provision.oauth import provision_oauth
 from loadtest.quota import PROFILES, CallKey
+from loadtest.target.launch import ALL_FLOWS
 from tests.conftest import PASSWORD, App, PoolServer
 
 pytestmark = pytest.mark.e2e
@@ -88,15 +91,27 @@ class Bench:
             client=client,
             clock=lambda: datetime.fromtimestamp(pool.now(), UTC),
             ephemerals=srp_fast.new_ephemeral,
+            codes=LocalSinkCodes(base_url=pool.url),
         )
 
     def user(
-        self, name: str, *, totp: bool = False, device: bool = False, permanent: bool = True
+        self, name: str, held: frozenset[Need] = frozenset(), *, permanent: bool = True
     ) -> Identity:
-        """A user in the pool; with TOTP enrolled and a device remembered if asked (and the
-        step of each code sent passed)."""
-        self.pool.add_user(self.app, name, permanent=permanent)
+        """A user in the pool holding ``held``: TOTP enrolled, a device remembered, an e-mail
+        address and a phone number (reserved ranges), a passkey registered (and the step of
+        each TOTP code sent passed)."""
         identity = Identity(username=name, password=PASSWORD)
+        if Need.EMAIL in held:
+            identity.email = f"{name}@example.com"
+        if Need.PHONE in held:
+            identity.phone = "+12025550100"
+        attributes = {"email": identity.email, "phone_number": identity.phone}
+        given = {k: v for k, v in attributes.items() if v is not None}
+        self.pool.add_user(self.app, name, permanent=permanent, attributes=given)
+        if Need.PASSKEY in held:
+            first = self.setup.run(srp_login(identity, self.ctx, NO_DEVICE))
+            self.setup.run(register_passkey(identity, self.ctx, first.tokens.access_token))
+        totp, device = Need.TOTP in held, Need.DEVICE in held
         if totp:
             first = self.setup.run(srp_login(identity, self.ctx, NO_DEVICE))
             self.setup.run(enroll_totp(identity, self.ctx, first.tokens.access_token))
@@ -166,10 +181,53 @@ MakeBench = Callable[..., Bench]
 def bench(local_pool: PoolServer) -> MakeBench:
     """A bench on a new pool of the session server, provisioned with the given settings."""
 
-    def make(**settings: Any) -> Bench:
+    def make(*, user_auth: bool = False, rotation: bool = False, **settings: Any) -> Bench:
+        if user_auth or rotation:
+            return Bench(local_pool, _choice_based(local_pool, user_auth, rotation, **settings))
         return Bench(local_pool, local_pool.provision(secret=True, **settings))
 
     return make
+
+
+FACTORS = ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]
+
+
+def _choice_based(
+    pool: PoolServer,
+    user_auth: bool,
+    rotation: bool,
+    *,
+    mfa: str,
+    device_tracking: bool,
+    remember_on_prompt: bool,
+) -> App:
+    """A pool set up for USER_AUTH (every first factor, a relying party for passkeys) if
+    asked, and a client with ALLOW_USER_AUTH and, if asked, refresh-token rotation."""
+    idp = pool.client()
+    policies = {"SignInPolicy": {"AllowedFirstAuthFactors": FACTORS if user_auth else ["PASSWORD"]}}
+    devices = {
+        "DeviceConfiguration": {
+            "ChallengeRequiredOnNewDevice": True,
+            "DeviceOnlyRememberedOnUserPrompt": remember_on_prompt,
+        }
+    }
+    kwargs = {"PoolName": "choice", "Policies": policies, **(devices if device_tracking else {})}
+    pool_id = idp.create_user_pool(**kwargs)["UserPool"]["Id"]
+    webauthn = {"WebAuthnConfiguration": {"RelyingPartyId": "localhost"}} if user_auth else {}
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration=mfa,
+        **webauthn,
+    )
+    extra: dict[str, Any] = {}
+    if rotation:
+        extra["RefreshTokenRotation"] = {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}
+    client = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="choice", GenerateSecret=True,
+        ExplicitAuthFlows=[*ALL_FLOWS, "ALLOW_USER_AUTH"], AuthSessionValidity=3, **extra,
+    )["UserPoolClient"]  # fmt: skip
+    return App(pool_id=pool_id, client_id=client["ClientId"], client_secret=client["ClientSecret"])
 
 
 def pool_settings(entry: Entry, held: frozenset[Need]) -> dict[str, Any]:
@@ -179,6 +237,8 @@ def pool_settings(entry: Entry, held: frozenset[Need]) -> dict[str, Any]:
         "mfa": "ON" if PoolSetting.MFA_ON in entry.pool else "OPTIONAL",
         "device_tracking": PoolSetting.DEVICE_TRACKING in entry.pool or Need.DEVICE in held,
         "remember_on_prompt": PoolSetting.REMEMBER_ON_PROMPT in entry.pool,
+        "user_auth": PoolSetting.USER_AUTH in entry.pool,
+        "rotation": PoolSetting.REFRESH_ROTATION in entry.pool,
     }
 
 
@@ -216,9 +276,7 @@ def test_profile_is_what_the_flow_sends(
     b = bench(**pool_settings(entry, held))
     temporary = PoolSetting.TEMPORARY_PASSWORD in entry.pool
     name = f"{entry.name}-{len(held)}"
-    identity = b.user(
-        name, totp=Need.TOTP in held, device=Need.DEVICE in held, permanent=not temporary
-    )
+    identity = b.user(name, held, permanent=not temporary)
     session = None
     if entry.continues is not None:
         session = b.setup.run(CATALOGUE[entry.continues].flow(identity, b.ctx))
