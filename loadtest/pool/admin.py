@@ -60,7 +60,11 @@ def pool_description(ctx: PoolContext, pool: Pool) -> dict[str, Any]:
         "Id": pool.id,
         "Name": pool.name,
         "Arn": f"arn:aws:cognito-idp:{ctx.region}:000000000000:userpool/{pool.id}",
-        "Policies": {"PasswordPolicy": pool.password_policy.to_raw()},
+        "Policies": {
+            "PasswordPolicy": pool.password_policy.to_raw(),
+            # botocore's UserPoolPolicyType: USER_AUTH clients read the factors from here
+            "SignInPolicy": {"AllowedFirstAuthFactors": _first_factors(pool)},
+        },
         "MfaConfiguration": str(pool.mfa),
         "LambdaConfig": raw.get("LambdaConfig", {}),
         "CreationDate": pool.created,
@@ -68,6 +72,12 @@ def pool_description(ctx: PoolContext, pool: Pool) -> dict[str, Any]:
         "EstimatedNumberOfUsers": ctx.store.users.count(pool.id),
     }
     return description
+
+
+def _first_factors(pool: Pool) -> list[str]:
+    """AllowedFirstAuthFactors in the order given (``["PASSWORD"]`` unset, §12.1)."""
+    given = pool.raw.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors")
+    return list(given or ["PASSWORD"])
 
 
 async def create_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:

@@ -69,6 +69,22 @@ def _provision_parser(subparsers: Subparsers) -> None:
     parser.add_argument("--no-totp", action="store_true", help="do not enroll TOTP")
     parser.add_argument("--no-device", action="store_true", help="do not register a device")
     parser.add_argument(
+        "--passkeys",
+        action="store_true",
+        help="register a passkey (a software authenticator's P-256 key, kept in the identities "
+        "file) for each user: the pool must allow WEB_AUTHN and name a relying party",
+    )
+    parser.add_argument(
+        "--emails",
+        action="store_true",
+        help="give each user a verified e-mail address on the reserved example.com (EMAIL_OTP)",
+    )
+    parser.add_argument(
+        "--phones",
+        action="store_true",
+        help="give each user a verified number in the fictional +1 NPA 555-01XX lines (SMS_OTP)",
+    )
+    parser.add_argument(
         "--user-timeout", type=float, default=300.0, help="seconds one user may take"
     )
     _target_options(parser, client=True)
@@ -180,7 +196,13 @@ def provision_settings(args: argparse.Namespace) -> ProvisionSettings:
         users=args.users,
         identities=args.identities,
         run=args.run or run_id_from(args.identities.stem),
-        plan=Plan(totp=not args.no_totp, device=not args.no_device),
+        plan=Plan(
+            totp=not args.no_totp,
+            device=not args.no_device,
+            passkey=args.passkeys,
+            email=args.emails,
+            phone=args.phones,
+        ),
         limits=_limits(args),
         backoff=Backoff(attempts=args.max_attempts),
         concurrency=args.concurrency,

@@ -11,10 +11,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["SYNTHETIC_PREFIX", "NotSynthetic", "RunNaming", "check_synthetic", "run_id_from"]
+__all__ = [
+    "EMAIL_DOMAIN",
+    "SYNTHETIC_PREFIX",
+    "NotSynthetic",
+    "RunNaming",
+    "check_synthetic",
+    "email_of",
+    "phone_of",
+    "run_id_from",
+]
 
 #: The prefix that marks a user as synthetic (created by this toolkit, safe to delete).
 SYNTHETIC_PREFIX = "lt-"
+
+#: Synthetic users' e-mail domain: reserved by RFC 2606 (and RFC 7505's null MX makes mail to
+#: it go nowhere), so an e-mailed code from a real pool reaches nobody.
+EMAIL_DOMAIN = "example.com"
+#: NANP numbers 555-0100..555-0199 are reserved for fiction in every area code (NANPA).
+_FICTIONAL_LINES = 100
+_FIRST_AREA, _AREAS = 200, 800
 
 _RUN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _INDEX_DIGITS = 5
@@ -67,3 +83,16 @@ class RunNaming:
             return None
         index = int(digits)
         return index if index >= 1 and self.username(index) == username else None
+
+
+def email_of(username: str) -> str:
+    """A synthetic user's e-mail address, on the reserved domain."""
+    return f"{username}@{EMAIL_DOMAIN}"
+
+
+def phone_of(index: int) -> str:
+    """User ``index``'s phone number: +1 NPA 555-01XX, the fictional lines, the area code
+    stepping every 100 users (80,000 numbers before they repeat; repeats are harmless)."""
+    slot = (index - 1) % (_FICTIONAL_LINES * _AREAS)
+    area = _FIRST_AREA + slot // _FICTIONAL_LINES
+    return f"+1{area}5550{100 + slot % _FICTIONAL_LINES}"

@@ -27,21 +27,34 @@ class Plan:
     ``totp``: sign in, AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference.
     ``device``: the sign-in registers its device (ConfirmDevice, and UpdateDeviceStatus when the
     pool only remembers devices on the user's prompt, ``confirm_on_prompt``).
+    ``passkey``: after the sign-in, StartWebAuthnRegistration and CompleteWebAuthnRegistration
+    (a software authenticator's P-256 key, kept in the identities file).
+    ``email`` / ``phone``: the user is created with a verified address on a reserved domain
+    and a number in the fictional range, where EMAIL_OTP and SMS_OTP codes go (no extra call).
     """
 
     totp: bool = True
     device: bool = True
     confirm_on_prompt: bool = False
+    passkey: bool = False
+    email: bool = False
+    phone: bool = False
 
     @property
     def signs_in(self) -> bool:
         """Whether each user needs a first SRP sign-in."""
-        return self.totp or self.device
+        return self.totp or self.device or self.passkey
 
     @property
     def steps(self) -> tuple[str, ...]:
-        """The steps, for people: ``create``, ``password``, ``sign-in``, ``device``, ``totp``."""
-        optional = (("sign-in", self.signs_in), ("device", self.device), ("totp", self.totp))
+        """The steps, for people: ``create``, ``password``, ``sign-in``, ``device``, ``totp``,
+        ``passkey``."""
+        optional = (
+            ("sign-in", self.signs_in),
+            ("device", self.device),
+            ("totp", self.totp),
+            ("passkey", self.passkey),
+        )
         return ("create", "password", *(name for name, on in optional if on))
 
     def calls_per_user(self) -> MappingProxyType[QuotaCategory, int]:
@@ -49,8 +62,10 @@ class Plan:
         calls = {Q.USER_CREATION: 1, Q.USER_ACCOUNT_RECOVERY: 1}
         if self.signs_in:  # InitiateAuth + RespondToAuthChallenge(PASSWORD_VERIFIER)
             calls[Q.USER_AUTHENTICATION] = 2
-        resource = (3 if self.totp else 0) + (
-            (2 if self.confirm_on_prompt else 1) if self.device else 0
+        resource = (
+            (3 if self.totp else 0)
+            + ((2 if self.confirm_on_prompt else 1) if self.device else 0)
+            + (2 if self.passkey else 0)  # the passkey operations' category is a guess
         )
         if resource:
             calls[Q.USER_RESOURCE_UPDATE] = resource

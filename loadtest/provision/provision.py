@@ -6,7 +6,14 @@ Per user, in order (each call paced by its quota category, throttles retried):
 2. if TOTP or a device is wanted, a full USER_SRP_AUTH sign-in through the sans-I/O flows on the
    :class:`~loadtest.drivers.AsyncDriver` (maths from srp_fast); with a device, the sign-in
    registers it (ConfirmDevice, and UpdateDeviceStatus when the pool asks);
-3. with TOTP, AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference.
+3. with TOTP, AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference;
+4. with passkeys, StartWebAuthnRegistration and CompleteWebAuthnRegistration answered by a
+   software authenticator, whose private key goes into the identities file (0600) with the
+   other secrets and nowhere else.
+
+With e-mail addresses or phone numbers, AdminCreateUser gives the user a verified address on
+a reserved domain (``lt-...@example.com``, RFC 2606) and a number in the fictional
+555-0100..0199 lines, so EMAIL_OTP and SMS_OTP codes from a real pool reach nobody.
 
 Then the user is appended to the identities file. Enrollment answers with the previous 30 s
 step's code (Cognito accepts one step of skew; the current step is retried if it is refused),
@@ -40,6 +47,7 @@ from loadtest.flows import (
     LoginOptions,
     UnexpectedResponse,
     enroll_totp,
+    register_passkey,
     srp_login,
 )
 from loadtest.flows.totp import STEP_SECONDS
@@ -55,7 +63,7 @@ from loadtest.target.config import TargetConfig
 from srp_fast.offload import math_executor
 
 from .clients import Admin, PacedTransport, admin_client
-from .naming import RunNaming
+from .naming import RunNaming, email_of, phone_of
 from .plan import Estimate, Plan, estimate
 from .progress import Progress, ProgressPrinter
 from .ratelimit import Backoff, Limiter, RateLimits
@@ -225,7 +233,27 @@ async def _preflight(admin: Admin, plan: Plan) -> Plan:
         raise ProvisionError(
             f"user pool {admin.pool_id} has MFA off: set it to OPTIONAL or ON, or pass --no-totp"
         )
+    factors = ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get(
+        "AllowedFirstAuthFactors", ["PASSWORD"]
+    )
+    if plan.passkey and "WEB_AUTHN" not in factors:
+        raise ProvisionError(
+            f"user pool {admin.pool_id} does not allow passkeys (WEB_AUTHN is not among its "
+            "AllowedFirstAuthFactors): allow it, or leave out --passkeys"
+        )
     return replace(plan, confirm_on_prompt=bool(devices.get("DeviceOnlyRememberedOnUserPrompt")))
+
+
+def _attributes(identity: Identity) -> list[dict[str, str]]:
+    """The user's verified e-mail address and phone number, if the plan gives them."""
+    attributes = []
+    if identity.email:
+        attributes += [{"Name": "email", "Value": identity.email}]
+        attributes += [{"Name": "email_verified", "Value": "true"}]
+    if identity.phone:
+        attributes += [{"Name": "phone_number", "Value": identity.phone}]
+        attributes += [{"Name": "phone_number_verified", "Value": "true"}]
+    return attributes
 
 
 class _UserMaker:
@@ -257,8 +285,14 @@ class _UserMaker:
         self.enroll_ctx = replace(self.ctx, clock=lambda: datetime.now(UTC) - previous_step)
 
     async def __call__(self, index: int) -> Identity:
-        identity = Identity(username=self.naming.username(index), password=new_password())
-        await self._create(identity.username)
+        username = self.naming.username(index)
+        identity = Identity(
+            username=username,
+            password=new_password(),
+            email=email_of(username) if self.plan.email else None,
+            phone=phone_of(index) if self.plan.phone else None,
+        )
+        await self._create(identity)
         await self.admin.call(
             Operation.ADMIN_SET_USER_PASSWORD,
             Username=identity.username,
@@ -269,9 +303,14 @@ class _UserMaker:
             await self._sign_in(identity)
         return identity
 
-    async def _create(self, username: str) -> None:
+    async def _create(self, identity: Identity) -> None:
         """AdminCreateUser; on resume, a half-made user is deleted and created again."""
-        create = {"Username": username, "MessageAction": "SUPPRESS"}
+        username = identity.username
+        create = {
+            "Username": username,
+            "MessageAction": "SUPPRESS",
+            "UserAttributes": _attributes(identity),
+        }
         try:
             await self.admin.call(Operation.ADMIN_CREATE_USER, **create)
         except UsernameExists as exc:
@@ -291,6 +330,8 @@ class _UserMaker:
             raise UnexpectedResponse(login.calls[-1], "no NewDeviceMetadata: no device to remember")
         if self.plan.totp and identity.totp_secret is None:
             await self._enroll(identity, login.tokens.access_token)
+        if self.plan.passkey:
+            await self.driver.run(register_passkey(identity, self.ctx, login.tokens.access_token))
 
     async def _enroll(self, identity: Identity, access_token: str) -> None:
         try:
