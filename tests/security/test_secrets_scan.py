@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ import pyotp
 import pytest
 
 from loadtest.locust.cli import SCENARIO_DIR, SCENARIOS
+from loadtest.target.launch import ALL_FLOWS
+from tests.conftest import App
 
 from .scan import STEP, files, identity_secrets, pool_secrets, scan, totp_codes, totp_seeds
 
@@ -43,7 +46,12 @@ PARALLEL_RUNS = 3
 #: Settings from COGNITO_DOMAIN_URL etc., not the run command's options:
 #: tests/e2e/test_managed_login_locust.py scans their output instead.
 DOMAIN_SCENARIOS = frozenset({"managed_login", "client_credentials"})
-RUNS: dict[str, tuple[str, ...]] = {n: () for n in SCENARIOS if n not in DOMAIN_SCENARIOS} | {
+#: Choice-based sign-in and rotation: a pool of their own (every first factor, a relying party,
+#: a client with rotation for refresh_rotation) and identities with passkeys, e-mail and phone.
+CHOICE_RUNS = frozenset({"user_auth", "passkey", "refresh_rotation"})
+RUNS: dict[str, tuple[str, ...]] = {
+    n: () for n in SCENARIOS if n not in DOMAIN_SCENARIOS | CHOICE_RUNS
+} | {
     "open_logins": ("--cognito-stages", "1:3s", "--cognito-mix", "device=1",
                     "--cognito-drain", "2"),
 }  # fmt: skip
@@ -84,7 +92,15 @@ def target(pool: Any, app: Any) -> list[str]:
     return ["--pool-id", app.pool_id, "--endpoint-url", pool.url]
 
 
-def run_scenario(cli: Commands, scenario: str, pool: Any, app: Any, ids: Path, reports: Path):
+def run_scenario(
+    cli: Commands,
+    scenario: str,
+    pool: Any,
+    app: Any,
+    ids: Path,
+    reports: Path,
+    env: dict[str, str] | None = None,
+):
     folder = reports / scenario
     locustfile = scenario if scenario in SCENARIOS else str(SCENARIO_DIR / f"{scenario}.py")
     cli(
@@ -93,7 +109,8 @@ def run_scenario(cli: Commands, scenario: str, pool: Any, app: Any, ids: Path, r
         "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
         "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids),
         "--locust", "--loglevel", "DEBUG", "--logfile", str(folder / "locust.log"),
-        "--html", str(folder / "locust.html"), "--stop-timeout", "2", *RUNS[scenario],
+        "--html", str(folder / "locust.html"), "--stop-timeout", "2", *RUNS.get(scenario, ()),
+        env=env,
     )  # fmt: skip
     return json.loads((folder / "summary.json").read_text())
 
@@ -109,33 +126,40 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     cli = Commands(tmp_path / "out", environment(app.client_secret))
     ids = private / "identities" / "load.jsonl"  # provision makes the folder
 
-    assert set(RUNS) == set(SCENARIOS) - DOMAIN_SCENARIOS  # none left out
+    assert set(RUNS) | CHOICE_RUNS == set(SCENARIOS) - DOMAIN_SCENARIOS  # none left out
     count = str(PER_SCENARIO * len(RUNS))
     cli("provision", "provision", "-n", count, "--identities", str(ids), "--run", "scan",
         "--client-id", app.client_id, *target(pool, app))  # fmt: skip
     shares = split(ids, RUNS)
+    choice = Choice.provision(cli, pool_server, private)
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as runs:
         embedded = runs.submit(capacity, cli, private, reports)
         futures = {s: runs.submit(run_scenario, cli, s, pool, app, shares[s], reports)
                    for s in RUNS}  # fmt: skip
+        futures |= {s: runs.submit(choice.run, cli, s, reports) for s in CHOICE_RUNS}
         logins = {s: future.result() for s, future in futures.items()}
         capacity_private = embedded.result()
     cli("report", "report", str(reports / "srp"))
     cli("compare", "report", "--compare", str(reports / "srp"), str(reports / "mix"))
     probe_pool, probe_ids = probe(cli, pool_server, private, reports)
     cli("teardown", "teardown", "--identities", str(ids), *target(pool, app))
+    choice.teardown(cli)
 
     ok = {s: summary["outcomes"]["logins"].get("ok", 0) for s, summary in logins.items()}
     assert all(ok.values()), ok  # every scenario really logged in
     capacity_ids = sorted(capacity_private.glob("identities*.jsonl"))
-    for path in [ids, probe_ids, *capacity_ids]:
+    for path in [ids, probe_ids, choice.ids, *capacity_ids]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     for folder in (ids.parent, capacity_private):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
-    states = [pool.state, probe_pool.state, capacity_private / "pool.sqlite"]
-    secrets, codes = known_secrets([ids, probe_ids, *capacity_ids], states, started)
-    logs = [pool.log, probe_pool.log, *capacity_private.glob("*.log")]
+    states = [pool.state, probe_pool.state, choice.pool.state, capacity_private / "pool.sqlite"]
+    identity_files = [ids, probe_ids, choice.ids, *capacity_ids]
+    secrets, codes = known_secrets(identity_files, states, started)
+    keys = passkey_keys(choice.ids)
+    assert len(keys) >= len(CHOICE_RUNS) * PER_SCENARIO * 2  # key material to look for
+    secrets |= keys
+    logs = [pool.log, probe_pool.log, choice.pool.log, *capacity_private.glob("*.log")]
     scanned = [*files(tmp_path / "out"), *files(reports), *logs]
     assert len(scanned) > 50
     leaks = scan(scanned, secrets, codes)
@@ -159,6 +183,68 @@ def known_secrets(
     seeds = {i["totp_secret"] for i in identities if i.get("totp_secret")}
     seeds = seeds.union(*(totp_seeds(state) for state in states))
     return secrets, totp_codes(seeds, started - STEP, time.time() + STEP)
+
+
+def passkey_keys(identities: Path) -> set[str]:
+    """Every line of every passkey private key's PEM body (a leak of part of a key, or of the
+    key JSON-escaped, still shows whole base64 lines)."""
+    keys = (json.loads(line).get("passkey", {}).get("private_key", "") for line in
+            identities.read_text().splitlines())  # fmt: skip
+    lines = {line for pem in keys for line in pem.splitlines() if "-----" not in line}
+    return {line for line in lines if len(line) >= 32}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Choice:
+    """A pool for choice-based sign-in and rotation, its clients, and provisioned identities
+    with passkeys, reserved e-mail addresses and fictional phone numbers."""
+
+    pool: Any
+    app: App
+    rotating: App
+    ids: Path
+    shares: dict[str, Path]
+
+    @classmethod
+    def provision(cls, cli: Commands, pool_server: Callable[..., Any], private: Path) -> Choice:
+        pool = pool_server("--no-quotas", state=private / "choice.sqlite3")
+        app, rotating = choice_pool(pool), choice_pool(pool, rotation=True)
+        ids = private / "identities" / "choice.jsonl"
+        cli("provision-choice", "provision", "-n", str(PER_SCENARIO * len(CHOICE_RUNS)),
+            "--no-totp", "--no-device", "--passkeys", "--emails", "--phones", "--identities",
+            str(ids), "--run", "choice", "--client-id", app.client_id, *target(pool, app),
+            env=environment(app.client_secret))  # fmt: skip
+        shares = split(ids, sorted(CHOICE_RUNS))
+        return cls(pool=pool, app=app, rotating=rotating, ids=ids, shares=shares)
+
+    def run(self, cli: Commands, scenario: str, reports: Path) -> Any:
+        app = self.rotating if scenario == "refresh_rotation" else self.app
+        env = environment(app.client_secret)
+        return run_scenario(cli, scenario, self.pool, app, self.shares[scenario], reports, env=env)
+
+    def teardown(self, cli: Commands) -> None:
+        cli("teardown-choice", "teardown", "--identities", str(self.ids),
+            *target(self.pool, self.app), env=environment(self.app.client_secret))  # fmt: skip
+
+
+def choice_pool(pool: Any, *, rotation: bool = False) -> App:
+    """The USER_AUTH pool (made once) and a client with a secret allowing USER_AUTH."""
+    idp = pool.client()
+    pools = idp.list_user_pools(MaxResults=60)["UserPools"]
+    pool_id = next((p["Id"] for p in pools if p["Name"] == "choice"), None)
+    if pool_id is None:
+        factors = {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]}
+        created = idp.create_user_pool(PoolName="choice", Policies={"SignInPolicy": factors})
+        pool_id = created["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(
+            UserPoolId=pool_id, WebAuthnConfiguration={"RelyingPartyId": "localhost"}
+        )
+    extra = {"RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}}
+    client = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="choice", GenerateSecret=True,
+        ExplicitAuthFlows=[*ALL_FLOWS, "ALLOW_USER_AUTH"], **(extra if rotation else {}),
+    )["UserPoolClient"]  # fmt: skip
+    return App(pool_id=pool_id, client_id=client["ClientId"], client_secret=client["ClientSecret"])
 
 
 def probe(
