@@ -5,13 +5,15 @@ With the app client's ``RefreshTokenRotation.Feature = ENABLED`` every exchange 
 new refresh token, which keeps the original's expiry and lineage (``origin_jti``); the token
 given in may be exchanged again only within ``RetryGracePeriodSeconds`` of its first exchange
 (a replay inside the window forks the lineage, as measured), after which the answer is
-``RefreshTokenReuseException: Refresh token reuse detected``. Newer tokens keep working: there
-is no family revocation (§14.2, measured).
+``RefreshTokenReuseException: Refresh token reuse detected``. After a fork only the newest
+child refreshes; the older child gets the same exception (measured). Newer tokens keep
+working: there is no family revocation (§14.2, measured).
 """
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from typing import Any
 
 from loadtest.protocol.errors import InvalidParameter, Messages, NotAuthorized, RefreshTokenReuse
@@ -33,9 +35,13 @@ async def get_tokens_from_refresh_token(ctx: PoolContext, p: Params) -> dict[str
     payload, user = refresh_owner(ctx, pool, client, token)
     rotate, grace = client.rotation
     now = ctx.now()
-    if rotate:
-        _spend(ctx, str(payload.get("jti", "")), float(payload["exp"]), grace, now)
     minted = refreshed(payload, keep_expiry=True)
+    if rotate:
+        jti, expires = str(payload.get("jti", "")), float(payload["exp"])
+        _check_newest_child(ctx, payload)
+        _spend(ctx, jti, expires, grace, now)
+        child = ctx.store.refresh_uses.add_child(jti, expires)
+        minted = replace(minted, parent_jti=jti, generation=child)
     result = ctx.tokens.authentication_result(user, client, minted, now, refresh=rotate)
     return {"AuthenticationResult": result}
 
@@ -48,6 +54,13 @@ def _check_client_secret(client: AppClient, given: str | None) -> None:
         raise NotAuthorized(Messages.secret_not_received(client.id))
     if not hmac.compare_digest(given.encode(), client.secret.encode()):
         raise NotAuthorized(Messages.secret_mismatch(client.id))
+
+
+def _check_newest_child(ctx: PoolContext, payload: Any) -> None:
+    """After a fork, a child older than its parent's newest is refused (§14.2, measured)."""
+    parent = payload.get("parent_jti")
+    if parent and ctx.store.refresh_uses.children(str(parent)) > int(payload["generation"]):
+        raise RefreshTokenReuse(Messages.REFRESH_TOKEN_REUSE)
 
 
 def _spend(ctx: PoolContext, jti: str, expires: float, grace: int, now: float) -> None:

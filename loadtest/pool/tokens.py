@@ -133,6 +133,10 @@ class Minted:
     #: such access tokens carry ``version: 2`` and the ID token ``at_hash`` (facts §17.7).
     scope: str | None = None
     nonce: str | None = None
+    #: Under rotation: the refresh token this one was exchanged from, and which of its
+    #: children this is (after a fork only the newest child refreshes, §14.2).
+    parent_jti: str | None = None
+    generation: int = 0
 
 
 class TokenAuthority:
@@ -256,6 +260,8 @@ class TokenAuthority:
         }
         if minted.scope is not None:
             payload["scope"] = minted.scope
+        if minted.parent_jti is not None:
+            payload |= {"parent_jti": minted.parent_jti, "generation": minted.generation}
         return seal_refresh(self._sealer, payload)
 
     def open_refresh(self, token: object, now: float) -> Mapping[str, Any]:

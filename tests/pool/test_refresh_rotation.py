@@ -43,13 +43,28 @@ def test_rotation_hands_out_a_new_token_and_refuses_the_old_after_the_grace_peri
     first = tokens(idp, app, "ann")["RefreshToken"]
     second = _exchange(idp, app, first)["RefreshToken"]
     assert second != first
-    assert "RefreshToken" in _exchange(idp, app, first)  # inside the window: a fork
+    newest = _exchange(idp, app, first)["RefreshToken"]  # inside the window: a fork
     local_pool.advance_clock(11)
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         _exchange(idp, app, first)
     assert error_of(refused) == REUSE
-    third = _exchange(idp, app, second)["RefreshToken"]  # no family revocation
+    third = _exchange(idp, app, newest)["RefreshToken"]  # no family revocation
     assert "AccessToken" in _exchange(idp, app, third)
+
+
+def test_after_a_fork_only_the_newest_child_refreshes(local_pool: PoolServer) -> None:
+    """cognito-facts §14.2 (measured): a replay inside the window forks the lineage, and
+    then the older child is refused while the newest keeps working."""
+    app = _app(local_pool, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 60})
+    idp = local_pool.client()
+    first = tokens(idp, app, "ann")["RefreshToken"]
+    older = _exchange(idp, app, first)["RefreshToken"]
+    newest = _exchange(idp, app, first)["RefreshToken"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        _exchange(idp, app, older)
+    assert error_of(refused) == REUSE
+    grandchild = _exchange(idp, app, newest)["RefreshToken"]
+    assert "AccessToken" in _exchange(idp, app, grandchild)
 
 
 def test_a_zero_grace_period_refuses_the_second_exchange_at_once(local_pool: PoolServer) -> None:

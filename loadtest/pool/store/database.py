@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS webauthn_registrations (
     rp_id TEXT NOT NULL, expires REAL NOT NULL, PRIMARY KEY (pool_id, sub));
 CREATE TABLE IF NOT EXISTS refresh_uses (
     jti TEXT PRIMARY KEY, first_used REAL NOT NULL, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_forks (
+    parent_jti TEXT PRIMARY KEY, children INTEGER NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS domains (
     domain TEXT PRIMARY KEY, pool_id TEXT NOT NULL, raw TEXT NOT NULL, created REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS domains_pool ON domains (pool_id);
