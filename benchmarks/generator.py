@@ -179,7 +179,6 @@ class Cases:
         env = {
             "BENCH_REPLAY_RECORDING": str(recording),
             "BENCH_REPLAY_URL": self.urls[scenario],
-            "BENCH_REPLAY_NAME": f"login:{scenario}",
         }
         return LocustRun(name=name, locustfile=HERE / "locust_floor.py", users=users, env=env)
 

@@ -2,13 +2,14 @@
 
 Each task replays one recorded login (see :mod:`benchmarks.replay`): the same request
 bytes, POSTed through the generator's own client (:class:`~loadtest.locust.driver.GeventTransport`,
-geventhttpclient), every answer decoded, one Locust request event per call and one ``login``
-event per login, as the real users report. No flow, no maths, no identity leasing: what is left
-is the bare cost of the calls, the HTTP half of ``make bench``'s floor.
+geventhttpclient), every answer decoded, one Locust request event per call, as the real users'
+bare calls report (a real login is not a Locust request: the honest totals keep it out). The
+probe counts the floor's logins from :data:`benchmarks.replay.REPLAYED`. No flow, no maths, no
+identity leasing: what is left is the bare cost of the calls, the HTTP half of ``make bench``'s
+floor.
 
 Settings (environment): ``BENCH_REPLAY_RECORDING`` (the recording), ``BENCH_REPLAY_URL``
-(where ``python -m benchmarks.replay`` serves it), ``BENCH_REPLAY_NAME`` (the login event's
-name, e.g. ``login:srp_totp``).
+(where ``python -m benchmarks.replay`` serves it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from locust import User, constant, task
 
-from benchmarks.replay import Exchange, load_recording
+from benchmarks.replay import REPLAYED, Exchange, load_recording
 from loadtest.drivers.common import decode
 from loadtest.locust.driver import GeventTransport
 
@@ -36,7 +37,6 @@ class ReplayUser(User):
         super().__init__(environment)
         self.exchanges: list[Exchange] = load_recording(Path(os.environ["BENCH_REPLAY_RECORDING"]))
         self.requests = [(e.label, e.headers, e.body.encode()) for e in self.exchanges]
-        self.name = os.environ.get("BENCH_REPLAY_NAME", "login:replay")
         self.transport = GeventTransport(os.environ["BENCH_REPLAY_URL"], concurrency=1)
 
     def on_stop(self) -> None:
@@ -44,21 +44,25 @@ class ReplayUser(User):
 
     @task
     def login(self) -> None:
-        start = time.perf_counter()
         for label, headers, body in self.requests:
             began = time.perf_counter()
-            raw = self.transport.post(headers, body)
-            decode(raw)
-            self._fire("cognito", label, began, len(raw.body))
-        self._fire("login", self.name, start, 0)
+            try:
+                raw = self.transport.post(headers, body)
+                decode(raw)
+            except Exception as error:  # noqa: BLE001 - reported as the call's failure
+                self._fire(label, began, 0, error)
+                REPLAYED["failed"] += 1
+                return
+            self._fire(label, began, len(raw.body))
+        REPLAYED["ok"] += 1
 
-    def _fire(self, kind: str, name: str, start: float, length: int) -> None:
+    def _fire(self, name: str, start: float, length: int, error: Exception | None = None) -> None:
         self.environment.events.request.fire(
-            request_type=kind,
+            request_type="cognito",
             name=name,
             response_time=(time.perf_counter() - start) * 1000,
             response_length=length,
             response=None,
             context={},
-            exception=None,
+            exception=error,
         )

@@ -11,8 +11,8 @@ no user. Configured by environment variables so that the scenario's own options 
   throughout the window (left off for CPU runs: a timer firing 1000 times a second costs CPU).
 
 Over the window it reads the process's user + system CPU from ``/proc`` and the completed and
-failed logins: Locust's ``login`` rows for the comparison users that fire them, and our users'
-run object for ours (whose Locust rows are API calls only).
+failed logins: Locust's ``login`` rows for the naive comparison user that fires them, our users'
+run object for ours (whose Locust rows are API calls only), and the floor's replay counter.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import gevent
 from locust import events
 
 from benchmarks._procs import process_tree_cpu_s
+from benchmarks.replay import REPLAYED
 
 __all__ = ["LagSampler", "Snapshot", "WindowResult", "measure_window"]
 
@@ -69,6 +70,7 @@ def snapshot(environment: Any) -> Snapshot:
     the logins our users handed to their run object."""
     rows = [entry for entry in environment.stats.entries.values() if entry.method == "login"]
     ok, failed = _our_logins(environment)
+    ok, failed = ok + REPLAYED["ok"], failed + REPLAYED["failed"]
     return Snapshot(
         wall_s=time.monotonic(),
         cpu_s=process_tree_cpu_s(os.getpid()),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +28,18 @@ from loadtest.drivers import RawResponse, SyncDriver, Urllib3Transport
 from loadtest.flows import Flow, FlowContext, Identity, srp_login
 from loadtest.protocol.names import TARGET_PREFIX
 
-__all__ = ["Exchange", "load_recording", "record_login", "replay_key", "save_recording"]
+__all__ = [
+    "REPLAYED",
+    "Exchange",
+    "load_recording",
+    "record_login",
+    "replay_key",
+    "save_recording",
+]
+
+#: Logins the floor's users replayed in this process, by outcome (``ok``, ``failed``): the probe
+#: reads them here, since a replayed login is not a Locust request (nor is a real one).
+REPLAYED: Counter[str] = Counter()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -158,20 +159,23 @@ def _sample_until_done(locust: subprocess.Popen[bytes], pool_pid: int, s: Settin
     return samples
 
 
-def _counts(stats_csv: Path) -> dict[str, int]:
-    """Successful logins and refreshes, and all failures, from Locust's stats CSV."""
-    counts = {"logins": 0, "refreshes": 0, "failures": 0, "api_calls": 0}
+def _counts(summary_json: Path, stats_csv: Path) -> dict[str, int]:
+    """Successful logins and refreshes and all failures from the run's ``summary.json`` (logins
+    are not Locust requests: the honest totals keep them out of Locust's rows), and the API calls
+    from Locust's stats CSV (whose rows are the Cognito calls only)."""
+    summary = json.loads(summary_json.read_text())
+    flows: dict[str, Any] = summary["flows"]
+    outcomes = {name: row.get("outcomes", {}) for name, row in flows.items()}
+    counts = {
+        "logins": outcomes.get(LOGIN_NAME, {}).get("ok", 0),
+        "refreshes": outcomes.get("refresh", {}).get("ok", 0),
+        "failures": sum(n for row in outcomes.values() for o, n in row.items() if o != "ok"),
+        "api_calls": 0,
+    }
     with stats_csv.open(newline="") as handle:
         for row in csv.DictReader(handle):
-            ok = int(row["Request Count"]) - int(row["Failure Count"])
-            if row["Name"] == "Aggregated":
-                continue
-            counts["failures"] += int(row["Failure Count"])
-            if row["Type"] == "login" and row["Name"] == LOGIN_NAME:
-                counts["logins"] += ok
-            elif row["Type"] == "login" and row["Name"] == "refresh":
-                counts["refreshes"] += ok
-            elif row["Type"] == "cognito":
+            if row["Name"] != "Aggregated":
+                counts["failures"] += int(row["Failure Count"])
                 counts["api_calls"] += int(row["Request Count"])
     return counts
 
@@ -234,7 +238,11 @@ def measure(settings: Settings | None = None) -> dict[str, Any]:
         if not stats.exists():
             tail = (workdir / "locust.log").read_text(errors="replace")[-2000:]
             raise RuntimeError(f"the soak's Locust run wrote no stats; its log ends:\n{tail}")
-        counts = _counts(stats)
+        summary = workdir / "run" / "summary.json"
+        if not summary.exists():
+            tail = (workdir / "locust.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the soak's run wrote no summary.json; its log ends:\n{tail}")
+        counts = _counts(summary, stats)
         return figures(samples, counts, workdir / "run" / "events.jsonl", s)
 
 
