@@ -49,7 +49,7 @@ class ReplayUser(User):
             try:
                 raw = self.transport.post(headers, body)
                 decode(raw)
-            except Exception as error:  # noqa: BLE001 - reported as the call's failure
+            except Exception as error:
                 self._fire(label, began, 0, error)
                 REPLAYED["failed"] += 1
                 return
