@@ -90,7 +90,13 @@ def _on_init(environment: Any, runner: Any = None, web_ui: Any = None, **_: Any)
         return
     _refuse_bad_slos(options)
     run_dir = Path(folder)
-    report = RunReport(run_dir, run=_metadata(options, run_dir), process=_process_name(runner))
+    compress = getattr(options, "cognito_report_events", "jsonl") == "gzip"
+    report = RunReport(
+        run_dir,
+        run=_metadata(options, run_dir),
+        process=_process_name(runner),
+        compress=compress,
+    )
     run = run_for(environment)
     run.report = report
     run.monitor = monitor = LoopLagMonitor(run.validity)

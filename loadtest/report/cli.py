@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .compare import print_comparison
-from .events import EVENTS_FILE
+from .events import EVENTS_FILE, has_events
 from .regenerate import regenerate, summary_from_events
 from .slo import check, parse_slo
 from .summary import SUMMARY_FILE
@@ -57,7 +57,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.run_dir is None:
         print("report: give RUN_DIR, or --compare RUN_A RUN_B", file=sys.stderr)
         return 2
-    if not (args.run_dir / EVENTS_FILE).is_file():
+    if not has_events(args.run_dir):
         print(f"report: no {EVENTS_FILE} in {args.run_dir}", file=sys.stderr)
         return 2
     try:
@@ -86,7 +86,7 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
     if path.is_file():
         loaded: dict[str, Any] = json.loads(path.read_text("utf-8"))
         return loaded
-    if (run_dir / EVENTS_FILE).is_file():
+    if has_events(run_dir):
         return summary_from_events(run_dir)
     print(f"report: neither {SUMMARY_FILE} nor {EVENTS_FILE} in {run_dir}", file=sys.stderr)
     return None

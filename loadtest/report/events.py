@@ -3,7 +3,10 @@
 The pipeline is a few small processors: context bound with :mod:`structlog.contextvars`, the
 run's fixed fields (run id, process), a wall-clock stamp, the :class:`Redactor`, then the JSON
 renderer. structlog's ``WriteLogger`` writes and flushes each line, so a killed run keeps every
-event up to its last line. Events:
+event up to its last line. With ``compress``, the lines go instead to gzip segments
+(:mod:`.segments`, ``events-<process>-NNNN.jsonl.gz``), written a block at a time: a day's run
+fits on a laptop's disk, and a killed run loses at most its last block. :func:`run_events`
+reads a run folder back either way. Events:
 
 - ``run_started``: the run's metadata;
 - ``login``: the canonical event of one login, with every step (:func:`login_event`);
@@ -19,7 +22,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO, cast
 
 import structlog
 
@@ -29,13 +32,17 @@ from loadtest.flows.outcomes import classify
 from loadtest.protocol.errors import CognitoError
 
 from .redact import Redactor
+from .segments import SEGMENT_GLOB, GzipSegments, read_gzip_lines
 
 __all__ = [
     "EVENTS_FILE",
     "EventLog",
     "error_type",
+    "event_files",
+    "has_events",
     "login_event",
     "read_events",
+    "run_events",
     "steps_of",
     "view_event",
 ]
@@ -109,11 +116,23 @@ def view_event(
 class EventLog:
     """structlog, configured once for a run, writing ``events.jsonl`` in ``run_dir``."""
 
-    def __init__(self, run_dir: Path, redactor: Redactor, *, fields: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        redactor: Redactor,
+        *,
+        fields: Mapping[str, Any],
+        compress: bool = False,
+    ) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
-        self.path = run_dir / EVENTS_FILE
         self.redactor = redactor
-        self._file: IO[str] = self.path.open("a", encoding="utf-8")
+        self._file: IO[str] | GzipSegments
+        if compress:
+            self._file = GzipSegments(run_dir, str(fields.get("process", "local")))
+            self.path = self._file.path
+        else:
+            self.path = run_dir / EVENTS_FILE
+            self._file = self.path.open("a", encoding="utf-8")
         structlog.configure(
             processors=[
                 structlog.contextvars.merge_contextvars,
@@ -122,7 +141,7 @@ class EventLog:
                 redactor,
                 structlog.processors.JSONRenderer(separators=(",", ":")),
             ],
-            logger_factory=structlog.WriteLoggerFactory(self._file),
+            logger_factory=structlog.WriteLoggerFactory(cast(TextIO, self._file)),
             cache_logger_on_first_use=False,
         )
         self.log = structlog.get_logger("cognito.report")
@@ -151,15 +170,40 @@ def _stamp(logger: Any, method: str, event_dict: Any) -> Any:
     return event_dict
 
 
+def event_files(run_dir: Path) -> list[Path]:
+    """A run folder's event files: ``events.jsonl`` if written, then its gzip segments."""
+    plain = run_dir / EVENTS_FILE
+    return ([plain] if plain.is_file() else []) + sorted(run_dir.glob(SEGMENT_GLOB))
+
+
+def has_events(run_dir: Path) -> bool:
+    """Whether a run folder holds any event file (plain or compressed)."""
+    return bool(event_files(run_dir))
+
+
+def run_events(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """Every complete event of a run folder, plain and compressed files alike."""
+    for path in event_files(run_dir):
+        yield from read_events(path)
+
+
 def read_events(path: Path) -> Iterator[dict[str, Any]]:
-    """Every complete event of an events file; a torn last line (a killed writer) is skipped."""
+    """Every complete event of an events file (``.gz``: a gzip segment); a torn last line (a
+    killed writer) is skipped."""
+    if path.suffix == ".gz":
+        yield from _parse(read_gzip_lines(path))
+        return
     with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.endswith("\n"):
-                return
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(event, dict):
-                yield event
+        yield from _parse(handle)
+
+
+def _parse(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        if not line.endswith("\n"):
+            return
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(event, dict):
+            yield event

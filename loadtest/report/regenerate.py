@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .aggregate import Aggregate
-from .events import EVENTS_FILE, read_events
+from .events import read_events, run_events
 from .html import write_html
 from .summary import SUMMARY_FILE, build_summary, fold_lockout_probe, write_summary
 
@@ -15,10 +15,10 @@ __all__ = ["fold_in_lockout_probe", "read_events", "regenerate", "summary_from_e
 
 
 def summary_from_events(run_dir: Path) -> dict[str, Any]:
-    """The summary of a run folder's ``events.jsonl``."""
+    """The summary of a run folder's events (``events.jsonl`` and any gzip segments)."""
     aggregate = Aggregate()
     run: dict[str, Any] = {}
-    for event in read_events(run_dir / EVENTS_FILE):
+    for event in run_events(run_dir):
         if event.get("event") == "run_started" and not run:
             run = dict(event.get("run") or {})
         aggregate.add(event)

@@ -39,10 +39,12 @@ class RunReport:
         run: dict[str, Any],
         process: str,
         redactor: Redactor | None = None,
+        compress: bool = False,
     ) -> None:
         self.run_dir, self.run, self.process = run_dir, run, process
         self.redactor = redactor or Redactor()
-        self.events = EventLog(run_dir, self.redactor, fields={"process": process})
+        fields = {"process": process}
+        self.events = EventLog(run_dir, self.redactor, fields=fields, compress=compress)
         self.total, self.outgoing = Aggregate(), Aggregate()
         self._start = (time.process_time(), time.monotonic())
         self.events.emit("run_started", run=run)

@@ -162,6 +162,14 @@ RUN: tuple[Option, ...] = (
     ),
     REPORT_DIR,
     Option(
+        setting="report_events",
+        choices=("jsonl", "gzip"),
+        default="jsonl",
+        help="how the report folder keeps its events: jsonl (events.jsonl, one line per event, "
+        "flushed per line; the default) or gzip (events-<process>-NNNN.jsonl.gz, about 12x "
+        "smaller, written in blocks; for runs of hours); 'report RUN_DIR' reads either",
+    ),
+    Option(
         setting="slo",
         repeat=True,
         help="an SLO checked at the end (needs --cognito-report-dir), e.g. "

@@ -13,6 +13,7 @@ identities file must be 0600 and the folder ``provision`` made for it 0700.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import stat
@@ -291,9 +292,13 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
     }
     for name, text in planted.items():
         (tmp_path / name).write_text(text)
+    # a compressed events segment, its last member cut short as a killed writer leaves it
+    member = gzip.compress(b'{"event":"login","p":"Sup3r-s3cret!"}\n')
+    (tmp_path / "events-local-0000.jsonl.gz").write_bytes(member + member[:-6])
     leaks = scan(files(tmp_path), {"Sup3r-s3cret!"}, codes)
     assert sorted(leak.split(":")[0].rsplit("/", 1)[1] for leak in leaks) == [
         "a.log",
         "b.json",
         "c.txt",
+        "events-local-0000.jsonl.gz",
     ]
