@@ -101,7 +101,7 @@ def test_the_short_soak_logs_in_refreshes_and_reports_memory_and_log_growth(
     assert written["rss_samples"] >= 2
     assert written["generator_rss_mib"] > 0
     assert written["pool_rss_mib"] > 0
-    assert 0 < written["events_gzip_bytes_per_login"] < written["events_bytes_per_login"]
+    assert 0 < written["events_bytes_per_login"] < written["events_text_bytes_per_login"]
     on_disk = json.loads((tmp_path / "soak.json").read_text())
     assert set(on_disk["targets"]) >= {"logins", "failures", "generator_rss_slope_mib_per_h"}
 
