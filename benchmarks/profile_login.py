@@ -53,7 +53,7 @@ KINDS = (
     Kind(name="HDR histograms", paths=("/hdrh/",)),
     Kind(name="structlog", paths=("/structlog/",)),
     Kind(name="report: events, step log, registry", paths=("/loadtest/report/",)),
-    Kind(name="Locust users: base, runtime, identities", paths=("/loadtest/users/",)),
+    Kind(name="Locust adapter (loadtest.locust)", paths=("/loadtest/locust/",)),
     Kind(name="flow stepping (loadtest.flows)", paths=("/loadtest/flows/",)),
     Kind(name="drivers (loadtest.drivers)", paths=("/loadtest/drivers/",)),
     Kind(name="wire encode/decode (loadtest.protocol)", paths=("/loadtest/protocol/",)),

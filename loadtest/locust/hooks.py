@@ -96,6 +96,7 @@ def _on_init(environment: Any, runner: Any = None, web_ui: Any = None, **_: Any)
         run=_metadata(options, run_dir),
         process=_process_name(runner),
         compress=compress,
+        ships=_role(runner) == "worker",
     )
     run = run_for(environment)
     run.report = report

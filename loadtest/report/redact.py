@@ -10,12 +10,17 @@ Three nets, applied to every value however deeply nested in dicts, lists and tup
    SECRET_BLOCKs, claim signatures, hashes), base32 TOTP seeds and six-digit codes.
 
 What is left is what a report needs: labels, outcomes, timings, error types and messages.
+
+Every login's event passes through here, so the decisions that repeat are remembered: whether
+a key names a secret (a pure function of the key), and the redacted form of a short string (a
+pure function of the string and the registered secrets; forgotten when secrets are added).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["REDACTED", "Redactor", "is_secret_key"]
@@ -71,10 +76,19 @@ def _normalise(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
+#: Strings up to this length have their redacted form remembered (labels, outcomes, names).
+_CACHED_TEXT = 64
+#: Most remembered strings; past it the memory starts again (a run's strings repeat).
+_CACHE_SIZE = 4096
+
+
 def is_secret_key(key: object) -> bool:
     """Whether a key names a secret (``SECRET_BLOCK``, ``device_password``, ``AccessToken``)."""
-    if not isinstance(key, str):
-        return False
+    return isinstance(key, str) and _is_secret_name(key)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _is_secret_name(key: str) -> bool:
     norm = _normalise(key)
     if norm in _SAFE_KEYS:
         return False
@@ -87,6 +101,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._texts: dict[str, str] = {}
         self.add_secrets(secrets)
 
     def add_secrets(self, secrets: Iterable[str | None]) -> None:
@@ -95,12 +110,16 @@ class Redactor:
         if self._secrets:
             ordered = sorted(self._secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        self._texts.clear()
 
     def __call__(self, logger: Any, method: str, event_dict: Any) -> Any:
         return self.redact(event_dict)
 
     def redact(self, value: Any) -> Any:
         """A copy of ``value`` with every secret replaced by ``[redacted]``."""
+        kind = type(value)
+        if kind is int or kind is float or kind is bool or value is None:
+            return value
         if isinstance(value, Mapping):
             return {k: self._entry(k, v) for k, v in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
@@ -117,6 +136,16 @@ class Redactor:
         return REDACTED if is_secret_key(key) else self.redact(value)
 
     def _text(self, text: str) -> str:
+        if len(text) > _CACHED_TEXT:
+            return self._scrub(text)
+        done = self._texts.get(text)
+        if done is None:
+            if len(self._texts) >= _CACHE_SIZE:
+                self._texts.clear()
+            done = self._texts[text] = self._scrub(text)
+        return done
+
+    def _scrub(self, text: str) -> str:
         if self._pattern is not None:
             text = self._pattern.sub(REDACTED, text)
         for shape in _SHAPES:

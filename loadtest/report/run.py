@@ -29,7 +29,8 @@ class RunReport:
     """Writes ``events.jsonl`` as a run goes and ``summary.json`` at its end.
 
     ``total`` holds everything this process saw or merged; ``outgoing`` only what it has not
-    yet shipped (a Locust worker's delta for the master).
+    yet shipped (a Locust worker's delta for the master), kept only when ``ships``: a process
+    that ships nothing would record every value in a second set of histograms for nothing.
     """
 
     def __init__(
@@ -40,12 +41,14 @@ class RunReport:
         process: str,
         redactor: Redactor | None = None,
         compress: bool = False,
+        ships: bool = False,
     ) -> None:
         self.run_dir, self.run, self.process = run_dir, run, process
         self.redactor = redactor or Redactor()
         fields = {"process": process}
         self.events = EventLog(run_dir, self.redactor, fields=fields, compress=compress)
         self.total, self.outgoing = Aggregate(), Aggregate()
+        self.ships = ships
         self._start = (time.process_time(), time.monotonic())
         self.events.emit("run_started", run=run)
 
@@ -73,7 +76,8 @@ class RunReport:
     def _count(self, event: dict[str, Any]) -> None:
         event = {"event": "login", "t": time.time()} | event
         self.total.add(event)
-        self.outgoing.add(event)
+        if self.ships:
+            self.outgoing.add(event)
 
     def merge(self, snapshot: dict[str, Any] | None) -> None:
         """Add a worker's shipped snapshot (on the master)."""
