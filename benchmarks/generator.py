@@ -5,14 +5,16 @@ alternating rounds (each round runs every case once, so background noise spreads
 
 - ``srp_login_cpu_ms`` / ``srp_totp_login_cpu_ms``: OS-accounted CPU (``/proc`` utime + stime)
   of a headless Locust process running ``scenarios/srp.py`` / ``scenarios/srp_totp.py``, over a
-  window after warm-up, divided by the logins completed in it (:mod:`benchmarks.probe`);
-- the floor: one raw gmpy2 exponentiation (3072-bit base, 1024-bit exponent, ``powmod_ms``)
+  window after warm-up, divided by the logins completed in it (:mod:`benchmarks.probe`), each
+  writing its report (``--cognito-report-dir``) as every real run does; beside it
+  ``srp_totp_login_no_report_cpu_ms``, the same without the report, to show what it costs;
+- the floor: one raw gmpy2 exponentiation (3072-bit base, 512-bit exponent, ``powmod_512_ms``)
   plus the bare cost of the login's HTTP calls through the same client
   (:mod:`benchmarks.locust_floor` replaying a recorded login, ``floor_http_*_ms``);
 - ``loop_lag_*``: how late a 1 ms timer fires on the Locust process's gevent hub, p50 / p99,
-  with the maths on native threads (the default), on native threads made nicer than the hub
-  (``--cognito-math-niceness``) and inline (``--cognito-math inline``), at the same load; and
-  with no maths at all (the floor's replay), to show what gevent and Locust cost;
+  with the maths on native threads (the default; report on), on native threads made nicer
+  than the hub (``--cognito-math-niceness``) and inline (``--cognito-math inline``), at the
+  same load; and with no maths at all (the floor's replay), to show what gevent and Locust cost;
 - ``naive_*``: the same logins by a Locust user built the obvious way, boto3 + pycognito
   (:mod:`benchmarks.locust_naive`);
 - ``refill_*``: the hub lag a background refill of the ephemeral stock causes, with the GIL
@@ -84,6 +86,7 @@ class Population:
 
     plain: Path
     ours_totp: list[Path]
+    bare_totp: list[Path]
     reference_totp: list[Path]
     naive_totp: list[Path]
     srp_recording: Path
@@ -95,15 +98,17 @@ def provision(app: App, settings: Settings, workdir: Path) -> Population:
     plain = create_users(app, "lt-bench-plain-", 2 * settings.lag_users + 8, totp=False)
     ours_n = settings.totp_identities(settings.cpu_users)
     naive_n = settings.totp_identities(settings.naive_users)
-    ours, reference, naive = [], [], []
+    ours, bare, reference, naive = [], [], [], []
     for r in range(settings.rounds):
         ours.append(create_users(app, f"lt-bench-ours{r}-", ours_n, totp=True))
+        bare.append(create_users(app, f"lt-bench-bare{r}-", ours_n, totp=True))
         reference.append(create_users(app, f"lt-bench-ref{r}-", ours_n, totp=True))
         naive.append(create_users(app, f"lt-bench-naive{r}-", naive_n, totp=True))
     recorder = create_users(app, "lt-bench-rec-", 1, totp=True)[0]
     return Population(
         plain=write_identities(plain, workdir / "plain.jsonl"),
         ours_totp=_write_sets(ours, workdir, "ours-totp"),
+        bare_totp=_write_sets(bare, workdir, "bare-totp"),
         reference_totp=_write_sets(reference, workdir, "reference-totp"),
         naive_totp=_write_sets(naive, workdir, "naive-totp"),
         srp_recording=_record(app, plain[-1], workdir / "srp.recording.json"),
@@ -161,7 +166,10 @@ class Cases:
         math: str,
         niceness: int = 0,
         a_size: str = "rfc3526",
+        report: Path | None = None,
     ) -> LocustRun:
+        """A run of one of our scenarios; with ``report``, writing its report there, as every
+        real run does (events, HDR histograms, loop-lag sampler, summary)."""
         app = self.app
         argv = [
             "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
@@ -169,6 +177,8 @@ class Cases:
             "--cognito-math", math, "--cognito-math-niceness", str(niceness),
             "--cognito-srp-secret", a_size,
         ]  # fmt: skip
+        if report is not None:
+            argv += ["--cognito-report-dir", str(report)]
         path = scenario_path(scenario)
         return LocustRun(
             name=name, locustfile=path, users=users, argv=argv, env=LOCAL_CREDENTIALS_ENV
@@ -196,20 +206,33 @@ class Cases:
             name=name, locustfile=path, users=users, user_classes=[user_class], env=env
         )
 
-    def round(self, r: int) -> list[tuple[str, LocustRun, bool]]:
-        """Every case of round ``r``: (case, run, whether it samples the loop lag)."""
+    def round(self, r: int, workdir: Path) -> list[tuple[str, LocustRun, bool]]:
+        """Every case of round ``r``: (case, run, whether it samples the loop lag). Our CPU
+        cases write a report (in ``workdir``), as a real run does; ``ours_srp_totp_no_report``
+        shows what the report costs."""
         cpu, lag, pop = self.settings.cpu_users, self.settings.lag_users, self.pop
         totp, nt, ref = pop.ours_totp[r], pop.naive_totp[r], pop.reference_totp[r]
+        bare = pop.bare_totp[r]
+
+        def report(name: str) -> Path:
+            return workdir / f"{name}-{r}-report"
+
         cases = [
-            ("ours_srp", self.ours(f"ours_srp-{r}", "srp", pop.plain, cpu, "threads"), False),
+            ("ours_srp", self.ours(f"ours_srp-{r}", "srp", pop.plain, cpu, "threads",
+                                   report=report("ours_srp")), False),
             ("floor_srp", self.floor(f"floor_srp-{r}", "srp", cpu), False),
             ("naive_srp", self.naive(f"naive_srp-{r}", "NaiveSrpUser", pop.plain), False),
-            ("ours_srp_totp", self.ours(f"ours_totp-{r}", "srp_totp", totp, cpu, "threads"), False),
+            ("ours_srp_totp", self.ours(f"ours_totp-{r}", "srp_totp", totp, cpu, "threads",
+                                        report=report("ours_totp")), False),
+            ("ours_srp_totp_no_report", self.ours(
+                f"ours_totp_bare-{r}", "srp_totp", bare, cpu, "threads"), False),
             ("ours_srp_totp_reference", self.ours(
-                f"ours_totp_ref-{r}", "srp_totp", ref, cpu, "threads", a_size="reference"), False),
+                f"ours_totp_ref-{r}", "srp_totp", ref, cpu, "threads", a_size="reference",
+                report=report("ours_totp_ref")), False),
             ("floor_srp_totp", self.floor(f"floor_srp_totp-{r}", "srp_totp", cpu), False),
             ("naive_srp_totp", self.naive(f"naive_totp-{r}", "NaiveSrpTotpUser", nt), False),
-            ("lag_native", self.ours(f"lag_native-{r}", "srp", pop.plain, lag, "threads"), True),
+            ("lag_native", self.ours(f"lag_native-{r}", "srp", pop.plain, lag, "threads",
+                                     report=report("lag_native")), True),
             ("lag_native_nice", self.ours(
                 f"lag_nice-{r}", "srp", pop.plain, lag, "threads", niceness=NICENESS), True),
             ("lag_inline", self.ours(f"lag_inline-{r}", "srp", pop.plain, lag, "inline"), True),
@@ -273,7 +296,7 @@ def measure(cases: Cases, workdir: Path) -> Measured:
     loaded: list[float] = []
     s = cases.settings
     for r in range(s.rounds):
-        for case, locust_run, lag in cases.round(r):
+        for case, locust_run, lag in cases.round(r, workdir):
             probe = Probe(warmup=s.warmup, window=s.window, lag=lag)
             if case.startswith("ours_"):
                 with powmod_under_load(s.warmup + 2.0, loaded):
@@ -307,6 +330,7 @@ def measured_values(m: Measured) -> dict[str, Any]:
     f: dict[str, Any] = {
         "srp_login_cpu_ms": cpu["ours_srp"],
         "srp_totp_login_cpu_ms": cpu["ours_srp_totp"],
+        "srp_totp_login_no_report_cpu_ms": cpu["ours_srp_totp_no_report"],
         "srp_totp_login_reference_cpu_ms": cpu["ours_srp_totp_reference"],
         "powmod_512_ms": statistics.median(m.powmod_ms),
         "powmod_512_under_load_ms": statistics.median(m.powmod_under_load_ms),
@@ -361,9 +385,11 @@ TABLES = (
         title="Generator CPU per login (Locust process, /proc CPU over the window / logins)",
         figures=(
             Figure(key="srp_login_cpu_ms", label="ours, SRP", unit="ms",
-                   note="scenarios/srp.py, maths on native threads"),
+                   note="scenarios/srp.py, maths on native threads, report on"),
             Figure(key="srp_totp_login_cpu_ms", label="ours, SRP + TOTP", unit="ms",
-                   note="scenarios/srp_totp.py, 256-bit a"),
+                   note="scenarios/srp_totp.py, 256-bit a, report on (as real runs)"),
+            Figure(key="srp_totp_login_no_report_cpu_ms", label="ours, SRP + TOTP, no report",
+                   unit="ms", note="without --cognito-report-dir"),
             Figure(key="srp_totp_login_reference_cpu_ms", label="ours, SRP + TOTP, reference a",
                    unit="ms", note="--cognito-srp-secret reference (1024-bit a)"),
             Figure(key="powmod_512_ms", label="raw gmpy2 powmod", unit="ms",
@@ -405,6 +431,9 @@ TABLES = (
             Figure(key="srp_totp_login_over_floor_under_load",
                    label="SRP + TOTP / floor under load", unit="x",
                    derive=ratio("srp_totp_login_cpu_ms", "floor_under_load_ms")),
+            Figure(key="report_share_srp_totp", label="SRP + TOTP with / without report",
+                   unit="x", note="what writing the report costs per login",
+                   derive=ratio("srp_totp_login_cpu_ms", "srp_totp_login_no_report_cpu_ms")),
             Figure(key="srp_login_over_floor", label="SRP / floor", unit="x",
                    derive=ratio("srp_login_cpu_ms", "floor_srp_ms")),
             Figure(key="reference_over_ours_srp_totp", label="reference a / 256-bit a, SRP + TOTP",

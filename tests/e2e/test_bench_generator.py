@@ -37,6 +37,7 @@ def cases(app: App, tmp_path: Path) -> generator.Cases:
     pop = generator.Population(
         plain=plain,
         ours_totp=[],
+        bare_totp=[],
         reference_totp=[],
         naive_totp=[],
         srp_recording=generator._record(app, recorder, tmp_path / "rec.json"),
