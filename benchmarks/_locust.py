@@ -34,8 +34,9 @@ class Probe:
 
     @property
     def run_time(self) -> int:
-        """Locust's ``-t``: the window, its warm-up and a second to write the result."""
-        return int(self.warmup + self.window + 1.999)
+        """Locust's ``-t``: the window, its warm-up and three seconds to write the result (one
+        was too few on a loaded machine: Locust stopped before the probe had written)."""
+        return int(self.warmup + self.window + 3.999)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,7 +91,8 @@ def run_locust(run: LocustRun, probe: Probe, workdir: Path) -> ProbeResult:
             command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=probe.run_time + 60
         )
     if not out.exists():
-        raise RuntimeError(f"{run.name}: no probe result; see {workdir / run.name}.log")
+        tail = (workdir / f"{run.name}.log").read_text(errors="replace")[-1500:]
+        raise RuntimeError(f"{run.name}: no probe result; its log ends:\n{tail}")
     data: dict[str, Any] = json.loads(out.read_text())
     return ProbeResult(**data, csv_failures=_csv_failures(Path(f"{prefix}_stats.csv")))
 
