@@ -25,8 +25,12 @@ def new_secret(rand: Callable[[int], bytes] = os.urandom) -> str:
 
 
 def matching_step(secret: str, code: object, now: float) -> int | None:
-    """The time step (within ±1 of ``now``) whose code equals ``code``, or None."""
-    if not isinstance(code, str) or len(code) != 6 or not code.isdigit():
+    """The time step (within ±1 of ``now``) whose code equals ``code``, or None.
+
+    Only six ASCII digits can match: ``str.isdigit`` also holds for "١٢٣٤٥٦" or "12345²",
+    and ``hmac.compare_digest`` raises TypeError on non-ASCII text.
+    """
+    if not isinstance(code, str) or len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     hotp = pyotp.HOTP(secret)
     current = int(now // STEP_SECONDS)

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import PoolServer
-from tests.pool.helpers import tokens
+from tests.pool.helpers import enroll_totp, srp_login, tokens
 
 from .cases import _rs256
 from .harness import Case, Sender, judge
@@ -160,3 +160,42 @@ def test_http_level_garbage_gets_a_4xx_or_a_close_and_the_pool_serves_on(
         assert 400 <= status < 500, answer[:200]
     [(status, _)] = _answer(local_pool, Case.of("GetUser", {"AccessToken": "x"}))
     assert status == 400
+
+
+#: Six characters for which ``str.isdigit()`` holds but that are not ASCII digits.
+UNICODE_DIGITS = ("١٢٣٤٥٦", "１２３４５６", "12345²")
+
+
+def test_non_ascii_digits_in_a_totp_code_are_a_wrong_code(local_pool: PoolServer) -> None:
+    """``"١٢٣٤٥٦".isdigit()`` is True, so the code reached ``hmac.compare_digest``, which raises
+    TypeError on non-ASCII text: a 500 for SOFTWARE_TOKEN_MFA and VerifySoftwareToken (seen
+    in CI as 3 x InternalErrorException with a genuine SOFTWARE_TOKEN_MFA Session)."""
+    app = local_pool.provision(mfa="OPTIONAL")
+    local_pool.add_user(app, "digits")
+    idp = local_pool.client()
+    access = tokens(idp, app, "digits")["AccessToken"]
+    enroll_totp(local_pool, idp, access)
+    session = srp_login(idp, app, "digits")["Session"]
+    answers = _answer(
+        local_pool,
+        *(
+            Case.of(
+                "RespondToAuthChallenge",
+                {
+                    "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                    "ClientId": app.client_id,
+                    "Session": session,
+                    "ChallengeResponses": {"USERNAME": "digits", "SOFTWARE_TOKEN_MFA_CODE": code},
+                },
+            )
+            for code in UNICODE_DIGITS
+        ),
+    )
+    assert [(s, a["__type"]) for s, a in answers] == [(400, "CodeMismatchException")] * 3
+    idp.associate_software_token(AccessToken=access)  # a pending secret to verify against
+    verify = [
+        Case.of("VerifySoftwareToken", {"AccessToken": access, "UserCode": code})
+        for code in UNICODE_DIGITS
+    ]
+    answers = _answer(local_pool, *verify)
+    assert [(s, a["__type"]) for s, a in answers] == [(400, "EnableSoftwareTokenMFAException")] * 3
