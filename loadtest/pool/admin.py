@@ -129,7 +129,7 @@ async def list_user_pools(ctx: PoolContext, p: Params) -> dict[str, Any]:
 def _page_start(token: str | None) -> int:
     if token is None:
         return 0
-    if not token.isdigit():
+    if not (token.isascii() and token.isdigit()):  # "²".isdigit(); int("²") raises
         raise InvalidParameter("Invalid pagination token")
     return int(token)
 

@@ -105,7 +105,7 @@ async def get_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
 def _listing(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
     limit = p.integer("Limit", default=60, low=0, high=60) or 60
     token = p.optional_text("PaginationToken", max_len=64)
-    start = int(token) if token and token.isdigit() else 0
+    start = int(token) if token and token.isascii() and token.isdigit() else 0
     devices = ctx.store.devices.of_user(user.pool_id, user.sub)
     result: dict[str, Any] = {"Devices": [device_type(d) for d in devices[start : start + limit]]}
     if start + limit < len(devices):

@@ -199,3 +199,22 @@ def test_non_ascii_digits_in_a_totp_code_are_a_wrong_code(local_pool: PoolServer
     ]
     answers = _answer(local_pool, *verify)
     assert [(s, a["__type"]) for s, a in answers] == [(400, "EnableSoftwareTokenMFAException")] * 3
+
+
+def test_non_ascii_digits_in_a_pagination_token_are_refused(local_pool: PoolServer) -> None:
+    """``"²".isdigit()`` is True but ``int("²")`` raises ValueError: ListUserPools, ListUsers
+    and ListDevices answered such a token with a 500."""
+    app = local_pool.provision()
+    local_pool.add_user(app, "pages")
+    access = tokens(local_pool.client(), app, "pages")["AccessToken"]
+    for token in ("²", "١"):
+        pools, users, devices = _answer(
+            local_pool,
+            Case.of("ListUserPools", {"MaxResults": 5, "NextToken": token}),
+            Case.of("ListUsers", {"UserPoolId": app.pool_id, "PaginationToken": token}),
+            Case.of("ListDevices", {"AccessToken": access, "PaginationToken": token}),
+        )
+        assert [(s, a.get("__type")) for s, a in (pools, users)] == [
+            (400, "InvalidParameterException")
+        ] * 2
+        assert devices == (200, {"Devices": []})  # an unreadable token starts from the top
