@@ -75,8 +75,12 @@ def pool_description(ctx: PoolContext, pool: Pool) -> dict[str, Any]:
 
 
 def _first_factors(pool: Pool) -> list[str]:
-    """AllowedFirstAuthFactors in the order given (``["PASSWORD"]`` unset, §12.1)."""
-    given = pool.raw.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors")
+    """AllowedFirstAuthFactors in the order given (``["PASSWORD"]`` unset, §12.1).
+
+    A member sent as null is unset, as :meth:`Pool.validate` reads it (``.get(k, {})`` gave None).
+    """
+    policies = pool.raw.get("Policies") or {}
+    given = (policies.get("SignInPolicy") or {}).get("AllowedFirstAuthFactors")
     return list(given or ["PASSWORD"])
 
 

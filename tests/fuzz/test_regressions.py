@@ -218,3 +218,26 @@ def test_non_ascii_digits_in_a_pagination_token_are_refused(local_pool: PoolServ
             (400, "InvalidParameterException")
         ] * 2
         assert devices == (200, {"Devices": []})  # an unreadable token starts from the top
+
+
+@pytest.mark.parametrize(
+    "policies", [None, {"SignInPolicy": None}, {"PasswordPolicy": None, "SignInPolicy": {}}]
+)
+def test_null_sign_in_policy_members_read_as_unset(
+    local_pool: PoolServer, policies: object
+) -> None:
+    """Validation took a null Policies or SignInPolicy as unset, but the pool description read
+    it with ``.get(name, {})``, got None and answered CreateUserPool with a 500."""
+    [(status, created)] = _answer(
+        local_pool, Case.of("CreateUserPool", {"PoolName": "nulls", "Policies": policies})
+    )
+    assert status == 200
+    pool = created["UserPool"]
+    assert isinstance(pool, dict)
+    [(status, described)] = _answer(
+        local_pool, Case.of("DescribeUserPool", {"UserPoolId": pool["Id"]})
+    )
+    assert status == 200
+    for answer in (pool, described["UserPool"]):
+        assert isinstance(answer, dict)
+        assert answer["Policies"]["SignInPolicy"] == {"AllowedFirstAuthFactors": ["PASSWORD"]}
