@@ -28,6 +28,7 @@ from loadtest.flows import (
 )
 from loadtest.locust.cli import scenario_path
 from loadtest.report import read_events
+from loadtest.target.launch import free_port
 
 PASSWORD = "Passw0rd!"
 
@@ -128,6 +129,18 @@ def target_env(server: Any, app: Any, identities: Path) -> dict[str, str]:
     return env
 
 
+def master_port_args(extra: tuple[str, ...]) -> tuple[str, ...]:
+    """A free master port for a run with ``--processes`` that names none.
+
+    Locust's master binds 5557 by default, so two such runs at once (tests on parallel
+    workers, or another checkout's) would collide; a port of our own keeps them apart.
+    """
+    if "--processes" not in extra or "--master-bind-port" in extra:
+        return ()
+    port = str(free_port())
+    return ("--master-bind-port", port, "--master-port", port)
+
+
 def run_locust(
     scenario: str,
     settings: dict[str, str],
@@ -145,6 +158,7 @@ def run_locust(
         sys.executable, "-m", "locust", "-f", str(scenario_path(scenario)),
         "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
         "--stop-timeout", "5", "--csv", str(prefix), "--only-summary", *extra,
+        *master_port_args(extra),
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
     env |= {"COGNITO_REPORT_DIR": str(report_dir)}

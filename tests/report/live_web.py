@@ -1,6 +1,7 @@
 """A real ``locust`` process in web mode against the local pool, bounded in users and time.
 
-It serves Locust's web UI on 127.0.0.1 (a free port), starts the test itself (``--autostart``)
+It serves Locust's web UI on 127.0.0.1 (a free port; with ``--processes``, a free master port
+too), starts the test itself (``--autostart``)
 and quits a few seconds after its run time (``--autoquit``); :meth:`LiveLocust.stop` ends it
 earlier with SIGTERM, which Locust handles as a normal quit (the summary is written).
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 from loadtest.locust.cli import scenario_path
 from loadtest.target.launch import free_port
+from tests.e2e.locust_runs import master_port_args
 
 _READY_POLLS = 600  # of 0.1 s: a minute at most for Locust to serve its UI
 
@@ -52,6 +54,7 @@ class LiveLocust:
             "--web-host", "127.0.0.1", "--web-port", str(self.port), "--autostart",
             "--autoquit", "3", "-u", str(self.users), "-r", str(self.users),
             "-t", f"{self.seconds}s", "--stop-timeout", "5", *self.extra,
+            *master_port_args(self.extra),
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
         with self.log.open("wb") as log:
