@@ -24,7 +24,7 @@ import pytest
 from loadtest.capacity.ramp import quotas_under_test
 from loadtest.quota.model import throttle_onset
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # its rates need the CPU to itself
 
 SCALE = 0.3
 #: SRP + TOTP + remembered devices + first logins on a new device (ConfirmDevice): half the

@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import PASSWORD, App, PoolServer
 from tests.pool.helpers import confirm_device, srp_responses, start_srp, tokens
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # its rates need the CPU to itself
 
 IN_FLIGHT = 16
 MAX_LAG = 0.25

@@ -18,7 +18,8 @@ import pytest
 
 from tests.conftest import PoolServer
 
-pytestmark = pytest.mark.e2e
+# One worker installs .venv-awscli on first use; two at once would race on the same folder.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("aws-cli")]
 
 _ROOT = Path(__file__).resolve().parents[2]
 _VENV = _ROOT / ".venv-awscli"
