@@ -77,6 +77,7 @@ def test_a_run_writes_a_valid_report_with_no_secret_in_it(
         assert secret not in written
 
 
+@pytest.mark.serial  # failed twice beside 3 other workers (SLO verdict missing), never alone
 def test_two_processes_merge_at_the_master_which_checks_the_slos(
     target: Callable[..., dict[str, str]], tmp_path: Path
 ) -> None:
