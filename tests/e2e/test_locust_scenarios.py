@@ -233,6 +233,7 @@ def test_the_run_subcommand_runs_a_scenario(
     assert "RespondToAuthChallenge:PASSWORD_VERIFIER" in stats
 
 
+@pytest.mark.serial  # the pool's quota must be reached: the generator needs the CPU
 @pytest.mark.parametrize("retries", [0, 3])
 def test_throttles_are_their_own_outcome_and_retried_only_when_asked(
     pool_server: Callable[..., Any], tmp_path: Path, retries: int

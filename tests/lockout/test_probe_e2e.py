@@ -51,6 +51,7 @@ def _locks(user: dict[str, Any], phase: str) -> list[dict[str, Any]]:
     return [row for row in user["locks"] if row["phase"] == phase]
 
 
+@pytest.mark.serial  # lock lengths are measured: a busy CPU stretches them
 def test_full_schedule_to_the_cap_and_the_success_reset(
     pool_server: StartPool, tmp_path: Path
 ) -> None:
@@ -95,6 +96,7 @@ def _check_files(run_dir: Path, summary: dict[str, Any]) -> None:
     assert "Wrong-" not in text
 
 
+@pytest.mark.serial  # lock lengths are measured: a busy CPU stretches them
 def test_a_pool_with_another_model_is_measured_as_different(
     pool_server: StartPool, tmp_path: Path
 ) -> None:
@@ -126,6 +128,7 @@ def test_a_pool_with_another_model_is_measured_as_different(
     ]  # fmt: skip
 
 
+@pytest.mark.serial  # lock lengths are measured: a busy CPU stretches them
 @pytest.mark.parametrize(("pool_idle", "verdict"), [("100", "match"), ("100000", "differs")])
 def test_idle_reset(pool_server: StartPool, tmp_path: Path, pool_idle: str, verdict: str) -> None:
     """After the idle reset (100 model s: 1 s here) without attempts the count starts again;
