@@ -31,7 +31,8 @@ def caller(ctx: PoolContext, p: Params) -> Caller:
     user = None if pool is None else ctx.store.users.by_sub(pool.id, claims.sub)
     if pool is None or user is None:
         raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID)
-    if uuid_time(claims.origin_jti) < user.revoked_at:
+    revoked = ctx.store.revocations.is_revoked(claims.origin_jti)
+    if revoked or uuid_time(claims.origin_jti) < user.revoked_at:
         raise NotAuthorized(Messages.ACCESS_TOKEN_REVOKED)
     if not user.enabled:
         raise NotAuthorized(Messages.USER_DISABLED)

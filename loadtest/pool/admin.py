@@ -25,6 +25,7 @@ from .records import AppClient, MfaMode, MfaState, Pool, User, UserStatus
 __all__ = [
     "check_password_policy",
     "create_user_pool",
+    "new_user",
     "user_attributes",
 ]
 
@@ -207,13 +208,7 @@ def client_description(client: AppClient) -> dict[str, Any]:
 async def create_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]:
     pool = ctx.pool(p.pool_id())
     name = p.text("ClientName", max_len=128, pattern=_POOL_NAME)
-    flows = p.body.get("ExplicitAuthFlows") or []
-    if not isinstance(flows, list) or any(not isinstance(f, str) or f not in _FLOWS for f in flows):
-        raise InvalidParameter(f"Invalid ExplicitAuthFlows: {str(flows)[:128]}")
-    p.integer("AuthSessionValidity", default=3, low=3, high=15)
-    prevent = p.body.get("PreventUserExistenceErrors", "LEGACY")
-    if prevent not in ("LEGACY", "ENABLED"):
-        raise InvalidParameter(f"Invalid PreventUserExistenceErrors: {str(prevent)[:16]}")
+    _check_client_settings(p)
     now = ctx.now()
     secret = (
         _random(string.ascii_lowercase + string.digits, 51) if p.flag("GenerateSecret") else None
@@ -236,12 +231,85 @@ async def create_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]
     return {"UserPoolClient": client_description(client)}
 
 
+def _check_client_settings(p: Params) -> None:
+    flows = p.body.get("ExplicitAuthFlows") or []
+    if not isinstance(flows, list) or any(not isinstance(f, str) or f not in _FLOWS for f in flows):
+        raise InvalidParameter(f"Invalid ExplicitAuthFlows: {str(flows)[:128]}")
+    p.integer("AuthSessionValidity", default=3, low=3, high=15)
+    prevent = p.body.get("PreventUserExistenceErrors", "LEGACY")
+    if prevent not in ("LEGACY", "ENABLED"):
+        raise InvalidParameter(f"Invalid PreventUserExistenceErrors: {str(prevent)[:16]}")
+    if not isinstance(p.body.get("EnableTokenRevocation", True), bool):
+        raise InvalidParameter("EnableTokenRevocation must be a boolean")
+
+
 def _check_settings(record: Pool | AppClient) -> None:
     """Settings are stored as sent: refuse now what would make every later call fail."""
     try:
         record.validate()
     except (ValueError, TypeError) as exc:
         raise InvalidParameter(str(exc)[:256]) from exc
+
+
+#: UpdateUserPool cannot change these; they are kept from the pool as created.
+_POOL_FIXED = (
+    "UsernameAttributes",
+    "AliasAttributes",
+    "UsernameConfiguration",
+    "Schema",
+    "SoftwareTokenMfaConfiguration",
+)
+
+
+async def update_user_pool(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    """Settings not given return to their defaults, as the API reference warns."""
+    pool = ctx.pool(p.pool_id())
+    raw = {k: v for k, v in p.body.items() if k not in ("UserPoolId", *_POOL_FIXED)}
+    raw.update({k: pool.raw[k] for k in _POOL_FIXED if k in pool.raw})
+    if raw.get("MfaConfiguration", "OFF") not in tuple(MfaMode):
+        raise InvalidParameter(f"Invalid MfaConfiguration: {str(raw['MfaConfiguration'])[:16]}")
+    updated = Pool(id=pool.id, name=pool.name, raw=raw, created=pool.created, modified=ctx.now())
+    _check_settings(updated)
+    ctx.store.pools.put(updated)
+    return {}
+
+
+async def update_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    """Like CreateUserPoolClient's settings; what is not given returns to its default."""
+    client = ctx.client(p.client_id(), p.pool_id())
+    name = p.optional_text("ClientName", max_len=128, pattern=_POOL_NAME) or client.name
+    _check_client_settings(p)
+    raw = {k: v for k, v in p.body.items() if k not in ("UserPoolId", "ClientId", "ClientName")}
+    raw.setdefault("PreventUserExistenceErrors", "LEGACY")
+    raw.setdefault("EnableTokenRevocation", True)
+    updated = AppClient(
+        id=client.id,
+        pool_id=client.pool_id,
+        name=name,
+        secret=client.secret,
+        raw=raw,
+        created=client.created,
+        modified=ctx.now(),
+    )
+    _check_settings(updated)
+    ctx.store.clients.put(updated)
+    return {"UserPoolClient": client_description(updated)}
+
+
+async def list_user_pool_clients(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    limit = p.integer("MaxResults", default=60, low=1, high=60)
+    start = _page_start(p.optional_text("NextToken"))
+    clients = ctx.store.clients.of_pool(pool.id)
+    result: dict[str, Any] = {
+        "UserPoolClients": [
+            {"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name}
+            for c in clients[start : start + limit]
+        ]
+    }
+    if start + limit < len(clients):
+        result["NextToken"] = str(start + limit)
+    return result
 
 
 async def describe_user_pool_client(ctx: PoolContext, p: Params) -> dict[str, Any]:
@@ -333,7 +401,12 @@ async def admin_create_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 async def _new_user(
-    ctx: PoolContext, pool: Pool, given: str, attributes: dict[str, str], password: str
+    ctx: PoolContext,
+    pool: Pool,
+    given: str,
+    attributes: dict[str, str],
+    password: str,
+    status: UserStatus = UserStatus.FORCE_CHANGE_PASSWORD,
 ) -> User:
     sub = str(uuid.uuid4())
     username = given
@@ -350,7 +423,7 @@ async def _new_user(
         username=username,
         sub=sub,
         attributes=attributes,
-        status=UserStatus.FORCE_CHANGE_PASSWORD,
+        status=status,
         enabled=True,
         salt=record.salt,
         verifier=record.verifier,
@@ -371,6 +444,9 @@ async def _new_user(
     if not ctx.store.users.insert(user, pool.user_key(username), email_key):
         raise UsernameExists(Messages.USER_EXISTS)
     return user
+
+
+new_user = _new_user
 
 
 async def admin_set_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]:

@@ -279,7 +279,11 @@ def _refresh(
     now = ctx.now()
     payload, user = refresh_owner(ctx, pool, client, _required(auth, "REFRESH_TOKEN"))
     _refresh_secret_hash(ctx, client, user, auth.get("SECRET_HASH"))
-    result = ctx.tokens.authentication_result(user, client, refreshed(payload), now, refresh=False)
+    groups = ctx.group_names(user)
+    minted = refreshed(payload)
+    result = ctx.tokens.authentication_result(
+        user, client, minted, now, refresh=False, groups=groups
+    )
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
@@ -295,7 +299,8 @@ def refresh_owner(
         raise NotAuthorized(Messages.REFRESH_TOKEN_INVALID)
     if not user.enabled:
         raise NotAuthorized(Messages.USER_DISABLED)
-    if uuid_time(str(payload["origin_jti"])) < user.revoked_at:
+    revoked = ctx.store.revocations.is_revoked(str(payload["origin_jti"]))  # RevokeToken
+    if revoked or uuid_time(str(payload["origin_jti"])) < user.revoked_at:
         raise NotAuthorized(Messages.REFRESH_TOKEN_REVOKED)
     return payload, user
 

@@ -87,6 +87,10 @@ class PoolContext:
             raise UserNotFound(Messages.USER_NOT_FOUND)
         return user
 
+    def group_names(self, user: User) -> list[str]:
+        """The user's groups by precedence: every token's ``cognito:groups`` (issue 19)."""
+        return [group.name for group in self.store.groups.of_user(user.pool_id, user.sub)]
+
     def check_secret_hash(self, client: AppClient, username: str, given: str | None) -> None:
         """SECRET_HASH for clients with a secret (cognito-facts §1.5); NotAuthorized if wrong."""
         if client.secret is None:

@@ -1,5 +1,5 @@
 """Remembered devices: ConfirmDevice, UpdateDeviceStatus, GetDevice, ListDevices, ForgetDevice,
-AdminListDevices, AdminForgetDevice.
+AdminListDevices, AdminForgetDevice, AdminGetDevice, AdminUpdateDeviceStatus.
 
 A device key is handed out in NewDeviceMetadata and carried in that sign-in's access token
 (``device_key``), so ConfirmDevice can check that the key was issued to the caller without a
@@ -22,7 +22,9 @@ from .records import Device, Pool, User
 
 __all__ = [
     "admin_forget_device",
+    "admin_get_device",
     "admin_list_devices",
+    "admin_update_device_status",
     "confirm_device",
     "forget_device",
     "get_device",
@@ -88,8 +90,11 @@ async def confirm_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 async def update_device_status(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    who = caller(ctx, p)
-    device = _device(ctx, who.user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
+    return _set_status(ctx, p, caller(ctx, p).user)
+
+
+def _set_status(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
+    device = _device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
     status = p.optional_text("DeviceRememberedStatus", max_len=16) or "not_remembered"
     if status not in ("remembered", "not_remembered"):
         raise InvalidParameter(f"Invalid DeviceRememberedStatus: {status}")
@@ -139,3 +144,13 @@ async def admin_forget_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     device = _device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
     ctx.store.devices.delete(device.key)
     return {}
+
+
+async def admin_get_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    _, user = _admin_user(ctx, p)
+    return {"Device": device_type(_device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX)))}
+
+
+async def admin_update_device_status(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    _, user = _admin_user(ctx, p)
+    return _set_status(ctx, p, user)

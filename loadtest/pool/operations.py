@@ -8,7 +8,7 @@ from typing import Any
 
 from loadtest.protocol.names import Operation
 
-from . import account, admin, devices, domains, mfa, webauthn
+from . import account, admin, attributes, devices, domains, groups, mfa, recovery, signup, webauthn
 from .auth import initiate_auth
 from .challenges import respond_to_auth_challenge
 from .context import PoolContext
@@ -67,4 +67,35 @@ HANDLERS: dict[Operation, Handler] = {
     Op.DESCRIBE_RESOURCE_SERVER: domains.describe_resource_server,
     Op.LIST_RESOURCE_SERVERS: domains.list_resource_servers,
     Op.DELETE_RESOURCE_SERVER: domains.delete_resource_server,
+    Op.REVOKE_TOKEN: account.revoke_token,
+    # the account journey (issue 19)
+    Op.UPDATE_USER_POOL: admin.update_user_pool,
+    Op.UPDATE_USER_POOL_CLIENT: admin.update_user_pool_client,
+    Op.LIST_USER_POOL_CLIENTS: admin.list_user_pool_clients,
+    Op.SIGN_UP: signup.sign_up,
+    Op.CONFIRM_SIGN_UP: signup.confirm_sign_up,
+    Op.RESEND_CONFIRMATION_CODE: signup.resend_confirmation_code,
+    Op.ADMIN_CONFIRM_SIGN_UP: signup.admin_confirm_sign_up,
+    Op.FORGOT_PASSWORD: recovery.forgot_password,
+    Op.CONFIRM_FORGOT_PASSWORD: recovery.confirm_forgot_password,
+    Op.ADMIN_RESET_USER_PASSWORD: recovery.admin_reset_user_password,
+    Op.CHANGE_PASSWORD: recovery.change_password,
+    Op.UPDATE_USER_ATTRIBUTES: attributes.update_user_attributes,
+    Op.ADMIN_UPDATE_USER_ATTRIBUTES: attributes.admin_update_user_attributes,
+    Op.DELETE_USER_ATTRIBUTES: attributes.delete_user_attributes,
+    Op.ADMIN_DELETE_USER_ATTRIBUTES: attributes.admin_delete_user_attributes,
+    Op.GET_USER_ATTRIBUTE_VERIFICATION_CODE: attributes.get_user_attribute_verification_code,
+    Op.VERIFY_USER_ATTRIBUTE: attributes.verify_user_attribute,
+    Op.DELETE_USER: attributes.delete_user,
+    Op.CREATE_GROUP: groups.create_group,
+    Op.GET_GROUP: groups.get_group,
+    Op.LIST_GROUPS: groups.list_groups,
+    Op.UPDATE_GROUP: groups.update_group,
+    Op.DELETE_GROUP: groups.delete_group,
+    Op.ADMIN_ADD_USER_TO_GROUP: groups.admin_add_user_to_group,
+    Op.ADMIN_REMOVE_USER_FROM_GROUP: groups.admin_remove_user_from_group,
+    Op.ADMIN_LIST_GROUPS_FOR_USER: groups.admin_list_groups_for_user,
+    Op.LIST_USERS_IN_GROUP: groups.list_users_in_group,
+    Op.ADMIN_GET_DEVICE: devices.admin_get_device,
+    Op.ADMIN_UPDATE_DEVICE_STATUS: devices.admin_update_device_status,
 }

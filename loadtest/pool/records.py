@@ -59,6 +59,7 @@ class UserStatus(StrEnum):
     CONFIRMED = "CONFIRMED"
     FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
     UNCONFIRMED = "UNCONFIRMED"
+    RESET_REQUIRED = "RESET_REQUIRED"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +139,22 @@ class Pool:
         return "email" in given
 
     @property
+    def auto_verified(self) -> frozenset[str]:
+        """AutoVerifiedAttributes: where sign-up sends its confirmation code."""
+        given = self.raw.get("AutoVerifiedAttributes") or []
+        if not isinstance(given, list) or not all(a in ("email", "phone_number") for a in given):
+            raise InvalidSetting("AutoVerifiedAttributes must list email and/or phone_number")
+        return frozenset(given)
+
+    @property
+    def alias_attributes(self) -> frozenset[str]:
+        """AliasAttributes: other attributes a user may sign in with once verified."""
+        given = self.raw.get("AliasAttributes") or []
+        if not isinstance(given, list) or not all(isinstance(a, str) for a in given):
+            raise InvalidSetting("AliasAttributes must be a list of attribute names")
+        return frozenset(given)
+
+    @property
     def case_sensitive(self) -> bool:
         config = _structure(self.raw, "UsernameConfiguration")
         return bool(config.get("CaseSensitive", True))
@@ -176,6 +193,7 @@ class Pool:
         _ = (self.mfa, self.totp_enabled, self.device_tracking, self.remember_on_prompt)
         _ = (self.email_usernames, self.case_sensitive, self.password_policy)
         _ = (self.first_factors, self.tier)
+        _ = (self.auto_verified, self.alias_attributes)
 
     def user_key(self, username: str) -> str:
         """How a username is looked up: folded unless the pool is case sensitive."""
@@ -243,6 +261,11 @@ class AppClient:
     @property
     def prevent_user_existence_errors(self) -> bool:
         return self.raw.get("PreventUserExistenceErrors") == "ENABLED"
+
+    @property
+    def token_revocation(self) -> bool:
+        """EnableTokenRevocation (on unless turned off; cognito-facts §14.4)."""
+        return self.raw.get("EnableTokenRevocation", True) is not False
 
     def _validity(self, name: str, unit_key: str, default_unit: str, default: float) -> float:
         value = self.raw.get(name)

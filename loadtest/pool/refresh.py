@@ -42,7 +42,9 @@ async def get_tokens_from_refresh_token(ctx: PoolContext, p: Params) -> dict[str
         _spend(ctx, jti, expires, grace, now)
         child = ctx.store.refresh_uses.add_child(jti, expires)
         minted = replace(minted, parent_jti=jti, generation=child)
-    result = ctx.tokens.authentication_result(user, client, minted, now, refresh=rotate)
+    result = ctx.tokens.authentication_result(
+        user, client, minted, now, refresh=rotate, groups=ctx.group_names(user)
+    )
     return {"AuthenticationResult": result}
 
 

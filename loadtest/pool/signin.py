@@ -29,6 +29,7 @@ from loadtest.protocol.errors import (
     InvalidParameter,
     Messages,
     NotAuthorized,
+    PasswordResetRequired,
     UserNotConfirmed,
 )
 from loadtest.protocol.names import Challenge
@@ -68,6 +69,8 @@ def ensure_can_sign_in(user: User) -> None:
         raise NotAuthorized(Messages.USER_DISABLED)
     if user.status is UserStatus.UNCONFIRMED:
         raise UserNotConfirmed(Messages.USER_NOT_CONFIRMED)
+    if user.status is UserStatus.RESET_REQUIRED:
+        raise PasswordResetRequired(Messages.PASSWORD_RESET_REQUIRED)
 
 
 def _state(user: User) -> lockout.LockoutState:
@@ -249,7 +252,9 @@ def complete(
         device_key = f"{ctx.region}_{uuid.uuid4()}"
         new_device = {"DeviceKey": device_key, "DeviceGroupKey": sign_in.user.device_group}
     minted = Minted(auth_time=int(now), origin_jti=time_uuid(now), device_key=device_key)
-    result = ctx.tokens.authentication_result(sign_in.user, sign_in.client, minted, now)
+    user = sign_in.user
+    groups = ctx.group_names(user)
+    result = ctx.tokens.authentication_result(user, sign_in.client, minted, now, groups=groups)
     if new_device is not None:
         result["NewDeviceMetadata"] = new_device
     return {"ChallengeParameters": {}, "AuthenticationResult": result}

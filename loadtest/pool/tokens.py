@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,27 +158,45 @@ class TokenAuthority:
         return {"keys": [self._id.jwk(), self._access.jwk()]}
 
     def authentication_result(
-        self, user: User, client: AppClient, minted: Minted, now: float, *, refresh: bool = True
+        self,
+        user: User,
+        client: AppClient,
+        minted: Minted,
+        now: float,
+        *,
+        refresh: bool = True,
+        groups: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """AccessToken, IdToken, (RefreshToken,) ExpiresIn and TokenType for a sign-in."""
+        """AccessToken, IdToken, (RefreshToken,) ExpiresIn and TokenType for a sign-in.
+
+        ``groups`` (by precedence) become both tokens' ``cognito:groups`` when there are any.
+        """
         event_id = str(uuid.uuid4())
-        access = self._access_token(user, client, minted, now, event_id)
+        extra = {"cognito:groups": list(groups)} if groups else {}
+        access = self._access_token(user, client, minted, now, event_id, extra)
         result: dict[str, Any] = {
             "AccessToken": access,
             "ExpiresIn": int(client.access_seconds),
             "TokenType": "Bearer",
-            "IdToken": self._id_token(user, client, minted, now, event_id, access),
+            "IdToken": self._id_token(user, client, minted, now, event_id, access, extra),
         }
         if refresh:
             result["RefreshToken"] = self._refresh_token(user, client, minted, now)
         return result
 
     def _access_token(
-        self, user: User, client: AppClient, minted: Minted, now: float, event_id: str
+        self,
+        user: User,
+        client: AppClient,
+        minted: Minted,
+        now: float,
+        event_id: str,
+        extra: Mapping[str, Any],
     ) -> str:
         iat = int(now)
         claims: dict[str, Any] = {
             "sub": user.sub,
+            **extra,
             "iss": self.issuer(user.pool_id),
             "client_id": client.id,
             "origin_jti": minted.origin_jti,
@@ -222,11 +240,13 @@ class TokenAuthority:
         now: float,
         event_id: str,
         access: str,
+        extra: Mapping[str, Any],
     ) -> str:
         iat = int(now)
         claims: dict[str, Any] = {name: _claim(name, v) for name, v in user.attributes.items()}
         claims.update(
             {
+                **extra,
                 "sub": user.sub,
                 "iss": self.issuer(user.pool_id),
                 "cognito:username": user.username,

@@ -18,6 +18,7 @@ __all__ = [
     "ConnectionFailed",
     "EnableSoftwareTokenMFA",
     "ExpiredCode",
+    "GroupExists",
     "InternalError",
     "InvalidParameter",
     "InvalidPassword",
@@ -37,8 +38,11 @@ __all__ = [
     "TooManyFailedAttempts",
     "TooManyRequests",
     "TransportError",
+    "Unauthorized",
     "UnknownOperation",
     "UnrecognizedClient",
+    "UnsupportedOperation",
+    "UnsupportedTokenType",
     "UserNotConfirmed",
     "UserNotFound",
     "UsernameExists",
@@ -96,6 +100,29 @@ class Messages:
     USER_AUTH_NOT_ENABLED = "USER_AUTH flow not enabled for this client"
     REFRESH_TOKEN_REUSE = "Refresh token reuse detected"
     OTP_MISMATCH = "Invalid code received for user"
+    # the account journey (issue 19): §3.1 where it has them, else docs/account-journey.md
+    CODE_MISMATCH = "Invalid verification code provided, please try again."
+    CODE_EXPIRED = "Invalid code provided, please request a code again."
+    ATTEMPT_LIMIT = "Attempt limit exceeded, please try after some time."
+    FORGOT_USER_NOT_FOUND = "Username/client id combination not found."
+    ALREADY_CONFIRMED = "User is already confirmed."
+    PASSWORD_RESET_REQUIRED = "Password reset required for the user"
+    NO_RECOVERY_DESTINATION = (
+        "Cannot reset password for the user as there is no registered/verified email or "
+        "phone_number"
+    )
+    GROUP_NOT_FOUND = "Group not found."
+    REVOCATION_DISABLED = "Token revocation is not enabled for this app client."
+    NOT_A_REFRESH_TOKEN = "Only refresh tokens can be revoked."
+    ALIAS_EXISTS = "An account with the given email already exists."
+
+    @staticmethod
+    def cannot_confirm(status: str) -> str:
+        return f"User cannot be confirmed. Current status is {status}"
+
+    @staticmethod
+    def group_exists(name: str) -> str:
+        return f"A group with the name {name} already exists."
 
     @staticmethod
     def pool_not_found(pool_id: str) -> str:
@@ -304,6 +331,30 @@ class AliasExists(CognitoError):
     """An alias already belongs to another user."""
 
     error_type = "AliasExistsException"
+
+
+class GroupExists(CognitoError):
+    """CreateGroup with a name the pool already has."""
+
+    error_type = "GroupExistsException"
+
+
+class UnsupportedOperation(CognitoError):
+    """RevokeToken on a client whose EnableTokenRevocation is off."""
+
+    error_type = "UnsupportedOperationException"
+
+
+class UnsupportedTokenType(CognitoError):
+    """RevokeToken given something that is not a refresh token."""
+
+    error_type = "UnsupportedTokenTypeException"
+
+
+class Unauthorized(CognitoError):
+    """RevokeToken with a wrong client secret."""
+
+    error_type = "UnauthorizedException"
 
 
 class UnrecognizedClient(CognitoError):

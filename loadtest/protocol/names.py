@@ -69,6 +69,36 @@ class Operation(StrEnum):
     DESCRIBE_RESOURCE_SERVER = "DescribeResourceServer"
     LIST_RESOURCE_SERVERS = "ListResourceServers"
     DELETE_RESOURCE_SERVER = "DeleteResourceServer"
+    # the account journey (issue 19)
+    UPDATE_USER_POOL_CLIENT = "UpdateUserPoolClient"
+    LIST_USER_POOL_CLIENTS = "ListUserPoolClients"
+    SIGN_UP = "SignUp"
+    CONFIRM_SIGN_UP = "ConfirmSignUp"
+    RESEND_CONFIRMATION_CODE = "ResendConfirmationCode"
+    ADMIN_CONFIRM_SIGN_UP = "AdminConfirmSignUp"
+    FORGOT_PASSWORD = "ForgotPassword"
+    CONFIRM_FORGOT_PASSWORD = "ConfirmForgotPassword"
+    ADMIN_RESET_USER_PASSWORD = "AdminResetUserPassword"
+    CHANGE_PASSWORD = "ChangePassword"
+    UPDATE_USER_ATTRIBUTES = "UpdateUserAttributes"
+    ADMIN_UPDATE_USER_ATTRIBUTES = "AdminUpdateUserAttributes"
+    DELETE_USER_ATTRIBUTES = "DeleteUserAttributes"
+    ADMIN_DELETE_USER_ATTRIBUTES = "AdminDeleteUserAttributes"
+    GET_USER_ATTRIBUTE_VERIFICATION_CODE = "GetUserAttributeVerificationCode"
+    VERIFY_USER_ATTRIBUTE = "VerifyUserAttribute"
+    DELETE_USER = "DeleteUser"
+    REVOKE_TOKEN = "RevokeToken"
+    CREATE_GROUP = "CreateGroup"
+    GET_GROUP = "GetGroup"
+    LIST_GROUPS = "ListGroups"
+    UPDATE_GROUP = "UpdateGroup"
+    DELETE_GROUP = "DeleteGroup"
+    ADMIN_ADD_USER_TO_GROUP = "AdminAddUserToGroup"
+    ADMIN_REMOVE_USER_FROM_GROUP = "AdminRemoveUserFromGroup"
+    ADMIN_LIST_GROUPS_FOR_USER = "AdminListGroupsForUser"
+    LIST_USERS_IN_GROUP = "ListUsersInGroup"
+    ADMIN_GET_DEVICE = "AdminGetDevice"
+    ADMIN_UPDATE_DEVICE_STATUS = "AdminUpdateDeviceStatus"
 
 
 class Endpoint(StrEnum):
@@ -115,6 +145,18 @@ PUBLIC_OPERATIONS = frozenset(
         Operation.COMPLETE_WEB_AUTHN_REGISTRATION,
         Operation.LIST_WEB_AUTHN_CREDENTIALS,
         Operation.DELETE_WEB_AUTHN_CREDENTIAL,
+        Operation.SIGN_UP,
+        Operation.CONFIRM_SIGN_UP,
+        Operation.RESEND_CONFIRMATION_CODE,
+        Operation.FORGOT_PASSWORD,
+        Operation.CONFIRM_FORGOT_PASSWORD,
+        Operation.CHANGE_PASSWORD,
+        Operation.UPDATE_USER_ATTRIBUTES,
+        Operation.DELETE_USER_ATTRIBUTES,
+        Operation.GET_USER_ATTRIBUTE_VERIFICATION_CODE,
+        Operation.VERIFY_USER_ATTRIBUTE,
+        Operation.DELETE_USER,
+        Operation.REVOKE_TOKEN,
     }
 )
 

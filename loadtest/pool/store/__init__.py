@@ -3,7 +3,8 @@
 ``store.pools``, ``store.clients``, ``store.users``, ``store.lockouts``, ``store.totp_steps``,
 ``store.devices``, ``store.used_sessions``, ``store.device_challenges``, ``store.messages``
 (the local message sink), ``store.refresh_uses`` (refresh-token rotation), ``store.passkeys``,
-``store.domains``, ``store.resource_servers`` and ``store.secrets``
+``store.domains``, ``store.resource_servers``, ``store.codes`` (codes waiting to be entered),
+``store.groups``, ``store.revocations`` and ``store.secrets``
 share one connection (:class:`Database`): WAL mode, autocommit statements, so each acknowledged
 write is in the WAL before the answer goes out and a SIGKILL between requests loses nothing;
 ``BEGIN IMMEDIATE`` for the few read-modify-write transitions that worker processes could race
@@ -17,13 +18,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .codes import PendingCode, PendingCodes
 from .database import Database, RecordCache
 from .devices import Devices
+from .groups import Group, Groups
 from .messages import MessageRecord, SentMessages
 from .meta import Secrets
 from .oauth import DomainRecord, Domains, ResourceServers
 from .pools import Clients, Pools
 from .refresh import RefreshUses
+from .revocations import Revocations
 from .sessions import DeviceChallenges, UsedSessions
 from .users import Lockouts, TotpSteps, Users
 from .webauthn import Passkey, Passkeys, PendingRegistration
@@ -35,14 +39,19 @@ __all__ = [
     "Devices",
     "DomainRecord",
     "Domains",
+    "Group",
+    "Groups",
     "Lockouts",
     "MessageRecord",
     "Passkey",
     "Passkeys",
+    "PendingCode",
+    "PendingCodes",
     "PendingRegistration",
     "Pools",
     "RefreshUses",
     "ResourceServers",
+    "Revocations",
     "Secrets",
     "SentMessages",
     "Store",
@@ -72,6 +81,9 @@ class Store:
     passkeys: Passkeys
     domains: Domains
     resource_servers: ResourceServers
+    codes: PendingCodes
+    groups: Groups
+    revocations: Revocations
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -94,6 +106,9 @@ class Store:
             passkeys=Passkeys(database),
             domains=Domains(database),
             resource_servers=ResourceServers(database),
+            codes=PendingCodes(database),
+            groups=Groups(database),
+            revocations=Revocations(database),
         )
 
     def purge_expired(self, now: float) -> None:
@@ -102,6 +117,7 @@ class Store:
         self.device_challenges.purge(now)
         self.refresh_uses.purge(now)
         self.passkeys.purge(now)
+        self.revocations.purge(now)
 
     def close(self) -> None:
         self.database.close()

@@ -70,6 +70,19 @@ CREATE INDEX IF NOT EXISTS domains_pool ON domains (pool_id);
 CREATE TABLE IF NOT EXISTS resource_servers (
     pool_id TEXT NOT NULL, identifier TEXT NOT NULL, raw TEXT NOT NULL,
     PRIMARY KEY (pool_id, identifier));
+CREATE TABLE IF NOT EXISTS codes (
+    pool_id TEXT NOT NULL, sub TEXT NOT NULL, purpose TEXT NOT NULL, attribute TEXT NOT NULL,
+    code TEXT NOT NULL, expires REAL NOT NULL, wrong INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (pool_id, sub, purpose, attribute));
+CREATE TABLE IF NOT EXISTS groups (
+    pool_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT, role_arn TEXT,
+    precedence INTEGER, created REAL NOT NULL, modified REAL NOT NULL,
+    PRIMARY KEY (pool_id, name));
+CREATE TABLE IF NOT EXISTS memberships (
+    pool_id TEXT NOT NULL, name TEXT NOT NULL, sub TEXT NOT NULL,
+    PRIMARY KEY (pool_id, name, sub));
+CREATE INDEX IF NOT EXISTS memberships_user ON memberships (pool_id, sub);
+CREATE TABLE IF NOT EXISTS revoked_tokens (origin_jti TEXT PRIMARY KEY, expires REAL NOT NULL);
 """
 
 #: Columns added after the first release, for state files written by earlier versions.

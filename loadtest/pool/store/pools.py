@@ -74,7 +74,8 @@ class Pools(_ConfigTable[Pool]):
     def delete(self, pool_id: str) -> None:
         self._cache.forget()
         with self._database.transaction() as db:
-            for table in ("devices", "users", "clients", "domains", "resource_servers"):
+            tables = ("devices", "codes", "memberships", "groups", "users", "clients")
+            for table in (*tables, "domains", "resource_servers"):
                 db.execute(f"DELETE FROM {table} WHERE pool_id = ?", (pool_id,))  # noqa: S608
             db.execute("DELETE FROM pools WHERE id = ?", (pool_id,))
 
@@ -90,3 +91,11 @@ class Clients(_ConfigTable[AppClient]):
     def delete(self, client_id: str) -> None:
         self._cache.forget()
         self._database.db.execute("DELETE FROM clients WHERE id = ?", (client_id,))
+
+    def of_pool(self, pool_id: str) -> list[AppClient]:
+        """A pool's clients, oldest first."""
+        sql = (
+            f"SELECT {', '.join(self.columns)} FROM clients "  # noqa: S608
+            "WHERE pool_id = ? ORDER BY created, id"
+        )
+        return [self._parse(row) for row in self._database.db.execute(sql, (pool_id,))]

@@ -126,7 +126,7 @@ class Users:
     def delete(self, user: User) -> None:
         """Delete a user and the user's devices, together."""
         with self._database.transaction() as db:
-            for table in ("devices", "users"):
+            for table in ("devices", "codes", "memberships", "users"):
                 db.execute(
                     f"DELETE FROM {table} WHERE pool_id = ? AND sub = ?",  # noqa: S608
                     (user.pool_id, user.sub),

@@ -1,0 +1,132 @@
+"""Sign-up: SignUp, ConfirmSignUp, ResendConfirmationCode and AdminConfirmSignUp.
+
+A signed-up user is UNCONFIRMED until a code (sent through the message sink to the first of the
+pool's AutoVerifiedAttributes the user has) is confirmed, or an administrator confirms the user.
+With no auto-verified attribute no code is sent and only AdminConfirmSignUp confirms.
+
+PreventUserExistenceErrors (Developer Guide, "Managing user existence error responses"): with
+ENABLED, ResendConfirmationCode for an unknown user answers a simulated CodeDeliveryDetails and
+ConfirmSignUp a ``CodeMismatchException``; with LEGACY both say
+``Username/client id combination not found.``. SignUp always says ``User already exists``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loadtest.protocol.errors import (
+    CodeMismatch,
+    InvalidParameter,
+    Messages,
+    NotAuthorized,
+    UsernameExists,
+    UserNotFound,
+)
+
+from . import codes
+from .admin import check_password_policy, new_user
+from .context import PoolContext
+from .messages import Medium, Purpose, mask_destination
+from .params import Params
+from .records import AppClient, Pool, User, UserStatus
+
+__all__ = [
+    "admin_confirm_sign_up",
+    "confirm_sign_up",
+    "resend_confirmation_code",
+    "sign_up",
+    "simulated_delivery",
+]
+
+
+def client_and_pool(ctx: PoolContext, p: Params) -> tuple[AppClient, Pool, str]:
+    """The app client, its pool and the Username, with the client's SecretHash checked."""
+    client = ctx.client(p.client_id())
+    pool = ctx.pool(client.pool_id)
+    username = p.username()
+    ctx.check_secret_hash(client, username, p.optional_text("SecretHash", max_len=128))
+    return client, pool, username
+
+
+def simulated_delivery(pool: Pool, username: str) -> dict[str, Any]:
+    """A CodeDeliveryDetails for a user who does not exist (PreventUserExistenceErrors)."""
+    medium = Medium.EMAIL if "email" in pool.auto_verified or not pool.auto_verified else Medium.SMS
+    destination = username if "@" in username else f"{username}@example.com"
+    if medium is Medium.SMS:
+        destination = "+10000000000"
+    return {
+        "CodeDeliveryDetails": {
+            "Destination": mask_destination(medium, destination),
+            "DeliveryMedium": str(medium),
+            "AttributeName": medium.attribute,
+        }
+    }
+
+
+async def sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    _client, pool, username = client_and_pool(ctx, p)
+    password = p.text("Password", max_len=256)
+    attributes = p.attributes("UserAttributes")
+    if ctx.find_user(pool, username) is not None:
+        raise UsernameExists(Messages.USER_EXISTS)
+    check_password_policy(pool, password)
+    user = await new_user(ctx, pool, username, attributes, password, status=UserStatus.UNCONFIRMED)
+    result: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
+    medium = codes.delivery_medium(pool, user, verified_only=False)
+    if medium is not None:
+        result["CodeDeliveryDetails"] = codes.issue(ctx, user, Purpose.SIGN_UP, medium)
+    return result
+
+
+def _unknown(client: AppClient) -> Exception:
+    if client.prevent_user_existence_errors:
+        return CodeMismatch(Messages.CODE_MISMATCH)
+    return UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+
+
+async def confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    client, pool, username = client_and_pool(ctx, p)
+    code = p.text("ConfirmationCode", max_len=2048, min_len=1)
+    user = ctx.find_user(pool, username)
+    if user is None:
+        raise _unknown(client)
+    if user.status is not UserStatus.UNCONFIRMED:
+        raise NotAuthorized(Messages.cannot_confirm(str(user.status)))
+    codes.redeem(ctx, user, Purpose.SIGN_UP, code)
+    _confirm(ctx, pool, user, verify=True)
+    return {}
+
+
+def _confirm(ctx: PoolContext, pool: Pool, user: User, *, verify: bool) -> None:
+    """CONFIRMED; with ``verify`` (a code was entered) the auto-verified attributes it went to
+    are marked verified too. An administrator's confirmation verifies nothing."""
+    names = pool.auto_verified if verify else frozenset()
+    verified = {f"{name}_verified": "true" for name in names if user.attributes.get(name)}
+    attributes = {**user.attributes, **verified}
+    ctx.store.users.update(
+        user, status=UserStatus.CONFIRMED, attributes=attributes, modified=ctx.now()
+    )
+
+
+async def resend_confirmation_code(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    client, pool, username = client_and_pool(ctx, p)
+    user = ctx.find_user(pool, username)
+    if user is None:
+        if client.prevent_user_existence_errors:
+            return simulated_delivery(pool, username)
+        raise UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+    if user.status is not UserStatus.UNCONFIRMED:
+        raise InvalidParameter(Messages.ALREADY_CONFIRMED)
+    medium = codes.delivery_medium(pool, user, verified_only=False)
+    if medium is None:
+        raise InvalidParameter(Messages.NO_RECOVERY_DESTINATION)
+    return {"CodeDeliveryDetails": codes.issue(ctx, user, Purpose.SIGN_UP, medium)}
+
+
+async def admin_confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
+    pool = ctx.pool(p.pool_id())
+    user = ctx.user(pool, p.username())
+    if user.status is not UserStatus.UNCONFIRMED:
+        raise NotAuthorized(Messages.cannot_confirm(str(user.status)))
+    _confirm(ctx, pool, user, verify=False)
+    return {}
