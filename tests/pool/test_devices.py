@@ -56,6 +56,11 @@ def test_remembered_device_skips_mfa_through_device_srp(local_pool: PoolServer) 
     assert claims["device_key"] == device.key
     listed = idp.admin_list_devices(UserPoolId=app.pool_id, Username=name)["Devices"]
     assert [d["DeviceKey"] for d in listed] == [device.key]
+    ids = {"UserPoolId": app.pool_id, "Username": name, "DeviceKey": device.key}
+    idp.admin_update_device_status(**ids, DeviceRememberedStatus="not_remembered")
+    shown = idp.admin_get_device(**ids)["Device"]
+    status = {a["Name"]: a["Value"] for a in shown["DeviceAttributes"]}
+    assert status["dev:device_remembered_status"] == "not_remembered"
 
 
 def test_device_srp_works_without_a_session(local_pool: PoolServer) -> None:
