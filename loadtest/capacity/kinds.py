@@ -8,6 +8,8 @@ is a first one again; the pool keeps it, as Cognito keeps a user's old browsers)
 that leases an identity is a kind; an entry that continues a session (``refresh``) is not: an
 arrival has no session to continue; nor is an HTTP entry (managed login, client credentials),
 whose Fetch effects the API drivers do not perform: :mod:`.http_onset` ramps those.
+An entry that creates its identity (``signup``) is a kind that leases nothing and needs
+no provisioned identity.
 
 The embedded pool of ``capacity`` is set to :data:`EMBEDDED_POOL` and provisions three groups
 of identities: ``plain`` (no MFA), ``totp`` (a TOTP authenticator), ``device`` (TOTP and a
@@ -39,7 +41,9 @@ __all__ = [
 #: A kind is a catalogue entry (its name, event, acceptance, factory and ``after``).
 FlowKind = Entry
 #: The settings of the pool ``capacity`` starts and provisions itself.
-EMBEDDED_POOL = frozenset({PoolSetting.DEVICE_TRACKING})
+EMBEDDED_POOL = frozenset(
+    {PoolSetting.DEVICE_TRACKING, PoolSetting.AUTO_VERIFY_EMAIL, PoolSetting.VERIFIED_EMAIL}
+)
 #: Identity groups, by what they hold, in the order provisioning makes them.
 GROUPS = ("plain", "totp", "device")
 
@@ -50,7 +54,7 @@ def refusal(entry: Entry) -> str | None:
         return f"continues the session of a {entry.continues} login: an arrival has none"
     if entry.http:
         return "calls a domain's HTTP endpoints: ramp it with loadtest.capacity.http_onset"
-    if not entry.leases:
+    if not entry.leases and not entry.creates:
         return "takes no identity (not supported by the open model yet)"
     return None
 
@@ -117,6 +121,8 @@ def needs_of(
     codes = dict.fromkeys(GROUPS, 0.0)
     for name, weight in mix.items():
         entry = CATALOGUE[name]
+        if entry.creates:  # makes its own identities (sign-up): none to provision
+            continue
         group = group_of(entry)
         rate[group] += weight / total * peak_rate * (2 if group == "device" else 1)
         codes[group] += weight / total * entry.totp_codes * totp_window_logins

@@ -69,9 +69,9 @@ def provision_for(url: str, needs: IdentityNeeds, private: Path, run: str) -> tu
     app = create_app(url, name=f"capacity-{run}")
     target = TargetConfig.from_settings(app.settings())
     groups = (
-        ("plain", needs.plain, Plan(totp=False, device=False)),
-        ("totp", needs.totp, Plan(totp=True, device=False)),
-        ("device", needs.device, Plan(totp=True, device=True)),
+        ("plain", needs.plain, Plan(totp=False, device=False, email=True)),
+        ("totp", needs.totp, Plan(totp=True, device=False, email=True)),
+        ("device", needs.device, Plan(totp=True, device=True, email=True)),
     )
     merged = []
     for name, count, plan in groups:

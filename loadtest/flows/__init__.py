@@ -16,6 +16,14 @@ model; :func:`parse_mix` is the one parser of flow mixes.
 
 from __future__ import annotations
 
+from .account import (
+    SIGNUP_PREFIX,
+    change_password,
+    forgot_password,
+    new_signup_identity,
+    sign_up,
+    update_profile,
+)
 from .authenticator import Algorithm, Attestation, Passkey, SoftwareAuthenticator
 from .catalogue import CATALOGUE, CallKey, Entry, MixError, Need, PoolSetting, parse_mix
 from .codes import CodeRequest, CodeSource, CodeUnavailable, LocalSinkCodes, read_code
@@ -52,6 +60,7 @@ __all__ = [
     "CATALOGUE",
     "DEFAULT_OPTIONS",
     "FACTORS",
+    "SIGNUP_PREFIX",
     "STEP_SECONDS",
     "Algorithm",
     "AppClient",
@@ -91,12 +100,15 @@ __all__ = [
     "UnexpectedResponse",
     "UnsupportedChallenge",
     "admin_login",
+    "change_password",
     "classify",
     "dump_identities",
     "enroll_totp",
+    "forgot_password",
     "is_missing_device",
     "load_identities",
     "lost_phone",
+    "new_signup_identity",
     "parse_mix",
     "read_code",
     "refresh",
@@ -105,8 +117,10 @@ __all__ = [
     "reset_mfa",
     "rotate",
     "rotate_after",
+    "sign_up",
     "srp_login",
     "step_of",
     "take_code",
+    "update_profile",
     "user_auth_login",
 ]

@@ -53,6 +53,10 @@ user_auth_sms        USER_AUTH, SMS_OTP (code from the message sink)     phone, 
 user_auth_passkey    USER_AUTH, WEB_AUTHN (software authenticator)       passkey, no TOTP
 user_auth_select     USER_AUTH, SELECT_CHALLENGE answered ANSWER=PASSWORD no TOTP
 refresh_rotation     GetTokensFromRefreshToken, following rotation       none (a session)
+signup               SignUp + code + ConfirmSignUp, first SRP login      creates one
+forgot_password      ForgotPassword + code + ConfirmForgotPassword, SRP  no TOTP
+change_password      SRP login, ChangePassword                           no TOTP
+profile_update       SRP login, UpdateUserAttributes (name)              no TOTP
 ===================  ==================================================  ==================
 
 **HTTP entries** (``managed_login``, ``client_credentials``) call a user-pool domain's
@@ -68,6 +72,13 @@ refuse TOTP identities: a user with MFA configured is offered no passwordless fa
 password factor goes on to SOFTWARE_TOKEN_MFA (docs/user-auth.md). ``refresh_rotation`` needs
 an app client with RefreshTokenRotation on (``PoolSetting.REFRESH_ROTATION``) and carries the
 newest refresh token from one run to the next, as a client under rotation must.
+
+**Entries that create identities** (``signup``): ``creates`` is set, ``needs`` is empty, and
+the factory makes a fresh synthetic identity (``lt-signup-<hex>``) from the context's random
+source instead of leasing one; a Locust user runs it without leasing. ``messages`` is how many
+SMS or e-mail messages one run makes the pool send (sign-up and recovery codes): the safety
+rail states ``messages x runs`` before a run against a pool that is not the local one, since
+that pool really sends them (:mod:`loadtest.target.safety`).
 """
 
 from __future__ import annotations
@@ -80,6 +91,13 @@ from types import MappingProxyType
 
 from loadtest.protocol.names import AuthFlow, Challenge, Endpoint, GrantType, Operation
 
+from .account import (
+    change_password,
+    forgot_password,
+    new_signup_identity,
+    sign_up,
+    update_profile,
+)
 from .context import FlowContext
 from .effects import Flow
 from .hosted import client_credentials, managed_login
@@ -146,6 +164,10 @@ class PoolSetting(StrEnum):
     USER_AUTH = "user_auth"
     #: the app client's RefreshTokenRotation is ENABLED
     REFRESH_ROTATION = "refresh_rotation"
+    #: the pool's AutoVerifiedAttributes holds email: sign-up sends its code by e-mail
+    AUTO_VERIFY_EMAIL = "auto_verify_email"
+    #: users hold a verified e-mail address, where recovery codes go
+    VERIFIED_EMAIL = "verified_email"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,7 +198,9 @@ class Entry:
     (operation, challenge); ``totp_codes`` how many TOTP codes it sends (one per identity and
     30 s step); ``after`` what is done to the identity after each run; ``fallbacks`` the
     entries its Locust user runs for identities it refuses; ``continues`` the entry whose
-    login opens the session this one continues."""
+    login opens the session this one continues; ``creates`` that a run makes a new identity
+    (sign-up) rather than lease one; ``messages`` the SMS or e-mail messages one run makes the
+    pool send."""
 
     name: str
     summary: str
@@ -191,6 +215,8 @@ class Entry:
     fallbacks: tuple[str, ...] = ()
     continues: str | None = None
     event_name: str | None = None
+    creates: bool = False
+    messages: float = 0.0
 
     @property
     def event(self) -> str:
@@ -290,6 +316,22 @@ def _rotate(start: Start) -> Flow[LoginResult]:
     tokens = yield from rotate_after(start.ctx, session)
     label = str(Operation.GET_TOKENS_FROM_REFRESH_TOKEN)
     return replace(session, tokens=tokens, calls=(label,), challenges=(), notes=frozenset())
+
+
+def _signup(start: Start) -> Flow[LoginResult]:
+    return sign_up(new_signup_identity(start.ctx), start.ctx)
+
+
+def _forgot_password(start: Start) -> Flow[LoginResult]:
+    return forgot_password(_identity(start), start.ctx)
+
+
+def _change_password(start: Start) -> Flow[LoginResult]:
+    return change_password(_identity(start), start.ctx)
+
+
+def _profile_update(start: Start) -> Flow[LoginResult]:
+    return update_profile(_identity(start), start.ctx)
 
 
 # -- profiles -----------------------------------------------------------------------------
@@ -534,6 +576,39 @@ _ENTRIES = (
         pool=frozenset({PoolSetting.REFRESH_ROTATION}),
         continues="srp",
         event_name="refresh_rotation",
+    ),
+    Entry(
+        name="signup",
+        summary="SignUp, the e-mailed code, ConfirmSignUp, first SRP login (a new user)",
+        factory=_signup,
+        calls=_calls(_call(Op.SIGN_UP), _call(Op.CONFIRM_SIGN_UP), _SRP),
+        needs=frozenset(),
+        pool=frozenset({PoolSetting.AUTO_VERIFY_EMAIL}),
+        creates=True,
+        messages=1,
+    ),
+    Entry(
+        name="forgot_password",
+        summary="ForgotPassword, the e-mailed code, ConfirmForgotPassword, SRP login",
+        factory=_forgot_password,
+        calls=_calls(_call(Op.FORGOT_PASSWORD), _call(Op.CONFIRM_FORGOT_PASSWORD), _SRP),
+        refuses=NO_TOTP,
+        pool=frozenset({PoolSetting.VERIFIED_EMAIL}),
+        messages=1,
+    ),
+    Entry(
+        name="change_password",
+        summary="SRP login, then ChangePassword",
+        factory=_change_password,
+        calls=_calls(_SRP, _call(Op.CHANGE_PASSWORD)),
+        refuses=NO_TOTP,
+    ),
+    Entry(
+        name="profile_update",
+        summary="SRP login, then UpdateUserAttributes of name (no code sent)",
+        factory=_profile_update,
+        calls=_calls(_SRP, _call(Op.UPDATE_USER_ATTRIBUTES)),
+        refuses=NO_TOTP,
     ),
 )
 

@@ -80,7 +80,9 @@ class CatalogueUser(CognitoUser):
     def run_entry(self) -> None:
         """One login of the entry; for a continuing entry, the login that opens its session
         first."""
-        if self.entry.continues is None:
+        if self.entry.creates:  # sign-up: a new identity each run, nothing leased
+            self.run_flow(self.entry.event, self.entry.flow(None, self.runtime.context))
+        elif self.entry.continues is None:
             self.login(self.entry.event, self._flow)
         elif self.session is None or self.session.tokens.refresh_token is None:
             opener = CATALOGUE[self.entry.continues]

@@ -231,6 +231,9 @@ class OpenLoginUser(CognitoUser):
     def run_arrival(self, ticket: Ticket) -> None:
         """Lease an identity for the arrival's flow, run it, report both latencies."""
         kind = KINDS[ticket.arrival.flow]
+        if kind.creates:
+            self._run_creating(ticket, kind)
+            return
         identity = self._lease_now(kind)
         if identity is None:
             self.dispatcher.drop(ticket, "no_identity")
@@ -242,6 +245,17 @@ class OpenLoginUser(CognitoUser):
         finally:
             kind.after(identity)
             self.runtime.identities.release(identity)
+        self._report_intended(ticket, kind, login)
+
+    def _run_creating(self, ticket: Ticket, kind: FlowKind) -> None:
+        """An arrival of an entry that makes its own identity (sign-up): nothing to lease."""
+        self.dispatcher.counts["started"] += 1
+        fields = _fields(ticket)
+        login = self.run_flow(kind.event, kind.flow(None, self.runtime.context), **fields)
+        self._report_intended(ticket, kind, login)
+
+    def _report_intended(self, ticket: Ticket, kind: FlowKind, login: Any) -> None:
+        fields = _fields(ticket)
         intended_ms = (time.monotonic() - ticket.due) * 1000
         self.cognito.view(
             f"{kind.event}:intended", intended_ms, login.error, view="intended", **fields

@@ -187,7 +187,8 @@ def create_app(
     """A user pool (TOTP enabled unless ``mfa`` is OFF; devices remembered always, without
     asking, when ``device_tracking``) and an app client allowing ``flows``."""
     idp = local_admin_client(url, attempts=5)
-    pool: dict[str, Any] = {"PoolName": name}
+    # sign-up codes go by e-mail (issue 19's signup flow); users without an e-mail get none
+    pool: dict[str, Any] = {"PoolName": name, "AutoVerifiedAttributes": ["email"]}
     if device_tracking:
         pool["DeviceConfiguration"] = {
             "ChallengeRequiredOnNewDevice": True,
