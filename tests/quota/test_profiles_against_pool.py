@@ -95,11 +95,16 @@ class Bench:
         )
 
     def user(
-        self, name: str, held: frozenset[Need] = frozenset(), *, permanent: bool = True
+        self,
+        name: str,
+        held: frozenset[Need] = frozenset(),
+        *,
+        permanent: bool = True,
+        verified_email: bool = False,
     ) -> Identity:
         """A user in the pool holding ``held``: TOTP enrolled, a device remembered, an e-mail
         address and a phone number (reserved ranges), a passkey registered (and the step of
-        each TOTP code sent passed)."""
+        each TOTP code sent passed); with ``verified_email`` a verified address (recovery)."""
         identity = Identity(username=name, password=PASSWORD)
         if Need.EMAIL in held:
             identity.email = f"{name}@example.com"
@@ -107,6 +112,8 @@ class Bench:
             identity.phone = "+12025550100"
         attributes = {"email": identity.email, "phone_number": identity.phone}
         given = {k: v for k, v in attributes.items() if v is not None}
+        if verified_email:
+            given |= {"email": f"{name}@example.com", "email_verified": "true"}
         self.pool.add_user(self.app, name, permanent=permanent, attributes=given)
         if Need.PASSKEY in held:
             first = self.setup.run(srp_login(identity, self.ctx, NO_DEVICE))
@@ -181,10 +188,23 @@ MakeBench = Callable[..., Bench]
 def bench(local_pool: PoolServer) -> MakeBench:
     """A bench on a new pool of the session server, provisioned with the given settings."""
 
-    def make(*, user_auth: bool = False, rotation: bool = False, **settings: Any) -> Bench:
+    def make(
+        *,
+        user_auth: bool = False,
+        rotation: bool = False,
+        auto_verify_email: bool = False,
+        **settings: Any,
+    ) -> Bench:
         if user_auth or rotation:
             return Bench(local_pool, _choice_based(local_pool, user_auth, rotation, **settings))
-        return Bench(local_pool, local_pool.provision(secret=True, **settings))
+        app = local_pool.provision(secret=True, **settings)
+        if auto_verify_email:  # UpdateUserPool: what is not given returns to its default
+            local_pool.client().update_user_pool(
+                UserPoolId=app.pool_id,
+                MfaConfiguration=settings["mfa"],
+                AutoVerifiedAttributes=["email"],
+            )
+        return Bench(local_pool, app)
 
     return make
 
@@ -239,6 +259,7 @@ def pool_settings(entry: Entry, held: frozenset[Need]) -> dict[str, Any]:
         "remember_on_prompt": PoolSetting.REMEMBER_ON_PROMPT in entry.pool,
         "user_auth": PoolSetting.USER_AUTH in entry.pool,
         "rotation": PoolSetting.REFRESH_ROTATION in entry.pool,
+        "auto_verify_email": PoolSetting.AUTO_VERIFY_EMAIL in entry.pool,
     }
 
 
@@ -276,7 +297,12 @@ def test_profile_is_what_the_flow_sends(
     b = bench(**pool_settings(entry, held))
     temporary = PoolSetting.TEMPORARY_PASSWORD in entry.pool
     name = f"{entry.name}-{len(held)}"
-    identity = b.user(name, held, permanent=not temporary)
+    identity = b.user(
+        name,
+        held,
+        permanent=not temporary,
+        verified_email=PoolSetting.VERIFIED_EMAIL in entry.pool,
+    )
     session = None
     if entry.continues is not None:
         session = b.setup.run(CATALOGUE[entry.continues].flow(identity, b.ctx))
