@@ -34,16 +34,25 @@ PASSWORD = "Passw0rd!"
 
 
 def provision(
-    server: Any, app: Any, count: int, path: Path, *, totp: bool, prefix: str = "user"
+    server: Any,
+    app: Any,
+    count: int,
+    path: Path,
+    *,
+    totp: bool,
+    prefix: str = "user",
+    email: bool = False,
 ) -> list[Identity]:
-    """Create users on the pool and write the identities file; enroll TOTP if asked.
+    """Create users on the pool and write the identities file; enroll TOTP if asked; give each
+    a verified e-mail address if asked (recovery codes go there).
 
     Enrollment sends the previous step's code (the pool accepts one step of skew), so the
     current step stays free for the load run and nobody has to wait for the next one.
     """
     identities = []
     for index in range(count):
-        server.add_user(app, f"{prefix}{index}", PASSWORD)
+        verified = {"email": f"{prefix}{index}@example.com", "email_verified": "true"}
+        server.add_user(app, f"{prefix}{index}", PASSWORD, attributes=verified if email else None)
         identities.append(Identity(username=f"{prefix}{index}", password=PASSWORD))
     if totp:
         ctx = FlowContext(
