@@ -117,6 +117,7 @@ __all__ = [
     "PoolSetting",
     "Start",
     "family",
+    "message_bound",
     "parse_mix",
     "user_class_name",
 ]
@@ -614,6 +615,19 @@ _ENTRIES = (
 
 #: Every flow, by name, in the order above.
 CATALOGUE: Mapping[str, Entry] = MappingProxyType({e.name: e for e in _ENTRIES})
+
+
+def message_bound(entries: Iterable[Entry], *, users: int, seconds: float | None) -> int | None:
+    """The most SMS or e-mail messages a run of ``users`` virtual users for ``seconds`` may
+    cause: users x seconds x the most messages one run of any entry sends, assuming at most one
+    run per user per second (a flow is several calls and a code read: a bound we state, not one
+    we enforce). 0 when no entry sends any; ``None`` when the run has no duration."""
+    per_run = max((entry.messages for entry in entries), default=0.0)
+    if not per_run:
+        return 0
+    if not seconds:
+        return None
+    return math.ceil(users * float(seconds) * per_run)
 
 
 def family(entry: Entry) -> tuple[Entry, ...]:

@@ -23,13 +23,14 @@ from locust import User, constant, events
 
 import srp_fast
 from loadtest.drivers.record import LoginRecord, record
+from loadtest.flows.catalogue import Entry, message_bound
 from loadtest.flows.effects import Flow, FlowError
 from loadtest.flows.identities import NoIdentityAvailable
 from loadtest.flows.identity import Identity
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.config import ConfigError, check_reachable
 from loadtest.target.options import add_locust_options, target_from
-from loadtest.target.safety import UnsafeTarget, guard_target
+from loadtest.target.safety import UnsafeTarget, guard_messages, guard_target
 
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
 from .driver import GeventDriver, GeventTransport
@@ -68,10 +69,23 @@ def _check_target(environment: Any, **_: Any) -> None:
             pool_id=config.pool_id,
             confirm_pool_id=getattr(options, "cognito_confirm_pool_id", None),
         )
+        guard_messages(
+            endpoint_url=config.endpoint_url,
+            region=config.region,
+            pool_id=config.pool_id,
+            messages=_message_bound(environment.user_classes, options),
+            confirmed=getattr(options, "cognito_confirm_messages", None),
+        )
         check_reachable(config.endpoint_url)
     except (ConfigError, UnsafeTarget) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from exc
+
+
+def _message_bound(user_classes: Any, options: Any) -> int | None:
+    entries = [c.entry for c in user_classes if isinstance(getattr(c, "entry", None), Entry)]
+    users = int(getattr(options, "num_users", 1) or 1)
+    return message_bound(entries, users=users, seconds=getattr(options, "run_time", None))
 
 
 def _summarise(environment: Any, **_: Any) -> None:

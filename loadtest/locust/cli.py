@@ -21,6 +21,7 @@ from loadtest.protocol.units import parse_duration
 from loadtest.target.options import (
     CONFIRM,
     CONFIRM_ENV,
+    CONFIRM_MESSAGES,
     REPORT_DIR,
     TARGET,
     add_command_options,
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 #: The options ``run`` hands to Locust as environment variables.
-_PASSED_ON = (*TARGET, CONFIRM, REPORT_DIR)
+_PASSED_ON = (*TARGET, CONFIRM, CONFIRM_MESSAGES, REPORT_DIR)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

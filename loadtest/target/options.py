@@ -24,6 +24,7 @@ from .config import TargetConfig
 __all__ = [
     "CONFIRM",
     "CONFIRM_ENV",
+    "CONFIRM_MESSAGES",
     "OPEN_MODEL",
     "OPTIONS",
     "REPORT_DIR",
@@ -109,6 +110,15 @@ CONFIRM = Option(
     "(an endpoint other than 127.0.0.1/localhost); without it such a run refuses to start",
 )
 
+#: The safety rails' confirmation that a run may make a real pool send messages.
+CONFIRM_MESSAGES = Option(
+    setting="confirm_messages",
+    alias="--confirm-messages",
+    type=int,
+    help="allow a run of sign-up or recovery flows on a pool that is not the local one to "
+    "make it send up to this many e-mail or SMS messages (the run states its bound)",
+)
+
 #: Where a run writes events.jsonl, summary.json and report.html.
 REPORT_DIR = Option(
     setting="report_dir",
@@ -179,7 +189,7 @@ RUN: tuple[Option, ...] = (
 )
 
 #: Every option a Locust run takes (the user module adds them).
-OPTIONS: tuple[Option, ...] = (*TARGET, CONFIRM, *RUN)
+OPTIONS: tuple[Option, ...] = (*TARGET, CONFIRM, CONFIRM_MESSAGES, *RUN)
 
 #: The open model's schedule (added by :mod:`loadtest.locust.open_model`; ``capacity`` takes
 #: the mix and the wait too and hands them on).

@@ -8,7 +8,11 @@ People point this toolkit at real pools. Three rails keep a slip from becoming a
    endpoint whose host is a loopback address) refuses to start unless ``--confirm-pool-id`` repeats
    the pool id exactly, so a typo, a stale environment variable or a copied command line cannot
    load a production pool (:class:`UnsafeTarget`, exit code 2 at the command line).
-3. **Sizes are bounded.** Users, spawn rate, concurrency and duration have bounded defaults and
+3. **Messages are stated and confirmed.** Sign-up and recovery flows make a pool send real
+   e-mail or SMS codes. A run that includes them states how many messages it may cause; on a
+   pool that is not the local one (whose sink keeps them) it needs ``--confirm-messages N``
+   with N at least that many (:func:`guard_messages`). SMS MFA challenges share this rail.
+4. **Sizes are bounded.** Users, spawn rate, concurrency and duration have bounded defaults and
    hard maxima (:data:`BOUNDS`); a value above a maximum needs ``--allow-above-max``
    (:func:`check_bounds`).
 
@@ -36,6 +40,7 @@ __all__ = [
     "add_bound_options",
     "check_bounds",
     "describe_target",
+    "guard_messages",
     "guard_target",
     "is_local_endpoint",
     "resolve_endpoint",
@@ -123,6 +128,40 @@ def guard_target(
         raise UnsafeTarget(
             f"--confirm-pool-id {confirm_pool_id!r} is not the target pool {pool_id!r}: "
             "refusing to load a pool whose id was not confirmed"
+        )
+
+
+def guard_messages(
+    *,
+    endpoint_url: str | None,
+    region: str | None,
+    pool_id: str | None,
+    messages: int | None,
+    confirmed: int | None,
+    stream: TextIO | None = None,
+) -> None:
+    """State how many SMS or e-mail messages a run may make the pool send (``None``: no bound,
+    e.g. a run without a duration); on a pool that is not local raise :class:`UnsafeTarget`
+    unless ``confirmed`` is at least that many. Nothing to say for a run that sends none."""
+    if messages == 0:
+        return
+    shown = "an unbounded number of" if messages is None else f"up to {messages}"
+    url = resolve_endpoint(endpoint_url, _region_of(pool_id, region))
+    local = is_local_endpoint(url)
+    where = "kept in the local pool's message sink" if local else "really sent by the pool"
+    print(
+        f"this run may cause {shown} SMS or e-mail messages (sign-up and recovery codes), {where}",
+        file=stream or sys.stderr,
+        flush=True,
+    )
+    if local:
+        return
+    if messages is None:
+        raise UnsafeTarget("bound the run (a run time) so the messages it sends can be counted")
+    if confirmed is None or confirmed < messages:
+        raise UnsafeTarget(
+            f"{url} is not the local pool and this run may make it send {messages} messages: "
+            f"confirm with --confirm-messages {messages}"
         )
 
 

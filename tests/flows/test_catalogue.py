@@ -255,3 +255,31 @@ def test_each_factory_builds_a_flow_whose_first_call_is_in_its_profile(entry: En
     call = first_call(entry)
     first = call.endpoint if isinstance(call, Fetch) else call.operation
     assert any(operation == first for operation, _ in entry.calls)
+
+
+def test_message_rail_states_and_guards_what_sign_up_and_recovery_would_send() -> None:
+    import io
+
+    from loadtest.flows.catalogue import message_bound
+    from loadtest.target.safety import UnsafeTarget, guard_messages
+
+    srp, signup, forgot = (CATALOGUE[n] for n in ("srp", "signup", "forgot_password"))
+    assert message_bound([srp], users=5, seconds=30) == 0
+    assert message_bound([srp, signup, forgot], users=5, seconds=30) == 150
+    assert message_bound([signup], users=5, seconds=None) is None
+    real = {"endpoint_url": "aws", "region": "eu-west-1", "pool_id": "eu-west-1_Abc"}
+    out = io.StringIO()
+    guard_messages(**real, messages=0, confirmed=None, stream=out)
+    assert out.getvalue() == ""
+    with pytest.raises(UnsafeTarget, match="--confirm-messages 150"):
+        guard_messages(**real, messages=150, confirmed=100, stream=out)
+    assert "up to 150 SMS or e-mail messages" in out.getvalue()
+    with pytest.raises(UnsafeTarget, match="bound the run"):
+        guard_messages(**real, messages=None, confirmed=10**6, stream=out)
+    guard_messages(**real, messages=150, confirmed=150, stream=out)
+    local = io.StringIO()
+    guard_messages(
+        endpoint_url="http://127.0.0.1:9229/", region=None, pool_id="us-east-1_X",
+        messages=None, confirmed=None, stream=local,
+    )  # fmt: skip
+    assert "kept in the local pool's message sink" in local.getvalue()
