@@ -75,3 +75,20 @@ def test_the_onset_is_within_10_percent_of_the_model(
     assert onset["category"] == category, onset
     assert any(s["rate"] < onset["rate"] for s in result["steps"]), "the ramp starts below it"
     assert steps[onset["stage"]]["throttled"] > 0
+
+
+#: Launch day (scenarios/launch_day.py): sign-ups (each ends with the first sign-in), password
+#: recoveries, profile edits and returning sign-ins. Two UserCreation calls per sign-up make
+#: UserCreation (50 rps by default) throttle first, not UserAuthentication.
+LAUNCH_DAY = {"signup": 30, "forgot_password": 10, "profile_update": 5, "srp": 55}
+
+
+def test_the_launch_day_onset_is_within_10_percent_of_the_model_and_names_user_creation(
+    tmp_path: Path,
+) -> None:
+    result = capacity(tmp_path, LAUNCH_DAY, "launch", 4)
+    onset, model = result["onset"], result["model"]
+    assert onset is not None, result["steps"]
+    assert model["category"] == "UserCreation"
+    assert abs(onset["rate"] / model["onset_rate"] - 1) <= 0.10, result["steps"]
+    assert onset["category"] == "UserCreation", onset
