@@ -42,7 +42,7 @@ def test_signup_scenario_creates_confirmed_users(target: Setup) -> None:
     run = run_locust("signup", settings, workdir, users=2, seconds=4)
     signups = run.count("cognito", "SignUp")
     assert_clean(run, ("cognito", "SignUp"), ("cognito", "ConfirmSignUp"), INIT, PV)
-    assert signups == run.count("cognito", "ConfirmSignUp") == run.count("login", "login:signup")
+    assert signups == run.count("cognito", "ConfirmSignUp") == run.logins("login:signup")
     assert run.count(*INIT) == signups
     made = pool.client().list_users(UserPoolId=app.pool_id, Filter='username ^= "lt-signup-"')
     assert len(made["Users"]) >= signups > 0
@@ -61,7 +61,7 @@ def test_account_scenarios_run_clean(target: Setup, scenario: str, calls: tuple[
     settings, workdir, _ = target(4)
     run = run_locust(scenario, settings, workdir, users=3, seconds=4)
     assert_clean(run, *(("cognito", call) for call in calls), INIT, PV)
-    logins = run.count("login", f"login:{scenario}")
+    logins = run.logins(f"login:{scenario}")
     assert all(run.count("cognito", call) == logins for call in calls)
     assert run.count(*INIT) == logins
 
@@ -70,4 +70,4 @@ def test_launch_day_mix_runs_clean(target: Setup) -> None:
     settings, workdir, _ = target(8)
     run = run_locust("launch_day", settings, workdir, users=6, seconds=5)
     assert_clean(run, INIT, PV)
-    assert run.count("login", "login:signup") + run.count("login", "login:srp") > 0
+    assert run.logins("login:signup") + run.logins("login:srp") > 0
