@@ -26,7 +26,14 @@ from .account import (
 )
 from .authenticator import Algorithm, Attestation, Passkey, SoftwareAuthenticator
 from .catalogue import CATALOGUE, CallKey, Entry, MixError, Need, PoolSetting, parse_mix
-from .codes import CodeRequest, CodeSource, CodeUnavailable, LocalSinkCodes, read_code
+from .codes import (
+    CodeRequest,
+    CodeSource,
+    CodeUnavailable,
+    LocalSinkCodes,
+    code_source_from,
+    read_code,
+)
 from .context import AppClient, FlowContext, RandomBytes
 from .effects import (
     Call,
@@ -102,6 +109,7 @@ __all__ = [
     "admin_login",
     "change_password",
     "classify",
+    "code_source_from",
     "dump_identities",
     "enroll_totp",
     "forgot_password",

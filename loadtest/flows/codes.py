@@ -15,15 +15,24 @@ server latency. Two sources:
 
 from __future__ import annotations
 
+import importlib
 import json
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from .effects import Flow, FlowError, compute
 
-__all__ = ["CodeRequest", "CodeSource", "CodeUnavailable", "LocalSinkCodes", "read_code"]
+__all__ = [
+    "CodeRequest",
+    "CodeSource",
+    "CodeUnavailable",
+    "LocalSinkCodes",
+    "code_source_from",
+    "read_code",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +77,21 @@ class LocalSinkCodes:
             if message["purpose"] == request.purpose and message["medium"] == request.medium:
                 return str(message["code"])
         raise CodeUnavailable(request, "the local pool sent none")
+
+
+def code_source_from(spec: str | None, *, local_url: str | None) -> CodeSource | None:
+    """The code source a run uses: ``spec`` (``"module:callable"``, imported here) if given,
+    else the local pool's message sink at ``local_url`` if the target is local, else none.
+    ``ValueError`` for a spec that does not name a callable."""
+    if spec:
+        module_name, _, attribute = spec.partition(":")
+        if not module_name or not attribute:
+            raise ValueError(f"code source {spec!r}: expected MODULE:CALLABLE")
+        found = getattr(importlib.import_module(module_name), attribute, None)
+        if not callable(found):
+            raise ValueError(f"code source {spec!r} is not a callable")
+        return cast(CodeSource, found)
+    return None if local_url is None else LocalSinkCodes(base_url=local_url)
 
 
 def read_code(source: CodeSource | None, request: CodeRequest) -> Flow[str]:

@@ -24,7 +24,7 @@ import srp_fast
 from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
 from loadtest.drivers.record import LoginRecord
 from loadtest.drivers.signing import SigV4Signer
-from loadtest.flows.codes import LocalSinkCodes
+from loadtest.flows.codes import CodeSource, code_source_from
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identities import IdentityPool, partition
 from loadtest.flows.identity import Identity, load_identities
@@ -195,8 +195,7 @@ def build_runtime(environment: Any, *, peak_rate: float = 0.0) -> Runtime:
         ephemerals=ephemerals.pool.take,
         ready_ephemeral=ephemerals.pool.take_ready,
         verifiers=srp_fast.VerifierCache(),
-        # sign-up and recovery codes: the local pool's message sink (none for a real pool yet)
-        codes=LocalSinkCodes(base_url=config.endpoint_url) if config.is_loopback else None,
+        codes=_code_source(options, config),
     )
     return Runtime(
         config=config,
@@ -209,6 +208,17 @@ def build_runtime(environment: Any, *, peak_rate: float = 0.0) -> Runtime:
         mode=mode,
         retry=RetryPolicy(attempts=1 + max(0, _retries(options))),
     )
+
+
+def _code_source(options: Any, config: TargetConfig) -> CodeSource | None:
+    """Sign-up and recovery codes: ``--cognito-code-source`` if given, else the local pool's
+    message sink when the target is local."""
+    spec = getattr(options, "cognito_code_source", None)
+    try:
+        local = config.endpoint_url if config.is_loopback else None
+        return code_source_from(spec, local_url=local)
+    except (ImportError, ValueError) as exc:
+        raise ConfigError(f"--cognito-code-source: {exc}") from exc
 
 
 def _retries(options: Any) -> int:

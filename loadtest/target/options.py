@@ -130,6 +130,12 @@ REPORT_DIR = Option(
 #: How a Locust run behaves (Locust only, but for the report folder).
 RUN: tuple[Option, ...] = (
     Option(
+        setting="code_source",
+        help="where sign-up and recovery flows read the codes a real pool sends: "
+        "MODULE:CALLABLE, called with a loadtest.flows.CodeRequest, returning the code "
+        "(default: the local pool's message sink; none for another pool)",
+    ),
+    Option(
         setting="workers",
         type=int,
         default=0,

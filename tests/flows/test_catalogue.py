@@ -283,3 +283,17 @@ def test_message_rail_states_and_guards_what_sign_up_and_recovery_would_send() -
         messages=None, confirmed=None, stream=local,
     )  # fmt: skip
     assert "kept in the local pool's message sink" in local.getvalue()
+
+
+def test_a_code_source_is_the_users_callable_or_the_local_sink() -> None:
+    from loadtest.flows import LocalSinkCodes, code_source_from
+
+    assert code_source_from(None, local_url=None) is None
+    assert code_source_from(None, local_url="http://127.0.0.1:9/") == LocalSinkCodes(
+        base_url="http://127.0.0.1:9/"
+    )
+    assert code_source_from("json:dumps", local_url=None) is json.dumps
+    with pytest.raises(ValueError, match="MODULE:CALLABLE"):
+        code_source_from("json", local_url=None)
+    with pytest.raises(ValueError, match="not a callable"):
+        code_source_from("json:__doc__", local_url=None)
