@@ -6,11 +6,15 @@ of its flow on the wire, and counts that fit the flow; codes come from the pool'
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from loadtest.flows import SIGNUP_PREFIX
 
 from .locust_runs import provision, run_locust, target_env
 from .test_locust_scenarios import INIT, PV, assert_clean
@@ -47,6 +51,14 @@ def test_signup_scenario_creates_confirmed_users(target: Setup) -> None:
     made = pool.client().list_users(UserPoolId=app.pool_id, Filter='username ^= "lt-signup-"')
     assert len(made["Users"]) >= signups > 0
     assert {u["UserStatus"] for u in made["Users"]} == {"CONFIRMED"}
+    teardown = subprocess.run(
+        [sys.executable, "-m", "loadtest.cli", "teardown", "--prefix", SIGNUP_PREFIX,
+         "--cognito-pool-id", app.pool_id, "--cognito-endpoint-url", pool.url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert teardown.returncode == 0, teardown.stdout + teardown.stderr
+    left = pool.client().list_users(UserPoolId=app.pool_id)["Users"]
+    assert [u["Username"] for u in left] == ["lt-e2e-0"]  # the provisioned user stays
 
 
 @pytest.mark.parametrize(
