@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loadtest.protocol.lockout import DOCUMENTED, lock_seconds
+from loadtest.protocol.lockout import LockoutSchedule
 
 __all__ = ["DEFAULT_MODEL", "LockoutModel"]
 
@@ -32,14 +32,13 @@ _MAX_EXPONENT = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LockoutModel:
-    """Parameters of the lockout model, in model seconds, and the time scale of the target."""
+class LockoutModel(LockoutSchedule):
+    """The documented schedule (model seconds, its formula included) and the target's time scale.
 
-    threshold: int = DOCUMENTED.threshold
-    first_lock: float = DOCUMENTED.first_lock
-    factor: float = DOCUMENTED.factor
-    cap: float = DOCUMENTED.cap
-    idle_reset: float = DOCUMENTED.idle_reset
+    It extends :class:`~loadtest.protocol.lockout.LockoutSchedule` so that the formula and the
+    defaults have one home, shared with the local pool's enforcement.
+    """
+
     time_scale: float = 1.0
 
     def __post_init__(self) -> None:
@@ -51,16 +50,6 @@ class LockoutModel:
             raise ValueError("the factor must be at least 1")
         if not self.time_scale > 0:
             raise ValueError("the time scale must be positive")
-
-    def lock_seconds(self, failures: int) -> float:
-        """Model seconds of the lock that the ``failures``-th counted failure starts (0: none)."""
-        return lock_seconds(
-            failures,
-            threshold=self.threshold,
-            first_lock=self.first_lock,
-            factor=self.factor,
-            cap=self.cap,
-        )
 
     def lock_duration(self, k: int) -> float:
         """Model seconds of lock number ``k`` (1-based) after a reset."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from loadtest.protocol.errors import Messages, NotAuthorized
-from loadtest.protocol.lockout import DOCUMENTED
+from loadtest.protocol.lockout import LockoutSchedule
 
 from .clock import TimeScale
 
@@ -21,24 +21,10 @@ __all__ = ["LockoutPolicy", "LockoutState", "check", "on_failure"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LockoutPolicy:
-    """Parameters of the lockout model (model seconds; the scale applies when enforcing)."""
+class LockoutPolicy(LockoutSchedule):
+    """The documented schedule and its formula (model seconds); the scale applies when enforcing."""
 
-    threshold: int = DOCUMENTED.threshold
-    first_lock: float = DOCUMENTED.first_lock
-    factor: float = DOCUMENTED.factor
-    cap: float = DOCUMENTED.cap
-    idle_reset: float = DOCUMENTED.idle_reset
     scale: TimeScale = field(default_factory=TimeScale)
-
-    def lock_seconds(self, failures: int) -> float:
-        """Model duration of the lock that the ``failures``-th counted failure starts."""
-        if failures < self.threshold:
-            return 0.0
-        exponent = failures - self.threshold
-        if exponent > 64:  # far past the cap; avoid float overflow
-            return self.cap
-        return min(self.cap, self.first_lock * self.factor**exponent)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,14 +22,13 @@ from loadtest.protocol.errors import Messages, TooManyRequests
 from loadtest.protocol.names import Endpoint, Operation
 from loadtest.protocol.quotas import (
     CHALLENGE_ALLOWANCE_FACTOR,
-    CHALLENGE_OPERATIONS,
-    CODE_REDEMPTION,
     DEFAULT_RPS,
     PER_POOL_CATEGORIES,
     PER_POOL_OPERATION_RPS,
     PER_USER_RPS,
+    Allocation,
     QuotaCategory,
-    category_of,
+    charge_of,
 )
 
 __all__ = ["QuotaSettings", "Quotas"]
@@ -103,15 +102,15 @@ class Quotas:
         pool: str | None,
     ) -> list[tuple[int, ...]]:
         """For each quota the call is subject to, the buckets that may pay for it, in order."""
-        try:
-            category = category_of(operation, challenge)
-        except KeyError:
+        charge = charge_of(operation, challenge)
+        if charge is None:
             return []
+        category = charge.category
         main = _CATEGORIES.index(category)
         plan: list[tuple[int, ...]] = []
-        if operation in CHALLENGE_OPERATIONS and category is QuotaCategory.USER_AUTHENTICATION:
+        if charge.allocation is Allocation.CHALLENGE:
             plan.append((_CHALLENGE_SLOT, main))
-        elif (operation, challenge) == CODE_REDEMPTION:
+        elif charge.allocation is Allocation.REDEMPTION:
             plan.append((_REDEMPTION_SLOT,))
         else:
             plan.append((main,))

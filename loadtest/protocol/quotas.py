@@ -7,7 +7,10 @@ page (cognito-facts §5).
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 
 from .names import Challenge, Endpoint, GrantType, Operation
@@ -20,8 +23,11 @@ __all__ = [
     "PER_POOL_CATEGORIES",
     "PER_POOL_OPERATION_RPS",
     "PER_USER_RPS",
+    "Allocation",
+    "Charge",
     "QuotaCategory",
     "category_of",
+    "charge_of",
     "label_category",
 ]
 
@@ -224,3 +230,40 @@ def category_of(operation: Operation | Endpoint, challenge: str | None = None) -
     if operation in CHALLENGE_OPERATIONS and challenge == Challenge.NEW_PASSWORD_REQUIRED:
         return Q.USER_ACCOUNT_RECOVERY
     return _CATEGORY[operation]
+
+
+class Allocation(enum.Enum):
+    """Which allocation a counted call draws on first."""
+
+    #: Its category's own quota.
+    CATEGORY = "category"
+    #: The challenge allowance (3x UserAuthentication); above it, UserAuthentication.
+    CHALLENGE = "challenge"
+    #: Authorization-code redemption's own allocation at UserAuthentication's rate.
+    REDEMPTION = "redemption"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Charge:
+    """Where a counted call is charged: its category and the allocation it draws on first."""
+
+    category: QuotaCategory
+    allocation: Allocation
+
+
+@lru_cache(maxsize=512)
+def charge_of(operation: Operation | Endpoint, challenge: str | None = None) -> Charge | None:
+    """Where a call is charged, or None for calls that count against no quota.
+
+    The one decision the local pool's buckets and the quota model both follow, so they cannot
+    disagree (cached: the pool asks on every request, over a small set of calls).
+    """
+    try:
+        category = category_of(operation, challenge)
+    except KeyError:
+        return None
+    if operation in CHALLENGE_OPERATIONS and category is Q.USER_AUTHENTICATION:
+        return Charge(category=category, allocation=Allocation.CHALLENGE)
+    if (operation, challenge) == CODE_REDEMPTION:
+        return Charge(category=category, allocation=Allocation.REDEMPTION)
+    return Charge(category=category, allocation=Allocation.CATEGORY)

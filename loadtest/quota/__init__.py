@@ -7,52 +7,8 @@ Command: ``cognito-loadtest quota`` (:mod:`loadtest.quota.cli`).
 
 from __future__ import annotations
 
-from .model import (
-    ADJUSTABLE,
-    DEFAULT_RPS,
-    PROFILES,
-    Allowance,
-    CallKey,
-    FlowProfile,
-    Headroom,
-    Onset,
-    PerPoolOperation,
-    PerUser,
-    QuotaModelError,
-    UnknownFlow,
-    category_rates,
-    challenge_allowance,
-    effective_quotas,
-    headroom,
-    mix_calls,
-    normalise_mix,
-    per_pool_operations,
-    per_user,
-    required_quotas,
-    throttle_onset,
-)
+from . import model
+from .model import *  # noqa: F403  (the package re-exports the model's public names)
 
-__all__ = [
-    "ADJUSTABLE",
-    "DEFAULT_RPS",
-    "PROFILES",
-    "Allowance",
-    "CallKey",
-    "FlowProfile",
-    "Headroom",
-    "Onset",
-    "PerPoolOperation",
-    "PerUser",
-    "QuotaModelError",
-    "UnknownFlow",
-    "category_rates",
-    "challenge_allowance",
-    "effective_quotas",
-    "headroom",
-    "mix_calls",
-    "normalise_mix",
-    "per_pool_operations",
-    "per_user",
-    "required_quotas",
-    "throttle_onset",
-]
+#: The model's list, not a second copy of it.
+__all__ = list(model.__all__)

@@ -26,14 +26,14 @@ from loadtest.flows.totp import STEP_SECONDS
 from loadtest.protocol.names import Endpoint, Operation
 from loadtest.protocol.quotas import (
     CHALLENGE_ALLOWANCE_FACTOR,
-    CHALLENGE_OPERATIONS,
-    CODE_REDEMPTION,
     DEFAULT_RPS,
     PER_POOL_CATEGORIES,
     PER_POOL_OPERATION_RPS,
     PER_USER_RPS,
+    Allocation,
     QuotaCategory,
     category_of,
+    charge_of,
 )
 
 from .profiles import PROFILES, CallKey, FlowProfile
@@ -136,13 +136,13 @@ def _per_login(mix: Mix, profiles: Profiles) -> _PerLogin:
     direct = dict.fromkeys(QuotaCategory, 0.0)
     challenges = 0.0
     for (operation, challenge), count in mix_calls(mix, profiles).items():
-        if (operation, challenge) == CODE_REDEMPTION or not _counted(operation, challenge):
+        charge = charge_of(operation, challenge)
+        if charge is None or charge.allocation is Allocation.REDEMPTION:
             continue  # a page view, or code redemption (its own allocation: see _counted)
-        category = category_of(operation, challenge)
-        if operation in CHALLENGE_OPERATIONS and category is Q.USER_AUTHENTICATION:
+        if charge.allocation is Allocation.CHALLENGE:
             challenges += count
         else:
-            direct[category] += count
+            direct[charge.category] += count
     return _PerLogin(direct=direct, challenges=challenges)
 
 
@@ -154,11 +154,7 @@ def _counted(operation: Operation | Endpoint, challenge: str | None) -> bool:
     own UserAuthentication requests (a POST per step, at least one), so it never throttles
     first and the model leaves it out.
     """
-    try:
-        category_of(operation, challenge)
-    except KeyError:
-        return False
-    return True
+    return charge_of(operation, challenge) is not None
 
 
 def _check_rate(logins_per_second: float) -> None:
