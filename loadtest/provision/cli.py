@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeAlias
 
@@ -212,20 +212,37 @@ def provision_settings(args: argparse.Namespace) -> ProvisionSettings:
 
 def run_provision(args: argparse.Namespace) -> int:
     """The ``provision`` handler."""
-    try:
+
+    def body() -> tuple[str, int]:
         settings = provision_settings(args)
         guard("provision", args, settings.target)
         # the file holds passwords and TOTP seeds: a folder made for it is its owner's only
         settings.identities.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         report = asyncio.run(provision(settings, printer=ProgressPrinter(), handle_signals=True))
-    except (ConfigError, ProvisionError, IdentitiesFileError, ValueError, UnsafeTarget) as exc:
-        print(f"provision: {exc}", file=sys.stderr)
+        return _provision_summary(report, settings), report.exit_code
+
+    errors = (ConfigError, ProvisionError, IdentitiesFileError, ValueError, UnsafeTarget)
+    return _handle("provision", body, errors, "interrupted before users were scheduled")
+
+
+def _handle(
+    command: str,
+    body: Callable[[], tuple[str, int]],
+    errors: tuple[type[Exception], ...],
+    interrupted: str,
+) -> int:
+    """Run a handler's ``body`` (summary, exit code): its expected errors and an interrupt
+    before any work become one line on stderr (exit 2 and 130), not a traceback."""
+    try:
+        summary, code = body()
+    except errors as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("provision: interrupted before users were scheduled", file=sys.stderr)
+        print(f"{command}: {interrupted}", file=sys.stderr)
         return 130
-    print(_provision_summary(report, settings))
-    return report.exit_code
+    print(summary)
+    return code
 
 
 def _provision_summary(report: ProvisionReport, settings: ProvisionSettings) -> str:
@@ -258,11 +275,14 @@ def teardown_settings(args: argparse.Namespace) -> TeardownSettings:
 
 def run_teardown(args: argparse.Namespace) -> int:
     """The ``teardown`` handler."""
-    try:
+
+    def body() -> tuple[str, int]:
         settings = teardown_settings(args)
         guard("teardown", args, settings.target)
         report = asyncio.run(teardown(settings, printer=ProgressPrinter(), handle_signals=True))
-    except (
+        return _teardown_summary(report), report.exit_code
+
+    errors = (
         ConfigError,
         NotSynthetic,
         ValueError,
@@ -270,14 +290,8 @@ def run_teardown(args: argparse.Namespace) -> int:
         CognitoError,
         TransportError,
         UnsafeTarget,
-    ) as exc:
-        print(f"teardown: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("teardown: interrupted before any delete", file=sys.stderr)
-        return 130
-    print(_teardown_summary(report))
-    return report.exit_code
+    )
+    return _handle("teardown", body, errors, "interrupted before any delete")
 
 
 def _teardown_summary(report: TeardownReport) -> str:
