@@ -70,15 +70,26 @@ def record(
     errors: tuple[type[BaseException], ...],
     *,
     clock: Callable[[], float] = time.perf_counter,
+    on_event: Callable[[Event], None] | None = None,
 ) -> LoginRecord[T]:
     """Run ``run(reporter)`` (a driver's ``run`` of one flow) and gather its record; a failure
-    in ``errors`` becomes the record's error, anything else propagates (a bug)."""
+    in ``errors`` becomes the record's error, anything else propagates (a bug).
+
+    ``on_event`` also sees each event the moment it happens, so a consumer that counts calls
+    (Locust's request table) counts each when it completes, not when its login ends: a login cut
+    off by the end of a run still has its finished calls counted."""
     events: list[Event] = []
+
+    def reporter(event: Event) -> None:
+        events.append(event)
+        if on_event is not None:
+            on_event(event)
+
     start = clock()
     result: T | None = None
     error: BaseException | None = None
     try:
-        result = run(events.append)
+        result = run(reporter if on_event is not None else events.append)
     except errors as exc:
         error = exc
     total_ms = (clock() - start) * 1000

@@ -157,7 +157,12 @@ class CognitoUser(User):
     def run_flow(self, name: str, flow: Flow[T], **fields: Any) -> LoginRecord[T]:
         """Run a flow, hand its record to the run (``fields`` go into its login event)."""
         self.runtime.ephemerals.top_up()
-        login = record(name, lambda reporter: self.driver.run(flow, reporter=reporter), FLOW_ERRORS)
+        login = record(
+            name,
+            lambda reporter: self.driver.run(flow, reporter=reporter),
+            FLOW_ERRORS,
+            on_event=self.cognito.event,
+        )
         self.cognito.login(login, **fields)
         return login
 

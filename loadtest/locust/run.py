@@ -16,7 +16,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadtest.drivers.events import CallEvent
+from loadtest.drivers.events import CallEvent, Event
 from loadtest.drivers.record import LoginRecord
 from loadtest.flows.identity import Identity
 from loadtest.report.events import login_event as canonical_event
@@ -69,13 +69,17 @@ class LocustRun:
         runtime = self.runtime
         log.info("warm: %s", runtime.stock_line())
 
+    def event(self, event: Event) -> None:
+        """An event of a login under way: an API call becomes a Locust request event as soon
+        as it completes (Locust's table and rates count calls at the time they happened)."""
+        if isinstance(event, CallEvent):
+            self.environment.events.request.fire(**_request(event))
+
     def login(self, record: LoginRecord[Any], **fields: Any) -> None:
-        """One finished login: a Locust request event per API call, one canonical event."""
+        """One finished login (its calls already went to Locust, one by one): its canonical
+        event."""
         runtime = self.runtime
         runtime.count(record)
-        fire = self.environment.events.request.fire
-        for call in record.calls:
-            fire(**_request(call))
         if self.report is not None:
             self.report.login(canonical_event(record), **fields)
 
