@@ -11,19 +11,21 @@ from __future__ import annotations
 import http.client
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import gevent
 from geventhttpclient import HTTPClient
 
 from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
 from loadtest.drivers.events import Reporter
+from loadtest.drivers.fetch import page_of
 from loadtest.drivers.sync import SyncDriver
 from loadtest.drivers.transport import DEFAULT_TIMEOUT, RawResponse, Transport
+from loadtest.flows.effects import Page
 from loadtest.protocol.errors import ConnectionFailed
 from srp_fast.offload import gevent_math_executor
 
-__all__ = ["GeventDriver", "GeventTransport"]
+__all__ = ["GeventDriver", "GeventFetcher", "GeventTransport"]
 
 
 class GeventTransport:
@@ -55,6 +57,42 @@ class GeventTransport:
             # connection dropped before a whole answer; without it a drop escaped uncounted
             raise ConnectionFailed(f"POST {self.url}: {exc!r}") from exc
         return RawResponse(status=status, headers=answer_headers, body=data)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class GeventFetcher:
+    """Performs the HTTP flows' Fetch effects over geventhttpclient (a ``FetchSend``): no
+    redirects followed and no cookie jar, since the flows keep their cookies themselves."""
+
+    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        parts = urlsplit(url)
+        self._client = HTTPClient(
+            parts.hostname or "127.0.0.1",
+            port=parts.port,
+            ssl=parts.scheme == "https",
+            connection_timeout=timeout,
+            network_timeout=timeout,
+            concurrency=1,
+        )
+
+    def __call__(
+        self, method: str, url: str, headers: dict[str, str], form: dict[str, str] | None
+    ) -> Page:
+        body = None if form is None else urlencode(form).encode()
+        if body is not None:
+            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+        parts = urlsplit(url)
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        try:
+            answer = self._client.request(method, path, body=body, headers=headers)
+            data = answer.read()
+            page = page_of(answer.status_code, list(answer.items()), data)
+            answer.release()
+        except (OSError, gevent.Timeout, ValueError, http.client.HTTPException) as exc:
+            raise ConnectionFailed(f"{method} {url}: {exc!r}") from exc
+        return page
 
     def close(self) -> None:
         self._client.close()

@@ -1,17 +1,21 @@
 """Locust users for a user-pool domain: managed login as a browser does it, and machine tokens.
 
-The flows are :mod:`loadtest.flows.hosted`'s (sans-I/O); these users only perform their
-:class:`~loadtest.flows.effects.Fetch` effects with Locust's ``FastHttpSession`` (so Locust
-times each one as a request named by its step, ``POST /login``) and fire one ``login`` event
-per flow run (``login:managed_login``, ``login:client_credentials``). ``ManagedLoginUser``
+The flows are :mod:`loadtest.flows.hosted`'s (sans-I/O); these users perform their
+:class:`~loadtest.flows.effects.Fetch` effects over geventhttpclient
+(:class:`~loadtest.locust.driver.GeventFetcher`, :func:`loadtest.drivers.fetch.run_fetches`)
+and hand each run's :class:`~loadtest.drivers.LoginRecord` to the process's
+:class:`~loadtest.locust.run.LocustRun`, as the API users do: one Locust request event per step
+(``request_type="cognito"``, named by it, ``POST /login``) and, with ``--cognito-report-dir``,
+one canonical login event (``login:managed_login``, ``login:client_credentials``) in
+events.jsonl, summary.json and report.html. ``ManagedLoginUser``
 leases identities (TOTP ones) from the identities file; ``ClientCredentialsUser`` asks for a
 token on every task; ``CachedClientCredentialsUser`` keeps its token until a minute before it
 expires, as a service should: compare their ``POST /oauth2/token`` rates.
 
-Settings come from the environment (the shared option table does not know domains yet):
-``COGNITO_DOMAIN_URL`` (``http://127.0.0.1:PORT/domain/<prefix>``), ``COGNITO_OAUTH_CLIENT_ID``,
-``COGNITO_OAUTH_IDENTITIES`` (an identities file), ``COGNITO_M2M_CLIENT_ID`` and
-``COGNITO_M2M_CLIENT_SECRET``. Only a loopback domain is accepted.
+Settings are the option table's :data:`~loadtest.target.options.DOMAIN` options
+(``--cognito-domain-url`` / ``COGNITO_DOMAIN_URL`` / ``cognito-domain-url`` in locust.conf,
+``--cognito-oauth-client-id``, ``--cognito-oauth-identities`` (else ``--cognito-identities``),
+``--cognito-m2m-client-id``, ``--cognito-m2m-client-secret``). Only a loopback domain is accepted.
 """
 
 from __future__ import annotations
@@ -19,29 +23,35 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from locust import FastHttpUser, constant, task
+from locust import User, constant, events, task
 
 import srp_fast
+from loadtest.drivers.events import Reporter
+from loadtest.drivers.fetch import run_fetches
+from loadtest.drivers.record import record
 from loadtest.flows.context import AppClient, FlowContext
-from loadtest.flows.effects import Fetch, FlowError, Page
+from loadtest.flows.effects import FlowError
 from loadtest.flows.hosted import (
     HttpFlow,
     TokenCache,
     cached_client_credentials,
     client_credentials,
     managed_login,
-    run_http,
 )
 from loadtest.flows.identities import IdentityPool, NoIdentityAvailable
 from loadtest.flows.identity import Identity
-from loadtest.protocol.errors import CognitoError
+from loadtest.protocol.errors import CognitoError, TransportError
+from loadtest.target.options import DOMAIN, add_locust_options, pick, settings_from
+
+from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
+from .driver import GeventFetcher
+from .run import LocustRun, run_for
 
 __all__ = [
     "CachedClientCredentialsUser",
@@ -52,28 +62,37 @@ __all__ = [
 
 T = TypeVar("T")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_FAILURES = (CognitoError, FlowError, NoIdentityAvailable)
+_FAILURES = (CognitoError, TransportError, FlowError, NoIdentityAvailable)
+
+
+def _options(parser: Any, **_: Any) -> None:
+    add_locust_options(parser, (*DOMAIN, *pick("identities", "report_dir", "slo")))
+
+
+events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
 
 
 class HostedSettings:
-    """The domain and clients, read once per process from the environment."""
+    """The domain and clients, read once per process: Locust's options (``--cognito-domain-url``,
+    ``COGNITO_DOMAIN_URL``, ``cognito-domain-url`` in locust.conf), else the environment."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.domain_url = env.get("COGNITO_DOMAIN_URL", "").rstrip("/")
+    def __init__(self, options: Any, env: Mapping[str, str]) -> None:
+        value = settings_from(options, env, (*DOMAIN, *pick("identities")))
+        self.domain_url = (value["domain_url"] or "").rstrip("/")
         host = urlsplit(self.domain_url).hostname
         if host not in _LOOPBACK:
             raise SystemExit(
-                f"COGNITO_DOMAIN_URL must be a loopback domain of the local pool, not {host!r}"
+                f"--cognito-domain-url must be a loopback domain of the local pool, not {host!r}"
             )
-        self.client_id = env.get("COGNITO_OAUTH_CLIENT_ID", "")
-        self.m2m_id = env.get("COGNITO_M2M_CLIENT_ID", "")
-        self.m2m_secret = env.get("COGNITO_M2M_CLIENT_SECRET", "")
-        self.identities = env.get("COGNITO_OAUTH_IDENTITIES", "")
+        self.client_id = value["oauth_client_id"] or ""
+        self.m2m_id = value["m2m_client_id"] or ""
+        self.m2m_secret = value["m2m_client_secret"] or ""
+        self.identities = value["oauth_identities"] or value["identities"] or ""
 
 
-def _identities(path: str) -> IdentityPool:
+def _identities(path: str) -> list[Identity]:
     lines = Path(path).read_text().splitlines() if path else []
-    return IdentityPool(Identity.from_json(json.loads(line)) for line in lines if line.strip())
+    return [Identity.from_json(json.loads(line)) for line in lines if line.strip()]
 
 
 def _context(client_id: str, secret: str | None = None) -> FlowContext:
@@ -84,70 +103,42 @@ def _context(client_id: str, secret: str | None = None) -> FlowContext:
     )
 
 
-def _page(response: Any) -> Page:
-    cookies = SimpleCookie()
-    for header in response.headers.get_all("set-cookie") or ():
-        cookies.load(header)
-    return Page(
-        status=response.status_code,
-        location=response.headers.get("location"),
-        cookies={name: morsel.value for name, morsel in cookies.items()},
-        body=response.text or "",
-    )
-
-
-class _HostedUser(FastHttpUser):
-    """Performs Fetch effects against the domain; fires one event per flow run."""
+class _HostedUser(User):
+    """Performs Fetch effects against the domain; hands each flow run's record to the run."""
 
     abstract = True
     wait_time = constant(0)
     settings: ClassVar[HostedSettings | None] = None
 
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.cognito: LocustRun = run_for(environment)
+
     def on_start(self) -> None:
         if _HostedUser.settings is None:
-            _HostedUser.settings = HostedSettings(dict(os.environ))
+            options = self.environment.parsed_options
+            _HostedUser.settings = HostedSettings(options, os.environ)
+            self.cognito.add_secrets([_HostedUser.settings.m2m_secret])
+        self.fetcher = GeventFetcher(self.cfg.domain_url)
+
+    def on_stop(self) -> None:
+        self.fetcher.close()
 
     @property
     def cfg(self) -> HostedSettings:
         assert _HostedUser.settings is not None
         return _HostedUser.settings
 
-    def _send(self, fetch: Fetch) -> Page:
-        url = f"{self.cfg.domain_url}/{fetch.endpoint}"
-        if fetch.query:
-            url = f"{url}?{urlencode(fetch.query)}"
-        with self.client.request(
-            fetch.method,
-            url,
-            name=fetch.label,
-            data=None if fetch.form is None else dict(fetch.form),
-            headers=dict(fetch.headers),
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            page = _page(response)
-            if page.status >= 400:
-                response.failure(f"HTTP {page.status}")
-            return page
-
     def drive(self, name: str, build: Callable[[], HttpFlow[T]]) -> T | None:
-        """Run one flow; one ``login`` event with its whole time and outcome."""
-        self.client.cookiejar.clear()  # each run is a fresh browser: no session cookie
-        start, error = time.perf_counter(), None
-        result: T | None = None
-        try:
-            result = run_http(build(), self._send)
-        except _FAILURES as exc:
-            error = exc
-        self.environment.events.request.fire(
-            request_type="login",
-            name=name,
-            response_time=(time.perf_counter() - start) * 1e3,
-            response_length=0,
-            exception=error,
-            context={},
-        )
-        return result
+        """Run one flow as a fresh browser; its record goes to the run (a request event per
+        step, one canonical login event in the report)."""
+
+        def run(reporter: Reporter) -> T:
+            return run_fetches(build(), self.fetcher, self.cfg.domain_url, reporter)
+
+        login = record(name, run, _FAILURES, on_event=self.cognito.event)
+        self.cognito.record(login)
+        return login.result
 
 
 class ManagedLoginUser(_HostedUser):
@@ -158,7 +149,9 @@ class ManagedLoginUser(_HostedUser):
     def on_start(self) -> None:
         super().on_start()
         if ManagedLoginUser.pool is None:
-            ManagedLoginUser.pool = _identities(self.cfg.identities)
+            identities = _identities(self.cfg.identities)
+            self.cognito.add_secrets([s for i in identities for s in (i.password, i.totp_secret)])
+            ManagedLoginUser.pool = IdentityPool(identities)
         self.ctx = _context(self.cfg.client_id)
 
     @task

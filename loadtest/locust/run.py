@@ -76,12 +76,22 @@ class LocustRun:
             self.environment.events.request.fire(**_request(event))
 
     def login(self, record: LoginRecord[Any], **fields: Any) -> None:
-        """One finished login (its calls already went to Locust, one by one): its canonical
-        event."""
-        runtime = self.runtime
-        runtime.count(record)
+        """One finished login (its calls already went to Locust, one by one, through
+        :meth:`event`): counted, then its canonical event."""
+        self.runtime.count(record)
+        self.record(record, **fields)
+
+    def record(self, record: LoginRecord[Any], **fields: Any) -> None:
+        """A finished login's canonical event, without the API runtime: the HTTP users (managed
+        login, client credentials) come in here. Its calls reached Locust through :meth:`event`
+        as they completed."""
         if self.report is not None:
             self.report.login(canonical_event(record), **fields)
+
+    def add_secrets(self, secrets: list[str | None]) -> None:
+        """Secrets no event may hold (the HTTP users' client secret and identities)."""
+        if self.report is not None:
+            self.report.add_secrets(secrets)
 
     def view(
         self, flow: str, total_ms: float, error: BaseException | None, *, view: str, **fields: Any

@@ -68,8 +68,9 @@ _SHAPES = (
 )  # fmt: skip
 
 
-#: What a trusted value may hold: base64 (an encoded histogram), hex, a file name; else cut.
-_TRUSTED_SHAPE = re.compile(r"[^A-Za-z0-9+/=._:-]")
+#: What a trusted value may hold: base64 (an encoded histogram), hex, a file name, a step
+#: label (``POST /login``); else cut.
+_TRUSTED_SHAPE = re.compile(r"[^A-Za-z0-9+/=._: -]")  # space: endpoint steps, "POST /login"
 
 
 def _normalise(key: str) -> str:

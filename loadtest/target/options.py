@@ -25,6 +25,7 @@ __all__ = [
     "CONFIRM",
     "CONFIRM_ENV",
     "CONFIRM_MESSAGES",
+    "DOMAIN",
     "OPEN_MODEL",
     "OPTIONS",
     "REPORT_DIR",
@@ -194,6 +195,27 @@ RUN: tuple[Option, ...] = (
     ),
 )
 
+#: A user-pool domain and its OAuth clients: the managed-login and client-credentials users'
+#: settings (``cognito-loadtest pool serve --bootstrap`` writes them into locust.conf).
+DOMAIN: tuple[Option, ...] = (
+    Option(
+        setting="domain_url",
+        help="the local pool's user-pool domain, http://127.0.0.1:PORT/domain/<prefix> "
+        "(managed login and the OAuth endpoints; loopback only)",
+    ),
+    Option(setting="oauth_client_id", help="app client of the authorization-code grant"),
+    Option(
+        setting="oauth_identities",
+        help="identities file of the managed-login users (default: --cognito-identities)",
+    ),
+    Option(setting="m2m_client_id", help="app client of the client-credentials grant"),
+    Option(
+        setting="m2m_client_secret",
+        help="its client secret (prefer the environment variable: not in the process list)",
+        secret=True,
+    ),
+)
+
 #: Every option a Locust run takes (the user module adds them).
 OPTIONS: tuple[Option, ...] = (*TARGET, CONFIRM, CONFIRM_MESSAGES, *RUN)
 
@@ -241,7 +263,10 @@ def add_locust_options(parser: Any, options: Sequence[Option] = OPTIONS) -> None
     """Add ``options`` to Locust's parser (an ``init_command_line_parser`` listener's) or to a
     group of it. A repeatable option has no environment variable (one variable cannot hold
     several values); only Locust's parser itself, not a group, takes ``is_secret``."""
+    known = getattr(parser, "_option_string_actions", {})
     for option in options:
+        if option.flag in known:  # the API and the HTTP user modules share some options
+            continue
         extra: dict[str, Any] = {} if option.repeat else {"env_var": option.env_var}
         if option.secret:
             extra["is_secret"] = True

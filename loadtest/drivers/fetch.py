@@ -1,0 +1,80 @@
+"""Performing Fetch effects (managed login, the OAuth endpoints) over a transport, recorded.
+
+The HTTP flows (:mod:`loadtest.flows.hosted`) yield :class:`~loadtest.flows.effects.Fetch`
+effects; :func:`run_fetches` performs each with a blocking (or gevent-cooperative) ``send`` and
+reports it as a :class:`~loadtest.drivers.events.CallEvent` named by its step (``POST /login``),
+so a managed-login sign-in gives the same :class:`~loadtest.drivers.LoginRecord` as an API login:
+server time per step, outcomes, and throttles by quota category (the report reads the label).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from http.cookies import SimpleCookie
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from loadtest.flows.effects import Fetch, Page, UnexpectedResponse
+from loadtest.flows.hosted import HttpFlow, run_http
+from loadtest.protocol.errors import TooManyRequests, TransportError
+
+from .events import Reporter, call_event
+
+__all__ = ["FetchSend", "fetch_url", "page_of", "run_fetches", "step_error"]
+
+T = TypeVar("T")
+#: Sends one request: (method, url, headers, form body or None) -> the Page that came back.
+FetchSend = Callable[[str, str, dict[str, str], dict[str, str] | None], Page]
+
+
+def fetch_url(base_url: str, fetch: Fetch) -> str:
+    """The absolute URL of a Fetch on the domain at ``base_url``."""
+    url = f"{base_url.rstrip('/')}/{fetch.endpoint}"
+    return f"{url}?{urlencode(fetch.query)}" if fetch.query else url
+
+
+def page_of(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Page:
+    """A Page from an answer's status, header pairs (repeated Set-Cookie kept) and body."""
+    cookies: SimpleCookie = SimpleCookie()
+    location = None
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            cookies.load(value)
+        elif name.lower() == "location":
+            location = value
+    return Page(
+        status=status,
+        location=location,
+        cookies={key: morsel.value for key, morsel in cookies.items()},
+        body=body.decode("utf-8", "replace"),
+    )
+
+
+def step_error(fetch: Fetch, page: Page) -> BaseException | None:
+    """How a step's answer counts: 429 is a throttle, another 4xx/5xx a failed step."""
+    if page.status == 429:
+        return TooManyRequests("Rate exceeded")
+    if page.status >= 400:
+        return UnexpectedResponse(fetch.label, f"HTTP {page.status}")
+    return None
+
+
+def run_fetches(flow: HttpFlow[T], send: FetchSend, base_url: str, reporter: Reporter) -> T:
+    """Drive an HTTP flow, timing and reporting each Fetch (see the module's docstring)."""
+
+    def perform(fetch: Fetch) -> Page:
+        form = None if fetch.form is None else dict(fetch.form)
+        start = time.perf_counter()
+        try:
+            page = send(fetch.method, fetch_url(base_url, fetch), dict(fetch.headers), form)
+        except TransportError as exc:
+            elapsed = (time.perf_counter() - start) * 1000
+            reporter(call_event(fetch.label, str(fetch.endpoint), elapsed, 0, exc))
+            raise
+        elapsed = (time.perf_counter() - start) * 1000
+        error = step_error(fetch, page)
+        reporter(call_event(fetch.label, str(fetch.endpoint), elapsed, len(page.body), error))
+        return page
+
+    return run_http(flow, perform)
