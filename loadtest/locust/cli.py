@@ -22,6 +22,7 @@ from loadtest.target.options import (
     CONFIRM,
     CONFIRM_ENV,
     CONFIRM_MESSAGES,
+    DOMAIN,
     REPORT_DIR,
     TARGET,
     add_command_options,
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 #: The options ``run`` hands to Locust as environment variables.
-_PASSED_ON = (*TARGET, CONFIRM, CONFIRM_MESSAGES, REPORT_DIR)
+_PASSED_ON = (*TARGET, CONFIRM, CONFIRM_MESSAGES, REPORT_DIR, *DOMAIN)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

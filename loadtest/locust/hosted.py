@@ -47,7 +47,7 @@ from loadtest.flows.hosted import (
 from loadtest.flows.identities import IdentityPool, NoIdentityAvailable
 from loadtest.flows.identity import Identity
 from loadtest.protocol.errors import CognitoError, TransportError
-from loadtest.target.options import DOMAIN, add_locust_options, pick, settings_from
+from loadtest.target.options import DOMAIN, OPTIONS, add_locust_options, pick, settings_from
 
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
 from .driver import GeventFetcher
@@ -66,7 +66,7 @@ _FAILURES = (CognitoError, TransportError, FlowError, NoIdentityAvailable)
 
 
 def _options(parser: Any, **_: Any) -> None:
-    add_locust_options(parser, (*DOMAIN, *pick("identities", "report_dir", "slo")))
+    add_locust_options(parser, (*OPTIONS, *DOMAIN))  # all: `run` passes the target on
 
 
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]

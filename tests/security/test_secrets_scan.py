@@ -30,6 +30,7 @@ import pyotp
 import pytest
 
 from loadtest.locust.cli import SCENARIO_DIR, SCENARIOS
+from loadtest.provision.oauth import provision_oauth
 from loadtest.target.launch import ALL_FLOWS
 from tests.conftest import App
 
@@ -44,14 +45,13 @@ PER_SCENARIO = 3
 #: Scenario runs at once: most of a short run is Locust starting and stopping, not load.
 PARALLEL_RUNS = 3
 #: Every locustfile of scenarios/, with what it needs besides the target.
-#: Settings from COGNITO_DOMAIN_URL etc., not the run command's options:
-#: tests/e2e/test_managed_login_locust.py scans their output instead.
+#: The domain scenarios (managed login, client credentials) also get the domain's options.
 DOMAIN_SCENARIOS = frozenset({"managed_login", "client_credentials"})
 #: Choice-based sign-in and rotation: a pool of their own (every first factor, a relying party,
 #: a client with rotation for refresh_rotation) and identities with passkeys, e-mail and phone.
 CHOICE_RUNS = frozenset({"user_auth", "passkey", "refresh_rotation"})
 RUNS: dict[str, tuple[str, ...]] = {
-    n: () for n in SCENARIOS if n not in DOMAIN_SCENARIOS | CHOICE_RUNS
+    n: () for n in SCENARIOS if n not in CHOICE_RUNS
 } | {
     "open_logins": ("--cognito-stages", "1:3s", "--cognito-mix", "device=1",
                     "--cognito-drain", "2"),
@@ -101,14 +101,16 @@ def run_scenario(
     ids: Path,
     reports: Path,
     env: dict[str, str] | None = None,
+    domain: tuple[str, ...] = (),
 ):
     folder = reports / scenario
+    extra = domain if scenario in DOMAIN_SCENARIOS else ()
     locustfile = scenario if scenario in SCENARIOS else str(SCENARIO_DIR / f"{scenario}.py")
     cli(
         f"run-{scenario}", "run", locustfile, "-u", "2", "-r", "2", "-t", "5s",
         "--report-dir", str(folder), "--csv", str(folder / "locust"),
         "--cognito-pool-id", app.pool_id, "--cognito-client-id", app.client_id,
-        "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids),
+        "--cognito-endpoint-url", pool.url, "--cognito-identities", str(ids), *extra,
         "--locust", "--loglevel", "DEBUG", "--logfile", str(folder / "locust.log"),
         "--html", str(folder / "locust.html"), "--stop-timeout", "2", *RUNS.get(scenario, ()),
         env=env,
@@ -127,7 +129,12 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     cli = Commands(tmp_path / "out", environment(app.client_secret))
     ids = private / "identities" / "load.jsonl"  # provision makes the folder
 
-    assert set(RUNS) | CHOICE_RUNS == set(SCENARIOS) - DOMAIN_SCENARIOS  # none left out
+    assert set(RUNS) | CHOICE_RUNS == set(SCENARIOS)  # none left out
+    oauth = provision_oauth(pool.client(), app.pool_id, domain="lt-scan")
+    cli.env["COGNITO_M2M_CLIENT_SECRET"] = oauth.m2m_client_secret  # never on a command line
+    domain = ("--cognito-domain-url", f"{pool.url}/domain/{oauth.domain}",
+              "--cognito-oauth-client-id", oauth.code_client_id,
+              "--cognito-m2m-client-id", oauth.m2m_client_id)  # fmt: skip
     count = str(PER_SCENARIO * len(RUNS))
     cli("provision", "provision", "-n", count, "--identities", str(ids), "--run", "scan",
         "--client-id", app.client_id, *target(pool, app))  # fmt: skip
@@ -135,8 +142,8 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     choice = Choice.provision(cli, pool_server, private)
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as runs:
         embedded = runs.submit(capacity, cli, private, reports)
-        futures = {s: runs.submit(run_scenario, cli, s, pool, app, shares[s], reports)
-                   for s in RUNS}  # fmt: skip
+        futures = {s: runs.submit(run_scenario, cli, s, pool, app, shares[s], reports,
+                                  domain=domain) for s in RUNS}  # fmt: skip
         futures |= {s: runs.submit(choice.run, cli, s, reports) for s in CHOICE_RUNS}
         logins = {s: future.result() for s, future in futures.items()}
         capacity_private = embedded.result()
