@@ -10,7 +10,13 @@ The local pool's server imports no client code, so the bootstrap is orchestrated
 3. provision ``--users`` synthetic users with TOTP and a remembered device into
    ``DIR/identities.jsonl`` (0600); the provisioning job resumes, so a restart makes only the
    users the file lacks;
-4. write ``DIR/locust.conf`` (endpoint, ids, identities, a ready scenario's installed path);
+4. reuse the domain and OAuth clients ``DIR/locust.conf`` names if the pool still has them,
+   else create a domain, a resource server, a code-grant client and a client-credentials client
+   (:func:`loadtest.provision.oauth.provision_oauth`), for the managed-login and
+   client-credentials scenarios;
+5. write ``DIR/locust.conf`` (endpoint, ids, identities, the domain settings, a ready
+   scenario's installed path), so ``locust --config DIR/locust.conf -f <managed_login.py>``
+   works too;
 
 then print the server's usual readiness line and wait on the child, forwarding SIGINT and
 SIGTERM to it. A failed step stops with one line (see :mod:`loadtest.steps`) and stops the child.
@@ -21,11 +27,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
@@ -43,6 +50,7 @@ from .target.launch import (
     local_admin_client,
     local_pool,
 )
+from .target.options import DOMAIN
 from .target.safety import OverLimit, check_bounds, guard_target
 
 __all__ = [
@@ -83,8 +91,10 @@ def run(args: argparse.Namespace) -> int:
             app = _app(pool.url, folder)
         with at(f"3. Test users: {args.users}, with TOTP and a remembered device"):
             _provision(app, args.users, folder / IDENTITIES_FILE)
-        with at("4. Locust settings"):
-            conf = write_conf(folder, app)
+        with at("4. Domain and OAuth clients"):
+            domain = _domain(app, folder)
+        with at("5. Locust settings"):
+            conf = write_conf(folder, app, domain)
             print(f"   {conf}: locust --config {conf} --headless -u 5 -r 5 -t 10s", file=sys.stderr)
         print(f"listening {pool.url}", flush=True)
         return _wait_forwarding_signals(pool.process)
@@ -161,6 +171,34 @@ def _has_client(url: str, pool_id: str, client_id: str) -> bool:
     return True
 
 
+def _domain(app: LocalApp, folder: Path) -> dict[str, str]:
+    """The domain settings ``locust.conf`` names when the pool still has its clients, else a
+    new domain, resource server and OAuth clients: the conf keys of the domain options."""
+    from .provision.oauth import provision_oauth
+
+    known = read_conf(folder / CONF_FILE)
+    keys = [
+        f"cognito-{o.setting.replace('_', '-')}" for o in DOMAIN if o.setting != "oauth_identities"
+    ]
+    values = {key: known.get(key, "") for key in keys}
+    clients = (values["cognito-oauth-client-id"], values["cognito-m2m-client-id"])
+    same_pool = all(values.values()) and known.get("cognito-pool-id") == app.pool_id
+    if same_pool and all(_has_client(app.url, app.pool_id, c) for c in clients):
+        print(f"   reusing domain {values['cognito-domain-url']}", file=sys.stderr)
+        return values
+    prefix = f"lt-{secrets.token_hex(4)}"
+    setup = provision_oauth(
+        local_admin_client(app.url), app.pool_id, domain=prefix, resource_server=prefix
+    )
+    print(f"   created domain {prefix}, its resource server and OAuth clients", file=sys.stderr)
+    return {
+        "cognito-domain-url": f"{app.url.rstrip('/')}/domain/{setup.domain}",
+        "cognito-oauth-client-id": setup.code_client_id,
+        "cognito-m2m-client-id": setup.m2m_client_id,
+        "cognito-m2m-client-secret": setup.m2m_client_secret,
+    }
+
+
 def _provision(app: LocalApp, count: int, ids_path: Path) -> None:
     """The provisioning job, resumed from the identities file; paced inside the pool's quotas."""
     from .provision import ProvisionSettings, provision
@@ -184,18 +222,21 @@ def read_conf(path: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, sep, v in pairs if sep and not k.startswith("#")}
 
 
-def write_conf(folder: Path, app: LocalApp) -> Path:
-    """``folder/locust.conf`` for ``app`` (0600; absolute paths, so any folder can use it)."""
+def write_conf(folder: Path, app: LocalApp, domain: Mapping[str, str] | None = None) -> Path:
+    """``folder/locust.conf`` for ``app`` and its domain settings (0600, for it holds the
+    client-credentials secret; absolute paths, so any folder can use it)."""
     path = folder / CONF_FILE
     lines = [
         f"# Written by '{_COMMAND} {folder}' at each start; edits are overwritten.",
         f"#   locust --config {path} --headless -u 5 -r 5 -t 10s",
         f"#   cognito-loadtest run srp_totp --locust --config {path}",
+        f"#   locust --config {path} -f {scenario_path('managed_login')} --headless -u 5 -t 10s",
         f"locustfile = {scenario_path(DEFAULT_SCENARIO)}",
         f"cognito-endpoint-url = {app.url}",
         f"cognito-pool-id = {app.pool_id}",
         f"cognito-client-id = {app.client_id}",
         f"cognito-identities = {folder / IDENTITIES_FILE}",
+        *(f"{key} = {value}" for key, value in (domain or {}).items()),
     ]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(fd, "w", encoding="utf-8") as handle:

@@ -66,7 +66,7 @@ _FAILURES = (CognitoError, TransportError, FlowError, NoIdentityAvailable)
 
 
 def _options(parser: Any, **_: Any) -> None:
-    add_locust_options(parser, (*OPTIONS, *DOMAIN))  # all: `run` passes the target on
+    add_locust_options(parser, OPTIONS)  # all of them: `run` passes the target on
 
 
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]

@@ -217,7 +217,7 @@ DOMAIN: tuple[Option, ...] = (
 )
 
 #: Every option a Locust run takes (the user module adds them).
-OPTIONS: tuple[Option, ...] = (*TARGET, CONFIRM, CONFIRM_MESSAGES, *RUN)
+OPTIONS: tuple[Option, ...] = (*TARGET, CONFIRM, CONFIRM_MESSAGES, *RUN, *DOMAIN)
 
 #: The open model's schedule (added by :mod:`loadtest.locust.open_model`; ``capacity`` takes
 #: the mix and the wait too and hands them on).

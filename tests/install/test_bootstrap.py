@@ -24,6 +24,7 @@ import pytest
 from loadtest.bootstrap import _child_options, read_conf
 from loadtest.cli import build_parser
 from loadtest.target.launch import local_admin_client
+from loadtest.target.scenarios import scenario_path
 
 BIN = Path(sys.executable).parent
 _READY = 120.0
@@ -56,16 +57,23 @@ def _ready_url(process: subprocess.Popen[str]) -> str:
     return line.split()[1]
 
 
-def _locust(conf: Path, cwd: Path) -> tuple[dict[tuple[str, str], dict[str, str]], int]:
-    """Plain Locust with the written config only; its stats rows and the logins it counted."""
+def _rows(conf: Path, cwd: Path, *extra: str) -> tuple[dict[tuple[str, str], dict[str, str]], str]:
+    """Plain Locust with the written config (and ``extra``); its stats rows and its log."""
     command = [
         str(BIN / "locust"), "--config", str(conf), "--headless", "-u", "5", "-r", "5",
-        "-t", "10s", "--csv", "run", "--only-summary",
+        "-t", "10s", "--csv", "run", "--only-summary", *extra,
     ]  # fmt: skip
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     with (cwd / "run_stats.csv").open() as handle:
         rows = {(r["Type"], r["Name"]): r for r in csv.DictReader(handle)}
+    return rows, result.stderr
+
+
+def _locust(conf: Path, cwd: Path) -> tuple[dict[tuple[str, str], dict[str, str]], int]:
+    """Plain Locust with the written config only; its stats rows and the logins it counted."""
+    rows, stderr = _rows(conf, cwd)
+    result = subprocess.CompletedProcess([], 0, "", stderr)
     counted = re.search(r"logins: ok=(\d+)(.*)", result.stderr)
     assert counted is not None, result.stderr[-3000:]
     assert "failed" not in counted.group(2)
@@ -83,6 +91,12 @@ def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Pat
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         assert stat.S_IMODE((folder / "identities.jsonl").stat().st_mode) == 0o600
         rows, logins = _locust(folder / "locust.conf", empty)
+        hosted = (("managed_login", "POST /mfa", "ManagedLoginUser"),)
+        for scenario, step, user in hosted:  # the domain is in the conf: plain locust -f FILE
+            extra = ("-f", str(scenario_path(scenario)), "-t", "3s", user)
+            stats, _ = _rows(folder / "locust.conf", empty, *extra)
+            assert int(stats[("cognito", step)]["Request Count"]) > 0, scenario
+            assert all(int(r["Failure Count"]) == 0 for r in stats.values()), scenario
     assert logins > 0
     assert int(rows[("cognito", "RespondToAuthChallenge:SOFTWARE_TOKEN_MFA")]["Request Count"]) > 0
     assert all(int(r["Failure Count"]) == 0 for r in rows.values())
@@ -98,6 +112,8 @@ def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Pat
         first["cognito-pool-id"],
         first["cognito-client-id"],
     )
+    domain_keys = ("cognito-domain-url", "cognito-oauth-client-id", "cognito-m2m-client-id")
+    assert [again[k] for k in domain_keys] == [first[k] for k in domain_keys]
     assert _usernames(folder / "identities.jsonl") == usernames
     assert sorted(u["Username"] for u in listed) == sorted(usernames)
 
