@@ -178,7 +178,7 @@ def test_commands_fall_back_to_the_environment_like_locust() -> None:
 
 def test_the_client_secret_is_masked_in_locusts_web_ui(locust_defaults: dict[str, Any]) -> None:
     masked = [k for k, action in locust_defaults["actions"].items() if action["secret"]]
-    assert masked == ["client_secret"]
+    assert masked == ["client_secret", "m2m_client_secret"]
 
 
 def test_unknown_settings_are_a_key_error() -> None:
