@@ -145,6 +145,9 @@ async def set_user_pool_mfa_config(ctx: PoolContext, p: Params) -> dict[str, Any
     totp_config = p.mapping("SoftwareTokenMfaConfiguration")
     if totp_config:
         raw["SoftwareTokenMfaConfiguration"] = {"Enabled": bool(totp_config.get("Enabled"))}
+    sms_config = p.mapping("SmsMfaConfiguration")
+    if sms_config:
+        raw["SmsMfaConfiguration"] = dict(sms_config)
     mode = p.optional_text("MfaConfiguration", max_len=8)
     if mode is not None:
         if mode not in tuple(MfaMode):
@@ -184,6 +187,9 @@ def _mfa_config(pool: Pool) -> dict[str, Any]:
     }
     if isinstance(pool.raw.get("WebAuthnConfiguration"), Mapping):
         config["WebAuthnConfiguration"] = dict(pool.raw["WebAuthnConfiguration"])
+    sms = pool.raw.get("SmsMfaConfiguration")
+    if isinstance(sms, Mapping):
+        config["SmsMfaConfiguration"] = dict(sms)
     return config
 
 

@@ -1,5 +1,6 @@
 """InitiateAuth and AdminInitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH,
-ADMIN_USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH and USER_AUTH (in :mod:`.user_auth`).
+ADMIN_USER_PASSWORD_AUTH (and its legacy name ADMIN_NO_SRP_AUTH), REFRESH_TOKEN_AUTH,
+USER_AUTH (in :mod:`.user_auth`) and CUSTOM_AUTH (:mod:`.custom`).
 
 USER_SRP_AUTH answers PASSWORD_VERIFIER with SALT, SRP_B, SECRET_BLOCK, USERNAME and
 USER_ID_FOR_SRP and no Session (cognito-facts §2); the exchange's state is sealed in the
@@ -55,6 +56,7 @@ _ADMIN_FLOWS = frozenset(
     {
         AuthFlow.USER_SRP_AUTH,
         AuthFlow.ADMIN_USER_PASSWORD_AUTH,
+        AuthFlow.ADMIN_NO_SRP_AUTH,
         AuthFlow.REFRESH_TOKEN_AUTH,
         AuthFlow.USER_AUTH,
     }
@@ -70,6 +72,9 @@ async def initiate_auth(ctx: PoolContext, p: Params, *, admin: bool) -> dict[str
     auth = p.string_map("AuthParameters")
     if flow is AuthFlow.REFRESH_TOKEN:
         flow = AuthFlow.REFRESH_TOKEN_AUTH
+    if flow is AuthFlow.ADMIN_NO_SRP_AUTH:
+        # The legacy name of ADMIN_USER_PASSWORD_AUTH, behaving alike (cognito-facts §15).
+        flow = AuthFlow.ADMIN_USER_PASSWORD_AUTH
     _require_enabled(client, flow)
     if flow is AuthFlow.USER_SRP_AUTH:
         return srp_start(ctx, pool, client, auth, admin=admin)

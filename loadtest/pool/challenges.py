@@ -40,6 +40,7 @@ from .sessions import MAX_SESSION_CHARS, ChallengeSession, SealError, SecretBloc
 from .signin import (
     SignIn,
     check_lock,
+    code_matches,
     complete,
     consume,
     count_failure,
@@ -47,6 +48,7 @@ from .signin import (
     next_step,
     open_session,
     resume,
+    sms_challenge,
     totp_challenge,
 )
 from .user_auth import (
@@ -341,14 +343,34 @@ async def _software_token_mfa(req: ChallengeRequest, step: SessionStep) -> Resul
     return complete(ctx, step.sign_in)
 
 
+@continues(Challenge.SMS_MFA, required=("SMS_MFA_CODE",))
+async def _sms_mfa(req: ChallengeRequest, step: SessionStep) -> Result:
+    """A wrong code counts toward the lockout (cognito-facts §4: "after five unsuccessful
+    attempts to present an MFA code") and leaves the Session usable (§8)."""
+    ctx, user = req.ctx, step.sign_in.user
+    check_lock(ctx, user)
+    req.check_secret_hash(user)
+    if not code_matches(step.session, req.responses["SMS_MFA_CODE"]):
+        raise count_failure(ctx, user, CodeMismatch(Messages.SMS_CODE_MISMATCH))
+    consume(ctx, step.session, req.client)
+    return complete(ctx, step.sign_in)
+
+
+#: SELECT_MFA_TYPE's answers and the challenge each leads to.
+_MFA_CHOICES: dict[str, Callable[[PoolContext, SignIn], Result]] = {
+    Challenge.SOFTWARE_TOKEN_MFA: totp_challenge,
+    Challenge.SMS_MFA: sms_challenge,
+}
+
+
 @continues(Challenge.SELECT_MFA_TYPE, required=("ANSWER",))
 async def _select_mfa_type(req: ChallengeRequest, step: SessionStep) -> Result:
-    answer = req.responses["ANSWER"]
-    if answer != Challenge.SOFTWARE_TOKEN_MFA:
-        raise InvalidParameter(f"{answer[:32]} is not supported by the local pool")
+    choose = _MFA_CHOICES.get(req.responses["ANSWER"])
+    if choose is None:
+        raise InvalidParameter(f"Invalid ANSWER: {req.responses['ANSWER'][:32]}")
     req.check_secret_hash(step.sign_in.user)
     consume(req.ctx, step.session, req.client)
-    return totp_challenge(req.ctx, step.sign_in)
+    return choose(req.ctx, step.sign_in)
 
 
 @continues("MFA_SETUP:verified")
@@ -444,6 +466,7 @@ _HANDLERS: dict[str, Handler] = {
     Challenge.DEVICE_PASSWORD_VERIFIER: _device_password_verifier,
     Challenge.SOFTWARE_TOKEN_MFA: _software_token_mfa,
     Challenge.SELECT_MFA_TYPE: _select_mfa_type,
+    Challenge.SMS_MFA: _sms_mfa,
     Challenge.MFA_SETUP: _mfa_setup,
     Challenge.NEW_PASSWORD_REQUIRED: _new_password_required,
     Challenge.SELECT_CHALLENGE: _select_challenge,

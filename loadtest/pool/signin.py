@@ -6,8 +6,9 @@ One place owns the order of steps (cognito-facts §6-§8):
 after the password (SRP or plain) is verified   NEW_PASSWORD_REQUIRED if the password is
                                                 temporary; else the steps below
 remembered device presented, MFA would apply    DEVICE_SRP_AUTH (MFA skipped once it passes)
-TOTP active and SMS also enabled, no preference SELECT_MFA_TYPE
+TOTP and SMS both active, no preference         SELECT_MFA_TYPE (else the preferred one)
 TOTP active                                     SOFTWARE_TOKEN_MFA
+SMS active (phone number, SMS MFA on)           SMS_MFA (code to the message sink)
 pool MFA ON, nothing enrolled                   MFA_SETUP
 otherwise                                       tokens (+ NewDeviceMetadata with tracking on)
 ==============================================  ===========================================
@@ -18,6 +19,8 @@ single-use rule for sessions, so that challenge handlers only verify their own a
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Callable
@@ -36,6 +39,7 @@ from loadtest.protocol.names import Challenge
 
 from . import lockout
 from .context import PoolContext
+from .messages import Medium, Purpose, challenge_parameters, send_code
 from .records import AppClient, Device, MfaMode, Pool, User, UserStatus
 from .sessions import ChallengeSession, SealError
 from .tokens import Minted, time_uuid
@@ -43,12 +47,14 @@ from .tokens import Minted, time_uuid
 __all__ = [
     "SignIn",
     "check_lock",
+    "code_matches",
     "complete",
     "count_failure",
     "ensure_can_sign_in",
     "next_step",
     "open_session",
     "resume",
+    "sms_challenge",
 ]
 
 
@@ -209,17 +215,60 @@ def next_step(ctx: PoolContext, sign_in: SignIn, *, password_done: bool = True) 
 
 
 def mfa_step(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
-    """The MFA part of :func:`next_step`: challenge for a second factor, or tokens."""
+    """The MFA part of :func:`next_step`: challenge for a second factor, or tokens.
+
+    One factor: its challenge. Two (TOTP and SMS): the preferred one, or SELECT_MFA_TYPE with
+    ``MFAS_CAN_CHOOSE`` as a JSON string when none is preferred (cognito-facts §15).
+    """
     user, pool = sign_in.user, sign_in.pool
-    if user.totp_active(pool):
-        if user.mfa.sms_enabled and not (user.mfa.totp_preferred or user.mfa.sms_preferred):
-            choose = json.dumps(["SMS_MFA", "SOFTWARE_TOKEN_MFA"])
-            return _challenge(ctx, sign_in, Challenge.SELECT_MFA_TYPE, {"MFAS_CAN_CHOOSE": choose})
+    totp_on, sms_on = user.totp_active(pool), user.sms_active(pool)
+    if totp_on and sms_on:
+        if user.mfa.sms_preferred:
+            return sms_challenge(ctx, sign_in)
+        if user.mfa.totp_preferred:
+            return totp_challenge(ctx, sign_in)
+        choose = json.dumps(["SMS_MFA", "SOFTWARE_TOKEN_MFA"], separators=(",", ":"))
+        return _challenge(ctx, sign_in, Challenge.SELECT_MFA_TYPE, {"MFAS_CAN_CHOOSE": choose})
+    if totp_on:
         return totp_challenge(ctx, sign_in)
+    if sms_on:
+        return sms_challenge(ctx, sign_in)
     if pool.mfa is MfaMode.ON:
         setup = json.dumps(["SOFTWARE_TOKEN_MFA"])
         return _challenge(ctx, sign_in, Challenge.MFA_SETUP, {"MFAS_CAN_SETUP": setup})
     return complete(ctx, sign_in)
+
+
+def sms_challenge(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
+    """SMS_MFA: a code to the user's phone (the message sink), its digest sealed in the Session.
+
+    The code lives as long as the Session (AuthSessionValidity, cognito-facts §15); a new
+    sign-in sends a new code, and the Session of the old one keeps only its own code.
+    """
+    user = sign_in.user
+    message = send_code(
+        ctx.messages,
+        pool_id=sign_in.pool.id,
+        username=user.username,
+        medium=Medium.SMS,
+        destination=user.attributes["phone_number"],
+        purpose=Purpose.SMS_MFA,
+        now=ctx.now(),
+    )
+    params = {**challenge_parameters(message), "USER_ID_FOR_SRP": user.username}
+    session = new_session(ctx, sign_in, Challenge.SMS_MFA, code=code_digest(message.code))
+    return {"ChallengeName": "SMS_MFA", "ChallengeParameters": params, "Session": session}
+
+
+def code_digest(code: str) -> str:
+    """What a Session keeps of a sent code (sealed anyway; a digest is all it needs)."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def code_matches(session: ChallengeSession, code: str) -> bool:
+    """Whether ``code`` is the one sent with this Session, compared in constant time."""
+    expected = session.extra.get("code", "")
+    return bool(expected) and hmac.compare_digest(expected, code_digest(code.strip()))
 
 
 def totp_challenge(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:

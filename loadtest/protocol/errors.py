@@ -20,6 +20,7 @@ __all__ = [
     "ExpiredCode",
     "GroupExists",
     "InternalError",
+    "InvalidLambdaResponse",
     "InvalidParameter",
     "InvalidPassword",
     "InvalidUserPoolConfiguration",
@@ -43,6 +44,7 @@ __all__ = [
     "UnrecognizedClient",
     "UnsupportedOperation",
     "UnsupportedTokenType",
+    "UserLambdaValidation",
     "UserNotConfirmed",
     "UserNotFound",
     "UsernameExists",
@@ -70,6 +72,9 @@ class Messages:
     SESSION_USED = "Invalid session for the user, session can only be used once."
     SESSION_INVALID = "Invalid session for the user."
     TOTP_MISMATCH = "Invalid code received for user"
+    #: SMS_MFA (and EMAIL_OTP, assumed) wrong code (cognito-facts §3.1, §15).
+    SMS_CODE_MISMATCH = "Invalid code or auth state for the user."
+    LAMBDA_OUTPUT_INVALID = "Unrecognizable lambda output"
     TOTP_REPLAYED = "Your software token has already been used once."
     VERIFY_TOTP_MISMATCH = "Code mismatch and fail enable Software Token MFA"
     DEVICE_NOT_FOUND = "Device does not exist."
@@ -392,6 +397,18 @@ class InternalError(CognitoError):
 
     error_type = "InternalErrorException"
     status = 500
+
+
+class UserLambdaValidation(CognitoError):
+    """A trigger failed: ``<Trigger> failed with error <message>.`` (cognito-facts §16.2)."""
+
+    error_type = "UserLambdaValidationException"
+
+
+class InvalidLambdaResponse(CognitoError):
+    """A trigger returned something Cognito cannot read (``Unrecognizable lambda output``)."""
+
+    error_type = "InvalidLambdaResponseException"
 
 
 class ServiceUnavailable(CognitoError):

@@ -175,6 +175,9 @@ def test_mfa_setup_challenge_when_the_pool_requires_mfa(local_pool: PoolServer) 
 
 def test_select_mfa_type_when_two_factors_are_enabled(local_pool: PoolServer) -> None:
     idp, app = local_pool.client(), local_pool.provision(mfa="OPTIONAL")
+    idp.set_user_pool_mfa_config(
+        UserPoolId=app.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"}
+    )
     local_pool.add_user(app, "both", attributes={"phone_number": "+15555550100"})
     access = tokens(idp, app, "both")["AccessToken"]
     totp = enroll_totp(local_pool, idp, access)
@@ -186,7 +189,7 @@ def test_select_mfa_type_when_two_factors_are_enabled(local_pool: PoolServer) ->
     )
     first = srp_login(idp, app, "both")
     assert first["ChallengeName"] == "SELECT_MFA_TYPE"
-    assert first["ChallengeParameters"]["MFAS_CAN_CHOOSE"] == '["SMS_MFA", "SOFTWARE_TOKEN_MFA"]'
+    assert first["ChallengeParameters"]["MFAS_CAN_CHOOSE"] == '["SMS_MFA","SOFTWARE_TOKEN_MFA"]'
     chosen = idp.respond_to_auth_challenge(
         ClientId=app.client_id,
         ChallengeName="SELECT_MFA_TYPE",
