@@ -26,6 +26,7 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import AuthFlow
 
+from . import custom
 from .context import PoolContext
 from .params import Params
 from .records import AppClient, Device, Pool, User
@@ -41,6 +42,7 @@ __all__ = [
     "refresh_owner",
     "refreshed",
     "secret_block",
+    "srp_challenge",
     "srp_start",
 ]
 
@@ -50,6 +52,7 @@ _PUBLIC_FLOWS = frozenset(
         AuthFlow.USER_PASSWORD_AUTH,
         AuthFlow.REFRESH_TOKEN_AUTH,
         AuthFlow.USER_AUTH,
+        AuthFlow.CUSTOM_AUTH,
     }
 )
 _ADMIN_FLOWS = frozenset(
@@ -59,6 +62,7 @@ _ADMIN_FLOWS = frozenset(
         AuthFlow.ADMIN_NO_SRP_AUTH,
         AuthFlow.REFRESH_TOKEN_AUTH,
         AuthFlow.USER_AUTH,
+        AuthFlow.CUSTOM_AUTH,
     }
 )
 
@@ -85,6 +89,8 @@ async def initiate_auth(ctx: PoolContext, p: Params, *, admin: bool) -> dict[str
         from .user_auth import user_auth
 
         return user_auth(ctx, pool, client, auth, admin=admin)
+    if flow is AuthFlow.CUSTOM_AUTH:
+        return await custom.start(ctx, pool, client, auth, admin=admin)
     return await _password(ctx, pool, client, auth, admin=admin)
 
 
@@ -150,12 +156,25 @@ def srp_start(
             raise UserNotFound(Messages.USER_NOT_FOUND)
         return _simulated(ctx, pool, client, username, big_a, admin=admin)
     ensure_can_sign_in(user)
+    sign_in = SignIn(pool=pool, client=client, user=user, admin=admin)
+    return _srp_challenge(ctx, sign_in, big_a, kind="user", device_key=auth.get("DEVICE_KEY", ""))
+
+
+def srp_challenge(ctx: PoolContext, sign_in: SignIn, srp_a: str, *, kind: str) -> dict[str, Any]:
+    """PASSWORD_VERIFIER for SRP_A, its SECRET_BLOCK of ``kind`` ("custom": inside CUSTOM_AUTH)."""
+    return _srp_challenge(ctx, sign_in, _parse_a(srp_a), kind=kind)
+
+
+def _srp_challenge(
+    ctx: PoolContext, sign_in: SignIn, big_a: Any, *, kind: str, device_key: str = ""
+) -> dict[str, Any]:
+    user = sign_in.user
     if user.verifier is None or user.salt is None:
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
     challenge = ctx.srp.challenge(user.verifier)
     block = secret_block(
-        ctx, pool, client, "user", user.username, user.sub, challenge, big_a,
-        admin=admin, device_key=auth.get("DEVICE_KEY", ""),
+        ctx, sign_in.pool, sign_in.client, kind, user.username, user.sub, challenge, big_a,
+        admin=sign_in.admin, device_key=device_key,
     )  # fmt: skip
     return _verifier_challenge(
         user.username, srp_fast.to_hex(user.salt), challenge.srp_b_hex, block.seal(ctx.sealer)

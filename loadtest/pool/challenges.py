@@ -14,7 +14,7 @@ Adding a challenge is one entry in ``_HANDLERS`` plus its handler.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import gmpy2
@@ -30,7 +30,7 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import Challenge
 
-from . import totp
+from . import custom, totp
 from .admin import check_password_policy
 from .auth import known_device, secret_block
 from .context import PoolContext
@@ -83,6 +83,8 @@ class ChallengeRequest:
     responses: Mapping[str, str]
     session: str | None
     admin: bool
+    #: ClientMetadata, passed to custom-auth triggers (cognito-facts §16.2).
+    client_metadata: Mapping[str, str] = field(default_factory=dict)
 
     def require(self, *names: str) -> None:
         """``Missing required parameter X`` for the first of ``names`` absent or empty."""
@@ -126,7 +128,13 @@ async def respond_to_auth_challenge(ctx: PoolContext, p: Params, *, admin: bool)
         raise InvalidParameter(Messages.MISSING_CHALLENGE_RESPONSES)
     session = p.optional_text("Session", max_len=MAX_SESSION_CHARS, min_len=20)
     request = ChallengeRequest(
-        ctx=ctx, pool=pool, client=client, responses=responses, session=session, admin=admin
+        ctx=ctx,
+        pool=pool,
+        client=client,
+        responses=responses,
+        session=session,
+        admin=admin,
+        client_metadata=p.string_map("ClientMetadata"),
     )
     return await handler(request)
 
@@ -191,7 +199,8 @@ def _proof_block(req: ChallengeRequest, kind: str) -> SecretBlock:
         )
     except (SealError, srp_fast.MalformedInput) as exc:
         raise NotAuthorized(Messages.INCORRECT_PASSWORD) from exc
-    if block.client_id != req.client.id or block.kind not in (kind, "simulated"):
+    kinds = (kind, "simulated", "custom") if kind == "user" else (kind, "simulated")
+    if block.client_id != req.client.id or block.kind not in kinds:
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
     if req.ctx.now() - block.issued > req.ctx.session_seconds(req.client):
         raise NotAuthorized(Messages.SESSION_EXPIRED)
@@ -264,6 +273,8 @@ async def _password_verifier(req: ChallengeRequest) -> Result:
     )
     device = known_device(req.ctx, user, req.responses.get("DEVICE_KEY") or block.device_key)
     sign_in = SignIn(pool=req.pool, client=req.client, user=user, admin=req.admin, device=device)
+    if block.kind == "custom":
+        return await custom.after_password(req.ctx, sign_in)
     return next_step(req.ctx, sign_in)
 
 
@@ -373,6 +384,18 @@ async def _select_mfa_type(req: ChallengeRequest, step: SessionStep) -> Result:
     return choose(req.ctx, step.sign_in)
 
 
+@continues(Challenge.CUSTOM_CHALLENGE, required=("ANSWER",))
+async def _custom_challenge(req: ChallengeRequest, step: SessionStep) -> Result:
+    """A wrong answer is no lockout failure (cognito-facts §4, §16.1); the Session is spent
+    either way and the next round has a new one."""
+    req.check_secret_hash(step.sign_in.user)
+    consume(req.ctx, step.session, req.client)
+    state_key = step.session.extra.get("state", "")
+    return await custom.answer(
+        req.ctx, step.sign_in, state_key, req.responses["ANSWER"], req.client_metadata
+    )
+
+
 @continues("MFA_SETUP:verified")
 async def _mfa_setup(req: ChallengeRequest, step: SessionStep) -> Result:
     ctx, sign_in = req.ctx, step.sign_in
@@ -467,6 +490,7 @@ _HANDLERS: dict[str, Handler] = {
     Challenge.SOFTWARE_TOKEN_MFA: _software_token_mfa,
     Challenge.SELECT_MFA_TYPE: _select_mfa_type,
     Challenge.SMS_MFA: _sms_mfa,
+    Challenge.CUSTOM_CHALLENGE: _custom_challenge,
     Challenge.MFA_SETUP: _mfa_setup,
     Challenge.NEW_PASSWORD_REQUIRED: _new_password_required,
     Challenge.SELECT_CHALLENGE: _select_challenge,

@@ -17,6 +17,7 @@ from .quotas import QuotaSettings
 from .server import LoopbackOnly, serve
 from .settings import ServeSettings
 from .store import state_path
+from .triggers import load_handler, parse_trigger
 
 __all__ = ["BOOTSTRAP_OPTIONS", "add_serve_options", "register", "settings_from_args"]
 
@@ -142,6 +143,15 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         "(mode 0600); GET /_pool/messages?username=U reads them either way",
     )
     parser.add_argument(
+        "--trigger",
+        action="append",
+        default=[],
+        metavar="NAME=MODULE:FUNCTION",
+        help="run a Lambda-style Python handler as a custom-auth trigger, e.g. "
+        "define_auth_challenge=scenarios.triggers.captcha:define_auth_challenge "
+        "(also create_auth_challenge, verify_auth_challenge_response)",
+    )
+    parser.add_argument(
         "--test-clock",
         action="store_true",
         help='let POST /_pool/clock {"advance": s} move the pool\'s clock (tests)',
@@ -192,7 +202,16 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         max_in_flight=max(0, args.max_in_flight),
         max_loop_lag=max(0.0, args.max_loop_lag),
         messages_file=None if args.messages_file is None else state_path(args.messages_file),
+        triggers=_triggers(args.trigger),
     )
+
+
+def _triggers(options: list[str]) -> tuple[tuple[str, str], ...]:
+    """Parse ``--trigger`` options and import each handler now, so a typo fails at startup."""
+    parsed = dict(parse_trigger(option) for option in options)
+    for spec in parsed.values():
+        load_handler(spec)
+    return tuple((name.value, spec) for name, spec in parsed.items())
 
 
 def _serve(args: argparse.Namespace) -> int:

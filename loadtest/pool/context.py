@@ -8,7 +8,7 @@ engine. Handlers receive it explicitly; there are no module globals.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import srp_fast
 from loadtest.protocol.errors import (
@@ -26,6 +26,7 @@ from .sessions import Sealer
 from .srp import SrpEngine
 from .store import Store
 from .tokens import TokenAuthority
+from .triggers import Triggers
 
 __all__ = ["PoolContext"]
 
@@ -46,6 +47,8 @@ class PoolContext:
     simulation_key: bytes
     #: Where the codes the pool "sends" go (:mod:`.messages`); built from ``store`` if unset.
     sink: MessageSink | None = None
+    #: Local Lambda triggers (custom authentication), from ``--trigger``.
+    triggers: Triggers = field(default_factory=Triggers)
 
     @property
     def messages(self) -> MessageSink:

@@ -248,6 +248,8 @@ class AppClient:
             return legacy or "ALLOW_REFRESH_TOKEN_AUTH" in flows
         if flow == "USER_PASSWORD_AUTH":
             return bool({"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"} & flows)
+        if flow == "CUSTOM_AUTH":
+            return legacy or "ALLOW_CUSTOM_AUTH" in flows
         if flow == "ADMIN_USER_PASSWORD_AUTH":
             return bool({"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"} & flows)
         if flow == "USER_AUTH":

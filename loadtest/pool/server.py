@@ -41,6 +41,7 @@ from .shared import SharedMemory
 from .srp import SrpEngine
 from .store import Store
 from .tokens import TokenAuthority
+from .triggers import TriggerName, Triggers
 
 __all__ = ["LoopbackOnly", "serve"]
 
@@ -226,6 +227,7 @@ def _build_context(settings: ServeSettings, store: Store, clock: Clock) -> PoolC
         region=settings.region,
         simulation_key=store.secrets.get_or_create("simulation-key", lambda: os.urandom(32)),
         sink=MessageSink(store=store, file=settings.messages_file),
+        triggers=Triggers.load({TriggerName(n): spec for n, spec in settings.triggers}),
     )
 
 
@@ -279,6 +281,7 @@ def _describe(settings: ServeSettings) -> dict[str, Any]:
         ],
         "stalls": len(settings.stalls),
         "messages_file": settings.messages_file is not None,
+        "triggers": {name: spec for name, spec in settings.triggers},
     }
 
 

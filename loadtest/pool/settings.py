@@ -40,3 +40,5 @@ class ServeSettings:
     max_loop_lag: float = 0.0
     #: Append every message the pool "sends" (codes) to this JSON-lines file, mode 0600.
     messages_file: Path | None = None
+    #: Local Lambda triggers: (Cognito trigger name, ``package.module:function``) pairs.
+    triggers: tuple[tuple[str, str], ...] = ()

@@ -4,7 +4,8 @@
 ``store.devices``, ``store.used_sessions``, ``store.device_challenges``, ``store.messages``
 (the local message sink), ``store.refresh_uses`` (refresh-token rotation), ``store.passkeys``,
 ``store.domains``, ``store.resource_servers``, ``store.codes`` (codes waiting to be entered),
-``store.groups``, ``store.revocations`` and ``store.secrets``
+``store.groups``, ``store.revocations``, ``store.custom_auth`` (CUSTOM_AUTH rounds) and
+``store.secrets``
 share one connection (:class:`Database`): WAL mode, autocommit statements, so each acknowledged
 write is in the WAL before the answer goes out and a SIGKILL between requests loses nothing;
 ``BEGIN IMMEDIATE`` for the few read-modify-write transitions that worker processes could race
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .codes import PendingCode, PendingCodes
+from .custom_auth import CustomAuthStates
 from .database import Database, RecordCache
 from .devices import Devices
 from .groups import Group, Groups
@@ -34,6 +36,7 @@ from .webauthn import Passkey, Passkeys, PendingRegistration
 
 __all__ = [
     "Clients",
+    "CustomAuthStates",
     "Database",
     "DeviceChallenges",
     "Devices",
@@ -84,6 +87,7 @@ class Store:
     codes: PendingCodes
     groups: Groups
     revocations: Revocations
+    custom_auth: CustomAuthStates
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -109,6 +113,7 @@ class Store:
             codes=PendingCodes(database),
             groups=Groups(database),
             revocations=Revocations(database),
+            custom_auth=CustomAuthStates(database),
         )
 
     def purge_expired(self, now: float) -> None:
@@ -118,6 +123,7 @@ class Store:
         self.refresh_uses.purge(now)
         self.passkeys.purge(now)
         self.revocations.purge(now)
+        self.custom_auth.purge(now)
 
     def close(self) -> None:
         self.database.close()

@@ -83,6 +83,8 @@ CREATE TABLE IF NOT EXISTS memberships (
     PRIMARY KEY (pool_id, name, sub));
 CREATE INDEX IF NOT EXISTS memberships_user ON memberships (pool_id, sub);
 CREATE TABLE IF NOT EXISTS revoked_tokens (origin_jti TEXT PRIMARY KEY, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS custom_auth (
+    key TEXT PRIMARY KEY, state TEXT NOT NULL, expires REAL NOT NULL);
 """
 
 #: Columns added after the first release, for state files written by earlier versions.
