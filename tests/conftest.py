@@ -38,6 +38,12 @@ from loadtest.target.launch import ALL_FLOWS, LOCAL_CREDENTIALS, LocalPool, star
 #: Every test client sees throttles and errors as they are: no SDK retries.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 PASSWORD = "Passw0rd!"
+#: The example custom-auth triggers (scenarios/triggers/captcha.py), on the session pool.
+CAPTCHA_TRIGGERS = tuple(
+    arg
+    for name in ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge_response")
+    for arg in ("--trigger", f"{name}=scenarios.triggers.captcha:{name}")
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,9 +211,11 @@ def _env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def local_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PoolServer]:
-    """One pool server for the session: test clock on, quotas off."""
+    """One pool server for the session: test clock on, quotas off, the captcha triggers."""
     state = tmp_path_factory.mktemp("local-pool") / "pool.sqlite3"
-    server = PoolServer(state=state, args=("--test-clock", "--no-quotas")).start()
+    server = PoolServer(
+        state=state, args=("--test-clock", "--no-quotas", *CAPTCHA_TRIGGERS)
+    ).start()
     yield server
     server.stop()
 

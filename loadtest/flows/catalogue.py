@@ -57,6 +57,10 @@ signup               SignUp + code + ConfirmSignUp, first SRP login      creates
 forgot_password      ForgotPassword + code + ConfirmForgotPassword, SRP  no TOTP
 change_password      SRP login, ChangePassword                           no TOTP
 profile_update       SRP login, UpdateUserAttributes (name)              no TOTP
+admin_no_srp         ADMIN_NO_SRP_AUTH (legacy name), no MFA             no TOTP
+sms_mfa              USER_SRP_AUTH + SMS_MFA                             a phone, no TOTP
+select_mfa           SELECT_MFA_TYPE (SMS chosen) + SMS_MFA              a phone and TOTP
+custom_auth          CUSTOM_AUTH, SRP first, two custom rounds           no TOTP
 ===================  ==================================================  ==================
 
 **HTTP entries** (``managed_login``, ``client_credentials``) call a user-pool domain's
@@ -102,7 +106,7 @@ from .context import FlowContext
 from .effects import Flow
 from .hosted import client_credentials, managed_login
 from .identity import Identity
-from .login import LoginOptions, admin_login, srp_login
+from .login import LoginOptions, admin_login, custom_login, srp_login
 from .mfa import lost_phone
 from .refresh import refresh_after, rotate_after
 from .results import LoginResult
@@ -169,6 +173,12 @@ class PoolSetting(StrEnum):
     AUTO_VERIFY_EMAIL = "auto_verify_email"
     #: users hold a verified e-mail address, where recovery codes go
     VERIFIED_EMAIL = "verified_email"
+    #: SmsMfaConfiguration set and the users' SMS MFA enabled (preferred unless both factors
+    #: are on with none preferred, which is what SELECT_MFA_TYPE needs).
+    SMS_MFA = "sms_mfa"
+    NO_MFA_PREFERENCE = "no_mfa_preference"
+    #: The custom-auth triggers of scenarios/triggers/captcha.py (ROUNDS = 2).
+    CUSTOM_TRIGGERS = "custom_triggers"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,6 +277,10 @@ def _srp(start: Start) -> Flow[LoginResult]:
 
 def _admin(start: Start) -> Flow[LoginResult]:
     return admin_login(_identity(start), start.ctx, start.options)
+
+
+def _custom(start: Start) -> Flow[LoginResult]:
+    return custom_login(_identity(start), start.ctx, start.options)
 
 
 def _lost_phone(start: Start) -> Flow[LoginResult]:
@@ -455,6 +469,41 @@ _ENTRIES = (
         ),
         needs=WITH_TOTP,
         totp_codes=1,
+    ),
+    Entry(
+        name="admin_no_srp",
+        summary="ADMIN_NO_SRP_AUTH (ADMIN_USER_PASSWORD_AUTH's legacy name), no MFA",
+        factory=_admin,
+        calls=_calls(_call(Op.ADMIN_INITIATE_AUTH)),
+        options=LoginOptions(use_device=False, admin_flow=AuthFlow.ADMIN_NO_SRP_AUTH),
+        refuses=NO_TOTP,
+    ),
+    Entry(
+        name="sms_mfa",
+        summary="USER_SRP_AUTH + SMS_MFA (code from the code source)",
+        factory=_srp,
+        calls=_calls(_SRP, _call(_RESPOND, Ch.SMS_MFA)),
+        needs=frozenset({Need.PASSWORD, Need.PHONE}),
+        refuses=NO_TOTP,
+        pool=frozenset({PoolSetting.SMS_MFA}),
+    ),
+    Entry(
+        name="select_mfa",
+        summary="USER_SRP_AUTH + SELECT_MFA_TYPE (SMS chosen) + SMS_MFA",
+        factory=_srp,
+        calls=_calls(_SRP, _call(_RESPOND, Ch.SELECT_MFA_TYPE), _call(_RESPOND, Ch.SMS_MFA)),
+        options=LoginOptions(use_device=False, mfa_choice=Ch.SMS_MFA.value),
+        needs=frozenset({Need.PASSWORD, Need.PHONE, Need.TOTP}),
+        pool=frozenset({PoolSetting.SMS_MFA, PoolSetting.NO_MFA_PREFERENCE}),
+    ),
+    Entry(
+        name="custom_auth",
+        summary="CUSTOM_AUTH: SRP first, then two CUSTOM_CHALLENGE rounds (captcha trigger)",
+        factory=_custom,
+        calls=_calls(
+            _SRP, _call(_RESPOND, Ch.CUSTOM_CHALLENGE), _call(_RESPOND, Ch.CUSTOM_CHALLENGE)
+        ),
+        pool=frozenset({PoolSetting.CUSTOM_TRIGGERS}),
     ),
     Entry(
         name="refresh",

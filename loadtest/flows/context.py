@@ -8,7 +8,7 @@ cache among all its virtual users.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,9 +17,11 @@ from loadtest.target.config import AppClient
 
 from .codes import CodeSource
 
-__all__ = ["AppClient", "FlowContext", "RandomBytes"]
+__all__ = ["AppClient", "CustomAnswerer", "FlowContext", "RandomBytes"]
 
 RandomBytes = Callable[[int], bytes]
+#: A CUSTOM_CHALLENGE's public parameters -> the ANSWER to send.
+CustomAnswerer = Callable[[Mapping[str, str]], str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,3 +48,6 @@ class FlowContext:
     #: Where SMS and e-mail codes come from (:mod:`.codes`): the local pool's message sink
     #: (``LocalSinkCodes(url)``) or a callable for a real pool; ``None``: no code flows.
     codes: CodeSource | None = None
+    #: Answers CUSTOM_CHALLENGE from its public ChallengeParameters (USERNAME included); a
+    #: locustfile supplies it, e.g. ``scenarios.triggers.captcha.solve``.
+    custom_answers: CustomAnswerer | None = None

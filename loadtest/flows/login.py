@@ -1,4 +1,5 @@
-"""Sign-in flows: USER_SRP_AUTH and ADMIN_USER_PASSWORD_AUTH, and every challenge after them.
+"""Sign-in flows: USER_SRP_AUTH, ADMIN_USER_PASSWORD_AUTH (or its legacy name ADMIN_NO_SRP_AUTH)
+and CUSTOM_AUTH (with or without SRP first), and every challenge after them.
 
 This module owns the sign-in state machine. A login starts with InitiateAuth (or
 AdminInitiateAuth) and then answers whatever Cognito asks, through one table,
@@ -7,7 +8,9 @@ AdminInitiateAuth) and then answers whatever Cognito asks, through one table,
 =========================  ====================================================================
 PASSWORD_VERIFIER          SRP proof (USERNAME = USER_ID_FOR_SRP; DEVICE_KEY if a device is used)
 SOFTWARE_TOKEN_MFA         a TOTP code, never one already sent
-SELECT_MFA_TYPE            ANSWER = SOFTWARE_TOKEN_MFA
+SELECT_MFA_TYPE            ANSWER = ``mfa_choice`` if offered, else TOTP with a seed, else SMS
+SMS_MFA                    the code from the context's code source (:mod:`.codes`)
+CUSTOM_CHALLENGE           ANSWER from the context's custom answerer, given the public params
 MFA_SETUP                  AssociateSoftwareToken + VerifySoftwareToken by Session, then answer
 NEW_PASSWORD_REQUIRED      NEW_PASSWORD (and required attributes) from :class:`LoginOptions`
 DEVICE_SRP_AUTH            SRP_A for the remembered device
@@ -34,7 +37,8 @@ import srp_fast
 from loadtest.protocol.errors import ResourceNotFound
 from loadtest.protocol.names import AuthFlow, Challenge, Operation
 
-from .context import FlowContext
+from .codes import CodeRequest, read_code
+from .context import CustomAnswerer, FlowContext
 from .effects import (
     Flow,
     FlowError,
@@ -48,7 +52,15 @@ from .identity import DeviceCredentials, Identity
 from .results import LoginResult, Note, Tokens, Trail, tokens_from
 from .totp import take_code
 
-__all__ = ["ClientSecret", "LoginOptions", "admin_login", "is_missing_device", "srp_login"]
+__all__ = [
+    "ClientSecret",
+    "CustomAnswerer",
+    "LoginOptions",
+    "admin_login",
+    "custom_login",
+    "is_missing_device",
+    "srp_login",
+]
 
 Json = dict[str, Any]
 
@@ -89,6 +101,13 @@ class LoginOptions:
     new_password: str | None = field(default=None, repr=False)
     user_attributes: Mapping[str, str] = field(default_factory=dict)
     max_challenges: int = 8
+    #: SELECT_MFA_TYPE's answer when offered (SMS_MFA or SOFTWARE_TOKEN_MFA); None: TOTP if
+    #: the identity has a seed, else SMS_MFA.
+    mfa_choice: str | None = None
+    #: AdminInitiateAuth's password flow: ADMIN_USER_PASSWORD_AUTH or ADMIN_NO_SRP_AUTH.
+    admin_flow: AuthFlow = AuthFlow.ADMIN_USER_PASSWORD_AUTH
+    #: CUSTOM_AUTH: verify the password by SRP first (CHALLENGE_NAME=SRP_A).
+    custom_srp: bool = True
 
 
 DEFAULT_OPTIONS = LoginOptions()
@@ -119,7 +138,8 @@ def is_missing_device(exc: ResourceNotFound) -> bool:
 def admin_login(
     identity: Identity, ctx: FlowContext, options: LoginOptions = DEFAULT_OPTIONS
 ) -> Flow[LoginResult]:
-    """AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH, then AdminRespondToAuthChallenge."""
+    """AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH (or ADMIN_NO_SRP_AUTH, per options),
+    then AdminRespondToAuthChallenge."""
     client = ctx.client
     login = _Login(identity, ctx, options, Trail(), admin=True, device=None)
     parameters = {
@@ -130,11 +150,32 @@ def admin_login(
     body = {
         "UserPoolId": client.pool_id,
         "ClientId": client.client_id,
-        "AuthFlow": AuthFlow.ADMIN_USER_PASSWORD_AUTH,
+        "AuthFlow": options.admin_flow,
         "AuthParameters": parameters,
     }
-    label = f"{Operation.ADMIN_INITIATE_AUTH}:{AuthFlow.ADMIN_USER_PASSWORD_AUTH}"
+    label = f"{Operation.ADMIN_INITIATE_AUTH}:{options.admin_flow}"
     response = yield from login.call(Operation.ADMIN_INITIATE_AUTH, body, label)
+    return (yield from login.finish(response))
+
+
+def custom_login(
+    identity: Identity, ctx: FlowContext, options: LoginOptions = DEFAULT_OPTIONS
+) -> Flow[LoginResult]:
+    """InitiateAuth CUSTOM_AUTH, SRP first unless ``options.custom_srp`` is off; each
+    CUSTOM_CHALLENGE is answered by ``ctx.custom_answers`` (one request each, named
+    ``RespondToAuthChallenge:CUSTOM_CHALLENGE``)."""
+    login = _Login(identity, ctx, options, Trail(), admin=False, device=None)
+    parameters = {"USERNAME": identity.username, **ctx.client.secret_hash(identity.username)}
+    if options.custom_srp:
+        login.ephemeral = yield from compute("ephemeral", ctx.ephemerals, ready=ctx.ready_ephemeral)
+        parameters.update({"CHALLENGE_NAME": "SRP_A", "SRP_A": login.ephemeral.public_hex})
+    body = {
+        "AuthFlow": AuthFlow.CUSTOM_AUTH,
+        "ClientId": ctx.client.client_id,
+        "AuthParameters": parameters,
+    }
+    label = f"{Operation.INITIATE_AUTH}:{AuthFlow.CUSTOM_AUTH}"
+    response = yield from login.call(Operation.INITIATE_AUTH, body, label)
     return (yield from login.finish(response))
 
 
@@ -371,12 +412,50 @@ def _software_token_mfa(login: _Login, params: dict[str, str], session: str | No
 def _select_mfa_type(login: _Login, params: dict[str, str], session: str | None) -> Flow[Json]:
     challenge = Challenge.SELECT_MFA_TYPE
     choices = _json_list(params, "MFAS_CAN_CHOOSE", challenge)
-    if Challenge.SOFTWARE_TOKEN_MFA not in choices:
-        raise UnsupportedChallenge(challenge, f"only {choices} offered")
-    if not login.identity.totp_secret:
+    choice = _mfa_choice(login, choices)
+    return (yield from login.respond(challenge, {"ANSWER": choice}, session))
+
+
+def _mfa_choice(login: _Login, choices: list[str]) -> str:
+    """The options' choice if offered; else TOTP for an identity with a seed; else SMS."""
+    wanted = login.options.mfa_choice
+    if wanted is not None and wanted in choices:
+        return wanted
+    totp, sms = Challenge.SOFTWARE_TOKEN_MFA.value, Challenge.SMS_MFA.value
+    if totp in choices and login.identity.totp_secret:
+        return totp
+    if sms in choices and login.ctx.codes is not None:
+        return sms
+    if totp in choices:
         raise MissingCredential("TOTP secret", login.identity.username)
-    answers = {"ANSWER": Challenge.SOFTWARE_TOKEN_MFA.value}
-    return (yield from login.respond(challenge, answers, session))
+    raise UnsupportedChallenge(Challenge.SELECT_MFA_TYPE, f"only {choices} offered")
+
+
+def _sms_mfa(login: _Login, params: dict[str, str], session: str | None) -> Flow[Json]:
+    challenge = Challenge.SMS_MFA
+    if login.ctx.codes is None:
+        raise UnsupportedChallenge(challenge, "no code source in the flow context")
+    request = CodeRequest(
+        pool_id=login.ctx.client.pool_id,
+        username=login.username,
+        medium=params.get("CODE_DELIVERY_DELIVERY_MEDIUM", "SMS"),
+        destination=params.get("CODE_DELIVERY_DESTINATION", ""),
+        purpose=challenge.value,
+    )
+    code = yield from read_code(login.ctx.codes, request)
+    login.trail.note(Note.CODE_READ)
+    return (yield from login.respond(challenge, {"SMS_MFA_CODE": code}, session))
+
+
+def _custom_challenge(login: _Login, params: dict[str, str], session: str | None) -> Flow[Json]:
+    challenge = Challenge.CUSTOM_CHALLENGE
+    answerer = login.ctx.custom_answers
+    if answerer is None:
+        raise UnsupportedChallenge(challenge, "no custom answerer in the flow context")
+    login.username = params.get("USERNAME") or login.username
+    public = MappingProxyType(dict(params))
+    answer = yield from compute(f"answer:{challenge}", answerer, public)
+    return (yield from login.respond(challenge, {"ANSWER": str(answer)}, session))
 
 
 def _mfa_setup(login: _Login, params: dict[str, str], session: str | None) -> Flow[Json]:
@@ -469,6 +548,8 @@ _HANDLERS: MappingProxyType[str, _Handler] = MappingProxyType(
         Challenge.PASSWORD_VERIFIER: _password_verifier,
         Challenge.SOFTWARE_TOKEN_MFA: _software_token_mfa,
         Challenge.SELECT_MFA_TYPE: _select_mfa_type,
+        Challenge.SMS_MFA: _sms_mfa,
+        Challenge.CUSTOM_CHALLENGE: _custom_challenge,
         Challenge.MFA_SETUP: _mfa_setup,
         Challenge.NEW_PASSWORD_REQUIRED: _new_password,
         Challenge.DEVICE_SRP_AUTH: _device_srp_auth,

@@ -22,6 +22,8 @@ class Note(StrEnum):
     MFA_ENROLLED = "mfa_enrolled"
     MFA_RESET = "mfa_reset"
     PASSWORD_CHANGED = "password_changed"
+    #: An SMS or e-mail code was read from the code source and sent.
+    CODE_READ = "code_read"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

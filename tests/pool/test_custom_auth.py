@@ -169,9 +169,10 @@ def test_admin_initiate_auth_custom_auth(custom_pool: PoolServer) -> None:
     assert "AccessToken" in step["AuthenticationResult"]
 
 
-def test_custom_auth_without_triggers_is_refused(local_pool: PoolServer) -> None:
-    idp, app = local_pool.client(), local_pool.provision()
-    local_pool.add_user(app, "nat")
+def test_custom_auth_without_triggers_is_refused(pool_server: Any) -> None:
+    server: PoolServer = pool_server("--no-quotas")
+    idp, app = server.client(), server.provision()
+    server.add_user(app, "nat")
     with pytest.raises(ClientError) as refused:
         idp.initiate_auth(
             ClientId=app.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "nat"}

@@ -48,6 +48,7 @@ from loadtest.protocol.names import TARGET_PREFIX, Operation
 from loadtest.provision.oauth import provision_oauth
 from loadtest.quota import PROFILES, CallKey
 from loadtest.target.launch import ALL_FLOWS
+from scenarios.triggers import captcha
 from tests.conftest import PASSWORD, App, PoolServer
 
 pytestmark = pytest.mark.e2e
@@ -92,6 +93,7 @@ class Bench:
             clock=lambda: datetime.fromtimestamp(pool.now(), UTC),
             ephemerals=srp_fast.new_ephemeral,
             codes=LocalSinkCodes(base_url=pool.url),
+            custom_answers=captcha.solve,
         )
 
     def user(
@@ -101,10 +103,12 @@ class Bench:
         *,
         permanent: bool = True,
         verified_email: bool = False,
+        sms_mfa: bool = False,
     ) -> Identity:
         """A user in the pool holding ``held``: TOTP enrolled, a device remembered, an e-mail
         address and a phone number (reserved ranges), a passkey registered (and the step of
-        each TOTP code sent passed); with ``verified_email`` a verified address (recovery)."""
+        each TOTP code sent passed); with ``verified_email`` a verified address (recovery); SMS MFA
+        on for the pool and the user if ``sms_mfa``."""
         identity = Identity(username=name, password=PASSWORD)
         if Need.EMAIL in held:
             identity.email = f"{name}@example.com"
@@ -127,7 +131,21 @@ class Bench:
             self.setup.run(srp_login(identity, self.ctx, REMEMBER_DEVICE))
             assert identity.device is not None
             self.next_step()
+        if sms_mfa:
+            self.enable_sms(name, preferred=not totp)
         return identity
+
+    def enable_sms(self, name: str, *, preferred: bool) -> None:
+        """SMS MFA on for the pool and the user; with TOTP too and no preference for either,
+        sign-in asks SELECT_MFA_TYPE."""
+        idp = self.pool.client()
+        idp.set_user_pool_mfa_config(
+            UserPoolId=self.app.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"}
+        )
+        settings: dict[str, Any] = {"SMSMfaSettings": {"Enabled": True, "PreferredMfa": preferred}}
+        if not preferred:
+            settings["SoftwareTokenMfaSettings"] = {"Enabled": True, "PreferredMfa": False}
+        idp.admin_set_user_mfa_preference(UserPoolId=self.app.pool_id, Username=name, **settings)
 
     def next_step(self) -> None:
         self.pool.advance_clock(NEXT_STEP_SECONDS)
@@ -302,6 +320,7 @@ def test_profile_is_what_the_flow_sends(
         held,
         permanent=not temporary,
         verified_email=PoolSetting.VERIFIED_EMAIL in entry.pool,
+        sms_mfa=PoolSetting.SMS_MFA in entry.pool,
     )
     session = None
     if entry.continues is not None:
