@@ -28,6 +28,7 @@ TEST_WORKERS ?= 4
 PYTEST_ARGS ?=
 test: $(STAMP)
 	bash .ci/ensure-chromium
+	bash .ci/ensure-js-deps
 	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(BIN)/pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
