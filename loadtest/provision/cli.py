@@ -85,6 +85,12 @@ def _provision_parser(subparsers: Subparsers) -> None:
         help="give each user a verified number in the fictional +1 NPA 555-01XX lines (SMS_OTP)",
     )
     parser.add_argument(
+        "--sms-mfa",
+        action="store_true",
+        help="turn SMS MFA on for each user (implies --phones; set after the sign-in, so "
+        "provisioning sends no SMS; with TOTP too, sign-in asks SELECT_MFA_TYPE)",
+    )
+    parser.add_argument(
         "--user-timeout", type=float, default=300.0, help="seconds one user may take"
     )
     _target_options(parser, client=True)
@@ -201,7 +207,8 @@ def provision_settings(args: argparse.Namespace) -> ProvisionSettings:
             device=not args.no_device,
             passkey=args.passkeys,
             email=args.emails,
-            phone=args.phones,
+            phone=args.phones or args.sms_mfa,
+            sms=args.sms_mfa,
         ),
         limits=_limits(args),
         backoff=Backoff(attempts=args.max_attempts),

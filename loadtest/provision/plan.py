@@ -31,6 +31,9 @@ class Plan:
     (a software authenticator's P-256 key, kept in the identities file).
     ``email`` / ``phone``: the user is created with a verified address on a reserved domain
     and a number in the fictional range, where EMAIL_OTP and SMS_OTP codes go (no extra call).
+    ``sms``: SMS MFA on (AdminSetUserMFAPreference), after the sign-in, so that provisioning
+    itself sends no SMS; preferred unless TOTP is enrolled too (then neither is preferred and
+    sign-in asks SELECT_MFA_TYPE).
     """
 
     totp: bool = True
@@ -39,6 +42,11 @@ class Plan:
     passkey: bool = False
     email: bool = False
     phone: bool = False
+    sms: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sms and not self.phone:
+            raise ValueError("SMS MFA needs the users' phone numbers (phone)")
 
     @property
     def signs_in(self) -> bool:
@@ -54,6 +62,7 @@ class Plan:
             ("device", self.device),
             ("totp", self.totp),
             ("passkey", self.passkey),
+            ("sms", self.sms),
         )
         return ("create", "password", *(name for name, on in optional if on))
 
@@ -67,6 +76,7 @@ class Plan:
             + ((2 if self.confirm_on_prompt else 1) if self.device else 0)
             + (2 if self.passkey else 0)  # the passkey operations' category is a guess
         )
+        resource += 1 if self.sms else 0  # AdminSetUserMFAPreference
         if resource:
             calls[Q.USER_RESOURCE_UPDATE] = resource
         return MappingProxyType(calls)

@@ -38,6 +38,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import srp_fast
 from loadtest.drivers import AiohttpTransport, AsyncDriver
@@ -301,6 +302,8 @@ class _UserMaker:
         )
         if self.plan.signs_in:
             await self._sign_in(identity)
+        if self.plan.sms:
+            await self._enable_sms(identity)
         return identity
 
     async def _create(self, identity: Identity) -> None:
@@ -322,6 +325,17 @@ class _UserMaker:
             await self.admin.call(Operation.ADMIN_DELETE_USER, Username=username)
             await self.admin.call(Operation.ADMIN_CREATE_USER, **create)
             self.recreated += 1
+
+    async def _enable_sms(self, identity: Identity) -> None:
+        """SMS MFA on, preferred unless TOTP is on too (then SELECT_MFA_TYPE at sign-in)."""
+        settings: dict[str, Any] = {
+            "SMSMfaSettings": {"Enabled": True, "PreferredMfa": not self.plan.totp}
+        }
+        if self.plan.totp:
+            settings["SoftwareTokenMfaSettings"] = {"Enabled": True, "PreferredMfa": False}
+        await self.admin.call(
+            Operation.ADMIN_SET_USER_MFA_PREFERENCE, Username=identity.username, **settings
+        )
 
     async def _sign_in(self, identity: Identity) -> None:
         options = LoginOptions(use_device=False, remember_device=self.plan.device)
