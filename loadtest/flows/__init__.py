@@ -31,6 +31,8 @@ from .codes import (
     CodeSource,
     CodeUnavailable,
     LocalSinkCodes,
+    MessageBudget,
+    MessagesNotConfirmed,
     code_source_from,
     read_code,
 )
@@ -91,6 +93,8 @@ __all__ = [
     "LocalSinkCodes",
     "LoginOptions",
     "LoginResult",
+    "MessageBudget",
+    "MessagesNotConfirmed",
     "MissingCredential",
     "MixError",
     "Need",

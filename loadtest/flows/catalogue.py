@@ -227,6 +227,7 @@ class Entry:
     continues: str | None = None
     event_name: str | None = None
     creates: bool = False
+    #: SMS or e-mail messages one run makes the pool send (the message rails count them).
     messages: float = 0.0
 
     @property
@@ -486,6 +487,7 @@ _ENTRIES = (
         needs=frozenset({Need.PASSWORD, Need.PHONE}),
         refuses=NO_TOTP,
         pool=frozenset({PoolSetting.SMS_MFA}),
+        messages=1,
     ),
     Entry(
         name="select_mfa",
@@ -495,6 +497,7 @@ _ENTRIES = (
         options=LoginOptions(use_device=False, mfa_choice=Ch.SMS_MFA.value),
         needs=frozenset({Need.PASSWORD, Need.PHONE, Need.TOTP}),
         pool=frozenset({PoolSetting.SMS_MFA, PoolSetting.NO_MFA_PREFERENCE}),
+        messages=1,
     ),
     Entry(
         name="custom_auth",

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
+import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from .effects import Flow, FlowError, compute
@@ -30,6 +32,8 @@ __all__ = [
     "CodeSource",
     "CodeUnavailable",
     "LocalSinkCodes",
+    "MessageBudget",
+    "MessagesNotConfirmed",
     "code_source_from",
     "read_code",
 ]
@@ -100,3 +104,32 @@ def read_code(source: CodeSource | None, request: CodeRequest) -> Flow[str]:
         raise CodeUnavailable(request, "no code source configured")
     code: str = yield from compute(f"code:{request.purpose}", source, request)
     return code
+
+
+# -- the rail: messages to a real pool cost money ------------------------------------------------
+class MessagesNotConfirmed(FlowError):
+    """A run has spent the SMS or e-mail messages confirmed for a pool that is not the local one
+    (the start-of-run check is :func:`loadtest.target.safety.guard_messages`)."""
+
+
+@dataclass(slots=True)
+class MessageBudget:
+    """The messages a run may still cause, taken before each login that sends some; shared by
+    a process's virtual users (thread-safe). ``limit`` None: no limit (the local pool)."""
+
+    limit: int | None
+    sent: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def take(self, messages: float, pool_id: str) -> None:
+        """Reserve one login's messages (an entry's ``messages``, rounded up), or raise
+        :class:`MessagesNotConfirmed` when spent."""
+        count = math.ceil(messages)
+        if count <= 0:
+            return
+        with self._lock:
+            if self.limit is not None and self.sent + count > self.limit:
+                raise MessagesNotConfirmed(
+                    f"the run's {self.limit} confirmed messages to pool {pool_id} are spent"
+                )
+            self.sent += count

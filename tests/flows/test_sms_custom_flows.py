@@ -178,3 +178,18 @@ def test_admin_no_srp_auth_is_named_by_its_flow() -> None:
 def test_identity_keeps_its_phone_and_email_in_the_identities_file() -> None:
     identity = ann(email="ann@example.com")
     assert Identity.from_json(identity.to_json()) == identity
+
+
+def test_the_message_budget_stops_a_run_at_the_confirmed_count() -> None:
+    """The start-of-run check is target.safety.guard_messages (tests/flows/test_catalogue.py);
+    the budget stops logins once the confirmed messages are spent."""
+    from loadtest.flows import CATALOGUE, MessageBudget, MessagesNotConfirmed
+
+    assert CATALOGUE["sms_mfa"].messages == CATALOGUE["select_mfa"].messages == 1
+    budget = MessageBudget(limit=2)
+    for _ in range(2):
+        budget.take(CATALOGUE["sms_mfa"].messages, "eu-west-1_X")
+    budget.take(CATALOGUE["srp"].messages, "eu-west-1_X")  # sends none: always allowed
+    with pytest.raises(MessagesNotConfirmed, match="spent"):
+        budget.take(CATALOGUE["select_mfa"].messages, "eu-west-1_X")
+    assert budget.sent == 2
