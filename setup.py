@@ -12,6 +12,13 @@ from setuptools import find_namespace_packages, setup
 setup(
     # namespace discovery, as pyproject's packages.find does: data-only folders such as
     # loadtest/report/templates are packages too
-    packages=[*find_namespace_packages(include=["srp_fast*", "loadtest*"]), "loadtest.scenarios"],
-    package_dir={"loadtest.scenarios": "scenarios"},
+    packages=[
+        *find_namespace_packages(include=["srp_fast*", "loadtest*"]),
+        "loadtest.scenarios",
+        "loadtest.scenarios.triggers",
+    ],
+    package_dir={
+        "loadtest.scenarios": "scenarios",
+        "loadtest.scenarios.triggers": "scenarios/triggers",
+    },
 )

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, cast
 
 from locust import task
 
 from loadtest.flows import CATALOGUE, Entry, Identity, LoginResult
 from loadtest.flows.catalogue import family, user_class_name
+from loadtest.flows.codes import CodeSource
+from loadtest.flows.context import CustomAnswerer, FlowContext
 from loadtest.flows.effects import Flow
 
 from .base import CognitoUser
@@ -52,6 +55,10 @@ class CatalogueUser(CognitoUser):
 
     abstract = True
     entry: ClassVar[Entry]
+    #: Answers CUSTOM_CHALLENGE (a locustfile sets it, e.g. ``staticmethod(captcha.solve)``).
+    custom_answers: ClassVar[CustomAnswerer | None] = None
+    #: Where SMS/e-mail codes come from; None: the runtime's (the local pool's sink).
+    code_source: ClassVar[CodeSource | None] = None
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
@@ -95,7 +102,17 @@ class CatalogueUser(CognitoUser):
         entry = self.entry_for(identity)
         if entry is None:  # the lease checked accepts(): not reached
             raise LookupError(f"{type(self).__name__} cannot run identity {identity.username}")
-        return _then_after(entry, identity, entry.flow(identity, self.runtime.context))
+        self.runtime.messages.take(entry.messages, self.runtime.config.pool_id)
+        return _then_after(entry, identity, entry.flow(identity, self._context()))
+
+    def _context(self) -> FlowContext:
+        """The runtime's flow context, with this class's code source and custom answerer."""
+        ctx, cls = self.runtime.context, type(self)
+        if cls.custom_answers is not None:
+            ctx = replace(ctx, custom_answers=cls.custom_answers)
+        if cls.code_source is not None:
+            ctx = replace(ctx, codes=cls.code_source)
+        return ctx
 
 
 def user_class(entry: Entry) -> type[CatalogueUser]:

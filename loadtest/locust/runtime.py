@@ -24,7 +24,7 @@ import srp_fast
 from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
 from loadtest.drivers.record import LoginRecord
 from loadtest.drivers.signing import SigV4Signer
-from loadtest.flows.codes import CodeSource, code_source_from
+from loadtest.flows.codes import CodeSource, MessageBudget, code_source_from
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identities import IdentityPool, partition
 from loadtest.flows.identity import Identity, load_identities
@@ -123,6 +123,8 @@ class Runtime:
     retry: RetryPolicy = NO_RETRY
     #: Calls and logins by outcome, for the end-of-run summary.
     outcomes: Counter[tuple[str, Outcome]] = field(default_factory=Counter)
+    #: SMS/e-mail messages this process may still cause (issue 16's rail; no limit locally).
+    messages: MessageBudget = field(default_factory=lambda: MessageBudget(limit=None))
 
     def warm(self) -> None:
         """The fixed-base table for g and a full ephemeral stock, before any login; then one
@@ -207,6 +209,7 @@ def build_runtime(environment: Any, *, peak_rate: float = 0.0) -> Runtime:
         ephemerals=ephemerals,
         mode=mode,
         retry=RetryPolicy(attempts=1 + max(0, _retries(options))),
+        messages=_message_budget(options, config, count),
     )
 
 
@@ -219,6 +222,15 @@ def _code_source(options: Any, config: TargetConfig) -> CodeSource | None:
         return code_source_from(spec, local_url=local)
     except (ImportError, ValueError) as exc:
         raise ConfigError(f"--cognito-code-source: {exc}") from exc
+
+
+def _message_budget(options: Any, config: TargetConfig, workers: int) -> MessageBudget:
+    """No limit on the local pool; elsewhere this worker's share of --cognito-confirm-messages
+    (none confirmed: every login that would send a message is refused)."""
+    if config.is_loopback:
+        return MessageBudget(limit=None)
+    confirmed = int(getattr(options, "cognito_confirm_messages", 0) or 0)
+    return MessageBudget(limit=confirmed // max(1, workers))
 
 
 def _retries(options: Any) -> int:

@@ -116,8 +116,9 @@ CONFIRM_MESSAGES = Option(
     setting="confirm_messages",
     alias="--confirm-messages",
     type=int,
-    help="allow a run of sign-up or recovery flows on a pool that is not the local one to "
-    "make it send up to this many e-mail or SMS messages (the run states its bound)",
+    help="allow a run of sign-up, recovery, SMS MFA or USER_AUTH code flows on a pool that is not "
+    "the local one to make it send up to this many e-mail or SMS messages (the run states its "
+    "bound, and stops its logins once that many are spent)",
 )
 
 #: Where a run writes events.jsonl, summary.json and report.html.

@@ -1,0 +1,85 @@
+"""Locust runs of scenarios/sms_mfa.py and scenarios/custom_auth.py against the local pool:
+zero failures, requests named by challenge, one SMS_MFA / two CUSTOM_CHALLENGE per login."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtest.flows import Identity, dump_identities
+from loadtest.locust.cli import SCENARIO_DIR
+from tests.conftest import CAPTCHA_TRIGGERS, PASSWORD
+
+from .locust_runs import run_locust, target_env
+
+pytestmark = pytest.mark.e2e
+
+PV = ("cognito", "RespondToAuthChallenge:PASSWORD_VERIFIER")
+
+
+def locustfile(name: str, workdir: Path) -> str:
+    """A copy of scenarios/<name>.py in the test's folder, so that Locust's CSV files, named
+    after the locustfile, land there and not in scenarios/."""
+    copy = workdir / f"{name}.py"
+    shutil.copyfile(SCENARIO_DIR / f"{name}.py", copy)
+    return str(copy)
+
+
+def identities(pool: Any, app: Any, path: Path, count: int, *, phone: bool) -> Path:
+    made = []
+    for index in range(count):
+        name, number = f"user{index}", f"+1201555010{index}"
+        pool.add_user(app, name, attributes={"phone_number": number} if phone else None)
+        if phone:
+            pool.client().admin_set_user_mfa_preference(
+                UserPoolId=app.pool_id,
+                Username=name,
+                SMSMfaSettings={"Enabled": True, "PreferredMfa": True},
+            )
+        made.append(
+            Identity(username=name, password=PASSWORD, phone_number=number if phone else None)
+        )
+    dump_identities(made, path)
+    return path
+
+
+def test_sms_mfa_scenario(pool_server: Callable[..., Any], tmp_path: Path) -> None:
+    pool = pool_server("--no-quotas")
+    app = pool.provision(mfa="OPTIONAL", secret=True)
+    pool.client().set_user_pool_mfa_config(
+        UserPoolId=app.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"}
+    )
+    ids = identities(pool, app, tmp_path / "ids.jsonl", 4, phone=True)
+    run = run_locust(
+        str(SCENARIO_DIR / "sms_mfa.py"), target_env(pool, app, ids), tmp_path, users=3, seconds=5
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.failures == {}, run.output[-3000:]
+    sms = run.count("cognito", "RespondToAuthChallenge:SMS_MFA")
+    assert sms > 0, sorted(run.stats)
+    assert sms == run.count("login", "login:sms_mfa") == run.count(*PV)
+    assert run.count("login", "login:select_mfa") == 0  # no identity has TOTP
+
+
+def test_custom_auth_scenario(pool_server: Callable[..., Any], tmp_path: Path) -> None:
+    pool = pool_server("--no-quotas", *CAPTCHA_TRIGGERS)
+    app = pool.provision(secret=True)
+    ids = identities(pool, app, tmp_path / "ids.jsonl", 4, phone=False)
+    run = run_locust(
+        str(SCENARIO_DIR / "custom_auth.py"),
+        target_env(pool, app, ids),
+        tmp_path,
+        users=3,
+        seconds=5,
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.failures == {}, run.output[-3000:]
+    logins = run.count("login", "login:custom_auth")
+    assert logins > 0, sorted(run.stats)
+    assert run.count("cognito", "InitiateAuth:CUSTOM_AUTH") == logins
+    assert run.count(*PV) == logins
+    assert run.count("cognito", "RespondToAuthChallenge:CUSTOM_CHALLENGE") == 2 * logins
