@@ -14,8 +14,10 @@ identities file must be 0600 and the folder ``provision`` made for it 0700.
 from __future__ import annotations
 
 import gzip
+import contextlib
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -32,7 +34,7 @@ import pytest
 from loadtest.locust.cli import SCENARIO_DIR, SCENARIOS
 from loadtest.provision.oauth import provision_oauth
 from loadtest.target.launch import ALL_FLOWS
-from tests.conftest import App
+from tests.conftest import CAPTCHA_TRIGGERS, App
 
 from .scan import STEP, files, identity_secrets, pool_secrets, scan, totp_codes, totp_seeds
 
@@ -55,7 +57,11 @@ RUNS: dict[str, tuple[str, ...]] = {
 } | {
     "open_logins": ("--cognito-stages", "1:3s", "--cognito-mix", "device=1",
                     "--cognito-drain", "2"),
+    "sms_mfa": (),
+    "custom_auth": (),
 }  # fmt: skip
+#: Scenarios whose identities come from a provisioning run of their own (SMS MFA, no TOTP).
+SMS_RUNS = ("sms_mfa",)
 
 
 class Commands:
@@ -124,8 +130,11 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     started = time.time()
     private, reports = tmp_path / "private", tmp_path / "reports"
     private.mkdir(mode=0o700)
-    pool = pool_server("--no-quotas", state=private / "pool.sqlite3")
+    pool = pool_server("--no-quotas", *CAPTCHA_TRIGGERS, state=private / "pool.sqlite3")
     app = pool.provision(secret=True, mfa="OPTIONAL", device_tracking=True)
+    pool.client().set_user_pool_mfa_config(
+        UserPoolId=app.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"}
+    )
     cli = Commands(tmp_path / "out", environment(app.client_secret))
     ids = private / "identities" / "load.jsonl"  # provision makes the folder
 
@@ -135,10 +144,15 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     domain = ("--cognito-domain-url", f"{pool.url}/domain/{oauth.domain}",
               "--cognito-oauth-client-id", oauth.code_client_id,
               "--cognito-m2m-client-id", oauth.m2m_client_id)  # fmt: skip
-    count = str(PER_SCENARIO * len(RUNS))
+    count = str(PER_SCENARIO * (len(RUNS) - len(SMS_RUNS)))
     cli("provision", "provision", "-n", count, "--identities", str(ids), "--run", "scan",
         "--client-id", app.client_id, *target(pool, app))  # fmt: skip
-    shares = split(ids, RUNS)
+    sms_ids = ids.with_name("sms.jsonl")
+    cli("provision-sms", "provision", "-n", str(PER_SCENARIO), "--identities", str(sms_ids),
+        "--run", "sms", "--sms-mfa", "--no-totp", "--no-device", "--client-id", app.client_id,
+        *target(pool, app))  # fmt: skip
+    shares = split(ids, [s for s in RUNS if s not in SMS_RUNS])
+    shares |= {scenario: sms_ids for scenario in SMS_RUNS}
     choice = Choice.provision(cli, pool_server, private)
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as runs:
         embedded = runs.submit(capacity, cli, private, reports)
@@ -162,8 +176,10 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
     states = [pool.state, probe_pool.state, choice.pool.state, capacity_private / "pool.sqlite"]
-    identity_files = [ids, probe_ids, choice.ids, *capacity_ids]
+    identity_files = [ids, sms_ids, probe_ids, choice.ids, *capacity_ids]
     secrets, codes = known_secrets(identity_files, states, started)
+    # SMS_MFA, EMAIL_OTP and SMS_OTP codes from the message sinks: secrets too
+    codes |= sent_codes(pool.state) | sent_codes(choice.pool.state)
     keys = passkey_keys(choice.ids)
     assert len(keys) >= len(CHOICE_RUNS) * PER_SCENARIO * 2  # key material to look for
     secrets |= keys
@@ -271,6 +287,12 @@ def probe(
         "probe", "--client-id", app.client_id, *target(pool, app), env=env)  # fmt: skip
     cli("teardown-probe", "teardown", "--prefix", "lt-probe-", *target(pool, app), env=env)
     return pool, ids
+
+
+def sent_codes(state: Path) -> set[str]:
+    """Every code the pool's message sink holds (SMS_MFA codes sent during the runs)."""
+    with contextlib.closing(sqlite3.connect(state)) as db:
+        return {str(row[0]) for row in db.execute("SELECT code FROM messages")}
 
 
 def split(ids: Path, scenarios: Iterable[str]) -> dict[str, Path]:
