@@ -15,8 +15,9 @@ For your own challenge, set ``custom_answers`` to a function from the challenge'
 parameters (USERNAME included) to the ANSWER.
 """
 
-from loadtest.locust import logins
 from loadtest.scenarios.triggers import captcha
+
+from loadtest.locust import logins
 
 
 class CaptchaUser(logins.CustomAuthUser):

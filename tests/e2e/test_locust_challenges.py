@@ -55,14 +55,14 @@ def test_sms_mfa_scenario(pool_server: Callable[..., Any], tmp_path: Path) -> No
     )
     ids = identities(pool, app, tmp_path / "ids.jsonl", 4, phone=True)
     run = run_locust(
-        str(SCENARIO_DIR / "sms_mfa.py"), target_env(pool, app, ids), tmp_path, users=3, seconds=5
+        locustfile("sms_mfa", tmp_path), target_env(pool, app, ids), tmp_path, users=3, seconds=5
     )
     assert run.returncode == 0, run.output[-3000:]
     assert run.failures == {}, run.output[-3000:]
     sms = run.count("cognito", "RespondToAuthChallenge:SMS_MFA")
     assert sms > 0, sorted(run.stats)
-    assert sms == run.count("login", "login:sms_mfa") == run.count(*PV)
-    assert run.count("login", "login:select_mfa") == 0  # no identity has TOTP
+    assert sms == run.logins("login:sms_mfa") == run.logins("login:sms_mfa", "ok") == run.count(*PV)
+    assert run.logins("login:select_mfa") == 0  # no identity has TOTP
 
 
 def test_custom_auth_scenario(pool_server: Callable[..., Any], tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_custom_auth_scenario(pool_server: Callable[..., Any], tmp_path: Path) -
     app = pool.provision(secret=True)
     ids = identities(pool, app, tmp_path / "ids.jsonl", 4, phone=False)
     run = run_locust(
-        str(SCENARIO_DIR / "custom_auth.py"),
+        locustfile("custom_auth", tmp_path),
         target_env(pool, app, ids),
         tmp_path,
         users=3,
@@ -78,8 +78,9 @@ def test_custom_auth_scenario(pool_server: Callable[..., Any], tmp_path: Path) -
     )
     assert run.returncode == 0, run.output[-3000:]
     assert run.failures == {}, run.output[-3000:]
-    logins = run.count("login", "login:custom_auth")
+    logins = run.logins("login:custom_auth", "ok")
     assert logins > 0, sorted(run.stats)
+    assert run.logins("login:custom_auth") == logins
     assert run.count("cognito", "InitiateAuth:CUSTOM_AUTH") == logins
     assert run.count(*PV) == logins
     assert run.count("cognito", "RespondToAuthChallenge:CUSTOM_CHALLENGE") == 2 * logins
