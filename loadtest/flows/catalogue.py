@@ -593,6 +593,7 @@ _ENTRIES = (
         needs=frozenset({Need.PASSWORD, Need.EMAIL}),
         refuses=NO_TOTP,
         pool=_UA_POOL,
+        messages=1,
     ),
     Entry(
         name="user_auth_sms",
@@ -602,6 +603,7 @@ _ENTRIES = (
         needs=frozenset({Need.PASSWORD, Need.PHONE}),
         refuses=NO_TOTP,
         pool=_UA_POOL,
+        messages=1,
     ),
     Entry(
         name="user_auth_passkey",

@@ -190,6 +190,8 @@ def test_the_message_budget_stops_a_run_at_the_confirmed_count() -> None:
     for _ in range(2):
         budget.take(CATALOGUE["sms_mfa"].messages, "eu-west-1_X")
     budget.take(CATALOGUE["srp"].messages, "eu-west-1_X")  # sends none: always allowed
+    # issue 17's passwordless codes go through the same rail
+    assert CATALOGUE["user_auth_email"].messages == CATALOGUE["user_auth_sms"].messages == 1
     with pytest.raises(MessagesNotConfirmed, match="spent"):
         budget.take(CATALOGUE["select_mfa"].messages, "eu-west-1_X")
     assert budget.sent == 2

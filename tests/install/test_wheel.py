@@ -63,6 +63,8 @@ def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
     wheel = _build_wheel(tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
     assert "loadtest/scenarios/srp_totp.py" in names
+    # custom_auth.py imports its example trigger from the installed package
+    assert "loadtest/scenarios/triggers/captcha.py" in names
     assert not [n for n in names if n.startswith(("scenarios/", "tests/"))]
 
     bin_dir = _fresh_venv(tmp_path / "venv", wheel)
@@ -70,7 +72,8 @@ def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
     empty.mkdir()
     env = _clean_env()
     probe = (
-        "import importlib.util as u; from loadtest.locust.cli import SCENARIO_DIR as d; "
+        "import importlib.util as u; import loadtest.scenarios.triggers.captcha; "
+        "from loadtest.locust.cli import SCENARIO_DIR as d; "
         "print(u.find_spec('pycognito') is None, d)"
     )
     found = subprocess.run(
