@@ -80,7 +80,7 @@ newest refresh token from one run to the next, as a client under rotation must.
 **Entries that create identities** (``signup``): ``creates`` is set, ``needs`` is empty, and
 the factory makes a fresh synthetic identity (``lt-signup-<hex>``) from the context's random
 source instead of leasing one; a Locust user runs it without leasing. ``messages`` is how many
-SMS or e-mail messages one run makes the pool send (sign-up and recovery codes): the safety
+SMS or e-mail messages one run makes the pool send (sign-up, recovery, MFA, OTP codes): the safety
 rail states ``messages x runs`` before a run against a pool that is not the local one, since
 that pool really sends them (:mod:`loadtest.target.safety`).
 """

@@ -150,7 +150,7 @@ def guard_messages(
     local = is_local_endpoint(url)
     where = "kept in the local pool's message sink" if local else "really sent by the pool"
     print(
-        f"this run may cause {shown} SMS or e-mail messages (sign-up and recovery codes), {where}",
+        f"this run may cause {shown} SMS or e-mail messages (codes), {where}",
         file=stream or sys.stderr,
         flush=True,
     )

@@ -13,8 +13,8 @@ identities file must be 0600 and the folder ``provision`` made for it 0700.
 
 from __future__ import annotations
 
-import gzip
 import contextlib
+import gzip
 import json
 import os
 import sqlite3
