@@ -114,10 +114,13 @@ class PoolServer:
         prevent_user_existence: bool = False,
         session_minutes: int = 3,
         pool_name: str = "test-pool",
+        auto_verified: tuple[str, ...] = (),
     ) -> App:
         """Create a pool (TOTP enabled) and an app client allowing every flow the pool serves."""
         idp = self.client()
         kwargs: dict[str, Any] = {"PoolName": pool_name}
+        if auto_verified:
+            kwargs["AutoVerifiedAttributes"] = list(auto_verified)
         if device_tracking:
             kwargs["DeviceConfiguration"] = {
                 "ChallengeRequiredOnNewDevice": True,

@@ -93,14 +93,14 @@ async def confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
     if user.status is not UserStatus.UNCONFIRMED:
         raise NotAuthorized(Messages.cannot_confirm(str(user.status)))
     codes.redeem(ctx, user, Purpose.SIGN_UP, code)
-    _confirm(ctx, pool, user, verify=True)
+    _confirm(ctx, pool, user, code_entered=True)
     return {}
 
 
-def _confirm(ctx: PoolContext, pool: Pool, user: User, *, verify: bool) -> None:
-    """CONFIRMED; with ``verify`` (a code was entered) the auto-verified attributes it went to
-    are marked verified too. An administrator's confirmation verifies nothing."""
-    names = pool.auto_verified if verify else frozenset()
+def _confirm(ctx: PoolContext, pool: Pool, user: User, *, code_entered: bool) -> None:
+    """CONFIRMED; with ``code_entered`` the auto-verified attributes the code went to are
+    marked verified too. An administrator's confirmation verifies nothing."""
+    names = pool.auto_verified if code_entered else frozenset()
     verified = {f"{name}_verified": "true" for name in names if user.attributes.get(name)}
     attributes = {**user.attributes, **verified}
     ctx.store.users.update(
@@ -128,5 +128,5 @@ async def admin_confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
     user = ctx.user(pool, p.username())
     if user.status is not UserStatus.UNCONFIRMED:
         raise NotAuthorized(Messages.cannot_confirm(str(user.status)))
-    _confirm(ctx, pool, user, verify=False)
+    _confirm(ctx, pool, user, code_entered=False)
     return {}

@@ -62,6 +62,9 @@ RUNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 #: Scenarios whose identities come from a provisioning run of their own (SMS MFA, no TOTP).
 SMS_RUNS = ("sms_mfa",)
+#: The account journey: identities without TOTP, with a verified e-mail (codes go there), on
+#: the same pool, which auto-verifies e-mail for sign-ups.
+ACCOUNT_RUNS = ("signup", "forgot_password", "change_password", "profile_update")
 
 
 class Commands:
@@ -131,7 +134,9 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     private, reports = tmp_path / "private", tmp_path / "reports"
     private.mkdir(mode=0o700)
     pool = pool_server("--no-quotas", *CAPTCHA_TRIGGERS, state=private / "pool.sqlite3")
-    app = pool.provision(secret=True, mfa="OPTIONAL", device_tracking=True)
+    app = pool.provision(
+        secret=True, mfa="OPTIONAL", device_tracking=True, auto_verified=("email",)
+    )
     pool.client().set_user_pool_mfa_config(
         UserPoolId=app.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"}
     )
@@ -144,15 +149,21 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     domain = ("--cognito-domain-url", f"{pool.url}/domain/{oauth.domain}",
               "--cognito-oauth-client-id", oauth.code_client_id,
               "--cognito-m2m-client-id", oauth.m2m_client_id)  # fmt: skip
-    count = str(PER_SCENARIO * (len(RUNS) - len(SMS_RUNS)))
+    count = str(PER_SCENARIO * (len(RUNS) - len(SMS_RUNS) - len(ACCOUNT_RUNS)))
     cli("provision", "provision", "-n", count, "--identities", str(ids), "--run", "scan",
         "--client-id", app.client_id, *target(pool, app))  # fmt: skip
     sms_ids = ids.with_name("sms.jsonl")
     cli("provision-sms", "provision", "-n", str(PER_SCENARIO), "--identities", str(sms_ids),
         "--run", "sms", "--sms-mfa", "--no-totp", "--no-device", "--client-id", app.client_id,
         *target(pool, app))  # fmt: skip
-    shares = split(ids, [s for s in RUNS if s not in SMS_RUNS])
+    account_ids = ids.with_name("account.jsonl")
+    cli("provision-account", "provision", "-n", str(PER_SCENARIO * len(ACCOUNT_RUNS)),
+        "--identities", str(account_ids), "--run", "account", "--emails", "--no-totp",
+        "--no-device", "--client-id", app.client_id, *target(pool, app))  # fmt: skip
+    own = (*SMS_RUNS, *ACCOUNT_RUNS)
+    shares = split(ids, [s for s in RUNS if s not in own])
     shares |= {scenario: sms_ids for scenario in SMS_RUNS}
+    shares |= split(account_ids, list(ACCOUNT_RUNS))
     choice = Choice.provision(cli, pool_server, private)
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as runs:
         embedded = runs.submit(capacity, cli, private, reports)
@@ -176,7 +187,7 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
     states = [pool.state, probe_pool.state, choice.pool.state, capacity_private / "pool.sqlite"]
-    identity_files = [ids, sms_ids, probe_ids, choice.ids, *capacity_ids]
+    identity_files = [ids, sms_ids, account_ids, probe_ids, choice.ids, *capacity_ids]
     secrets, codes = known_secrets(identity_files, states, started)
     # SMS_MFA, EMAIL_OTP and SMS_OTP codes from the message sinks: secrets too
     codes |= sent_codes(pool.state) | sent_codes(choice.pool.state)
