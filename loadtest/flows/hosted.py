@@ -215,19 +215,19 @@ class TokenRefused(FlowError):
 
 
 def _redeem(ctx: FlowContext, code: str, verifier: str, callback: str) -> HttpFlow[Tokens]:
-    grant = GrantType.AUTHORIZATION_CODE
+    form = {"client_id": ctx.client.client_id, "code": code, "redirect_uri": callback}
+    return (
+        yield from _token(ctx, GrantType.AUTHORIZATION_CODE, form | {"code_verifier": verifier})
+    )
+
+
+def _token(ctx: FlowContext, grant: GrantType, form: dict[str, str]) -> HttpFlow[Tokens]:
+    """One POST to the token endpoint (the client's secret by HTTP Basic), named by grant."""
     label = f"POST /oauth2/token:{grant}"
-    form = {
-        "grant_type": str(grant),
-        "client_id": ctx.client.client_id,
-        "code": code,
-        "redirect_uri": callback,
-        "code_verifier": verifier,
-    }
     page = yield Fetch(
         method="POST",
         endpoint=Endpoint.TOKEN,
-        form=form,
+        form={"grant_type": str(grant), **form},
         label=label,
         detail=str(grant),
         headers=_basic(ctx),
@@ -251,23 +251,7 @@ def _basic(ctx: FlowContext) -> dict[str, str]:
 
 def client_credentials(ctx: FlowContext, scope: str | None = None) -> HttpFlow[Tokens]:
     """One client-credentials token (secret by HTTP Basic): ClientAuthentication, 150/s."""
-    grant = GrantType.CLIENT_CREDENTIALS
-    label = f"POST /oauth2/token:{grant}"
-    form = {"grant_type": str(grant), **({"scope": scope} if scope else {})}
-    page = yield Fetch(
-        method="POST",
-        endpoint=Endpoint.TOKEN,
-        form=form,
-        label=label,
-        detail=str(grant),
-        headers=_basic(ctx),
-    )
-    answer = _token_answer(page, label)
-    return Tokens(
-        access_token=answer["access_token"],
-        id_token="",
-        expires_in=int(answer.get("expires_in", 3600)),
-    )
+    return (yield from _token(ctx, GrantType.CLIENT_CREDENTIALS, {"scope": scope} if scope else {}))
 
 
 @dataclass(slots=True)
