@@ -9,6 +9,7 @@ from loadtest.protocol.errors import Messages, NotAuthorized
 from .context import PoolContext
 from .params import Params
 from .records import Pool, User
+from .revocation import lineage_revoked
 from .tokens import AccessClaims, uuid_time
 
 __all__ = ["Caller", "caller"]
@@ -31,8 +32,7 @@ def caller(ctx: PoolContext, p: Params) -> Caller:
     user = None if pool is None else ctx.store.users.by_sub(pool.id, claims.sub)
     if pool is None or user is None:
         raise NotAuthorized(Messages.ACCESS_TOKEN_INVALID)
-    revoked = ctx.store.revocations.is_revoked(claims.origin_jti)
-    if revoked or uuid_time(claims.origin_jti) < user.revoked_at:
+    if lineage_revoked(ctx, claims.origin_jti) or uuid_time(claims.origin_jti) < user.revoked_at:
         raise NotAuthorized(Messages.ACCESS_TOKEN_REVOKED)
     if not user.enabled:
         raise NotAuthorized(Messages.USER_DISABLED)

@@ -7,8 +7,8 @@ RevokeToken (cognito-facts §14.4) revokes one refresh token and the access toke
 it, by their shared ``origin_jti``. It needs the client that got the token (its secret too, if
 it has one) and EnableTokenRevocation on (``UnsupportedOperationException`` otherwise); a JWT is
 ``UnsupportedTokenTypeException``; a refresh token already revoked, expired or unreadable is
-answered ``{}`` as ``/oauth2/revoke`` answers 200 (idempotent). Refresh-token rotation is not
-here.
+answered ``{}`` as ``/oauth2/revoke`` answers 200 (idempotent). What a revocation reaches under
+refresh-token rotation is :mod:`.revocation`'s.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .admin import mfa_settings, user_attributes
 from .context import PoolContext
 from .params import Params
 from .records import AppClient, User
+from .revocation import revoke
 from .sessions import SealError, open_refresh
 
 __all__ = ["admin_user_global_sign_out", "get_user", "global_sign_out", "revoke_token"]
@@ -78,5 +79,5 @@ async def revoke_token(ctx: PoolContext, p: Params) -> dict[str, Any]:
         return {}
     if payload.get("client_id") != client.id:  # the error here is a guess (facts §14.4)
         raise Unauthorized("The token was not issued to this client.")
-    ctx.store.revocations.revoke(str(payload["origin_jti"]), float(payload["exp"]))
+    revoke(ctx, payload)
     return {}

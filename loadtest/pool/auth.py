@@ -30,6 +30,7 @@ from . import custom
 from .context import PoolContext
 from .params import Params
 from .records import AppClient, Device, Pool, User
+from .revocation import refresh_revoked
 from .sessions import SecretBlock
 from .signin import SignIn, check_lock, count_failure, ensure_can_sign_in, next_step
 from .srp import password_record
@@ -323,8 +324,7 @@ def refresh_owner(
         raise NotAuthorized(Messages.REFRESH_TOKEN_INVALID)
     if not user.enabled:
         raise NotAuthorized(Messages.USER_DISABLED)
-    revoked = ctx.store.revocations.is_revoked(str(payload["origin_jti"]))  # RevokeToken
-    if revoked or uuid_time(str(payload["origin_jti"])) < user.revoked_at:
+    if refresh_revoked(ctx, payload) or uuid_time(str(payload["origin_jti"])) < user.revoked_at:
         raise NotAuthorized(Messages.REFRESH_TOKEN_REVOKED)
     return payload, user
 

@@ -7,12 +7,14 @@ given in may be exchanged again only within ``RetryGracePeriodSeconds`` of its f
 (a replay inside the window forks the lineage, as measured), after which the answer is
 ``RefreshTokenReuseException: Refresh token reuse detected``. After a fork only the newest
 child refreshes; the older child gets the same exception (measured). Newer tokens keep
-working: there is no family revocation (§14.2, measured).
+working: there is no family revocation (§14.2, measured). The token endpoint's refresh grant
+rotates through :func:`rotated` too; what RevokeToken reaches is :mod:`.revocation`'s.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -22,8 +24,9 @@ from .auth import refresh_owner, refreshed
 from .context import PoolContext
 from .params import Params
 from .records import AppClient
+from .tokens import Minted
 
-__all__ = ["get_tokens_from_refresh_token"]
+__all__ = ["get_tokens_from_refresh_token", "rotated"]
 
 
 async def get_tokens_from_refresh_token(ctx: PoolContext, p: Params) -> dict[str, Any]:
@@ -33,19 +36,27 @@ async def get_tokens_from_refresh_token(ctx: PoolContext, p: Params) -> dict[str
     token = p.text("RefreshToken", max_len=4096)
     _check_client_secret(client, p.optional_text("ClientSecret", max_len=256))
     payload, user = refresh_owner(ctx, pool, client, token)
-    rotate, grace = client.rotation
+    rotate = client.rotation[0]
     now = ctx.now()
-    minted = refreshed(payload, keep_expiry=True)
-    if rotate:
-        jti, expires = str(payload.get("jti", "")), float(payload["exp"])
-        _check_newest_child(ctx, payload)
-        _spend(ctx, jti, expires, grace, now)
-        child = ctx.store.refresh_uses.add_child(jti, expires)
-        minted = replace(minted, parent_jti=jti, generation=child)
+    minted = rotated(ctx, client, payload) if rotate else refreshed(payload, keep_expiry=True)
     result = ctx.tokens.authentication_result(
         user, client, minted, now, refresh=rotate, groups=ctx.group_names(user)
     )
     return {"AuthenticationResult": result}
+
+
+def rotated(ctx: PoolContext, client: AppClient, payload: Mapping[str, Any]) -> Minted:
+    """Spend a refresh token under rotation and describe its child (the new refresh token).
+
+    ``RefreshTokenReuseException`` for an older sibling after a fork, or for a token first
+    exchanged longer ago than the grace period. Shared by GetTokensFromRefreshToken and the
+    token endpoint's ``refresh_token`` grant (which maps the refusal to ``invalid_grant``).
+    """
+    jti, expires = str(payload.get("jti", "")), float(payload["exp"])
+    _check_newest_child(ctx, payload)
+    _spend(ctx, jti, expires, client.rotation[1], ctx.now())
+    child = ctx.store.refresh_uses.add_child(jti, expires)
+    return replace(refreshed(payload, keep_expiry=True), parent_jti=jti, generation=child)
 
 
 def _check_client_secret(client: AppClient, given: str | None) -> None:

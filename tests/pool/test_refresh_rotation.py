@@ -111,3 +111,84 @@ def test_a_wrong_client_secret_is_refused(local_pool: PoolServer) -> None:
             RefreshToken=refresh, ClientId=app.client_id, ClientSecret="x" * 51
         )
     assert error_of(refused)[0] == "NotAuthorizedException"
+
+
+# -- RevokeToken under rotation (cognito-facts §14.2, §14.4; docs/user-auth.md) ---------------
+REVOKED = ("NotAuthorizedException", "Refresh Token has been revoked")
+ACCESS_REVOKED = ("NotAuthorizedException", "Access Token has been revoked")
+
+
+def _revoke(idp: Any, app: App, token: str) -> None:
+    extra = {"ClientSecret": app.client_secret} if app.client_secret else {}
+    idp.revoke_token(Token=token, ClientId=app.client_id, **extra)
+
+
+def _refused(call: Any, *args: Any) -> tuple[str, str]:
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        call(*args)
+    return error_of(refused)
+
+
+def test_revoking_the_newest_token_ends_the_lineage_and_its_access_tokens(
+    local_pool: PoolServer,
+) -> None:
+    app = _app(local_pool, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 60})
+    idp = local_pool.client()
+    signed_in = tokens(idp, app, "ann")
+    other = tokens(idp, app, "ann")  # another sign-in: its own lineage
+    newest = _exchange(idp, app, signed_in["RefreshToken"])
+    _revoke(idp, app, newest["RefreshToken"])
+    assert _refused(_exchange, idp, app, newest["RefreshToken"]) == REVOKED
+    assert _refused(_exchange, idp, app, signed_in["RefreshToken"]) == REVOKED
+    for access in (signed_in["AccessToken"], newest["AccessToken"]):
+        assert _refused(_get_user, idp, access) == ACCESS_REVOKED
+    _revoke(idp, app, newest["RefreshToken"])  # idempotent
+    assert idp.get_user(AccessToken=other["AccessToken"])["Username"] == "ann"
+    assert "RefreshToken" in _exchange(idp, app, other["RefreshToken"])
+
+
+def test_revoking_the_original_ends_every_branch(local_pool: PoolServer) -> None:
+    app = _app(local_pool, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 60}, secret=True)
+    idp = local_pool.client()
+    first = tokens(idp, app, "ann")["RefreshToken"]
+    _exchange(idp, app, first)
+    fork = _exchange(idp, app, first)  # the newest child after a fork
+    _revoke(idp, app, first)
+    assert _refused(_exchange, idp, app, fork["RefreshToken"]) == REVOKED
+    assert _refused(_get_user, idp, fork["AccessToken"]) == ACCESS_REVOKED
+
+
+def test_revoking_a_rotated_out_token_leaves_the_newest_working(local_pool: PoolServer) -> None:
+    app = _app(local_pool, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})
+    idp = local_pool.client()
+    first = tokens(idp, app, "ann")["RefreshToken"]
+    middle = _exchange(idp, app, first)["RefreshToken"]
+    newest = _exchange(idp, app, middle)
+    _revoke(idp, app, middle)
+    assert _refused(_exchange, idp, app, middle) == REVOKED
+    assert idp.get_user(AccessToken=newest["AccessToken"])["Username"] == "ann"
+    assert "RefreshToken" in _exchange(idp, app, newest["RefreshToken"])
+
+
+def test_without_rotation_a_revoked_token_fails_both_refresh_operations(
+    local_pool: PoolServer,
+) -> None:
+    app = _app(local_pool, None)
+    idp = local_pool.client()
+    signed_in = tokens(idp, app, "ann")
+    refresh = signed_in["RefreshToken"]
+    renewed = _exchange(idp, app, refresh)
+    _revoke(idp, app, refresh)
+    assert _refused(_exchange, idp, app, refresh) == REVOKED
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        idp.initiate_auth(
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=app.client_id,
+            AuthParameters={"REFRESH_TOKEN": refresh},
+        )
+    assert error_of(refused) == REVOKED
+    assert _refused(_get_user, idp, renewed["AccessToken"]) == ACCESS_REVOKED
+
+
+def _get_user(idp: Any, access: str) -> Any:
+    return idp.get_user(AccessToken=access)

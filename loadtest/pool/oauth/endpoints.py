@@ -2,25 +2,31 @@
 
 Token answers and errors follow cognito-facts §17.4-§17.5: ``{"error": ...}`` JSON with 400
 (401 for a failed client authentication at ``/oauth2/revoke``), ``id_token`` only with
-``openid``, a refresh token only from an authorization code. Quotas: client credentials under
-ClientAuthentication, refresh under UserAuthentication, code redemption on its own allocation
-at UserAuthentication's rate (:data:`loadtest.protocol.quotas.CODE_REDEMPTION`); a throttled
-call gets 429 ``{"error": "too_many_requests"}`` (a guess: Cognito's exact answer is not
-documented).
+``openid``, a refresh token from an authorization code and, when the app client rotates refresh
+tokens, from the refresh grant too (the refused old one is ``invalid_grant``). Revocation is the
+RevokeToken operation's (:mod:`..revocation`), so a revocation at either holds at both.
+Quotas: client credentials under ClientAuthentication, refresh under UserAuthentication, code
+redemption on its own allocation at UserAuthentication's rate
+(:data:`loadtest.protocol.quotas.CODE_REDEMPTION`); a throttled call gets 429
+``{"error": "too_many_requests"}`` (a guess: Cognito's exact answer is not documented).
 """
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
 
-from loadtest.protocol.errors import NotAuthorized, TooManyRequests
+from loadtest.protocol.errors import NotAuthorized, RefreshTokenReuse, TooManyRequests
 from loadtest.protocol.names import Endpoint, GrantType
 
+from .. import revocation
 from ..records import AppClient
+from ..refresh import rotated
+from ..revocation import lineage_revoked, refresh_revoked
 from ..tokens import Minted, uuid_time
 from .common import Domain, OAuthEnv, json_answer
 from .grants import (
@@ -33,8 +39,6 @@ from .grants import (
 )
 
 __all__ = ["discovery", "revoke", "token", "user_info"]
-
-_REVOKED = "revoked:"
 
 
 def _authenticate(domain: Domain, env: OAuthEnv, request: web.Request,
@@ -121,24 +125,32 @@ def _answer(result: Mapping[str, Any], scope: str, *, refresh: bool) -> dict[str
 
 async def _refresh(env: OAuthEnv, domain: Domain, client: AppClient,
                    form: Mapping[str, str]) -> dict[str, Any]:  # fmt: skip
-    now = env.ctx.now()
+    """The refresh grant; under rotation also a new refresh token (facts §14.2, §17.4)."""
+    ctx, now = env.ctx, env.ctx.now()
     try:
-        payload = env.ctx.tokens.open_refresh(form.get("refresh_token"), now)
+        payload = ctx.tokens.open_refresh(form.get("refresh_token"), now)
     except NotAuthorized:
         raise OAuthError("invalid_grant") from None
     origin = str(payload["origin_jti"])
     if payload["client_id"] != client.id or payload["pool_id"] != domain.pool.id:
         raise OAuthError("invalid_grant")
-    user = env.ctx.store.users.by_sub(domain.pool.id, str(payload["sub"]))
+    user = ctx.store.users.by_sub(domain.pool.id, str(payload["sub"]))
     if user is None or not user.enabled or uuid_time(origin) < user.revoked_at:
         raise OAuthError("invalid_grant")
-    if env.ctx.store.used_sessions.is_used(_REVOKED + origin):
-        raise OAuthError("invalid_grant")
+    if refresh_revoked(ctx, payload):
+        raise OAuthError("invalid_grant")  # "the refresh token is revoked" (facts §17.4)
     scope = str(payload.get("scope", "aws.cognito.signin.user.admin"))
-    minted = Minted(auth_time=int(payload["auth_time"]), origin_jti=origin, scope=scope,
+    minted = Minted(auth_time=int(payload["auth_time"]), origin_jti=origin,
                     device_key=str(payload["device_key"]) or None)  # fmt: skip
-    result = env.ctx.tokens.authentication_result(user, client, minted, now, refresh=False)
-    return _answer(result, scope, refresh=False)
+    rotate = client.rotation[0]
+    if rotate:
+        try:
+            minted = rotated(ctx, client, payload)
+        except RefreshTokenReuse:
+            raise OAuthError("invalid_grant") from None  # the error is a guess (user-auth.md)
+    minted = replace(minted, scope=scope)
+    result = ctx.tokens.authentication_result(user, client, minted, now, refresh=rotate)
+    return _answer(result, scope, refresh=rotate)
 
 
 async def _client_credentials(env: OAuthEnv, domain: Domain, client: AppClient,
@@ -182,7 +194,7 @@ async def user_info(env: OAuthEnv, request: web.Request) -> web.StreamResponse:
     except NotAuthorized:
         return _unauthorized("invalid_token", expired, 401)
     user = env.ctx.store.users.by_sub(domain.pool.id, claims.sub)
-    revoked = env.ctx.store.used_sessions.is_used(_REVOKED + claims.origin_jti)
+    revoked = lineage_revoked(env.ctx, claims.origin_jti)
     if user is None or revoked or uuid_time(claims.origin_jti) < user.revoked_at:
         return _unauthorized("invalid_token", expired, 401)
     if "openid" not in claims.scope.split():
@@ -213,13 +225,13 @@ async def revoke(env: OAuthEnv, request: web.Request) -> web.StreamResponse:
 
 
 def _revoke(env: OAuthEnv, client: AppClient, text: str) -> None:
+    """The same revocation as the RevokeToken operation (:mod:`..revocation`)."""
     try:
         payload = env.ctx.tokens.open_refresh(text, env.ctx.now())
     except NotAuthorized:
         return
     if payload["client_id"] == client.id:
-        origin = str(payload["origin_jti"])
-        env.ctx.store.used_sessions.use(_REVOKED + origin, float(payload["exp"]))
+        revocation.revoke(env.ctx, payload)
 
 
 async def discovery(env: OAuthEnv, request: web.Request) -> web.StreamResponse:
