@@ -30,7 +30,7 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import Challenge
 
-from . import custom, totp
+from . import custom, totp, user_auth_simulated
 from .admin import check_password_policy
 from .auth import known_device, secret_block
 from .context import PoolContext
@@ -162,6 +162,13 @@ def _open_step(
     req: ChallengeRequest, stages: tuple[str, ...], required: tuple[str, ...]
 ) -> SessionStep:
     session = open_session(req.ctx, req.session, req.client, stages)
+    return _step(req, session, required)
+
+
+def _step(
+    req: ChallengeRequest, session: ChallengeSession, required: tuple[str, ...]
+) -> SessionStep:
+    """The sign-in behind an opened Session, after the prologue's checks of USERNAME."""
     req.require("USERNAME")
     user = req.ctx.find_user(req.pool, req.responses["USERNAME"])
     if user is None or user.sub != session.sub:
@@ -428,7 +435,32 @@ async def _new_password_required(req: ChallengeRequest, step: SessionStep) -> Re
 
 
 # -- USER_AUTH (choice-based sign-in, :mod:`.user_auth`) ------------------------------------------
-@continues(SELECT_STAGE, required=("ANSWER",))
+def user_auth_step(
+    challenge: str, *stages: str, required: tuple[str, ...] = ()
+) -> Callable[[SessionHandler], Handler]:
+    """:func:`continues` for USER_AUTH's steps, which also answer the Session of a simulated
+    user (an unknown name under PreventUserExistenceErrors, :mod:`.user_auth_simulated`)."""
+
+    def wrap(handler: SessionHandler) -> Handler:
+        async def run(req: ChallengeRequest) -> Result:
+            session, simulated = user_auth_simulated.opened(
+                req.ctx, req.session, req.client, stages
+            )
+            if not simulated:
+                return await handler(req, _step(req, session, required))
+            req.require("USERNAME", *required)
+            return user_auth_simulated.answer(
+                req.ctx, req.pool, req.client, session, challenge, req.responses
+            )
+
+        run.__name__ = run.__qualname__ = handler.__name__
+        run.__doc__ = handler.__doc__
+        return run
+
+    return wrap
+
+
+@user_auth_step(Challenge.SELECT_CHALLENGE, SELECT_STAGE, required=("ANSWER",))
 async def _select_challenge(req: ChallengeRequest, step: SessionStep) -> Result:
     """SELECT_CHALLENGE answered with ANSWER (and the factor's own fields)."""
     return _chosen(req, step, req.responses["ANSWER"])
@@ -440,24 +472,24 @@ def _chosen(req: ChallengeRequest, step: SessionStep, factor: str) -> Result:
     return result
 
 
-@continues(SELECT_STAGE)
+@user_auth_step(Challenge.PASSWORD, SELECT_STAGE)
 async def _password_factor(req: ChallengeRequest, step: SessionStep) -> Result:
     """SELECT_CHALLENGE answered with ``ChallengeName: PASSWORD`` (the Guide's second form)."""
     return _chosen(req, step, Challenge.PASSWORD)
 
 
-@continues(SELECT_STAGE)
+@user_auth_step(Challenge.PASSWORD_SRP, SELECT_STAGE)
 async def _password_srp_factor(req: ChallengeRequest, step: SessionStep) -> Result:
     """SELECT_CHALLENGE answered with ``ChallengeName: PASSWORD_SRP``."""
     return _chosen(req, step, Challenge.PASSWORD_SRP)
 
 
-@continues(OTP_STAGES[Challenge.EMAIL_OTP], required=("EMAIL_OTP_CODE",))
+@user_auth_step(Challenge.EMAIL_OTP, OTP_STAGES[Challenge.EMAIL_OTP], required=("EMAIL_OTP_CODE",))
 async def _email_otp(req: ChallengeRequest, step: SessionStep) -> Result:
     return _otp(req, step, Challenge.EMAIL_OTP, req.responses["EMAIL_OTP_CODE"])
 
 
-@continues(OTP_STAGES[Challenge.SMS_OTP], required=("SMS_OTP_CODE",))
+@user_auth_step(Challenge.SMS_OTP, OTP_STAGES[Challenge.SMS_OTP], required=("SMS_OTP_CODE",))
 async def _sms_otp(req: ChallengeRequest, step: SessionStep) -> Result:
     return _otp(req, step, Challenge.SMS_OTP, req.responses["SMS_OTP_CODE"])
 
@@ -472,7 +504,7 @@ def _otp(req: ChallengeRequest, step: SessionStep, factor: Challenge, code: str)
     )  # fmt: skip
 
 
-@continues(WEB_AUTHN_STAGE, required=("CREDENTIAL",))
+@user_auth_step(Challenge.WEB_AUTHN, WEB_AUTHN_STAGE, required=("CREDENTIAL",))
 async def _web_authn(req: ChallengeRequest, step: SessionStep) -> Result:
     """WEB_AUTHN answered with CREDENTIAL (AuthenticationResponseJSON as a string)."""
     ctx = req.ctx

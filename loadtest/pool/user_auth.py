@@ -20,7 +20,8 @@ as ``ChallengeName``. OTP codes (8 digits) go through the message sink (:mod:`.m
 the code lives as long as the Session and is kept in it only as a keyed digest. A wrong code
 is ``CodeMismatchException`` and keeps the Session; OTP failures are not counted toward the
 password lockout (6 wrong codes measured without lockout, §4); password failures are, as in
-the password flows. OTP and passkey sign-ins get no MFA step (§12.5).
+the password flows. OTP and passkey sign-ins get no MFA step (§12.5). An unknown name under
+PreventUserExistenceErrors gets a simulated user (:mod:`.user_auth_simulated`).
 """
 
 from __future__ import annotations
@@ -117,7 +118,10 @@ def user_auth(
     if user is None:
         ctx.check_secret_hash(client, username, auth.get("SECRET_HASH"))
         if client.prevent_user_existence_errors:
-            raise NotAuthorized(Messages.INCORRECT_PASSWORD)
+            # Imported here: the simulation reuses this module's stages.
+            from .user_auth_simulated import start
+
+            return start(ctx, pool, client, auth, admin=admin)
         raise UserNotFound(Messages.USER_NOT_FOUND)
     ensure_can_sign_in(user)
     device = known_device(ctx, user, auth.get("DEVICE_KEY"))

@@ -83,6 +83,7 @@ __all__ = [
     "complete_web_authn_registration",
     "delete_web_authn_credential",
     "list_web_authn_credentials",
+    "options_for",
     "request_options",
     "settings",
     "start_web_authn_registration",
@@ -264,13 +265,21 @@ def has_passkeys(ctx: PoolContext, pool: Pool, user: User) -> bool:
 
 def request_options(ctx: PoolContext, pool: Pool, user: User, timeout_ms: int) -> tuple[str, str]:
     """(challenge, CREDENTIAL_REQUEST_OPTIONS as a JSON string) for a WEB_AUTHN challenge."""
+    keys = _descriptors(ctx.store.passkeys.of_user(pool.id, user.sub))
+    return options_for(pool, keys, timeout_ms)
+
+
+def options_for(
+    pool: Pool, allowed: list[PublicKeyCredentialDescriptor], timeout_ms: int
+) -> tuple[str, str]:
+    """The request options listing ``allowed`` (a real user's passkeys, or a simulated one)."""
     config = settings(pool)
     challenge = secrets.token_bytes(16)
     options = generate_authentication_options(
         rp_id=config.rp_id,
         challenge=challenge,
         timeout=timeout_ms,
-        allow_credentials=_descriptors(ctx.store.passkeys.of_user(pool.id, user.sub)),
+        allow_credentials=allowed,
         user_verification=UserVerificationRequirement(config.user_verification),
     )
     return bytes_to_base64url(challenge), options_to_json(options)
