@@ -147,6 +147,8 @@ class SoftwareAuthenticator:
     algorithm: Algorithm = Algorithm.ES256
     attestation: Attestation = Attestation.NONE
     sign_count: int = 0
+    #: The UV flag (set unless a test plays an authenticator without user verification).
+    user_verified: bool = True
 
     def _client_data(self, kind: str, challenge: str) -> bytes:
         data = {"type": kind, "challenge": challenge, "origin": self.origin, "crossOrigin": False}
@@ -154,7 +156,7 @@ class SoftwareAuthenticator:
 
     def _auth_data(self, rp_id: str, attested: bytes = b"") -> bytes:
         self.sign_count += 1
-        flags = _UP | _UV | (_AT if attested else 0)
+        flags = _UP | (_UV if self.user_verified else 0) | (_AT if attested else 0)
         rp_hash = hashlib.sha256(rp_id.encode()).digest()
         return rp_hash + bytes([flags]) + struct.pack(">I", self.sign_count) + attested
 

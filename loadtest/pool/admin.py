@@ -177,6 +177,11 @@ def _webauthn_config(given: Mapping[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = {"UserVerification": verification}
     if rp_id:
         config["RelyingPartyId"] = rp_id
+    factor = given.get("FactorConfiguration")
+    if factor is not None:  # passkeys as MFA (docs/user-auth.md)
+        if factor not in ("SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"):
+            raise InvalidParameter(f"Invalid FactorConfiguration: {str(factor)[:40]}")
+        config["FactorConfiguration"] = factor
     return config
 
 

@@ -28,6 +28,7 @@ from .params import Params
 from .records import MfaState, Pool, User
 from .sessions import MAX_SESSION_CHARS, ChallengeSession, SealError
 from .signin import SignIn, consume, new_session, open_session, resume
+from .webauthn import passkey_mfa_preference
 
 __all__ = [
     "admin_set_user_mfa_preference",
@@ -130,6 +131,9 @@ def _preferences(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
         if enabled and "phone_number" not in user.attributes:
             raise InvalidParameter("User does not have delivery config set to turn on SMS_MFA")
         state = _apply(state, "sms", enabled, bool(sms_settings.get("PreferredMfa")))
+    passkey_settings = p.mapping("WebAuthnMfaSettings")
+    if passkey_settings:
+        state = passkey_mfa_preference(state, bool(passkey_settings.get("Enabled")))
     ctx.store.users.update(user, mfa=state, modified=ctx.now())
     return {}
 

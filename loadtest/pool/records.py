@@ -396,6 +396,8 @@ class MfaState:
     totp_preferred: bool = False
     sms_enabled: bool = False
     sms_preferred: bool = False
+    #: WebAuthnMfaSettings.Enabled: passkey sign-in counts as MFA (docs/user-auth.md).
+    webauthn_mfa: bool = False
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> MfaState:

@@ -10,7 +10,9 @@ PASSWORD       NEW_PASSWORD_REQUIRED, a remembered device and MFA exactly as the
 EMAIL_OTP      the pool allows it, the tier is not LITE, the user has an ``email``, has no MFA
                configured, the pool's MFA is not ON, and the password is not temporary
 SMS_OTP        the same, with ``phone_number``
-WEB_AUTHN      the same, with a registered passkey (:mod:`.webauthn`)
+WEB_AUTHN      the same, with a registered passkey (:mod:`.webauthn`); also under MFA when
+               the passkey satisfies MFA (FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION
+               and the user's WebAuthnMfaSettings on), and then it must verify the user
 =============  ==============================================================================
 
 With an eligible ``PREFERRED_CHALLENGE`` the flow goes straight to that factor; otherwise it
@@ -85,14 +87,29 @@ OTP_DIGITS = 8
 def available_challenges(ctx: PoolContext, pool: Pool, user: User) -> list[str]:
     """The first factors this user may pick, in the order Cognito lists them (§12.3)."""
     offered = [str(Challenge.PASSWORD_SRP), str(Challenge.PASSWORD)]
-    if not _passwordless_allowed(pool, user):
+    if _passwordless_allowed(pool, user):
+        offered += _otp_factors(pool, user)
+    elif not _passkey_as_mfa(pool, user):
         return offered
-    for factor, (medium, _purpose, allowed) in _OTP.items():
-        if allowed in pool.first_factors and user.attributes.get(medium.attribute):
-            offered.append(str(factor))
     if "WEB_AUTHN" in pool.first_factors and webauthn.has_passkeys(ctx, pool, user):
         offered.append(str(Challenge.WEB_AUTHN))
     return offered
+
+
+def _otp_factors(pool: Pool, user: User) -> list[str]:
+    """EMAIL_OTP and SMS_OTP, where the pool allows them and the user has the address."""
+    offered = []
+    for factor, (medium, _purpose, allowed) in _OTP.items():
+        if allowed in pool.first_factors and user.attributes.get(medium.attribute):
+            offered.append(str(factor))
+    return offered
+
+
+def _passkey_as_mfa(pool: Pool, user: User) -> bool:
+    """A passkey that satisfies MFA is offered where MFA hides the passwordless factors."""
+    if pool.tier == "LITE" or user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+        return False
+    return webauthn.passkey_mfa(pool, user)
 
 
 def _passwordless_allowed(pool: Pool, user: User) -> bool:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,7 +74,7 @@ from loadtest.protocol.errors import (
 from .access import caller
 from .context import PoolContext
 from .params import Params
-from .records import Pool, User
+from .records import MfaState, Pool, User
 from .store import Passkey, PendingRegistration
 
 __all__ = [
@@ -84,6 +84,8 @@ __all__ = [
     "delete_web_authn_credential",
     "list_web_authn_credentials",
     "options_for",
+    "passkey_mfa",
+    "passkey_mfa_preference",
     "request_options",
     "settings",
     "start_web_authn_registration",
@@ -97,6 +99,7 @@ _ALGORITHMS = [
     COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
 ]
 _REGISTRATION_SECONDS = 300.0
+_MULTI_FACTOR = "MULTI_FACTOR_WITH_USER_VERIFICATION"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,6 +108,9 @@ class WebAuthnSettings:
 
     rp_id: str
     user_verification: str = "preferred"
+    #: FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION: a passkey with user
+    #: verification may satisfy MFA, for users who turn it on (:func:`passkey_mfa`).
+    multi_factor: bool = False
 
     @property
     def uv_required(self) -> bool:
@@ -121,7 +127,29 @@ def settings(pool: Pool) -> WebAuthnSettings:
     return WebAuthnSettings(
         rp_id=str(raw["RelyingPartyId"]),
         user_verification=str(raw.get("UserVerification") or "preferred"),
+        multi_factor=raw.get("FactorConfiguration") == _MULTI_FACTOR,
     )
+
+
+def passkey_mfa(pool: Pool, user: User) -> bool:
+    """Whether this user's passkey sign-in counts as MFA: the pool's FactorConfiguration is
+    MULTI_FACTOR_WITH_USER_VERIFICATION and the user's WebAuthnMfaSettings are enabled. Then
+    the passkey is offered even where MFA hides passwordless factors, and must verify the user.
+    """
+    if not user.mfa.webauthn_mfa:
+        return False
+    raw = pool.raw.get("WebAuthnConfiguration")
+    return isinstance(raw, Mapping) and raw.get("FactorConfiguration") == _MULTI_FACTOR
+
+
+def passkey_mfa_preference(state: MfaState, enabled: bool) -> MfaState:
+    """WebAuthnMfaSettings in (Admin)SetUserMFAPreference. "The user must also have at least
+    one other MFA method such as SMS, TOTP, or email activated" (API reference,
+    WebAuthnMfaSettingsType); enabling it without one is refused (the error is a guess)."""
+    others = ("totp_enabled", "sms_enabled", "email_enabled")  # email MFA: when modelled
+    if enabled and not any(getattr(state, name, False) for name in others):
+        raise InvalidParameter("Passkey MFA requires another MFA method to be enabled.")
+    return replace(state, webauthn_mfa=enabled)
 
 
 def origin_allowed(rp_id: str, origin: str) -> bool:
@@ -266,21 +294,27 @@ def has_passkeys(ctx: PoolContext, pool: Pool, user: User) -> bool:
 def request_options(ctx: PoolContext, pool: Pool, user: User, timeout_ms: int) -> tuple[str, str]:
     """(challenge, CREDENTIAL_REQUEST_OPTIONS as a JSON string) for a WEB_AUTHN challenge."""
     keys = _descriptors(ctx.store.passkeys.of_user(pool.id, user.sub))
-    return options_for(pool, keys, timeout_ms)
+    return options_for(pool, keys, timeout_ms, verify_user=passkey_mfa(pool, user))
 
 
 def options_for(
-    pool: Pool, allowed: list[PublicKeyCredentialDescriptor], timeout_ms: int
+    pool: Pool,
+    allowed: list[PublicKeyCredentialDescriptor],
+    timeout_ms: int,
+    *,
+    verify_user: bool = False,
 ) -> tuple[str, str]:
-    """The request options listing ``allowed`` (a real user's passkeys, or a simulated one)."""
+    """The request options listing ``allowed`` (a real user's passkeys, or a simulated one);
+    ``userVerification: required`` when the pool says so or ``verify_user`` (passkey MFA)."""
     config = settings(pool)
     challenge = secrets.token_bytes(16)
+    verification = "required" if verify_user else config.user_verification
     options = generate_authentication_options(
         rp_id=config.rp_id,
         challenge=challenge,
         timeout=timeout_ms,
         allow_credentials=allowed,
-        user_verification=UserVerificationRequirement(config.user_verification),
+        user_verification=UserVerificationRequirement(verification),
     )
     return bytes_to_base64url(challenge), options_to_json(options)
 
@@ -306,7 +340,7 @@ def verify_assertion(
             expected_origin=origin,
             credential_public_key=key.public_key,
             credential_current_sign_count=key.sign_count,
-            require_user_verification=config.uv_required,
+            require_user_verification=config.uv_required or passkey_mfa(pool, user),
         )
     except WebAuthnException as exc:
         if "RP ID hash" in str(exc):
