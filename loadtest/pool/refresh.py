@@ -56,7 +56,10 @@ def rotated(ctx: PoolContext, client: AppClient, payload: Mapping[str, Any]) -> 
     _check_newest_child(ctx, payload)
     _spend(ctx, jti, expires, client.rotation[1], ctx.now())
     child = ctx.store.refresh_uses.add_child(jti, expires)
-    return replace(refreshed(payload, keep_expiry=True), parent_jti=jti, generation=child)
+    minted = refreshed(payload, keep_expiry=True)
+    # An OAuth lineage keeps its scopes whichever of the two rotates it.
+    scope = payload.get("scope")
+    return replace(minted, parent_jti=jti, generation=child, scope=scope and str(scope))
 
 
 def _check_client_secret(client: AppClient, given: str | None) -> None:

@@ -114,6 +114,7 @@ def test_the_api_and_the_token_endpoint_share_one_rotation_and_one_revocation(
     spent = _refresh(plain, client_id, first["refresh_token"])
     assert spent.json() == {"error": "invalid_grant"}  # already rotated by the API
     newest = _refresh(plain, client_id, rotated["RefreshToken"]).json()
+    assert "id_token" in newest  # the lineage kept its openid scope through the API's rotation
     gone = requests.post(
         f"{plain.base}/oauth2/revoke",
         data={"token": newest["refresh_token"], "client_id": client_id},
