@@ -13,7 +13,8 @@ no provisioned identity.
 
 The embedded pool of ``capacity`` is set to :data:`EMBEDDED_POOL` and provisions three groups
 of identities: ``plain`` (no MFA), ``totp`` (a TOTP authenticator), ``device`` (TOTP and a
-remembered device). An entry's group is the one its ``needs`` name; an entry whose profile
+remembered device), each with a verified e-mail address (``Need.EMAIL``: recovery codes go
+there). An entry's group is the one its ``needs`` name; an entry whose profile
 needs another pool setting (``mfa_setup``: MFA ON) is refused there with the reason.
 """
 
@@ -41,9 +42,7 @@ __all__ = [
 #: A kind is a catalogue entry (its name, event, acceptance, factory and ``after``).
 FlowKind = Entry
 #: The settings of the pool ``capacity`` starts and provisions itself.
-EMBEDDED_POOL = frozenset(
-    {PoolSetting.DEVICE_TRACKING, PoolSetting.AUTO_VERIFY_EMAIL, PoolSetting.VERIFIED_EMAIL}
-)
+EMBEDDED_POOL = frozenset({PoolSetting.DEVICE_TRACKING, PoolSetting.AUTO_VERIFY_EMAIL})
 #: Identity groups, by what they hold, in the order provisioning makes them.
 GROUPS = ("plain", "totp", "device")
 

@@ -54,7 +54,7 @@ user_auth_passkey    USER_AUTH, WEB_AUTHN (software authenticator)       passkey
 user_auth_select     USER_AUTH, SELECT_CHALLENGE answered ANSWER=PASSWORD no TOTP
 refresh_rotation     GetTokensFromRefreshToken, following rotation       none (a session)
 signup               SignUp + code + ConfirmSignUp, first SRP login      creates one
-forgot_password      ForgotPassword + code + ConfirmForgotPassword, SRP  no TOTP
+forgot_password      ForgotPassword + code + ConfirmForgotPassword, SRP  e-mail, no TOTP
 change_password      SRP login, ChangePassword                           no TOTP
 profile_update       SRP login, UpdateUserAttributes (name)              no TOTP
 admin_no_srp         ADMIN_NO_SRP_AUTH (legacy name), no MFA             no TOTP
@@ -98,6 +98,7 @@ from loadtest.protocol.names import AuthFlow, Challenge, Endpoint, GrantType, Op
 from .account import (
     change_password,
     forgot_password,
+    new_password,
     new_signup_identity,
     sign_up,
     update_profile,
@@ -137,7 +138,8 @@ class Need(StrEnum):
     PASSWORD = "password"
     TOTP = "totp"
     DEVICE = "device"
-    #: an e-mail address the pool sends codes to (EMAIL_OTP)
+    #: a verified e-mail address, where the pool sends codes (EMAIL_OTP, password recovery):
+    #: a fact of the user, not of the pool, so the identities file records it (``email``)
     EMAIL = "email"
     #: a phone number the pool sends codes to (SMS_OTP, SMS MFA)
     PHONE = "phone"
@@ -171,8 +173,6 @@ class PoolSetting(StrEnum):
     REFRESH_ROTATION = "refresh_rotation"
     #: the pool's AutoVerifiedAttributes holds email: sign-up sends its code by e-mail
     AUTO_VERIFY_EMAIL = "auto_verify_email"
-    #: users hold a verified e-mail address, where recovery codes go
-    VERIFIED_EMAIL = "verified_email"
     #: SmsMfaConfiguration set and the users' SMS MFA enabled (preferred unless both factors
     #: are on with none preferred, which is what SELECT_MFA_TYPE needs).
     SMS_MFA = "sms_mfa"
@@ -290,7 +290,7 @@ def _lost_phone(start: Start) -> Flow[LoginResult]:
 
 def _new_password(start: Start) -> Flow[LoginResult]:
     """SRP answering NEW_PASSWORD_REQUIRED with a fresh password (kept on the identity)."""
-    password = "Aa1!" + start.ctx.rand(12).hex()
+    password = new_password(start.ctx)
     return srp_login(_identity(start), start.ctx, replace(start.options, new_password=password))
 
 
@@ -647,8 +647,8 @@ _ENTRIES = (
         summary="ForgotPassword, the e-mailed code, ConfirmForgotPassword, SRP login",
         factory=_forgot_password,
         calls=_calls(_call(Op.FORGOT_PASSWORD), _call(Op.CONFIRM_FORGOT_PASSWORD), _SRP),
+        needs=frozenset({Need.PASSWORD, Need.EMAIL}),
         refuses=NO_TOTP,
-        pool=frozenset({PoolSetting.VERIFIED_EMAIL}),
         messages=1,
     ),
     Entry(
