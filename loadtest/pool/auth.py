@@ -304,7 +304,7 @@ def _refresh(
     now = ctx.now()
     payload, user = refresh_owner(ctx, pool, client, _required(auth, "REFRESH_TOKEN"))
     _refresh_secret_hash(ctx, client, user, auth.get("SECRET_HASH"))
-    groups = ctx.group_names(user)
+    groups = ctx.group_claims(user)
     minted = refreshed(payload)
     result = ctx.tokens.authentication_result(
         user, client, minted, now, refresh=False, groups=groups

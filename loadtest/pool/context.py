@@ -25,7 +25,7 @@ from .records import AppClient, Pool, User
 from .sessions import Sealer
 from .srp import SrpEngine
 from .store import Store
-from .tokens import TokenAuthority
+from .tokens import GroupClaims, TokenAuthority
 from .triggers import Triggers
 
 __all__ = ["PoolContext"]
@@ -90,9 +90,10 @@ class PoolContext:
             raise UserNotFound(Messages.USER_NOT_FOUND)
         return user
 
-    def group_names(self, user: User) -> list[str]:
-        """The user's groups by precedence: every token's ``cognito:groups`` (issue 19)."""
-        return [group.name for group in self.store.groups.of_user(user.pool_id, user.sub)]
+    def group_claims(self, user: User) -> GroupClaims:
+        """What the user's groups put in its tokens: ``cognito:groups``, ``cognito:roles``,
+        ``cognito:preferred_role`` (issue 19)."""
+        return GroupClaims.of(self.store.groups.of_user(user.pool_id, user.sub))
 
     def check_secret_hash(self, client: AppClient, username: str, given: str | None) -> None:
         """SECRET_HASH for clients with a secret (cognito-facts §1.5); NotAuthorized if wrong."""

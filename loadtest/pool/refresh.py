@@ -40,7 +40,7 @@ async def get_tokens_from_refresh_token(ctx: PoolContext, p: Params) -> dict[str
     now = ctx.now()
     minted = rotated(ctx, client, payload) if rotate else refreshed(payload, keep_expiry=True)
     result = ctx.tokens.authentication_result(
-        user, client, minted, now, refresh=rotate, groups=ctx.group_names(user)
+        user, client, minted, now, refresh=rotate, groups=ctx.group_claims(user)
     )
     return {"AuthenticationResult": result}
 

@@ -302,7 +302,7 @@ def complete(
         new_device = {"DeviceKey": device_key, "DeviceGroupKey": sign_in.user.device_group}
     minted = Minted(auth_time=int(now), origin_jti=time_uuid(now), device_key=device_key)
     user = sign_in.user
-    groups = ctx.group_names(user)
+    groups = ctx.group_claims(user)
     result = ctx.tokens.authentication_result(user, sign_in.client, minted, now, groups=groups)
     if new_device is not None:
         result["NewDeviceMetadata"] = new_device

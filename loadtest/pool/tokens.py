@@ -26,8 +26,9 @@ from loadtest.protocol.errors import Messages, NotAuthorized
 
 from .records import AppClient, User
 from .sessions import Sealer, SealError, open_refresh, seal_refresh
+from .store import Group
 
-__all__ = ["AccessClaims", "Minted", "TokenAuthority", "time_uuid", "uuid_time"]
+__all__ = ["AccessClaims", "GroupClaims", "Minted", "TokenAuthority", "time_uuid", "uuid_time"]
 
 #: Expiry is checked against the pool's own clock (which tests may move), not PyJWT's.
 _NO_TIME_CHECKS: Any = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
@@ -121,6 +122,55 @@ class AccessClaims:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GroupClaims:
+    """What a user's groups put in the tokens (API reference, CreateGroup's Precedence and
+    RoleArn; Developer Guide, "Adding groups to a user pool").
+
+    ``cognito:groups`` (both tokens): every group, by precedence (lower first, unset last).
+    ``cognito:roles`` (ID token): the role ARNs of those groups, each once, in that order (the
+    order is a guess). ``cognito:preferred_role`` (ID token): the role of the group with the
+    lowest precedence among those with a role; when groups tied at that precedence name
+    different roles, none ("the cognito:preferred_role claim isn't set"). A null precedence
+    ranks after every number and ties with other nulls (a reading of "lower Precedence values
+    take precedence over groups with higher or null Precedence values").
+    """
+
+    names: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    preferred_role: str | None = None
+
+    @classmethod
+    def of(cls, groups: Sequence[Group]) -> GroupClaims:
+        """The claims of a user's groups, given in precedence order."""
+        with_role = [g for g in groups if g.role_arn is not None]
+        roles = tuple(dict.fromkeys(str(g.role_arn) for g in with_role))
+        return cls(
+            names=tuple(g.name for g in groups), roles=roles, preferred_role=_preferred(with_role)
+        )
+
+    def access(self) -> dict[str, Any]:
+        """The access token's share: ``cognito:groups`` when there are any."""
+        return {"cognito:groups": list(self.names)} if self.names else {}
+
+    def id(self) -> dict[str, Any]:
+        """The ID token's share: groups, roles and the preferred role, each when present."""
+        claims = self.access()
+        if self.roles:
+            claims["cognito:roles"] = list(self.roles)
+        if self.preferred_role is not None:
+            claims["cognito:preferred_role"] = self.preferred_role
+        return claims
+
+
+def _preferred(with_role: Sequence[Group]) -> str | None:
+    if not with_role:
+        return None
+    first = with_role[0].precedence
+    tied = {g.role_arn for g in with_role if g.precedence == first}
+    return tied.pop() if len(tied) == 1 else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Minted:
     """Facts a sign-in carries into its tokens."""
 
@@ -165,20 +215,21 @@ class TokenAuthority:
         now: float,
         *,
         refresh: bool = True,
-        groups: Sequence[str] = (),
+        groups: GroupClaims | None = None,
     ) -> dict[str, Any]:
         """AccessToken, IdToken, (RefreshToken,) ExpiresIn and TokenType for a sign-in.
 
-        ``groups`` (by precedence) become both tokens' ``cognito:groups`` when there are any.
+        ``groups``: what the user's groups add to each token (:class:`GroupClaims`).
         """
         event_id = str(uuid.uuid4())
-        extra = {"cognito:groups": list(groups)} if groups else {}
-        access = self._access_token(user, client, minted, now, event_id, extra)
+        groups = groups or GroupClaims()
+        access = self._access_token(user, client, minted, now, event_id, groups.access())
+        id_token = self._id_token(user, client, minted, now, event_id, access, groups.id())
         result: dict[str, Any] = {
             "AccessToken": access,
             "ExpiresIn": int(client.access_seconds),
             "TokenType": "Bearer",
-            "IdToken": self._id_token(user, client, minted, now, event_id, access, extra),
+            "IdToken": id_token,
         }
         if refresh:
             result["RefreshToken"] = self._refresh_token(user, client, minted, now)
