@@ -17,10 +17,12 @@ from loadtest.protocol.errors import (
     UsernameExists,
 )
 
+from . import aliases
 from .context import PoolContext
 from .domains import check_client_scopes
 from .params import Params
 from .records import AppClient, MfaMode, MfaState, Pool, User, UserStatus
+from .store.users import AliasTaken
 
 __all__ = [
     "check_password_policy",
@@ -56,8 +58,10 @@ def pool_description(ctx: PoolContext, pool: Pool) -> dict[str, Any]:
     """The UserPool structure of DescribeUserPool / CreateUserPool."""
     raw = dict(pool.raw)
     raw.pop("SoftwareTokenMfaConfiguration", None)
+    raw.pop("Schema", None)
     description: dict[str, Any] = {
         **raw,
+        "SchemaAttributes": pool.schema.describe(),
         "Id": pool.id,
         "Name": pool.name,
         "Arn": f"arn:aws:cognito-idp:{ctx.region}:000000000000:userpool/{pool.id}",
@@ -407,7 +411,10 @@ async def admin_create_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
         raise UsernameExists(Messages.USER_EXISTS)
     if temporary is not None:
         check_password_policy(pool, temporary)
-    user = await _new_user(ctx, pool, given, attributes, temporary or _temporary_password(pool))
+    pool.schema.check_values(attributes)  # required attributes may wait (Developer Guide)
+    password = temporary or _temporary_password(pool)
+    force = p.flag("ForceAliasCreation")
+    user = await _new_user(ctx, pool, given, attributes, password, force_alias=force)
     return {"User": user_type(user)}
 
 
@@ -418,9 +425,12 @@ async def _new_user(
     attributes: dict[str, str],
     password: str,
     status: UserStatus = UserStatus.FORCE_CHANGE_PASSWORD,
+    *,
+    force_alias: bool = False,
 ) -> User:
     sub = str(uuid.uuid4())
     username = given
+    aliases.check_username(pool, given)
     if pool.email_usernames:
         if "@" not in given:
             raise InvalidParameter("Username should be an email.")
@@ -452,7 +462,13 @@ async def _new_user(
     )
     email = attributes.get("email")
     email_key = email.lower() if email and pool.email_usernames else None
-    if not ctx.store.users.insert(user, pool.user_key(username), email_key):
+    keys = aliases.sign_in_keys(pool, attributes)
+    take = aliases.MOVABLE & pool.alias_attributes if force_alias else frozenset()
+    try:
+        inserted = ctx.store.users.insert(user, pool.user_key(username), email_key, keys, take)
+    except AliasTaken as error:
+        raise aliases.taken(pool, error, creating=True) from None
+    if not inserted:
         raise UsernameExists(Messages.USER_EXISTS)
     return user
 

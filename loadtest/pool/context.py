@@ -18,6 +18,7 @@ from loadtest.protocol.errors import (
     UserNotFound,
 )
 
+from . import aliases
 from .clock import Clock, TimeScale
 from .lockout import LockoutPolicy
 from .messages import MessageSink
@@ -75,9 +76,11 @@ class PoolContext:
         return client
 
     def find_user(self, pool: Pool, name: str) -> User | None:
-        """A user by username, email (in email-username pools) or sub."""
+        """A user by username, alias or e-mail username (:mod:`.aliases`), or sub."""
         user = self.store.users.by_key(pool.id, pool.user_key(name))
-        if user is None and pool.email_usernames:
+        if user is None:
+            user = aliases.lookup(self.store, pool, name)
+        if user is None and pool.email_usernames:  # state files from before the aliases table
             user = self.store.users.by_email(pool.id, name.lower())
         if user is None:
             user = self.store.users.by_sub(pool.id, name)

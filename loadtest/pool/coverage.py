@@ -27,7 +27,6 @@ _MANAGED = "managed login, domains and OAuth resource servers: issue 18"
 _IMPORT = "bulk CSV import through S3 is not a load path; provisioning uses AdminCreateUser"
 _LOGS = "log export needs CloudWatch, S3 or Firehose destinations"
 _TAGS = "resource tags only allocate cost; they change no behaviour"
-_SCHEMA = "the pool keeps attributes without a schema, so there is nothing to add"
 
 _GROUPS: dict[str, tuple[str, ...]] = {
     _FEDERATION: (
@@ -60,7 +59,6 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     ),
     _LOGS: ("GetLogDeliveryConfiguration", "SetLogDeliveryConfiguration"),
     _TAGS: ("ListTagsForResource", "TagResource", "UntagResource"),
-    _SCHEMA: ("AddCustomAttributes",),
 }  # fmt: skip
 
 #: Why an operation is not served (ignored once it is).

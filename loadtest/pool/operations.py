@@ -70,6 +70,7 @@ HANDLERS: dict[Operation, Handler] = {
     Op.REVOKE_TOKEN: account.revoke_token,
     # the account journey (issue 19)
     Op.UPDATE_USER_POOL: admin.update_user_pool,
+    Op.ADD_CUSTOM_ATTRIBUTES: attributes.add_custom_attributes,
     Op.UPDATE_USER_POOL_CLIENT: admin.update_user_pool_client,
     Op.LIST_USER_POOL_CLIENTS: admin.list_user_pool_clients,
     Op.SIGN_UP: signup.sign_up,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .schema import PoolSchema
+
 __all__ = [
     "FIRST_FACTORS",
     "AppClient",
@@ -160,9 +162,44 @@ class Pool:
     def alias_attributes(self) -> frozenset[str]:
         """AliasAttributes: other attributes a user may sign in with once verified."""
         given = self.raw.get("AliasAttributes") or []
-        if not isinstance(given, list) or not all(isinstance(a, str) for a in given):
-            raise InvalidSetting("AliasAttributes must be a list of attribute names")
+        if not isinstance(given, list) or not set(given) <= _ALIASES:
+            raise InvalidSetting(f"AliasAttributes must be among {', '.join(sorted(_ALIASES))}")
+        if given and self.raw.get("UsernameAttributes"):
+            raise InvalidSetting(
+                "Only one of aliasAttributes or usernameAttributes can be set in a User Pool."
+            )
         return frozenset(given)
+
+    @property
+    def username_attributes(self) -> frozenset[str]:
+        """UsernameAttributes: email and/or phone_number serve as the sign-in name."""
+        given = self.raw.get("UsernameAttributes") or []
+        if not isinstance(given, list) or not set(given) <= {"email", "phone_number"}:
+            raise InvalidSetting("UsernameAttributes must be among email, phone_number")
+        return frozenset(given)
+
+    @property
+    def verify_before_update(self) -> frozenset[str]:
+        """UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate: a new value
+        of these replaces the old one only once verified. Each must be auto-verified (a
+        guess at Cognito's check: the code that confirms the change has to be sent)."""
+        settings = _structure(self.raw, "UserAttributeUpdateSettings")
+        given = settings.get("AttributesRequireVerificationBeforeUpdate") or []
+        if not isinstance(given, list) or not set(given) <= {"email", "phone_number"}:
+            raise InvalidSetting(
+                "AttributesRequireVerificationBeforeUpdate must be among email, phone_number"
+            )
+        if not set(given) <= self.auto_verified:
+            raise InvalidSetting(
+                "AttributesRequireVerificationBeforeUpdate needs the same attributes in "
+                "AutoVerifiedAttributes"
+            )
+        return frozenset(given)
+
+    @property
+    def schema(self) -> PoolSchema:
+        """The attributes its users may hold: standard ones, the Schema given, custom ones."""
+        return PoolSchema.from_raw(self.raw.get("Schema"))
 
     @property
     def case_sensitive(self) -> bool:
@@ -203,12 +240,16 @@ class Pool:
         _ = (self.mfa, self.totp_enabled, self.device_tracking, self.remember_on_prompt)
         _ = (self.email_usernames, self.case_sensitive, self.password_policy)
         _ = (self.first_factors, self.tier)
-        _ = (self.auto_verified, self.alias_attributes)
+        _ = (self.auto_verified, self.alias_attributes, self.username_attributes)
+        _ = (self.verify_before_update, self.schema)
 
     def user_key(self, username: str) -> str:
         """How a username is looked up: folded unless the pool is case sensitive."""
         return username if self.case_sensitive else username.lower()
 
+
+#: AliasAttributeType: what a user may sign in with besides the username, once verified.
+_ALIASES = frozenset({"email", "phone_number", "preferred_username"})
 
 #: AuthFactorType values a pool may allow first; SOFTWARE_TOKEN is modelled but refused (§12.1).
 FIRST_FACTORS = frozenset({"PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"})

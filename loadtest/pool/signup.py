@@ -23,8 +23,9 @@ from loadtest.protocol.errors import (
     UserNotFound,
 )
 
-from . import codes
+from . import aliases, codes
 from .admin import check_password_policy, new_user
+from .aliases import check_username
 from .context import PoolContext
 from .messages import Medium, Purpose, mask_destination
 from .params import Params
@@ -63,12 +64,27 @@ def simulated_delivery(pool: Pool, username: str) -> dict[str, Any]:
     }
 
 
+def _check_attributes(pool: Pool, username: str, attributes: dict[str, str]) -> None:
+    """The schema's rules for a sign-up: known names, valid values, required ones present (an
+    e-mail username pool takes the address from the username); no ``*_verified`` flags, which
+    only confirmation or an administrator sets (a guess at Cognito's refusal)."""
+    schema = pool.schema
+    schema.check_values(attributes)
+    flags = sorted(name for name in attributes if name.endswith("_verified"))
+    if flags:
+        raise InvalidParameter(f"Cannot set {flags[0]} at sign-up")
+    given = {**attributes, "email": username} if pool.email_usernames else attributes
+    schema.check_required(given)
+
+
 async def sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
     _client, pool, username = client_and_pool(ctx, p)
     password = p.text("Password", max_len=256)
     attributes = p.attributes("UserAttributes")
     if ctx.find_user(pool, username) is not None:
         raise UsernameExists(Messages.USER_EXISTS)
+    check_username(pool, username)
+    _check_attributes(pool, username, attributes)
     check_password_policy(pool, password)
     user = await new_user(ctx, pool, username, attributes, password, status=UserStatus.UNCONFIRMED)
     result: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
@@ -93,19 +109,22 @@ async def confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
     if user.status is not UserStatus.UNCONFIRMED:
         raise NotAuthorized(Messages.cannot_confirm(str(user.status)))
     codes.redeem(ctx, user, Purpose.SIGN_UP, code)
-    _confirm(ctx, pool, user, code_entered=True)
+    _confirm(ctx, pool, user, code_entered=True, force=p.flag("ForceAliasCreation"))
     return {}
 
 
-def _confirm(ctx: PoolContext, pool: Pool, user: User, *, code_entered: bool) -> None:
+def _confirm(
+    ctx: PoolContext, pool: Pool, user: User, *, code_entered: bool, force: bool = False
+) -> None:
     """CONFIRMED; with ``code_entered`` the auto-verified attributes the code went to are
-    marked verified too. An administrator's confirmation verifies nothing."""
+    marked verified too, which makes them aliases where the pool has them (``force``: taken
+    from an older holder, else ``AliasExistsException``, :mod:`.aliases`; the code is spent
+    either way, a guess). An administrator's confirmation verifies nothing."""
     names = pool.auto_verified if code_entered else frozenset()
     verified = {f"{name}_verified": "true" for name in names if user.attributes.get(name)}
-    attributes = {**user.attributes, **verified}
-    ctx.store.users.update(
-        user, status=UserStatus.CONFIRMED, attributes=attributes, modified=ctx.now()
-    )
+    if verified:
+        user = aliases.write(ctx, pool, user, {**user.attributes, **verified}, take=force)
+    ctx.store.users.update(user, status=UserStatus.CONFIRMED, modified=ctx.now())
 
 
 async def resend_confirmation_code(ctx: PoolContext, p: Params) -> dict[str, Any]:

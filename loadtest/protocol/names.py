@@ -27,6 +27,7 @@ class Operation(StrEnum):
     DELETE_USER_POOL = "DeleteUserPool"
     LIST_USER_POOLS = "ListUserPools"
     UPDATE_USER_POOL = "UpdateUserPool"
+    ADD_CUSTOM_ATTRIBUTES = "AddCustomAttributes"
     SET_USER_POOL_MFA_CONFIG = "SetUserPoolMfaConfig"
     GET_USER_POOL_MFA_CONFIG = "GetUserPoolMfaConfig"
     CREATE_USER_POOL_CLIENT = "CreateUserPoolClient"

@@ -1,10 +1,13 @@
 """The account journey with the real ``aws`` command against the local pool: sign-up and its
-confirmation, a wrong and a reused code, forgot-password, change-password, attributes, groups.
+confirmation, a wrong and a reused code, forgot-password, change-password, attributes, groups;
+and a sign-in by a verified e-mail alias, and the alias refused to a second user.
 Codes come from the pool's message sink, as a person would read them from a mailbox.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,44 @@ def test_the_account_journey_with_the_aws_cli(
         "--explicit-auth-flows", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")  # fmt: skip
     listed = aws("list-user-pool-clients", "--user-pool-id", pool_id)["UserPoolClients"]
     assert [c["ClientId"] for c in listed] == [client]
+
+
+def test_signing_in_by_a_verified_alias_with_the_aws_cli(
+    aws_command: Path,  # noqa: F811
+    local_pool: PoolServer,
+    tmp_path: Path,
+) -> None:
+    aws = Aws(aws_command, local_pool, tmp_path)
+    pool_id = aws(
+        "create-user-pool", "--pool-name", "cli-alias", "--auto-verified-attributes", "email",
+        "--alias-attributes", "email",
+    )["UserPool"]["Id"]  # fmt: skip
+    client = aws(
+        "create-user-pool-client", "--user-pool-id", pool_id, "--client-name", "cli",
+        "--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
+    )["UserPoolClient"]["ClientId"]  # fmt: skip
+    _fails(aws, "InvalidParameterException", "sign-up", "--client-id", client,
+           "--username", "erin@example.com", "--password", PASSWORD)  # fmt: skip
+    ids = ("--client-id", client, "--username", "erin")
+    aws("sign-up", *ids, "--password", PASSWORD,
+        "--user-attributes", "Name=email,Value=Erin@Example.com")  # fmt: skip
+    by_alias = ("initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH",
+                "--auth-parameters", f"USERNAME=erin@example.com,PASSWORD={PASSWORD}")  # fmt: skip
+    _fails(aws, "UserNotFoundException", *by_alias)  # not an alias until verified
+    aws(
+        "confirm-sign-up",
+        *ids,
+        "--confirmation-code",
+        _code(local_pool, pool_id, "erin", "SIGN_UP"),
+    )
+    tokens = aws(*by_alias)["AuthenticationResult"]
+    part = tokens["IdToken"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    assert (claims["cognito:username"], claims["email_verified"]) == ("erin", True)
+    found = aws("admin-get-user", "--user-pool-id", pool_id, "--username", "ERIN@example.com")
+    assert found["Username"] == "erin"
+    aws("sign-up", "--client-id", client, "--username", "frank", "--password", PASSWORD,
+        "--user-attributes", "Name=email,Value=erin@example.com")  # fmt: skip
+    frank = _code(local_pool, pool_id, "frank", "SIGN_UP")
+    _fails(aws, "AliasExistsException", "confirm-sign-up", "--client-id", client,
+           "--username", "frank", "--confirmation-code", frank)  # fmt: skip

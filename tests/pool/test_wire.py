@@ -56,7 +56,7 @@ def test_unknown_and_missing_targets(local_pool: PoolServer) -> None:
     assert "FlyToTheMoon" in message
     _assert_error(_post(local_pool, None, b"{}"), "UnknownOperationException")
     _assert_error(
-        _post(local_pool, "AddCustomAttributes", b"{}", _SIGNED), "UnknownOperationException"
+        _post(local_pool, "TagResource", b"{}", _SIGNED), "UnknownOperationException"
     )
 
 

@@ -82,6 +82,13 @@ CREATE TABLE IF NOT EXISTS memberships (
     pool_id TEXT NOT NULL, name TEXT NOT NULL, sub TEXT NOT NULL,
     PRIMARY KEY (pool_id, name, sub));
 CREATE INDEX IF NOT EXISTS memberships_user ON memberships (pool_id, sub);
+CREATE TABLE IF NOT EXISTS aliases (
+    pool_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, sub TEXT NOT NULL,
+    PRIMARY KEY (pool_id, kind, value));
+CREATE INDEX IF NOT EXISTS aliases_user ON aliases (pool_id, sub);
+CREATE TABLE IF NOT EXISTS pending_values (
+    pool_id TEXT NOT NULL, sub TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (pool_id, sub, name));
 CREATE TABLE IF NOT EXISTS revoked_tokens (origin_jti TEXT PRIMARY KEY, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS custom_auth (
     key TEXT PRIMARY KEY, state TEXT NOT NULL, expires REAL NOT NULL);

@@ -74,8 +74,8 @@ class Pools(_ConfigTable[Pool]):
     def delete(self, pool_id: str) -> None:
         self._cache.forget()
         with self._database.transaction() as db:
-            tables = ("devices", "codes", "memberships", "groups", "users", "clients")
-            for table in (*tables, "domains", "resource_servers"):
+            owned = ("devices", "codes", "memberships", "groups", "aliases", "pending_values")
+            for table in (*owned, "users", "clients", "domains", "resource_servers"):
                 db.execute(f"DELETE FROM {table} WHERE pool_id = ?", (pool_id,))  # noqa: S608
             db.execute("DELETE FROM pools WHERE id = ?", (pool_id,))
 

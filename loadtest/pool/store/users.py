@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from ..lockout import LockoutState
 from ..records import MfaState, User, UserStatus
 from .database import Database
 
-__all__ = ["Lockouts", "TotpSteps", "Users"]
+__all__ = ["AliasTaken", "Lockouts", "TotpSteps", "Users"]
 
 T = TypeVar("T")
 
@@ -65,24 +65,132 @@ def _column_value(name: str, value: Any) -> Any:
     return value
 
 
+class AliasTaken(Exception):
+    """A sign-in key (alias or e-mail username) belongs to another user who may not lose it."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _claim_keys(
+    db: sqlite3.Connection, user: User, keys: Mapping[str, str], take: Collection[str]
+) -> None:
+    """Make ``keys`` (kind -> folded value) the user's sign-in keys, in the caller's transaction.
+
+    A key another user holds raises :class:`AliasTaken` unless its kind is in ``take``; then the
+    older holder loses it and its ``<kind>_verified`` turns false (docs/account-journey.md).
+    """
+    for kind, value in keys.items():
+        row = db.execute(
+            "SELECT sub FROM aliases WHERE pool_id = ? AND kind = ? AND value = ?",
+            (user.pool_id, kind, value),
+        ).fetchone()
+        if row is None or row[0] == user.sub:
+            continue
+        if kind not in take:
+            raise AliasTaken(kind)
+        _lose(db, user.pool_id, str(row[0]), kind)
+    db.execute("DELETE FROM aliases WHERE pool_id = ? AND sub = ?", (user.pool_id, user.sub))
+    db.executemany(
+        "INSERT INTO aliases (pool_id, kind, value, sub) VALUES (?,?,?,?)",
+        [(user.pool_id, kind, value, user.sub) for kind, value in keys.items()],
+    )
+
+
+def _lose(db: sqlite3.Connection, pool_id: str, sub: str, kind: str) -> None:
+    """The older holder of an alias loses it: unverified, no longer a sign-in key."""
+    db.execute(
+        "DELETE FROM aliases WHERE pool_id = ? AND sub = ? AND kind = ?", (pool_id, sub, kind)
+    )
+    row = db.execute(
+        "SELECT attributes FROM users WHERE pool_id = ? AND sub = ?", (pool_id, sub)
+    ).fetchone()
+    if row is not None:
+        attributes = {**json.loads(row[0]), f"{kind}_verified": "false"}
+        db.execute(
+            "UPDATE users SET attributes = ? WHERE pool_id = ? AND sub = ?",
+            (json.dumps(attributes), pool_id, sub),
+        )
+
+
 class Users:
-    """The ``users`` table: lookups by username key, sub or e-mail, paging, field updates."""
+    """The ``users`` table: lookups by username key, sub, alias or e-mail, paging, updates."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    def insert(self, user: User, user_key: str, email_key: str | None) -> bool:
-        """Add a new user; False if the username (or sub) is taken."""
+    def insert(
+        self,
+        user: User,
+        user_key: str,
+        email_key: str | None,
+        keys: Mapping[str, str] | None = None,
+        take: Collection[str] = (),
+    ) -> bool:
+        """Add a new user with its sign-in ``keys`` (aliases), all or nothing; False if the
+        username (or sub) is taken; :class:`AliasTaken` if a key is and may not be taken."""
         values = tuple(_column_value(name, getattr(user, name)) for name in _NAMES)
         try:
-            self._database.db.execute(
-                f"INSERT INTO users (user_key, email_key, {_COLUMNS}) "  # noqa: S608
-                f"VALUES ({_PLACEHOLDERS})",
-                (user_key, email_key, *values),
-            )
+            with self._database.transaction() as db:
+                db.execute(
+                    f"INSERT INTO users (user_key, email_key, {_COLUMNS}) "  # noqa: S608
+                    f"VALUES ({_PLACEHOLDERS})",
+                    (user_key, email_key, *values),
+                )
+                _claim_keys(db, user, keys or {}, take)
         except sqlite3.IntegrityError:
             return False
         return True
+
+    def update_attributes(
+        self,
+        user: User,
+        attributes: Mapping[str, str],
+        keys: Mapping[str, str],
+        *,
+        modified: float,
+        take: Collection[str] = (),
+        email_key: str | None = None,
+    ) -> User:
+        """Write the user's attributes and sign-in keys together (:func:`_claim_keys`)."""
+        updated = replace(user, attributes=dict(attributes), modified=modified)
+        with self._database.transaction() as db:
+            _claim_keys(db, user, keys, take)
+            db.execute(
+                "UPDATE users SET attributes = ?, modified = ?, "
+                "email_key = COALESCE(?, email_key) WHERE pool_id = ? AND sub = ?",
+                (json.dumps(dict(attributes)), modified, email_key, user.pool_id, user.sub),
+            )
+        return updated
+
+    def set_pending(self, user: User, name: str, value: str) -> None:
+        """Keep a new value of ``name`` waiting for its verification code (replacing any)."""
+        self._database.db.execute(
+            "INSERT OR REPLACE INTO pending_values (pool_id, sub, name, value) VALUES (?,?,?,?)",
+            (user.pool_id, user.sub, name, value),
+        )
+
+    def pending(self, user: User, name: str) -> str | None:
+        """The value of ``name`` waiting for verification, if any."""
+        row = self._database.db.execute(
+            "SELECT value FROM pending_values WHERE pool_id = ? AND sub = ? AND name = ?",
+            (user.pool_id, user.sub, name),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def drop_pending(self, user: User, name: str) -> None:
+        self._database.db.execute(
+            "DELETE FROM pending_values WHERE pool_id = ? AND sub = ? AND name = ?",
+            (user.pool_id, user.sub, name),
+        )
+
+    def by_alias(self, pool_id: str, kind: str, value: str) -> User | None:
+        row = self._database.db.execute(
+            "SELECT sub FROM aliases WHERE pool_id = ? AND kind = ? AND value = ?",
+            (pool_id, kind, value),
+        ).fetchone()
+        return None if row is None else self.by_sub(pool_id, str(row[0]))
 
     def by_key(self, pool_id: str, user_key: str) -> User | None:
         return self._one("user_key = ?", pool_id, user_key)
@@ -126,7 +234,7 @@ class Users:
     def delete(self, user: User) -> None:
         """Delete a user and the user's devices, together."""
         with self._database.transaction() as db:
-            for table in ("devices", "codes", "memberships", "users"):
+            for table in ("devices", "codes", "memberships", "aliases", "pending_values", "users"):
                 db.execute(
                     f"DELETE FROM {table} WHERE pool_id = ? AND sub = ?",  # noqa: S608
                     (user.pool_id, user.sub),
