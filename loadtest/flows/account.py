@@ -14,12 +14,15 @@ and fits the catalogue, the drivers and the Locust users unchanged:
 - :func:`update_profile`: an SRP sign-in, then UpdateUserAttributes of an attribute that needs
   no verification (``name`` by default), so no code is sent.
 
-Passwords are drawn from the context's random source; codes come only from the code source
-(the local pool's sink, or the user's callable against a real pool).
+Passwords are drawn from the context's random source, always of the shape
+:data:`GENERATED_PASSWORD`, so the secrets scan can look for every one a run made without
+knowing it; codes come only from the code source (the local pool's sink, or the user's
+callable against a real pool).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -33,6 +36,7 @@ from .login import LoginOptions, srp_login
 from .results import LoginResult, Note
 
 __all__ = [
+    "GENERATED_PASSWORD",
     "SIGNUP_PREFIX",
     "change_password",
     "forgot_password",
@@ -48,8 +52,14 @@ SIGNUP_PREFIX = "lt-signup-"
 _NO_DEVICE = LoginOptions(use_device=False)
 
 
+#: Every password :func:`new_password` makes (sign-up, recovery, change, NEW_PASSWORD_REQUIRED).
+#: They live only in memory, so the secrets scan cannot list them: it searches for this shape.
+GENERATED_PASSWORD = re.compile(r"Aa1![0-9a-f]{24}")
+
+
 def new_password(ctx: FlowContext) -> str:
-    """A password every default policy accepts: all four classes, 28 characters."""
+    """A password every default policy accepts: all four classes, 28 characters, of the shape
+    :data:`GENERATED_PASSWORD`."""
     return "Aa1!" + ctx.rand(12).hex()
 
 

@@ -8,6 +8,7 @@ import json
 import re
 import sqlite3
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,16 @@ def files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
-def scan(paths: list[Path], secrets: set[str], codes: set[str]) -> list[str]:
+def scan(
+    paths: list[Path],
+    secrets: set[str],
+    codes: set[str],
+    shapes: Iterable[re.Pattern[str]] = (),
+) -> list[str]:
     """Every leak found, as 'path: what'. Codes count as whole numbers only (not inside a
-    longer number, a decimal or an encoded blob)."""
+    longer number, a decimal or an encoded blob); ``shapes`` match secrets known only by their
+    form (the passwords a run generates, :data:`loadtest.flows.account.GENERATED_PASSWORD`)."""
+    shapes = tuple(shapes)
     codes = codes - locust_page_constants()
     code = re.compile(r"(?<![\w.])(" + "|".join(sorted(codes) or ["x^"]) + r")(?![\w.])")
     leaks = []
@@ -68,6 +76,8 @@ def scan(paths: list[Path], secrets: set[str], codes: set[str]) -> list[str]:
         text = read_text(path)
         leaks += [f"{path}: a secret ({s[:4]}...)" for s in secrets if s in text]
         leaks += [f"{path}: a token ({m[:12]}...)" for m in JWT.findall(text)]
+        leaks += [f"{path}: a generated password ({m[:4]}...)" for s in shapes
+                  for m in s.findall(text)]  # fmt: skip
         leaks += [f"{path}: a TOTP code in {_around(text, m)!r}" for m in code.finditer(text)]
     return leaks
 

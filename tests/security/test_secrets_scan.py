@@ -7,7 +7,10 @@ standard output and error kept in a file, Locust at DEBUG with its own log file:
 Then every log, report and output file is searched for the identities' secrets: passwords, TOTP
 seeds (those of the identities file and those the pool holds, so a seed re-enrolled during the
 run counts), every TOTP code of those seeds in the run's window, device passwords, the app
-client secret, the pool's password and device verifiers, and any token (JWT) at all. The
+client secret, the pool's password and device verifiers, and any token (JWT) at all; and for
+every password the run itself generated (sign-up, recovery, password change): those live only in
+the Locust processes' memory, so the scan looks for their one shape
+(:data:`loadtest.flows.account.GENERATED_PASSWORD`), which every generated password has. The
 identities file must be 0600 and the folder ``provision`` made for it 0700.
 """
 
@@ -31,10 +34,12 @@ from typing import Any
 import pyotp
 import pytest
 
+from loadtest.flows.account import GENERATED_PASSWORD, SIGNUP_PREFIX, new_password
 from loadtest.locust.cli import SCENARIO_DIR, SCENARIOS
 from loadtest.provision.oauth import provision_oauth
 from loadtest.target.launch import ALL_FLOWS
 from tests.conftest import CAPTCHA_TRIGGERS, App
+from tests.flows.scripted import context
 
 from .scan import STEP, files, identity_secrets, pool_secrets, scan, totp_codes, totp_seeds
 
@@ -180,6 +185,10 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
 
     ok = {s: summary["outcomes"]["logins"].get("ok", 0) for s, summary in logins.items()}
     assert all(ok.values()), ok  # every scenario really logged in
+    # each of those logins used a password the run generated: there is something to look for
+    assert signed_up(pool.state) >= ok["signup"] > 0
+    assert ok["forgot_password"] > 0
+    assert ok["change_password"] > 0
     capacity_ids = sorted(capacity_private.glob("identities*.jsonl"))
     for path in [ids, probe_ids, choice.ids, *capacity_ids]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -197,7 +206,7 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     logs = [pool.log, probe_pool.log, choice.pool.log, *capacity_private.glob("*.log")]
     scanned = [*files(tmp_path / "out"), *files(reports), *logs]
     assert len(scanned) > 50
-    leaks = scan(scanned, secrets, codes)
+    leaks = scan(scanned, secrets, codes, shapes=(GENERATED_PASSWORD,))
     assert leaks == [], "\n".join(leaks)
 
 
@@ -300,6 +309,15 @@ def probe(
     return pool, ids
 
 
+def signed_up(state: Path) -> int:
+    """Users the sign-up scenario made (each with a password the run generated)."""
+    with contextlib.closing(sqlite3.connect(state)) as db:
+        row = db.execute(
+            "SELECT COUNT(*) FROM users WHERE username LIKE ?", (SIGNUP_PREFIX + "%",)
+        ).fetchone()
+    return int(row[0])
+
+
 def sent_codes(state: Path) -> set[str]:
     """Every code the pool's message sink holds (SMS_MFA codes sent during the runs)."""
     with contextlib.closing(sqlite3.connect(state)) as db:
@@ -329,16 +347,25 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
         "b.json": '{"t": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}',
         "c.txt": f"sent code {code} at step",
         "d.txt": f"ms 1.{code} and id ab{code} are not codes",
+        "e.json": json.dumps({"event": "signup", "p": new_password(context())}),
     }
     for name, text in planted.items():
         (tmp_path / name).write_text(text)
     # a compressed events segment, its last member cut short as a killed writer leaves it
     member = gzip.compress(b'{"event":"login","p":"Sup3r-s3cret!"}\n')
     (tmp_path / "events-local-0000.jsonl.gz").write_bytes(member + member[:-6])
-    leaks = scan(files(tmp_path), {"Sup3r-s3cret!"}, codes)
+    leaks = scan(files(tmp_path), {"Sup3r-s3cret!"}, codes, shapes=(GENERATED_PASSWORD,))
     assert sorted(leak.split(":")[0].rsplit("/", 1)[1] for leak in leaks) == [
         "a.log",
         "b.json",
         "c.txt",
+        "e.json",
         "events-local-0000.jsonl.gz",
     ]
+
+
+def test_every_generated_password_has_the_shape_the_scan_looks_for() -> None:
+    ctx = context()
+    passwords = {new_password(ctx) for _ in range(200)}
+    assert len(passwords) == 200
+    assert all(GENERATED_PASSWORD.fullmatch(p) for p in passwords)
