@@ -23,8 +23,9 @@ from dataclasses import replace
 from typing import Any
 
 from loadtest.protocol.errors import InvalidParameter
+from loadtest.protocol.names import Operation
 
-from . import aliases, codes
+from . import aliases, codes, limits
 from .access import caller
 from .context import PoolContext
 from .messages import Medium, Purpose
@@ -138,6 +139,7 @@ async def get_user_attribute_verification_code(ctx: PoolContext, p: Params) -> d
     """A new code, to the value waiting for verification if there is one."""
     who = caller(ctx, p)
     name, _medium = _contact(p, who.user)
+    limits.charge(ctx, who.user, Operation.GET_USER_ATTRIBUTE_VERIFICATION_CODE)
     value = ctx.store.users.pending(who.user, name) or who.user.attributes[name]
     return {"CodeDeliveryDetails": _send(ctx, who.user, name, value)}
 
@@ -147,6 +149,7 @@ async def verify_user_attribute(ctx: PoolContext, p: Params) -> dict[str, Any]:
     e-mail or phone alias moves to this user from an older holder (:mod:`.aliases`)."""
     who = caller(ctx, p)
     name, _medium = _contact(p, who.user)
+    limits.charge(ctx, who.user, Operation.VERIFY_USER_ATTRIBUTE)
     codes.redeem(ctx, who.user, Purpose.VERIFY_ATTRIBUTE, p.text("Code", max_len=2048), name)
     value = ctx.store.users.pending(who.user, name) or who.user.attributes[name]
     attributes = {**who.user.attributes, name: value, f"{name}_verified": "true"}

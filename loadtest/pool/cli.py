@@ -132,6 +132,12 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         help="each quota bucket holds this many seconds of its rate (at least one request)",
     )
     parser.add_argument("--no-quotas", action="store_true", help="switch quotas off")
+    parser.add_argument(
+        "--user-code-limits",
+        action="store_true",
+        help="keep Cognito's per-user hourly limits on code and password operations "
+        "(ForgotPassword, ConfirmSignUp, ChangePassword, ...): LimitExceededException beyond",
+    )
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC")
     parser.add_argument("--seed", type=int, default=None, help="seed for fault draws")
     parser.add_argument(
@@ -195,6 +201,7 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         faults=faults,
         stalls=stalls,
         seed=args.seed,
+        code_limits=args.user_code_limits,
         test_clock=args.test_clock or args.freeze_clock,
         freeze_clock=args.freeze_clock,
         math_threads=max(1, args.math_threads),

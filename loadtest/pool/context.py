@@ -50,6 +50,8 @@ class PoolContext:
     sink: MessageSink | None = None
     #: Local Lambda triggers (custom authentication), from ``--trigger``.
     triggers: Triggers = field(default_factory=Triggers)
+    #: Keep Cognito's per-user hourly limits on code operations (``--user-code-limits``).
+    code_limits: bool = False
 
     @property
     def messages(self) -> MessageSink:

@@ -22,8 +22,9 @@ from loadtest.protocol.errors import (
     NotAuthorized,
     UserNotFound,
 )
+from loadtest.protocol.names import Operation
 
-from . import codes
+from . import codes, limits
 from .access import caller
 from .admin import check_password_policy
 from .auth import password_ok
@@ -57,6 +58,7 @@ async def forgot_password(ctx: PoolContext, p: Params) -> dict[str, Any]:
         if client.prevent_user_existence_errors:
             return simulated_delivery(pool, username)
         raise UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+    limits.charge(ctx, user, Operation.FORGOT_PASSWORD)
     return {"CodeDeliveryDetails": _send_reset(ctx, pool, user)}
 
 
@@ -69,6 +71,7 @@ async def confirm_forgot_password(ctx: PoolContext, p: Params) -> dict[str, Any]
         if client.prevent_user_existence_errors:
             raise CodeMismatch(Messages.CODE_MISMATCH)
         raise UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+    limits.charge(ctx, user, Operation.CONFIRM_FORGOT_PASSWORD)
     check_password_policy(pool, password)
     codes.redeem(ctx, user, Purpose.FORGOT_PASSWORD, code)
     await set_password(ctx, pool, user, password)
@@ -105,6 +108,7 @@ async def change_password(ctx: PoolContext, p: Params) -> dict[str, Any]:
     who = caller(ctx, p)
     previous = p.text("PreviousPassword", max_len=256)
     proposed = p.text("ProposedPassword", max_len=256)
+    limits.charge(ctx, who.user, Operation.CHANGE_PASSWORD)
     if not password_ok(ctx, who.pool, who.user, previous):
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
     check_password_policy(who.pool, proposed)

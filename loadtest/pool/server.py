@@ -228,6 +228,7 @@ def _build_context(settings: ServeSettings, store: Store, clock: Clock) -> PoolC
         simulation_key=store.secrets.get_or_create("simulation-key", lambda: os.urandom(32)),
         sink=MessageSink(store=store, file=settings.messages_file),
         triggers=Triggers.load({TriggerName(n): spec for n, spec in settings.triggers}),
+        code_limits=settings.code_limits,
     )
 
 
@@ -282,6 +283,7 @@ def _describe(settings: ServeSettings) -> dict[str, Any]:
         "stalls": len(settings.stalls),
         "messages_file": settings.messages_file is not None,
         "triggers": {name: spec for name, spec in settings.triggers},
+        "user_code_limits": settings.code_limits,
     }
 
 

@@ -42,3 +42,5 @@ class ServeSettings:
     messages_file: Path | None = None
     #: Local Lambda triggers: (Cognito trigger name, ``package.module:function``) pairs.
     triggers: tuple[tuple[str, str], ...] = ()
+    #: Keep Cognito's per-user hourly limits on code and password operations (:mod:`.limits`).
+    code_limits: bool = False

@@ -22,8 +22,9 @@ from loadtest.protocol.errors import (
     UsernameExists,
     UserNotFound,
 )
+from loadtest.protocol.names import Operation
 
-from . import aliases, codes
+from . import aliases, codes, limits
 from .admin import check_password_policy, new_user
 from .aliases import check_username
 from .context import PoolContext
@@ -106,6 +107,7 @@ async def confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
     user = ctx.find_user(pool, username)
     if user is None:
         raise _unknown(client)
+    limits.charge(ctx, user, Operation.CONFIRM_SIGN_UP)
     if user.status is not UserStatus.UNCONFIRMED:
         raise NotAuthorized(Messages.cannot_confirm(str(user.status)))
     codes.redeem(ctx, user, Purpose.SIGN_UP, code)
@@ -134,6 +136,7 @@ async def resend_confirmation_code(ctx: PoolContext, p: Params) -> dict[str, Any
         if client.prevent_user_existence_errors:
             return simulated_delivery(pool, username)
         raise UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+    limits.charge(ctx, user, Operation.RESEND_CONFIRMATION_CODE)
     if user.status is not UserStatus.UNCONFIRMED:
         raise InvalidParameter(Messages.ALREADY_CONFIRMED)
     medium = codes.delivery_medium(pool, user, verified_only=False)

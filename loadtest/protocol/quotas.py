@@ -20,11 +20,13 @@ __all__ = [
     "CHALLENGE_OPERATIONS",
     "CODE_REDEMPTION",
     "DEFAULT_RPS",
+    "HOURLY_USER_LIMITS",
     "PER_POOL_CATEGORIES",
     "PER_POOL_OPERATION_RPS",
     "PER_USER_RPS",
     "Allocation",
     "Charge",
+    "HourlyLimit",
     "QuotaCategory",
     "category_of",
     "charge_of",
@@ -268,3 +270,28 @@ def charge_of(operation: Operation | Endpoint, challenge: str | None = None) -> 
     if (operation, challenge) == CODE_REDEMPTION:
         return Charge(category=category, allocation=Allocation.REDEMPTION)
     return Charge(category=category, allocation=Allocation.CATEGORY)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HourlyLimit:
+    """A per-user hourly limit: operations sharing ``group`` share one count of ``count``."""
+
+    group: str
+    count: int
+
+
+#: Per-user hourly limits on code and password operations (cognito-facts §5, the quotas page:
+#: not adjustable; beyond them ``LimitExceededException``). ForgotPassword with
+#: ConfirmForgotPassword is "5-20 depending on risk": the floor, 5, is kept, as the risk score
+#: of a synthetic load is unknown (a guess).
+HOURLY_USER_LIMITS: MappingProxyType[Operation, HourlyLimit] = MappingProxyType(
+    {
+        Op.FORGOT_PASSWORD: HourlyLimit(group="recovery", count=5),
+        Op.CONFIRM_FORGOT_PASSWORD: HourlyLimit(group="recovery", count=5),
+        Op.RESEND_CONFIRMATION_CODE: HourlyLimit(group="resend_confirmation", count=5),
+        Op.CONFIRM_SIGN_UP: HourlyLimit(group="confirm_sign_up", count=15),
+        Op.CHANGE_PASSWORD: HourlyLimit(group="change_password", count=5),
+        Op.GET_USER_ATTRIBUTE_VERIFICATION_CODE: HourlyLimit(group="attribute_code", count=5),
+        Op.VERIFY_USER_ATTRIBUTE: HourlyLimit(group="verify_attribute", count=15),
+    }
+)

@@ -89,6 +89,9 @@ CREATE INDEX IF NOT EXISTS aliases_user ON aliases (pool_id, sub);
 CREATE TABLE IF NOT EXISTS pending_values (
     pool_id TEXT NOT NULL, sub TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (pool_id, sub, name));
+CREATE TABLE IF NOT EXISTS hourly_counts (
+    pool_id TEXT NOT NULL, sub TEXT NOT NULL, grp TEXT NOT NULL, started REAL NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (pool_id, sub, grp));
 CREATE TABLE IF NOT EXISTS revoked_tokens (origin_jti TEXT PRIMARY KEY, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS custom_auth (
     key TEXT PRIMARY KEY, state TEXT NOT NULL, expires REAL NOT NULL);

@@ -74,8 +74,9 @@ class Pools(_ConfigTable[Pool]):
     def delete(self, pool_id: str) -> None:
         self._cache.forget()
         with self._database.transaction() as db:
-            owned = ("devices", "codes", "memberships", "groups", "aliases", "pending_values")
-            for table in (*owned, "users", "clients", "domains", "resource_servers"):
+            per_user = ("devices", "codes", "memberships", "aliases", "pending_values")
+            per_pool = ("groups", "hourly_counts", "users", "clients", "domains")
+            for table in (*per_user, *per_pool, "resource_servers"):
                 db.execute(f"DELETE FROM {table} WHERE pool_id = ?", (pool_id,))  # noqa: S608
             db.execute("DELETE FROM pools WHERE id = ?", (pool_id,))
 

@@ -185,6 +185,29 @@ class Users:
             (user.pool_id, user.sub, name),
         )
 
+    def count_hourly(
+        self, user: User, group: str, limit: int, *, now: float, window: float
+    ) -> bool:
+        """Count one call of ``group`` for the user; False (not counted) if ``limit`` calls were
+        already counted in the window that began with the first of them (a fixed window, a
+        guess). Atomic: workers racing on one user never both take the last call."""
+        key = (user.pool_id, user.sub, group)
+        with self._database.transaction() as db:
+            row = db.execute(
+                "SELECT started, count FROM hourly_counts WHERE pool_id = ? AND sub = ? "
+                "AND grp = ?",
+                key,
+            ).fetchone()
+            started, count = (now, 0) if row is None or now - row[0] >= window else row
+            if count >= limit:
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO hourly_counts (pool_id, sub, grp, started, count) "
+                "VALUES (?,?,?,?,?)",
+                (*key, started, count + 1),
+            )
+        return True
+
     def by_alias(self, pool_id: str, kind: str, value: str) -> User | None:
         row = self._database.db.execute(
             "SELECT sub FROM aliases WHERE pool_id = ? AND kind = ? AND value = ?",
@@ -234,7 +257,8 @@ class Users:
     def delete(self, user: User) -> None:
         """Delete a user and the user's devices, together."""
         with self._database.transaction() as db:
-            for table in ("devices", "codes", "memberships", "aliases", "pending_values", "users"):
+            owned = ("devices", "codes", "memberships", "aliases", "pending_values")
+            for table in (*owned, "hourly_counts", "users"):
                 db.execute(
                     f"DELETE FROM {table} WHERE pool_id = ? AND sub = ?",  # noqa: S608
                     (user.pool_id, user.sub),
