@@ -53,7 +53,8 @@ def provision(
     for index in range(count):
         verified = {"email": f"{prefix}{index}@example.com", "email_verified": "true"}
         server.add_user(app, f"{prefix}{index}", PASSWORD, attributes=verified if email else None)
-        identities.append(Identity(username=f"{prefix}{index}", password=PASSWORD))
+        address = verified["email"] if email else None  # Need.EMAIL: the identity records it
+        identities.append(Identity(username=f"{prefix}{index}", password=PASSWORD, email=address))
     if totp:
         ctx = FlowContext(
             client=AppClient(
