@@ -55,9 +55,7 @@ def test_unknown_and_missing_targets(local_pool: PoolServer) -> None:
     message = _assert_error(_post(local_pool, "FlyToTheMoon", b"{}"), "UnknownOperationException")
     assert "FlyToTheMoon" in message
     _assert_error(_post(local_pool, None, b"{}"), "UnknownOperationException")
-    _assert_error(
-        _post(local_pool, "TagResource", b"{}", _SIGNED), "UnknownOperationException"
-    )
+    _assert_error(_post(local_pool, "TagResource", b"{}", _SIGNED), "UnknownOperationException")
 
 
 def test_unsigned_admin_calls_are_refused(local_pool: PoolServer) -> None:
