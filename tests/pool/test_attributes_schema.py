@@ -1,6 +1,7 @@
 """Attributes as Cognito has them, over HTTP with boto3 (issue 19): the pool's schema (required,
 immutable, typed and bounded custom attributes, AddCustomAttributes), sign-in aliases and their
-uniqueness, e-mail usernames, verification before an update, and group roles in the ID token.
+uniqueness, e-mail usernames, verification before an update, and group roles in the ID token
+(from the API and from managed login).
 
 Codes are read back from the pool's message sink.
 """
@@ -9,11 +10,15 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from tests.conftest import PASSWORD, App, PoolServer
+from tests.oauth.conftest import hosted_pool
+from tests.oauth.test_managed_login import _pkce, _redeem, _sign_in, _through_mfa
 from tests.pool.helpers import srp_login
 from tests.pool.test_account_journey import _claims, _codes, _error
 
@@ -345,3 +350,17 @@ def test_group_roles_reach_the_id_token_as_cognito_issues_them(local_pool: PoolS
     same = _claims(srp_login(idp, app, name)["AuthenticationResult"]["IdToken"])
     assert same["cognito:preferred_role"] == _role("ops")  # tied on the same role: it is set
     assert same["cognito:roles"] == [_role("ops"), _role("loose")]
+
+
+def test_managed_login_tokens_carry_the_group_claims_too(local_pool: PoolServer) -> None:
+    hosted = hosted_pool(local_pool)
+    idp, pool_id = local_pool.client(), hosted.setup.pool_id
+    idp.create_group(UserPoolId=pool_id, GroupName="staff", Precedence=3, RoleArn=_role("staff"))
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username=hosted.username, GroupName="staff")
+    web, (verifier, challenge) = requests.Session(), _pkce()
+    callback = _through_mfa(hosted, web, _sign_in(hosted, web, "st-groups", challenge))
+    answer = _redeem(hosted, parse_qs(urlparse(callback).query)["code"][0], verifier).json()
+    ident, access = _claims(answer["id_token"]), _claims(answer["access_token"])
+    assert ident["cognito:groups"] == access["cognito:groups"] == ["staff"]
+    assert ident["cognito:preferred_role"] == _role("staff")
+    assert ident["cognito:roles"] == [_role("staff")]

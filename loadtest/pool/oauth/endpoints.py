@@ -109,7 +109,8 @@ async def _code(env: OAuthEnv, domain: Domain, client: AppClient,
         raise OAuthError("invalid_grant")
     minted = Minted(auth_time=grant.auth_time, origin_jti=grant.origin_jti,
                     scope=grant.scope, nonce=grant.nonce)  # fmt: skip
-    result = env.ctx.tokens.authentication_result(user, client, minted, now)
+    groups = env.ctx.group_claims(user)
+    result = env.ctx.tokens.authentication_result(user, client, minted, now, groups=groups)
     return _answer(result, grant.scope, refresh=True)
 
 
@@ -149,7 +150,10 @@ async def _refresh(env: OAuthEnv, domain: Domain, client: AppClient,
         except RefreshTokenReuse:
             raise OAuthError("invalid_grant") from None  # the error is a guess (user-auth.md)
     minted = replace(minted, scope=scope)
-    result = ctx.tokens.authentication_result(user, client, minted, now, refresh=rotate)
+    groups = ctx.group_claims(user)
+    result = ctx.tokens.authentication_result(
+        user, client, minted, now, refresh=rotate, groups=groups
+    )
     return _answer(result, scope, refresh=rotate)
 
 

@@ -244,7 +244,10 @@ def _finish(
         return redirect(req.redirect_uri, {"code": grant.seal(env.ctx.sealer), "state": req.state})
     minted = Minted(auth_time=auth_time, origin_jti=time_uuid(now), scope=req.scope,
                     nonce=req.nonce)  # fmt: skip
-    result = env.ctx.tokens.authentication_result(user, client, minted, now, refresh=False)
+    groups = env.ctx.group_claims(user)
+    result = env.ctx.tokens.authentication_result(
+        user, client, minted, now, refresh=False, groups=groups
+    )
     answer = {
         "access_token": result["AccessToken"],
         "id_token": result["IdToken"] if "openid" in req.scope.split() else None,
