@@ -56,8 +56,8 @@ class SchemaMessages:
         return f"{_NOT_CONFORM}Type for attribute {{{name}}} could not be determined"
 
     @staticmethod
-    def required(name: str) -> str:
-        return f"{_NOT_CONFORM}{name}: The attribute is required"
+    def required(*names: str) -> str:
+        return _NOT_CONFORM + "\n".join(f"{name}: The attribute is required" for name in names)
 
     @staticmethod
     def immutable(name: str) -> str:
@@ -293,11 +293,15 @@ class PoolSchema:
             self._get(name).check(value)
 
     def check_required(self, attributes: Mapping[str, str]) -> None:
-        """SignUp: every required attribute (but ``sub``, which the pool assigns) present."""
-        for attribute in self.attributes.values():
-            missing = not attributes.get(attribute.name)
-            if attribute.required and attribute.name != "sub" and missing:
-                raise InvalidParameter(SchemaMessages.required(attribute.name))
+        """SignUp: every required attribute (but ``sub``, which the pool assigns) present; the
+        refusal names each missing one, a line each, as captured messages do."""
+        missing = [
+            name
+            for name, attribute in self.attributes.items()
+            if attribute.required and name != "sub" and not attributes.get(name)
+        ]
+        if missing:
+            raise InvalidParameter(SchemaMessages.required(*missing))
 
     def check_update(self, names: Iterable[str], *, admin: bool) -> None:
         """A write after creation: known, mutable, and ``dev:`` attributes by administrators

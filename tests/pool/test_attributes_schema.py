@@ -90,7 +90,8 @@ def _confirm(server: PoolServer, app: App, username: str, **extra: Any) -> None:
 
 
 def test_the_schema_is_described_and_enforced_at_sign_up(local_pool: PoolServer) -> None:
-    app, idp = _pool(local_pool, Schema=SCHEMA), local_pool.client()
+    schema = [*SCHEMA, {"Name": "family_name", "AttributeDataType": "String", "Required": True}]
+    app, idp = _pool(local_pool, Schema=schema), local_pool.client()
     described = idp.describe_user_pool(UserPoolId=app.pool_id)["UserPool"]["SchemaAttributes"]
     by_name = {a["Name"]: a for a in described}
     assert by_name["custom:tier"]["Mutable"] is False
@@ -101,7 +102,14 @@ def test_the_schema_is_described_and_enforced_at_sign_up(local_pool: PoolServer)
     assert by_name["name"]["Required"] is True
     assert (by_name["sub"]["Required"], by_name["sub"]["Mutable"]) == (True, False)
     cases = {
-        "a required attribute missing": ({}, f"{NOT_CONFORM}name: The attribute is required"),
+        "required attributes missing": (
+            {},
+            f"{NOT_CONFORM}name: The attribute is required\nfamily_name: The attribute is required",
+        ),
+        "one required attribute missing": (
+            {"name": "N"},
+            f"{NOT_CONFORM}family_name: The attribute is required",
+        ),
         "an unknown attribute": (
             {"name": "N", "custom__nope": "x"},
             f"{NOT_CONFORM}Type for attribute {{custom:nope}} could not be determined",
@@ -124,8 +132,8 @@ def test_the_schema_is_described_and_enforced_at_sign_up(local_pool: PoolServer)
             _sign_up(local_pool, app, _name(), **values)
         assert message in _refused(refused), case
     name = _name()
-    _sign_up(local_pool, app, name, name="N", custom__tier="gold", custom__age="42",
-             email=f"{name}@example.com")  # fmt: skip
+    _sign_up(local_pool, app, name, name="N", family_name="F", custom__tier="gold",
+             custom__age="42", email=f"{name}@example.com")  # fmt: skip
     stored = _attributes(idp, app, name)
     assert (stored["custom:tier"], stored["custom:age"]) == ("gold", "42")
     with pytest.raises(ClientError) as unknown:
