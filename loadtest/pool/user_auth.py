@@ -43,7 +43,7 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import AuthFlow, Challenge
 
-from . import webauthn
+from . import aliases, webauthn
 from .auth import known_device, password_ok, srp_start
 from .context import PoolContext
 from .messages import Medium, Purpose, challenge_parameters, send_code
@@ -275,13 +275,16 @@ def answer_otp(
     if not hmac.compare_digest(_code_digest(ctx, extra.get("nonce", ""), code), expected):
         raise CodeMismatch(Messages.OTP_MISMATCH)
     medium = _OTP[factor][0]
-    user = _mark_verified(ctx, sign_in.user, f"{medium.attribute}_verified")
+    user = _mark_verified(ctx, sign_in, f"{medium.attribute}_verified")
     return complete(ctx, replace(sign_in, user=user), on_success=on_success)
 
 
-def _mark_verified(ctx: PoolContext, user: User, attribute: str) -> User:
-    """A correct OTP verifies the address it went to and confirms the user (§12.6)."""
+def _mark_verified(ctx: PoolContext, sign_in: SignIn, attribute: str) -> User:
+    """A correct OTP verifies the address it went to and confirms the user (§12.6); a verified
+    address is a sign-in alias at once, taken from an older holder as VerifyUserAttribute
+    takes it."""
+    user = sign_in.user
     if user.attributes.get(attribute) == "true":
         return user
     attributes = {**user.attributes, attribute: "true"}
-    return ctx.store.users.update(user, attributes=attributes, modified=ctx.now())
+    return aliases.write(ctx, sign_in.pool, user, attributes, take=True)

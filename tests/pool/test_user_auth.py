@@ -224,3 +224,40 @@ def test_factors_the_pool_does_not_allow_are_not_offered(local_pool: PoolServer)
     answer = _start(idp, app, "ann", PREFERRED_CHALLENGE="EMAIL_OTP")
     assert answer["ChallengeName"] == "SELECT_CHALLENGE"
     assert answer["AvailableChallenges"] == ["PASSWORD_SRP", "PASSWORD", "SMS_OTP"]
+
+
+def test_an_address_verified_by_a_passwordless_code_is_a_sign_in_alias_at_once(
+    local_pool: PoolServer,
+) -> None:
+    """In a pool with an e-mail alias, the EMAIL_OTP code verifies the address; Cognito then
+    signs the user in by it, and the address moves from an older holder as a verification
+    moves it."""
+    idp = local_pool.client()
+    policies = {"SignInPolicy": {"AllowedFirstAuthFactors": PASSWORDLESS}}
+    pool_id = idp.create_user_pool(
+        PoolName="user-auth-alias", Policies=policies, AliasAttributes=["email"]
+    )["UserPool"]["Id"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="ua", ExplicitAuthFlows=["ALLOW_USER_AUTH"]
+    )["UserPoolClient"]
+    app = App(pool_id=pool_id, client_id=client["ClientId"])
+    address = "alias-otp@example.com"
+    for name in ("old", "new"):
+        local_pool.add_user(app, name, attributes={"email": address, "email_verified": "false"})
+    with pytest.raises(botocore.exceptions.ClientError) as unknown:
+        _start(idp, app, address, PREFERRED_CHALLENGE="PASSWORD")
+    assert error_of(unknown)[0] == "UserNotFoundException"
+    for name in ("old", "new"):
+        answer = _start(idp, app, name, PREFERRED_CHALLENGE="EMAIL_OTP")
+        code = _code(local_pool, app, name)
+        session = answer["Session"]
+        _respond(idp, app, name, session, challenge="EMAIL_OTP", EMAIL_OTP_CODE=code)
+    by_alias = _start(idp, app, address, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert by_alias["ChallengeName"] == "EMAIL_OTP"
+    sent = local_pool.get_json(f"/_pool/messages?pool_id={pool_id}")["messages"]
+    assert [m["username"] for m in sent] == ["old", "new", "new"]
+    attributes = {
+        a["Name"]: a["Value"]
+        for a in idp.admin_get_user(UserPoolId=pool_id, Username="old")["UserAttributes"]
+    }
+    assert attributes["email_verified"] == "false"
