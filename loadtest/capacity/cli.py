@@ -2,12 +2,18 @@
 condition, and what it found: the highest rate sustained within the SLOs, the knee, the first
 throttle onset and its quota category, against the quota model's prediction.
 
-By default it targets an embedded local pool: it starts one without quotas, provisions users for
-the mix (sized to the ceiling: each TOTP login needs an identity of its own per 30 s step),
-restarts the pool on the same state with the quotas under test, and runs the ramp there. Given
+Every flow of the catalogue but those continuing a session is a kind: API flows, the HTTP ones
+(``client_credentials``, ``managed_login``) and those sending SMS or e-mail codes.
+
+By default it targets an embedded local pool: it starts one without quotas, sets it up as the
+mix needs (USER_AUTH and passkeys, SMS MFA, device tracking, the example custom-auth trigger, a
+domain with OAuth clients), provisions one group of users per kind of identity the mix leases
+(sized to the ceiling: each TOTP login needs an identity of its own per 30 s step), restarts the
+pool on the same state with the quotas under test, and runs the ramp there. Given
 ``--cognito-pool-id`` (and client, endpoint, identities: the same settings as ``run``), it ramps
 that pool instead, after stating the target and, for a pool that is not local, only with
-``--confirm-pool-id`` repeating its id.
+``--confirm-pool-id`` repeating its id, and, for a mix that sends SMS or e-mail codes, with
+``--confirm-messages N`` at least the messages its schedule could send (stated first).
 
 The ramp runs as one Locust run of ``scenarios/open_logins.py`` (``--processes N`` for more
 generator cores); this command follows its ``events.jsonl`` and stops it (SIGTERM: Locust writes
@@ -19,17 +25,35 @@ and the run's own ``events.jsonl``, ``summary.json`` and ``report.html``.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from loadtest.flows.catalogue import CATALOGUE
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
-from loadtest.target.options import CONFIRM, TARGET, add_command_options, pick
+from loadtest.target.options import (
+    CONFIRM,
+    CONFIRM_MESSAGES,
+    DOMAIN,
+    TARGET,
+    add_command_options,
+    pick,
+)
 
 from .analysis import Limits
-from .kinds import IdentityNeeds, check_embedded, check_mix, parse_mix
+from .kinds import (
+    KINDS,
+    IdentityNeeds,
+    check_embedded,
+    check_mix,
+    embedded_settings,
+    group_of,
+    parse_mix,
+)
 from .ramp import (
     RampSettings,
     identity_needs,
@@ -38,9 +62,12 @@ from .ramp import (
     run_locust_ramp,
 )
 from .results import analyse, print_findings, write_results
-from .schedule import ScheduleError, Stage, duration
+from .schedule import ScheduleError, Stage, arrivals, duration
 
-__all__ = ["register", "run_ramp"]
+__all__ = ["register", "run_ramp", "scheduled_messages"]
+
+#: The real pool's settings: the target, its confirmations, its domain, the custom answerer.
+REAL_POOL = (*TARGET, CONFIRM, CONFIRM_MESSAGES, *DOMAIN, *pick("custom_answers"))
 
 #: Hard maxima (beyond them: --allow-above-max).
 MAX_CEILING, MAX_CONCURRENCY, MAX_SECONDS, MAX_PROCESSES = 2000.0, 1000, 3600.0, 16
@@ -127,7 +154,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="folder for the pool state and identities (secrets; mode 0700)",
     )
     real = parser.add_argument_group("a real pool instead (same settings as 'run')")
-    add_command_options(real, (*TARGET, CONFIRM))
+    add_command_options(real, REAL_POOL)
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     parser.add_argument("--run-id", help="default: capacity-<UTC time>")
     parser.add_argument(
@@ -213,16 +240,18 @@ def _check_bounds(args: argparse.Namespace, stages: list[Stage]) -> None:
 
 # -- targets ---------------------------------------------------------------------------------
 def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dict[str, Any]:
-    from loadtest.target.launch import LOCAL_CREDENTIALS_ENV
     from loadtest.target.safety import guard_target
 
-    from .target import embedded_pool, pool_options
+    from .target import PoolShape, embedded_pool, pool_options
 
     needs = identity_needs(settings)
+    shape = PoolShape(
+        settings=embedded_settings(settings.mix),
+        domain=any(KINDS[name].http for name in settings.mix),
+    )
     print(
         f"capacity: target: an embedded local pool started by this command "
-        f"({needs.plain} plain, {needs.totp} TOTP, {needs.device} device users), quotas "
-        f"{_quota_text(settings.quotas)}",
+        f"({needs.describe()}), quotas {_quota_text(settings.quotas)}",
         file=sys.stderr,
         flush=True,
     )
@@ -233,27 +262,22 @@ def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dic
         faults=args.fault,
     )
     private = args.private / settings.run_dir.name
-    with embedded_pool(private, needs, options, run=settings.run_dir.name) as target:
+    with embedded_pool(private, needs, options, run=settings.run_dir.name, shape=shape) as target:
         guard_target(
             endpoint_url=target.pool.url,
             region=None,
             pool_id=target.app.pool_id,
             confirm_pool_id=None,
         )
-        env = {
-            **LOCAL_CREDENTIALS_ENV,
-            "COGNITO_POOL_ID": target.app.pool_id,
-            "COGNITO_CLIENT_ID": target.app.client_id,
-            "COGNITO_ENDPOINT_URL": target.pool.url,
-            "COGNITO_IDENTITIES": str(target.identities),
-        }
+        _guard_messages(settings, endpoint_url=target.pool.url, region=None, args=None)
         described = {
             "kind": "embedded local pool",
             "endpoint_url": target.pool.url,
             "pool_id": target.app.pool_id,
             "pool_options": options,
+            "pool_settings": sorted(shape.settings),
         }
-        return run_ramp(settings, env, described)
+        return run_ramp(settings, target.env(), described)
 
 
 def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[str, Any]:
@@ -268,10 +292,13 @@ def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[st
         pool_id=config.pool_id,
         confirm_pool_id=args.cognito_confirm_pool_id,
     )
-    if config.identities is None:
-        raise ValueError("a real pool needs its identities file (--cognito-identities)")
-    _check_identities(config.identities, identity_needs(settings))
-    env = child_env(args, (*TARGET, CONFIRM))
+    _guard_messages(settings, endpoint_url=config.endpoint_url, region=config.region, args=args)
+    needs = identity_needs(settings)
+    if needs.total:
+        if config.identities is None:
+            raise ValueError("a real pool needs its identities file (--cognito-identities)")
+        _check_identities(config.identities, settings.mix, needs)
+    env = child_env(args, REAL_POOL)
     described = {
         "kind": "user pool",
         "endpoint_url": config.endpoint_url,
@@ -281,20 +308,54 @@ def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[st
     return run_ramp(settings, env, described)
 
 
-def _check_identities(path: Path, needs: IdentityNeeds) -> None:
-    """Warn when the identities file holds fewer of a group than the ramp needs."""
+def scheduled_messages(stages: list[Stage], mix: Mapping[str, float]) -> int:
+    """The SMS or e-mail messages a ramp could make the pool send: each scheduled arrival's
+    entry's ``messages`` (from the catalogue), warm-up included, every arrival assumed to start."""
+    flows = Counter(arrival.flow for arrival in arrivals(stages, dict(mix)))
+    return math.ceil(sum(CATALOGUE[name].messages * count for name, count in flows.items()))
+
+
+def _guard_messages(
+    settings: RampSettings,
+    *,
+    endpoint_url: str | None,
+    region: str | None,
+    args: argparse.Namespace | None,
+) -> None:
+    """The message rail: state what the ramp could send; a pool that is not local needs
+    ``--confirm-messages N`` with N at least that (``UnsafeTarget`` otherwise). The Locust
+    child's per-login budget then stops sending at N (arrivals dropped, reason ``messages``)."""
+    from loadtest.target.safety import guard_messages
+
+    pool_id = None if args is None else args.cognito_pool_id
+    guard_messages(
+        endpoint_url=endpoint_url,
+        region=region,
+        pool_id=pool_id,
+        messages=scheduled_messages(settings.stages, settings.mix),
+        confirmed=None if args is None else args.cognito_confirm_messages,
+    )
+
+
+def _check_identities(path: Path, mix: Mapping[str, float], needs: IdentityNeeds) -> None:
+    """Warn when the identities file holds fewer identities of a group than the ramp needs
+    (an identity fits a group when the mix's entries of that group accept it and its tag, if
+    any, is the group's)."""
     from loadtest.flows import load_identities
 
-    have = {"plain": 0, "totp": 0, "device": 0}
-    for identity in load_identities(path):
-        group = "device" if identity.device else "totp" if identity.totp_secret else "plain"
-        have[group] += 1
-    for group, count in have.items():
-        wanted = getattr(needs, group)
-        if count < wanted:
+    identities = load_identities(path)
+    for group, wanted in needs:
+        entries = [CATALOGUE[n] for n in mix if group_of(CATALOGUE[n]) == group]
+        have = sum(
+            1
+            for identity in identities
+            if identity.group in (None, group.name) and all(e.accepts(identity) for e in entries)
+        )
+        if have < wanted:
             print(
-                f"capacity: warning: {path} has {count} {group} identities, the ramp needs "
-                f"{wanted}: arrivals without one are dropped (reason no_identity)",
+                f"capacity: warning: {path} has {have} identities for "
+                f"{', '.join(e.name for e in entries)} ({group.name}), the ramp needs {wanted}: "
+                "arrivals without one are dropped (reason no_identity)",
                 file=sys.stderr,
             )
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from http.cookies import SimpleCookie
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import urlencode
 
-from loadtest.flows.effects import Fetch, Page, UnexpectedResponse
-from loadtest.flows.hosted import HttpFlow, run_http
+from loadtest.flows.effects import Effect, Fetch, Flow, Page, UnexpectedResponse
 from loadtest.protocol.errors import TooManyRequests, TransportError
 
 from .events import Reporter, call_event
@@ -60,21 +59,31 @@ def step_error(fetch: Fetch, page: Page) -> BaseException | None:
     return None
 
 
-def run_fetches(flow: HttpFlow[T], send: FetchSend, base_url: str, reporter: Reporter) -> T:
-    """Drive an HTTP flow, timing and reporting each Fetch (see the module's docstring)."""
+def run_fetches(flow: Flow[T], send: FetchSend, base_url: str, reporter: Reporter) -> T:
+    """Drive an HTTP flow, timing and reporting each Fetch (see the module's docstring).
 
-    def perform(fetch: Fetch) -> Page:
-        form = None if fetch.form is None else dict(fetch.form)
+    Any flow is accepted (a catalogue entry's, typed as one) but its effects must all be
+    Fetches: a Call or Compute here is a bug, a :class:`TypeError`."""
+
+    def perform(effect: Effect) -> Page:
+        if not isinstance(effect, Fetch):
+            raise TypeError(f"an HTTP flow yielded a {type(effect).__name__}, not a Fetch")
+        form = None if effect.form is None else dict(effect.form)
         start = time.perf_counter()
         try:
-            page = send(fetch.method, fetch_url(base_url, fetch), dict(fetch.headers), form)
+            page = send(effect.method, fetch_url(base_url, effect), dict(effect.headers), form)
         except TransportError as exc:
             elapsed = (time.perf_counter() - start) * 1000
-            reporter(call_event(fetch.label, str(fetch.endpoint), elapsed, 0, exc))
+            reporter(call_event(effect.label, str(effect.endpoint), elapsed, 0, exc))
             raise
         elapsed = (time.perf_counter() - start) * 1000
-        error = step_error(fetch, page)
-        reporter(call_event(fetch.label, str(fetch.endpoint), elapsed, len(page.body), error))
+        error = step_error(effect, page)
+        reporter(call_event(effect.label, str(effect.endpoint), elapsed, len(page.body), error))
         return page
 
-    return run_http(flow, perform)
+    try:
+        page = perform(next(flow))
+        while True:
+            page = perform(flow.send(page))
+    except StopIteration as done:
+        return cast(T, done.value)

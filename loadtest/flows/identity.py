@@ -48,6 +48,10 @@ class Identity:
     #: number in a fictional range (555-0100..0199), as provisioning makes them.
     email: str | None = None
     phone: str | None = None
+    #: The group it was provisioned for (``capacity``'s embedded pool tags each identity with
+    #: its group, :class:`loadtest.capacity.kinds.Group`, so an arrival leases only from its
+    #: entry's group); ``None``: any entry that accepts it may lease it.
+    group: str | None = None
 
     def remember_device(self, device: DeviceCredentials) -> None:
         """Keep a device confirmed during a login, for the next logins."""
@@ -78,6 +82,8 @@ class Identity:
             data["email"] = self.email
         if self.phone:
             data["phone"] = self.phone
+        if self.group:
+            data["group"] = self.group
         if self.passkey:
             data["passkey"] = {**self.passkey.to_json(), "sign_count": str(self.passkey_count)}
         return data
@@ -98,6 +104,7 @@ class Identity:
             passkey_count=int((data.get("passkey") or {}).get("sign_count", 0)),
             email=_optional_text(data, "email"),
             phone=_optional_text(data, "phone"),
+            group=_optional_text(data, "group"),
         )
 
 

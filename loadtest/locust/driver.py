@@ -4,6 +4,7 @@
 yields to the hub while it waits for the network. :class:`GeventDriver` is the sync driver with
 Compute effects on native threads (:func:`srp_fast.offload.gevent_math_executor`) and a
 cooperative sleep between retries, so the hub keeps serving sockets while maths runs.
+:class:`GeventFetchDriver` runs the HTTP flows (Fetch effects) over :class:`GeventFetcher`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import http.client
 from collections.abc import Mapping
 from concurrent.futures import Executor
+from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import gevent
@@ -18,14 +20,16 @@ from geventhttpclient import HTTPClient
 
 from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
 from loadtest.drivers.events import Reporter
-from loadtest.drivers.fetch import page_of
+from loadtest.drivers.fetch import page_of, run_fetches
 from loadtest.drivers.sync import SyncDriver
 from loadtest.drivers.transport import DEFAULT_TIMEOUT, RawResponse, Transport
-from loadtest.flows.effects import Page
+from loadtest.flows.effects import Flow, Page
 from loadtest.protocol.errors import ConnectionFailed
 from srp_fast.offload import gevent_math_executor
 
-__all__ = ["GeventDriver", "GeventFetcher", "GeventTransport"]
+__all__ = ["GeventDriver", "GeventFetchDriver", "GeventFetcher", "GeventTransport"]
+
+T = TypeVar("T")
 
 
 class GeventTransport:
@@ -96,6 +100,28 @@ class GeventFetcher:
 
     def close(self) -> None:
         self._client.close()
+
+
+class GeventFetchDriver:
+    """Runs an HTTP flow (managed login, client credentials) against a user-pool domain: its
+    Fetch effects over a :class:`GeventFetcher`, each timed and reported like an API call
+    (:func:`loadtest.drivers.fetch.run_fetches`). The HTTP counterpart of
+    :meth:`GeventDriver.run`, so a user runs either kind of flow the same way."""
+
+    def __init__(self, domain_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.domain_url = domain_url.rstrip("/")
+        self.fetcher = GeventFetcher(self.domain_url, timeout=timeout)
+
+    def run(self, flow: Flow[T], *, reporter: Reporter | None = None) -> T:
+        """Perform the flow's Fetches, one after the other; the flow's result."""
+        return run_fetches(flow, self.fetcher, self.domain_url, reporter or _ignore)
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+
+def _ignore(_event: object) -> None:
+    """A reporter that keeps nothing."""
 
 
 class GeventDriver(SyncDriver):

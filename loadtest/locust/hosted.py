@@ -2,7 +2,7 @@
 
 The flows are :mod:`loadtest.flows.hosted`'s (sans-I/O); these users perform their
 :class:`~loadtest.flows.effects.Fetch` effects over geventhttpclient
-(:class:`~loadtest.locust.driver.GeventFetcher`, :func:`loadtest.drivers.fetch.run_fetches`)
+(:class:`~loadtest.locust.driver.GeventFetchDriver`, as the open model's users do)
 and hand each run's :class:`~loadtest.drivers.LoginRecord` to the process's
 :class:`~loadtest.locust.run.LocustRun`, as the API users do: one Locust request event per step
 (``request_type="cognito"``, named by it, ``POST /login``) and, with ``--cognito-report-dir``,
@@ -34,7 +34,6 @@ from locust import User, constant, constant_throughput, events, task
 
 import srp_fast
 from loadtest.drivers.events import Reporter
-from loadtest.drivers.fetch import run_fetches
 from loadtest.drivers.record import record
 from loadtest.flows.context import AppClient, FlowContext
 from loadtest.flows.effects import FlowError
@@ -51,7 +50,7 @@ from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.options import DOMAIN, OPTIONS, add_locust_options, pick, settings_from
 
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
-from .driver import GeventFetcher
+from .driver import GeventFetchDriver
 from .run import LocustRun, run_for
 
 __all__ = [
@@ -120,10 +119,10 @@ class _HostedUser(User):
             options = self.environment.parsed_options
             _HostedUser.settings = HostedSettings(options, os.environ)
             self.cognito.add_secrets([_HostedUser.settings.m2m_secret])
-        self.fetcher = GeventFetcher(self.cfg.domain_url)
+        self.driver = GeventFetchDriver(self.cfg.domain_url)
 
     def on_stop(self) -> None:
-        self.fetcher.close()
+        self.driver.close()
 
     @property
     def cfg(self) -> HostedSettings:
@@ -135,7 +134,7 @@ class _HostedUser(User):
         step, one canonical login event in the report)."""
 
         def run(reporter: Reporter) -> T:
-            return run_fetches(build(), self.fetcher, self.cfg.domain_url, reporter)
+            return self.driver.run(build(), reporter=reporter)
 
         login = record(name, run, _FAILURES, on_event=self.cognito.event)
         self.cognito.record(login)

@@ -11,7 +11,15 @@ server is sent less (coordinated omission). Here, as in k6's arrival-rate execut
   :class:`OpenLoginUser`, each waiting for an arrival, running one login, and waiting again;
 - an arrival that finds no free user is **dropped** (after waiting up to ``--cognito-max-wait``
   seconds, 0 by default as in k6): the event ``login:<flow>:dropped``, outcome ``dropped``;
-  so is one no identity can serve (``reason`` ``no_identity``);
+  so is one no identity can serve (``reason`` ``no_identity``; an identity tagged with a
+  group, as ``capacity`` provisions them, serves only its group's kinds), and one whose SMS or
+  e-mail messages the run may no longer send to a pool that is not local (``reason``
+  ``messages``: ``--cognito-confirm-messages`` is spent);
+- a kind runs on its driver: an API flow on the user's :class:`GeventDriver`, an HTTP flow
+  (``managed_login``, ``client_credentials``: Fetch effects) on a
+  :class:`~loadtest.locust.driver.GeventFetchDriver` against ``--cognito-domain-url`` with
+  the domain's OAuth client of its grant; ``custom_auth`` is answered by
+  ``--cognito-custom-answers MODULE:CALLABLE``;
 - a started login fires its usual events (a Locust request event per API call; its
   ``login:<flow>`` with its service time in the report), and ``login:<flow>:intended``: its
   latency from the time it was due, which includes any time it waited to start
@@ -30,18 +38,20 @@ usual target settings), also with ``--processes N`` or master and workers.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import time
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import gevent
 import gevent.event
 from gevent.queue import Channel, Full
 from locust import constant, events, task
 
-from loadtest.capacity.kinds import KINDS, FlowKind, check_mix, parse_mix
+from loadtest.capacity.kinds import KINDS, FlowKind, check_mix, group_of, parse_mix
 from loadtest.capacity.schedule import (
     Arrival,
     ScheduleError,
@@ -50,11 +60,18 @@ from loadtest.capacity.schedule import (
     duration,
     parse_stages,
 )
+from loadtest.drivers.record import LoginRecord, record
+from loadtest.flows.codes import MessagesNotConfirmed
+from loadtest.flows.context import AppClient, CustomAnswerer, FlowContext
 from loadtest.flows.identities import NoIdentityAvailable
 from loadtest.flows.identity import Identity
-from loadtest.locust.base import CognitoUser
+from loadtest.flows.results import LoginResult
+from loadtest.locust.base import FLOW_ERRORS, CognitoUser
+from loadtest.locust.driver import GeventFetchDriver
+from loadtest.locust.hosted import HostedSettings
 from loadtest.locust.run import run_for
 from loadtest.locust.runtime import utc_now, worker_slot
+from loadtest.protocol.names import GrantType
 from loadtest.target.options import OPEN_MODEL, add_locust_options
 
 __all__ = ["DONE_MESSAGE", "Dispatcher", "OpenLoginUser", "Ticket", "dispatcher_for"]
@@ -97,11 +114,16 @@ class Dispatcher:
         workers: int,
         max_wait: float,
         drain: float,
+        answers: CustomAnswerer | None = None,
+        domain: HostedSettings | None = None,
     ) -> None:
         self.environment = environment
         self.stages, self.mix = stages, mix
         self.worker, self.workers = worker, workers
         self.max_wait, self.drain = max_wait, drain
+        #: What answers CUSTOM_CHALLENGE, and the domain HTTP kinds go to (when the mix has
+        #: custom_auth or HTTP kinds: see :func:`dispatcher_for`).
+        self.answers, self.domain = answers, domain
         self.channel: Channel = Channel()
         self.counts: Counter[str] = Counter()
         self.in_flight = 0
@@ -166,6 +188,23 @@ class Dispatcher:
             while self.in_flight > 0:
                 gevent.sleep(0.05)
 
+    def context(self, kind: FlowKind, base: FlowContext) -> FlowContext:
+        """The flow context of one of ``kind``'s arrivals: the runtime's, with the answerer
+        of custom challenges, and for an HTTP kind the OAuth app client its grant uses."""
+        ctx = base if self.answers is None else replace(base, custom_answers=self.answers)
+        if not kind.http:
+            return ctx
+        if self.domain is None:  # dispatcher_for reads the domain for every mix with one
+            raise RuntimeError(f"{kind.name} needs a domain (--cognito-domain-url)")
+        pool_id, domain = base.client.pool_id, self.domain
+        if any(detail == GrantType.CLIENT_CREDENTIALS for _, detail in kind.calls):
+            client = AppClient(
+                pool_id=pool_id, client_id=domain.m2m_id, client_secret=domain.m2m_secret
+            )
+        else:
+            client = AppClient(pool_id=pool_id, client_id=domain.client_id)
+        return replace(ctx, client=client)
+
 
 def _fields(ticket: Ticket) -> dict[str, Any]:
     """What each line of a ticket's events carries: its stage, index, due time and the
@@ -187,6 +226,9 @@ def dispatcher_for(environment: Any) -> Dispatcher:
         options = environment.parsed_options
         worker, workers = worker_slot(environment)
         stages, mix = _schedule_from(options)
+        domain = _domain_of(options, mix)
+        if domain is not None:
+            run.add_secrets([domain.m2m_secret])
         run.dispatcher = Dispatcher(
             environment,
             stages,
@@ -195,9 +237,30 @@ def dispatcher_for(environment: Any) -> Dispatcher:
             workers=workers,
             max_wait=float(getattr(options, "cognito_max_wait", 0.0) or 0.0),
             drain=float(getattr(options, "cognito_drain", 10.0) or 0.0),
+            answers=_answerer(getattr(options, "cognito_custom_answers", None)),
+            domain=domain,
         )
     dispatcher: Dispatcher = run.dispatcher
     return dispatcher
+
+
+def _domain_of(options: Any, mix: dict[str, float]) -> HostedSettings | None:
+    """The domain and OAuth clients, when the mix has an HTTP kind (``SystemExit`` for one
+    that is not the local pool's, as for the HTTP users)."""
+    if not any(KINDS[name].http for name in mix):
+        return None
+    return HostedSettings(options, os.environ)
+
+
+def _answerer(spec: str | None) -> CustomAnswerer | None:
+    """``MODULE:CALLABLE`` (``--cognito-custom-answers``) imported, or ``None``."""
+    if not spec:
+        return None
+    module, _, name = spec.partition(":")
+    found = getattr(importlib.import_module(module), name, None) if module and name else None
+    if not callable(found):
+        raise ValueError(f"--cognito-custom-answers {spec!r}: not a MODULE:CALLABLE")
+    return cast(CustomAnswerer, found)
 
 
 def _schedule_from(options: Any) -> tuple[list[Stage], dict[str, float]]:
@@ -217,6 +280,7 @@ class OpenLoginUser(CognitoUser):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         self.dispatcher = dispatcher_for(environment)
+        self._fetches: GeventFetchDriver | None = None
 
     @task
     def next_arrival(self) -> None:
@@ -229,30 +293,66 @@ class OpenLoginUser(CognitoUser):
             self.dispatcher.in_flight -= 1
 
     def run_arrival(self, ticket: Ticket) -> None:
-        """Lease an identity for the arrival's flow, run it, report both latencies."""
+        """Lease an identity for the arrival's flow (if it takes one), run it, report both
+        latencies."""
         kind = KINDS[ticket.arrival.flow]
-        if kind.creates:
-            self._run_creating(ticket, kind)
-            return
-        identity = self._lease_now(kind)
-        if identity is None:
-            self.dispatcher.drop(ticket, "no_identity")
-            return
-        self.dispatcher.counts["started"] += 1
-        fields = _fields(ticket)
+        identity = None
+        if kind.leases:
+            identity = self._lease_now(kind)
+            if identity is None:
+                self.dispatcher.drop(ticket, "no_identity")
+                return
         try:
-            login = self.run_flow(kind.event, kind.flow(identity, self.runtime.context), **fields)
+            if not self._messages_confirmed(ticket, kind):
+                return
+            self.dispatcher.counts["started"] += 1
+            login = self.run_kind(kind, identity, **_fields(ticket))
         finally:
-            kind.after(identity)
-            self.runtime.identities.release(identity)
+            if identity is not None:
+                kind.after(identity)
+                self.runtime.identities.release(identity)
         self._report_intended(ticket, kind, login)
 
-    def _run_creating(self, ticket: Ticket, kind: FlowKind) -> None:
-        """An arrival of an entry that makes its own identity (sign-up): nothing to lease."""
-        self.dispatcher.counts["started"] += 1
-        fields = _fields(ticket)
-        login = self.run_flow(kind.event, kind.flow(None, self.runtime.context), **fields)
-        self._report_intended(ticket, kind, login)
+    def run_kind(
+        self, kind: FlowKind, identity: Identity | None, **fields: Any
+    ) -> LoginRecord[LoginResult]:
+        """One run of ``kind``: an API flow on the user's driver, an HTTP flow (Fetch effects)
+        on its domain's; the record goes to the run either way."""
+        flow = kind.flow(identity, self.dispatcher.context(kind, self.runtime.context))
+        if not kind.http:
+            return self.run_flow(kind.event, flow, **fields)
+        driver = self._fetch_driver()
+        login = record(
+            kind.event,
+            lambda reporter: driver.run(flow, reporter=reporter),
+            FLOW_ERRORS,
+            on_event=self.cognito.event,
+        )
+        self.cognito.login(login, **fields)
+        return login
+
+    def _fetch_driver(self) -> GeventFetchDriver:
+        """This user's driver of HTTP flows, made on first use."""
+        if self._fetches is None:
+            assert self.dispatcher.domain is not None  # context() checked it
+            self._fetches = GeventFetchDriver(self.dispatcher.domain.domain_url)
+        return self._fetches
+
+    def on_stop(self) -> None:
+        super().on_stop()
+        if self._fetches is not None:
+            self._fetches.close()
+
+    def _messages_confirmed(self, ticket: Ticket, kind: FlowKind) -> bool:
+        """Take the arrival's SMS or e-mail messages from the run's budget; drop the arrival
+        (reason ``messages``) when the messages confirmed for a real pool are spent."""
+        try:
+            self.runtime.messages.take(kind.messages, self.runtime.config.pool_id)
+        except MessagesNotConfirmed as exc:
+            self.dispatcher.drop(ticket, "messages")
+            log.warning("open model: %s", exc)
+            return False
+        return True
 
     def _report_intended(self, ticket: Ticket, kind: FlowKind, login: Any) -> None:
         fields = _fields(ticket)
@@ -262,8 +362,16 @@ class OpenLoginUser(CognitoUser):
         )
 
     def _lease_now(self, kind: FlowKind) -> Identity | None:
+        """An identity the kind accepts and, if it is tagged with a group (capacity's embedded
+        pool tags each), of the kind's group; ``None`` if none is free."""
+        group = group_of(kind)
+        name = None if group is None else group.name
+
+        def accepts(identity: Identity) -> bool:
+            return kind.accepts(identity) and identity.group in (None, name)
+
         try:
-            return self.runtime.identities.lease(utc_now(), kind.accepts, kind.sends_totp)
+            return self.runtime.identities.lease(utc_now(), accepts, kind.sends_totp)
         except NoIdentityAvailable:
             return None
 
@@ -314,9 +422,12 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     """Check the schedule before the run; on the master, quit when every worker is done."""
     if runner is None or environment.parsed_options is None or not _is_open(environment):
         return
+    options = environment.parsed_options
     try:
-        stages, _mix = _schedule_from(environment.parsed_options)
-    except (ScheduleError, ValueError) as exc:
+        stages, mix = _schedule_from(options)
+        _answerer(getattr(options, "cognito_custom_answers", None))
+        _domain_of(options, mix)
+    except (ScheduleError, ValueError, ImportError) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from exc
     run_for(environment).peak_rate = max(max(s.start_rate, s.end_rate) for s in stages)

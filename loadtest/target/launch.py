@@ -26,8 +26,11 @@ from typing import Any
 
 __all__ = [
     "ALL_FLOWS",
+    "CAPTCHA_TRIGGERS",
+    "FIRST_FACTORS",
     "LOCAL_CREDENTIALS",
     "LOCAL_CREDENTIALS_ENV",
+    "RELYING_PARTY",
     "LocalApp",
     "LocalPool",
     "PoolStartError",
@@ -177,6 +180,17 @@ class LocalApp:
         return {"pool_id": self.pool_id, "client_id": self.client_id, "endpoint_url": self.url}
 
 
+#: The first factors a choice-based (USER_AUTH) pool allows: all of them.
+FIRST_FACTORS = ("PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
+#: The relying party of the local pool's passkeys (the software authenticator's origin's host).
+RELYING_PARTY = "localhost"
+#: The example custom-auth challenge, as ``pool serve --trigger`` options.
+CAPTCHA_TRIGGERS = tuple(
+    f"{name}=loadtest.scenarios.triggers.captcha:{name}"
+    for name in ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge_response")
+)
+
+
 def create_app(
     url: str,
     *,
@@ -184,28 +198,46 @@ def create_app(
     mfa: str = "OPTIONAL",
     device_tracking: bool = True,
     flows: Sequence[str] = ALL_FLOWS,
+    remember_on_prompt: bool = False,
+    user_auth: bool = False,
+    sms_mfa: bool = False,
 ) -> LocalApp:
-    """A user pool (TOTP enabled unless ``mfa`` is OFF; devices remembered always, without
-    asking, when ``device_tracking``) and an app client allowing ``flows``."""
+    """A user pool (TOTP enabled unless ``mfa`` is OFF; devices remembered, always or on the
+    user's prompt, when ``device_tracking``) and an app client allowing ``flows``.
+
+    ``user_auth``: choice-based sign-in, every first factor allowed, passkeys for
+    :data:`RELYING_PARTY`, and ALLOW_USER_AUTH on the client; ``sms_mfa``: SMS as an MFA factor
+    (users turn it on themselves, as with TOTP)."""
     idp = local_admin_client(url, attempts=5)
     # sign-up codes go by e-mail (issue 19's signup flow); users without an e-mail get none
     pool: dict[str, Any] = {"PoolName": name, "AutoVerifiedAttributes": ["email"]}
     if device_tracking:
         pool["DeviceConfiguration"] = {
             "ChallengeRequiredOnNewDevice": True,
-            "DeviceOnlyRememberedOnUserPrompt": False,
+            "DeviceOnlyRememberedOnUserPrompt": remember_on_prompt,
         }
+    if user_auth:
+        pool["Policies"] = {"SignInPolicy": {"AllowedFirstAuthFactors": list(FIRST_FACTORS)}}
     pool_id = idp.create_user_pool(**pool)["UserPool"]["Id"]
-    if mfa != "OFF":
-        idp.set_user_pool_mfa_config(
-            UserPoolId=pool_id,
-            SoftwareTokenMfaConfiguration={"Enabled": True},
-            MfaConfiguration=mfa,
-        )
+    if mfa != "OFF" or user_auth or sms_mfa:
+        idp.set_user_pool_mfa_config(UserPoolId=pool_id, **_mfa_config(mfa, user_auth, sms_mfa))
+    allowed = [*flows, *(["ALLOW_USER_AUTH"] if user_auth else [])]
     client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName=name, ExplicitAuthFlows=list(flows)
+        UserPoolId=pool_id, ClientName=name, ExplicitAuthFlows=allowed
     )["UserPoolClient"]["ClientId"]
     return LocalApp(url=url, pool_id=pool_id, client_id=client_id)
+
+
+def _mfa_config(mfa: str, user_auth: bool, sms_mfa: bool) -> dict[str, Any]:
+    """SetUserPoolMfaConfig's arguments for a pool made by :func:`create_app`."""
+    config: dict[str, Any] = {"MfaConfiguration": mfa}
+    if mfa != "OFF":
+        config["SoftwareTokenMfaConfiguration"] = {"Enabled": True}
+    if sms_mfa:
+        config["SmsMfaConfiguration"] = {"SmsAuthenticationMessage": "{####}"}
+    if user_auth:
+        config["WebAuthnConfiguration"] = {"RelyingPartyId": RELYING_PARTY}
+    return config
 
 
 def _await_url(process: subprocess.Popen[str], log: Path, timeout: float) -> str:

@@ -248,6 +248,12 @@ OPEN_MODEL: tuple[Option, ...] = (
         default=10.0,
         help="seconds to wait for logins in flight after the schedule (default 10)",
     ),
+    Option(
+        setting="custom_answers",
+        help="what answers CUSTOM_CHALLENGE in custom_auth arrivals: MODULE:CALLABLE, called "
+        "with the challenge's public parameters, returning the ANSWER (capacity's embedded "
+        "pool sets the example trigger's, loadtest.scenarios.triggers.captcha:solve)",
+    ),
 )
 
 #: The environment variable of ``--cognito-confirm-pool-id`` (``run --confirm-pool-id`` sets it).

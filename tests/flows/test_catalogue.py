@@ -123,26 +123,25 @@ def test_each_entry_is_a_capacity_kind_or_refused_with_its_reason(entry: Entry) 
         assert kinds.KINDS[entry.name] is entry
         kinds.check_mix({entry.name: 1})
         needs = kinds.needs_of({entry.name: 1}, 20.0, 600.0)
-        if entry.creates:  # sign-up makes its own identities: nothing to provision
-            assert sum(vars_of(needs).values()) == 0
+        group = kinds.group_of(entry)
+        if group is None:  # sign-up makes its own identities, M2M takes none
+            assert not entry.leases
+            assert needs.total == 0
         else:
-            assert getattr(needs, kinds.group_of(entry)) >= 10
-            assert sum(vars_of(needs).values()) == getattr(needs, kinds.group_of(entry))
+            assert needs.of(group) >= 10
+            assert needs.total == needs.of(group)
         missing = entry.pool - kinds.EMBEDDED_POOL
         if missing:
             with pytest.raises(ValueError, match=sorted(missing)[0]):
                 kinds.check_embedded({entry.name: 1})
         else:
             kinds.check_embedded({entry.name: 1})
+            assert entry.pool <= kinds.embedded_settings({entry.name: 1})
     else:
         assert entry.name not in kinds.KINDS
-        assert entry.continues is not None or not entry.leases or entry.http
+        assert entry.continues is not None
         with pytest.raises(ValueError, match=reason):
             kinds.check_mix({entry.name: 1})
-
-
-def vars_of(needs: kinds.IdentityNeeds) -> dict[str, int]:
-    return {group: getattr(needs, group) for group in kinds.GROUPS}
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
