@@ -48,8 +48,9 @@ from typing import Any, cast
 
 import gevent
 import gevent.event
-from gevent.queue import Channel, Full
+from gevent.queue import Channel, Empty, Full
 from locust import constant, events, task
+from locust.exception import StopUser
 
 from loadtest.capacity.kinds import KINDS, FlowKind, check_mix, group_of, parse_mix
 from loadtest.capacity.schedule import (
@@ -80,6 +81,8 @@ log = logging.getLogger(__name__)
 
 #: A worker's message to the master: its schedule is done and its logins have finished.
 DONE_MESSAGE = "cognito_open_done"
+#: How often a waiting user looks whether the schedule is done.
+IDLE_CHECK_S = 0.25
 
 
 class Dropped(Exception):
@@ -285,12 +288,24 @@ class OpenLoginUser(CognitoUser):
     @task
     def next_arrival(self) -> None:
         """Wait for an arrival, run its login."""
-        ticket: Ticket = self.dispatcher.channel.get()
+        ticket = self._next_ticket()
         self.dispatcher.in_flight += 1
         try:
             self.run_arrival(ticket)
         finally:
             self.dispatcher.in_flight -= 1
+
+    def _next_ticket(self) -> Ticket:
+        """The next arrival; once the schedule is done, this user stops (``StopUser``): a user
+        left waiting would hold Locust's stop for its whole ``--stop-timeout``."""
+        while True:
+            try:
+                ticket: Ticket = self.dispatcher.channel.get(timeout=IDLE_CHECK_S)
+            except Empty:
+                if self.dispatcher.finished.is_set():
+                    raise StopUser() from None
+                continue
+            return ticket
 
     def run_arrival(self, ticket: Ticket) -> None:
         """Lease an identity for the arrival's flow (if it takes one), run it, report both

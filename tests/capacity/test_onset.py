@@ -12,50 +12,20 @@ rate passing its quota (a 1 s bucket takes 1/x s to drain at x over the quota).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from loadtest.capacity.ramp import quotas_under_test
-from loadtest.quota.model import throttle_onset
+from tests.capacity.ramps import capacity
 
 pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # its rates need the CPU to itself
 
 SCALE = 0.3
+#: 0.88x to 1.12x the model's onset in steps of 4 %
+AROUND = (0.88, 0.92, 1.12)
 #: SRP + TOTP + remembered devices + first logins on a new device (ConfirmDevice): half the
 #: logins confirm a device, so UserResourceUpdate (25 rps by default) throttles first.
 MIXED = {"srp": 2, "srp_totp": 1, "device": 2, "device_new": 5}
-
-
-def capacity(
-    tmp_path: Path, mix: dict[str, float], run_id: str, step_seconds: float
-) -> dict[str, Any]:
-    """Run the capacity command on a ramp around the model's onset; its capacity.json."""
-    predicted = throttle_onset(mix, quotas_under_test([], SCALE)).logins_per_second
-    command = [
-        sys.executable, "-m", "loadtest.cli", "capacity",
-        "--mix", ",".join(f"{k}={v}" for k, v in mix.items()),
-        "--start", f"{0.88 * predicted:.4f}", "--step", f"{0.04 * predicted:.4f}",
-        "--ceiling", f"{1.12 * predicted:.4f}", "--step-seconds", str(step_seconds),
-        "--warmup", "3",
-        "--quota-scale", str(SCALE), "--burst-seconds", "0.25", "--concurrency", "40",
-        "--stop-throttle-rate", "0.02",
-        "--reports", str(tmp_path / "reports"), "--private", str(tmp_path / "private"),
-        "--run-id", run_id,
-    ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
-    run_dir = tmp_path / "reports" / run_id
-    log = (run_dir / "locust.log").read_text()[-3000:] if (run_dir / "locust.log").exists() else ""
-    assert done.returncode == 0, done.stdout + done.stderr[-3000:] + log
-    result: dict[str, Any] = json.loads((run_dir / "capacity.json").read_text())
-    assert (run_dir / "capacity.html").read_text().count("<svg") == 3
-    return result
 
 
 @pytest.mark.parametrize(
@@ -66,7 +36,7 @@ def capacity(
 def test_the_onset_is_within_10_percent_of_the_model(
     tmp_path: Path, mix: dict[str, float], category: str, step_seconds: float
 ) -> None:
-    result = capacity(tmp_path, mix, "onset", step_seconds)
+    result = capacity(tmp_path, mix, "onset", scale=SCALE, steps=AROUND, step_seconds=step_seconds)
     onset, model = result["onset"], result["model"]
     steps = {s["stage"]: s for s in result["steps"]}
     assert onset is not None, result["steps"]
@@ -86,7 +56,7 @@ LAUNCH_DAY = {"signup": 30, "forgot_password": 10, "profile_update": 5, "srp": 5
 def test_the_launch_day_onset_is_within_10_percent_of_the_model_and_names_user_creation(
     tmp_path: Path,
 ) -> None:
-    result = capacity(tmp_path, LAUNCH_DAY, "launch", 4)
+    result = capacity(tmp_path, LAUNCH_DAY, "launch", scale=SCALE, steps=AROUND, step_seconds=4)
     onset, model = result["onset"], result["model"]
     assert onset is not None, result["steps"]
     assert model["category"] == "UserCreation"
