@@ -50,7 +50,6 @@ import gevent
 import gevent.event
 from gevent.queue import Channel, Empty, Full
 from locust import constant, events, task
-from locust.exception import StopUser
 
 from loadtest.capacity.kinds import KINDS, FlowKind, check_mix, group_of, parse_mix
 from loadtest.capacity.schedule import (
@@ -289,21 +288,24 @@ class OpenLoginUser(CognitoUser):
     def next_arrival(self) -> None:
         """Wait for an arrival, run its login."""
         ticket = self._next_ticket()
+        if ticket is None:
+            return
         self.dispatcher.in_flight += 1
         try:
             self.run_arrival(ticket)
         finally:
             self.dispatcher.in_flight -= 1
 
-    def _next_ticket(self) -> Ticket:
-        """The next arrival; once the schedule is done, this user stops (``StopUser``): a user
-        left waiting would hold Locust's stop for its whole ``--stop-timeout``."""
+    def _next_ticket(self) -> Ticket | None:
+        """The next arrival, or ``None`` once the schedule is done: the task then ends every
+        :data:`IDLE_CHECK_S`, so Locust's stop finds no user in the middle of one (a user left
+        waiting on the channel held the stop for its whole ``--stop-timeout``)."""
         while True:
             try:
                 ticket: Ticket = self.dispatcher.channel.get(timeout=IDLE_CHECK_S)
             except Empty:
                 if self.dispatcher.finished.is_set():
-                    raise StopUser() from None
+                    return None
                 continue
             return ticket
 
