@@ -311,6 +311,8 @@ def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[st
 def scheduled_messages(stages: list[Stage], mix: Mapping[str, float]) -> int:
     """The SMS or e-mail messages a ramp could make the pool send: each scheduled arrival's
     entry's ``messages`` (from the catalogue), warm-up included, every arrival assumed to start."""
+    if not any(CATALOGUE[name].messages for name in mix):
+        return 0  # nothing to count: no walk through a long schedule
     flows = Counter(arrival.flow for arrival in arrivals(stages, dict(mix)))
     return math.ceil(sum(CATALOGUE[name].messages * count for name, count in flows.items()))
 
