@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from loadtest.capacity.cli import scheduled_messages
 from loadtest.capacity.schedule import Stage
 from loadtest.capacity.target import PoolShape, plan_of
 from loadtest.cli import main
-from loadtest.flows import Identity
+from loadtest.flows import Identity, dump_identities
 from loadtest.flows.catalogue import CATALOGUE, PoolSetting
 
 REMOTE = "http://192.0.2.10:9229/"  # TEST-NET-1: never routed, never contacted here
@@ -145,3 +146,26 @@ def test_the_open_model_drops_an_arrival_once_the_confirmed_messages_are_spent()
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[True, True, True, False, True] ['messages']"
+
+
+def test_a_real_pools_identities_are_counted_per_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Untagged identities (a real pool's file) fit a group when its entries accept them; a
+    tagged one only its own group."""
+    from loadtest.capacity.cli import _check_identities  # the real-pool path's check
+
+    mix = {"srp": 1, "sms_mfa": 1}
+    sms = kinds.group_of(CATALOGUE["sms_mfa"])
+    assert sms is not None
+    people = [
+        Identity(username="lt-a-00001", password="x"),
+        Identity(username="lt-a-00002", password="x", phone="+12025550100"),
+        Identity(username="lt-a-00003", password="x", phone="+12025550101", group=sms.name),
+    ]
+    path = tmp_path / "ids.jsonl"
+    dump_identities(people, path)
+    _check_identities(path, mix, kinds.needs_of(mix, 4.0, 0.0))
+    err = capsys.readouterr().err
+    assert "has 2 identities for sms_mfa (phone-sms_mfa-no_totp), the ramp needs 13" in err
+    assert "has 2 identities for srp (no_totp), the ramp needs 12" in err
