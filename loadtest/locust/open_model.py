@@ -61,6 +61,7 @@ from loadtest.capacity.schedule import (
     parse_stages,
 )
 from loadtest.drivers.record import LoginRecord, record
+from loadtest.flows.catalogue import PoolSetting
 from loadtest.flows.codes import MessagesNotConfirmed
 from loadtest.flows.context import AppClient, CustomAnswerer, FlowContext
 from loadtest.flows.identities import NoIdentityAvailable
@@ -239,7 +240,7 @@ def dispatcher_for(environment: Any) -> Dispatcher:
             workers=workers,
             max_wait=float(getattr(options, "cognito_max_wait", 0.0) or 0.0),
             drain=float(getattr(options, "cognito_drain", 10.0) or 0.0),
-            answers=_answerer(getattr(options, "cognito_custom_answers", None)),
+            answers=_answerer_for(options, mix),
             domain=domain,
         )
     dispatcher: Dispatcher = run.dispatcher
@@ -249,13 +250,27 @@ def dispatcher_for(environment: Any) -> Dispatcher:
 def _domain_of(options: Any, mix: dict[str, float]) -> HostedSettings | None:
     """The domain and OAuth clients, when the mix has an HTTP kind (``SystemExit`` for one
     that is not the local pool's, as for the HTTP users)."""
-    if not any(KINDS[name].http for name in mix):
+    http = [name for name in mix if KINDS[name].http]
+    if not http:
         return None
+    if not (getattr(options, "cognito_domain_url", None) or os.environ.get("COGNITO_DOMAIN_URL")):
+        raise ValueError(
+            f"{', '.join(http)} call a user-pool domain: give --cognito-domain-url and its "
+            "OAuth clients (capacity's embedded pool makes them)"
+        )
     return HostedSettings(options, os.environ)
 
 
-def _answerer(spec: str | None) -> CustomAnswerer | None:
-    """``MODULE:CALLABLE`` (``--cognito-custom-answers``) imported, or ``None``."""
+def _answerer_for(options: Any, mix: dict[str, float]) -> CustomAnswerer | None:
+    """``--cognito-custom-answers MODULE:CALLABLE`` imported, or ``None``; ``ValueError`` for
+    a mix with a custom challenge and nothing to answer it."""
+    spec = getattr(options, "cognito_custom_answers", None)
+    custom = [name for name in mix if PoolSetting.CUSTOM_TRIGGERS in KINDS[name].pool]
+    if custom and not spec:
+        raise ValueError(
+            f"{', '.join(custom)} answer a custom challenge: give --cognito-custom-answers "
+            "MODULE:CALLABLE (the example trigger's: loadtest.scenarios.triggers.captcha:solve)"
+        )
     if not spec:
         return None
     module, _, name = spec.partition(":")
@@ -442,7 +457,7 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     options = environment.parsed_options
     try:
         stages, mix = _schedule_from(options)
-        _answerer(getattr(options, "cognito_custom_answers", None))
+        _answerer_for(options, mix)
         _domain_of(options, mix)
     except (ScheduleError, ValueError, ImportError) as exc:
         log.error("%s", exc)

@@ -149,3 +149,24 @@ def test_two_processes_split_the_schedule_and_merge_to_the_sum_of_the_workers(
     ) == sum(1 for e in events if not e.get("view"))
     workers = {p["process"] for p in summary["validity"]["processes"]}
     assert workers == {"worker-0", "worker-1"}
+
+
+@pytest.mark.parametrize(
+    ("mix", "says"),
+    [
+        ("custom_auth", "give --cognito-custom-answers MODULE:CALLABLE"),
+        ("client_credentials", "give --cognito-domain-url"),
+    ],
+)
+def test_a_mix_without_what_its_flows_need_stops_before_the_run_with_one_line(
+    pool_with_users: Any, tmp_path: Path, mix: str, says: str
+) -> None:
+    settings = pool_with_users("needs", 2)
+    process = start_locust(
+        OPEN, settings, tmp_path, "-u", "1", "-r", "1", "-t", "10s",
+        "--cognito-stages", "1:1s", "--cognito-mix", mix,
+    )  # fmt: skip
+    assert process.wait(timeout=60) == 2
+    log = (tmp_path / "open_logins.log").read_text()
+    assert says in log
+    assert "Traceback" not in log
