@@ -12,11 +12,12 @@ identity (``client_credentials``) or creates its own (``signup``) needs none pro
 
 **Identity groups.** The embedded pool of ``capacity`` provisions one group of identities per
 kind of identity the mix asks for, derived from the catalogue (:func:`group_of`): what an
-entry's identities hold (its ``needs``), what they must not hold (its ``refuses``), and the
-settings that belong to each user rather than to the pool (SMS MFA on, no MFA preferred). Entries with the same group share its identities; an identity made
-for a group carries the group's name (``Identity.group``), and an arrival leases only from
-its entry's group, so an SMS-MFA user (whose every sign-in asks SMS_MFA) never serves an
-``srp`` arrival, whose profile counts no such call.
+entry's identities hold (its ``needs``: a verified e-mail address is one), what they must not
+hold (its ``refuses``), and the settings that belong to each user rather than to the pool (SMS
+MFA on, no MFA preferred). Entries with the same group share its identities; an identity made
+for a group carries the group's name (``Identity.group``), and an arrival leases only from its
+entry's group, so an SMS-MFA user (whose every sign-in asks SMS_MFA) never serves an ``srp``
+arrival, whose profile counts no such call.
 
 **Pool settings.** The embedded pool is set to the union of what the mix's entries need
 (:func:`embedded_settings`): device tracking, the USER_AUTH sign-in policy with a WebAuthn
