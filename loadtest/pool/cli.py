@@ -153,9 +153,12 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=MODULE:FUNCTION",
-        help="run a Lambda-style Python handler as a custom-auth trigger, e.g. "
-        "define_auth_challenge=scenarios.triggers.captcha:define_auth_challenge "
-        "(also create_auth_challenge, verify_auth_challenge_response)",
+        help="register a Lambda-style Python handler as the local Lambda function NAME: a "
+        "pool's LambdaConfig ARN ending in :function:NAME runs it; a NAME that is a "
+        "custom-auth trigger's (define_auth_challenge, create_auth_challenge, "
+        "verify_auth_challenge_response) is also that trigger's handler for pools with no "
+        "LambdaConfig, e.g. define_auth_challenge=scenarios.triggers.captcha:"
+        "define_auth_challenge",
     )
     parser.add_argument(
         "--test-clock",
@@ -218,7 +221,7 @@ def _triggers(options: list[str]) -> tuple[tuple[str, str], ...]:
     parsed = dict(parse_trigger(option) for option in options)
     for spec in parsed.values():
         load_handler(spec)
-    return tuple((name.value, spec) for name, spec in parsed.items())
+    return tuple(parsed.items())
 
 
 def _serve(args: argparse.Namespace) -> int:

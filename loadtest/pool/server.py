@@ -41,7 +41,7 @@ from .shared import SharedMemory
 from .srp import SrpEngine
 from .store import Store
 from .tokens import TokenAuthority
-from .triggers import TriggerName, Triggers
+from .triggers import Triggers
 
 __all__ = ["LoopbackOnly", "serve"]
 
@@ -227,7 +227,7 @@ def _build_context(settings: ServeSettings, store: Store, clock: Clock) -> PoolC
         region=settings.region,
         simulation_key=store.secrets.get_or_create("simulation-key", lambda: os.urandom(32)),
         sink=MessageSink(store=store, file=settings.messages_file),
-        triggers=Triggers.load({TriggerName(n): spec for n, spec in settings.triggers}),
+        triggers=Triggers.load(dict(settings.triggers)),
         code_limits=settings.code_limits,
     )
 

@@ -40,7 +40,8 @@ class ServeSettings:
     max_loop_lag: float = 0.0
     #: Append every message the pool "sends" (codes) to this JSON-lines file, mode 0600.
     messages_file: Path | None = None
-    #: Local Lambda triggers: (Cognito trigger name, ``package.module:function``) pairs.
+    #: Local Lambda functions: (function name, ``package.module:function``) pairs; a name
+    #: that is a trigger's (define_auth_challenge ...) is that trigger's server-wide default.
     triggers: tuple[tuple[str, str], ...] = ()
     #: Keep Cognito's per-user hourly limits on code and password operations (:mod:`.limits`).
     code_limits: bool = False

@@ -1,19 +1,31 @@
 """Local Lambda triggers: Python functions with Lambda's handler signature, run in the pool.
 
-``pool serve --trigger define_auth_challenge=package.module:handler`` (also
-``create_auth_challenge`` and ``verify_auth_challenge_response``; Cognito's names such as
-``DefineAuthChallenge`` work too) names a function ``handler(event, context)`` written exactly
-as for AWS Lambda's Python runtime. The pool builds Cognito's event (cognito-facts §16.2: the
-``version`` / ``triggerSource`` / ``region`` / ``userPoolId`` / ``userName`` /
-``callerContext`` envelope with ``request`` and ``response``), passes the handler a deep copy
-and a Lambda-like context, and reads ``response`` from what it returns (handlers return the
-event). Handlers are synchronous, so they run on a thread, off the event loop, bounded by
-Lambda's 5 s trigger timeout.
+``pool serve --trigger NAME=package.module:function`` registers a function
+``handler(event, context)`` written exactly as for AWS Lambda's Python runtime as the local
+Lambda function ``NAME``. Which pool runs which function is each pool's own ``LambdaConfig``
+(CreateUserPool / UpdateUserPool), as in Cognito:
+
+- a pool whose LambdaConfig names a trigger's ARN (``DefineAuthChallenge:
+  arn:aws:lambda:us-east-1:123456789012:function:captcha-define``) runs the function whose
+  name is the ARN's function name (``captcha-define``; a version or alias qualifier is
+  ignored), so two pools can run different handlers for the same trigger;
+- a pool created without any LambdaConfig runs, for each custom-auth trigger, the function
+  registered under that trigger's own name (``define_auth_challenge``, ``DefineAuthChallenge``
+  ...; any case, ``-`` or ``_``): the server-wide triggers of the command line before
+  per-pool LambdaConfig, which keeps working unchanged.
+
+The pool builds Cognito's event (cognito-facts §16.2: the ``version`` / ``triggerSource`` /
+``region`` / ``userPoolId`` / ``userName`` / ``callerContext`` envelope with ``request`` and
+``response``), passes the handler a deep copy and a Lambda-like context, and reads
+``response`` from what it returns (handlers return the event). Handlers are synchronous, so
+they run on a thread, off the event loop, bounded by Lambda's 5 s trigger timeout.
 
 Failures as Cognito reports them (§16.2): an exception is ``UserLambdaValidationException``
 ``<Trigger> failed with error <message>.``; a return value without a ``response`` object is
-``InvalidLambdaResponseException`` ``Unrecognizable lambda output``. Triggers are server-wide:
-every pool the local server holds uses them (Cognito configures them per pool in LambdaConfig).
+``InvalidLambdaResponseException`` ``Unrecognizable lambda output``. A LambdaConfig ARN whose
+function was not registered fails the same way at sign-in (``... failed with error Function
+not found: <arn>.``, the text a **guess**); Cognito does not check that a function exists
+when the pool is configured either.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ import asyncio
 import copy
 import importlib
 import os
+import re
 import sys
 import time
 import uuid
@@ -38,6 +51,7 @@ __all__ = [
     "TriggerError",
     "TriggerName",
     "Triggers",
+    "function_name",
     "load_handler",
     "parse_trigger",
 ]
@@ -64,14 +78,34 @@ class TriggerName(StrEnum):
         return f"{self.value}_Authentication"
 
     @classmethod
-    def parse(cls, text: str) -> TriggerName:
-        """``define_auth_challenge`` or ``DefineAuthChallenge`` (any case, - or _)."""
+    def lookup(cls, text: str) -> TriggerName | None:
+        """``define_auth_challenge`` or ``DefineAuthChallenge`` (any case, - or _); else None."""
         wanted = text.replace("_", "").replace("-", "").lower()
         for name in cls:
             if name.value.lower() == wanted:
                 return name
-        known = ", ".join(_snake(n.value) for n in cls)
-        raise TriggerError(f"unknown trigger {text!r}: use one of {known}")
+        return None
+
+    @classmethod
+    def parse(cls, text: str) -> TriggerName:
+        """Like :meth:`lookup`, raising :class:`TriggerError` for other names."""
+        name = cls.lookup(text)
+        if name is None:
+            known = ", ".join(_snake(n.value) for n in cls)
+            raise TriggerError(f"unknown trigger {text!r}: use one of {known}")
+        return name
+
+
+#: A Lambda function's name (the AWS Lambda API's FunctionName without ARN or qualifier).
+_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def function_name(arn: str) -> str:
+    """The function an ARN names: ``arn:aws:lambda:R:A:function:NAME[:QUALIFIER]`` -> NAME."""
+    parts = arn.split(":")
+    if len(parts) >= 7 and parts[0] == "arn" and parts[5] == "function":
+        return parts[6]
+    return arn
 
 
 def _snake(name: str) -> str:
@@ -95,12 +129,17 @@ def load_handler(spec: str) -> Handler:
     return handler  # type: ignore[no-any-return]
 
 
-def parse_trigger(option: str) -> tuple[TriggerName, str]:
-    """One ``--trigger NAME=package.module:function`` option."""
-    name, sep, spec = option.partition("=")
+def parse_trigger(option: str) -> tuple[str, str]:
+    """One ``--trigger NAME=package.module:function`` option: (function name, handler)."""
+    name, sep, spec = (part.strip() for part in option.partition("="))
     if not sep:
         raise TriggerError(f"bad --trigger {option!r}: use NAME=package.module:function")
-    return TriggerName.parse(name.strip()), spec.strip()
+    if not _FUNCTION_NAME.fullmatch(name):
+        raise TriggerError(
+            f"bad --trigger name {name!r}: a Lambda function name (letters, digits, - and _) "
+            "or a trigger's name such as define_auth_challenge"
+        )
+    return name, spec
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,22 +161,44 @@ class LambdaContext:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Triggers:
-    """The handlers the pool was started with, by trigger."""
+    """The local Lambda functions the pool was started with, by function name, and the
+    server-wide default for each trigger (pools with no LambdaConfig)."""
 
-    handlers: Mapping[TriggerName, Handler] = field(default_factory=dict)
+    functions: Mapping[str, Handler] = field(default_factory=dict)
+    defaults: Mapping[TriggerName, str] = field(default_factory=dict)
     timeout: float = TRIGGER_TIMEOUT_S
 
     @classmethod
-    def load(cls, specs: Mapping[TriggerName, str]) -> Triggers:
-        return cls(handlers={name: load_handler(spec) for name, spec in specs.items()})
+    def load(cls, specs: Mapping[str, str]) -> Triggers:
+        """Import each ``name -> package.module:function``; a trigger's name is its default."""
+        defaults = {}
+        for name in specs:
+            trigger = TriggerName.lookup(name)
+            if trigger is not None:
+                defaults[trigger] = name
+        functions = {name: load_handler(spec) for name, spec in specs.items()}
+        return cls(functions=functions, defaults=defaults)
 
-    def has(self, name: TriggerName) -> bool:
-        return name in self.handlers
+    def arn(self, name: TriggerName, config: Mapping[str, str] | None) -> str | None:
+        """The ARN of the function a pool runs for ``name`` (``config``: its LambdaConfig,
+        None for a pool that has none), or None when the pool has no such trigger."""
+        if config is not None:
+            return config.get(name.value)
+        function = self.defaults.get(name)
+        return None if function is None else _local_arn(function)
 
-    async def invoke(self, name: TriggerName, event: dict[str, Any]) -> dict[str, Any]:
+    def has(self, name: TriggerName, config: Mapping[str, str] | None) -> bool:
+        return self.arn(name, config) is not None
+
+    async def invoke(
+        self, name: TriggerName, event: dict[str, Any], config: Mapping[str, str] | None
+    ) -> dict[str, Any]:
         """Run a trigger on a thread; its ``response``, or the error Cognito would answer."""
-        handler = self.handlers[name]
-        context = _context(name, self.timeout)
+        arn = self.arn(name, config)
+        handler = None if arn is None else self.functions.get(function_name(arn))
+        if arn is None or handler is None:
+            raise UserLambdaValidation(f"{name.value} failed with error Function not found: {arn}.")
+        context = _context(function_name(arn), arn, self.timeout)
         loop = asyncio.get_running_loop()
         call = loop.run_in_executor(None, handler, copy.deepcopy(event), context)
         try:
@@ -151,13 +212,16 @@ class Triggers:
         return _response(returned)
 
 
-def _context(name: TriggerName, timeout: float) -> LambdaContext:
-    function = f"local-{_snake(name.value).replace('_', '-')}"
+def _local_arn(function: str) -> str:
+    return f"arn:aws:lambda:local:000000000000:function:{function}"
+
+
+def _context(function: str, arn: str, timeout: float) -> LambdaContext:
     return LambdaContext(
         function_name=function,
         aws_request_id=str(uuid.uuid4()),
         deadline=time.monotonic() + timeout,
-        invoked_function_arn=f"arn:aws:lambda:local:000000000000:function:{function}",
+        invoked_function_arn=arn,
         log_group_name=f"/aws/lambda/{function}",
     )
 
