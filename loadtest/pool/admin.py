@@ -20,6 +20,7 @@ from loadtest.protocol.errors import (
 from . import aliases
 from .context import PoolContext
 from .domains import check_client_scopes
+from .mfa_config import email_mfa_config
 from .params import Params
 from .records import AppClient, MfaMode, MfaState, Pool, User, UserStatus
 from .store.users import AliasTaken
@@ -160,6 +161,9 @@ async def set_user_pool_mfa_config(ctx: PoolContext, p: Params) -> dict[str, Any
     webauthn = p.mapping("WebAuthnConfiguration")
     if webauthn:
         raw["WebAuthnConfiguration"] = _webauthn_config(webauthn)
+    if p.body.get("EmailMfaConfiguration") is not None:  # {} turns it on too
+        email = p.mapping("EmailMfaConfiguration")
+        raw["EmailMfaConfiguration"] = email_mfa_config(pool, email, raw)
     updated = Pool(id=pool.id, name=pool.name, raw=raw, created=pool.created, modified=ctx.now())
     ctx.store.pools.put(updated)
     return _mfa_config(updated)
@@ -199,6 +203,9 @@ def _mfa_config(pool: Pool) -> dict[str, Any]:
     sms = pool.raw.get("SmsMfaConfiguration")
     if isinstance(sms, Mapping):
         config["SmsMfaConfiguration"] = dict(sms)
+    email = pool.raw.get("EmailMfaConfiguration")
+    if isinstance(email, Mapping):
+        config["EmailMfaConfiguration"] = dict(email)
     return config
 
 
@@ -273,6 +280,7 @@ _POOL_FIXED = (
     "UsernameConfiguration",
     "Schema",
     "SoftwareTokenMfaConfiguration",
+    "EmailMfaConfiguration",  # SetUserPoolMfaConfig's; UpdateUserPool has no such member
 )
 
 
@@ -375,6 +383,8 @@ def mfa_settings(user: User, pool: Pool) -> dict[str, Any]:
         enabled.append("SMS_MFA")
     if user.totp_active(pool) or (user.mfa.totp_secret and user.mfa.totp_enabled):
         enabled.append("SOFTWARE_TOKEN_MFA")
+    if user.mfa.email_enabled:
+        enabled.append("EMAIL_OTP")
     result: dict[str, Any] = {}
     if enabled:
         result["UserMFASettingList"] = enabled
@@ -382,6 +392,8 @@ def mfa_settings(user: User, pool: Pool) -> dict[str, Any]:
         result["PreferredMfaSetting"] = "SOFTWARE_TOKEN_MFA"
     elif user.mfa.sms_preferred:
         result["PreferredMfaSetting"] = "SMS_MFA"
+    elif user.mfa.email_preferred:
+        result["PreferredMfaSetting"] = "EMAIL_OTP"
     return result
 
 

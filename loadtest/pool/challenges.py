@@ -34,6 +34,7 @@ from . import custom, totp, user_auth_simulated
 from .admin import check_password_policy
 from .auth import known_device, secret_block
 from .context import PoolContext
+from .messages import Medium
 from .params import Params
 from .records import AppClient, Device, Pool, User, UserStatus
 from .sessions import MAX_SESSION_CHARS, ChallengeSession, SealError, SecretBlock
@@ -44,7 +45,9 @@ from .signin import (
     complete,
     consume,
     count_failure,
+    email_challenge,
     ensure_can_sign_in,
+    mfa_code_passed,
     next_step,
     open_session,
     resume,
@@ -358,26 +361,43 @@ async def _software_token_mfa(req: ChallengeRequest, step: SessionStep) -> Resul
     if not ctx.store.totp_steps.accept(user, matched):
         raise ExpiredCode(Messages.TOTP_REPLAYED)
     consume(ctx, step.session, req.client)
-    return complete(ctx, step.sign_in)
+    return await _after_mfa(ctx, step.sign_in, Challenge.SOFTWARE_TOKEN_MFA)
 
 
 @continues(Challenge.SMS_MFA, required=("SMS_MFA_CODE",))
 async def _sms_mfa(req: ChallengeRequest, step: SessionStep) -> Result:
-    """A wrong code counts toward the lockout (cognito-facts §4: "after five unsuccessful
-    attempts to present an MFA code") and leaves the Session usable (§8)."""
+    return await _message_code(req, step, Challenge.SMS_MFA, req.responses["SMS_MFA_CODE"])
+
+
+async def _message_code(
+    req: ChallengeRequest, step: SessionStep, name: Challenge, code: str
+) -> Result:
+    """SMS_MFA or EMAIL_OTP as a second factor. A wrong code counts toward the lockout
+    (cognito-facts §4: "after five unsuccessful attempts to present an MFA code") and leaves
+    the Session usable (§8); so does a code a newer sign-in has superseded."""
     ctx, user = req.ctx, step.sign_in.user
     check_lock(ctx, user)
     req.check_secret_hash(user)
-    if not code_matches(step.session, req.responses["SMS_MFA_CODE"]):
+    if not code_matches(ctx, step.session, code):
         raise count_failure(ctx, user, CodeMismatch(Messages.SMS_CODE_MISMATCH))
     consume(ctx, step.session, req.client)
-    return complete(ctx, step.sign_in)
+    medium = Medium.SMS if name == Challenge.SMS_MFA else Medium.EMAIL
+    return await _after_mfa(ctx, mfa_code_passed(ctx, step.sign_in, medium), name)
+
+
+async def _after_mfa(ctx: PoolContext, sign_in: SignIn, name: Challenge) -> Result:
+    """Tokens; inside CUSTOM_AUTH, a message code goes back to DefineAuthChallenge
+    (:func:`.custom.after_mfa`)."""
+    if sign_in.custom and name in custom.DEFINE_AFTER:
+        return await custom.after_mfa(ctx, sign_in, name)
+    return complete(ctx, sign_in)
 
 
 #: SELECT_MFA_TYPE's answers and the challenge each leads to.
 _MFA_CHOICES: dict[str, Callable[[PoolContext, SignIn], Result]] = {
     Challenge.SOFTWARE_TOKEN_MFA: totp_challenge,
     Challenge.SMS_MFA: sms_challenge,
+    Challenge.EMAIL_OTP: email_challenge,
 }
 
 
@@ -408,9 +428,12 @@ async def _mfa_setup(req: ChallengeRequest, step: SessionStep) -> Result:
     ctx, sign_in = req.ctx, step.sign_in
     req.check_secret_hash(sign_in.user)
     consume(ctx, step.session, req.client)
-    mfa = replace(sign_in.user.mfa, totp_enabled=True, totp_preferred=True, sms_preferred=False)
+    mfa = replace(
+        sign_in.user.mfa,
+        totp_enabled=True, totp_preferred=True, sms_preferred=False, email_preferred=False,
+    )  # fmt: skip
     user = ctx.store.users.update(sign_in.user, mfa=mfa, modified=ctx.now())
-    return complete(ctx, replace(sign_in, user=user))
+    return await _after_mfa(ctx, replace(sign_in, user=user), Challenge.MFA_SETUP)
 
 
 @continues(Challenge.NEW_PASSWORD_REQUIRED, required=("NEW_PASSWORD",))
@@ -484,9 +507,19 @@ async def _password_srp_factor(req: ChallengeRequest, step: SessionStep) -> Resu
     return _chosen(req, step, Challenge.PASSWORD_SRP)
 
 
-@user_auth_step(Challenge.EMAIL_OTP, OTP_STAGES[Challenge.EMAIL_OTP], required=("EMAIL_OTP_CODE",))
+@user_auth_step(
+    Challenge.EMAIL_OTP,
+    OTP_STAGES[Challenge.EMAIL_OTP],
+    Challenge.EMAIL_OTP,
+    required=("EMAIL_OTP_CODE",),
+)
 async def _email_otp(req: ChallengeRequest, step: SessionStep) -> Result:
-    return _otp(req, step, Challenge.EMAIL_OTP, req.responses["EMAIL_OTP_CODE"])
+    """EMAIL_OTP is both a first factor (USER_AUTH) and a second one (e-mail MFA after a
+    password, cognito-facts §15): the Session's stage tells which."""
+    code = req.responses["EMAIL_OTP_CODE"]
+    if step.session.stage == Challenge.EMAIL_OTP:
+        return await _message_code(req, step, Challenge.EMAIL_OTP, code)
+    return _otp(req, step, Challenge.EMAIL_OTP, code)
 
 
 @user_auth_step(Challenge.SMS_OTP, OTP_STAGES[Challenge.SMS_OTP], required=("SMS_OTP_CODE",))

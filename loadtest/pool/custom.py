@@ -13,15 +13,21 @@ USER_SRP_AUTH (:mod:`.challenges`); Define then sees ``[SRP_A ✓, PASSWORD_VERI
 Failures: ``failAuthentication`` is ``NotAuthorizedException`` ``Incorrect username or
 password.``; wrong custom answers do not count toward the lockout (the lockout "doesn't apply
 to custom challenges unless they also perform password-based authentication", §4), while a
-wrong password in the SRP round does. Not modelled (see docs/challenges.md): MFA or
-NEW_PASSWORD_REQUIRED after the SRP round, and triggers run for unknown users under
-PreventUserExistenceErrors.
+wrong password in the SRP round does.
+
+MFA after the SRP round: a user with MFA gets their MFA challenge right after the password
+(before Define is asked again). After an SMS or e-mail code Define decides again, with that
+round in its ``session``; after TOTP (or MFA_SETUP) the sign-in ends with tokens, as measured
+in amplify-js #3876. Not modelled (see docs/challenges.md): NEW_PASSWORD_REQUIRED after the
+SRP round, and triggers run for unknown users under PreventUserExistenceErrors. Which
+handlers run is the pool's LambdaConfig (:mod:`.triggers`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from loadtest.protocol.errors import (
@@ -35,10 +41,18 @@ from loadtest.protocol.names import Challenge
 
 from .context import PoolContext
 from .records import AppClient, Pool, User
-from .signin import SignIn, complete, ensure_can_sign_in, new_session
+from .signin import SignIn, complete, ensure_can_sign_in, mfa_step, new_session
 from .triggers import TriggerName
 
-__all__ = ["MAX_ROUNDS", "after_password", "answer", "start", "verifier_session_round"]
+__all__ = [
+    "DEFINE_AFTER",
+    "MAX_ROUNDS",
+    "after_mfa",
+    "after_password",
+    "answer",
+    "start",
+    "verifier_session_round",
+]
 
 Result = dict[str, Any]
 
@@ -80,6 +94,12 @@ def _event(ctx: PoolContext, sign_in: SignIn, name: TriggerName, request: Result
     }
 
 
+async def _invoke(ctx: PoolContext, sign_in: SignIn, name: TriggerName, request: Result) -> Result:
+    """Run one trigger as the pool's LambdaConfig (or the server's defaults) says."""
+    event = _event(ctx, sign_in, name, request)
+    return await ctx.triggers.invoke(name, event, sign_in.pool.lambda_config)
+
+
 def _with_metadata(request: Result, metadata: Mapping[str, str] | None) -> Result:
     """clientMetadata goes only to triggers run from RespondToAuthChallenge (§16.2)."""
     return request if metadata is None else {**request, "clientMetadata": dict(metadata)}
@@ -93,7 +113,7 @@ async def start(
     username = auth.get("USERNAME")
     if not username:
         raise InvalidParameter(Messages.missing("USERNAME"))
-    if not all(ctx.triggers.has(name) for name in _TRIGGERS):
+    if not all(ctx.triggers.has(name, pool.lambda_config) for name in _TRIGGERS):
         raise InvalidParameter(NOT_CONFIGURED)
     ctx.check_secret_hash(client, username, auth.get("SECRET_HASH"))
     user = _user(ctx, pool, client, username)
@@ -130,8 +150,27 @@ async def _srp_first(ctx: PoolContext, sign_in: SignIn, auth: Mapping[str, str])
 
 # -- the rounds -----------------------------------------------------------------------------------
 async def after_password(ctx: PoolContext, sign_in: SignIn) -> Result:
-    """PASSWORD_VERIFIER passed inside CUSTOM_AUTH: ask DefineAuthChallenge what follows."""
-    return await _decide(ctx, sign_in, verifier_session_round(), None)
+    """PASSWORD_VERIFIER passed inside CUSTOM_AUTH: the user's MFA first if they have any
+    (cognito-facts §16.1: "after Amazon Cognito verifies the password, your user is then
+    challenged to set up or sign in with MFA"; measured in amplify-js #3876), else ask
+    DefineAuthChallenge what follows."""
+    custom = replace(sign_in, custom=True)
+    if sign_in.user.mfa_required(sign_in.pool):
+        return mfa_step(ctx, custom)
+    return await _decide(ctx, custom, verifier_session_round(), None)
+
+
+#: MFA challenges after which DefineAuthChallenge decides again (its ``session`` gains the
+#: round); after the others (TOTP, MFA_SETUP) the sign-in ends with tokens.
+DEFINE_AFTER = frozenset({Challenge.SMS_MFA, Challenge.EMAIL_OTP})
+
+
+async def after_mfa(ctx: PoolContext, sign_in: SignIn, name: Challenge) -> Result:
+    """A message code (SMS_MFA, EMAIL_OTP) passed inside CUSTOM_AUTH: Define sees
+    ``[SRP_A ✓, PASSWORD_VERIFIER ✓, <name> ✓]`` (SMS_MFA is among the documented
+    ``session`` challenge names; amplify-js #4888 saw CUSTOM_CHALLENGE follow SMS_MFA;
+    EMAIL_OTP treated alike is a guess)."""
+    return await _decide(ctx, sign_in, [*verifier_session_round(), _round(str(name), True)], None)
 
 
 async def answer(
@@ -146,11 +185,9 @@ async def answer(
     if state is None:
         raise NotAuthorized(Messages.SESSION_INVALID)
     request = {"privateChallengeParameters": state["private"], "challengeAnswer": given}
-    verdict = await ctx.triggers.invoke(
-        TriggerName.VERIFY_AUTH_CHALLENGE_RESPONSE,
-        _event(ctx, sign_in, TriggerName.VERIFY_AUTH_CHALLENGE_RESPONSE,
-               _with_metadata(request, metadata)),
-    )  # fmt: skip
+    verdict = await _invoke(
+        ctx, sign_in, TriggerName.VERIFY_AUTH_CHALLENGE_RESPONSE, _with_metadata(request, metadata)
+    )
     correct = verdict.get("answerCorrect")
     if not isinstance(correct, bool):
         raise InvalidLambdaResponse(Messages.LAMBDA_OUTPUT_INVALID)
@@ -161,9 +198,8 @@ async def answer(
 async def _define(
     ctx: PoolContext, sign_in: SignIn, history: list[Result], metadata: Mapping[str, str] | None
 ) -> Result:
-    name = TriggerName.DEFINE_AUTH_CHALLENGE
     request = _with_metadata({"session": history}, metadata)
-    return await ctx.triggers.invoke(name, _event(ctx, sign_in, name, request))
+    return await _invoke(ctx, sign_in, TriggerName.DEFINE_AUTH_CHALLENGE, request)
 
 
 def _ends(decision: Mapping[str, Any]) -> bool:
@@ -199,9 +235,8 @@ async def _act(
 async def _create(
     ctx: PoolContext, sign_in: SignIn, history: list[Result], metadata: Mapping[str, str] | None
 ) -> Result:
-    name = TriggerName.CREATE_AUTH_CHALLENGE
     request = _with_metadata({"challengeName": "CUSTOM_CHALLENGE", "session": history}, metadata)
-    made = await ctx.triggers.invoke(name, _event(ctx, sign_in, name, request))
+    made = await _invoke(ctx, sign_in, TriggerName.CREATE_AUTH_CHALLENGE, request)
     public = _string_map(made.get("publicChallengeParameters"))
     private = _string_map(made.get("privateChallengeParameters"))
     challenge_metadata = made.get("challengeMetadata")

@@ -1,5 +1,5 @@
 """TOTP enrolment and MFA preferences: AssociateSoftwareToken, VerifySoftwareToken,
-SetUserMFAPreference, AdminSetUserMFAPreference.
+SetUserMFAPreference, AdminSetUserMFAPreference (SMS, TOTP and e-mail: at most one preferred).
 
 Enrolment works with an AccessToken, or inside sign-in through the MFA_SETUP challenge's
 Session chain: MFA_SETUP -> Associate (new Session) -> Verify (new Session) -> RespondToAuth
@@ -117,20 +117,26 @@ def _verify(ctx: PoolContext, user: User, code: str, friendly: str | None) -> No
     _set_mfa(ctx, user, totp_secret=pending, totp_pending=None, friendly_name=friendly)
 
 
+#: The preference members of (Admin)SetUserMFAPreference: the MfaState prefix each sets, and
+#: what the user must hold to turn it on (the message Cognito gives otherwise).
+_SETTINGS = (
+    ("SoftwareTokenMfaSettings", "totp", Messages.NO_TOTP_DELIVERY),
+    ("SMSMfaSettings", "sms", "User does not have delivery config set to turn on SMS_MFA"),
+    # guess: the same form for e-mail (EMAIL_OTP is the factor's name in the model)
+    ("EmailMfaSettings", "email", "User does not have delivery config set to turn on EMAIL_OTP"),
+)
+
+
 def _preferences(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
-    totp_settings = p.mapping("SoftwareTokenMfaSettings")
-    sms_settings = p.mapping("SMSMfaSettings")
     state = user.mfa
-    if totp_settings:
-        enabled = bool(totp_settings.get("Enabled"))
-        if enabled and state.totp_secret is None:
-            raise InvalidParameter(Messages.NO_TOTP_DELIVERY)
-        state = _apply(state, "totp", enabled, bool(totp_settings.get("PreferredMfa")))
-    if sms_settings:
-        enabled = bool(sms_settings.get("Enabled"))
-        if enabled and "phone_number" not in user.attributes:
-            raise InvalidParameter("User does not have delivery config set to turn on SMS_MFA")
-        state = _apply(state, "sms", enabled, bool(sms_settings.get("PreferredMfa")))
+    for member, kind, missing in _SETTINGS:
+        settings = p.mapping(member)
+        if not settings:
+            continue
+        enabled = bool(settings.get("Enabled"))
+        if enabled and not _can_deliver(user, kind):
+            raise InvalidParameter(missing)
+        state = _apply(state, kind, enabled, bool(settings.get("PreferredMfa")))
     passkey_settings = p.mapping("WebAuthnMfaSettings")
     if passkey_settings:
         state = passkey_mfa_preference(state, bool(passkey_settings.get("Enabled")))
@@ -138,15 +144,24 @@ def _preferences(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
     return {}
 
 
+def _can_deliver(user: User, kind: str) -> bool:
+    if kind == "totp":
+        return user.mfa.totp_secret is not None
+    return bool(user.attributes.get("phone_number" if kind == "sms" else "email"))
+
+
 def _apply(state: MfaState, kind: str, enabled: bool, preferred: bool) -> MfaState:
-    other = "sms" if kind == "totp" else "totp"
+    """Turn one factor on or off; preferring it un-prefers the others (one preferred at most)."""
     changes: dict[str, Any] = {
         f"{kind}_enabled": enabled,
         f"{kind}_preferred": enabled and preferred,
     }
     if enabled and preferred:
-        changes[f"{other}_preferred"] = False
+        changes.update({f"{other}_preferred": False for other in _KINDS if other != kind})
     return replace(state, **changes)
+
+
+_KINDS = tuple(kind for _, kind, _ in _SETTINGS)
 
 
 async def set_user_mfa_preference(ctx: PoolContext, p: Params) -> dict[str, Any]:

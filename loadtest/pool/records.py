@@ -7,6 +7,7 @@ load time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -132,6 +133,34 @@ class Pool:
         return isinstance(config, Mapping) and self.mfa is not MfaMode.OFF
 
     @property
+    def email_mfa_enabled(self) -> bool:
+        """E-mail MFA is configured (SetUserPoolMfaConfig's EmailMfaConfiguration) and MFA is
+        not OFF. Setting it needs SES (``developer_email``) and a tier above LITE, checked
+        when it is set; the local pool sends nothing, the codes go to its message sink."""
+        config = self.raw.get("EmailMfaConfiguration")
+        return isinstance(config, Mapping) and self.mfa is not MfaMode.OFF
+
+    @property
+    def developer_email(self) -> bool:
+        """EmailConfiguration.EmailSendingAccount is DEVELOPER: the pool sends e-mail with the
+        owner's Amazon SES identity (SourceArn), which e-mail MFA requires (cognito-facts §15)."""
+        config = _structure(self.raw, "EmailConfiguration")
+        return config.get("EmailSendingAccount") == "DEVELOPER"
+
+    @property
+    def lambda_config(self) -> Mapping[str, str] | None:
+        """LambdaConfig's trigger ARNs by trigger name; None when the pool was given none
+        (such a pool runs the server's default ``--trigger`` handlers, :mod:`.triggers`)."""
+        if "LambdaConfig" not in self.raw:
+            return None
+        config = _structure(self.raw, "LambdaConfig")
+        arns = {k: v for k, v in config.items() if isinstance(v, str)}
+        for name, arn in arns.items():
+            if not _LAMBDA_ARN.fullmatch(arn):
+                raise InvalidSetting(f"LambdaConfig.{name} is not a Lambda function ARN")
+        return arns
+
+    @property
     def device_tracking(self) -> bool:
         """Providing any DeviceConfiguration property turns device remembering on."""
         config = self.raw.get("DeviceConfiguration")
@@ -241,7 +270,7 @@ class Pool:
         _ = (self.email_usernames, self.case_sensitive, self.password_policy)
         _ = (self.first_factors, self.tier)
         _ = (self.auto_verified, self.alias_attributes, self.username_attributes)
-        _ = (self.verify_before_update, self.schema)
+        _ = (self.verify_before_update, self.schema, self.developer_email, self.lambda_config)
 
     def user_key(self, username: str) -> str:
         """How a username is looked up: folded unless the pool is case sensitive."""
@@ -250,6 +279,12 @@ class Pool:
 
 #: AliasAttributeType: what a user may sign in with besides the username, once verified.
 _ALIASES = frozenset({"email", "phone_number", "preferred_username"})
+
+#: botocore's ArnType, as LambdaConfig's trigger ARNs must match it.
+_LAMBDA_ARN = re.compile(
+    r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?"
+    r"(:[\w+=/,.@-]+)?"
+)
 
 #: AuthFactorType values a pool may allow first; SOFTWARE_TOKEN is modelled but refused (§12.1).
 FIRST_FACTORS = frozenset({"PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"})
@@ -439,10 +474,17 @@ class MfaState:
     sms_preferred: bool = False
     #: WebAuthnMfaSettings.Enabled: passkey sign-in counts as MFA (docs/user-auth.md).
     webauthn_mfa: bool = False
+    email_enabled: bool = False
+    email_preferred: bool = False
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> MfaState:
         return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+
+    @property
+    def configured(self) -> bool:
+        """Whether the user turned any MFA factor on (no passwordless first factor then)."""
+        return self.totp_enabled or self.sms_enabled or self.email_enabled
 
     def to_raw(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -478,7 +520,9 @@ class User:
         """Whether sign-in needs a second factor from this user."""
         if pool.mfa is MfaMode.OFF:
             return False
-        return self.totp_active(pool) or self.sms_active(pool) or pool.mfa is MfaMode.ON
+        if self.totp_active(pool) or self.sms_active(pool) or self.email_active(pool):
+            return True
+        return pool.mfa is MfaMode.ON
 
     def sms_active(self, pool: Pool) -> bool:
         """SMS MFA that sign-in must ask for: a phone number, and SMS enabled or MFA required.
@@ -489,6 +533,13 @@ class User:
         if not pool.sms_enabled or not self.attributes.get("phone_number"):
             return False
         return self.mfa.sms_enabled or pool.mfa is MfaMode.ON
+
+    def email_active(self, pool: Pool) -> bool:
+        """E-mail MFA that sign-in must ask for: an ``email``, and e-mail MFA enabled or MFA
+        required. Cognito sends MFA codes to unverified addresses too (cognito-facts §15)."""
+        if not pool.email_mfa_enabled or not self.attributes.get("email"):
+            return False
+        return self.mfa.email_enabled or pool.mfa is MfaMode.ON
 
     def totp_active(self, pool: Pool) -> bool:
         """A verified token that sign-in must ask for (enabled, or required by the pool)."""

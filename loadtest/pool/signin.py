@@ -6,9 +6,11 @@ One place owns the order of steps (cognito-facts §6-§8):
 after the password (SRP or plain) is verified   NEW_PASSWORD_REQUIRED if the password is
                                                 temporary; else the steps below
 remembered device presented, MFA would apply    DEVICE_SRP_AUTH (MFA skipped once it passes)
-TOTP and SMS both active, no preference         SELECT_MFA_TYPE (else the preferred one)
+two or three of TOTP, SMS, e-mail active,       SELECT_MFA_TYPE (else the preferred one)
+none preferred
 TOTP active                                     SOFTWARE_TOKEN_MFA
 SMS active (phone number, SMS MFA on)           SMS_MFA (code to the message sink)
+e-mail active (email, e-mail MFA on)            EMAIL_OTP (code to the message sink)
 pool MFA ON, nothing enrolled                   MFA_SETUP
 otherwise                                       tokens (+ NewDeviceMetadata with tracking on)
 ==============================================  ===========================================
@@ -24,7 +26,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from loadtest.protocol.errors import (
@@ -40,17 +42,22 @@ from loadtest.protocol.names import Challenge
 from . import lockout
 from .context import PoolContext
 from .messages import Medium, Purpose, challenge_parameters, send_code
-from .records import AppClient, Device, MfaMode, Pool, User, UserStatus
+from .records import AppClient, Device, MfaMode, MfaState, Pool, User, UserStatus
 from .sessions import ChallengeSession, SealError
+from .store import PendingCode
 from .tokens import Minted, time_uuid
 
 __all__ = [
+    "MFA_CODE",
     "SignIn",
+    "active_factors",
     "check_lock",
     "code_matches",
     "complete",
     "count_failure",
+    "email_challenge",
     "ensure_can_sign_in",
+    "mfa_code_passed",
     "next_step",
     "open_session",
     "resume",
@@ -67,6 +74,8 @@ class SignIn:
     user: User
     admin: bool = False
     device: Device | None = None
+    #: A CUSTOM_AUTH sign-in: after its MFA step DefineAuthChallenge decides what follows.
+    custom: bool = False
 
 
 def ensure_can_sign_in(user: User) -> None:
@@ -138,9 +147,13 @@ def new_session(ctx: PoolContext, sign_in: SignIn, stage: str, **extra: str) -> 
         issued=ctx.now(),
         device_key=sign_in.device.key if sign_in.device else "",
         admin=sign_in.admin,
-        extra=dict(extra),
+        extra={**extra, **({_CUSTOM: "1"} if sign_in.custom else {})},
     )
     return session.seal(ctx.sealer)
+
+
+#: The Session extra that marks a CUSTOM_AUTH sign-in.
+_CUSTOM = "custom"
 
 
 def open_session(
@@ -168,7 +181,10 @@ def resume(
     """The sign-in a Session continues, with the remembered device it was issued for, if any."""
     key = session.device_key
     device = ctx.store.devices.get(pool.id, user.sub, key) if key else None
-    return SignIn(pool=pool, client=client, user=user, admin=session.admin, device=device)
+    custom = session.extra.get(_CUSTOM) == "1"
+    return SignIn(
+        pool=pool, client=client, user=user, admin=session.admin, device=device, custom=custom
+    )
 
 
 def consume(ctx: PoolContext, session: ChallengeSession, client: AppClient) -> None:
@@ -217,47 +233,90 @@ def next_step(ctx: PoolContext, sign_in: SignIn, *, password_done: bool = True) 
 def mfa_step(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
     """The MFA part of :func:`next_step`: challenge for a second factor, or tokens.
 
-    One factor: its challenge. Two (TOTP and SMS): the preferred one, or SELECT_MFA_TYPE with
-    ``MFAS_CAN_CHOOSE`` as a JSON string when none is preferred (cognito-facts §15).
+    One factor: its challenge. Several (of SMS, TOTP, e-mail): the preferred one, or
+    SELECT_MFA_TYPE with ``MFAS_CAN_CHOOSE`` as a JSON string when none is preferred
+    (cognito-facts §15; EMAIL_OTP listed last is a guess at the order).
     """
     user, pool = sign_in.user, sign_in.pool
-    totp_on, sms_on = user.totp_active(pool), user.sms_active(pool)
-    if totp_on and sms_on:
-        if user.mfa.sms_preferred:
-            return sms_challenge(ctx, sign_in)
-        if user.mfa.totp_preferred:
-            return totp_challenge(ctx, sign_in)
-        choose = json.dumps(["SMS_MFA", "SOFTWARE_TOKEN_MFA"], separators=(",", ":"))
+    factors = active_factors(sign_in)
+    if len(factors) > 1:
+        preferred = _preferred(user.mfa)
+        if preferred in factors:
+            return _FACTOR_CHALLENGES[preferred](ctx, sign_in)
+        choose = json.dumps(list(factors), separators=(",", ":"))
         return _challenge(ctx, sign_in, Challenge.SELECT_MFA_TYPE, {"MFAS_CAN_CHOOSE": choose})
-    if totp_on:
-        return totp_challenge(ctx, sign_in)
-    if sms_on:
-        return sms_challenge(ctx, sign_in)
+    if factors:
+        return _FACTOR_CHALLENGES[factors[0]](ctx, sign_in)
     if pool.mfa is MfaMode.ON:
         setup = json.dumps(["SOFTWARE_TOKEN_MFA"])
         return _challenge(ctx, sign_in, Challenge.MFA_SETUP, {"MFAS_CAN_SETUP": setup})
     return complete(ctx, sign_in)
 
 
-def sms_challenge(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
-    """SMS_MFA: a code to the user's phone (the message sink), its digest sealed in the Session.
+def active_factors(sign_in: SignIn) -> tuple[Challenge, ...]:
+    """The second factors sign-in must ask this user for, in MFAS_CAN_CHOOSE's order."""
+    user, pool = sign_in.user, sign_in.pool
+    active = (
+        (Challenge.SMS_MFA, user.sms_active(pool)),
+        (Challenge.SOFTWARE_TOKEN_MFA, user.totp_active(pool)),
+        (Challenge.EMAIL_OTP, user.email_active(pool)),
+    )
+    return tuple(factor for factor, on in active if on)
 
-    The code lives as long as the Session (AuthSessionValidity, cognito-facts §15); a new
-    sign-in sends a new code, and the Session of the old one keeps only its own code.
+
+def _preferred(mfa: MfaState) -> Challenge | None:
+    if mfa.sms_preferred:
+        return Challenge.SMS_MFA
+    if mfa.totp_preferred:
+        return Challenge.SOFTWARE_TOKEN_MFA
+    return Challenge.EMAIL_OTP if mfa.email_preferred else None
+
+
+def sms_challenge(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
+    """SMS_MFA: a code to the user's phone (the message sink)."""
+    return _code_challenge(ctx, sign_in, Challenge.SMS_MFA, Medium.SMS, Purpose.SMS_MFA)
+
+
+def email_challenge(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
+    """EMAIL_OTP as a second factor: a code to the user's e-mail address (the message sink)."""
+    return _code_challenge(ctx, sign_in, Challenge.EMAIL_OTP, Medium.EMAIL, Purpose.EMAIL_OTP)
+
+
+#: The pending-code purpose of MFA codes: one per user, whatever the medium.
+MFA_CODE = "MFA"
+
+
+def _code_challenge(
+    ctx: PoolContext, sign_in: SignIn, name: Challenge, medium: Medium, purpose: Purpose
+) -> dict[str, Any]:
+    """Send an MFA code; its digest and a nonce go sealed into the Session.
+
+    The code lives as long as the Session (AuthSessionValidity, cognito-facts §15). The nonce
+    is also kept as the user's one pending MFA code (``store.codes``), so a newer sign-in's
+    code supersedes it: the older Session's code stops matching (§15: a code one sign-in
+    behind fails, aws-sdk-java #2018; that the older *Session* fails too is a guess).
     """
     user = sign_in.user
     message = send_code(
         ctx.messages,
         pool_id=sign_in.pool.id,
         username=user.username,
-        medium=Medium.SMS,
-        destination=user.attributes["phone_number"],
-        purpose=Purpose.SMS_MFA,
+        medium=medium,
+        destination=user.attributes[medium.attribute],
+        purpose=purpose,
         now=ctx.now(),
     )
+    nonce = uuid.uuid4().hex
+    expires = ctx.now() + ctx.session_seconds(sign_in.client)
+    ctx.store.codes.put(
+        PendingCode(
+            pool_id=user.pool_id, sub=user.sub, purpose=MFA_CODE, attribute="",
+            code=nonce, expires=expires, wrong=0,
+        )
+    )  # fmt: skip
     params = {**challenge_parameters(message), "USER_ID_FOR_SRP": user.username}
-    session = new_session(ctx, sign_in, Challenge.SMS_MFA, code=code_digest(message.code))
-    return {"ChallengeName": "SMS_MFA", "ChallengeParameters": params, "Session": session}
+    session = new_session(ctx, sign_in, name, code=code_digest(message.code), nonce=nonce)
+    return {"ChallengeName": str(name), "ChallengeParameters": params, "Session": session}
 
 
 def code_digest(code: str) -> str:
@@ -265,10 +324,31 @@ def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def code_matches(session: ChallengeSession, code: str) -> bool:
-    """Whether ``code`` is the one sent with this Session, compared in constant time."""
+def code_matches(ctx: PoolContext, session: ChallengeSession, code: str) -> bool:
+    """Whether ``code`` is the one sent with this Session (constant time), and that code is
+    still the user's newest MFA code."""
     expected = session.extra.get("code", "")
-    return bool(expected) and hmac.compare_digest(expected, code_digest(code.strip()))
+    if not (expected and hmac.compare_digest(expected, code_digest(code.strip()))):
+        return False
+    pending = ctx.store.codes.get(session.pool_id, session.sub, MFA_CODE)
+    nonce = session.extra.get("nonce", "")
+    return pending is not None and hmac.compare_digest(pending.code, nonce)
+
+
+def mfa_code_passed(ctx: PoolContext, sign_in: SignIn, medium: Medium) -> SignIn:
+    """A right SMS or e-mail MFA code: the code is used up, and the address it went to is now
+    verified (the Developer Guide: "When a user completes their first MFA, Amazon Cognito
+    marks their email address or phone number as verified")."""
+    user = sign_in.user
+    pending = ctx.store.codes.get(user.pool_id, user.sub, MFA_CODE)
+    if pending is not None:
+        ctx.store.codes.drop(pending)
+    flag = f"{medium.attribute}_verified"
+    if user.attributes.get(flag) == "true":
+        return sign_in
+    attributes = {**user.attributes, flag: "true"}
+    updated = ctx.store.users.update(user, attributes=attributes, modified=ctx.now())
+    return replace(sign_in, user=updated)
 
 
 def totp_challenge(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
@@ -276,6 +356,14 @@ def totp_challenge(ctx: PoolContext, sign_in: SignIn) -> dict[str, Any]:
     if sign_in.user.mfa.friendly_name:
         params["FRIENDLY_DEVICE_NAME"] = sign_in.user.mfa.friendly_name
     return _challenge(ctx, sign_in, Challenge.SOFTWARE_TOKEN_MFA, params)
+
+
+#: Each second factor's challenge.
+_FACTOR_CHALLENGES: dict[Challenge, Callable[[PoolContext, SignIn], dict[str, Any]]] = {
+    Challenge.SMS_MFA: sms_challenge,
+    Challenge.SOFTWARE_TOKEN_MFA: totp_challenge,
+    Challenge.EMAIL_OTP: email_challenge,
+}
 
 
 def _new_password(user: User) -> dict[str, str]:

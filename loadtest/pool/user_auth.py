@@ -118,8 +118,7 @@ def _passwordless_allowed(pool: Pool, user: User) -> bool:
         return False
     if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
         return False
-    configured = user.mfa.totp_enabled or user.mfa.sms_enabled
-    return not (pool.mfa is MfaMode.OPTIONAL and configured)
+    return not (pool.mfa is MfaMode.OPTIONAL and user.mfa.configured)
 
 
 def user_auth(
