@@ -23,3 +23,14 @@ def define_echo_metadata(event, context):
     event["response"].setdefault("failAuthentication", False)
     assert context.get_remaining_time_in_millis() > 0
     return event
+
+
+def create_names_its_function(event, context):
+    """A sum like the captcha's, whose public parameters also name the function that ran."""
+    event["response"]["publicChallengeParameters"] = {
+        "question": "What is 1 + 1?",
+        "function": context.function_name,
+        "arn": context.invoked_function_arn,
+    }
+    event["response"]["privateChallengeParameters"] = {"answer": "2"}
+    return event

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 import srp_fast
 from scenarios.triggers import captcha
 from tests.conftest import PASSWORD, App, PoolServer
-from tests.pool.helpers import srp_responses
+from tests.pool.helpers import enroll_totp, srp_responses, tokens
 
 CAPTCHA = "scenarios.triggers.captcha"
 
@@ -250,3 +250,81 @@ def test_a_bad_trigger_option_stops_serve_with_one_line(tmp_path: Any) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "cannot import 'no.such'" in result.stderr
+
+
+def custom_srp_to_verifier(idp: Any, app: App, name: str) -> Any:
+    """CUSTOM_AUTH with SRP first, through PASSWORD_VERIFIER; what the pool answers next."""
+    eph = srp_fast.new_ephemeral()
+    first = idp.initiate_auth(
+        ClientId=app.client_id,
+        AuthFlow="CUSTOM_AUTH",
+        AuthParameters={"USERNAME": name, "CHALLENGE_NAME": "SRP_A", "SRP_A": eph.public_hex},
+    )
+    return idp.respond_to_auth_challenge(
+        ClientId=app.client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=first["Session"],
+        ChallengeResponses=srp_responses(app, first["ChallengeParameters"], PASSWORD, eph=eph),
+    )
+
+
+def sms_mfa_user(server: PoolServer, name: str) -> tuple[Any, App]:
+    idp, app = server.client(), server.provision(mfa="OPTIONAL")
+    idp.set_user_pool_mfa_config(
+        UserPoolId=app.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"}
+    )
+    server.add_user(app, name, attributes={"phone_number": "+15550100144"})
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=app.pool_id, Username=name, SMSMfaSettings={"Enabled": True}
+    )
+    return idp, app
+
+
+def test_custom_auth_with_srp_asks_for_sms_mfa_then_define_continues(
+    custom_pool: PoolServer,
+) -> None:
+    idp, app = sms_mfa_user(custom_pool, "mia")
+    verified = custom_srp_to_verifier(idp, app, "mia")
+    assert verified["ChallengeName"] == "SMS_MFA"  # MFA right after the password
+    messages = custom_pool.get_json(f"/_pool/messages?username=mia&pool_id={app.pool_id}")
+    code = messages["messages"][-1]["code"]
+    after = idp.respond_to_auth_challenge(
+        ClientId=app.client_id,
+        ChallengeName="SMS_MFA",
+        Session=verified["Session"],
+        ChallengeResponses={"USERNAME": "mia", "SMS_MFA_CODE": code},
+    )
+    assert after["ChallengeName"] == "CUSTOM_CHALLENGE"  # Define saw [SRP_A, PV, SMS_MFA]
+    session, params = after["Session"], after["ChallengeParameters"]
+    for _ in range(captcha.ROUNDS):
+        answer = respond(idp, app, "mia", session, captcha.solve(params))
+        session, params = answer.get("Session", ""), answer["ChallengeParameters"]
+    assert "AccessToken" in answer["AuthenticationResult"]
+
+
+def test_custom_auth_with_srp_and_totp_ends_with_tokens_after_the_code(
+    custom_pool: PoolServer,
+) -> None:
+    idp, app = custom_pool.client(), custom_pool.provision(mfa="OPTIONAL")
+    custom_pool.add_user(app, "tom")
+    totp = enroll_totp(custom_pool, idp, tokens(idp, app, "tom")["AccessToken"])
+    verified = custom_srp_to_verifier(idp, app, "tom")
+    assert verified["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    done = idp.respond_to_auth_challenge(
+        ClientId=app.client_id,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=verified["Session"],
+        ChallengeResponses={
+            "USERNAME": "tom",
+            "SOFTWARE_TOKEN_MFA_CODE": totp.at(custom_pool.now()),
+        },
+    )
+    assert "IdToken" in done["AuthenticationResult"]  # as measured: Define is not asked again
+
+
+def test_custom_auth_without_srp_asks_no_mfa(custom_pool: PoolServer) -> None:
+    idp, app = sms_mfa_user(custom_pool, "noa")
+    first = idp.initiate_auth(
+        ClientId=app.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "noa"}
+    )
+    assert first["ChallengeName"] == "CUSTOM_CHALLENGE"  # MFA follows only a verified password
