@@ -38,6 +38,11 @@ from loadtest.target.launch import ALL_FLOWS, LOCAL_CREDENTIALS, LocalPool, star
 #: Every test client sees throttles and errors as they are: no SDK retries.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 PASSWORD = "Passw0rd!"
+#: EmailConfiguration with Amazon SES (DEVELOPER), which e-mail MFA requires.
+SES_EMAIL = {
+    "EmailSendingAccount": "DEVELOPER",
+    "SourceArn": "arn:aws:ses:us-east-1:000000000000:identity/no-reply@example.com",
+}
 #: The example custom-auth triggers (scenarios/triggers/captcha.py), on the session pool.
 CAPTCHA_TRIGGERS = tuple(
     arg
@@ -115,10 +120,14 @@ class PoolServer:
         session_minutes: int = 3,
         pool_name: str = "test-pool",
         auto_verified: tuple[str, ...] = (),
+        ses: bool = False,
     ) -> App:
-        """Create a pool (TOTP enabled) and an app client allowing every flow the pool serves."""
+        """Create a pool (TOTP enabled) and an app client allowing every flow the pool serves;
+        with ``ses`` the pool sends e-mail through Amazon SES, as e-mail MFA requires."""
         idp = self.client()
         kwargs: dict[str, Any] = {"PoolName": pool_name}
+        if ses:
+            kwargs["EmailConfiguration"] = SES_EMAIL
         if auto_verified:
             kwargs["AutoVerifiedAttributes"] = list(auto_verified)
         if device_tracking:

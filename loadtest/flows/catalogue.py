@@ -60,7 +60,9 @@ profile_update       SRP login, UpdateUserAttributes (name)              no TOTP
 admin_no_srp         ADMIN_NO_SRP_AUTH (legacy name), no MFA             no TOTP
 sms_mfa              USER_SRP_AUTH + SMS_MFA                             a phone, no TOTP
 select_mfa           SELECT_MFA_TYPE (SMS chosen) + SMS_MFA              a phone and TOTP
+email_mfa            USER_SRP_AUTH + EMAIL_OTP (e-mail MFA)              e-mail, no TOTP
 custom_auth          CUSTOM_AUTH, SRP first, two custom rounds           no TOTP
+custom_auth_totp     CUSTOM_AUTH, SRP first, TOTP, tokens (no round)     TOTP
 ===================  ==================================================  ==================
 
 **HTTP entries** (``managed_login``, ``client_credentials``) call a user-pool domain's
@@ -176,6 +178,9 @@ class PoolSetting(StrEnum):
     #: SmsMfaConfiguration set and the users' SMS MFA enabled (preferred unless both factors
     #: are on with none preferred, which is what SELECT_MFA_TYPE needs).
     SMS_MFA = "sms_mfa"
+    #: EmailMfaConfiguration set (the pool sends e-mail through SES: EmailSendingAccount
+    #: DEVELOPER) and the users' e-mail MFA enabled and preferred.
+    EMAIL_MFA = "email_mfa"
     NO_MFA_PREFERENCE = "no_mfa_preference"
     #: The custom-auth triggers of scenarios/triggers/captcha.py (ROUNDS = 2).
     CUSTOM_TRIGGERS = "custom_triggers"
@@ -500,13 +505,35 @@ _ENTRIES = (
         messages=1,
     ),
     Entry(
+        name="email_mfa",
+        summary="USER_SRP_AUTH + EMAIL_OTP as a second factor (code from the code source)",
+        factory=_srp,
+        calls=_calls(_SRP, _call(_RESPOND, Ch.EMAIL_OTP)),
+        needs=frozenset({Need.PASSWORD, Need.EMAIL}),
+        refuses=NO_TOTP,
+        pool=frozenset({PoolSetting.EMAIL_MFA}),
+        messages=1,
+    ),
+    Entry(
         name="custom_auth",
         summary="CUSTOM_AUTH: SRP first, then two CUSTOM_CHALLENGE rounds (captcha trigger)",
         factory=_custom,
         calls=_calls(
             _SRP, _call(_RESPOND, Ch.CUSTOM_CHALLENGE), _call(_RESPOND, Ch.CUSTOM_CHALLENGE)
         ),
+        # a TOTP identity is asked for its code after the password and then gets tokens
+        refuses=NO_TOTP,
         pool=frozenset({PoolSetting.CUSTOM_TRIGGERS}),
+        fallbacks=("custom_auth_totp",),
+    ),
+    Entry(
+        name="custom_auth_totp",
+        summary="CUSTOM_AUTH, SRP first, then the user's TOTP: tokens, no custom round",
+        factory=_custom,
+        calls=_calls(_SRP, _TOTP),
+        needs=WITH_TOTP,
+        pool=frozenset({PoolSetting.CUSTOM_TRIGGERS}),
+        totp_codes=1,
     ),
     Entry(
         name="refresh",

@@ -8,8 +8,10 @@ AdminInitiateAuth) and then answers whatever Cognito asks, through one table,
 =========================  ====================================================================
 PASSWORD_VERIFIER          SRP proof (USERNAME = USER_ID_FOR_SRP; DEVICE_KEY if a device is used)
 SOFTWARE_TOKEN_MFA         a TOTP code, never one already sent
-SELECT_MFA_TYPE            ANSWER = ``mfa_choice`` if offered, else TOTP with a seed, else SMS
+SELECT_MFA_TYPE            ANSWER = ``mfa_choice`` if offered, else TOTP with a seed, else SMS,
+                           else e-mail
 SMS_MFA                    the code from the context's code source (:mod:`.codes`)
+EMAIL_OTP                  e-mail MFA after a password: the code, as for SMS_MFA
 CUSTOM_CHALLENGE           ANSWER from the context's custom answerer, given the public params
 MFA_SETUP                  AssociateSoftwareToken + VerifySoftwareToken by Session, then answer
 NEW_PASSWORD_REQUIRED      NEW_PASSWORD (and required attributes) from :class:`LoginOptions`
@@ -101,8 +103,8 @@ class LoginOptions:
     new_password: str | None = field(default=None, repr=False)
     user_attributes: Mapping[str, str] = field(default_factory=dict)
     max_challenges: int = 8
-    #: SELECT_MFA_TYPE's answer when offered (SMS_MFA or SOFTWARE_TOKEN_MFA); None: TOTP if
-    #: the identity has a seed, else SMS_MFA.
+    #: SELECT_MFA_TYPE's answer when offered (SMS_MFA, SOFTWARE_TOKEN_MFA or EMAIL_OTP); None:
+    #: TOTP if the identity has a seed, else SMS_MFA, else EMAIL_OTP.
     mfa_choice: str | None = None
     #: AdminInitiateAuth's password flow: ADMIN_USER_PASSWORD_AUTH or ADMIN_NO_SRP_AUTH.
     admin_flow: AuthFlow = AuthFlow.ADMIN_USER_PASSWORD_AUTH
@@ -417,34 +419,47 @@ def _select_mfa_type(login: _Login, params: dict[str, str], session: str | None)
 
 
 def _mfa_choice(login: _Login, choices: list[str]) -> str:
-    """The options' choice if offered; else TOTP for an identity with a seed; else SMS."""
+    """The options' choice if offered; else TOTP for an identity with a seed; else SMS, then
+    e-mail, when there is a code source."""
     wanted = login.options.mfa_choice
     if wanted is not None and wanted in choices:
         return wanted
-    totp, sms = Challenge.SOFTWARE_TOKEN_MFA.value, Challenge.SMS_MFA.value
+    totp = Challenge.SOFTWARE_TOKEN_MFA.value
     if totp in choices and login.identity.totp_secret:
         return totp
-    if sms in choices and login.ctx.codes is not None:
-        return sms
+    for by_message in (Challenge.SMS_MFA.value, Challenge.EMAIL_OTP.value):
+        if by_message in choices and login.ctx.codes is not None:
+            return by_message
     if totp in choices:
         raise MissingCredential("TOTP secret", login.identity.username)
     raise UnsupportedChallenge(Challenge.SELECT_MFA_TYPE, f"only {choices} offered")
 
 
-def _sms_mfa(login: _Login, params: dict[str, str], session: str | None) -> Flow[Json]:
-    challenge = Challenge.SMS_MFA
+#: The second factors whose code arrives by message: the medium Cognito reports by default
+#: and the ChallengeResponses key of the code.
+_MESSAGE_CODES = {
+    Challenge.SMS_MFA: ("SMS", "SMS_MFA_CODE"),
+    Challenge.EMAIL_OTP: ("EMAIL", "EMAIL_OTP_CODE"),
+}
+
+
+def _message_code(
+    challenge: Challenge, login: _Login, params: dict[str, str], session: str | None
+) -> Flow[Json]:
+    """SMS_MFA or EMAIL_OTP after a password: the code from the context's code source."""
     if login.ctx.codes is None:
         raise UnsupportedChallenge(challenge, "no code source in the flow context")
+    medium, answer_key = _MESSAGE_CODES[challenge]
     request = CodeRequest(
         pool_id=login.ctx.client.pool_id,
         username=login.username,
-        medium=params.get("CODE_DELIVERY_DELIVERY_MEDIUM", "SMS"),
+        medium=params.get("CODE_DELIVERY_DELIVERY_MEDIUM", medium),
         destination=params.get("CODE_DELIVERY_DESTINATION", ""),
         purpose=challenge.value,
     )
     code = yield from read_code(login.ctx.codes, request)
     login.trail.note(Note.CODE_READ)
-    return (yield from login.respond(challenge, {"SMS_MFA_CODE": code}, session))
+    return (yield from login.respond(challenge, {answer_key: code}, session))
 
 
 def _custom_challenge(login: _Login, params: dict[str, str], session: str | None) -> Flow[Json]:
@@ -548,7 +563,8 @@ _HANDLERS: MappingProxyType[str, _Handler] = MappingProxyType(
         Challenge.PASSWORD_VERIFIER: _password_verifier,
         Challenge.SOFTWARE_TOKEN_MFA: _software_token_mfa,
         Challenge.SELECT_MFA_TYPE: _select_mfa_type,
-        Challenge.SMS_MFA: _sms_mfa,
+        Challenge.SMS_MFA: partial(_message_code, Challenge.SMS_MFA),
+        Challenge.EMAIL_OTP: partial(_message_code, Challenge.EMAIL_OTP),
         Challenge.CUSTOM_CHALLENGE: _custom_challenge,
         Challenge.MFA_SETUP: _mfa_setup,
         Challenge.NEW_PASSWORD_REQUIRED: _new_password,

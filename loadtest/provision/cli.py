@@ -91,6 +91,13 @@ def _provision_parser(subparsers: Subparsers) -> None:
         "provisioning sends no SMS; with TOTP too, sign-in asks SELECT_MFA_TYPE)",
     )
     parser.add_argument(
+        "--email-mfa",
+        action="store_true",
+        help="turn e-mail MFA on for each user (implies --emails; set after the sign-in, so "
+        "provisioning sends no e-mail; the pool needs EmailMfaConfiguration, which Cognito "
+        "allows only with SES e-mail; with TOTP or SMS too, sign-in asks SELECT_MFA_TYPE)",
+    )
+    parser.add_argument(
         "--user-timeout", type=float, default=300.0, help="seconds one user may take"
     )
     _target_options(parser, client=True)
@@ -206,9 +213,10 @@ def provision_settings(args: argparse.Namespace) -> ProvisionSettings:
             totp=not args.no_totp,
             device=not args.no_device,
             passkey=args.passkeys,
-            email=args.emails,
+            email=args.emails or args.email_mfa,
             phone=args.phones or args.sms_mfa,
             sms=args.sms_mfa,
+            email_mfa=args.email_mfa,
         ),
         limits=_limits(args),
         backoff=Backoff(attempts=args.max_attempts),

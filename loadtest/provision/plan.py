@@ -34,6 +34,8 @@ class Plan:
     ``sms``: SMS MFA on (AdminSetUserMFAPreference), after the sign-in, so that provisioning
     itself sends no SMS; preferred unless TOTP is enrolled too (then neither is preferred and
     sign-in asks SELECT_MFA_TYPE).
+    ``email_mfa``: e-mail MFA on, the same way (one AdminSetUserMFAPreference for both); a
+    factor is preferred only when it is the user's only one.
     """
 
     totp: bool = True
@@ -43,10 +45,18 @@ class Plan:
     email: bool = False
     phone: bool = False
     sms: bool = False
+    email_mfa: bool = False
 
     def __post_init__(self) -> None:
         if self.sms and not self.phone:
             raise ValueError("SMS MFA needs the users' phone numbers (phone)")
+        if self.email_mfa and not self.email:
+            raise ValueError("e-mail MFA needs the users' e-mail addresses (email)")
+
+    @property
+    def message_mfa(self) -> bool:
+        """Whether an MFA factor that sends codes (SMS, e-mail) is turned on per user."""
+        return self.sms or self.email_mfa
 
     @property
     def signs_in(self) -> bool:
@@ -63,6 +73,7 @@ class Plan:
             ("totp", self.totp),
             ("passkey", self.passkey),
             ("sms", self.sms),
+            ("email-mfa", self.email_mfa),
         )
         return ("create", "password", *(name for name, on in optional if on))
 
@@ -76,7 +87,7 @@ class Plan:
             + ((2 if self.confirm_on_prompt else 1) if self.device else 0)
             + (2 if self.passkey else 0)  # the passkey operations' category is a guess
         )
-        resource += 1 if self.sms else 0  # AdminSetUserMFAPreference
+        resource += 1 if self.message_mfa else 0  # AdminSetUserMFAPreference
         if resource:
             calls[Q.USER_RESOURCE_UPDATE] = resource
         return MappingProxyType(calls)

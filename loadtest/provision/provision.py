@@ -38,7 +38,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import srp_fast
 from loadtest.drivers import AiohttpTransport, AsyncDriver
@@ -237,12 +236,28 @@ async def _preflight(admin: Admin, plan: Plan) -> Plan:
     factors = ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get(
         "AllowedFirstAuthFactors", ["PASSWORD"]
     )
+    if plan.email_mfa:
+        await _check_email_mfa(admin)
     if plan.passkey and "WEB_AUTHN" not in factors:
         raise ProvisionError(
             f"user pool {admin.pool_id} does not allow passkeys (WEB_AUTHN is not among its "
             "AllowedFirstAuthFactors): allow it, or leave out --passkeys"
         )
     return replace(plan, confirm_on_prompt=bool(devices.get("DeviceOnlyRememberedOnUserPrompt")))
+
+
+async def _check_email_mfa(admin: Admin) -> None:
+    """GetUserPoolMfaConfig: e-mail MFA must be on for the pool, or sign-in never asks it."""
+    try:
+        config = await admin.call(Operation.GET_USER_POOL_MFA_CONFIG)
+    except (CognitoError, TransportError) as exc:
+        raise ProvisionError(f"cannot read the MFA settings of {admin.pool_id}: {exc}") from None
+    if "EmailMfaConfiguration" not in config or config.get("MfaConfiguration") == "OFF":
+        raise ProvisionError(
+            f"user pool {admin.pool_id} has no e-mail MFA: turn it on (SetUserPoolMfaConfig "
+            "EmailMfaConfiguration; Cognito allows it only for pools that send e-mail through "
+            "Amazon SES), or leave out --email-mfa"
+        )
 
 
 def _attributes(identity: Identity) -> list[dict[str, str]]:
@@ -302,8 +317,8 @@ class _UserMaker:
         )
         if self.plan.signs_in:
             await self._sign_in(identity)
-        if self.plan.sms:
-            await self._enable_sms(identity)
+        if self.plan.message_mfa:
+            await self._enable_message_mfa(identity)
         return identity
 
     async def _create(self, identity: Identity) -> None:
@@ -326,13 +341,17 @@ class _UserMaker:
             await self.admin.call(Operation.ADMIN_CREATE_USER, **create)
             self.recreated += 1
 
-    async def _enable_sms(self, identity: Identity) -> None:
-        """SMS MFA on, preferred unless TOTP is on too (then SELECT_MFA_TYPE at sign-in)."""
-        settings: dict[str, Any] = {
-            "SMSMfaSettings": {"Enabled": True, "PreferredMfa": not self.plan.totp}
-        }
-        if self.plan.totp:
-            settings["SoftwareTokenMfaSettings"] = {"Enabled": True, "PreferredMfa": False}
+    async def _enable_message_mfa(self, identity: Identity) -> None:
+        """SMS and/or e-mail MFA on, preferred only when it is the user's one factor (with
+        several, neither is preferred and sign-in asks SELECT_MFA_TYPE)."""
+        plan = self.plan
+        members = (
+            ("SMSMfaSettings", plan.sms),
+            ("EmailMfaSettings", plan.email_mfa),
+            ("SoftwareTokenMfaSettings", plan.totp),
+        )
+        on = [member for member, enabled in members if enabled]
+        settings = {member: {"Enabled": True, "PreferredMfa": len(on) == 1} for member in on}
         await self.admin.call(
             Operation.ADMIN_SET_USER_MFA_PREFERENCE, Username=identity.username, **settings
         )

@@ -103,6 +103,7 @@ class Bench:
         *,
         permanent: bool = True,
         sms_mfa: bool = False,
+        email_mfa: bool = False,
     ) -> Identity:
         """A user in the pool holding ``held``: TOTP enrolled, a device remembered, an e-mail
         address (verified: codes go there) and a phone number (reserved ranges), a passkey
@@ -132,7 +133,23 @@ class Bench:
             self.next_step()
         if sms_mfa:
             self.enable_sms(name, preferred=not totp)
+        if email_mfa:
+            self.enable_email(name)
         return identity
+
+    def enable_email(self, name: str) -> None:
+        """E-mail MFA on for the pool (it was made with SES e-mail) and the user, preferred."""
+        idp = self.pool.client()
+        idp.set_user_pool_mfa_config(
+            UserPoolId=self.app.pool_id,
+            EmailMfaConfiguration={"Message": "Your code is {####}"},
+            MfaConfiguration="OPTIONAL",
+        )
+        idp.admin_set_user_mfa_preference(
+            UserPoolId=self.app.pool_id,
+            Username=name,
+            EmailMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
 
     def enable_sms(self, name: str, *, preferred: bool) -> None:
         """SMS MFA on for the pool and the user; with TOTP too and no preference for either,
@@ -210,11 +227,12 @@ def bench(local_pool: PoolServer) -> MakeBench:
         user_auth: bool = False,
         rotation: bool = False,
         auto_verify_email: bool = False,
+        email_mfa: bool = False,
         **settings: Any,
     ) -> Bench:
         if user_auth or rotation:
             return Bench(local_pool, _choice_based(local_pool, user_auth, rotation, **settings))
-        app = local_pool.provision(secret=True, **settings)
+        app = local_pool.provision(secret=True, ses=email_mfa, **settings)
         if auto_verify_email:  # UpdateUserPool: what is not given returns to its default
             local_pool.client().update_user_pool(
                 UserPoolId=app.pool_id,
@@ -277,6 +295,7 @@ def pool_settings(entry: Entry, held: frozenset[Need]) -> dict[str, Any]:
         "user_auth": PoolSetting.USER_AUTH in entry.pool,
         "rotation": PoolSetting.REFRESH_ROTATION in entry.pool,
         "auto_verify_email": PoolSetting.AUTO_VERIFY_EMAIL in entry.pool,
+        "email_mfa": PoolSetting.EMAIL_MFA in entry.pool,
     }
 
 
@@ -319,6 +338,7 @@ def test_profile_is_what_the_flow_sends(
         held,
         permanent=not temporary,
         sms_mfa=PoolSetting.SMS_MFA in entry.pool,
+        email_mfa=PoolSetting.EMAIL_MFA in entry.pool,
     )
     session = None
     if entry.continues is not None:
