@@ -65,8 +65,10 @@ RUNS: dict[str, tuple[str, ...]] = {
     "sms_mfa": (),
     "custom_auth": (),
 }  # fmt: skip
-#: Scenarios whose identities come from a provisioning run of their own (SMS MFA, no TOTP).
+#: Scenarios whose identities come from a provisioning run of their own (SMS or e-mail MFA,
+#: no TOTP).
 SMS_RUNS = ("sms_mfa",)
+EMAIL_MFA_RUNS = ("email_mfa",)
 #: The account journey: identities without TOTP, with a verified e-mail (codes go there), on
 #: the same pool, which auto-verifies e-mail for sign-ups.
 ACCOUNT_RUNS = ("signup", "forgot_password", "change_password", "profile_update")
@@ -140,10 +142,12 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     private.mkdir(mode=0o700)
     pool = pool_server("--no-quotas", *CAPTCHA_TRIGGERS, state=private / "pool.sqlite3")
     app = pool.provision(
-        secret=True, mfa="OPTIONAL", device_tracking=True, auto_verified=("email",)
+        secret=True, mfa="OPTIONAL", device_tracking=True, auto_verified=("email",), ses=True
     )
     pool.client().set_user_pool_mfa_config(
-        UserPoolId=app.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"}
+        UserPoolId=app.pool_id,
+        SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"},
+        EmailMfaConfiguration={"Message": "Your code is {####}"},
     )
     cli = Commands(tmp_path / "out", environment(app.client_secret))
     ids = private / "identities" / "load.jsonl"  # provision makes the folder
@@ -154,20 +158,27 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
     domain = ("--cognito-domain-url", f"{pool.url}/domain/{oauth.domain}",
               "--cognito-oauth-client-id", oauth.code_client_id,
               "--cognito-m2m-client-id", oauth.m2m_client_id)  # fmt: skip
-    count = str(PER_SCENARIO * (len(RUNS) - len(SMS_RUNS) - len(ACCOUNT_RUNS)))
+    count = str(
+        PER_SCENARIO * (len(RUNS) - len(SMS_RUNS) - len(EMAIL_MFA_RUNS) - len(ACCOUNT_RUNS))
+    )
     cli("provision", "provision", "-n", count, "--identities", str(ids), "--run", "scan",
         "--client-id", app.client_id, *target(pool, app))  # fmt: skip
     sms_ids = ids.with_name("sms.jsonl")
     cli("provision-sms", "provision", "-n", str(PER_SCENARIO), "--identities", str(sms_ids),
         "--run", "sms", "--sms-mfa", "--no-totp", "--no-device", "--client-id", app.client_id,
         *target(pool, app))  # fmt: skip
+    email_ids = ids.with_name("email-mfa.jsonl")
+    cli("provision-email-mfa", "provision", "-n", str(PER_SCENARIO), "--identities",
+        str(email_ids), "--run", "email", "--email-mfa", "--no-totp", "--no-device",
+        "--client-id", app.client_id, *target(pool, app))  # fmt: skip
     account_ids = ids.with_name("account.jsonl")
     cli("provision-account", "provision", "-n", str(PER_SCENARIO * len(ACCOUNT_RUNS)),
         "--identities", str(account_ids), "--run", "account", "--emails", "--no-totp",
         "--no-device", "--client-id", app.client_id, *target(pool, app))  # fmt: skip
-    own = (*SMS_RUNS, *ACCOUNT_RUNS)
+    own = (*SMS_RUNS, *EMAIL_MFA_RUNS, *ACCOUNT_RUNS)
     shares = split(ids, [s for s in RUNS if s not in own])
     shares |= {scenario: sms_ids for scenario in SMS_RUNS}
+    shares |= {scenario: email_ids for scenario in EMAIL_MFA_RUNS}
     shares |= split(account_ids, list(ACCOUNT_RUNS))
     choice = Choice.provision(cli, pool_server, private)
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as runs:
@@ -196,7 +207,7 @@ def test_no_secret_reaches_a_log_a_report_or_an_output(
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
     states = [pool.state, probe_pool.state, choice.pool.state, capacity_private / "pool.sqlite"]
-    identity_files = [ids, sms_ids, account_ids, probe_ids, choice.ids, *capacity_ids]
+    identity_files = [ids, sms_ids, email_ids, account_ids, probe_ids, choice.ids, *capacity_ids]
     secrets, codes = known_secrets(identity_files, states, started)
     # SMS_MFA, EMAIL_OTP and SMS_OTP codes from the message sinks: secrets too
     codes |= sent_codes(pool.state) | sent_codes(choice.pool.state)
