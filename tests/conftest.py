@@ -33,16 +33,17 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from loadtest.target.launch import ALL_FLOWS, LOCAL_CREDENTIALS, LocalPool, start_pool
+from loadtest.target.launch import (
+    ALL_FLOWS,
+    LOCAL_CREDENTIALS,
+    SES_EMAIL,
+    LocalPool,
+    start_pool,
+)
 
 #: Every test client sees throttles and errors as they are: no SDK retries.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 PASSWORD = "Passw0rd!"
-#: EmailConfiguration with Amazon SES (DEVELOPER), which e-mail MFA requires.
-SES_EMAIL = {
-    "EmailSendingAccount": "DEVELOPER",
-    "SourceArn": "arn:aws:ses:us-east-1:000000000000:identity/no-reply@example.com",
-}
 #: The example custom-auth triggers (scenarios/triggers/captcha.py), on the session pool.
 CAPTCHA_TRIGGERS = tuple(
     arg

@@ -62,12 +62,15 @@ EMBEDDED_POOL = frozenset(
         PoolSetting.AUTO_VERIFY_EMAIL,
         PoolSetting.USER_AUTH,
         PoolSetting.SMS_MFA,
+        PoolSetting.EMAIL_MFA,
         PoolSetting.NO_MFA_PREFERENCE,
         PoolSetting.CUSTOM_TRIGGERS,
     }
 )
 #: Settings given to each user of a group (at provisioning), not to the pool.
-USER_SETTINGS = frozenset({PoolSetting.SMS_MFA, PoolSetting.NO_MFA_PREFERENCE})
+USER_SETTINGS = frozenset(
+    {PoolSetting.SMS_MFA, PoolSetting.EMAIL_MFA, PoolSetting.NO_MFA_PREFERENCE}
+)
 #: Why the embedded pool cannot take a setting.
 _UNSUPPORTED: Mapping[PoolSetting, str] = MappingProxyType(
     {

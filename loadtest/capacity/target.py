@@ -138,6 +138,7 @@ def plan_of(group: Group, shape: PoolShape) -> Plan:
         email=group.has(Need.EMAIL),
         phone=group.has(Need.PHONE),
         sms=group.has(PoolSetting.SMS_MFA),
+        email_mfa=group.has(PoolSetting.EMAIL_MFA),
     )
 
 
@@ -150,6 +151,7 @@ def _app_for(url: str, shape: PoolShape, run: str) -> LocalApp:
         remember_on_prompt=PoolSetting.REMEMBER_ON_PROMPT in settings,
         user_auth=PoolSetting.USER_AUTH in settings,
         sms_mfa=PoolSetting.SMS_MFA in settings,
+        email_mfa=PoolSetting.EMAIL_MFA in settings,
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "LOCAL_CREDENTIALS",
     "LOCAL_CREDENTIALS_ENV",
     "RELYING_PARTY",
+    "SES_EMAIL",
     "LocalApp",
     "LocalPool",
     "PoolStartError",
@@ -184,6 +185,12 @@ class LocalApp:
 FIRST_FACTORS = ("PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
 #: The relying party of the local pool's passkeys (the software authenticator's origin's host).
 RELYING_PARTY = "localhost"
+#: A pool's EmailConfiguration sending through Amazon SES (``DEVELOPER``), which e-mail MFA
+#: needs; the identity is on the reserved example.com domain.
+SES_EMAIL = {
+    "EmailSendingAccount": "DEVELOPER",
+    "SourceArn": "arn:aws:ses:us-east-1:000000000000:identity/no-reply@example.com",
+}
 #: The example custom-auth challenge, as ``pool serve --trigger`` options.
 CAPTCHA_TRIGGERS = tuple(
     f"{name}=loadtest.scenarios.triggers.captcha:{name}"
@@ -201,13 +208,16 @@ def create_app(
     remember_on_prompt: bool = False,
     user_auth: bool = False,
     sms_mfa: bool = False,
+    email_mfa: bool = False,
 ) -> LocalApp:
     """A user pool (TOTP enabled unless ``mfa`` is OFF; devices remembered, always or on the
     user's prompt, when ``device_tracking``) and an app client allowing ``flows``.
 
     ``user_auth``: choice-based sign-in, every first factor allowed, passkeys for
     :data:`RELYING_PARTY`, and ALLOW_USER_AUTH on the client; ``sms_mfa``: SMS as an MFA factor
-    (users turn it on themselves, as with TOTP)."""
+    (users turn it on themselves, as with TOTP); ``email_mfa``: e-mail as an MFA factor, which
+    Cognito allows only to a pool sending e-mail through SES (:data:`SES_EMAIL`; the local
+    pool keeps the setting and sends nothing)."""
     idp = local_admin_client(url, attempts=5)
     # sign-up codes go by e-mail (issue 19's signup flow); users without an e-mail get none
     pool: dict[str, Any] = {"PoolName": name, "AutoVerifiedAttributes": ["email"]}
@@ -218,9 +228,12 @@ def create_app(
         }
     if user_auth:
         pool["Policies"] = {"SignInPolicy": {"AllowedFirstAuthFactors": list(FIRST_FACTORS)}}
+    if email_mfa:
+        pool["EmailConfiguration"] = dict(SES_EMAIL)
     pool_id = idp.create_user_pool(**pool)["UserPool"]["Id"]
-    if mfa != "OFF" or user_auth or sms_mfa:
-        idp.set_user_pool_mfa_config(UserPoolId=pool_id, **_mfa_config(mfa, user_auth, sms_mfa))
+    if mfa != "OFF" or user_auth or sms_mfa or email_mfa:
+        config = _mfa_config(mfa, user_auth=user_auth, sms_mfa=sms_mfa, email_mfa=email_mfa)
+        idp.set_user_pool_mfa_config(UserPoolId=pool_id, **config)
     allowed = [*flows, *(["ALLOW_USER_AUTH"] if user_auth else [])]
     client_id = idp.create_user_pool_client(
         UserPoolId=pool_id, ClientName=name, ExplicitAuthFlows=allowed
@@ -228,13 +241,15 @@ def create_app(
     return LocalApp(url=url, pool_id=pool_id, client_id=client_id)
 
 
-def _mfa_config(mfa: str, user_auth: bool, sms_mfa: bool) -> dict[str, Any]:
+def _mfa_config(mfa: str, *, user_auth: bool, sms_mfa: bool, email_mfa: bool) -> dict[str, Any]:
     """SetUserPoolMfaConfig's arguments for a pool made by :func:`create_app`."""
     config: dict[str, Any] = {"MfaConfiguration": mfa}
     if mfa != "OFF":
         config["SoftwareTokenMfaConfiguration"] = {"Enabled": True}
     if sms_mfa:
         config["SmsMfaConfiguration"] = {"SmsAuthenticationMessage": "{####}"}
+    if email_mfa:
+        config["EmailMfaConfiguration"] = {"Message": "Your code is {####}"}
     if user_auth:
         config["WebAuthnConfiguration"] = {"RelyingPartyId": RELYING_PARTY}
     return config

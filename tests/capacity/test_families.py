@@ -1,6 +1,6 @@
 """End to end: ``cognito-loadtest capacity`` runs the flow families the embedded pool once
 refused, each in one short ramp at scaled quotas: managed login (HTTP), USER_AUTH with
-passkeys and one-time codes, SMS MFA with SELECT_MFA_TYPE and custom authentication with the
+passkeys and one-time codes, SMS and e-mail MFA, SELECT_MFA_TYPE and custom authentication with the
 example trigger. Each ramp has two steps, one well below the quota model's onset and one well
 above it, so what it shows is that every flow of the mix runs on the pool ``capacity`` sets up
 (no failed or dropped arrival), that nothing throttles below the onset and that the onset is
@@ -26,7 +26,7 @@ BELOW_ABOVE = (0.6, 1.5)
 FAMILIES = {
     "http": {"managed_login": 1, "client_credentials": 1},
     "user_auth": {"user_auth_passkey": 2, "user_auth_email": 1, "user_auth_sms": 1},
-    "sms": {"sms_mfa": 1, "select_mfa": 1, "custom_auth": 1},
+    "challenges": {"sms_mfa": 1, "select_mfa": 1, "email_mfa": 1, "custom_auth": 1},
 }
 
 
