@@ -112,6 +112,10 @@ class Endpoint(StrEnum):
     AUTHORIZE = "oauth2/authorize"
     LOGIN = "login"
     MFA = "mfa"
+    #: TOTP enrolment and the new-password page after the password (paths are guesses:
+    #: docs/managed-login.md).
+    MFA_SETUP = "mfa_setup"
+    NEW_PASSWORD = "forceChangePassword"
     TOKEN = "oauth2/token"
     USER_INFO = "oauth2/userInfo"
     REVOKE = "oauth2/revoke"

@@ -184,7 +184,10 @@ _CATEGORY: MappingProxyType[Operation, QuotaCategory] = MappingProxyType(
 )
 
 #: Managed-login and OAuth endpoint calls that count against a category, by (endpoint, detail):
-#: each sign-in page step (password, MFA code) is one UserAuthentication request, a refresh at
+#: each sign-in page step (password, MFA code, TOTP enrolment, new password: "each managed login
+#: ... operation during sign-in contributes one request", footnote 2, so the new-password page
+#: is UserAuthentication where the API's NEW_PASSWORD_REQUIRED answer is UserAccountRecovery)
+#: is one UserAuthentication request, a refresh at
 #: the token endpoint is UserAuthentication, client credentials are ClientAuthentication (150/s,
 #: not adjustable). Page views (GET authorize, GET login) and userInfo, revoke and logout count
 #: against none (cognito-facts §17.6). Authorization-code redemption has an allocation of its
@@ -193,6 +196,8 @@ _ENDPOINT_CATEGORY: MappingProxyType[tuple[Endpoint, str | None], QuotaCategory]
     {
         (Endpoint.LOGIN, None): Q.USER_AUTHENTICATION,
         (Endpoint.MFA, None): Q.USER_AUTHENTICATION,
+        (Endpoint.MFA_SETUP, None): Q.USER_AUTHENTICATION,
+        (Endpoint.NEW_PASSWORD, None): Q.USER_AUTHENTICATION,
         (Endpoint.TOKEN, GrantType.REFRESH_TOKEN): Q.USER_AUTHENTICATION,
         (Endpoint.TOKEN, GrantType.CLIENT_CREDENTIALS): Q.CLIENT_AUTHENTICATION,
         (Endpoint.TOKEN, GrantType.AUTHORIZATION_CODE): Q.USER_AUTHENTICATION,

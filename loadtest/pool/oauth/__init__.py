@@ -1,7 +1,8 @@
 """Managed login (the classic hosted UI) and the OAuth 2.0 endpoints of a user-pool domain.
 
 ``add_routes`` mounts them on a worker's aiohttp application: a domain ``<prefix>`` at
-``/domain/<prefix>/`` (``oauth2/authorize``, ``login``, ``mfa``, ``oauth2/token``,
+``/domain/<prefix>/`` (``oauth2/authorize``, ``login``, ``mfa``, ``mfa_setup``,
+``forceChangePassword``, ``oauth2/token``,
 ``oauth2/userInfo``, ``oauth2/revoke``, ``logout``) and the discovery document at
 ``/<poolId>/.well-known/openid-configuration``. docs/managed-login.md gives the sources.
 """
@@ -41,6 +42,8 @@ def add_routes(app: web.Application, ctx: PoolContext, quotas: Quotas) -> None:
         ("GET", "/login", signin_pages.login_form),
         ("POST", "/login", signin_pages.login_submit),
         ("POST", "/mfa", signin_pages.mfa_submit),
+        ("POST", "/mfa_setup", signin_pages.mfa_setup_submit),
+        ("POST", "/forceChangePassword", signin_pages.new_password_submit),
         ("GET", "/logout", signin_pages.logout),
         ("POST", "/oauth2/token", endpoints.token),
         ("GET", "/oauth2/userInfo", endpoints.user_info),
