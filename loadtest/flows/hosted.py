@@ -4,12 +4,17 @@ These flows yield :class:`Fetch` effects (one HTTP request to a user-pool domain
 relative to the domain's base URL, which only the performer knows) instead of JSON operations,
 and are resumed with a :class:`Page`. They do what a browser does without one: follow the
 authorize redirect to ``/login``, keep the ``XSRF-TOKEN`` cookie and send it back with the
-form's ``_csrf`` field, answer the TOTP page, check the ``state`` on the callback, and redeem
-the code with its PKCE verifier (cognito-facts §17.2-§17.4). Each request's ``label`` names its
-step: ``GET /oauth2/authorize``, ``GET /login``, ``POST /login``, ``POST /mfa``,
+form's ``_csrf`` field, answer the pages after the password (a new password for a temporary
+one, TOTP enrolment, a TOTP or SMS code), check the ``state`` on the callback, and redeem the
+code with its PKCE verifier (cognito-facts §17.2-§17.4; docs/managed-login.md). Each request's
+``label`` names its step: ``GET /oauth2/authorize``, ``GET /login``, ``POST /login``,
+``POST /forceChangePassword``, ``POST /mfa_setup``, ``POST /mfa``,
 ``POST /oauth2/token:authorization_code``, ``POST /oauth2/token:client_credentials``.
 
-No clock, socket or randomness here: ``FlowContext`` gives the time and random bytes.
+No clock, socket or randomness here: ``FlowContext`` gives the time and random bytes. One
+exception: an SMS code is read by calling ``FlowContext.codes`` inline, because these flows
+yield only :class:`Fetch` effects (the code source is injected, like the clock; under gevent
+its HTTP is cooperative).
 """
 
 from __future__ import annotations
@@ -19,22 +24,30 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import unescape
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from loadtest.protocol.errors import NotAuthorized, TooManyRequests
+from loadtest.protocol.errors import (
+    CognitoError,
+    EnableSoftwareTokenMFA,
+    InvalidPassword,
+    NotAuthorized,
+    TooManyRequests,
+)
 from loadtest.protocol.names import Endpoint, GrantType
 
+from .codes import CodeRequest
 from .context import FlowContext
 from .effects import Fetch, FlowError, MissingCredential, Page, UnexpectedResponse
 from .identity import Identity
-from .results import LoginResult, Tokens
+from .results import LoginResult, Note, Tokens
 from .totp import take_code
 
 __all__ = [
     "DEFAULT_CALLBACK",
+    "MAX_PAGES",
     "Fetch",
     "HostedOptions",
     "HttpFlow",
@@ -53,14 +66,18 @@ DEFAULT_CALLBACK = "http://localhost:8765/callback"
 
 
 HttpFlow = Generator[Fetch, Page, T]
+#: Pages a sign-in may pass after the password (new password, enrolment or a code, ...).
+MAX_PAGES = 4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HostedOptions:
-    """The code-grant client's callback and the scopes a managed login asks for."""
+    """The code-grant client's callback, the scopes a managed login asks for, and the new
+    password it sets when the page asks for one (a temporary password; kept on the identity)."""
 
     callback_url: str = DEFAULT_CALLBACK
     scope: str = "openid email"
+    new_password: str | None = field(default=None, repr=False)
 
 
 def run_http(flow: HttpFlow[T], send: Callable[[Fetch], Page]) -> T:
@@ -108,8 +125,10 @@ def _query_of(url: str | None, label: str) -> dict[str, str]:
 def managed_login(
     identity: Identity, ctx: FlowContext, options: HostedOptions | None = None
 ) -> HttpFlow[LoginResult]:
-    """Authorize -> the sign-in form -> (the TOTP page) -> callback -> code redemption."""
+    """Authorize -> the sign-in form -> (the pages after the password) -> callback -> code
+    redemption. The identity keeps a TOTP secret enrolled and a new password set on the way."""
     options = options or HostedOptions()
+    notes: set[Note] = set()
     verifier, challenge = _pkce(ctx)
     state = base64.urlsafe_b64encode(ctx.rand(12)).decode()
     query = {
@@ -130,15 +149,22 @@ def managed_login(
     if (start.location or "").startswith(options.callback_url):
         done = start  # a live managed-login session cookie: no form (facts §17.3)
     else:
-        done = yield from _sign_in(identity, ctx, _query_of(start.location, label))
+        query = _query_of(start.location, label)
+        done = yield from _sign_in(identity, ctx, options, query, notes)
     callback = _query_of(done.location, "callback")
     if callback.get("state") != state or "code" not in callback:
         raise UnexpectedResponse("callback", "no code, or not the state sent")
     tokens = yield from _redeem(ctx, callback["code"], verifier, options.callback_url)
-    return LoginResult(tokens=tokens, username=identity.username)
+    return LoginResult(tokens=tokens, username=identity.username, notes=frozenset(notes))
 
 
-def _sign_in(identity: Identity, ctx: FlowContext, query: dict[str, str]) -> HttpFlow[Page]:
+def _sign_in(
+    identity: Identity,
+    ctx: FlowContext,
+    options: HostedOptions,
+    query: dict[str, str],
+    notes: set[Note],
+) -> HttpFlow[Page]:
     label = "GET /login"
     form = _check(
         (
@@ -162,36 +188,118 @@ def _sign_in(identity: Identity, ctx: FlowContext, query: dict[str, str]) -> Htt
     page = yield Fetch(
         method="POST", endpoint=Endpoint.LOGIN, query=query, form=body, headers=cookies, label=label
     )
+    return (yield from _after_password(identity, ctx, options, query, page, cookies, notes))
+
+
+def _page_kind(page: Page, label: str) -> Endpoint | None:
+    """Which step a page asks for (None: signed in, a redirect to the callback)."""
     if page.status == 302:
-        return page
+        return None
     _check(page, label, 200)
-    if 'name="totpCode"' not in page.body:
-        raise NotAuthorized(_error_on(page) or "sign-in refused")
-    return (yield from _totp(identity, ctx, query, page, cookies))
+    for marker, kind in _PAGE_MARKERS:
+        if marker in page.body:
+            return kind
+    raise NotAuthorized(_error_on(page) or "sign-in refused")
 
 
-def _totp(
+#: How a page is told apart, in order (the enrolment page has a totpCode field too).
+_PAGE_MARKERS = (
+    ('name="cognitoMfaSetupForm"', Endpoint.MFA_SETUP),
+    ('name="newPassword"', Endpoint.NEW_PASSWORD),
+    ('name="totpCode"', Endpoint.MFA),
+    ('name="mfaCode"', Endpoint.MFA),
+)
+
+
+def _after_password(
     identity: Identity,
     ctx: FlowContext,
+    options: HostedOptions,
     query: dict[str, str],
     page: Page,
     cookies: Mapping[str, str],
+    notes: set[Note],
 ) -> HttpFlow[Page]:
+    """Answer each page after the password until the redirect to the callback (bounded)."""
+    label = "POST /login"
+    for _ in range(MAX_PAGES):
+        kind = _page_kind(page, label)
+        if kind is None:
+            return page
+        label = f"POST /{kind}"
+        body, secret = _answer_page(identity, ctx, options, page, label)
+        page = yield Fetch(
+            method="POST", endpoint=kind, query=query, form=body, headers=cookies, label=label
+        )
+        if page.status == 200 and _error_on(page):
+            raise _STEP_ERRORS[kind](_error_on(page) or "")
+        if page.status in (200, 302):
+            notes.add(_keep(identity, options, kind, secret, sms="mfaCode" in body))
+    raise UnexpectedResponse(label, f"more than {MAX_PAGES} pages after the password")
+
+
+def _answer_page(
+    identity: Identity, ctx: FlowContext, options: HostedOptions, page: Page, label: str
+) -> tuple[dict[str, str], str | None]:
+    """The form that answers a page (its ``_csrf``, sealed ``session`` and the step's field),
+    and the enrolment page's TOTP secret, which is kept only once the pool accepts it."""
+    body = {"_csrf": _field(page, "_csrf", label), "session": _field(page, "session", label)}
+    if 'name="cognitoMfaSetupForm"' in page.body:
+        secret = _setup_secret(page, label)
+        code = take_code(identity, secret, ctx.clock(), next_step=ctx.totp_next_step)
+        return body | {"totpCode": code, "deviceName": ctx.totp_device_name}, secret
+    if 'name="newPassword"' in page.body:
+        if not options.new_password:
+            raise MissingCredential("new password", identity.username)
+        new = options.new_password
+        return body | {"newPassword": new, "confirmNewPassword": new}, None
+    if 'name="mfaCode"' in page.body:
+        return body | {"mfaCode": _sms_code(identity, ctx, page, label)}, None
     if identity.totp_secret is None:
         raise MissingCredential("TOTP secret", identity.username)
     code = take_code(identity, identity.totp_secret, ctx.clock(), next_step=ctx.totp_next_step)
-    label = "POST /mfa"
-    body = {
-        "_csrf": _field(page, "_csrf", label),
-        "session": _field(page, "session", label),
-        "totpCode": code,
-    }
-    done = yield Fetch(
-        method="POST", endpoint=Endpoint.MFA, query=query, form=body, headers=cookies, label=label
-    )
-    if done.status == 200 and _error_on(done):
-        raise NotAuthorized(_error_on(done) or "")
-    return _check(done, label, 302)
+    return body | {"totpCode": code}, None
+
+
+def _keep(
+    identity: Identity, options: HostedOptions, kind: Endpoint, secret: str | None, *, sms: bool
+) -> Note:
+    """Keep what an accepted step changed on the identity; the note that says what it did."""
+    if kind is Endpoint.MFA_SETUP and secret is not None:
+        identity.totp_secret = secret
+        return Note.MFA_ENROLLED
+    if kind is Endpoint.NEW_PASSWORD and options.new_password:
+        identity.password = options.new_password
+        return Note.PASSWORD_CHANGED
+    return Note.CODE_READ if sms else Note.TOTP_SENT
+
+
+#: The typed error a step's page raises when it shows an error (the API's counterpart's).
+_STEP_ERRORS: dict[Endpoint, type[CognitoError]] = {
+    Endpoint.MFA: NotAuthorized,
+    Endpoint.MFA_SETUP: EnableSoftwareTokenMFA,
+    Endpoint.NEW_PASSWORD: InvalidPassword,
+}
+
+
+def _setup_secret(page: Page, label: str) -> str:
+    """The TOTP secret of the enrolment page, from its ``otpauth://`` URI."""
+    found = re.search(r'href="(otpauth://[^"]+)"', page.body)
+    secret = parse_qs(urlsplit(unescape(found.group(1))).query).get("secret") if found else None
+    if not secret:
+        raise UnexpectedResponse(label, "no otpauth URI on the enrolment page")
+    return secret[0]
+
+
+def _sms_code(identity: Identity, ctx: FlowContext, page: Page, label: str) -> str:
+    """The code the pool sent, from the context's code source (the local pool's sink)."""
+    if ctx.codes is None:
+        raise MissingCredential("code source", identity.username)
+    found = re.search(r"by (SMS|EMAIL) to ([^.<]+)\.", page.body)
+    medium, destination = (found.group(1), unescape(found.group(2))) if found else ("SMS", "")
+    request = CodeRequest(pool_id=ctx.client.pool_id, username=identity.username,
+                          medium=medium, destination=destination, purpose="SMS_MFA")  # fmt: skip
+    return ctx.codes(request)
 
 
 def _token_answer(page: Page, label: str) -> dict[str, Any]:

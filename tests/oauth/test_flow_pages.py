@@ -1,0 +1,115 @@
+"""The sans-I/O managed-login flow through the pages after the password, over real HTTP on the
+local pool: it enrols TOTP where the pool requires MFA, sets a new password for a temporary one,
+reads an SMS code from the message sink, and names each request by its step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+import srp_fast
+from loadtest.drivers.fetch import fetch_url, page_of
+from loadtest.flows import AppClient, FlowContext, LocalSinkCodes
+from loadtest.flows.effects import MissingCredential
+from loadtest.flows.hosted import Fetch, HostedOptions, Page, managed_login, run_http
+from loadtest.flows.identity import Identity
+from loadtest.flows.results import LoginResult, Note
+from tests.conftest import PASSWORD, PoolServer
+from tests.oauth.conftest import Hosted, api_app, hosted_pool
+
+NEW_PASSWORD = "Fresh-Passw0rd!y"
+PHONE = "+15555550143"
+START = ["GET /oauth2/authorize", "GET /login", "POST /login"]
+REDEEM = ["POST /oauth2/token:authorization_code"]
+
+
+def _context(server: PoolServer, hosted: Hosted) -> FlowContext:
+    client = AppClient(pool_id=hosted.setup.pool_id, client_id=hosted.setup.code_client_id)
+    return FlowContext(
+        client=client,
+        clock=lambda: datetime.fromtimestamp(server.now(), UTC),
+        ephemerals=srp_fast.new_ephemeral,
+        codes=LocalSinkCodes(base_url=server.url),
+    )
+
+
+def _run(
+    server: PoolServer, hosted: Hosted, identity: Identity, options: HostedOptions | None = None
+) -> tuple[LoginResult, list[str]]:
+    """One managed login, as a browser without one: no redirects followed, no cookie jar."""
+    labels: list[str] = []
+
+    def send(fetch: Fetch) -> Page:
+        labels.append(fetch.label)
+        answer = requests.request(
+            fetch.method,
+            fetch_url(hosted.base, fetch),
+            data=fetch.form,
+            headers=dict(fetch.headers),
+            allow_redirects=False,
+            timeout=30,
+        )
+        return page_of(answer.status_code, answer.raw.headers.items(), answer.content)
+
+    options = options or HostedOptions(callback_url=hosted.setup.callback_url)
+    return run_http(managed_login(identity, _context(server, hosted), options), send), labels
+
+
+def test_the_flow_enrols_totp_where_mfa_is_required_and_uses_it_next_time(
+    local_pool: PoolServer,
+) -> None:
+    hosted = hosted_pool(local_pool, totp=False)
+    local_pool.client().set_user_pool_mfa_config(
+        UserPoolId=hosted.setup.pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON",
+    )
+    identity = Identity(username=hosted.username, password=PASSWORD)
+    result, labels = _run(local_pool, hosted, identity)
+    assert labels == [*START, "POST /mfa_setup", *REDEEM]
+    assert result.notes == {Note.MFA_ENROLLED}
+    assert result.tokens.id_token
+    assert identity.totp_secret is not None
+    local_pool.advance_clock(30)
+    again, labels = _run(local_pool, hosted, identity)
+    assert labels == [*START, "POST /mfa", *REDEEM]
+    assert again.notes == {Note.TOTP_SENT}
+
+
+def test_the_flow_sets_a_new_password_for_a_temporary_one(local_pool: PoolServer) -> None:
+    hosted = hosted_pool(local_pool, totp=False)
+    local_pool.add_user(api_app(hosted), "temporary3", permanent=False)
+    identity = Identity(username="temporary3", password=PASSWORD)
+    options = HostedOptions(callback_url=hosted.setup.callback_url, new_password=NEW_PASSWORD)
+    result, labels = _run(local_pool, hosted, identity, options)
+    assert labels == [*START, "POST /forceChangePassword", *REDEEM]
+    assert result.notes == {Note.PASSWORD_CHANGED}
+    assert identity.password == NEW_PASSWORD
+    _again, labels = _run(local_pool, hosted, identity, options)
+    assert labels == [*START, *REDEEM]
+
+
+def test_without_a_new_password_the_flow_stops_with_a_missing_credential(
+    local_pool: PoolServer,
+) -> None:
+    hosted = hosted_pool(local_pool, totp=False)
+    local_pool.add_user(api_app(hosted), "temporary4", permanent=False)
+    with pytest.raises(MissingCredential):
+        _run(local_pool, hosted, Identity(username="temporary4", password=PASSWORD))
+
+
+def test_the_flow_reads_the_sms_code_from_the_sink(local_pool: PoolServer) -> None:
+    hosted = hosted_pool(local_pool, totp=False)
+    idp, app = local_pool.client(), api_app(hosted)
+    idp.set_user_pool_mfa_config(
+        UserPoolId=app.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "{####}"}
+    )
+    local_pool.add_user(app, "texted3", attributes={"phone_number": PHONE})
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=app.pool_id, Username="texted3", SMSMfaSettings={"Enabled": True}
+    )
+    result, labels = _run(local_pool, hosted, Identity(username="texted3", password=PASSWORD))
+    assert labels == [*START, "POST /mfa", *REDEEM]
+    assert result.notes == {Note.CODE_READ}
