@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 from loadtest.protocol.lockout import add_lockout_options, lockout_settings
-from loadtest.protocol.quotas import DEFAULT_RPS, PER_USER_RPS, QuotaCategory
+from loadtest.protocol.quotas import (
+    DEFAULT_RPS,
+    DOMAIN_LIMITS,
+    PER_USER_RPS,
+    DomainLimits,
+    QuotaCategory,
+)
 from loadtest.protocol.units import parse_quota
 
 from .clock import TimeScale
@@ -125,6 +131,7 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
         default=float(PER_USER_RPS),
         help=f"each user's own request rate (default {PER_USER_RPS}, as Cognito's)",
     )
+    _add_domain_limit_options(parser)
     parser.add_argument(
         "--burst-seconds",
         type=float,
@@ -172,6 +179,26 @@ def _add_behaviour_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_domain_limit_options(parser: argparse.ArgumentParser) -> None:
+    """A user-pool domain's bulk limits (Cognito's are not adjustable; these are for tests)."""
+    limits = DOMAIN_LIMITS
+    for flag, default, what in (
+        ("--domain-ip-rps", limits.per_ip, "from one source IP to one domain"),
+        ("--domain-client-rps", limits.per_client, "for one app client in one domain"),
+        ("--domain-rps", limits.per_domain, "to one domain in all"),
+    ):
+        parser.add_argument(
+            flag, type=float, default=float(default),
+            help=f"requests/s {what} (default {default:g}, as Cognito's)",
+        )  # fmt: skip
+
+
+def _domain_limits(args: argparse.Namespace) -> DomainLimits:
+    return DomainLimits(
+        per_ip=args.domain_ip_rps, per_client=args.domain_client_rps, per_domain=args.domain_rps
+    )
+
+
 def _quota_rates(specs: list[str]) -> dict[QuotaCategory, float]:
     return dict(DEFAULT_RPS) | dict(parse_quota(spec) for spec in specs)
 
@@ -200,6 +227,7 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
             rps=_quota_rates(args.quota),
             per_user_rps=args.per_user_rps,
             burst_seconds=args.burst_seconds,
+            domain=_domain_limits(args),
         ),
         faults=faults,
         stalls=stalls,

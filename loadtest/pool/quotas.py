@@ -23,10 +23,12 @@ from loadtest.protocol.names import Endpoint, Operation
 from loadtest.protocol.quotas import (
     CHALLENGE_ALLOWANCE_FACTOR,
     DEFAULT_RPS,
+    DOMAIN_LIMITS,
     PER_POOL_CATEGORIES,
     PER_POOL_OPERATION_RPS,
     PER_USER_RPS,
     Allocation,
+    DomainLimits,
     QuotaCategory,
     charge_of,
 )
@@ -51,11 +53,32 @@ class QuotaSettings:
     burst_seconds: float = 1.0
     user_slots: int = 1 << 16
     pool_slots: int = 1 << 12
+    #: A domain's bulk limits; each kind (IP, client, domain) has ``domain_slots`` buckets.
+    domain: DomainLimits = DOMAIN_LIMITS
+    domain_slots: int = 1 << 10
 
     @property
     def bucket_slots(self) -> int:
         """How many buckets the shared table needs."""
+        return self._first_domain_slot + 3 * self.domain_slots
+
+    @property
+    def _first_domain_slot(self) -> int:
         return _FIRST_USER_SLOT + self.user_slots + self.pool_slots
+
+    def domain_slot(self, kind: int, key: str) -> int:
+        """The bucket of ``key`` among the domain limits of ``kind`` (0 IP, 1 client, 2 domain)."""
+        return self._first_domain_slot + kind * self.domain_slots + _hash(key, self.domain_slots)
+
+    def domain_rate(self, slot: int) -> float:
+        """The rate of a domain-limit bucket."""
+        kind = (slot - self._first_domain_slot) // self.domain_slots
+        limits = self.domain
+        return float((limits.per_ip, limits.per_client, limits.per_domain)[kind])
+
+
+def _hash(key: str, slots: int) -> int:
+    return zlib.crc32(key.encode()) % slots
 
 
 class Quotas:
@@ -86,6 +109,24 @@ class Quotas:
         plan = self._plan(operation, challenge, user, pool)
         if not plan:
             return
+        with self._lock:
+            now = self._now()
+            chosen = [self._pick(options, now) for options in plan]
+            if any(slot is None for slot in chosen):
+                raise TooManyRequests(Messages.RATE_EXCEEDED)
+            for slot in chosen:
+                self._buckets[2 * slot] -= 1.0  # type: ignore[operator]
+
+    def admit_domain(self, domain: str, source_ip: str, client_id: str | None) -> None:
+        """Take one token from a domain request's bulk limits (its source IP, its app client if
+        named, the domain), or raise TooManyRequests."""
+        if not self._settings.enabled:
+            return
+        settings = self._settings
+        keys = [(0, f"{domain}/{source_ip}"), (2, domain)]
+        if client_id:
+            keys.append((1, f"{domain}/{client_id}"))
+        plan = [(settings.domain_slot(kind, key),) for kind, key in keys]
         with self._lock:
             now = self._now()
             chosen = [self._pick(options, now) for options in plan]
@@ -137,7 +178,9 @@ class Quotas:
             return float(self._settings.rps.get(QuotaCategory.USER_AUTHENTICATION, 0.0))
         if slot < _FIRST_USER_SLOT + self._settings.user_slots:
             return float(self._settings.per_user_rps)
-        return float(self._settings.per_pool_operation_rps)
+        if slot < self._settings.bucket_slots - 3 * self._settings.domain_slots:
+            return float(self._settings.per_pool_operation_rps)
+        return self._settings.domain_rate(slot)
 
     def _pick(self, options: tuple[int, ...], now: float) -> int | None:
         """The first bucket among ``options`` with a whole token after refilling, if any."""

@@ -20,12 +20,14 @@ __all__ = [
     "CHALLENGE_OPERATIONS",
     "CODE_REDEMPTION",
     "DEFAULT_RPS",
+    "DOMAIN_LIMITS",
     "HOURLY_USER_LIMITS",
     "PER_POOL_CATEGORIES",
     "PER_POOL_OPERATION_RPS",
     "PER_USER_RPS",
     "Allocation",
     "Charge",
+    "DomainLimits",
     "HourlyLimit",
     "QuotaCategory",
     "category_of",
@@ -97,6 +99,28 @@ PER_POOL_CATEGORIES = frozenset(
         QuotaCategory.USER_POOL_CLIENT_UPDATE,
     }
 )
+
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainLimits:
+    """A user-pool domain's bulk request-rate limits, requests per second (none adjustable).
+
+    They are not a quota category: they hold per domain, on top of the categories, and count
+    every request to the domain's endpoints (managed-login pages and ``/oauth2/*`` alike). The
+    quotas page lists them under "Bulk request rate limits for user pool domains"
+    (cognito-facts §17.6): 300 from one source IP to one domain, 300 for one app client ID in
+    one domain, 500 for one domain. One load generator's single IP therefore meets the per-IP
+    limit first; passing 300/s needs several source IPs.
+    """
+
+    per_ip: float = 300
+    per_client: float = 300
+    per_domain: float = 500
+
+
+#: The documented figures (docs/managed-login.md).
+DOMAIN_LIMITS = DomainLimits()
 
 Op = Operation
 _CATEGORY: MappingProxyType[Operation, QuotaCategory] = MappingProxyType(
