@@ -101,7 +101,6 @@ PER_POOL_CATEGORIES = frozenset(
 )
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DomainLimits:
     """A user-pool domain's bulk request-rate limits, requests per second (none adjustable).
