@@ -297,8 +297,9 @@ def _sms_code(identity: Identity, ctx: FlowContext, page: Page, label: str) -> s
         raise MissingCredential("code source", identity.username)
     found = re.search(r"by (SMS|EMAIL) to ([^.<]+)\.", page.body)
     medium, destination = (found.group(1), unescape(found.group(2))) if found else ("SMS", "")
+    purpose = "EMAIL_OTP" if medium == "EMAIL" else "SMS_MFA"
     request = CodeRequest(pool_id=ctx.client.pool_id, username=identity.username,
-                          medium=medium, destination=destination, purpose="SMS_MFA")  # fmt: skip
+                          medium=medium, destination=destination, purpose=purpose)  # fmt: skip
     return ctx.codes(request)
 
 
