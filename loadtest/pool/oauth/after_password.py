@@ -47,7 +47,7 @@ from loadtest.protocol.names import Endpoint
 
 from .. import totp
 from ..admin import check_password_policy
-from ..messages import Medium, Purpose, mask_phone, send_code
+from ..messages import Medium, Purpose, mask_destination, send_code
 from ..records import AppClient, MfaMode, User, UserStatus
 from ..sessions import SealError
 from ..signin import check_lock, count_failure
@@ -77,29 +77,35 @@ class Step(StrEnum):
     """A page after the password."""
 
     TOTP = "totp"
-    SMS = "sms"
+    #: A code sent by SMS (or, once the pool has e-mail MFA, by e-mail): ``PageStep.medium``.
+    CODE = "code"
     SETUP = "mfa_setup"
     NEW_PASSWORD = "new_password"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PageStep:
-    """A page's sealed state: whose sign-in, which step, when, and (SMS) the code's digest."""
+    """A page's sealed state: whose sign-in, which step, when, and (a sent code) its digest
+    and medium."""
 
     id: str
     sub: str
     step: Step
     issued: float
     code: str = ""
+    medium: str = ""
 
     def seal(self, env: OAuthEnv) -> str:
         payload = {"id": self.id, "sub": self.sub, "step": str(self.step),
-                   "issued": self.issued, "code": self.code}  # fmt: skip
+                   "issued": self.issued, "code": self.code, "medium": self.medium}  # fmt: skip
         return env.ctx.sealer.seal_urlsafe(payload, _STEP_AAD)
 
     @classmethod
-    def new(cls, env: OAuthEnv, user: User, step: Step, code: str = "") -> PageStep:
-        return cls(id=uuid.uuid4().hex, sub=user.sub, step=step, issued=env.ctx.now(), code=code)
+    def new(
+        cls, env: OAuthEnv, user: User, step: Step, code: str = "", medium: str = ""
+    ) -> PageStep:
+        return cls(id=uuid.uuid4().hex, sub=user.sub, step=step, issued=env.ctx.now(),
+                   code=code, medium=medium)  # fmt: skip
 
     @classmethod
     def open(cls, env: OAuthEnv, client: AppClient, text: str, steps: tuple[Step, ...]) -> PageStep:
@@ -108,7 +114,8 @@ class PageStep:
             payload = env.ctx.sealer.open_urlsafe(text, _STEP_AAD)
             found = cls(id=str(payload["id"]), sub=str(payload["sub"]),
                         step=Step(payload["step"]), issued=float(payload["issued"]),
-                        code=str(payload.get("code", "")))  # fmt: skip
+                        code=str(payload.get("code", "")),
+                        medium=str(payload.get("medium", "")))  # fmt: skip
         except (SealError, KeyError, ValueError):
             raise Stop(error_page(Messages.SESSION_INVALID)) from None
         if found.step not in steps:
@@ -160,7 +167,7 @@ def next_page(
     if totp_on and not (sms_on and user.mfa.sms_preferred):
         return _totp_page(at, PageStep.new(env, user, Step.TOTP), error="")
     if sms_on:
-        return _sms_page(at)
+        return _send_code(at, Medium.SMS)
     if pool.mfa is MfaMode.ON:
         if not pool.totp_enabled:
             return error_page("MFA is required but no factor can be set up on this page.")
@@ -173,24 +180,33 @@ def _totp_page(at: _Page, step: PageStep, *, error: str) -> web.Response:
     return show(at.domain, at.request, "mfa", "mfa", at.req, error=error, session=session)
 
 
-def _sms_page(at: _Page) -> web.Response:
-    """Send a code to the user's phone (the message sink) and ask for it."""
+#: Why a code page's code is sent, by medium (the API's SMS_MFA and EMAIL_OTP).
+_PURPOSES = {Medium.SMS: Purpose.SMS_MFA, Medium.EMAIL: Purpose.EMAIL_OTP}
+
+
+def _send_code(at: _Page, medium: Medium) -> web.Response:
+    """Send a code to the user's phone or address (the message sink) and ask for it."""
     message = send_code(
         at.env.ctx.messages,
         pool_id=at.domain.pool.id,
         username=at.user.username,
-        medium=Medium.SMS,
-        destination=at.user.attributes["phone_number"],
-        purpose=Purpose.SMS_MFA,
+        medium=medium,
+        destination=at.user.attributes[medium.attribute],
+        purpose=_PURPOSES[medium],
         now=at.env.ctx.now(),
     )
-    step = PageStep.new(at.env, at.user, Step.SMS, code=_digest(message.code))
-    return _code_page(at, step, destination=message.destination, error="")
+    code = _digest(message.code)
+    step = PageStep.new(at.env, at.user, Step.CODE, code=code, medium=str(medium))
+    return _code_page(at, step, error="")
 
 
-def _code_page(at: _Page, step: PageStep, *, destination: str, error: str) -> web.Response:
+def _code_page(at: _Page, step: PageStep, *, error: str) -> web.Response:
+    """The code page: where the code went (masked, as the API's CODE_DELIVERY_DESTINATION)."""
+    medium = Medium(step.medium)
+    destination = mask_destination(medium, at.user.attributes.get(medium.attribute, ""))
     return show(at.domain, at.request, "code", "mfa", at.req, error=error,
-                session=step.seal(at.env), medium="SMS", destination=destination)  # fmt: skip
+                session=step.seal(at.env), medium=medium.value,
+                destination=destination)  # fmt: skip
 
 
 def _setup_page(at: _Page, step: PageStep, *, error: str) -> web.Response:
@@ -239,18 +255,17 @@ async def _opened(
 
 
 async def mfa_submit(env: OAuthEnv, request: web.Request) -> web.StreamResponse:
-    """A TOTP or SMS code: right, signed in; wrong, the page again with the API's message."""
-    at, step, form = await _opened(env, request, Endpoint.MFA, (Step.TOTP, Step.SMS))
+    """A TOTP or sent code: right, signed in; wrong, the page again with the API's message."""
+    at, step, form = await _opened(env, request, Endpoint.MFA, (Step.TOTP, Step.CODE))
     try:
         if step.step is Step.TOTP:
             _verify_totp(env, at.user, form.get("totpCode", "")[:16])
         else:
-            _verify_sms(env, at.user, step, form.get("mfaCode", "")[:16])
+            _verify_code(env, at.user, step, form.get("mfaCode", "")[:16])
     except CognitoError as error:
         if step.step is Step.TOTP:
             return _totp_page(at, step, error=error.message)
-        destination = at.user.attributes.get("phone_number", "")
-        return _code_page(at, step, destination=mask_phone(destination), error=error.message)
+        return _code_page(at, step, error=error.message)
     step.use(env, at.client)
     return signed_in(env, at.domain, at.client, at.req, at.user)
 
@@ -267,7 +282,7 @@ def _verify_totp(env: OAuthEnv, user: User, code: str) -> None:
         raise ExpiredCode(Messages.TOTP_REPLAYED)
 
 
-def _verify_sms(env: OAuthEnv, user: User, step: PageStep, code: str) -> None:
+def _verify_code(env: OAuthEnv, user: User, step: PageStep, code: str) -> None:
     """As SMS_MFA: a wrong code counts toward the lockout (cognito-facts §4) and keeps the page."""
     check_lock(env.ctx, user)
     if not step.code or not hmac.compare_digest(step.code, _digest(code)):
