@@ -4,6 +4,7 @@ reads an SMS code from the message sink, and names each request by its step."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -12,10 +13,11 @@ import requests
 import srp_fast
 from loadtest.drivers.fetch import fetch_url, page_of
 from loadtest.flows import AppClient, FlowContext, LocalSinkCodes
-from loadtest.flows.effects import MissingCredential
-from loadtest.flows.hosted import Fetch, HostedOptions, Page, managed_login, run_http
+from loadtest.flows.effects import MissingCredential, UnexpectedResponse
+from loadtest.flows.hosted import MAX_PAGES, Fetch, HostedOptions, Page, managed_login, run_http
 from loadtest.flows.identity import Identity
 from loadtest.flows.results import LoginResult, Note
+from loadtest.protocol.errors import InvalidPassword
 from tests.conftest import PASSWORD, PoolServer
 from tests.oauth.conftest import Hosted, api_app, hosted_pool
 
@@ -113,3 +115,54 @@ def test_the_flow_reads_the_sms_code_from_the_sink(local_pool: PoolServer) -> No
     result, labels = _run(local_pool, hosted, Identity(username="texted3", password=PASSWORD))
     assert labels == [*START, "POST /mfa", *REDEEM]
     assert result.notes == {Note.CODE_READ}
+
+
+def _scripted(pages: list[Page]) -> tuple[list[str], Callable[[Fetch], Page]]:
+    """A send that answers each Fetch with the next page (the last one repeated)."""
+    labels: list[str] = []
+
+    def send(fetch: Fetch) -> Page:
+        labels.append(fetch.label)
+        return pages[min(len(labels) - 1, len(pages) - 1)]
+
+    return labels, send
+
+
+_FORM = Page(status=200, body='<input type="hidden" name="_csrf" value="t">')
+_AUTHORIZE = Page(status=302, location="http://127.0.0.1:9/domain/d/login?client_id=c")
+_CODE_PAGE = Page(
+    status=200,
+    body="<p>We have delivered the authentication code by SMS to +*******0142. Please enter"
+    ' it.</p><input name="_csrf" value="t"><input name="session" value="s"><input name="mfaCode">',
+)
+
+
+def _offline_context() -> FlowContext:
+    return FlowContext(
+        client=AppClient(pool_id="us-east-1_x", client_id="c"),
+        clock=lambda: datetime.now(UTC),
+        ephemerals=srp_fast.new_ephemeral,
+        codes=lambda request: "123456",
+    )
+
+
+def test_a_page_that_never_ends_stops_the_flow_after_max_pages() -> None:
+    labels, send = _scripted([_AUTHORIZE, _FORM, _CODE_PAGE])
+    identity = Identity(username="u", password="p")
+    with pytest.raises(UnexpectedResponse, match=f"more than {MAX_PAGES} pages"):
+        run_http(managed_login(identity, _offline_context()), send)
+    assert labels[3:] == ["POST /mfa"] * MAX_PAGES
+
+
+def test_a_refused_new_password_raises_the_apis_typed_error() -> None:
+    page = Page(
+        status=200,
+        body='<input name="_csrf" value="t"><input name="session" value="s">'
+        '<input name="newPassword"><p class="error">Password did not conform with policy</p>',
+    )
+    _labels, send = _scripted([_AUTHORIZE, _FORM, page])
+    options = HostedOptions(new_password="New-Passw0rd!")
+    identity = Identity(username="u", password="p")
+    with pytest.raises(InvalidPassword):
+        run_http(managed_login(identity, _offline_context(), options), send)
+    assert identity.password == "p"
