@@ -14,6 +14,7 @@ import requests
 
 from tests.conftest import PASSWORD, App, PoolServer
 from tests.oauth.conftest import Hosted, api_app, hosted_pool
+from tests.pool.email_mfa import EMAIL_MFA, SES, email_user, last_message
 from tests.pool.helpers import tokens
 
 NEW_PASSWORD = "Fresh-Passw0rd!x"
@@ -226,3 +227,37 @@ def test_each_page_step_is_one_user_authentication_request(throttled_pool: PoolS
     throttled = _submit(web, setup, totpCode=code)
     assert throttled.status_code == 429
     assert "Rate exceeded" in throttled.text
+
+
+def _email_user(server: PoolServer, hosted: Hosted, name: str) -> App:
+    """E-mail MFA on the hosted pool (SES e-mail, as it requires) and a user with it on."""
+    idp, app = server.client(), api_app(hosted)
+    idp.update_user_pool(UserPoolId=app.pool_id, EmailConfiguration=SES)
+    idp.set_user_pool_mfa_config(
+        UserPoolId=app.pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        EmailMfaConfiguration=EMAIL_MFA,
+        MfaConfiguration="OPTIONAL",
+    )
+    email_user(server, idp, app, name)
+    return app
+
+
+def test_email_mfa_asks_for_the_code_sent_and_a_newer_sign_in_supersedes_it(
+    local_pool: PoolServer,
+) -> None:
+    hosted = hosted_pool(local_pool, totp=False)
+    app = _email_user(local_pool, hosted, "mailed1")
+    first_web, web = requests.Session(), requests.Session()
+    first = _password_post(hosted, first_web, "mailed1")
+    assert "by EMAIL to m***@e***." in first.text
+    first_code = str(last_message(local_pool, app, "mailed1")["code"])
+    page = _password_post(hosted, web, "mailed1")  # a newer sign-in: a new code
+    message = last_message(local_pool, app, "mailed1")
+    assert (message["purpose"], message["medium"]) == ("EMAIL_OTP", "EMAIL")
+    stale = _submit(first_web, first, mfaCode=first_code)
+    assert _error(stale.text) == "Invalid code or auth state for the user."
+    _landed(hosted, _submit(web, page, mfaCode=str(message["code"])))
+    user = local_pool.client().admin_get_user(UserPoolId=app.pool_id, Username="mailed1")
+    verified = {a["Name"]: a["Value"] for a in user["UserAttributes"]}["email_verified"]
+    assert verified == "true"  # a right MFA code verifies the address, as in the API

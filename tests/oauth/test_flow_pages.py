@@ -20,6 +20,7 @@ from loadtest.flows.results import LoginResult, Note
 from loadtest.protocol.errors import InvalidPassword
 from tests.conftest import PASSWORD, PoolServer
 from tests.oauth.conftest import Hosted, api_app, hosted_pool
+from tests.pool.email_mfa import EMAIL_MFA, SES, email_user
 
 NEW_PASSWORD = "Fresh-Passw0rd!y"
 PHONE = "+15555550143"
@@ -113,6 +114,19 @@ def test_the_flow_reads_the_sms_code_from_the_sink(local_pool: PoolServer) -> No
         UserPoolId=app.pool_id, Username="texted3", SMSMfaSettings={"Enabled": True}
     )
     result, labels = _run(local_pool, hosted, Identity(username="texted3", password=PASSWORD))
+    assert labels == [*START, "POST /mfa", *REDEEM]
+    assert result.notes == {Note.CODE_READ}
+
+
+def test_the_flow_reads_an_email_mfa_code_from_the_sink(local_pool: PoolServer) -> None:
+    hosted = hosted_pool(local_pool, totp=False)
+    idp, app = local_pool.client(), api_app(hosted)
+    idp.update_user_pool(UserPoolId=app.pool_id, EmailConfiguration=SES)
+    idp.set_user_pool_mfa_config(
+        UserPoolId=app.pool_id, EmailMfaConfiguration=EMAIL_MFA, MfaConfiguration="OPTIONAL"
+    )
+    email_user(local_pool, idp, app, "mailed2")
+    result, labels = _run(local_pool, hosted, Identity(username="mailed2", password=PASSWORD))
     assert labels == [*START, "POST /mfa", *REDEEM]
     assert result.notes == {Note.CODE_READ}
 

@@ -8,8 +8,9 @@ after the password                              the page
 =============================================  ==============================================
 temporary password (FORCE_CHANGE_PASSWORD)      new password (``/forceChangePassword``), then
                                                 the rows below
-TOTP active (and not SMS preferred)             the TOTP code (``/mfa``)
-SMS active                                      the SMS code (``/mfa``; code to the sink)
+TOTP, SMS or e-mail MFA active                  the preferred factor's page, else TOTP's, else
+                                                the first active (``/mfa``): the TOTP code, or
+                                                a code sent by SMS or e-mail (to the sink)
 pool MFA ON, nothing enrolled                   TOTP enrolment (``/mfa_setup``): the secret as
                                                 text and an ``otpauth://`` URI, then a code
 otherwise                                       signed in: to the callback
@@ -17,9 +18,11 @@ otherwise                                       signed in: to the callback
 
 Each page's state is a sealed :class:`PageStep` in the form (any worker can open it), used
 once when its step succeeds and valid as long as the client's AuthSessionValidity. Each POST
-is one UserAuthentication request (quotas page, footnote 2). Wrong TOTP and SMS codes count
-toward the lockout as the API's answers do; a wrong enrolment code and a refused new password
-do not (neither does the API's VerifySoftwareToken or NEW_PASSWORD_REQUIRED).
+is one UserAuthentication request (quotas page, footnote 2). Wrong TOTP, SMS and e-mail codes
+count toward the lockout as the API's answers do; a sent code is the user's one pending MFA code
+as the API's is (a newer sign-in's code supersedes it) and a right one marks its address
+verified (:func:`..signin.mfa_code_passed`); a wrong enrolment code and a refused new password
+do not count (neither does the API's VerifySoftwareToken or NEW_PASSWORD_REQUIRED).
 """
 
 from __future__ import annotations
@@ -43,14 +46,22 @@ from loadtest.protocol.errors import (
     Messages,
     NotAuthorized,
 )
-from loadtest.protocol.names import Endpoint
+from loadtest.protocol.names import Challenge, Endpoint
 
 from .. import totp
 from ..admin import check_password_policy
 from ..messages import Medium, Purpose, mask_destination, send_code
 from ..records import AppClient, MfaMode, User, UserStatus
 from ..sessions import SealError
-from ..signin import check_lock, count_failure
+from ..signin import (
+    MFA_CODE,
+    SignIn,
+    active_factors,
+    check_lock,
+    count_failure,
+    mfa_code_passed,
+)
+from ..store import PendingCode
 from .common import Domain, OAuthEnv, Stop, error_page
 from .grants import AuthorizeRequest
 from .page_kit import admit_step, checked, posted_form, show, signed_in
@@ -94,18 +105,22 @@ class PageStep:
     issued: float
     code: str = ""
     medium: str = ""
+    #: The sent code's nonce, the user's pending MFA code while no newer sign-in replaced it.
+    nonce: str = ""
 
     def seal(self, env: OAuthEnv) -> str:
         payload = {"id": self.id, "sub": self.sub, "step": str(self.step),
-                   "issued": self.issued, "code": self.code, "medium": self.medium}  # fmt: skip
+                   "issued": self.issued, "code": self.code, "medium": self.medium,
+                   "nonce": self.nonce}  # fmt: skip
         return env.ctx.sealer.seal_urlsafe(payload, _STEP_AAD)
 
     @classmethod
     def new(
-        cls, env: OAuthEnv, user: User, step: Step, code: str = "", medium: str = ""
-    ) -> PageStep:
+        cls, env: OAuthEnv, user: User, step: Step, code: str = "", medium: str = "",
+        nonce: str = "",
+    ) -> PageStep:  # fmt: skip
         return cls(id=uuid.uuid4().hex, sub=user.sub, step=step, issued=env.ctx.now(),
-                   code=code, medium=medium)  # fmt: skip
+                   code=code, medium=medium, nonce=nonce)  # fmt: skip
 
     @classmethod
     def open(cls, env: OAuthEnv, client: AppClient, text: str, steps: tuple[Step, ...]) -> PageStep:
@@ -115,7 +130,8 @@ class PageStep:
             found = cls(id=str(payload["id"]), sub=str(payload["sub"]),
                         step=Step(payload["step"]), issued=float(payload["issued"]),
                         code=str(payload.get("code", "")),
-                        medium=str(payload.get("medium", "")))  # fmt: skip
+                        medium=str(payload.get("medium", "")),
+                        nonce=str(payload.get("nonce", "")))  # fmt: skip
         except (SealError, KeyError, ValueError):
             raise Stop(error_page(Messages.SESSION_INVALID)) from None
         if found.step not in steps:
@@ -163,16 +179,38 @@ def next_page(
         if env.ctx.now() - user.password_set > pool.password_policy.temporary_days * 86400:
             raise NotAuthorized(Messages.TEMPORARY_PASSWORD_EXPIRED)
         return _new_password_page(at, PageStep.new(env, user, Step.NEW_PASSWORD), error="")
-    totp_on, sms_on = user.totp_active(pool), user.sms_active(pool)
-    if totp_on and not (sms_on and user.mfa.sms_preferred):
+    factor = _factor(at)
+    if factor is Challenge.SOFTWARE_TOKEN_MFA:
         return _totp_page(at, PageStep.new(env, user, Step.TOTP), error="")
-    if sms_on:
-        return _send_code(at, Medium.SMS)
+    if factor is not None:
+        return _send_code(at, Medium.SMS if factor is Challenge.SMS_MFA else Medium.EMAIL)
     if pool.mfa is MfaMode.ON:
         if not pool.totp_enabled:
             return error_page("MFA is required but no factor can be set up on this page.")
         return _setup_page(at, PageStep.new(env, user, Step.SETUP), error="")
     return signed_in(env, domain, client, req, user)
+
+
+def _factor(at: _Page) -> Challenge | None:
+    """The second factor to ask for: the preferred one if active, else TOTP if active, else
+    the first active one (the API would answer SELECT_MFA_TYPE; the page's choice is a guess)."""
+    active = active_factors(_sign_in(at))
+    mfa = at.user.mfa
+    preferred = (
+        (Challenge.SMS_MFA, mfa.sms_preferred),
+        (Challenge.SOFTWARE_TOKEN_MFA, mfa.totp_preferred),
+        (Challenge.EMAIL_OTP, mfa.email_preferred),
+    )
+    for factor, chosen in preferred:
+        if chosen and factor in active:
+            return factor
+    if Challenge.SOFTWARE_TOKEN_MFA in active:
+        return Challenge.SOFTWARE_TOKEN_MFA
+    return active[0] if active else None
+
+
+def _sign_in(at: _Page) -> SignIn:
+    return SignIn(pool=at.domain.pool, client=at.client, user=at.user)
 
 
 def _totp_page(at: _Page, step: PageStep, *, error: str) -> web.Response:
@@ -195,9 +233,24 @@ def _send_code(at: _Page, medium: Medium) -> web.Response:
         purpose=_PURPOSES[medium],
         now=at.env.ctx.now(),
     )
+    nonce = _pend(at)
     code = _digest(message.code)
-    step = PageStep.new(at.env, at.user, Step.CODE, code=code, medium=str(medium))
+    step = PageStep.new(at.env, at.user, Step.CODE, code=code, medium=str(medium), nonce=nonce)
     return _code_page(at, step, error="")
+
+
+def _pend(at: _Page) -> str:
+    """Make this page's code the user's one pending MFA code, as the API's challenges do
+    (:mod:`..signin`): a newer sign-in's code supersedes it."""
+    ctx, user, nonce = at.env.ctx, at.user, uuid.uuid4().hex
+    expires = ctx.now() + ctx.session_seconds(at.client)
+    ctx.store.codes.put(
+        PendingCode(
+            pool_id=user.pool_id, sub=user.sub, purpose=MFA_CODE, attribute="",
+            code=nonce, expires=expires, wrong=0,
+        )
+    )  # fmt: skip
+    return nonce
 
 
 def _code_page(at: _Page, step: PageStep, *, error: str) -> web.Response:
@@ -267,7 +320,10 @@ async def mfa_submit(env: OAuthEnv, request: web.Request) -> web.StreamResponse:
             return _totp_page(at, step, error=error.message)
         return _code_page(at, step, error=error.message)
     step.use(env, at.client)
-    return signed_in(env, at.domain, at.client, at.req, at.user)
+    user = at.user
+    if step.step is Step.CODE:
+        user = mfa_code_passed(env.ctx, _sign_in(at), Medium(step.medium)).user
+    return signed_in(env, at.domain, at.client, at.req, user)
 
 
 def _verify_totp(env: OAuthEnv, user: User, code: str) -> None:
@@ -283,10 +339,18 @@ def _verify_totp(env: OAuthEnv, user: User, code: str) -> None:
 
 
 def _verify_code(env: OAuthEnv, user: User, step: PageStep, code: str) -> None:
-    """As SMS_MFA: a wrong code counts toward the lockout (cognito-facts §4) and keeps the page."""
+    """As SMS_MFA and EMAIL_OTP: a wrong code, or one a newer sign-in superseded, counts toward
+    the lockout (cognito-facts §4) and keeps the page."""
     check_lock(env.ctx, user)
-    if not step.code or not hmac.compare_digest(step.code, _digest(code)):
+    if not _code_current(env, user, step, code):
         raise count_failure(env.ctx, user, CodeMismatch(Messages.SMS_CODE_MISMATCH))
+
+
+def _code_current(env: OAuthEnv, user: User, step: PageStep, code: str) -> bool:
+    if not step.code or not hmac.compare_digest(step.code, _digest(code)):
+        return False
+    pending = env.ctx.store.codes.get(user.pool_id, user.sub, MFA_CODE)
+    return pending is not None and hmac.compare_digest(pending.code, step.nonce)
 
 
 async def mfa_setup_submit(env: OAuthEnv, request: web.Request) -> web.StreamResponse:
