@@ -4,10 +4,17 @@ Values are recorded as integer microseconds from 0 to one hour with 3 significan
 a 1.234 ms latency and a 12.34 s one are both kept to 0.1 %. ``encode`` gives HdrHistogram's
 standard compressed base64 form, which any HdrHistogram library decodes and which merges
 exactly: the sum of the workers' histograms is the histogram of all their values.
+
+Recording is on every login's path, and ``hdrh``'s pure-Python ``record_value`` costs ~10 µs a
+value through a chain of method calls. A :class:`Recorder` appends the value to a list instead
+(~0.1 µs) and folds the list into its histogram in bulk, by the same bucket arithmetic, when
+the list is full or the histogram is read: the counts, total, minimum and maximum are those
+``record_value`` would have made, value for value (a test checks it against ``hdrh``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,6 +25,7 @@ __all__ = [
     "PERCENTILES",
     "SIGNIFICANT_DIGITS",
     "HistogramSet",
+    "Recorder",
     "decode",
     "new_histogram",
     "stats",
@@ -34,6 +42,69 @@ def new_histogram() -> HdrHistogram:
     return HdrHistogram(1, HIGHEST_US, SIGNIFICANT_DIGITS)
 
 
+#: Values a :class:`Recorder` holds before folding them in (bounds its memory: ~40 KiB).
+FOLD_EVERY = 1024
+
+
+class Recorder:
+    """One HDR histogram with a cheap hot path: values wait in a list, folded in bulk.
+
+    ``record`` takes whole microseconds within the histogram's range (see :func:`to_us`);
+    ``histogram()`` folds what waits and returns the :class:`HdrHistogram`, exactly as if each
+    value had gone through ``record_value``.
+    """
+
+    __slots__ = ("_histogram", "_pending")
+
+    def __init__(self, histogram: HdrHistogram | None = None) -> None:
+        self._histogram = histogram if histogram is not None else new_histogram()
+        self._pending: list[int] = []
+
+    def record(self, value_us: int) -> None:
+        """Record one value (integer microseconds, 0 to :data:`HIGHEST_US`)."""
+        pending = self._pending
+        pending.append(value_us)
+        if len(pending) >= FOLD_EVERY:
+            self._fold()
+
+    def histogram(self) -> HdrHistogram:
+        """The histogram with every value recorded so far."""
+        if self._pending:
+            self._fold()
+        return self._histogram
+
+    def count(self) -> int:
+        """How many values were recorded."""
+        return int(self._histogram.get_total_count()) + len(self._pending)
+
+    def reset(self) -> None:
+        """Forget every value."""
+        self._pending.clear()
+        self._histogram.reset()
+
+    def _fold(self) -> None:
+        """Add the waiting values to the counts by ``hdrh``'s own index arithmetic (its
+        ``_counts_index_for``, inlined) and update total, minimum and maximum as
+        ``record_value`` does (raw values, not bucket bounds); a value outside the range is
+        dropped, as ``record_value`` drops it."""
+        pending, h = self._pending, self._histogram
+        if min(pending) < 0 or max(pending) > h.highest_trackable_value:
+            pending = [v for v in pending if 0 <= v <= h.highest_trackable_value]
+            self._pending.clear()
+            if not pending:
+                return
+        counts, unit, mask = h.counts, h.unit_magnitude, h.sub_bucket_mask
+        magnitude, half = h.sub_bucket_half_count_magnitude, h.sub_bucket_half_count
+        first = unit + magnitude + 1
+        for value, n in Counter(pending).items():
+            bucket = (value | mask).bit_length() - first
+            counts[((bucket + 1) << magnitude) + (value >> (bucket + unit)) - half] += n
+        h.total_count += len(pending)
+        h.min_value = min(h.min_value, min(pending))
+        h.max_value = max(h.max_value, max(pending))
+        pending.clear()
+
+
 def decode(encoded: str) -> HdrHistogram:
     """A histogram from its base64 encoding."""
     return HdrHistogram.decode(encoded.encode("ascii"))
@@ -41,7 +112,8 @@ def decode(encoded: str) -> HdrHistogram:
 
 def to_us(ms: float) -> int:
     """Milliseconds as whole microseconds within the histogram's range."""
-    return min(max(round(ms * 1000), 0), HIGHEST_US)
+    us = round(ms * 1000)
+    return us if 0 <= us <= HIGHEST_US else (0 if us < 0 else HIGHEST_US)
 
 
 def stats(histogram: HdrHistogram) -> dict[str, Any]:
@@ -60,11 +132,19 @@ class HistogramSet:
     """Histograms by name (request label, flow, ...), created on first use."""
 
     def __init__(self) -> None:
-        self.by_name: dict[str, HdrHistogram] = {}
+        self._recorders: dict[str, Recorder] = {}
+
+    @property
+    def by_name(self) -> dict[str, HdrHistogram]:
+        """Every histogram by name, with every value recorded so far."""
+        return {name: r.histogram() for name, r in self._recorders.items()}
 
     def record(self, name: str, ms: float) -> None:
         """Record one value in milliseconds."""
-        self._get(name).record_value(to_us(ms))
+        recorder = self._recorders.get(name)
+        if recorder is None:
+            recorder = self._recorders[name] = Recorder()
+        recorder.record(to_us(ms))
 
     def merge_encoded(self, encoded: Mapping[str, str]) -> None:
         """Add histograms shipped as ``{name: base64}`` (from a worker or a snapshot)."""
@@ -80,13 +160,13 @@ class HistogramSet:
         return {name: stats(h) for name, h in sorted(self.by_name.items())}
 
     def names(self) -> Iterable[str]:
-        return sorted(self.by_name)
+        return sorted(self._recorders)
 
     def clear(self) -> None:
-        self.by_name.clear()
+        self._recorders.clear()
 
     def _get(self, name: str) -> HdrHistogram:
-        histogram = self.by_name.get(name)
-        if histogram is None:
-            histogram = self.by_name[name] = new_histogram()
-        return histogram
+        recorder = self._recorders.get(name)
+        if recorder is None:
+            recorder = self._recorders[name] = Recorder()
+        return recorder.histogram()
