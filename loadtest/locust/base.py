@@ -157,13 +157,18 @@ class CognitoUser(User):
     def run_flow(self, name: str, flow: Flow[T], **fields: Any) -> LoginRecord[T]:
         """Run a flow, hand its record to the run (``fields`` go into its login event)."""
         self.runtime.ephemerals.top_up()
-        login = record(
-            name,
-            lambda reporter: self.driver.run(flow, reporter=reporter),
-            FLOW_ERRORS,
-            on_event=self.cognito.event,
-        )
-        self.cognito.login(login, **fields)
+        cognito = self.cognito
+        cognito.begin()
+        try:
+            login = record(
+                name,
+                lambda reporter: self.driver.run(flow, reporter=reporter),
+                FLOW_ERRORS,
+                on_event=cognito.event,
+            )
+        finally:
+            cognito.end()
+        cognito.login(login, **fields)
         return login
 
     def _lease(self, name: str) -> Identity | None:

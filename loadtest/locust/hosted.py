@@ -136,7 +136,11 @@ class _HostedUser(User):
         def run(reporter: Reporter) -> T:
             return self.driver.run(build(), reporter=reporter)
 
-        login = record(name, run, _FAILURES, on_event=self.cognito.event)
+        self.cognito.begin()
+        try:
+            login = record(name, run, _FAILURES, on_event=self.cognito.event)
+        finally:
+            self.cognito.end()
         self.cognito.record(login)
         return login.result
 

@@ -69,6 +69,16 @@ class LocustRun:
         runtime = self.runtime
         log.info("warm: %s", runtime.stock_line())
 
+    def begin(self) -> None:
+        """A login starts: the loop-lag timer samples while any is in flight."""
+        if self.monitor is not None:
+            self.monitor.hold()
+
+    def end(self) -> None:
+        """A login ended (whatever its outcome)."""
+        if self.monitor is not None:
+            self.monitor.release()
+
     def event(self, event: Event) -> None:
         """An event of a login under way: an API call becomes a Locust request event as soon
         as it completes (Locust's table and rates count calls at the time they happened)."""

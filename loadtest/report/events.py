@@ -139,7 +139,7 @@ class EventLog:
                 _add_fields(dict(fields)),
                 _stamp,
                 redactor,
-                structlog.processors.JSONRenderer(separators=(",", ":")),
+                structlog.processors.JSONRenderer(serializer=_encode),
             ],
             logger_factory=structlog.WriteLoggerFactory(cast(TextIO, self._file)),
             cache_logger_on_first_use=False,
@@ -154,6 +154,25 @@ class EventLog:
         """Stop writing; structlog goes back to its defaults."""
         structlog.reset_defaults()
         self._file.close()
+
+
+def _fallback(value: Any) -> Any:
+    """What structlog's JSON renderer writes for a value JSON cannot: ``__structlog__()``, else
+    ``repr``."""
+    try:
+        return value.__structlog__()
+    except AttributeError:
+        return repr(value)
+
+
+#: One compact encoder for every line: ``json.dumps`` with arguments builds a new encoder per
+#: call, and a line is written per login.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_fallback)
+
+
+def _encode(event_dict: Any, **_: Any) -> str:
+    """The JSON line of an event (structlog's renderer passes its own ``default``, unused)."""
+    return _ENCODER.encode(event_dict)
 
 
 def _add_fields(fields: dict[str, Any]) -> structlog.types.Processor:

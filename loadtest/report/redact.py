@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from functools import lru_cache
 from typing import Any
 
@@ -83,6 +84,33 @@ _CACHED_TEXT = 64
 _CACHE_SIZE = 4096
 
 
+def _trusted(value: str) -> str:
+    """A trusted key's value in its plain alphabet; short ones (labels, names) remembered."""
+    return (
+        _trusted_short(value) if len(value) <= _CACHED_TEXT else _TRUSTED_SHAPE.sub(REDACTED, value)
+    )
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _trusted_short(value: str) -> str:
+    return _TRUSTED_SHAPE.sub(REDACTED, value)
+
+
+class _Key(Enum):
+    """What a key's name says about its value: the same answer every time it is seen."""
+
+    PLAIN = "plain"
+    SECRET = "secret"
+    TRUSTED = "trusted"
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _verdict(key: Any) -> _Key:
+    if key in _TRUSTED_KEYS:
+        return _Key.TRUSTED
+    return _Key.SECRET if is_secret_key(key) else _Key.PLAIN
+
+
 def is_secret_key(key: object) -> bool:
     """Whether a key names a secret (``SECRET_BLOCK``, ``device_password``, ``AccessToken``)."""
     return isinstance(key, str) and _is_secret_name(key)
@@ -121,6 +149,12 @@ class Redactor:
         kind = type(value)
         if kind is int or kind is float or kind is bool or value is None:
             return value
+        if kind is str:
+            return self._text(value)
+        if kind is dict:  # before the ABC checks below, which cost more than the copy
+            return {k: self._entry(k, v) for k, v in value.items()}
+        if kind is list:
+            return [self.redact(item) for item in value]
         if isinstance(value, Mapping):
             return {k: self._entry(k, v) for k, v in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
@@ -132,9 +166,15 @@ class Redactor:
         return value
 
     def _entry(self, key: Any, value: Any) -> Any:
-        if key in _TRUSTED_KEYS and (value is None or isinstance(value, str)):
-            return value if value is None else _TRUSTED_SHAPE.sub(REDACTED, value)
-        return REDACTED if is_secret_key(key) else self.redact(value)
+        verdict = _verdict(key)
+        kind = type(value)
+        if verdict is _Key.TRUSTED and (kind is str or value is None):
+            return value if value is None else _trusted(value)
+        if verdict is _Key.SECRET:
+            return REDACTED
+        if kind is int or kind is float or kind is bool or value is None:
+            return value
+        return self.redact(value)
 
     def _text(self, text: str) -> str:
         if len(text) > _CACHED_TEXT:

@@ -1,4 +1,5 @@
-"""The hub's lag sampler: a timer callback on a real gevent hub, stalled for real.
+"""The hub's lag sampler: a timer callback on a real gevent hub, stalled for real, that samples
+while a login is in flight.
 
 ``time.sleep`` is not patched here (nothing imports Locust in this process), so it blocks the
 hub the way inline maths or a saturated core does; the timer cannot fire during it.
@@ -28,6 +29,7 @@ def _stall_hub_after_ticks(ticks: int) -> None:
 def test_a_stalled_hub_shows_as_a_late_timer_and_stop_flushes_it() -> None:
     flushed: list[HdrHistogram] = []
     monitor = LoopLagMonitor(lambda text: flushed.append(decode(text)), interval_s=3600)
+    monitor.hold()  # a login in flight
     monitor.start()
     assert monitor.running
     _stall_hub_after_ticks(3)
@@ -43,6 +45,7 @@ def test_it_flushes_every_interval_from_a_greenlet_and_keeps_sampling() -> None:
     flushed: list[str] = []
     monitor = LoopLagMonitor(flushed.append, interval_s=0.0)  # due at every tick
     monitor.start()
+    monitor.hold()
     for _ in range(4):
         gevent.sleep(TICK_S)
     monitor.stop()
@@ -53,9 +56,28 @@ def test_it_flushes_every_interval_from_a_greenlet_and_keeps_sampling() -> None:
 def test_drain_hands_out_each_value_once() -> None:
     monitor = LoopLagMonitor(lambda text: None, interval_s=3600)
     monitor.start()
+    monitor.hold()
     gevent.sleep(3 * TICK_S)
     first = monitor.drain()
     monitor.stop()
     assert first is not None
     assert decode(first).get_total_count() >= 1
     assert monitor.drain() is None
+
+
+def test_with_no_login_in_flight_the_timer_parks_and_a_login_arms_it() -> None:
+    flushed: list[HdrHistogram] = []
+    monitor = LoopLagMonitor(lambda text: flushed.append(decode(text)), interval_s=3600)
+    monitor.start()
+    assert not monitor.running  # nothing in flight: no wake-ups for an idle hub
+    monitor.hold()
+    assert monitor.running
+    gevent.sleep(3 * TICK_S)
+    monitor.release()
+    gevent.sleep(3 * TICK_S)  # the next tick parks it
+    assert not monitor.running
+    time.sleep(STALL_S)  # a stall with nothing in flight is not sampled
+    monitor.stop()
+    [histogram] = flushed
+    assert 1 <= histogram.get_total_count()
+    assert histogram.get_max_value() < (STALL_S - TICK_S) * 1e6 * 0.99
