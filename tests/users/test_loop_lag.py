@@ -79,5 +79,5 @@ def test_with_no_login_in_flight_the_timer_parks_and_a_login_arms_it() -> None:
     time.sleep(STALL_S)  # a stall with nothing in flight is not sampled
     monitor.stop()
     [histogram] = flushed
-    assert 1 <= histogram.get_total_count()
+    assert histogram.get_total_count() >= 1
     assert histogram.get_max_value() < (STALL_S - TICK_S) * 1e6 * 0.99
