@@ -23,8 +23,8 @@ Why a timer callback and not a greenlet that sleeps: it measures the same thing 
 one-shot timer whose callback switches to the sleeping greenlet; here the callback records
 itself), without a greenlet switch, a waiter and a timer object made per tick; and the value
 goes to a :class:`~loadtest.report.histograms.Recorder`, not through ``hdrh``'s
-``record_value``. At 200 ticks a second that is most of what the sampler cost per login.
-The histogram is handed to ``flush`` from a greenlet of its own, never from the hub's callback
+``record_value``. That trims the Python work of a tick; the wake-up itself costs more, which is
+why the timer parks. The histogram is handed to ``flush`` from a greenlet of its own, never from the hub's callback
 (which must not block or switch).
 """
 

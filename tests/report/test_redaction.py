@@ -89,15 +89,29 @@ def test_secrets_under_unknown_keys_are_caught_by_their_shape(
 
 
 @given(event=nested(st.one_of(shaped_secrets, passwords)), password=passwords)
+@example(event=["100000", 100000], password="00000000")  # a number is data, not a secret
 def test_no_secret_survives_in_a_nested_event(event: Any, password: str) -> None:
-    """Every shaped secret anywhere, and a registered password anywhere, is gone."""
+    """Every shaped secret anywhere, and a registered password anywhere, is gone (the same
+    digits as a number, a count or a timing, are data and stay)."""
     event = {"event": "login", "password_here": [password], "nested": event, "p": password}
     redactor = Redactor([password])
-    rendered = json.dumps(redactor.redact(event))
+    redacted = redactor.redact(event)
+    rendered = json.dumps(redacted)
     assert password not in rendered
     for leaf in leaves(event):
         if leaf == password or _shaped(leaf):
-            assert leaf not in rendered
+            assert leaf not in json.dumps(leaves(redacted))
+            if not any(leaf in number for number in numbers(event)):
+                assert leaf not in rendered
+
+
+def numbers(value: Any) -> set[str]:
+    """The numbers of an event, as JSON writes them."""
+    if isinstance(value, dict):
+        return {n for v in value.values() for n in numbers(v)}
+    if isinstance(value, list):
+        return {n for v in value for n in numbers(v)}
+    return {json.dumps(value)} if isinstance(value, int | float) else set()
 
 
 def _shaped(value: str) -> bool:
@@ -155,3 +169,17 @@ def test_canonical_events_can_be_asserted_with_capture_logs(tmp_path: Path) -> N
     assert logs[0]["event"] == "login"
     assert logs[0]["flow"] == "login:srp"
     assert logs[0]["server_ms"] == 2.0
+
+
+def test_a_line_is_what_structlogs_json_renderer_writes(tmp_path: Path) -> None:
+    """The reused encoder changes no byte: compact separators, ASCII escapes, repr fallback."""
+    log = EventLog(tmp_path, Redactor(), fields={"process": "local"})
+    values = {"flow": "login:srp", "note": "café ✓", "ratio": 0.5, "steps": [{"ms": 1.25}]}
+    log.emit("login", **values, odd=Path("x"))
+    log.close()
+    line = (tmp_path / "events.jsonl").read_text("utf-8").splitlines()[0]
+    written = json.loads(line)
+    expected = structlog.processors.JSONRenderer(separators=(",", ":"))(None, "info", written)
+    assert line == expected
+    assert written["odd"] == repr(Path("x"))
+    assert "\\u00e9" in line
