@@ -24,8 +24,8 @@ one-shot timer whose callback switches to the sleeping greenlet; here the callba
 itself), without a greenlet switch, a waiter and a timer object made per tick; and the value
 goes to a :class:`~loadtest.report.histograms.Recorder`, not through ``hdrh``'s
 ``record_value``. That trims the Python work of a tick; the wake-up itself costs more, which is
-why the timer parks. The histogram is handed to ``flush`` from a greenlet of its own, never from the hub's callback
-(which must not block or switch).
+why the timer parks. The histogram is handed to ``flush`` from a greenlet of its own, never from
+the hub's callback (which must not block or switch).
 """
 
 from __future__ import annotations
