@@ -9,7 +9,7 @@ service's error types without the ``Exception`` suffix and carry ``error_type``,
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AliasExists",
@@ -58,6 +58,10 @@ __all__ = [
     "WebAuthnRelyingPartyMismatch",
     "error_class",
 ]
+
+
+#: Every CognitoError subclass by its wire type, filled as each class is declared.
+_BY_TYPE: dict[str, type[CognitoError]] = {}
 
 
 class Messages:
@@ -162,11 +166,22 @@ class Messages:
 
 
 class CognitoError(Exception):
-    """An error answer from Cognito (or the local pool): type, message and request id."""
+    """An error answer from Cognito (or the local pool): type, message and request id.
+
+    A subclass's ``error_type`` is its name with the ``Exception`` suffix unless it says
+    otherwise, and every subclass is registered for :func:`error_class`, so declaring an error
+    is naming it once.
+    """
 
     error_type: ClassVar[str] = "CognitoException"
     #: HTTP status on the wire: 400 for client errors, throttling included; 5xx for faults.
     status: ClassVar[int] = 400
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "error_type" not in cls.__dict__:
+            cls.error_type = f"{cls.__name__}Exception"
+        _BY_TYPE[cls.error_type] = cls
 
     def __init__(self, message: str = "", *, request_id: str | None = None) -> None:
         super().__init__(message)
@@ -185,187 +200,125 @@ class CognitoError(Exception):
 class NotAuthorized(CognitoError):
     """Wrong password or secret hash, lockout, disabled user, bad session."""
 
-    error_type = "NotAuthorizedException"
-
 
 class RefreshTokenReuse(CognitoError):
     """A rotated-out refresh token was presented after its grace period (cognito-facts §14.2)."""
 
-    error_type = "RefreshTokenReuseException"
-
 
 class WebAuthnNotEnabled(CognitoError):
-    """A refused passkey request (cognito-facts §13)."""
-
-    error_type = "WebAuthnNotEnabledException"
+    """Passkeys are not enabled for the pool (cognito-facts §13)."""
 
 
 class WebAuthnConfigurationMissing(CognitoError):
-    """A refused passkey request (cognito-facts §13)."""
-
-    error_type = "WebAuthnConfigurationMissingException"
+    """No relying party id and no domain to take one from (cognito-facts §13)."""
 
 
 class WebAuthnChallengeNotFound(CognitoError):
-    """A refused passkey request (cognito-facts §13)."""
-
-    error_type = "WebAuthnChallengeNotFoundException"
+    """The registration challenge has expired or was never issued (cognito-facts §13)."""
 
 
 class WebAuthnRelyingPartyMismatch(CognitoError):
-    """A refused passkey request (cognito-facts §13)."""
-
-    error_type = "WebAuthnRelyingPartyMismatchException"
+    """The credential names another relying party (cognito-facts §13)."""
 
 
 class WebAuthnClientMismatch(CognitoError):
-    """A refused passkey request (cognito-facts §13)."""
-
-    error_type = "WebAuthnClientMismatchException"
+    """The access token is for another client than the registration's (cognito-facts §13)."""
 
 
 class WebAuthnOriginNotAllowed(CognitoError):
-    """A refused passkey request (cognito-facts §13)."""
-
-    error_type = "WebAuthnOriginNotAllowedException"
+    """The origin does not align with the relying party id (cognito-facts §13)."""
 
 
 class WebAuthnCredentialNotSupported(CognitoError):
-    """A refused passkey request (cognito-facts §13)."""
-
-    error_type = "WebAuthnCredentialNotSupportedException"
+    """An unsupported device or provider (cognito-facts §13)."""
 
 
 class UserNotFound(CognitoError):
     """Unknown user (PreventUserExistenceErrors = LEGACY)."""
 
-    error_type = "UserNotFoundException"
-
 
 class UserNotConfirmed(CognitoError):
     """The user has not confirmed sign-up."""
-
-    error_type = "UserNotConfirmedException"
 
 
 class PasswordResetRequired(CognitoError):
     """An administrator reset the password."""
 
-    error_type = "PasswordResetRequiredException"
-
 
 class CodeMismatch(CognitoError):
     """A wrong MFA code; the session stays usable."""
-
-    error_type = "CodeMismatchException"
 
 
 class ExpiredCode(CognitoError):
     """A replayed TOTP code, or an expired code."""
 
-    error_type = "ExpiredCodeException"
-
 
 class EnableSoftwareTokenMFA(CognitoError):
     """VerifySoftwareToken with a wrong code."""
-
-    error_type = "EnableSoftwareTokenMFAException"
 
 
 class SoftwareTokenMFANotFound(CognitoError):
     """TOTP not enabled or not associated."""
 
-    error_type = "SoftwareTokenMFANotFoundException"
-
 
 class InvalidParameter(CognitoError):
     """A parameter is missing, malformed or not allowed here."""
-
-    error_type = "InvalidParameterException"
 
 
 class InvalidPassword(CognitoError):
     """The password does not satisfy the pool's policy."""
 
-    error_type = "InvalidPasswordException"
-
 
 class InvalidUserPoolConfiguration(CognitoError):
     """The pool is not configured for this."""
-
-    error_type = "InvalidUserPoolConfigurationException"
 
 
 class ResourceNotFound(CognitoError):
     """Unknown pool, client or device."""
 
-    error_type = "ResourceNotFoundException"
-
 
 class ScopeDoesNotExist(CognitoError):
     """An app client names an OAuth scope no resource server of the pool defines."""
-
-    error_type = "ScopeDoesNotExistException"
 
 
 class TooManyRequests(CognitoError):
     """Throttled by a quota: HTTP 400, not 429."""
 
-    error_type = "TooManyRequestsException"
-
 
 class TooManyFailedAttempts(CognitoError):
     """Modelled by the service; sign-in lockout shows as NotAuthorized."""
-
-    error_type = "TooManyFailedAttemptsException"
 
 
 class LimitExceeded(CognitoError):
     """A per-user hourly limit."""
 
-    error_type = "LimitExceededException"
-
 
 class UsernameExists(CognitoError):
     """AdminCreateUser of an existing user."""
-
-    error_type = "UsernameExistsException"
 
 
 class AliasExists(CognitoError):
     """An alias already belongs to another user."""
 
-    error_type = "AliasExistsException"
-
 
 class GroupExists(CognitoError):
     """CreateGroup with a name the pool already has."""
-
-    error_type = "GroupExistsException"
 
 
 class UnsupportedOperation(CognitoError):
     """RevokeToken on a client whose EnableTokenRevocation is off."""
 
-    error_type = "UnsupportedOperationException"
-
 
 class UnsupportedTokenType(CognitoError):
     """RevokeToken given something that is not a refresh token."""
-
-    error_type = "UnsupportedTokenTypeException"
 
 
 class Unauthorized(CognitoError):
     """RevokeToken with a wrong client secret."""
 
-    error_type = "UnauthorizedException"
-
 
 class UnrecognizedClient(CognitoError):
     """The request's signature or security token is not valid."""
-
-    error_type = "UnrecognizedClientException"
 
 
 class ValidationError(CognitoError):
@@ -377,59 +330,41 @@ class ValidationError(CognitoError):
 class Serialization(CognitoError):
     """The request body is not the JSON the operation expects."""
 
-    error_type = "SerializationException"
-
 
 class MissingAuthenticationToken(CognitoError):
     """An operation that needs SigV4 was called without a signature."""
-
-    error_type = "MissingAuthenticationTokenException"
 
 
 class UnknownOperation(CognitoError):
     """An X-Amz-Target that is not served."""
 
-    error_type = "UnknownOperationException"
-
 
 class InternalError(CognitoError):
     """A fault on the service side (5xx)."""
 
-    error_type = "InternalErrorException"
     status = 500
 
 
 class UserLambdaValidation(CognitoError):
     """A trigger failed: ``<Trigger> failed with error <message>.`` (cognito-facts §16.2)."""
 
-    error_type = "UserLambdaValidationException"
-
 
 class InvalidLambdaResponse(CognitoError):
     """A trigger returned something Cognito cannot read (``Unrecognizable lambda output``)."""
-
-    error_type = "InvalidLambdaResponseException"
 
 
 class ServiceUnavailable(CognitoError):
     """The service is unavailable (5xx)."""
 
-    error_type = "ServiceUnavailableException"
     status = 503
-
-
-_BY_TYPE: dict[str, type[CognitoError]] = {
-    cls.error_type: cls for cls in CognitoError.__subclasses__()
-}
 
 
 def error_class(error_type: str) -> type[CognitoError]:
     """The class for a wire error type; unknown types get a fresh subclass of CognitoError."""
     found = _BY_TYPE.get(error_type)
     if found is None:
-        found = type(error_type, (CognitoError,), {"__doc__": "An error type not modelled here."})
-        found.error_type = error_type
-        _BY_TYPE[error_type] = found
+        doc = "An error type not modelled here."
+        found = type(error_type, (CognitoError,), {"__doc__": doc, "error_type": error_type})
     return found
 
 
