@@ -26,9 +26,9 @@ from loadtest.protocol.errors import CodeMismatch, ExpiredCode, LimitExceeded, M
 from .context import PoolContext
 from .messages import Medium, Purpose, code_delivery_details, send_code
 from .records import Pool, User
-from .store import PendingCode
+from .store import MessageRecord, PendingCode
 
-__all__ = ["LIFETIME_S", "MAX_WRONG", "delivery_medium", "issue", "redeem"]
+__all__ = ["LIFETIME_S", "MAX_WRONG", "delivery_medium", "issue", "redeem", "send"]
 
 #: Seconds a code stays good, by purpose (model seconds: the pool's time scale applies).
 LIFETIME_S: MappingProxyType[Purpose, float] = MappingProxyType(
@@ -61,20 +61,32 @@ def delivery_medium(pool: Pool, user: User, *, verified_only: bool) -> Medium | 
     return None
 
 
-def issue(
-    ctx: PoolContext, user: User, purpose: Purpose, medium: Medium, attribute: str = ""
-) -> dict[str, str]:
-    """Send a new code (replacing any pending one) and return its CodeDeliveryDetails."""
-    now = ctx.now()
-    message = send_code(
+def send(
+    ctx: PoolContext, user: User, medium: Medium, purpose: Purpose, *, digits: int | None = None
+) -> MessageRecord:
+    """Draw a code for ``purpose`` and send it to the user's address for ``medium`` (the sink).
+
+    The one way a code reaches a user, for account codes and sign-in codes alike; the caller
+    decides how the code is kept and checked.
+    """
+    return send_code(
         ctx.messages,
         pool_id=user.pool_id,
         username=user.username,
         medium=medium,
         destination=user.attributes[medium.attribute],
         purpose=purpose,
-        now=now,
+        now=ctx.now(),
+        digits=digits,
     )
+
+
+def issue(
+    ctx: PoolContext, user: User, purpose: Purpose, medium: Medium, attribute: str = ""
+) -> dict[str, str]:
+    """Send a new code (replacing any pending one) and return its CodeDeliveryDetails."""
+    now = ctx.now()
+    message = send(ctx, user, medium, purpose)
     pending = PendingCode(
         pool_id=user.pool_id,
         sub=user.sub,

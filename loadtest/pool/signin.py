@@ -39,9 +39,9 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import Challenge
 
-from . import lockout
+from . import codes, lockout
 from .context import PoolContext
-from .messages import Medium, Purpose, challenge_parameters, send_code
+from .messages import Medium, Purpose, challenge_parameters
 from .records import AppClient, Device, MfaMode, MfaState, Pool, User, UserStatus
 from .sessions import ChallengeSession, SealError
 from .store import PendingCode
@@ -52,14 +52,17 @@ __all__ = [
     "SignIn",
     "active_factors",
     "check_lock",
+    "code_digest",
     "code_matches",
     "complete",
     "count_failure",
     "email_challenge",
     "ensure_can_sign_in",
+    "mfa_code_current",
     "mfa_code_passed",
     "next_step",
     "open_session",
+    "pend_mfa_code",
     "resume",
     "sms_challenge",
 ]
@@ -297,26 +300,37 @@ def _code_challenge(
     behind fails, aws-sdk-java #2018; that the older *Session* fails too is a guess).
     """
     user = sign_in.user
-    message = send_code(
-        ctx.messages,
-        pool_id=sign_in.pool.id,
-        username=user.username,
-        medium=medium,
-        destination=user.attributes[medium.attribute],
-        purpose=purpose,
-        now=ctx.now(),
-    )
+    message = codes.send(ctx, user, medium, purpose)
+    nonce = pend_mfa_code(ctx, user, sign_in.client)
+    params = {**challenge_parameters(message), "USER_ID_FOR_SRP": user.username}
+    session = new_session(ctx, sign_in, name, code=code_digest(message.code), nonce=nonce)
+    return {"ChallengeName": str(name), "ChallengeParameters": params, "Session": session}
+
+
+def pend_mfa_code(ctx: PoolContext, user: User, client: AppClient) -> str:
+    """Make a fresh nonce the user's one pending MFA code, for as long as a Session lives, and
+    return it: whoever sent the code (a challenge, a managed-login page) seals it beside the
+    code's digest, so a newer sign-in's code supersedes this one."""
     nonce = uuid.uuid4().hex
-    expires = ctx.now() + ctx.session_seconds(sign_in.client)
+    expires = ctx.now() + ctx.session_seconds(client)
     ctx.store.codes.put(
         PendingCode(
             pool_id=user.pool_id, sub=user.sub, purpose=MFA_CODE, attribute="",
             code=nonce, expires=expires, wrong=0,
         )
     )  # fmt: skip
-    params = {**challenge_parameters(message), "USER_ID_FOR_SRP": user.username}
-    session = new_session(ctx, sign_in, name, code=code_digest(message.code), nonce=nonce)
-    return {"ChallengeName": str(name), "ChallengeParameters": params, "Session": session}
+    return nonce
+
+
+def mfa_code_current(
+    ctx: PoolContext, pool_id: str, sub: str, *, digest: str, nonce: str, code: str
+) -> bool:
+    """Whether ``code`` is the one whose ``digest`` was sealed (constant time) and that code,
+    known by its ``nonce``, is still the user's newest MFA code."""
+    if not (digest and hmac.compare_digest(digest, code_digest(code.strip()))):
+        return False
+    pending = ctx.store.codes.get(pool_id, sub, MFA_CODE)
+    return pending is not None and hmac.compare_digest(pending.code, nonce)
 
 
 def code_digest(code: str) -> str:
@@ -325,14 +339,12 @@ def code_digest(code: str) -> str:
 
 
 def code_matches(ctx: PoolContext, session: ChallengeSession, code: str) -> bool:
-    """Whether ``code`` is the one sent with this Session (constant time), and that code is
-    still the user's newest MFA code."""
-    expected = session.extra.get("code", "")
-    if not (expected and hmac.compare_digest(expected, code_digest(code.strip()))):
-        return False
-    pending = ctx.store.codes.get(session.pool_id, session.sub, MFA_CODE)
-    nonce = session.extra.get("nonce", "")
-    return pending is not None and hmac.compare_digest(pending.code, nonce)
+    """Whether ``code`` is the one sent with this Session and still the user's newest."""
+    extra = session.extra
+    return mfa_code_current(
+        ctx, session.pool_id, session.sub,
+        digest=extra.get("code", ""), nonce=extra.get("nonce", ""), code=code,
+    )  # fmt: skip
 
 
 def mfa_code_passed(ctx: PoolContext, sign_in: SignIn, medium: Medium) -> SignIn:

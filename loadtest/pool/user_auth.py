@@ -43,10 +43,10 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import AuthFlow, Challenge
 
-from . import aliases, webauthn
+from . import aliases, codes, webauthn
 from .auth import known_device, password_ok, srp_start
 from .context import PoolContext
-from .messages import Medium, Purpose, challenge_parameters, send_code
+from .messages import Medium, Purpose, challenge_parameters
 from .records import AppClient, MfaMode, Pool, User, UserStatus
 from .signin import (
     SignIn,
@@ -238,16 +238,7 @@ def _send_otp(
     user = sign_in.user
     ctx.check_secret_hash(sign_in.client, user.username, given.get("SECRET_HASH"))
     medium, purpose, _allowed = _OTP[factor]
-    message = send_code(
-        ctx.messages,
-        pool_id=user.pool_id,
-        username=user.username,
-        medium=medium,
-        destination=user.attributes[medium.attribute],
-        purpose=purpose,
-        now=ctx.now(),
-        digits=OTP_DIGITS,
-    )
+    message = codes.send(ctx, user, medium, purpose, digits=OTP_DIGITS)
     nonce = secrets.token_hex(8)
     session = new_session(
         ctx, sign_in, OTP_STAGES[factor], nonce=nonce, code=_code_digest(ctx, nonce, message.code)

@@ -27,8 +27,6 @@ do not count (neither does the API's VerifySoftwareToken or NEW_PASSWORD_REQUIRE
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -48,20 +46,21 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import Challenge, Endpoint
 
-from .. import totp
+from .. import codes, totp
 from ..admin import check_password_policy
-from ..messages import Medium, Purpose, mask_destination, send_code
+from ..messages import Medium, Purpose, mask_destination
 from ..records import AppClient, MfaMode, User, UserStatus
 from ..sessions import SealError
 from ..signin import (
-    MFA_CODE,
     SignIn,
     active_factors,
     check_lock,
+    code_digest,
     count_failure,
+    mfa_code_current,
     mfa_code_passed,
+    pend_mfa_code,
 )
-from ..store import PendingCode
 from .common import Domain, OAuthEnv, Stop, error_page
 from .grants import AuthorizeRequest
 from .page_kit import admit_step, checked, posted_form, show, signed_in
@@ -224,33 +223,11 @@ _PURPOSES = {Medium.SMS: Purpose.SMS_MFA, Medium.EMAIL: Purpose.EMAIL_OTP}
 
 def _send_code(at: _Page, medium: Medium) -> web.Response:
     """Send a code to the user's phone or address (the message sink) and ask for it."""
-    message = send_code(
-        at.env.ctx.messages,
-        pool_id=at.domain.pool.id,
-        username=at.user.username,
-        medium=medium,
-        destination=at.user.attributes[medium.attribute],
-        purpose=_PURPOSES[medium],
-        now=at.env.ctx.now(),
-    )
-    nonce = _pend(at)
-    code = _digest(message.code)
+    message = codes.send(at.env.ctx, at.user, medium, _PURPOSES[medium])
+    nonce = pend_mfa_code(at.env.ctx, at.user, at.client)
+    code = code_digest(message.code)
     step = PageStep.new(at.env, at.user, Step.CODE, code=code, medium=str(medium), nonce=nonce)
     return _code_page(at, step, error="")
-
-
-def _pend(at: _Page) -> str:
-    """Make this page's code the user's one pending MFA code, as the API's challenges do
-    (:mod:`..signin`): a newer sign-in's code supersedes it."""
-    ctx, user, nonce = at.env.ctx, at.user, uuid.uuid4().hex
-    expires = ctx.now() + ctx.session_seconds(at.client)
-    ctx.store.codes.put(
-        PendingCode(
-            pool_id=user.pool_id, sub=user.sub, purpose=MFA_CODE, attribute="",
-            code=nonce, expires=expires, wrong=0,
-        )
-    )  # fmt: skip
-    return nonce
 
 
 def _code_page(at: _Page, step: PageStep, *, error: str) -> web.Response:
@@ -285,10 +262,6 @@ def otpauth_uri(secret: str, username: str, issuer: str = OTPAUTH_ISSUER) -> str
 def _new_password_page(at: _Page, step: PageStep, *, error: str) -> web.Response:
     return show(at.domain, at.request, "new_password", str(Endpoint.NEW_PASSWORD), at.req,
                 error=error, session=step.seal(at.env), username=at.user.username)  # fmt: skip
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
 # -- the answers ------------------------------------------------------------------------------
@@ -342,15 +315,11 @@ def _verify_code(env: OAuthEnv, user: User, step: PageStep, code: str) -> None:
     """As SMS_MFA and EMAIL_OTP: a wrong code, or one a newer sign-in superseded, counts toward
     the lockout (cognito-facts §4) and keeps the page."""
     check_lock(env.ctx, user)
-    if not _code_current(env, user, step, code):
+    current = mfa_code_current(
+        env.ctx, user.pool_id, user.sub, digest=step.code, nonce=step.nonce, code=code
+    )
+    if not current:
         raise count_failure(env.ctx, user, CodeMismatch(Messages.SMS_CODE_MISMATCH))
-
-
-def _code_current(env: OAuthEnv, user: User, step: PageStep, code: str) -> bool:
-    if not step.code or not hmac.compare_digest(step.code, _digest(code)):
-        return False
-    pending = env.ctx.store.codes.get(user.pool_id, user.sub, MFA_CODE)
-    return pending is not None and hmac.compare_digest(pending.code, step.nonce)
 
 
 async def mfa_setup_submit(env: OAuthEnv, request: web.Request) -> web.StreamResponse:
