@@ -16,11 +16,9 @@ from typing import Any
 
 import srp_fast
 from loadtest.protocol.errors import (
-    CodeMismatch,
     InvalidParameter,
     Messages,
     NotAuthorized,
-    UserNotFound,
 )
 from loadtest.protocol.names import Operation
 
@@ -32,7 +30,7 @@ from .context import PoolContext
 from .messages import Purpose
 from .params import Params
 from .records import Pool, User, UserStatus
-from .signup import client_and_pool, simulated_delivery
+from .signup import client_and_pool, code_recipient, simulated_delivery, unknown_user
 
 __all__ = [
     "admin_reset_user_password",
@@ -53,11 +51,9 @@ def _send_reset(ctx: PoolContext, pool: Pool, user: User) -> dict[str, str]:
 
 async def forgot_password(ctx: PoolContext, p: Params) -> dict[str, Any]:
     client, pool, username = client_and_pool(ctx, p)
-    user = ctx.find_user(pool, username)
+    user = code_recipient(ctx, client, pool, username)
     if user is None:
-        if client.prevent_user_existence_errors:
-            return simulated_delivery(pool, username)
-        raise UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+        return simulated_delivery(pool, username)
     limits.charge(ctx, user, Operation.FORGOT_PASSWORD)
     return {"CodeDeliveryDetails": _send_reset(ctx, pool, user)}
 
@@ -68,9 +64,7 @@ async def confirm_forgot_password(ctx: PoolContext, p: Params) -> dict[str, Any]
     password = p.text("Password", max_len=256)
     user = ctx.find_user(pool, username)
     if user is None:
-        if client.prevent_user_existence_errors:
-            raise CodeMismatch(Messages.CODE_MISMATCH)
-        raise UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+        raise unknown_user(client)
     limits.charge(ctx, user, Operation.CONFIRM_FORGOT_PASSWORD)
     check_password_policy(pool, password)
     codes.redeem(ctx, user, Purpose.FORGOT_PASSWORD, code)

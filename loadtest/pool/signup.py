@@ -34,10 +34,13 @@ from .records import AppClient, Pool, User, UserStatus
 
 __all__ = [
     "admin_confirm_sign_up",
+    "client_and_pool",
+    "code_recipient",
     "confirm_sign_up",
     "resend_confirmation_code",
     "sign_up",
     "simulated_delivery",
+    "unknown_user",
 ]
 
 
@@ -95,10 +98,22 @@ async def sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
     return result
 
 
-def _unknown(client: AppClient) -> Exception:
+def unknown_user(client: AppClient) -> Exception:
+    """What a code's confirmation answers for an unknown user: ``CodeMismatchException`` where
+    the client prevents user existence errors, else ``Username/client id combination not
+    found.``."""
     if client.prevent_user_existence_errors:
         return CodeMismatch(Messages.CODE_MISMATCH)
     return UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+
+
+def code_recipient(ctx: PoolContext, client: AppClient, pool: Pool, username: str) -> User | None:
+    """The user a code would be sent to; None for an unknown user the client hides (the caller
+    answers :func:`simulated_delivery`); ``UserNotFoundException`` for one it does not."""
+    user = ctx.find_user(pool, username)
+    if user is None and not client.prevent_user_existence_errors:
+        raise UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+    return user
 
 
 async def confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
@@ -106,7 +121,7 @@ async def confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
     code = p.text("ConfirmationCode", max_len=2048, min_len=1)
     user = ctx.find_user(pool, username)
     if user is None:
-        raise _unknown(client)
+        raise unknown_user(client)
     limits.charge(ctx, user, Operation.CONFIRM_SIGN_UP)
     if user.status is not UserStatus.UNCONFIRMED:
         raise NotAuthorized(Messages.cannot_confirm(str(user.status)))
@@ -131,11 +146,9 @@ def _confirm(
 
 async def resend_confirmation_code(ctx: PoolContext, p: Params) -> dict[str, Any]:
     client, pool, username = client_and_pool(ctx, p)
-    user = ctx.find_user(pool, username)
+    user = code_recipient(ctx, client, pool, username)
     if user is None:
-        if client.prevent_user_existence_errors:
-            return simulated_delivery(pool, username)
-        raise UserNotFound(Messages.FORGOT_USER_NOT_FOUND)
+        return simulated_delivery(pool, username)
     limits.charge(ctx, user, Operation.RESEND_CONFIRMATION_CODE)
     if user.status is not UserStatus.UNCONFIRMED:
         raise InvalidParameter(Messages.ALREADY_CONFIRMED)
