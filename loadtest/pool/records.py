@@ -8,7 +8,7 @@ load time.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -39,6 +39,17 @@ def _integer(raw: Mapping[str, Any], name: str, default: int, low: int, high: in
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidSetting(f"{name} must be an integer between {low} and {high}")
     return value
+
+
+def _names(
+    raw: Mapping[str, Any], name: str, error: str, allowed: Collection[str], default: str = ""
+) -> frozenset[str]:
+    """A setting that lists names from ``allowed``; absent or empty is ``default`` alone (or
+    nothing); anything else is ``InvalidSetting(error)``."""
+    given = raw.get(name) or ([default] if default else [])
+    if not isinstance(given, list) or not all(isinstance(n, str) and n in allowed for n in given):
+        raise InvalidSetting(error)
+    return frozenset(given)
 
 
 def _structure(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -174,38 +185,30 @@ class Pool:
     @property
     def email_usernames(self) -> bool:
         """UsernameAttributes contains email: users sign in by email, usernames are UUIDs."""
-        given = self.raw.get("UsernameAttributes") or []
-        if not isinstance(given, list) or not all(isinstance(a, str) for a in given):
-            raise InvalidSetting("UsernameAttributes must be a list of attribute names")
-        return "email" in given
+        return "email" in self.username_attributes
 
     @property
     def auto_verified(self) -> frozenset[str]:
         """AutoVerifiedAttributes: where sign-up sends its confirmation code."""
-        given = self.raw.get("AutoVerifiedAttributes") or []
-        if not isinstance(given, list) or not all(a in ("email", "phone_number") for a in given):
-            raise InvalidSetting("AutoVerifiedAttributes must list email and/or phone_number")
-        return frozenset(given)
+        error = "AutoVerifiedAttributes must list email and/or phone_number"
+        return _names(self.raw, "AutoVerifiedAttributes", error, _VERIFIABLE)
 
     @property
     def alias_attributes(self) -> frozenset[str]:
         """AliasAttributes: other attributes a user may sign in with once verified."""
-        given = self.raw.get("AliasAttributes") or []
-        if not isinstance(given, list) or not set(given) <= _ALIASES:
-            raise InvalidSetting(f"AliasAttributes must be among {', '.join(sorted(_ALIASES))}")
+        error = f"AliasAttributes must be among {', '.join(sorted(_ALIASES))}"
+        given = _names(self.raw, "AliasAttributes", error, _ALIASES)
         if given and self.raw.get("UsernameAttributes"):
             raise InvalidSetting(
                 "Only one of aliasAttributes or usernameAttributes can be set in a User Pool."
             )
-        return frozenset(given)
+        return given
 
     @property
     def username_attributes(self) -> frozenset[str]:
         """UsernameAttributes: email and/or phone_number serve as the sign-in name."""
-        given = self.raw.get("UsernameAttributes") or []
-        if not isinstance(given, list) or not set(given) <= {"email", "phone_number"}:
-            raise InvalidSetting("UsernameAttributes must be among email, phone_number")
-        return frozenset(given)
+        error = "UsernameAttributes must be among email, phone_number"
+        return _names(self.raw, "UsernameAttributes", error, _VERIFIABLE)
 
     @property
     def verify_before_update(self) -> frozenset[str]:
@@ -213,17 +216,14 @@ class Pool:
         of these replaces the old one only once verified. Each must be auto-verified (a
         guess at Cognito's check: the code that confirms the change has to be sent)."""
         settings = _structure(self.raw, "UserAttributeUpdateSettings")
-        given = settings.get("AttributesRequireVerificationBeforeUpdate") or []
-        if not isinstance(given, list) or not set(given) <= {"email", "phone_number"}:
-            raise InvalidSetting(
-                "AttributesRequireVerificationBeforeUpdate must be among email, phone_number"
-            )
-        if not set(given) <= self.auto_verified:
+        name = "AttributesRequireVerificationBeforeUpdate"
+        given = _names(settings, name, f"{name} must be among email, phone_number", _VERIFIABLE)
+        if not given <= self.auto_verified:
             raise InvalidSetting(
                 "AttributesRequireVerificationBeforeUpdate needs the same attributes in "
                 "AutoVerifiedAttributes"
             )
-        return frozenset(given)
+        return given
 
     @property
     def schema(self) -> PoolSchema:
@@ -245,16 +245,14 @@ class Pool:
     def first_factors(self) -> frozenset[str]:
         """Policies.SignInPolicy.AllowedFirstAuthFactors; ``PASSWORD`` when unset (§12.1)."""
         policy = _structure(_structure(self.raw, "Policies"), "SignInPolicy")
-        given = policy.get("AllowedFirstAuthFactors") or ["PASSWORD"]
-        if not isinstance(given, list) or not set(given) <= FIRST_FACTORS:
-            raise InvalidSetting(
-                f"AllowedFirstAuthFactors must be a subset of {sorted(FIRST_FACTORS)}"
-            )
+        name = "AllowedFirstAuthFactors"
+        error = f"{name} must be a subset of {sorted(FIRST_FACTORS)}"
+        given = _names(policy, name, error, FIRST_FACTORS, default="PASSWORD")
         if "PASSWORD" not in given:
             raise InvalidSetting(
                 "Password should be configured as one of the allowed first auth factors."
             )
-        return frozenset(given)
+        return given
 
     @property
     def tier(self) -> str:
@@ -279,6 +277,8 @@ class Pool:
 
 #: AliasAttributeType: what a user may sign in with besides the username, once verified.
 _ALIASES = frozenset({"email", "phone_number", "preferred_username"})
+#: The attributes Cognito can verify (by a code), hence auto-verify or sign in with as a name.
+_VERIFIABLE = frozenset({"email", "phone_number"})
 
 #: botocore's ArnType, as LambdaConfig's trigger ARNs must match it.
 _LAMBDA_ARN = re.compile(
