@@ -1,4 +1,5 @@
-"""Operations authorised by an AccessToken: who is calling, checked once for all of them."""
+"""Whom an operation is about: the AccessToken's caller (checked once for all the operations
+it authorises), or an administrator's UserPoolId and Username."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .records import Pool, User
 from .revocation import lineage_revoked
 from .tokens import AccessClaims, uuid_time
 
-__all__ = ["Caller", "caller"]
+__all__ = ["Caller", "admin_user", "caller"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,3 +38,10 @@ def caller(ctx: PoolContext, p: Params) -> Caller:
     if not user.enabled:
         raise NotAuthorized(Messages.USER_DISABLED)
     return Caller(claims=claims, pool=pool, user=user)
+
+
+def admin_user(ctx: PoolContext, p: Params) -> tuple[Pool, User]:
+    """An Admin* operation's pool (UserPoolId) and user (Username, alias or sub):
+    ``ResourceNotFoundException`` or ``User does not exist.`` otherwise."""
+    pool = ctx.pool(p.pool_id())
+    return pool, ctx.user(pool, p.username())

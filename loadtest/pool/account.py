@@ -24,7 +24,7 @@ from loadtest.protocol.errors import (
     UnsupportedTokenType,
 )
 
-from .access import caller
+from .access import admin_user, caller
 from .admin import mfa_settings, user_attributes
 from .context import PoolContext
 from .params import Params
@@ -54,8 +54,8 @@ async def global_sign_out(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 async def admin_user_global_sign_out(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    return _sign_out(ctx, ctx.user(pool, p.username()))
+    _, user = admin_user(ctx, p)
+    return _sign_out(ctx, user)
 
 
 def _check_client_secret(client: AppClient, given: str | None) -> None:

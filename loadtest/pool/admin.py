@@ -18,6 +18,7 @@ from loadtest.protocol.errors import (
 )
 
 from . import aliases
+from .access import admin_user
 from .context import PoolContext
 from .domains import check_client_scopes
 from .mfa_config import email_mfa_config
@@ -489,8 +490,7 @@ new_user = _new_user
 
 
 async def admin_set_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    pool, user = admin_user(ctx, p)
     password = p.text("Password", max_len=256)
     check_password_policy(pool, password)
     permanent = p.flag("Permanent")
@@ -509,14 +509,13 @@ async def admin_set_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]
 
 
 async def admin_get_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    pool, user = admin_user(ctx, p)
     return {**user_type(user, attributes_key="UserAttributes"), **mfa_settings(user, pool)}
 
 
 async def admin_delete_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    ctx.store.users.delete(ctx.user(pool, p.username()))
+    _, user = admin_user(ctx, p)
+    ctx.store.users.delete(user)
     return {}
 
 
@@ -529,8 +528,7 @@ async def admin_enable_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 def _set_enabled(ctx: PoolContext, p: Params, *, enabled: bool) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    _, user = admin_user(ctx, p)
     ctx.store.users.update(user, enabled=enabled, modified=ctx.now())
     return {}
 

@@ -26,7 +26,7 @@ from loadtest.protocol.errors import InvalidParameter
 from loadtest.protocol.names import Operation
 
 from . import aliases, codes, limits
-from .access import caller
+from .access import admin_user, caller
 from .context import PoolContext
 from .messages import Medium, Purpose
 from .params import Params
@@ -95,8 +95,7 @@ async def update_user_attributes(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 async def admin_update_user_attributes(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    pool, user = admin_user(ctx, p)
     _apply(ctx, pool, user, p.attributes("UserAttributes"), admin=True)
     return {}
 
@@ -123,8 +122,8 @@ async def delete_user_attributes(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 async def admin_delete_user_attributes(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    return _delete(ctx, pool, ctx.user(pool, p.username()), _names(p), admin=True)
+    pool, user = admin_user(ctx, p)
+    return _delete(ctx, pool, user, _names(p), admin=True)
 
 
 def _contact(p: Params, user: User) -> tuple[str, Medium]:

@@ -15,10 +15,10 @@ from typing import Any
 import srp_fast
 from loadtest.protocol.errors import InvalidParameter, Messages, ResourceNotFound
 
-from .access import caller
+from .access import admin_user, caller
 from .context import PoolContext
 from .params import Params
-from .records import Device, Pool, User
+from .records import Device, User
 
 __all__ = [
     "admin_forget_device",
@@ -129,28 +129,23 @@ async def forget_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     return {}
 
 
-def _admin_user(ctx: PoolContext, p: Params) -> tuple[Pool, User]:
-    pool = ctx.pool(p.pool_id())
-    return pool, ctx.user(pool, p.username())
-
-
 async def admin_list_devices(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    _, user = _admin_user(ctx, p)
+    _, user = admin_user(ctx, p)
     return _listing(ctx, p, user)
 
 
 async def admin_forget_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    _, user = _admin_user(ctx, p)
+    _, user = admin_user(ctx, p)
     device = _device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
     ctx.store.devices.delete(device.key)
     return {}
 
 
 async def admin_get_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    _, user = _admin_user(ctx, p)
+    _, user = admin_user(ctx, p)
     return {"Device": device_type(_device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX)))}
 
 
 async def admin_update_device_status(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    _, user = _admin_user(ctx, p)
+    _, user = admin_user(ctx, p)
     return _set_status(ctx, p, user)

@@ -11,6 +11,7 @@ from typing import Any
 
 from loadtest.protocol.errors import GroupExists, Messages, ResourceNotFound
 
+from .access import admin_user
 from .admin import user_type
 from .context import PoolContext
 from .params import Params
@@ -133,22 +134,19 @@ async def list_groups(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 async def admin_add_user_to_group(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    pool, user = admin_user(ctx, p)
     ctx.store.groups.add_member(pool.id, _group(ctx, pool, _name(p)).name, user.sub)
     return {}
 
 
 async def admin_remove_user_from_group(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    pool, user = admin_user(ctx, p)
     ctx.store.groups.remove_member(pool.id, _group(ctx, pool, _name(p)).name, user.sub)
     return {}
 
 
 async def admin_list_groups_for_user(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    pool, user = admin_user(ctx, p)
     start, limit = _page(p, "NextToken", "Limit")
     found = ctx.store.groups.of_user(pool.id, user.sub)
     result: dict[str, Any] = {"Groups": [group_type(g) for g in found[start : start + limit]]}

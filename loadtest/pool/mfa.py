@@ -22,7 +22,7 @@ from loadtest.protocol.errors import (
 from loadtest.protocol.names import Challenge
 
 from . import totp
-from .access import caller
+from .access import admin_user, caller
 from .context import PoolContext
 from .params import Params
 from .records import MfaState, Pool, User
@@ -169,5 +169,5 @@ async def set_user_mfa_preference(ctx: PoolContext, p: Params) -> dict[str, Any]
 
 
 async def admin_set_user_mfa_preference(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    return _preferences(ctx, p, ctx.user(pool, p.username()))
+    _, user = admin_user(ctx, p)
+    return _preferences(ctx, p, user)

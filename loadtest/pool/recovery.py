@@ -23,7 +23,7 @@ from loadtest.protocol.errors import (
 from loadtest.protocol.names import Operation
 
 from . import codes, limits
-from .access import caller
+from .access import admin_user, caller
 from .admin import check_password_policy
 from .auth import password_ok
 from .context import PoolContext
@@ -91,8 +91,7 @@ async def set_password(ctx: PoolContext, pool: Pool, user: User, password: str) 
 
 
 async def admin_reset_user_password(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    pool, user = admin_user(ctx, p)
     _send_reset(ctx, pool, user)
     ctx.store.users.update(user, status=UserStatus.RESET_REQUIRED, modified=ctx.now())
     return {}

@@ -25,6 +25,7 @@ from loadtest.protocol.errors import (
 from loadtest.protocol.names import Operation
 
 from . import aliases, codes, limits
+from .access import admin_user
 from .admin import check_password_policy, new_user
 from .aliases import check_username
 from .context import PoolContext
@@ -159,8 +160,7 @@ async def resend_confirmation_code(ctx: PoolContext, p: Params) -> dict[str, Any
 
 
 async def admin_confirm_sign_up(ctx: PoolContext, p: Params) -> dict[str, Any]:
-    pool = ctx.pool(p.pool_id())
-    user = ctx.user(pool, p.username())
+    pool, user = admin_user(ctx, p)
     if user.status is not UserStatus.UNCONFIRMED:
         raise NotAuthorized(Messages.cannot_confirm(str(user.status)))
     _confirm(ctx, pool, user, code_entered=False)
