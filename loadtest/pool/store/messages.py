@@ -7,7 +7,7 @@ mailbox. Rows are never updated, so appends need no transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, astuple, dataclass, field, fields
 
 from .database import Database
 
@@ -30,16 +30,13 @@ class MessageRecord:
     sent_at: float
 
     def to_json(self) -> dict[str, object]:
-        """The ``GET /_pool/messages`` form of one message (pool id included)."""
-        return {
-            "pool_id": self.pool_id,
-            "username": self.username,
-            "medium": self.medium,
-            "destination": self.destination,
-            "purpose": self.purpose,
-            "code": self.code,
-            "sent_at": self.sent_at,
-        }
+        """The ``GET /_pool/messages`` form of one message (pool id included): its fields."""
+        return asdict(self)
+
+
+#: The ``messages`` columns a record is kept in: its fields, in their order.
+_COLUMNS = ", ".join(f.name for f in fields(MessageRecord))
+_PLACES = ",".join("?" * len(fields(MessageRecord)))
 
 
 class SentMessages:
@@ -50,17 +47,8 @@ class SentMessages:
 
     def add(self, message: MessageRecord) -> None:
         self._database.db.execute(
-            "INSERT INTO messages (pool_id, username, medium, destination, purpose, code, sent_at)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (
-                message.pool_id,
-                message.username,
-                message.medium,
-                message.destination,
-                message.purpose,
-                message.code,
-                message.sent_at,
-            ),
+            f"INSERT INTO messages ({_COLUMNS}) VALUES ({_PLACES})",  # noqa: S608
+            astuple(message),
         )
 
     def find(
@@ -69,8 +57,7 @@ class SentMessages:
         """Messages matching the filters given, oldest first (at most ``limit``, the newest)."""
         where, args = _filters(pool_id=pool_id, username=username)
         rows = self._database.db.execute(
-            "SELECT pool_id, username, medium, destination, purpose, code, sent_at "  # noqa: S608
-            f"FROM messages {where} ORDER BY seq DESC LIMIT ?",
+            f"SELECT {_COLUMNS} FROM messages {where} ORDER BY seq DESC LIMIT ?",  # noqa: S608
             (*args, max(1, min(limit, MAX_READ))),
         ).fetchall()
         return [_record(row) for row in reversed(rows)]
