@@ -21,7 +21,6 @@ from loadtest.protocol.errors import (
     InvalidParameter,
     Messages,
     NotAuthorized,
-    ResourceNotFound,
     UserNotFound,
 )
 from loadtest.protocol.names import AuthFlow
@@ -285,12 +284,7 @@ def password_ok(ctx: PoolContext, pool: Pool, user: User, password: str) -> bool
 
 def known_device(ctx: PoolContext, user: User, key: str | None) -> Device | None:
     """The user's device named by DEVICE_KEY; ``Device does not exist.`` if unknown."""
-    if not key:
-        return None
-    device = ctx.store.devices.get(user.pool_id, user.sub, key)
-    if device is None:
-        raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
-    return device
+    return ctx.device(user, key) if key else None
 
 
 # -- REFRESH_TOKEN_AUTH -------------------------------------------------------------------------

@@ -22,24 +22,23 @@ import gmpy2
 import srp_fast
 from loadtest.protocol.errors import (
     CodeMismatch,
-    ExpiredCode,
     InvalidParameter,
     Messages,
     NotAuthorized,
-    ResourceNotFound,
 )
 from loadtest.protocol.names import Challenge
 
-from . import custom, totp, user_auth_simulated
+from . import custom, user_auth_simulated
 from .admin import check_password_policy
 from .auth import known_device, secret_block
 from .context import PoolContext
 from .messages import Medium
 from .params import Params
-from .records import AppClient, Device, Pool, User, UserStatus
+from .records import AppClient, Pool, User, UserStatus
 from .sessions import MAX_SESSION_CHARS, ChallengeSession, SealError, SecretBlock
 from .signin import (
     SignIn,
+    accept_totp,
     check_lock,
     code_matches,
     complete,
@@ -191,13 +190,6 @@ def _same_user(req: ChallengeRequest, sub: str) -> User:
     return user
 
 
-def _device(ctx: PoolContext, user: User, key: str) -> Device:
-    device = ctx.store.devices.get(user.pool_id, user.sub, key)
-    if device is None:
-        raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
-    return device
-
-
 # -- SRP proofs -----------------------------------------------------------------------------------
 def _proof_block(req: ChallengeRequest, kind: str) -> SecretBlock:
     """The SECRET_BLOCK of a password or device proof, after the responses' formats (§11)."""
@@ -295,7 +287,7 @@ async def _device_srp_auth(req: ChallengeRequest) -> Result:
     user = ctx.user(req.pool, req.responses["USERNAME"])
     ensure_can_sign_in(user)
     ctx.check_secret_hash(client, req.responses["USERNAME"], req.responses.get("SECRET_HASH"))
-    device = _device(ctx, user, req.responses["DEVICE_KEY"])
+    device = ctx.device(user, req.responses["DEVICE_KEY"])
     session_text = req.session
     if session_text is None:
         # Without a Session, only a sign-in whose password was just verified may continue
@@ -339,7 +331,7 @@ async def _device_password_verifier(req: ChallengeRequest) -> Result:
     ensure_can_sign_in(user)
     if req.responses["DEVICE_KEY"] != block.device_key:
         raise NotAuthorized(Messages.INCORRECT_PASSWORD)
-    device = _device(ctx, user, block.device_key)
+    device = ctx.device(user, block.device_key)
     await _check_proof(
         req, block, user, prefix=device.group_key, identity=device.key, verifier=device.verifier
     )
@@ -353,13 +345,7 @@ async def _software_token_mfa(req: ChallengeRequest, step: SessionStep) -> Resul
     ctx, user = req.ctx, step.sign_in.user
     check_lock(ctx, user)
     req.check_secret_hash(user)
-    secret = user.mfa.totp_secret
-    code = req.responses["SOFTWARE_TOKEN_MFA_CODE"]
-    matched = None if secret is None else totp.matching_step(secret, code, ctx.now())
-    if matched is None:
-        raise count_failure(ctx, user, CodeMismatch(Messages.TOTP_MISMATCH))
-    if not ctx.store.totp_steps.accept(user, matched):
-        raise ExpiredCode(Messages.TOTP_REPLAYED)
+    accept_totp(ctx, user, req.responses["SOFTWARE_TOKEN_MFA_CODE"])
     consume(ctx, step.session, req.client)
     return await _after_mfa(ctx, step.sign_in, Challenge.SOFTWARE_TOKEN_MFA)
 

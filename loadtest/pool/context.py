@@ -22,7 +22,7 @@ from . import aliases
 from .clock import Clock, TimeScale
 from .lockout import LockoutPolicy
 from .messages import MessageSink
-from .records import AppClient, Pool, User
+from .records import AppClient, Device, Pool, User
 from .sessions import Sealer
 from .srp import SrpEngine
 from .store import Store
@@ -94,6 +94,13 @@ class PoolContext:
         if user is None:
             raise UserNotFound(Messages.USER_NOT_FOUND)
         return user
+
+    def device(self, user: User, key: str) -> Device:
+        """The user's device by DeviceKey, raising ``Device does not exist.``."""
+        device = self.store.devices.get(user.pool_id, user.sub, key)
+        if device is None:
+            raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
+        return device
 
     def group_claims(self, user: User) -> GroupClaims:
         """What the user's groups put in its tokens: ``cognito:groups``, ``cognito:roles``,

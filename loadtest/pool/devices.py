@@ -52,13 +52,6 @@ def device_type(device: Device) -> dict[str, Any]:
     }
 
 
-def _device(ctx: PoolContext, user: User, key: str) -> Device:
-    device = ctx.store.devices.get(user.pool_id, user.sub, key)
-    if device is None:
-        raise ResourceNotFound(Messages.DEVICE_NOT_FOUND)
-    return device
-
-
 async def confirm_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     who = caller(ctx, p)
     key = p.text("DeviceKey", max_len=_DEVICE_KEY_MAX)
@@ -94,7 +87,7 @@ async def update_device_status(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 
 def _set_status(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
-    device = _device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
+    device = ctx.device(user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
     status = p.optional_text("DeviceRememberedStatus", max_len=16) or "not_remembered"
     if status not in ("remembered", "not_remembered"):
         raise InvalidParameter(f"Invalid DeviceRememberedStatus: {status}")
@@ -104,7 +97,7 @@ def _set_status(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
 
 async def get_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     who = caller(ctx, p)
-    return {"Device": device_type(_device(ctx, who.user, p.text("DeviceKey", max_len=55)))}
+    return {"Device": device_type(ctx.device(who.user, p.text("DeviceKey", max_len=55)))}
 
 
 def _listing(ctx: PoolContext, p: Params, user: User) -> dict[str, Any]:
@@ -124,7 +117,7 @@ async def list_devices(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 async def forget_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     who = caller(ctx, p)
-    device = _device(ctx, who.user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
+    device = ctx.device(who.user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
     ctx.store.devices.delete(device.key)
     return {}
 
@@ -136,14 +129,14 @@ async def admin_list_devices(ctx: PoolContext, p: Params) -> dict[str, Any]:
 
 async def admin_forget_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     _, user = admin_user(ctx, p)
-    device = _device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
+    device = ctx.device(user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX))
     ctx.store.devices.delete(device.key)
     return {}
 
 
 async def admin_get_device(ctx: PoolContext, p: Params) -> dict[str, Any]:
     _, user = admin_user(ctx, p)
-    return {"Device": device_type(_device(ctx, user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX)))}
+    return {"Device": device_type(ctx.device(user, p.text("DeviceKey", max_len=_DEVICE_KEY_MAX)))}
 
 
 async def admin_update_device_status(ctx: PoolContext, p: Params) -> dict[str, Any]:

@@ -30,7 +30,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from loadtest.protocol.errors import (
+    CodeMismatch,
     CognitoError,
+    ExpiredCode,
     InvalidParameter,
     Messages,
     NotAuthorized,
@@ -39,7 +41,7 @@ from loadtest.protocol.errors import (
 )
 from loadtest.protocol.names import Challenge
 
-from . import codes, lockout
+from . import codes, lockout, totp
 from .context import PoolContext
 from .messages import Medium, Purpose, challenge_parameters
 from .records import AppClient, Device, MfaMode, MfaState, Pool, User, UserStatus
@@ -50,6 +52,7 @@ from .tokens import Minted, time_uuid
 __all__ = [
     "MFA_CODE",
     "SignIn",
+    "accept_totp",
     "active_factors",
     "check_lock",
     "code_digest",
@@ -331,6 +334,17 @@ def mfa_code_current(
         return False
     pending = ctx.store.codes.get(pool_id, sub, MFA_CODE)
     return pending is not None and hmac.compare_digest(pending.code, nonce)
+
+
+def accept_totp(ctx: PoolContext, user: User, code: str) -> None:
+    """SOFTWARE_TOKEN_MFA's code check (lock checked by the caller): a wrong code counts toward
+    the lockout, a time step already used is refused (cognito-facts §3.1)."""
+    secret = user.mfa.totp_secret
+    matched = None if secret is None else totp.matching_step(secret, code, ctx.now())
+    if matched is None:
+        raise count_failure(ctx, user, CodeMismatch(Messages.TOTP_MISMATCH))
+    if not ctx.store.totp_steps.accept(user, matched):
+        raise ExpiredCode(Messages.TOTP_REPLAYED)
 
 
 def code_digest(code: str) -> str:

@@ -53,6 +53,7 @@ from ..records import AppClient, MfaMode, User, UserStatus
 from ..sessions import SealError
 from ..signin import (
     SignIn,
+    accept_totp,
     active_factors,
     check_lock,
     code_digest,
@@ -301,14 +302,8 @@ async def mfa_submit(env: OAuthEnv, request: web.Request) -> web.StreamResponse:
 
 def _verify_totp(env: OAuthEnv, user: User, code: str) -> None:
     """As SOFTWARE_TOKEN_MFA: a wrong code counts toward the lockout, a reused one is refused."""
-    ctx = env.ctx
-    check_lock(ctx, user)
-    secret = user.mfa.totp_secret
-    matched = None if secret is None else totp.matching_step(secret, code, ctx.now())
-    if matched is None:
-        raise count_failure(ctx, user, CodeMismatch(Messages.TOTP_MISMATCH))
-    if not ctx.store.totp_steps.accept(user, matched):
-        raise ExpiredCode(Messages.TOTP_REPLAYED)
+    check_lock(env.ctx, user)
+    accept_totp(env.ctx, user, code)
 
 
 def _verify_code(env: OAuthEnv, user: User, step: PageStep, code: str) -> None:
