@@ -64,6 +64,30 @@ def test_unknown_error_types_still_raise_a_cognito_error_with_their_name() -> No
     assert info.value.message == "new"
 
 
+def test_every_modelled_error_reads_back_as_its_own_class_by_its_wire_name() -> None:
+    modelled = [
+        cls
+        for name in errors.__all__
+        if isinstance(cls := getattr(errors, name), type)
+        and issubclass(cls, errors.CognitoError)
+        and cls is not errors.CognitoError
+    ]
+    assert len(modelled) == 39
+    for cls in modelled:
+        assert errors.error_class(cls.error_type) is cls
+        assert cls.error_type.endswith("Exception")
+    assert errors.NotAuthorized.error_type == "NotAuthorizedException"
+    assert errors.ValidationError.error_type == "ValidationException"
+    assert (errors.InternalError.status, errors.ServiceUnavailable.status) == (500, 503)
+
+
+def test_an_unknown_wire_type_gets_one_class_that_keeps_its_name() -> None:
+    first = errors.error_class("NeverSeenBeforeException")
+    assert first is errors.error_class("NeverSeenBeforeException")
+    assert issubclass(first, errors.CognitoError)
+    assert first.error_type == "NeverSeenBeforeException"
+
+
 def test_5xx_without_a_type_is_an_internal_error_and_4xx_html_is_malformed() -> None:
     with pytest.raises(errors.InternalError):
         wire.decode_response(502, {}, b"<html>Bad Gateway</html>")
