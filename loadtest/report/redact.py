@@ -24,6 +24,8 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from loadtest.protocol.quotas import QuotaCategory
+
 __all__ = ["REDACTED", "Redactor", "is_secret_key"]
 
 REDACTED = "[redacted]"
@@ -51,12 +53,25 @@ _SECRET_KEY_PARTS = (
 _SECRET_KEYS = frozenset({"code", "usercode", "mfacode", "answer", "key"})
 #: Keys that look secret but are not (checked first).
 _SAFE_KEYS = frozenset({"tokenuse", "errortype", "hashalgorithm"})
+#: Quota categories: ``UserToken`` (the token operations' quota) names no credential, and a
+#: number under it is a rate; any other value under it is still redacted whole.
+_QUOTA_KEYS = frozenset(c.value for c in QuotaCategory)
 #: Keys whose values this package writes itself from constants or its own figures, and whose
 #: shape may look like a secret: an encoded histogram, a git revision, the run id, the app
 #: client id (an identifier, not a secret), call and flow labels (``AdminRespondToAuthChallenge``
 #: is long and mixed-case), error types. Passed through, but only in a plain alphabet.
 _TRUSTED_KEYS = frozenset(
-    {"loop_lag", "git_revision", "run_id", "client_id", "label", "flow", "compute", "error_type"}
+    {
+        "loop_lag",
+        "git_revision",
+        "run_id",
+        "client_id",
+        "label",
+        "flow",
+        "compute",
+        "out_of_band",
+        "error_type",
+    }
 )
 
 _SHAPES = (
@@ -124,6 +139,12 @@ def _is_secret_name(key: str) -> bool:
     return norm in _SECRET_KEYS or any(part in norm for part in _SECRET_KEY_PARTS)
 
 
+def _is_quota_rate(key: Any, value: Any) -> bool:
+    """A quota category's rate (``"UserToken": 120.0``): a plain number, not a token."""
+    kind = type(value)
+    return key in _QUOTA_KEYS and (kind is int or kind is float)
+
+
 class Redactor:
     """A structlog processor that redacts secrets by key, by known value and by shape."""
 
@@ -170,7 +191,7 @@ class Redactor:
         kind = type(value)
         if verdict is _Key.TRUSTED and (kind is str or value is None):
             return value if value is None else _trusted(value)
-        if verdict is _Key.SECRET:
+        if verdict is _Key.SECRET and not _is_quota_rate(key, value):
             return REDACTED
         if kind is int or kind is float or kind is bool or value is None:
             return value

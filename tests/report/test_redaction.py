@@ -183,3 +183,16 @@ def test_a_line_is_what_structlogs_json_renderer_writes(tmp_path: Path) -> None:
     assert line == expected
     assert written["odd"] == repr(Path("x"))
     assert "\\u00e9" in line
+
+
+def test_a_quota_category_is_not_a_token_but_what_it_holds_still_is() -> None:
+    """``UserToken`` names the token operations' quota: its rate survives in the pool's
+    settings; anything but a number under that name is still redacted whole, and a token in
+    a plain field is still caught by its shape."""
+    rates = {"quotas": {"rps": {"UserToken": 120.0, "UserAuthentication": 120, "UserCreation": 5}}}
+    assert Redactor().redact(rates) == rates
+    assert Redactor().redact({"UserToken": JWT}) == {"UserToken": REDACTED}
+    assert Redactor().redact({"UserToken": "120"}) == {"UserToken": REDACTED}
+    assert Redactor().redact({"UserToken": True}) == {"UserToken": REDACTED}
+    assert Redactor().redact({"AccessToken": 120}) == {"AccessToken": REDACTED}
+    assert Redactor().redact({"rate": {"note": JWT}}) == {"rate": {"note": REDACTED}}
