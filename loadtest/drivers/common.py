@@ -106,7 +106,9 @@ def compute_event(
     """The event of one Compute effect that started at ``start`` (perf_counter seconds);
     ``stocked``: whether its ``ready`` stock served it (``None`` if it has none)."""
     elapsed = (time.perf_counter() - start) * 1000
-    return ComputeEvent(name=effect.label, compute_ms=elapsed, exception=error, stocked=stocked)
+    return ComputeEvent(
+        name=effect.label, compute_ms=elapsed, exception=error, stocked=stocked, kind=effect.kind
+    )
 
 
 def take_ready(effect: Compute) -> tuple[Any, bool | None]:

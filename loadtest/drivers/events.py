@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from loadtest.flows.effects import ComputeKind
 from loadtest.flows.outcomes import Outcome, classify
 
 __all__ = ["CallEvent", "ComputeEvent", "Event", "Reporter", "call_event"]
@@ -30,7 +31,8 @@ class CallEvent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ComputeEvent:
-    """Client-side maths of one Compute effect (e.g. ``PASSWORD_VERIFIER``)."""
+    """Client-side time of one Compute effect: maths (e.g. ``PASSWORD_VERIFIER``), or an
+    out-of-band wait (``code:SIGN_UP``: a code's delivery), as its ``kind`` says."""
 
     name: str
     compute_ms: float
@@ -38,6 +40,7 @@ class ComputeEvent:
     #: For an effect with a stock (``Compute.ready``): whether the stock served it (``False``
     #: is a stock miss: the login waited for the maths). ``None``: the effect has no stock.
     stocked: bool | None = None
+    kind: ComputeKind = ComputeKind.MATHS
 
 
 Event = CallEvent | ComputeEvent

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from loadtest.flows.effects import ComputeKind
 from loadtest.flows.outcomes import Outcome, classify
 
 from .events import CallEvent, ComputeEvent, Event, Reporter
@@ -45,8 +46,16 @@ class LoginRecord(Generic[T]):
 
     @property
     def computes(self) -> tuple[ComputeEvent, ...]:
-        """The pieces of client maths, in order."""
-        return tuple(e for e in self.events if isinstance(e, ComputeEvent))
+        """The pieces of client maths, in order (not the out-of-band waits)."""
+        return self._computes(ComputeKind.MATHS)
+
+    @property
+    def waits(self) -> tuple[ComputeEvent, ...]:
+        """The out-of-band waits (a code's delivery by SMS or e-mail), in order."""
+        return self._computes(ComputeKind.OUT_OF_BAND)
+
+    def _computes(self, kind: ComputeKind) -> tuple[ComputeEvent, ...]:
+        return tuple(e for e in self.events if isinstance(e, ComputeEvent) and e.kind is kind)
 
     @property
     def server_ms(self) -> float:
@@ -57,6 +66,11 @@ class LoginRecord(Generic[T]):
     def compute_ms(self) -> float:
         """Time spent on client maths, kept apart from server time."""
         return sum(c.compute_ms for c in self.computes)
+
+    @property
+    def out_of_band_ms(self) -> float:
+        """Time spent waiting for what comes outside the API (codes), apart from both."""
+        return sum(c.compute_ms for c in self.waits)
 
     @property
     def stock_misses(self) -> int:

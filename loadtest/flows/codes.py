@@ -2,8 +2,10 @@
 
 A code source is any callable ``source(request) -> code``. Flows stay sans-I/O: they yield a
 :class:`~loadtest.flows.effects.Compute` effect that calls the source (:func:`read_code`), so
-the driver runs it off its event loop and its time is reported as client time, apart from
-server latency. Two sources:
+the driver runs it off its event loop. Its time is the code's delivery as the client sees it
+(an HTTP read of the local sink, or the user's inbox or SMS store), so it is reported as an
+out-of-band wait (:attr:`~loadtest.flows.effects.ComputeKind.OUT_OF_BAND`): neither client maths
+nor server time. Two sources:
 
 - :class:`LocalSinkCodes` (the default against the local pool) reads the pool's message sink,
   ``GET /_pool/messages?username=U&pool_id=P``, and returns the newest code of the purpose
@@ -25,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
-from .effects import Flow, FlowError, compute
+from .effects import ComputeKind, Flow, FlowError, compute
 
 __all__ = [
     "CodeRequest",
@@ -99,10 +101,12 @@ def code_source_from(spec: str | None, *, local_url: str | None) -> CodeSource |
 
 
 def read_code(source: CodeSource | None, request: CodeRequest) -> Flow[str]:
-    """Ask ``source`` for a code, as a Compute effect labelled ``code:<purpose>``."""
+    """Ask ``source`` for a code, as an out-of-band Compute effect labelled
+    ``code:<purpose>``."""
     if source is None:
         raise CodeUnavailable(request, "no code source configured")
-    code: str = yield from compute(f"code:{request.purpose}", source, request)
+    label = f"code:{request.purpose}"
+    code: str = yield from compute(label, source, request, kind=ComputeKind.OUT_OF_BAND)
     return code
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, TypeAlias, TypeVar
 
 from loadtest.protocol.names import Endpoint, Operation
@@ -17,6 +18,7 @@ from loadtest.protocol.names import Endpoint, Operation
 __all__ = [
     "Call",
     "Compute",
+    "ComputeKind",
     "Effect",
     "Fetch",
     "Flow",
@@ -47,6 +49,19 @@ class Call:
     label: str
 
 
+class ComputeKind(StrEnum):
+    """What a Compute effect's time is, for the reports.
+
+    ``maths``: the client's own work (SRP, device secrets), the generator's share of a login.
+    ``out_of_band``: a wait for something delivered outside the API, such as a code Cognito
+    sends by SMS or e-mail (the code source reads the local pool's sink, or the user's inbox
+    or SMS store): neither client maths nor server time.
+    """
+
+    MATHS = "maths"
+    OUT_OF_BAND = "out_of_band"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Compute:
     """Client-side work (big-number maths) the driver may run off its event loop.
@@ -55,13 +70,15 @@ class Compute:
     exception), and reports the time as client compute, never as server latency. ``ready``,
     when given, is a cheap way to the same value (e.g. a precomputed ephemeral from a stock)
     that the driver tries first on its own thread: a value other than ``None`` is used as it
-    is, and no hand-off to the math threads is paid for it.
+    is, and no hand-off to the math threads is paid for it. ``kind`` says how its time is
+    reported (:class:`ComputeKind`).
     """
 
     fn: Callable[..., Any] = field(repr=False)
     args: tuple[Any, ...] = field(default=(), repr=False)
     label: str
     ready: Callable[[], Any] | None = field(default=None, repr=False)
+    kind: ComputeKind = ComputeKind.MATHS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,10 +123,14 @@ def call(operation: Operation, body: Mapping[str, Any], label: str) -> Flow[dict
 
 
 def compute(
-    label: str, fn: Callable[..., T], *args: Any, ready: Callable[[], T | None] | None = None
+    label: str,
+    fn: Callable[..., T],
+    *args: Any,
+    ready: Callable[[], T | None] | None = None,
+    kind: ComputeKind = ComputeKind.MATHS,
 ) -> Flow[T]:
     """Yield one :class:`Compute` and return its value (for ``yield from``)."""
-    value: T = yield Compute(fn=fn, args=args, label=label, ready=ready)
+    value: T = yield Compute(fn=fn, args=args, label=label, ready=ready, kind=kind)
     return value
 
 

@@ -5,7 +5,8 @@ Locust's UI (2.30 and later) shows extra tabs declared in ``web_ui.template_args
 with every ``/stats/requests`` poll, under ``extended_stats`` (the UI polls it every few
 seconds while a test runs). This module adds:
 
-- the tab: per login flow, its client compute, and per API call label (``Operation:CHALLENGE``)
+- the tab: per login flow, its client compute and its out-of-band waits (codes by SMS or
+  e-mail, if any), and per API call label (``Operation:CHALLENGE``)
   the HDR count, p50/p90/p99/p99.9/max in ms, and outcomes; then login outcomes, errors by
   Cognito error type, throttles by quota category, lockouts and ephemeral stock misses by flow
   (whole logins and client compute live here, not in Locust's own request table, whose
@@ -57,6 +58,7 @@ def live_figures(aggregate: Aggregate) -> dict[str, Any]:
     return {
         "flows": _latencies(aggregate, "flows", aggregate.by_flow),
         "compute": _latencies(aggregate, "compute", {}),
+        "out_of_band": _latencies(aggregate, "out_of_band", {}),
         "requests": _latencies(aggregate, "requests", aggregate.by_label),
         "stock_misses": dict(aggregate.counts["stock_misses"]),
         "outcomes": {g: dict(aggregate.counts[g]) for g in ("calls", "logins")},
@@ -78,7 +80,12 @@ def tab_rows(figures: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     if figures is None:
         return [_row("no figures", NO_REPORT)]
     rows = []
-    groups = (("login flow", "flows"), ("client compute", "compute"), ("API call", "requests"))
+    groups = (
+        ("login flow", "flows"),
+        ("client compute", "compute"),
+        ("out-of-band wait (codes)", "out_of_band"),
+        ("API call", "requests"),
+    )
     for section, group in groups:
         for name, row in figures.get(group, {}).items():
             cells = {key: _ms(row[source]) for source, key in _PCT_KEYS.items()}

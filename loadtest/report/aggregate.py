@@ -17,10 +17,14 @@ from .histograms import HistogramSet
 
 __all__ = ["HISTOGRAM_GROUPS", "Aggregate", "quota_category"]
 
-#: Histogram groups: API calls by label, whole logins by flow, and per login its server time
-#: and its client compute time, kept apart; the generator's event-loop lag.
-HISTOGRAM_GROUPS = ("requests", "flows", "server", "compute", "loop_lag")
-_COUNTER_GROUPS = ("calls", "logins", "errors", "throttles", "lockouts", "stock_misses")
+#: Histogram groups: API calls by label, whole logins by flow, and per login its server time,
+#: its client compute time and its out-of-band waits (codes by SMS or e-mail), kept apart; the
+#: generator's event-loop lag.
+HISTOGRAM_GROUPS = ("requests", "flows", "server", "compute", "out_of_band", "loop_lag")
+#: ``excluded``: logins written but not results, by reason (``warmup``).
+_COUNTER_GROUPS = (
+    "calls", "logins", "errors", "throttles", "lockouts", "stock_misses", "excluded"
+)  # fmt: skip
 #: Per-process figures a ``validity`` event may carry beside CPU and wall time.
 _PROCESS_FIGURES = ("math", "stock_hits", "stock_misses")
 
@@ -57,7 +61,13 @@ class Aggregate:
 
         An event with a ``view`` (the open model's latency of a login from its intended start,
         or an arrival it dropped) only adds a row to ``flows``: its login, if any, counted once.
+        A warm-up login (``warmup``: due in the open model's warm-up) is not a result: it is
+        only counted as excluded, and its views not at all.
         """
+        if event.get("warmup"):
+            if not event.get("view"):
+                self.counts["excluded"]["warmup"] += 1
+            return
         flow = str(event["flow"])
         if event.get("view"):
             self.histograms["flows"].record(flow, float(event["total_ms"]))
@@ -67,6 +77,8 @@ class Aggregate:
         self.histograms["flows"].record(flow, float(event["total_ms"]))
         self.histograms["server"].record(flow, float(event["server_ms"]))
         self.histograms["compute"].record(flow, float(event["compute_ms"]))
+        if event.get("out_of_band_ms") is not None:
+            self.histograms["out_of_band"].record(flow, float(event["out_of_band_ms"]))
         self.counts["logins"][event["outcome"]] += 1
         self.by_flow.setdefault(flow, Counter())[event["outcome"]] += 1
         if event["outcome"] == "locked_out":

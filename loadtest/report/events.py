@@ -28,6 +28,7 @@ import structlog
 
 from loadtest.drivers.events import CallEvent, Event
 from loadtest.drivers.record import LoginRecord
+from loadtest.flows.effects import ComputeKind
 from loadtest.flows.outcomes import classify
 from loadtest.protocol.errors import CognitoError
 
@@ -61,7 +62,8 @@ def error_type(error: BaseException | None) -> str | None:
 
 def steps_of(events: Iterable[Event]) -> list[dict[str, Any]]:
     """Each step of one login as it is logged: calls with label, outcome, time, error type and
-    attempt; client maths with its time, and ``stocked`` when it had a stock."""
+    attempt; client maths with its time, and ``stocked`` when it had a stock; an out-of-band
+    wait (a code's delivery) under its own key, ``out_of_band``, with its time."""
     steps: list[dict[str, Any]] = []
     for event in events:
         if isinstance(event, CallEvent):
@@ -75,7 +77,8 @@ def steps_of(events: Iterable[Event]) -> list[dict[str, Any]]:
                 }
             )
         else:
-            step: dict[str, Any] = {"compute": event.name, "ms": round(event.compute_ms, 3)}
+            key = "out_of_band" if event.kind is ComputeKind.OUT_OF_BAND else "compute"
+            step: dict[str, Any] = {key: event.name, "ms": round(event.compute_ms, 3)}
             if event.stocked is not None:
                 step["stocked"] = event.stocked
             steps.append(step)
@@ -83,9 +86,10 @@ def steps_of(events: Iterable[Event]) -> list[dict[str, Any]]:
 
 
 def login_event(record: LoginRecord[Any]) -> dict[str, Any]:
-    """The canonical event of one login: outcome, total, server and client compute time,
-    stock misses and every step, all derived from its record."""
-    return {
+    """The canonical event of one login: outcome, total, server and client compute time, its
+    out-of-band waits if it had any (``out_of_band_ms``: codes by SMS or e-mail), stock misses
+    and every step, all derived from its record."""
+    event = {
         "flow": record.flow,
         "outcome": record.outcome.value,
         "error_type": error_type(record.error),
@@ -96,6 +100,9 @@ def login_event(record: LoginRecord[Any]) -> dict[str, Any]:
         "stock_misses": record.stock_misses,
         "steps": steps_of(record.events),
     }
+    if record.waits:
+        event["out_of_band_ms"] = round(record.out_of_band_ms, 3)
+    return event
 
 
 def view_event(

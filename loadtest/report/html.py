@@ -49,7 +49,10 @@ def render_html(summary: dict[str, Any]) -> str:
         rates=_rates_chart(summary.get("timeline", {}).get("rows", [])),
         flows=_latency_table(summary["flows"], extra=("outcomes",)),
         flow_curves=_curves(summary["flows"], "login latency by percentile"),
-        split=_split_bars(summary["server_time"], summary["client_compute"]),
+        split=_split_bars(
+            summary["server_time"], summary["client_compute"], summary.get("out_of_band") or {}
+        ),
+        out_of_band=_out_of_band(summary.get("out_of_band") or {}),
         requests=_latency_table(summary["requests"], extra=("quota_category", "outcomes")),
         request_curves=_curves(summary["requests"], "call latency by percentile"),
         outcomes=_outcomes(summary),
@@ -70,9 +73,22 @@ def _validity(validity: dict[str, Any]) -> dict[str, Any]:
     )
     return {
         "trustworthy": bool(validity.get("trustworthy")),
-        "facts": facts,
+        "facts": facts + _judged(validity),
         "flags": validity_flags(validity),
     }
+
+
+def _judged(validity: Mapping[str, Any]) -> str:
+    """Which logins the verdict is about, and those the figures leave out."""
+    judged = (validity.get("judged") or {}).get("logins")
+    text = "" if judged is None else f"; judged on the {judged} logins presented"
+    excluded = validity.get("excluded") or {}
+    if excluded.get("warmup"):
+        text += (
+            f"; {excluded['warmup']} warm-up logins (the schedule's warm-up) are in events.jsonl "
+            "but not in these figures"
+        )
+    return text
 
 
 def validity_flags(validity: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -218,22 +234,30 @@ def _rates_chart(rows: list[dict[str, Any]]) -> Markup | None:
     )
 
 
-def _split_bars(server: dict[str, Any], compute: dict[str, Any]) -> Markup | None:
+def _split_bars(
+    server: dict[str, Any], compute: dict[str, Any], out_of_band: dict[str, Any]
+) -> Markup | None:
+    """Server time, client maths and (if any login waited for a code) the out-of-band wait
+    per login, p50 of each."""
     names = [n for n in server if server[n]["count"]]
     if not names:
         return None
-    rows = [
-        (name, (server[name]["p50"] or 0.0, compute.get(name, {}).get("p50") or 0.0))
-        for name in names
-    ]
+    groups = (server, compute, out_of_band) if out_of_band else (server, compute)
+    rows = [(name, tuple(g.get(name, {}).get("p50") or 0.0 for g in groups)) for name in names]
+    parts = ("server", "client compute", "out-of-band wait")[: len(groups)]
     return svg(
         stacked_bars(
             label="client compute and server time per login",
             rows=rows,
-            parts=("server", "client compute"),
+            parts=parts,
             x=Axis(title="p50 per login (ms)", unit="ms"),
         )
     )
+
+
+def _out_of_band(rows: dict[str, Any]) -> Table | None:
+    """The waits for codes sent by SMS or e-mail, per flow, if any login had one."""
+    return _latency_table(rows, extra=()) if rows else None
 
 
 # -- the lockout probe -----------------------------------------------------------------------

@@ -41,7 +41,7 @@ __all__ = [
     "write_summary",
 ]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 SUMMARY_FILE = "summary.json"
 LOCKOUT_SUMMARY = "lockout-summary.json"
 LOCKOUT_EVENTS = "lockout-events.jsonl"
@@ -130,6 +130,7 @@ def build_summary(
         "flows": _rows(aggregate, "flows", aggregate.by_flow, duration),
         "server_time": aggregate.histograms["server"].stats(),
         "client_compute": aggregate.histograms["compute"].stats(),
+        "out_of_band": aggregate.histograms["out_of_band"].stats(),
         "outcomes": {g: dict(aggregate.counts[g]) for g in ("calls", "logins")},
         "errors": dict(aggregate.counts["errors"]),
         "throttles": _throttles(aggregate),
@@ -235,7 +236,9 @@ def _round(value: float | None) -> float | None:
 
 def _validity(aggregate: Aggregate) -> dict[str, Any]:
     """Whether the generator distorted what it measured, and if so how: each flag its name and
-    reason in ``flags``; ``warnings`` repeats the reasons (the 1.0 shape)."""
+    reason in ``flags``; ``warnings`` repeats the reasons (the 1.0 shape). It judges the logins
+    the summary presents (``judged``), not those it left out (``excluded``, by reason: the open
+    model's warm-up)."""
     processes = []
     for name, figures in sorted(aggregate.processes.items()):
         wall = figures["wall_s"]
@@ -252,6 +255,8 @@ def _validity(aggregate: Aggregate) -> dict[str, Any]:
     return {
         "processes": processes,
         "loop_lag_ms": loop_lag,
+        "judged": {"logins": sum(aggregate.counts["logins"].values())},
+        "excluded": dict(aggregate.counts["excluded"]),
         "stock": stock,
         "flags": [{"name": flag, "reason": text} for flag, text in flagged],
         "warnings": [text for _, text in flagged],

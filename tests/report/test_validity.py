@@ -126,3 +126,38 @@ def test_the_page_banner_names_each_flag_once() -> None:
     assert "Latencies untrustworthy" in page
     assert page.count("2 logins waited for an ephemeral") == 1
     assert "<b>stock_misses</b>: 2 logins waited" in page
+
+
+def test_warm_up_logins_are_written_but_neither_presented_nor_judged() -> None:
+    """The open model's warm-up arrivals (``warmup``) are not results: a slow warm-up (a cold
+    generator) flags nothing, the summary's figures hold only the measured logins, and the
+    validity says how many it judged and how many it left out, as the page does."""
+    from loadtest.report.html import render_html
+
+    cold = login(900.0, 800.0, misses=1) | {"warmup": True, "stage": 0}
+    cold_view = {"event": "login", "flow": f"{FLOW}:intended", "outcome": "ok",
+                 "total_ms": 950.0, "steps": [], "view": "intended", "warmup": True}  # fmt: skip
+    aggregate = Aggregate()
+    for event in [cold, cold_view, cold, *HEALTHY, process()]:
+        aggregate.add(event)
+    run = {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
+    summary = build_summary(aggregate, run, source="live")
+    jsonschema.validate(summary, schema())
+    section = summary["validity"]
+    assert section["trustworthy"] is True, section["flags"]
+    assert section["judged"] == {"logins": len(HEALTHY)}
+    assert section["excluded"] == {"warmup": 2}
+    assert summary["flows"][FLOW]["count"] == len(HEALTHY)
+    assert f"{FLOW}:intended" not in summary["flows"]
+    assert summary["client_compute"][FLOW]["max"] < COMPUTE_MAX_MS
+    page = render_html(summary)
+    assert f"judged on the {len(HEALTHY)} logins presented" in page
+    assert "2 warm-up logins" in page
+
+
+def test_a_measured_slow_login_still_flags_beside_a_warm_up() -> None:
+    """Leaving the warm-up out does not hide a slow login measured after it."""
+    warm = login(20.0, 2.0) | {"warmup": True}
+    section = validity(warm, *HEALTHY, login(80.0, COMPUTE_MAX_MS + 5), process())
+    assert [f["name"] for f in section["flags"]] == ["client_compute_max"]
+    assert section["judged"] == {"logins": len(HEALTHY) + 1}
