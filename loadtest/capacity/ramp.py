@@ -32,6 +32,7 @@ __all__ = [
     "quotas_under_test",
     "ramp_stages",
     "run_locust_ramp",
+    "warmup_seconds",
 ]
 
 #: Seconds after a step's last arrival before it is judged (logins in flight finish).
@@ -81,6 +82,12 @@ def identity_needs(settings: RampSettings) -> IdentityNeeds:
     return needs_of(settings.mix, peak, most_in_window(settings.stages, 30.0))
 
 
+def warmup_seconds(settings: RampSettings) -> float:
+    """How long the warm-up stages last: their arrivals are written but are not results (the
+    report leaves them out of its figures and its validity)."""
+    return duration(settings.stages[: settings.warmup])
+
+
 def run_locust_ramp(settings: RampSettings, target_env: Mapping[str, str]) -> Stopped:
     """Run the ramp as one Locust run; stop it on a stop condition; say why it ended."""
     run_dir = settings.run_dir
@@ -111,6 +118,8 @@ def run_locust_ramp(settings: RampSettings, target_env: Mapping[str, str]) -> St
         ",".join(f"{k}={v:g}" for k, v in settings.mix.items()),
         "--cognito-max-wait",
         f"{settings.max_wait:g}",
+        "--cognito-warmup",
+        f"{warmup_seconds(settings):g}",
     ]
     if settings.processes:
         port = str(free_port())  # not 5557: another run on this machine may hold it

@@ -30,7 +30,7 @@ from typing import Any
 import gevent
 import gevent.event
 from locust import events
-from locust.runners import STATE_MISSING
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
 
 from loadtest.report.pool_settings import pool_settings
 from loadtest.report.run import RunReport
@@ -195,6 +195,7 @@ def _finish(run: LocustRun, monitor: LoopLagMonitor, runner: Any) -> None:
 
 
 def _quit(environment: Any, report: RunReport, role: str) -> None:
+    _stop_load(environment.runner)
     monitor = run_for(environment).monitor
     if monitor is not None:
         monitor.stop()
@@ -202,6 +203,15 @@ def _quit(environment: Any, report: RunReport, role: str) -> None:
         path = report.write_summary()
         _check_slos(environment, json.loads(path.read_text("utf-8")))
     report.close()
+
+
+def _stop_load(runner: Any) -> None:
+    """Stop the users before the last summary: on a SIGTERM or Ctrl-C Locust fires ``quitting``
+    before it stops them, so logins ran on while the summary was written (which holds the hub
+    for up to a second: their timings grew by it), then ended after the event log closed and
+    reached only the test-stop summary, which presented logins ``events.jsonl`` lacks."""
+    if runner is not None and runner.state in (STATE_SPAWNING, STATE_RUNNING):
+        runner.stop()
 
 
 def _refuse_bad_slos(options: Any) -> None:

@@ -102,6 +102,8 @@ class Ticket:
     due: float
     due_wall: float
     start_wall: float
+    #: Due within the schedule's warm-up (``--cognito-warmup``): written, not a result.
+    warmup: bool = False
 
 
 class Dispatcher:
@@ -119,11 +121,12 @@ class Dispatcher:
         drain: float,
         answers: CustomAnswerer | None = None,
         domain: HostedSettings | None = None,
+        warmup: float = 0.0,
     ) -> None:
         self.environment = environment
         self.stages, self.mix = stages, mix
         self.worker, self.workers = worker, workers
-        self.max_wait, self.drain = max_wait, drain
+        self.max_wait, self.drain, self.warmup = max_wait, drain, warmup
         #: What answers CUSTOM_CHALLENGE, and the domain HTTP kinds go to (when the mix has
         #: custom_auth or HTTP kinds: see :func:`dispatcher_for`).
         self.answers, self.domain = answers, domain
@@ -132,15 +135,33 @@ class Dispatcher:
         self.in_flight = 0
         self.finished = gevent.event.Event()
         self._greenlet: gevent.Greenlet | None = None
+        self._stopped = False
 
     @property
     def started(self) -> bool:
         return self._greenlet is not None
 
+    @property
+    def stopped(self) -> bool:
+        """Whether :meth:`stop` ended the schedule (the test is stopping)."""
+        return self._stopped
+
     def start(self) -> None:
-        """Start walking the schedule now (once)."""
-        if self._greenlet is None:
+        """Start walking the schedule now (once; never after :meth:`stop`)."""
+        if self._greenlet is None and not self._stopped:
             self._greenlet = gevent.spawn(self._run)
+
+    def stop(self) -> None:
+        """The test is stopping: no more arrivals, and the users waiting for one are let go at
+        once (a ``None`` ticket), so none starts a login while the run winds down."""
+        self._stopped = True
+        if self._greenlet is not None and self._greenlet is not gevent.getcurrent():
+            self._greenlet.kill(block=False)
+        for _ in range(len(self.channel.getters)):
+            try:
+                self.channel.put(None, block=False)
+            except Full:
+                break
 
     def _run(self) -> None:
         start, start_wall = time.monotonic(), time.time()
@@ -157,7 +178,11 @@ class Dispatcher:
             if delay > 0:
                 gevent.sleep(delay)
             ticket = Ticket(
-                arrival=arrival, due=due, due_wall=start_wall + arrival.at, start_wall=start_wall
+                arrival=arrival,
+                due=due,
+                due_wall=start_wall + arrival.at,
+                start_wall=start_wall,
+                warmup=arrival.at < self.warmup,
             )
             self._dispatch(ticket)
         self._wait_for_logins()
@@ -211,14 +236,18 @@ class Dispatcher:
 
 def _fields(ticket: Ticket) -> dict[str, Any]:
     """What each line of a ticket's events carries: its stage, index, due time and the
-    schedule's start (wall clock)."""
+    schedule's start (wall clock); ``warmup`` when it was due in the warm-up (the report
+    leaves those out of its figures)."""
     arrival = ticket.arrival
-    return {
+    fields: dict[str, Any] = {
         "stage": arrival.stage,
         "arrival": arrival.index,
         "due": round(ticket.due_wall, 6),
         "t0": round(ticket.start_wall, 6),
     }
+    if ticket.warmup:
+        fields["warmup"] = True
+    return fields
 
 
 def dispatcher_for(environment: Any) -> Dispatcher:
@@ -242,6 +271,7 @@ def dispatcher_for(environment: Any) -> Dispatcher:
             drain=float(getattr(options, "cognito_drain", 10.0) or 0.0),
             answers=_answerer_for(options, mix),
             domain=domain,
+            warmup=float(getattr(options, "cognito_warmup", 0.0) or 0.0),
         )
     dispatcher: Dispatcher = run.dispatcher
     return dispatcher
@@ -317,12 +347,12 @@ class OpenLoginUser(CognitoUser):
         waiting on the channel held the stop for its whole ``--stop-timeout``)."""
         while True:
             try:
-                ticket: Ticket = self.dispatcher.channel.get(timeout=IDLE_CHECK_S)
+                ticket: Ticket | None = self.dispatcher.channel.get(timeout=IDLE_CHECK_S)
             except Empty:
-                if self.dispatcher.finished.is_set():
+                if self.dispatcher.finished.is_set() or self.dispatcher.stopped:
                     return None
                 continue
-            return ticket
+            return ticket  # None: the dispatcher stopped (the test is stopping)
 
     def run_arrival(self, ticket: Ticket) -> None:
         """Lease an identity for the arrival's flow (if it takes one), run it, report both
@@ -433,8 +463,12 @@ def _start_when_spawned(environment: Any) -> None:
     def started(**_: Any) -> None:
         gevent.spawn_later(SPAWN_FALLBACK_S, fallback)
 
+    def stopping(**_: Any) -> None:
+        dispatcher_for(environment).stop()
+
     environment.events.spawning_complete.add_listener(spawned)
     environment.events.test_start.add_listener(started)
+    environment.events.test_stopping.add_listener(stopping)
 
 
 def _is_open(environment: Any) -> bool:

@@ -50,6 +50,7 @@ class RunReport:
         self.total, self.outgoing = Aggregate(), Aggregate()
         self.ships = ships
         self._start = (time.process_time(), time.monotonic())
+        self._closed = False
         self.events.emit("run_started", run=run)
 
     def add_secrets(self, secrets: list[str | None]) -> None:
@@ -59,7 +60,11 @@ class RunReport:
     def login(self, event: dict[str, Any], **fields: Any) -> None:
         """Log one login's canonical event (:func:`~.events.login_event`, or a
         :func:`~.events.view_event`) and count it; ``fields`` are added to it (an open-model
-        arrival's stage and due time, a drop's reason)."""
+        arrival's stage and due time, a drop's reason). After :meth:`close` it is dropped:
+        structlog's default logger would print it unredacted, and a summary written later
+        would present a login ``events.jsonl`` does not hold."""
+        if self._closed:
+            return
         event = event | fields
         self.events.emit("login", **event)
         self._count(event)
@@ -67,6 +72,8 @@ class RunReport:
     def validity(self, loop_lag: str | None = None, **figures: Any) -> None:
         """Log and count this process's CPU so far, its loop lag since the last call (encoded)
         and its other ``figures`` so far (math mode, stock hits and misses)."""
+        if self._closed:
+            return
         cpu, wall = cpu_and_wall(self._start)
         event = {"process": self.process, "cpu_s": round(cpu, 3), "wall_s": round(wall, 3)}
         event |= figures | {"loop_lag": loop_lag}
@@ -98,4 +105,5 @@ class RunReport:
 
     def close(self) -> None:
         self.events.emit("run_finished")
+        self._closed = True
         self.events.close()

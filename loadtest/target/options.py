@@ -254,6 +254,13 @@ OPEN_MODEL: tuple[Option, ...] = (
         "with the challenge's public parameters, returning the ANSWER (capacity's embedded "
         "pool sets the example trigger's, loadtest.scenarios.triggers.captcha:solve)",
     ),
+    Option(
+        setting="warmup",
+        type=float,
+        default=0.0,
+        help="seconds at the start of the schedule that only warm up (default 0): their "
+        "logins are written, marked warmup, and left out of the report's figures and validity",
+    ),
 )
 
 #: The environment variable of ``--cognito-confirm-pool-id`` (``run --confirm-pool-id`` sets it).
