@@ -167,7 +167,8 @@ def _validity(run_dir: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     validity: dict[str, Any] = json.loads(path.read_text("utf-8")).get("validity", {})
-    return {"trustworthy": validity.get("trustworthy"), "warnings": validity.get("warnings")}
+    keys = ("trustworthy", "warnings", "judged", "excluded")
+    return {key: validity.get(key) for key in keys}
 
 
 def target_line(target: Mapping[str, Any]) -> str:

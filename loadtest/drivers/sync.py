@@ -14,7 +14,15 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from loadtest.flows.effects import Call, Compute, Effect, Fetch, Flow, not_an_api_call
+from loadtest.flows.effects import (
+    Call,
+    Compute,
+    ComputeKind,
+    Effect,
+    Fetch,
+    Flow,
+    not_an_api_call,
+)
 
 from .common import (
     CALL_ERRORS,
@@ -108,6 +116,8 @@ class SyncDriver:
         return value
 
     def _run_maths(self, effect: Compute) -> Any:
-        if self.executor is None:
+        """Maths on the executor; an out-of-band wait (a code source's read) on the caller's
+        thread, so it never holds a maths thread (under gevent its I/O yields to the hub)."""
+        if self.executor is None or effect.kind is ComputeKind.OUT_OF_BAND:
             return effect.fn(*effect.args)
         return self.executor.submit(effect.fn, *effect.args).result()

@@ -12,10 +12,13 @@ rate passing its quota (a 1 s bucket takes 1/x s to drain at x over the quota).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from loadtest.report import read_events
 from tests.capacity.ramps import capacity
 
 pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # its rates need the CPU to itself
@@ -62,3 +65,25 @@ def test_the_launch_day_onset_is_within_10_percent_of_the_model_and_names_user_c
     assert model["category"] == "UserCreation"
     assert abs(onset["rate"] / model["onset_rate"] - 1) <= 0.10, result["steps"]
     assert onset["category"] == "UserCreation", onset
+    _check_what_the_summary_judged(tmp_path / "reports" / "launch", result)
+
+
+def _check_what_the_summary_judged(run_dir: Path, result: dict[str, Any]) -> None:
+    """The run's summary presents and judges exactly the logins of the measured steps (the
+    warm-up's are in events.jsonl, marked, and counted as left out); a clean run is
+    trustworthy; the sign-ups' and recoveries' code reads are out-of-band waits, not maths."""
+    summary = json.loads((run_dir / "summary.json").read_text())
+    logins = [e for e in read_events(run_dir / "events.jsonl") if e["event"] == "login"]
+    logins = [e for e in logins if not e.get("view")]
+    measured = [e for e in logins if e["stage"] >= result["warmup_stages"]]
+    warm = [e for e in logins if e["stage"] < result["warmup_stages"]]
+    assert all(e.get("warmup") for e in warm)
+    assert not any(e.get("warmup") for e in measured)
+    validity = summary["validity"]
+    assert validity["judged"] == {"logins": len(measured)}
+    assert validity["excluded"] == {"warmup": len(warm)}
+    assert result["validity"]["judged"] == validity["judged"]
+    assert validity["trustworthy"], validity["flags"]
+    assert set(summary["out_of_band"]) == {"login:signup", "login:forgot_password"}
+    steps = [s for e in logins for s in e["steps"]]
+    assert not any(str(s.get("compute", "")).startswith("code:") for s in steps)

@@ -149,6 +149,10 @@ def test_two_processes_split_the_schedule_and_merge_to_the_sum_of_the_workers(
     ) == sum(1 for e in events if not e.get("view"))
     workers = {p["process"] for p in summary["validity"]["processes"]}
     assert workers == {"worker-0", "worker-1"}
+    for worker in workers:  # each worker was warm before its first arrival
+        started = [e for e in events if e["process"] == worker and e.get("steps")]
+        first = min(started, key=lambda e: e["arrival"])
+        assert first["steps"][0] == first["steps"][0] | {"compute": "ephemeral", "stocked": True}
 
 
 @pytest.mark.parametrize(

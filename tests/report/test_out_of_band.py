@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,19 @@ from loadtest.report.html import render_html
 FLOW = "login:signup"
 
 
-def _signed_up(pool_server: Any) -> Any:
+class MathsThreads(ThreadPoolExecutor):
+    """The maths threads, noting the name of every function they were given."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.given: list[str] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.given.append(getattr(fn, "__name__", type(fn).__name__))
+        return super().submit(fn, *args, **kwargs)
+
+
+def _signed_up(pool_server: Any, maths: MathsThreads | None = None) -> Any:
     pool = pool_server("--no-quotas")
     app = pool.provision(auto_verified=("email",))  # SignUp sends a code to verify it
     client = AppClient(pool_id=app.pool_id, client_id=app.client_id)
@@ -38,7 +51,7 @@ def _signed_up(pool_server: Any) -> Any:
         ephemerals=srp_fast.new_ephemeral,
         codes=LocalSinkCodes(base_url=pool.url),
     )
-    driver = SyncDriver(Urllib3Transport(pool.url))
+    driver = SyncDriver(Urllib3Transport(pool.url), executor=maths)
     identity = Identity(username="lt-signup-1", password="Passw0rd!")
     errors = (CognitoError, TransportError, FlowError)
     return record(
@@ -47,8 +60,11 @@ def _signed_up(pool_server: Any) -> Any:
 
 
 def test_the_code_wait_is_out_of_band_everywhere(pool_server: Any) -> None:
-    login = _signed_up(pool_server)
+    with MathsThreads() as maths:
+        login = _signed_up(pool_server, maths)
     assert login.error is None
+    assert "LocalSinkCodes" not in maths.given  # the wait never held a maths thread
+    assert maths.given  # the maths did run there
     assert [w.name for w in login.waits] == ["code:SIGN_UP"]
     assert {w.kind for w in login.waits} == {ComputeKind.OUT_OF_BAND}
     assert "code:SIGN_UP" not in [c.name for c in login.computes]
