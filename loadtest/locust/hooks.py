@@ -12,7 +12,8 @@ The report (:class:`loadtest.report.run.RunReport`) hangs on the process's
   send the rest, and waits for them (bounded by the stop timeout): Locust's own headless quit
   does not wait for the workers' last stats, so without this the tail of a run would be lost;
 - the master, or a local runner, writes ``summary.json`` when the test stops and again when
-  Locust quits;
+  Locust quits (having stopped the users first if they still run: Locust's own quit on a
+  SIGTERM or Ctrl-C fires ``quitting`` before it stops them);
 - with Locust's web UI, the "Cognito" tab shows those figures live (:mod:`.web_tab`), and the
   run metadata names the target pool and its settings
   (:mod:`loadtest.report.pool_settings`).
