@@ -10,12 +10,13 @@ here plus its flow code.
 
 **The rule for identities** (one, for every consumer): an entry accepts an identity that holds
 every credential in ``needs`` and none in ``refuses``, and ``refuses`` lists exactly what would
-make the flow send calls its profile does not count. So the profile is true of every identity
-an entry accepts (on the pool settings in ``pool``): ``srp`` refuses a TOTP identity, which
-would answer SOFTWARE_TOKEN_MFA (that login is ``srp_totp``). A Locust user class runs its own
-entry and, for an identity that entry refuses, the first of its ``fallbacks`` that accepts it:
-``SrpUser`` runs ``srp``, or ``srp_totp`` for a TOTP identity (one it enrolled through
-MFA_SETUP, say), and reports both under its own event ``login:srp``. The open model runs
+make the flow send calls its profile does not count. So the profile is true of every identity an
+entry accepts (on the pool settings in ``pool``): ``srp`` refuses a TOTP identity, which would
+answer SOFTWARE_TOKEN_MFA (that login is ``srp_totp``), and an SMS-MFA one (``sms_mfa``); so one
+identities file can hold every kind of user and each flow leases only its own. A Locust user
+class runs its own entry and, for an identity that entry refuses, the first of its ``fallbacks``
+that accepts it: ``SrpUser`` runs ``srp``, or ``srp_totp`` for a TOTP identity (one it enrolled
+through MFA_SETUP, say), and reports both under its own event ``login:srp``. The open model runs
 exactly the entry an arrival names. An entry with no ``needs`` leases no identity (``refresh``
 continues the session an earlier login of its ``continues`` entry opened).
 
@@ -58,8 +59,8 @@ forgot_password      ForgotPassword + code + ConfirmForgotPassword, SRP  e-mail,
 change_password      SRP login, ChangePassword                           no TOTP
 profile_update       SRP login, UpdateUserAttributes (name)              no TOTP
 admin_no_srp         ADMIN_NO_SRP_AUTH (legacy name), no MFA             no TOTP
-sms_mfa              USER_SRP_AUTH + SMS_MFA                             a phone, no TOTP
-select_mfa           SELECT_MFA_TYPE (SMS chosen) + SMS_MFA              a phone and TOTP
+sms_mfa              USER_SRP_AUTH + SMS_MFA                             SMS MFA, no TOTP
+select_mfa           SELECT_MFA_TYPE (SMS chosen) + SMS_MFA              SMS MFA and TOTP
 email_mfa            USER_SRP_AUTH + EMAIL_OTP (e-mail MFA)              e-mail, no TOTP
 custom_auth          CUSTOM_AUTH, SRP first, two custom rounds           no TOTP
 custom_auth_totp     CUSTOM_AUTH, SRP first, TOTP, tokens (no round)     TOTP
@@ -147,6 +148,8 @@ class Need(StrEnum):
     PHONE = "phone"
     #: a registered passkey (WEB_AUTHN)
     PASSKEY = "passkey"
+    #: SMS MFA turned on for the user (``provision --sms-mfa``)
+    SMS_MFA = "sms_mfa"
 
 
 _HOLDS: Mapping[Need, Callable[[Identity], bool]] = MappingProxyType(
@@ -157,6 +160,7 @@ _HOLDS: Mapping[Need, Callable[[Identity], bool]] = MappingProxyType(
         Need.EMAIL: lambda identity: identity.email is not None,
         Need.PHONE: lambda identity: identity.phone is not None,
         Need.PASSKEY: lambda identity: identity.passkey is not None,
+        Need.SMS_MFA: lambda identity: identity.sms_mfa,
     }
 )
 
@@ -387,6 +391,11 @@ _DEVICE_AUTH = _calls(
     _call(_RESPOND, Ch.DEVICE_SRP_AUTH), _call(_RESPOND, Ch.DEVICE_PASSWORD_VERIFIER)
 )
 NO_TOTP = frozenset({Need.TOTP})
+#: Refused by flows that expect no MFA challenge: an SMS-MFA user would answer SMS_MFA, and
+#: USER_AUTH offers a user with MFA configured no passwordless factor.
+NO_MFA = frozenset({Need.TOTP, Need.SMS_MFA})
+#: Refused by TOTP flows: with SMS MFA on as well, sign-in asks SELECT_MFA_TYPE.
+NO_SMS = frozenset({Need.SMS_MFA})
 WITH_TOTP = frozenset({Need.PASSWORD, Need.TOTP})
 REMEMBER = LoginOptions(use_device=True, remember_device=True)
 _USER_AUTH = _call(Op.INITIATE_AUTH)
@@ -398,7 +407,7 @@ _ENTRIES = (
         summary="USER_SRP_AUTH, no MFA",
         factory=_srp,
         calls=_calls(_SRP),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         fallbacks=("srp_totp",),
     ),
     Entry(
@@ -406,6 +415,7 @@ _ENTRIES = (
         summary="USER_SRP_AUTH + SOFTWARE_TOKEN_MFA",
         factory=_srp,
         calls=_calls(_SRP, _TOTP),
+        refuses=NO_SMS,
         needs=WITH_TOTP,
         totp_codes=1,
     ),
@@ -417,6 +427,7 @@ _ENTRIES = (
         factory=_srp,
         calls=_calls(_SRP, _DEVICE_AUTH),
         options=REMEMBER,
+        refuses=NO_SMS,
         needs=frozenset({Need.PASSWORD, Need.TOTP, Need.DEVICE}),
         pool=frozenset({PoolSetting.DEVICE_TRACKING}),
         fallbacks=("device_first",),
@@ -428,7 +439,7 @@ _ENTRIES = (
         calls=_calls(_SRP, _TOTP, _CONFIRM),
         options=REMEMBER,
         needs=WITH_TOTP,
-        refuses=frozenset({Need.DEVICE}),
+        refuses=frozenset({Need.DEVICE, Need.SMS_MFA}),
         pool=frozenset({PoolSetting.DEVICE_TRACKING}),
         totp_codes=1,
         fallbacks=("device",),
@@ -440,7 +451,7 @@ _ENTRIES = (
         calls=_calls(_SRP, _TOTP, _CONFIRM),
         options=REMEMBER,
         needs=WITH_TOTP,
-        refuses=frozenset({Need.DEVICE}),
+        refuses=frozenset({Need.DEVICE, Need.SMS_MFA}),
         pool=frozenset({PoolSetting.DEVICE_TRACKING}),
         totp_codes=1,
         after=_forget_device,
@@ -452,7 +463,7 @@ _ENTRIES = (
         calls=_calls(_SRP, _TOTP, _CONFIRM, _call(Op.UPDATE_DEVICE_STATUS)),
         options=REMEMBER,
         needs=WITH_TOTP,
-        refuses=frozenset({Need.DEVICE}),
+        refuses=frozenset({Need.DEVICE, Need.SMS_MFA}),
         pool=frozenset({PoolSetting.DEVICE_TRACKING, PoolSetting.REMEMBER_ON_PROMPT}),
         totp_codes=1,
         after=_forget_device,
@@ -462,7 +473,7 @@ _ENTRIES = (
         summary="ADMIN_USER_PASSWORD_AUTH, no MFA",
         factory=_admin,
         calls=_calls(_call(Op.ADMIN_INITIATE_AUTH)),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         fallbacks=("admin_totp",),
     ),
     Entry(
@@ -473,6 +484,7 @@ _ENTRIES = (
             _call(Op.ADMIN_INITIATE_AUTH),
             _call(Op.ADMIN_RESPOND_TO_AUTH_CHALLENGE, Ch.SOFTWARE_TOKEN_MFA),
         ),
+        refuses=NO_SMS,
         needs=WITH_TOTP,
         totp_codes=1,
     ),
@@ -482,14 +494,14 @@ _ENTRIES = (
         factory=_admin,
         calls=_calls(_call(Op.ADMIN_INITIATE_AUTH)),
         options=LoginOptions(use_device=False, admin_flow=AuthFlow.ADMIN_NO_SRP_AUTH),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
     ),
     Entry(
         name="sms_mfa",
         summary="USER_SRP_AUTH + SMS_MFA (code from the code source)",
         factory=_srp,
         calls=_calls(_SRP, _call(_RESPOND, Ch.SMS_MFA)),
-        needs=frozenset({Need.PASSWORD, Need.PHONE}),
+        needs=frozenset({Need.PASSWORD, Need.PHONE, Need.SMS_MFA}),
         refuses=NO_TOTP,
         pool=frozenset({PoolSetting.SMS_MFA}),
         messages=1,
@@ -500,7 +512,7 @@ _ENTRIES = (
         factory=_srp,
         calls=_calls(_SRP, _call(_RESPOND, Ch.SELECT_MFA_TYPE), _call(_RESPOND, Ch.SMS_MFA)),
         options=LoginOptions(use_device=False, mfa_choice=Ch.SMS_MFA.value),
-        needs=frozenset({Need.PASSWORD, Need.PHONE, Need.TOTP}),
+        needs=frozenset({Need.PASSWORD, Need.PHONE, Need.TOTP, Need.SMS_MFA}),
         pool=frozenset({PoolSetting.SMS_MFA, PoolSetting.NO_MFA_PREFERENCE}),
         messages=1,
     ),
@@ -549,7 +561,7 @@ _ENTRIES = (
         summary="temporary password: SRP + NEW_PASSWORD_REQUIRED",
         factory=_new_password,
         calls=_calls(_SRP, _call(_RESPOND, Ch.NEW_PASSWORD_REQUIRED)),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         pool=frozenset({PoolSetting.TEMPORARY_PASSWORD}),
     ),
     Entry(
@@ -557,7 +569,7 @@ _ENTRIES = (
         summary="enrollment through MFA_SETUP (pool MFA ON)",
         factory=_srp,
         calls=_calls(_SRP, _ENROLL, _call(_RESPOND, Ch.MFA_SETUP)),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         pool=frozenset({PoolSetting.MFA_ON}),
         totp_codes=1,
     ),
@@ -586,6 +598,7 @@ _ENTRIES = (
             _fetch(Endpoint.MFA),
             _fetch(Endpoint.TOKEN, GrantType.AUTHORIZATION_CODE),
         ),
+        refuses=NO_SMS,
         needs=WITH_TOTP,
         totp_codes=1,
     ),
@@ -601,7 +614,7 @@ _ENTRIES = (
         summary="USER_AUTH with PREFERRED_CHALLENGE=PASSWORD, no MFA",
         factory=_user_auth(Ch.PASSWORD),
         calls=_calls(_USER_AUTH),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         pool=_UA_POOL,
     ),
     Entry(
@@ -609,7 +622,7 @@ _ENTRIES = (
         summary="USER_AUTH with PREFERRED_CHALLENGE=PASSWORD_SRP, then PASSWORD_VERIFIER",
         factory=_user_auth(Ch.PASSWORD_SRP),
         calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.PASSWORD_VERIFIER)),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         pool=_UA_POOL,
     ),
     Entry(
@@ -618,7 +631,7 @@ _ENTRIES = (
         factory=_user_auth(Ch.EMAIL_OTP),
         calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.EMAIL_OTP)),
         needs=frozenset({Need.PASSWORD, Need.EMAIL}),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         pool=_UA_POOL,
         messages=1,
     ),
@@ -628,7 +641,7 @@ _ENTRIES = (
         factory=_user_auth(Ch.SMS_OTP),
         calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.SMS_OTP)),
         needs=frozenset({Need.PASSWORD, Need.PHONE}),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         pool=_UA_POOL,
         messages=1,
     ),
@@ -638,7 +651,7 @@ _ENTRIES = (
         factory=_user_auth(Ch.WEB_AUTHN),
         calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.WEB_AUTHN)),
         needs=frozenset({Need.PASSWORD, Need.PASSKEY}),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         pool=_UA_POOL,
     ),
     Entry(
@@ -646,7 +659,7 @@ _ENTRIES = (
         summary="USER_AUTH with no preference: SELECT_CHALLENGE answered ANSWER=PASSWORD",
         factory=_user_auth(Ch.PASSWORD, select=True),
         calls=_calls(_USER_AUTH, _call(_RESPOND, Ch.SELECT_CHALLENGE)),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         pool=_UA_POOL,
     ),
     Entry(
@@ -675,7 +688,7 @@ _ENTRIES = (
         factory=_forgot_password,
         calls=_calls(_call(Op.FORGOT_PASSWORD), _call(Op.CONFIRM_FORGOT_PASSWORD), _SRP),
         needs=frozenset({Need.PASSWORD, Need.EMAIL}),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
         messages=1,
     ),
     Entry(
@@ -683,14 +696,14 @@ _ENTRIES = (
         summary="SRP login, then ChangePassword",
         factory=_change_password,
         calls=_calls(_SRP, _call(Op.CHANGE_PASSWORD)),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
     ),
     Entry(
         name="profile_update",
         summary="SRP login, then UpdateUserAttributes of name (no code sent)",
         factory=_profile_update,
         calls=_calls(_SRP, _call(Op.UPDATE_USER_ATTRIBUTES)),
-        refuses=NO_TOTP,
+        refuses=NO_MFA,
     ),
 )
 

@@ -52,6 +52,9 @@ class Identity:
     #: its group, :class:`loadtest.capacity.kinds.Group`, so an arrival leases only from its
     #: entry's group); ``None``: any entry that accepts it may lease it.
     group: str | None = None
+    #: SMS MFA is on for this user (its sign-ins answer SMS_MFA, and USER_AUTH offers it no
+    #: passwordless factor), as ``provision --sms-mfa`` records it.
+    sms_mfa: bool = False
 
     def remember_device(self, device: DeviceCredentials) -> None:
         """Keep a device confirmed during a login, for the next logins."""
@@ -86,6 +89,8 @@ class Identity:
             data["group"] = self.group
         if self.passkey:
             data["passkey"] = {**self.passkey.to_json(), "sign_count": str(self.passkey_count)}
+        if self.sms_mfa:
+            data["sms_mfa"] = True
         return data
 
     @classmethod
@@ -105,6 +110,7 @@ class Identity:
             email=_optional_text(data, "email"),
             phone=_optional_text(data, "phone"),
             group=_optional_text(data, "group"),
+            sms_mfa=data.get("sms_mfa") is True,
         )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import gevent
@@ -26,7 +27,7 @@ from loadtest.drivers.record import LoginRecord, record
 from loadtest.flows.catalogue import Entry, message_bound
 from loadtest.flows.effects import Flow, FlowError
 from loadtest.flows.identities import NoIdentityAvailable
-from loadtest.flows.identity import Identity
+from loadtest.flows.identity import Identity, load_identities
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.config import ConfigError, check_reachable
 from loadtest.target.options import add_locust_options, target_from
@@ -34,6 +35,7 @@ from loadtest.target.safety import UnsafeTarget, guard_messages, guard_target
 
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
 from .driver import GeventDriver, GeventTransport
+from .fit import unfit_classes
 from .run import LocustRun, existing_run, run_for
 from .runtime import Runtime, utc_now
 
@@ -46,6 +48,8 @@ T = TypeVar("T")
 FLOW_ERRORS = (CognitoError, TransportError, FlowError, srp_fast.SrpError)
 #: Longest a user waits for a free identity before reporting a failed lease.
 LEASE_WAIT_SECONDS = 35.0
+#: (environment, event name) pairs whose failed lease was logged: once each, not every second.
+_WARNED: set[tuple[int, str]] = set()
 
 
 def _options(parser: Any, **_: Any) -> None:
@@ -77,9 +81,29 @@ def _check_target(environment: Any, **_: Any) -> None:
             confirmed=getattr(options, "cognito_confirm_messages", None),
         )
         check_reachable(config.endpoint_url)
+        _keep_fitting(environment, config.identities)
     except (ConfigError, UnsafeTarget) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from exc
+
+
+def _keep_fitting(environment: Any, path: Path) -> None:
+    """Once, before the run: warn of each user class no identity fits and run the others;
+    :class:`ConfigError` when none fits (a run that could only fail to lease)."""
+    try:
+        identities = load_identities(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the identities file {path}: {exc}") from None
+    unfit = unfit_classes(environment.user_classes, identities)
+    if not unfit:
+        return
+    names = {u.name for u in unfit}
+    fitting = [c for c in environment.user_classes if c.__name__ not in names]
+    if not fitting:
+        raise ConfigError("\n".join(u.message(path) for u in unfit))
+    for u in unfit:
+        log.warning("%s; running the other user classes without it", u.message(path))
+    environment.user_classes[:] = fitting
 
 
 def _message_bound(user_classes: Any, options: Any) -> int | None:
@@ -179,7 +203,17 @@ class CognitoUser(User):
             except NoIdentityAvailable as exc:
                 left = deadline - time.monotonic()
                 if exc.retry_in is None or left <= 0:
-                    log.warning("%s: no identity to lease: %s", name, exc)
+                    self._warn_once(name, exc)
                     self.cognito.view(name, 0.0, exc, view="no_identity")
                     return None
                 gevent.sleep(min(exc.retry_in, left, 1.0))
+
+    def _warn_once(self, name: str, exc: NoIdentityAvailable) -> None:
+        """The first failed lease of ``name`` in this process is logged; the rest are counted
+        (the report's ``no_identity`` view), not logged every second."""
+        key = (id(self.environment), name)
+        if key not in _WARNED:
+            _WARNED.add(key)
+            log.warning(
+                "%s: no identity to lease: %s (logged once; counted in the report)", name, exc
+            )

@@ -35,6 +35,7 @@ from locust import User, constant, constant_throughput, events, task
 import srp_fast
 from loadtest.drivers.events import Reporter
 from loadtest.drivers.record import record
+from loadtest.flows.catalogue import CATALOGUE, Entry
 from loadtest.flows.context import AppClient, FlowContext
 from loadtest.flows.effects import FlowError
 from loadtest.flows.hosted import (
@@ -149,11 +150,13 @@ class ManagedLoginUser(_HostedUser):
     """Signs in through managed login: authorize, the form, the TOTP page, the code exchange."""
 
     pool: ClassVar[IdentityPool | None] = None
+    entry: ClassVar[Entry] = CATALOGUE["managed_login"]
 
     def on_start(self) -> None:
         super().on_start()
         if ManagedLoginUser.pool is None:
-            identities = _identities(self.cfg.identities)
+            # only those the entry accepts (TOTP): a bootstrap pool's file holds every kind
+            identities = [i for i in _identities(self.cfg.identities) if self.entry.accepts(i)]
             self.cognito.add_secrets([s for i in identities for s in (i.password, i.totp_secret)])
             ManagedLoginUser.pool = IdentityPool(identities)
         self.ctx = _context(self.cfg.client_id)

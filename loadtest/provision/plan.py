@@ -8,9 +8,11 @@ the default quotas and TOTP + device that is UserResourceUpdate: 4 calls per use
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from loadtest.flows.catalogue import Need
 from loadtest.protocol.quotas import QuotaCategory
 
 from .ratelimit import RateLimits
@@ -57,6 +59,32 @@ class Plan:
     def message_mfa(self) -> bool:
         """Whether an MFA factor that sends codes (SMS, e-mail) is turned on per user."""
         return self.sms or self.email_mfa
+
+    @classmethod
+    def for_needs(cls, needs: Set[Need]) -> Plan:
+        """The plan whose users hold exactly ``needs`` (a catalogue entry's), and nothing an
+        entry could refuse."""
+        sms = Need.SMS_MFA in needs
+        return cls(
+            totp=Need.TOTP in needs,
+            device=Need.DEVICE in needs,
+            passkey=Need.PASSKEY in needs,
+            email=Need.EMAIL in needs,
+            phone=Need.PHONE in needs or sms,
+            sms=sms,
+        )
+
+    def flags(self) -> tuple[str, ...]:
+        """The ``cognito-loadtest provision`` flags that make this plan's users."""
+        chosen = (
+            ("--no-totp", not self.totp),
+            ("--no-device", not self.device),
+            ("--passkeys", self.passkey),
+            ("--emails", self.email),
+            ("--phones", self.phone and not self.sms),
+            ("--sms-mfa", self.sms),
+        )
+        return tuple(flag for flag, on in chosen if on)
 
     @property
     def signs_in(self) -> bool:

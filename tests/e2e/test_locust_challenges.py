@@ -61,7 +61,11 @@ def identities(pool: Any, app: Any, path: Path, count: int, *, phone: bool) -> P
                 Username=name,
                 SMSMfaSettings={"Enabled": True, "PreferredMfa": True},
             )
-        made.append(Identity(username=name, password=PASSWORD, phone=number if phone else None))
+        made.append(
+            Identity(
+                username=name, password=PASSWORD, phone=number if phone else None, sms_mfa=phone
+            )
+        )
     dump_identities(made, path)
     return path
 

@@ -133,6 +133,7 @@ class Bench:
             self.next_step()
         if sms_mfa:
             self.enable_sms(name, preferred=not totp)
+            identity.sms_mfa = True
         if email_mfa:
             self.enable_email(name)
         return identity
