@@ -46,7 +46,7 @@ managed_login        managed login: form, TOTP page, PKCE code exchange  TOTP
 client_credentials   an M2M token from /oauth2/token                     none
 new_password         temporary password: SRP + NEW_PASSWORD_REQUIRED     no TOTP
 mfa_setup            pool MFA ON, nothing enrolled: MFA_SETUP            no TOTP
-lost_phone           admin MFA reset, enrollment, TOTP login             any
+lost_phone           admin MFA reset, enrollment, TOTP login             TOTP
 user_auth_password   USER_AUTH, PREFERRED_CHALLENGE=PASSWORD             no TOTP
 user_auth_srp        USER_AUTH, PASSWORD_SRP + PASSWORD_VERIFIER         no TOTP
 user_auth_email      USER_AUTH, EMAIL_OTP (code from the message sink)   e-mail, no TOTP
@@ -585,6 +585,8 @@ _ENTRIES = (
             _SRP,
             _TOTP,
         ),
+        needs=WITH_TOTP,
+        refuses=NO_SMS,
         totp_codes=2,
     ),
     Entry(

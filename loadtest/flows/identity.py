@@ -4,11 +4,21 @@ An :class:`Identity` is leased by one virtual user at a time, so it is a plain m
 flows update it as things happen (a TOTP step used, a device remembered or forgotten, a new
 TOTP secret or password), and the next login of the same identity starts from there. The
 identities file is JSON lines, one object per identity, written by provisioning.
+
+What a run learned also outlives the run: :func:`save_learned` keeps each identity's current
+state in ``FILE.learned`` beside the identities file (0600: it holds the same secrets), and
+:func:`load_identities` starts the next run from there. Without it a second run would send a
+TOTP code the first just used in the same 30 s step, a password a ``change_password`` run
+replaced, or a TOTP secret a ``lost_phone`` run re-enrolled, and fail. A learned record applies
+only to the very line it was learned from (a hash of it), so a re-provisioned file starts fresh.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +26,14 @@ from typing import Any
 
 from .authenticator import Passkey
 
-__all__ = ["DeviceCredentials", "Identity", "dump_identities", "load_identities"]
+__all__ = [
+    "DeviceCredentials",
+    "Identity",
+    "dump_identities",
+    "learned_path",
+    "load_identities",
+    "save_learned",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +72,8 @@ class Identity:
     #: SMS MFA is on for this user (its sign-ins answer SMS_MFA, and USER_AUTH offers it no
     #: passwordless factor), as ``provision --sms-mfa`` records it.
     sms_mfa: bool = False
+    #: A hash of the identities-file line this identity was read from ("" if none).
+    origin: str = field(default="", repr=False, compare=False)
 
     def remember_device(self, device: DeviceCredentials) -> None:
         """Keep a device confirmed during a login, for the next logins."""
@@ -157,14 +176,61 @@ def _device_from(data: dict[str, Any]) -> DeviceCredentials | None:
 
 
 def load_identities(path: str | Path) -> list[Identity]:
-    """Read an identities file (JSON lines); errors name the line."""
+    """Read an identities file (JSON lines), each identity as the last run left it (see the
+    module docstring); errors name the line."""
+    learned = _read_learned(learned_path(path))
     identities = []
     for number, line in _lines(Path(path)):
         try:
-            identities.append(Identity.from_json(json.loads(line)))
+            origin = hashlib.sha256(line.strip().encode()).hexdigest()[:32]
+            data = learned.get(origin) or json.loads(line)
+            identities.append(Identity.from_json(data))
         except ValueError as exc:
             raise ValueError(f"{path}:{number}: {exc}") from exc
+        identities[-1].origin = origin
     return identities
+
+
+def learned_path(path: str | Path) -> Path:
+    """Where runs keep what they learned about the users of an identities file."""
+    return Path(f"{path}.learned")
+
+
+def save_learned(identities: Iterable[Identity], path: str | Path) -> None:
+    """Keep the current state of ``identities`` (read from the identities file ``path``) for
+    the next run, merged with what other processes of this or earlier runs kept."""
+    mine = {i.origin: i.to_json() for i in identities if i.origin}
+    if not mine:
+        return
+    fd = os.open(learned_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    with open(fd, "r+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # processes of one run stop together
+        kept = _parse_learned(handle.read()) | mine
+        handle.seek(0)
+        handle.truncate()
+        handle.writelines(json.dumps({"origin": k, **v}, separators=(",", ":")) + "\n"
+                          for k, v in kept.items())  # fmt: skip
+
+
+def _read_learned(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        return _parse_learned(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def _parse_learned(text: str) -> dict[str, dict[str, Any]]:
+    """Learned records by origin; a line cut by a crash is skipped (that identity starts from
+    its file line, as before any run)."""
+    records: dict[str, dict[str, Any]] = {}
+    for line in text.splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("origin"), str):
+            records[data.pop("origin")] = data
+    return records
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

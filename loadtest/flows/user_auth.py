@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from loadtest.protocol.names import AuthFlow, Challenge, Operation
@@ -46,6 +47,15 @@ FACTORS = (
     Challenge.WEB_AUTHN,
 )
 _MEDIUM = {Challenge.EMAIL_OTP: "EMAIL", Challenge.SMS_OTP: "SMS"}
+#: A passkey's signature counter never falls below tenths of a second since this instant, so
+#: it keeps rising across runs that each start from the identities file's (stale) count, as a
+#: real authenticator's does: the pool refuses a counter that does not rise (a cloned key).
+#: 32 bits of tenths last until 2038.
+_COUNTER_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _counter_floor(now: datetime) -> int:
+    return int((now - _COUNTER_EPOCH).total_seconds() * 10)
 
 
 def user_auth_login(
@@ -131,9 +141,8 @@ def _web_authn(login: _Login, factor: Challenge, response: Json) -> Flow[Json]:
         raise MissingCredential("a passkey", login.identity.username)
     params = response.get("ChallengeParameters") or {}
     options = str(params.get("CREDENTIAL_REQUEST_OPTIONS", "{}"))
-    device = SoftwareAuthenticator(
-        origin=_origin(passkey.rp_id), sign_count=login.identity.passkey_count
-    )
+    count = max(login.identity.passkey_count, _counter_floor(login.ctx.clock()))
+    device = SoftwareAuthenticator(origin=_origin(passkey.rp_id), sign_count=count)
     credential = yield from compute("passkey_assertion", device.assertion, passkey, options)
     login.identity.passkey_count = device.sign_count
     answers = {"CREDENTIAL": json.dumps(credential, separators=(",", ":"))}

@@ -26,8 +26,8 @@ import srp_fast
 from loadtest.drivers.record import LoginRecord, record
 from loadtest.flows.catalogue import Entry, message_bound
 from loadtest.flows.effects import Flow, FlowError
-from loadtest.flows.identities import NoIdentityAvailable
-from loadtest.flows.identity import Identity, load_identities
+from loadtest.flows.identities import NoIdentityAvailable, partition
+from loadtest.flows.identity import Identity, load_identities, save_learned
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.config import ConfigError, check_reachable
 from loadtest.target.options import add_locust_options, target_from
@@ -37,7 +37,7 @@ from . import hooks  # noqa: F401  (importing it registers the report's Locust h
 from .driver import GeventDriver, GeventTransport
 from .fit import unfit_classes
 from .run import LocustRun, existing_run, run_for
-from .runtime import Runtime, utc_now
+from .runtime import Runtime, utc_now, worker_slot
 
 __all__ = ["FLOW_ERRORS", "CognitoUser"]
 
@@ -119,6 +119,19 @@ def _summarise(environment: Any, **_: Any) -> None:
         log.info("%s", run.runtime.summary())
 
 
+def _keep_learned(environment: Any, **_: Any) -> None:
+    """Keep what this process's identities learned (TOTP steps used, passwords changed, ...)
+    for the next run: see :func:`loadtest.flows.identity.save_learned`."""
+    run = existing_run(environment)
+    if run is None or not run.built or run.runtime.config.identities is None:
+        return
+    mine = partition(run.runtime.all_identities, *worker_slot(environment))
+    try:
+        save_learned(mine, run.runtime.config.identities)
+    except OSError as exc:
+        log.warning("could not keep what the identities learned: %s", exc)
+
+
 def _warm(environment: Any, **_: Any) -> None:
     """Before the first user starts a login, in every process that runs users: build the
     runtime, the fixed-base table and a full ephemeral stock."""
@@ -132,6 +145,7 @@ def _warm(environment: Any, **_: Any) -> None:
 
 
 events.test_stop.add_listener(_summarise)  # type: ignore[no-untyped-call]
+events.test_stop.add_listener(_keep_learned)  # type: ignore[no-untyped-call]
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
 events.init.add_listener(_check_target)  # type: ignore[no-untyped-call]
 events.test_start.add_listener(_warm)  # type: ignore[no-untyped-call]

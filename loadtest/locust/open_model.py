@@ -311,12 +311,17 @@ def _answerer_for(options: Any, mix: dict[str, float]) -> CustomAnswerer | None:
 
 
 def _schedule_from(options: Any) -> tuple[list[Stage], dict[str, float]]:
-    text = getattr(options, "cognito_stages", None)
-    if not text:
-        raise ScheduleError("the open model needs --cognito-stages (e.g. '10:30s')")
+    text = getattr(options, "cognito_stages", None) or _default_stages(options)
     mix = parse_mix(getattr(options, "cognito_mix", None) or "srp=1")
     check_mix(mix)
     return parse_stages(text), mix
+
+
+def _default_stages(options: Any) -> str:
+    """Without ``--cognito-stages``: one login a second for the run time (``-t``, else 30 s),
+    so the scenario runs as it is, like the others."""
+    seconds = int(getattr(options, "run_time", None) or 30)
+    return f"1:{seconds}s"
 
 
 class OpenLoginUser(CognitoUser):
