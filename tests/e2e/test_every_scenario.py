@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,9 +33,9 @@ from .locust_runs import Stat, _stats
 
 pytestmark = pytest.mark.e2e
 
-#: One user of each kind per scenario.
-USERS = len(SCENARIOS)
-SECONDS = 4
+#: One user of each kind per scenario, and one for each test of unfit identities.
+USERS = len(SCENARIOS) + 2
+SECONDS = 6
 PARALLEL = 4
 
 
@@ -110,7 +111,7 @@ class Ran:
 
 def run(pool: Pool, scenario: str, identities: Path) -> Ran:
     """``cognito-loadtest run SCENARIO --locust --config DIR/locust.conf``, bounded."""
-    work = pool.folder.parent / scenario
+    work = pool.folder.parent / f"{scenario}-{identities.stem}"
     work.mkdir()
     client = ("--client-id", pool.rotation_client) if scenario == "refresh_rotation" else ()
     command = [
@@ -127,7 +128,7 @@ def run(pool: Pool, scenario: str, identities: Path) -> Ran:
     summary = work / "report" / "summary.json"
     flows = json.loads(summary.read_text())["flows"] if summary.exists() else {}
     logins = {name: dict(row["outcomes"]) for name, row in flows.items()}
-    output = (done.stdout + done.stderr)[-4000:]
+    output = done.stdout + done.stderr
     return Ran(done.returncode, output, _stats(work / "run_stats.csv"), logins)
 
 
@@ -137,8 +138,51 @@ def test_every_ready_scenario_signs_in_on_one_bootstrap_pool(pool: Pool) -> None
         futures = {s: runs.submit(run, pool, s, files[s]) for s in SCENARIOS}
         ran = {scenario: future.result() for scenario, future in futures.items()}
     problems = {
-        scenario: (r.returncode, r.ok, r.failed, r.output)
+        scenario: (r.returncode, r.ok, r.failed, r.output[-3000:])
         for scenario, r in ran.items()
         if r.returncode != 0 or r.ok < 1 or r.failed
     }
     assert not problems, "\n\n".join(f"{s}: {p}" for s, p in problems.items())
+
+
+def kind_line(pool: Pool, run: str, index: int) -> dict[str, Any]:
+    """The ``index``-th user of one kind, as its identities-file object."""
+    lines = (pool.folder / "users" / f"{run}.jsonl").read_text().splitlines()
+    loaded: dict[str, Any] = json.loads(lines[index])
+    return loaded
+
+
+def identities_file(pool: Pool, name: str, *users: dict[str, Any]) -> Path:
+    path = pool.folder / f"{name}.jsonl"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(u) + "\n" for u in users)
+    return path
+
+
+def test_identities_that_fit_no_class_stop_the_run_with_one_line(pool: Pool) -> None:
+    totp_only = identities_file(pool, "totp-only", kind_line(pool, "boot", -1))
+    ran = run(pool, "passkey", totp_only)
+    assert ran.returncode != 0
+    assert "Traceback" not in ran.output
+    assert "no identity to lease" not in ran.output
+    [line] = [line for line in ran.output.splitlines() if "fits no identity" in line]
+    assert "UserAuthPasskeyUser (user_auth_passkey) fits no identity in" in line
+    assert "it needs a passkey" in line
+    assert "cognito-loadtest provision -n 10" in line
+    assert "--passkeys" in line
+    assert ran.stats == {}  # it stopped before any request
+
+
+def test_a_class_no_identity_fits_is_named_once_and_the_others_run(pool: Pool) -> None:
+    no_passkey = kind_line(pool, "boot-ua", -2)
+    del no_passkey["passkey"]
+    path = identities_file(pool, "no-passkey", no_passkey)
+    ran = run(pool, "user_auth", path)
+    warned = [line for line in ran.output.splitlines() if "fits no identity" in line]
+    assert len(warned) == 1, ran.output
+    assert "UserAuthPasskeyUser" in warned[0]
+    assert "no identity to lease" not in ran.output
+    assert ran.returncode == 0, ran.output
+    assert ran.ok >= 1
+    assert "login:user_auth_passkey" not in ran.logins

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.bootstrap import _child_options, read_conf
+from loadtest.bootstrap import CAPTCHA_TRIGGERS, _child_options, groups, read_conf
 from loadtest.cli import build_parser
 from loadtest.target.launch import local_admin_client
 from loadtest.target.scenarios import scenario_path
@@ -102,7 +102,11 @@ def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Pat
     assert all(int(r["Failure Count"]) == 0 for r in rows.values())
     first = read_conf(folder / "locust.conf")
     usernames = _usernames(folder / "identities.jsonl")
-    assert len(usernames) == 6
+    assert len(usernames) == 6 * len(groups())  # every kind of user, joined in one file
+    for group in groups():
+        assert _usernames(folder / "users" / f"{group.run}.jsonl") == [
+            u for u in usernames if u.startswith(f"lt-{group.run}-0")
+        ]
 
     with _bootstrapped(folder, 6) as url:
         again = read_conf(folder / "locust.conf")
@@ -148,8 +152,18 @@ def test_the_child_server_gets_every_server_option_given_and_no_bootstrap_option
     )  # fmt: skip
     assert _child_options(args) == [
         "--port", "9229", "--workers", "2", "--time-scale", "0.5", "--no-quotas",
-        "--fault", "drop@0.1", "--fault", "latency:5ms",
+        "--fault", "drop@0.1", "--fault", "latency:5ms", *CAPTCHA_TRIGGERS,
     ]  # fmt: skip
+
+
+def test_the_child_server_runs_the_example_triggers_unless_given_its_own() -> None:
+    mine = "define_auth_challenge=my.triggers:define"
+    args = build_parser().parse_args(["pool", "serve", "--bootstrap", "d", "--trigger", mine])
+    assert _child_options(args) == ["--port", "9229", "--trigger", mine]
+    plain = _child_options(build_parser().parse_args(["pool", "serve", "--bootstrap", "d"]))
+    assert plain[2:] == list(CAPTCHA_TRIGGERS)
+    assert all(spec.split("=")[1].startswith("loadtest.scenarios.triggers.captcha:")
+               for spec in CAPTCHA_TRIGGERS[1::2])  # fmt: skip
 
 
 @pytest.mark.e2e
