@@ -64,13 +64,18 @@ def _add_bootstrap_options(parser: argparse.ArgumentParser) -> None:
         "--bootstrap",
         type=Path,
         metavar="DIR",
-        help="ready for load in one command: create (or, restarted over the same state, reuse) "
-        "a user pool with TOTP MFA optional and device tracking, an app client and --users test "
-        "users with TOTP and a remembered device; write DIR/identities.jsonl and DIR/locust.conf "
-        "(state defaults to DIR/pool.sqlite3), then serve",
+        help="a pool every ready scenario runs on, in one command: create (or, restarted over "
+        "the same state, reuse) a user pool set up for all of them (TOTP and SMS MFA, devices, "
+        "every USER_AUTH first factor, passkeys, the example captcha triggers unless --trigger, "
+        "a domain), its app clients and --users test users of each kind (TOTP and a device; no "
+        "MFA with a passkey, e-mail and phone; SMS MFA); write DIR/identities.jsonl and "
+        "DIR/locust.conf (state defaults to DIR/pool.sqlite3), then serve",
     )
     parser.add_argument(
-        "--users", type=int, default=20, help="test users to provision with --bootstrap"
+        "--users",
+        type=int,
+        default=20,
+        help="test users of each kind to provision with --bootstrap (default 20)",
     )
 
 
