@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import secrets
 import signal
@@ -369,14 +370,16 @@ def _adopt_old_file(folder: Path) -> None:
 
 def _provision(app: LocalApp, count: int, group: Group, ids_path: Path) -> None:
     """The provisioning job of one kind, resumed from its file; paced inside the pool's quotas."""
-    from .provision import ProvisionSettings, provision
+    from .provision import ProgressPrinter, ProvisionSettings, provision
     from .target.config import TargetConfig
 
     target = TargetConfig.from_settings(app.settings())
     settings = ProvisionSettings(
         target=target, users=count, identities=ids_path, run=group.run, plan=group.plan
     )
-    report = asyncio.run(provision(settings))  # loopback: signed with dummy credentials
+    # live progress on a terminal; in a log, only the line below per kind
+    printer = ProgressPrinter() if sys.stderr.isatty() else ProgressPrinter(io.StringIO())
+    report = asyncio.run(provision(settings, printer=printer))  # loopback: dummy credentials
     if not report.complete:
         raise StepFailed(f"provisioning {group.run} did not complete: {report.failed} users failed")
     kept = f"{report.resumed} kept, {report.created} new"

@@ -114,6 +114,12 @@ def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     sizes = {"users": size["users"], "spawn_rate": size["spawn_rate"], "run_time": run_time}
     check_bounds("run", sizes | {"processes": size["processes"]}, allow=args.allow_above_max)
     seen = target_settings(args.locust_args, env)
+    if not seen.get("COGNITO_POOL_ID"):
+        raise ValueError(
+            "no user pool given: pass --pool-id and --client-id (and --identities), or, for a "
+            "local pool made by 'cognito-loadtest pool serve --bootstrap DIR', add "
+            "'--locust --config DIR/locust.conf'"
+        )
     guard_target(
         endpoint_url=seen.get("COGNITO_ENDPOINT_URL"),
         region=seen.get("COGNITO_REGION"),

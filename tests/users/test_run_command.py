@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,17 @@ def test_a_locust_conf_in_the_folder_counts_and_a_missing_config_is_one_clear_er
     assert target_settings([], {})["COGNITO_POOL_ID"] == "us-east-1_Here"
     with pytest.raises(ValueError, match=r"config file nowhere\.conf does not exist"):
         target_settings(["--config", "nowhere.conf"], {})
+
+
+def test_a_run_with_no_pool_stops_before_locust_and_says_where_settings_come_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./locust.conf
+    monkeypatch.setenv("HOME", str(tmp_path))  # nor a ~/.locust.conf
+    args = parse("srp", "-t", "5s")
+    _, env = locust_command(args, {})
+    with pytest.raises(ValueError, match="no user pool given") as raised:
+        check_run(args, {k: v for k, v in env.items() if not k.startswith("COGNITO_")})
+    assert "pool serve --bootstrap DIR" in str(raised.value)
+    assert "--locust --config DIR/locust.conf" in str(raised.value)
+    assert capsys.readouterr().err == ""  # not even the target line: there is none
