@@ -48,8 +48,8 @@ T = TypeVar("T")
 FLOW_ERRORS = (CognitoError, TransportError, FlowError, srp_fast.SrpError)
 #: Longest a user waits for a free identity before reporting a failed lease.
 LEASE_WAIT_SECONDS = 35.0
-#: (environment, event name) pairs whose failed lease was logged: once each, not every second.
-_WARNED: set[tuple[int, str]] = set()
+#: (environment, event name, what) of lease troubles logged: once each, not every second.
+_SAID: set[tuple[int, str, str]] = set()
 
 
 def _options(parser: Any, **_: Any) -> None:
@@ -220,14 +220,21 @@ class CognitoUser(User):
                     self._warn_once(name, exc)
                     self.cognito.view(name, 0.0, exc, view="no_identity")
                     return None
+                if exc.retry_in > 1.0:  # every fitting identity sent its code of this step
+                    self._say_once(name, "waiting", f"{name}: waiting up to {exc.retry_in:.0f} s"
+                                   f" for the next TOTP step: {exc} (Cognito takes each code once;"
+                                   " more identities let more logins run in a step)")  # fmt: skip
                 gevent.sleep(min(exc.retry_in, left, 1.0))
 
     def _warn_once(self, name: str, exc: NoIdentityAvailable) -> None:
         """The first failed lease of ``name`` in this process is logged; the rest are counted
         (the report's ``no_identity`` view), not logged every second."""
-        key = (id(self.environment), name)
-        if key not in _WARNED:
-            _WARNED.add(key)
-            log.warning(
-                "%s: no identity to lease: %s (logged once; counted in the report)", name, exc
-            )
+        text = f"{name}: no identity to lease: {exc} (logged once; counted in the report)"
+        self._say_once(name, "failed", text, level=logging.WARNING)
+
+    def _say_once(self, name: str, what: str, text: str, level: int = logging.INFO) -> None:
+        """Log ``text`` the first time ``what`` happens to ``name`` in this process."""
+        key = (id(self.environment), name, what)
+        if key not in _SAID:
+            _SAID.add(key)
+            log.log(level, "%s", text)

@@ -21,12 +21,10 @@ Settings are the option table's :data:`~loadtest.target.options.DOMAIN` options
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -46,7 +44,7 @@ from loadtest.flows.hosted import (
     managed_login,
 )
 from loadtest.flows.identities import IdentityPool, NoIdentityAvailable
-from loadtest.flows.identity import Identity
+from loadtest.flows.identity import Identity, load_identities, save_learned
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.options import DOMAIN, OPTIONS, add_locust_options, pick, settings_from
 
@@ -92,8 +90,17 @@ class HostedSettings:
 
 
 def _identities(path: str) -> list[Identity]:
-    lines = Path(path).read_text().splitlines() if path else []
-    return [Identity.from_json(json.loads(line)) for line in lines if line.strip()]
+    """The identities as the last run left them (:func:`load_identities`)."""
+    return load_identities(path) if path else []
+
+
+def _keep_learned(environment: Any, **_: Any) -> None:
+    """What this process's managed-login identities learned (TOTP steps, ...), for the next run."""
+    if ManagedLoginUser.known and _HostedUser.settings is not None:
+        save_learned(ManagedLoginUser.known, _HostedUser.settings.identities)
+
+
+events.test_stop.add_listener(_keep_learned)  # type: ignore[no-untyped-call]
 
 
 def _context(client_id: str, secret: str | None = None) -> FlowContext:
@@ -151,6 +158,7 @@ class ManagedLoginUser(_HostedUser):
 
     pool: ClassVar[IdentityPool | None] = None
     entry: ClassVar[Entry] = CATALOGUE["managed_login"]
+    known: ClassVar[list[Identity]] = []
 
     def on_start(self) -> None:
         super().on_start()
@@ -159,6 +167,7 @@ class ManagedLoginUser(_HostedUser):
             identities = [i for i in _identities(self.cfg.identities) if self.entry.accepts(i)]
             self.cognito.add_secrets([s for i in identities for s in (i.password, i.totp_secret)])
             ManagedLoginUser.pool = IdentityPool(identities)
+            ManagedLoginUser.known = identities
         self.ctx = _context(self.cfg.client_id)
 
     @task
