@@ -28,6 +28,8 @@ from loadtest.target.scenarios import scenario_path
 
 BIN = Path(sys.executable).parent
 _READY = 120.0
+#: Users of each kind: more TOTP users than the first run's logins can use in one step.
+USERS = 12
 
 
 @contextmanager
@@ -70,9 +72,11 @@ def _rows(conf: Path, cwd: Path, *extra: str) -> tuple[dict[tuple[str, str], dic
     return rows, result.stderr
 
 
-def _locust(conf: Path, cwd: Path) -> tuple[dict[tuple[str, str], dict[str, str]], int]:
+def _locust(
+    conf: Path, cwd: Path, *extra: str
+) -> tuple[dict[tuple[str, str], dict[str, str]], int]:
     """Plain Locust with the written config only; its stats rows and the logins it counted."""
-    rows, stderr = _rows(conf, cwd)
+    rows, stderr = _rows(conf, cwd, *extra)
     result = subprocess.CompletedProcess([], 0, "", stderr)
     counted = re.search(r"logins: ok=(\d+)(.*)", result.stderr)
     assert counted is not None, result.stderr[-3000:]
@@ -84,13 +88,15 @@ def _locust(conf: Path, cwd: Path) -> tuple[dict[tuple[str, str], dict[str, str]
 def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Path) -> None:
     folder, empty = tmp_path / "pool", tmp_path / "empty"
     empty.mkdir()
-    with _bootstrapped(folder, 6) as url:
+    with _bootstrapped(folder, USERS) as url:
         conf = read_conf(folder / "locust.conf")
         assert conf["cognito-endpoint-url"] == url
         assert Path(conf["locustfile"]).name == "srp_totp.py"
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         assert stat.S_IMODE((folder / "identities.jsonl").stat().st_mode) == 0o600
-        rows, logins = _locust(folder / "locust.conf", empty)
+        # a few logins, so some TOTP users keep this 30 s step's code for managed login: the
+        # next run knows which codes this one used (identities.jsonl.learned)
+        rows, logins = _locust(folder / "locust.conf", empty, "-u", "2", "-t", "4s")
         hosted = (("managed_login", "POST /mfa", "ManagedLoginUser"),)
         for scenario, step, user in hosted:  # the domain is in the conf: plain locust -f FILE
             extra = ("-f", str(scenario_path(scenario)), "-t", "3s", user)
@@ -102,13 +108,13 @@ def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Pat
     assert all(int(r["Failure Count"]) == 0 for r in rows.values())
     first = read_conf(folder / "locust.conf")
     usernames = _usernames(folder / "identities.jsonl")
-    assert len(usernames) == 6 * len(groups())  # every kind of user, joined in one file
+    assert len(usernames) == USERS * len(groups())  # every kind of user, joined in one file
     for group in groups():
         assert _usernames(folder / "users" / f"{group.run}.jsonl") == [
             u for u in usernames if u.startswith(f"lt-{group.run}-0")
         ]
 
-    with _bootstrapped(folder, 6) as url:
+    with _bootstrapped(folder, USERS) as url:
         again = read_conf(folder / "locust.conf")
         idp = local_admin_client(url)
         listed = idp.list_users(UserPoolId=again["cognito-pool-id"], Limit=60)["Users"]
