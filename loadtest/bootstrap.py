@@ -330,6 +330,9 @@ def _domain(app: LocalApp, folder: Path) -> dict[str, str]:
     clients = (values["cognito-oauth-client-id"], values["cognito-m2m-client-id"])
     same_pool = all(values.values()) and known.get("cognito-pool-id") == app.pool_id
     if same_pool and all(_has_client(app.url, app.pool_id, c) for c in clients):
+        # at this start's address: a restart on another --port keeps the domain, not the port
+        prefix = values["cognito-domain-url"].rstrip("/").rsplit("/", 1)[-1]
+        values["cognito-domain-url"] = f"{app.url.rstrip('/')}/domain/{prefix}"
         print(f"   reusing domain {values['cognito-domain-url']}", file=sys.stderr)
         return values
     prefix = f"lt-{secrets.token_hex(4)}"

@@ -122,8 +122,10 @@ def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Pat
         first["cognito-pool-id"],
         first["cognito-client-id"],
     )
-    domain_keys = ("cognito-domain-url", "cognito-oauth-client-id", "cognito-m2m-client-id")
+    domain_keys = ("cognito-oauth-client-id", "cognito-m2m-client-id")
     assert [again[k] for k in domain_keys] == [first[k] for k in domain_keys]
+    prefix = first["cognito-domain-url"].rsplit("/", 1)[-1]  # the same domain, at the new port
+    assert again["cognito-domain-url"] == f"{url.rstrip('/')}/domain/{prefix}"
     assert _usernames(folder / "identities.jsonl") == usernames
     assert sorted(u["Username"] for u in listed) == sorted(usernames)
 
