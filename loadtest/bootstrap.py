@@ -8,13 +8,15 @@ The local pool's server imports no client code, so the bootstrap is orchestrated
    triggers (``loadtest.scenarios.triggers.captcha``) unless ``--trigger`` names others;
 2. reuse the user pool and app client that ``DIR/locust.conf`` names if the pool still has them,
    else create them; either way, settle their settings (:data:`POOL_SETTINGS`,
-   :data:`MFA_SETTINGS`): TOTP and SMS MFA optional, devices remembered, every USER_AUTH first
-   factor, a WebAuthn relying party, e-mail auto-verified, and an app client allowing every
-   flow; plus a second app client with refresh-token rotation (``refresh_rotation``);
+   :data:`MFA_SETTINGS`): TOTP, SMS and e-mail MFA optional, devices remembered, every
+   USER_AUTH first factor, a WebAuthn relying party, e-mail through SES and auto-verified, and
+   an app client allowing every flow; plus a second app client with refresh-token rotation
+   (``refresh_rotation``);
 3. provision ``--users`` synthetic users of each kind in :func:`groups` (TOTP and a device; no
-   MFA with a passkey, an e-mail and a phone; SMS MFA), each kind resumable in its own file
-   ``DIR/users/<run>.jsonl``, and join them in ``DIR/identities.jsonl`` (0600), which every
-   user class leases from by the catalogue's rule; a restart makes only the users a file lacks;
+   MFA with a passkey, an e-mail and a phone; SMS MFA; e-mail MFA), each kind resumable in its
+   own file ``DIR/users/<run>.jsonl``, and join them in ``DIR/identities.jsonl`` (0600), which
+   every user class leases from by the catalogue's rule; a restart makes only the users a file
+   lacks;
 4. reuse the domain and OAuth clients ``DIR/locust.conf`` names if the pool still has them,
    else create a domain, a resource server, a code-grant client and a client-credentials client
    (:func:`loadtest.provision.oauth.provision_oauth`), for the managed-login and
@@ -105,6 +107,12 @@ CAPTCHA_TRIGGERS = tuple(
 #: sign-up codes by e-mail, devices always remembered, every USER_AUTH first factor.
 POOL_SETTINGS: Mapping[str, Any] = {
     "AutoVerifiedAttributes": ["email"],
+    # e-mail through Amazon SES (a placeholder identity: the local pool sends nothing), which
+    # e-mail MFA requires; the codes go to the pool's message sink
+    "EmailConfiguration": {
+        "EmailSendingAccount": "DEVELOPER",
+        "SourceArn": "arn:aws:ses:us-east-1:000000000000:identity/no-reply@example.com",
+    },
     "DeviceConfiguration": {
         "ChallengeRequiredOnNewDevice": True,
         "DeviceOnlyRememberedOnUserPrompt": False,
@@ -121,6 +129,7 @@ MFA_SETTINGS: Mapping[str, Any] = {
     "MfaConfiguration": "OPTIONAL",
     "SoftwareTokenMfaConfiguration": {"Enabled": True},
     "SmsMfaConfiguration": {"SmsAuthenticationMessage": "Your code is {####}"},
+    "EmailMfaConfiguration": {"Message": "Your code is {####}"},
     "WebAuthnConfiguration": {"RelyingPartyId": "localhost"},
 }
 #: Every flow the scenarios use, USER_AUTH included.
@@ -159,6 +168,11 @@ def groups() -> tuple[Group, ...]:
             run="boot-sms",
             plan=Plan.for_needs({Need.SMS_MFA}),
             summary="SMS MFA on a fictional phone",
+        ),
+        Group(
+            run="boot-email",
+            plan=Plan.for_needs({Need.EMAIL_MFA}),
+            summary="e-mail MFA on an example.com address",
         ),
     )
 

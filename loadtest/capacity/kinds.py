@@ -154,8 +154,8 @@ class Group:
     def name(self) -> str:
         """``totp``, ``phone-sms_mfa-no_totp``, ``any``: what it holds, its users' settings,
         and ``no_`` what it refuses; the tag its identities carry."""
-        parts = sorted(n.value for n in self.holds) + sorted(s.value for s in self.settings)
-        parts += sorted(f"no_{n.value}" for n in self.refuses)
+        held = {n.value for n in self.holds} | {s.value for s in self.settings}
+        parts = sorted(held) + sorted(f"no_{n.value}" for n in self.refuses)
         return "-".join(parts) or "any"
 
     def has(self, what: Need | PoolSetting) -> bool:

@@ -61,7 +61,7 @@ profile_update       SRP login, UpdateUserAttributes (name)              no TOTP
 admin_no_srp         ADMIN_NO_SRP_AUTH (legacy name), no MFA             no TOTP
 sms_mfa              USER_SRP_AUTH + SMS_MFA                             SMS MFA, no TOTP
 select_mfa           SELECT_MFA_TYPE (SMS chosen) + SMS_MFA              SMS MFA and TOTP
-email_mfa            USER_SRP_AUTH + EMAIL_OTP (e-mail MFA)              e-mail, no TOTP
+email_mfa            USER_SRP_AUTH + EMAIL_OTP (e-mail MFA)              e-mail MFA, no TOTP
 custom_auth          CUSTOM_AUTH, SRP first, two custom rounds           no TOTP
 custom_auth_totp     CUSTOM_AUTH, SRP first, TOTP, tokens (no round)     TOTP
 ===================  ==================================================  ==================
@@ -150,6 +150,8 @@ class Need(StrEnum):
     PASSKEY = "passkey"
     #: SMS MFA turned on for the user (``provision --sms-mfa``)
     SMS_MFA = "sms_mfa"
+    #: e-mail MFA turned on for the user (``provision --email-mfa``)
+    EMAIL_MFA = "email_mfa"
 
 
 _HOLDS: Mapping[Need, Callable[[Identity], bool]] = MappingProxyType(
@@ -161,6 +163,7 @@ _HOLDS: Mapping[Need, Callable[[Identity], bool]] = MappingProxyType(
         Need.PHONE: lambda identity: identity.phone is not None,
         Need.PASSKEY: lambda identity: identity.passkey is not None,
         Need.SMS_MFA: lambda identity: identity.sms_mfa,
+        Need.EMAIL_MFA: lambda identity: identity.email_mfa,
     }
 )
 
@@ -393,9 +396,9 @@ _DEVICE_AUTH = _calls(
 NO_TOTP = frozenset({Need.TOTP})
 #: Refused by flows that expect no MFA challenge: an SMS-MFA user would answer SMS_MFA, and
 #: USER_AUTH offers a user with MFA configured no passwordless factor.
-NO_MFA = frozenset({Need.TOTP, Need.SMS_MFA})
-#: Refused by TOTP flows: with SMS MFA on as well, sign-in asks SELECT_MFA_TYPE.
-NO_SMS = frozenset({Need.SMS_MFA})
+NO_MFA = frozenset({Need.TOTP, Need.SMS_MFA, Need.EMAIL_MFA})
+#: Refused by TOTP flows: with SMS or e-mail MFA on as well, sign-in asks SELECT_MFA_TYPE.
+NO_SMS = frozenset({Need.SMS_MFA, Need.EMAIL_MFA})
 WITH_TOTP = frozenset({Need.PASSWORD, Need.TOTP})
 REMEMBER = LoginOptions(use_device=True, remember_device=True)
 _USER_AUTH = _call(Op.INITIATE_AUTH)
@@ -439,7 +442,7 @@ _ENTRIES = (
         calls=_calls(_SRP, _TOTP, _CONFIRM),
         options=REMEMBER,
         needs=WITH_TOTP,
-        refuses=frozenset({Need.DEVICE, Need.SMS_MFA}),
+        refuses=frozenset({Need.DEVICE, Need.SMS_MFA, Need.EMAIL_MFA}),
         pool=frozenset({PoolSetting.DEVICE_TRACKING}),
         totp_codes=1,
         fallbacks=("device",),
@@ -451,7 +454,7 @@ _ENTRIES = (
         calls=_calls(_SRP, _TOTP, _CONFIRM),
         options=REMEMBER,
         needs=WITH_TOTP,
-        refuses=frozenset({Need.DEVICE, Need.SMS_MFA}),
+        refuses=frozenset({Need.DEVICE, Need.SMS_MFA, Need.EMAIL_MFA}),
         pool=frozenset({PoolSetting.DEVICE_TRACKING}),
         totp_codes=1,
         after=_forget_device,
@@ -463,7 +466,7 @@ _ENTRIES = (
         calls=_calls(_SRP, _TOTP, _CONFIRM, _call(Op.UPDATE_DEVICE_STATUS)),
         options=REMEMBER,
         needs=WITH_TOTP,
-        refuses=frozenset({Need.DEVICE, Need.SMS_MFA}),
+        refuses=frozenset({Need.DEVICE, Need.SMS_MFA, Need.EMAIL_MFA}),
         pool=frozenset({PoolSetting.DEVICE_TRACKING, PoolSetting.REMEMBER_ON_PROMPT}),
         totp_codes=1,
         after=_forget_device,
@@ -502,7 +505,7 @@ _ENTRIES = (
         factory=_srp,
         calls=_calls(_SRP, _call(_RESPOND, Ch.SMS_MFA)),
         needs=frozenset({Need.PASSWORD, Need.PHONE, Need.SMS_MFA}),
-        refuses=NO_TOTP,
+        refuses=frozenset({Need.TOTP, Need.EMAIL_MFA}),
         pool=frozenset({PoolSetting.SMS_MFA}),
         messages=1,
     ),
@@ -521,8 +524,8 @@ _ENTRIES = (
         summary="USER_SRP_AUTH + EMAIL_OTP as a second factor (code from the code source)",
         factory=_srp,
         calls=_calls(_SRP, _call(_RESPOND, Ch.EMAIL_OTP)),
-        needs=frozenset({Need.PASSWORD, Need.EMAIL}),
-        refuses=NO_TOTP,
+        needs=frozenset({Need.PASSWORD, Need.EMAIL, Need.EMAIL_MFA}),
+        refuses=frozenset({Need.TOTP, Need.SMS_MFA}),
         pool=frozenset({PoolSetting.EMAIL_MFA}),
         messages=1,
     ),
@@ -533,8 +536,9 @@ _ENTRIES = (
         calls=_calls(
             _SRP, _call(_RESPOND, Ch.CUSTOM_CHALLENGE), _call(_RESPOND, Ch.CUSTOM_CHALLENGE)
         ),
-        # a TOTP identity is asked for its code after the password and then gets tokens
-        refuses=NO_TOTP,
+        # a TOTP identity is asked for its code after the password and then gets tokens (an
+        # SMS or e-mail MFA one likewise)
+        refuses=NO_MFA,
         pool=frozenset({PoolSetting.CUSTOM_TRIGGERS}),
         fallbacks=("custom_auth_totp",),
     ),
@@ -544,6 +548,7 @@ _ENTRIES = (
         factory=_custom,
         calls=_calls(_SRP, _TOTP),
         needs=WITH_TOTP,
+        refuses=NO_SMS,
         pool=frozenset({PoolSetting.CUSTOM_TRIGGERS}),
         totp_codes=1,
     ),

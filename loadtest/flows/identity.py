@@ -72,6 +72,8 @@ class Identity:
     #: SMS MFA is on for this user (its sign-ins answer SMS_MFA, and USER_AUTH offers it no
     #: passwordless factor), as ``provision --sms-mfa`` records it.
     sms_mfa: bool = False
+    #: E-mail MFA is on for this user, as ``provision --email-mfa`` records it.
+    email_mfa: bool = False
     #: A hash of the identities-file line this identity was read from ("" if none).
     origin: str = field(default="", repr=False, compare=False)
 
@@ -110,6 +112,8 @@ class Identity:
             data["passkey"] = {**self.passkey.to_json(), "sign_count": str(self.passkey_count)}
         if self.sms_mfa:
             data["sms_mfa"] = True
+        if self.email_mfa:
+            data["email_mfa"] = True
         return data
 
     @classmethod
@@ -130,6 +134,7 @@ class Identity:
             phone=_optional_text(data, "phone"),
             group=_optional_text(data, "group"),
             sms_mfa=data.get("sms_mfa") is True,
+            email_mfa=data.get("email_mfa") is True,
         )
 
 

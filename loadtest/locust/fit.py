@@ -28,6 +28,7 @@ _WORDS = {
     Need.PHONE: "a phone number",
     Need.PASSKEY: "a passkey",
     Need.SMS_MFA: "SMS MFA",
+    Need.EMAIL_MFA: "e-mail MFA",
 }
 
 
@@ -57,8 +58,11 @@ def wants(entry: Entry) -> str:
     """``"a passkey, and no TOTP or SMS MFA"``: an entry's needs beyond a password."""
     held = [_WORDS[n] for n in sorted(entry.needs - {Need.PASSWORD})] or ["a password"]
     text = " and ".join(held)
-    if entry.refuses:
-        text += ", and no " + " or ".join(_WORDS[n] for n in sorted(entry.refuses))
+    refused = [_WORDS[n] for n in sorted(entry.refuses)]
+    if refused:
+        text += ", and no " + " or ".join(
+            (", ".join(refused[:-1]), refused[-1]) if refused[:-1] else refused
+        )
     return text
 
 

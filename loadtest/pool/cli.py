@@ -65,10 +65,11 @@ def _add_bootstrap_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="DIR",
         help="a pool every ready scenario runs on, in one command: create (or, restarted over "
-        "the same state, reuse) a user pool set up for all of them (TOTP and SMS MFA, devices, "
-        "every USER_AUTH first factor, passkeys, the example captcha triggers unless --trigger, "
-        "a domain), its app clients and --users test users of each kind (TOTP and a device; no "
-        "MFA with a passkey, e-mail and phone; SMS MFA); write DIR/identities.jsonl and "
+        "the same state, reuse) a user pool set up for all of them (TOTP, SMS and e-mail MFA, "
+        "devices, every USER_AUTH first factor, passkeys, the example captcha triggers unless "
+        "--trigger, a domain), its app clients and --users test users of each kind (TOTP and a "
+        "device; no MFA with a passkey, e-mail and phone; SMS MFA; e-mail MFA); write "
+        "DIR/identities.jsonl and "
         "DIR/locust.conf (state defaults to DIR/pool.sqlite3), then serve",
     )
     parser.add_argument(

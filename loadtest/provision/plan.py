@@ -64,14 +64,15 @@ class Plan:
     def for_needs(cls, needs: Set[Need]) -> Plan:
         """The plan whose users hold exactly ``needs`` (a catalogue entry's), and nothing an
         entry could refuse."""
-        sms = Need.SMS_MFA in needs
+        sms, email_mfa = Need.SMS_MFA in needs, Need.EMAIL_MFA in needs
         return cls(
             totp=Need.TOTP in needs,
             device=Need.DEVICE in needs,
             passkey=Need.PASSKEY in needs,
-            email=Need.EMAIL in needs,
+            email=Need.EMAIL in needs or email_mfa,
             phone=Need.PHONE in needs or sms,
             sms=sms,
+            email_mfa=email_mfa,
         )
 
     def flags(self) -> tuple[str, ...]:
@@ -80,9 +81,10 @@ class Plan:
             ("--no-totp", not self.totp),
             ("--no-device", not self.device),
             ("--passkeys", self.passkey),
-            ("--emails", self.email),
+            ("--emails", self.email and not self.email_mfa),
             ("--phones", self.phone and not self.sms),
             ("--sms-mfa", self.sms),
+            ("--email-mfa", self.email_mfa),
         )
         return tuple(flag for flag, on in chosen if on)
 

@@ -355,7 +355,7 @@ class _UserMaker:
         await self.admin.call(
             Operation.ADMIN_SET_USER_MFA_PREFERENCE, Username=identity.username, **settings
         )
-        identity.sms_mfa = True
+        identity.sms_mfa, identity.email_mfa = plan.sms, plan.email_mfa
 
     async def _sign_in(self, identity: Identity) -> None:
         options = LoginOptions(use_device=False, remember_device=self.plan.device)

@@ -160,12 +160,16 @@ def test_a_real_pools_identities_are_counted_per_group(
     assert sms is not None
     people = [
         Identity(username="lt-a-00001", password="x"),
-        Identity(username="lt-a-00002", password="x", phone="+12025550100"),
-        Identity(username="lt-a-00003", password="x", phone="+12025550101", group=sms.name),
+        Identity(username="lt-a-00002", password="x", phone="+12025550100", sms_mfa=True),
+        Identity(
+            username="lt-a-00003", password="x", phone="+12025550101", sms_mfa=True, group=sms.name
+        ),
     ]
     path = tmp_path / "ids.jsonl"
     dump_identities(people, path)
     _check_identities(path, mix, kinds.needs_of(mix, 4.0, 0.0))
     err = capsys.readouterr().err
-    assert "has 2 identities for sms_mfa (phone-sms_mfa-no_totp), the ramp needs 13" in err
-    assert "has 2 identities for srp (no_totp), the ramp needs 12" in err
+    sms_group = "phone-sms_mfa-no_email_mfa-no_totp"
+    assert f"has 2 identities for sms_mfa ({sms_group}), the ramp needs 13" in err
+    # an SMS-MFA user (it says so) is no srp user, tagged or not
+    assert "has 1 identities for srp (no_email_mfa-no_sms_mfa-no_totp), the ramp needs 12" in err

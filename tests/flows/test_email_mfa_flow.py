@@ -103,8 +103,9 @@ def test_select_mfa_type_can_choose_email(
 def test_the_email_mfa_entry_declares_its_message_and_needs() -> None:
     entry = CATALOGUE["email_mfa"]
     assert entry.messages == 1
-    assert entry.needs == {Need.PASSWORD, Need.EMAIL}
+    assert entry.needs == {Need.PASSWORD, Need.EMAIL, Need.EMAIL_MFA}
     assert entry.pool == {PoolSetting.EMAIL_MFA}
-    assert entry.accepts(eve())
-    assert not entry.accepts(eve(totp_secret="JBSWY3DPEHPK3PXP"))
+    assert entry.accepts(eve(email_mfa=True))
+    assert not entry.accepts(eve())  # an e-mail address alone: a USER_AUTH (EMAIL_OTP) user
+    assert not entry.accepts(eve(email_mfa=True, totp_secret="JBSWY3DPEHPK3PXP"))
     assert not entry.accepts(Identity(username="x", password=PASSWORD))

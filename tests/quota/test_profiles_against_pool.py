@@ -136,6 +136,7 @@ class Bench:
             identity.sms_mfa = True
         if email_mfa:
             self.enable_email(name)
+            identity.email_mfa = True
         return identity
 
     def enable_email(self, name: str) -> None:

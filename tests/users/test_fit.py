@@ -54,7 +54,7 @@ def test_the_message_names_the_class_what_it_needs_and_the_provision_command() -
     line = unfit.message(Path("ids.jsonl"))
     assert "\n" not in line
     assert line.startswith("UserAuthPasskeyUser (user_auth_passkey) fits no identity in ids.jsonl")
-    assert "it needs a passkey, and no SMS MFA or TOTP" in line
+    assert "it needs a passkey, and no e-mail MFA, SMS MFA or TOTP" in line
     assert "provision -n 10 --identities user_auth_passkey.jsonl --no-totp" in line
     assert "--no-device --passkeys'" in line
     assert "pool serve --bootstrap" in line
@@ -63,5 +63,5 @@ def test_the_message_names_the_class_what_it_needs_and_the_provision_command() -
 def test_every_entry_that_leases_says_what_it_needs() -> None:
     entries: list[Entry] = [e for e in CATALOGUE.values() if e.leases]
     assert all(wants(e) for e in entries)
-    assert wants(CATALOGUE["sms_mfa"]) == "a phone number and SMS MFA, and no TOTP"
-    assert wants(CATALOGUE["srp_totp"]) == "TOTP, and no SMS MFA"
+    assert wants(CATALOGUE["sms_mfa"]) == "a phone number and SMS MFA, and no e-mail MFA or TOTP"
+    assert wants(CATALOGUE["srp_totp"]) == "TOTP, and no e-mail MFA or SMS MFA"
