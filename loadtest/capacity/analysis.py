@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadtest.report.aggregate import quota_category
+from loadtest.report.aggregate import quota_category, throttle_category
 from loadtest.report.histograms import HistogramSet
 
 from .schedule import Stage
@@ -82,6 +82,8 @@ class StepResult:
     throttled: int = 0
     failed: int = 0
     throttled_calls: dict[str, int] = field(default_factory=dict)
+    #: Throttled calls by the limit they name (a domain limit) or their label's category.
+    throttled_by: dict[str, int] = field(default_factory=dict)
     p50_service_ms: float | None = None
     p99_service_ms: float | None = None
     p50_intended_ms: float | None = None
@@ -105,7 +107,9 @@ class StepResult:
 
     @property
     def throttled_categories(self) -> dict[str, int]:
-        """Throttled calls by quota category."""
+        """Throttled calls by quota category (or domain limit)."""
+        if self.throttled_by:
+            return dict(self.throttled_by)
         counts: Counter[str] = Counter()
         for label, count in self.throttled_calls.items():
             counts[quota_category(label)] += count
@@ -188,6 +192,8 @@ class StepTally:
             if call.get("outcome") == "throttled":
                 label = str(call.get("label"))
                 step.throttled_calls[label] = step.throttled_calls.get(label, 0) + 1
+                by = throttle_category(call)
+                step.throttled_by[by] = step.throttled_by.get(by, 0) + 1
 
     def add_all(self, events: Iterable[Mapping[str, Any]]) -> StepTally:
         for event in events:

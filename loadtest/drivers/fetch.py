@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from loadtest.flows.effects import Effect, Fetch, Flow, Page, UnexpectedResponse
 from loadtest.protocol.errors import TooManyRequests, TransportError
+from loadtest.protocol.quotas import DOMAIN_LIMIT_HEADER, DomainLimit, DomainThrottled
 
 from .events import Reporter, call_event
 
@@ -25,6 +26,8 @@ __all__ = ["FetchSend", "fetch_url", "page_of", "run_fetches", "step_error"]
 T = TypeVar("T")
 #: Sends one request: (method, url, headers, form body or None) -> the Page that came back.
 FetchSend = Callable[[str, str, dict[str, str], dict[str, str] | None], Page]
+_LIMIT_HEADER = DOMAIN_LIMIT_HEADER.lower()
+_DOMAIN_LIMITS = frozenset(limit.value for limit in DomainLimit)
 
 
 def fetch_url(base_url: str, fetch: Fetch) -> str:
@@ -36,23 +39,29 @@ def fetch_url(base_url: str, fetch: Fetch) -> str:
 def page_of(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Page:
     """A Page from an answer's status, header pairs (repeated Set-Cookie kept) and body."""
     cookies: SimpleCookie = SimpleCookie()
-    location = None
+    location = limit = None
     for name, value in headers:
         if name.lower() == "set-cookie":
             cookies.load(value)
         elif name.lower() == "location":
             location = value
+        elif name.lower() == _LIMIT_HEADER:
+            limit = value
     return Page(
         status=status,
         location=location,
         cookies={key: morsel.value for key, morsel in cookies.items()},
         body=body.decode("utf-8", "replace"),
+        domain_limit=limit,
     )
 
 
 def step_error(fetch: Fetch, page: Page) -> BaseException | None:
-    """How a step's answer counts: 429 is a throttle, another 4xx/5xx a failed step."""
+    """How a step's answer counts: 429 is a throttle (by the domain limit it names, if any),
+    another 4xx/5xx a failed step."""
     if page.status == 429:
+        if page.domain_limit in _DOMAIN_LIMITS:
+            return DomainThrottled(DomainLimit(page.domain_limit))
         return TooManyRequests("Rate exceeded")
     if page.status >= 400:
         return UnexpectedResponse(fetch.label, f"HTTP {page.status}")

@@ -98,12 +98,14 @@ class Fetch:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Page:
-    """The answer: status, redirect target, cookies set (name -> value), body as text."""
+    """The answer: status, redirect target, cookies set (name -> value), body as text, and
+    the domain limit a 429 names (the local pool's ``X-Loadtest-Domain-Limit`` header)."""
 
     status: int
     location: str | None = None
     cookies: Mapping[str, str] = field(default_factory=dict, repr=False)
     body: str = field(default="", repr=False)
+    domain_limit: str | None = None
 
 
 Effect: TypeAlias = Call | Compute | Fetch

@@ -28,7 +28,9 @@ from loadtest.protocol.quotas import (
     PER_POOL_OPERATION_RPS,
     PER_USER_RPS,
     Allocation,
+    DomainLimit,
     DomainLimits,
+    DomainThrottled,
     QuotaCategory,
     charge_of,
 )
@@ -40,6 +42,8 @@ _CHALLENGE_SLOT = len(_CATEGORIES)
 #: Authorization-code redemption's own allocation, at UserAuthentication's rate.
 _REDEMPTION_SLOT = _CHALLENGE_SLOT + 1
 _FIRST_USER_SLOT = _REDEMPTION_SLOT + 1
+#: The domain limits by bucket kind (0 IP, 1 client, 2 domain).
+_DOMAIN_KINDS = (DomainLimit.PER_IP, DomainLimit.PER_CLIENT, DomainLimit.PER_DOMAIN)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,19 +123,22 @@ class Quotas:
 
     def admit_domain(self, domain: str, source_ip: str, client_id: str | None) -> None:
         """Take one token from a domain request's bulk limits (its source IP, its app client if
-        named, the domain), or raise TooManyRequests."""
+        named, the domain), or raise DomainThrottled naming the first limit (in that order)
+        without a token."""
         if not self._settings.enabled:
             return
         settings = self._settings
-        keys = [(0, f"{domain}/{source_ip}"), (2, domain)]
+        keys = [(0, f"{domain}/{source_ip}")]
         if client_id:
             keys.append((1, f"{domain}/{client_id}"))
+        keys.append((2, domain))
         plan = [(settings.domain_slot(kind, key),) for kind, key in keys]
         with self._lock:
             now = self._now()
             chosen = [self._pick(options, now) for options in plan]
-            if any(slot is None for slot in chosen):
-                raise TooManyRequests(Messages.RATE_EXCEEDED)
+            for (kind, _), slot in zip(keys, chosen, strict=True):
+                if slot is None:
+                    raise DomainThrottled(_DOMAIN_KINDS[kind])
             for slot in chosen:
                 self._buckets[2 * slot] -= 1.0  # type: ignore[operator]
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 from types import MappingProxyType
 
+from .errors import Messages, TooManyRequests
 from .names import Challenge, Endpoint, GrantType, Operation
 
 __all__ = [
@@ -21,13 +22,16 @@ __all__ = [
     "CODE_REDEMPTION",
     "DEFAULT_RPS",
     "DOMAIN_LIMITS",
+    "DOMAIN_LIMIT_HEADER",
     "HOURLY_USER_LIMITS",
     "PER_POOL_CATEGORIES",
     "PER_POOL_OPERATION_RPS",
     "PER_USER_RPS",
     "Allocation",
     "Charge",
+    "DomainLimit",
     "DomainLimits",
+    "DomainThrottled",
     "HourlyLimit",
     "QuotaCategory",
     "category_of",
@@ -101,6 +105,16 @@ PER_POOL_CATEGORIES = frozenset(
 )
 
 
+class DomainLimit(StrEnum):
+    """A user-pool domain's bulk request-rate limits, by what they count: the name a throttle
+    is reported under, beside the quota categories (``throttles`` in summary.json, the
+    onset's category in capacity.json)."""
+
+    PER_IP = "domain per-IP"
+    PER_CLIENT = "domain per-client"
+    PER_DOMAIN = "domain total"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DomainLimits:
     """A user-pool domain's bulk request-rate limits, requests per second (none adjustable).
@@ -117,9 +131,40 @@ class DomainLimits:
     per_client: float = 300
     per_domain: float = 500
 
+    def rate(self, limit: DomainLimit) -> float:
+        """The requests/s of one limit."""
+        if limit is DomainLimit.PER_IP:
+            return float(self.per_ip)
+        if limit is DomainLimit.PER_CLIENT:
+            return float(self.per_client)
+        return float(self.per_domain)
+
+    def scaled(self, factor: float) -> DomainLimits:
+        """Every limit times ``factor`` (``capacity --quota-scale`` scales them with the
+        categories, so a scaled run keeps their proportions)."""
+        return DomainLimits(
+            per_ip=self.per_ip * factor,
+            per_client=self.per_client * factor,
+            per_domain=self.per_domain * factor,
+        )
+
 
 #: The documented figures (docs/managed-login.md).
 DOMAIN_LIMITS = DomainLimits()
+
+#: The response header in which the local pool names the domain limit a 429 came from (its
+#: own: Cognito's answer to a throttled domain request is not documented). Without it, a
+#: throttle is reported under its call's category.
+DOMAIN_LIMIT_HEADER = "X-Loadtest-Domain-Limit"
+
+
+class DomainThrottled(TooManyRequests):
+    """A domain request refused by one of the domain's bulk limits (``limit``)."""
+
+    def __init__(self, limit: DomainLimit, message: str = Messages.RATE_EXCEEDED) -> None:
+        super().__init__(message)
+        self.limit = limit
+
 
 Op = Operation
 _CATEGORY: MappingProxyType[Operation, QuotaCategory] = MappingProxyType(

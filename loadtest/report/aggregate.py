@@ -15,7 +15,7 @@ from loadtest.protocol.quotas import label_category
 
 from .histograms import HistogramSet
 
-__all__ = ["HISTOGRAM_GROUPS", "Aggregate", "quota_category"]
+__all__ = ["HISTOGRAM_GROUPS", "Aggregate", "quota_category", "throttle_category"]
 
 #: Histogram groups: API calls by label, whole logins by flow, and per login its server time,
 #: its client compute time and its out-of-band waits (codes by SMS or e-mail), kept apart; the
@@ -36,6 +36,12 @@ def quota_category(label: str) -> str:
         return label_category(label).value
     except (ValueError, KeyError):
         return "unknown"
+
+
+def throttle_category(step: Mapping[str, Any]) -> str:
+    """Where a throttled step is counted: the domain limit it names (``quota``), else its
+    label's quota category."""
+    return str(step.get("quota") or quota_category(str(step["label"])))
 
 
 class Aggregate:
@@ -105,7 +111,7 @@ class Aggregate:
         if step.get("error_type"):
             self.counts["errors"][str(step["error_type"])] += 1
         if outcome == "throttled":
-            self.counts["throttles"][quota_category(label)] += 1
+            self.counts["throttles"][throttle_category(step)] += 1
 
     def add_validity(self, event: Mapping[str, Any]) -> None:
         """A ``validity`` event: a process's CPU and wall seconds so far, its loop lag since

@@ -31,6 +31,7 @@ from loadtest.drivers.record import LoginRecord
 from loadtest.flows.effects import ComputeKind
 from loadtest.flows.outcomes import classify
 from loadtest.protocol.errors import CognitoError
+from loadtest.protocol.quotas import DomainThrottled
 
 from .redact import Redactor
 from .segments import SEGMENT_GLOB, GzipSegments, read_gzip_lines
@@ -62,8 +63,9 @@ def error_type(error: BaseException | None) -> str | None:
 
 def steps_of(events: Iterable[Event]) -> list[dict[str, Any]]:
     """Each step of one login as it is logged: calls with label, outcome, time, error type and
-    attempt; client maths with its time, and ``stocked`` when it had a stock; an out-of-band
-    wait (a code's delivery) under its own key, ``out_of_band``, with its time."""
+    attempt (and ``quota``, the domain limit that throttled it, if one did); client maths
+    with its time, and ``stocked`` when it had a stock; an out-of-band wait (a code's
+    delivery) under its own key, ``out_of_band``, with its time."""
     steps: list[dict[str, Any]] = []
     for event in events:
         if isinstance(event, CallEvent):
@@ -76,6 +78,8 @@ def steps_of(events: Iterable[Event]) -> list[dict[str, Any]]:
                     "attempt": event.attempt,
                 }
             )
+            if isinstance(event.exception, DomainThrottled):  # not the label's category
+                steps[-1]["quota"] = event.exception.limit.value
         else:
             key = "out_of_band" if event.kind is ComputeKind.OUT_OF_BAND else "compute"
             step: dict[str, Any] = {key: event.name, "ms": round(event.compute_ms, 3)}

@@ -6,7 +6,9 @@
 ``oauth2/userInfo``, ``oauth2/revoke``, ``logout``) and the discovery document at
 ``/<poolId>/.well-known/openid-configuration``. Every request to a domain first passes its bulk
 limits (per source IP, per app client, per domain: :meth:`..quotas.Quotas.admit_domain`); a
-throttled one gets 429, a page or ``{"error": "too_many_requests"}`` as its route answers.
+throttled one gets 429, a page or ``{"error": "too_many_requests"}`` as its route answers, with
+the limit named in the ``X-Loadtest-Domain-Limit`` header (the local pool's own), so a report
+can tell it from a quota category's throttle.
 docs/managed-login.md gives the sources.
 """
 
@@ -16,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from loadtest.protocol.errors import TooManyRequests
+from loadtest.protocol.quotas import DOMAIN_LIMIT_HEADER, DomainThrottled
 
 from ..context import PoolContext
 from ..quotas import Quotas
@@ -47,10 +49,13 @@ def _limited(route: Route, *, json: bool) -> Route:
         domain = request.match_info["domain"]
         try:
             env.quotas.admit_domain(domain, request.remote or "", await _client_id(request))
-        except TooManyRequests:
+        except DomainThrottled as throttled:
             if json:
-                return json_answer({"error": "too_many_requests"}, 429)
-            return error_page(THROTTLED, 429)
+                answer = json_answer({"error": "too_many_requests"}, 429)
+            else:
+                answer = error_page(THROTTLED, 429)
+            answer.headers[DOMAIN_LIMIT_HEADER] = throttled.limit.value
+            return answer
         return await route(env, request)
 
     return handler
