@@ -3,12 +3,16 @@
     cognito-loadtest quota --mix srp=0.5,srp_totp=0.3,device=0.2 --rate 500
     cognito-loadtest quota --mix mix --mau 2000000 --peak-factor 10
     cognito-loadtest quota --mix srp --rate 1000 --quota UserAuthentication=1000 --json
+    cognito-loadtest quota --mix managed_login --rate 100 --source-ips 2
 
 Prints, per quota category the mix uses: demand, quota, headroom and whether it throttles; how
-the challenge responses fit their 3x allowance; the first category to throttle and the sign-in
-rate it starts at; the quota increases the rate needs (saying which categories AWS will not
-raise); and the per-user checks. Exit code 0 whether or not the rate fits (1 is never used: this
-is a calculator), 2 on bad input.
+the challenge responses fit their 3x allowance; for a mix with HTTP entries (managed login,
+client credentials), the domain requests against the domain's per-IP, per-client and
+per-domain limits, and a warning when one source IP (one load generator) meets the per-IP limit
+no later than the quota categories throttle; the first category or limit to throttle and the
+sign-in rate it starts at; the quota increases the rate needs (saying which categories AWS will
+not raise); and the per-user checks. Exit code 0 whether or not the rate fits (1 is never used:
+this is a calculator), 2 on bad input.
 """
 
 from __future__ import annotations
@@ -17,11 +21,16 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtest.protocol.quotas import CHALLENGE_ALLOWANCE_FACTOR, PER_USER_RPS, QuotaCategory
+from loadtest.protocol.quotas import (
+    CHALLENGE_ALLOWANCE_FACTOR,
+    PER_USER_RPS,
+    DomainLimit,
+    QuotaCategory,
+)
 from loadtest.report.tables import Table
 from loadtest.target.scenarios import SCENARIO_DIR
 
@@ -29,12 +38,14 @@ from .inputs import MauAssumptions, parse_mix, parse_quota, quotas_from_file
 from .model import (
     PROFILES,
     Allowance,
+    DomainRow,
     Headroom,
     Onset,
     PerPoolOperation,
     PerUser,
     QuotaModelError,
     challenge_allowance,
+    domain_rows,
     effective_quotas,
     headroom,
     normalise_mix,
@@ -111,6 +122,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="user pools the load is spread over (per-pool limits; default 1)",
     )
+    parser.add_argument(
+        "--source-ips",
+        type=int,
+        default=1,
+        metavar="N",
+        help="source IPs (load generators) a domain's requests come from, evenly "
+        "(its per-IP limit; default 1)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
     parser.set_defaults(handler=_handle)
 
@@ -129,6 +148,21 @@ class Plan:
     per_user: PerUser
     per_pool: list[PerPoolOperation]
     identities_given: bool = False
+    #: The domain's limits (empty for a mix without HTTP entries), over ``source_ips``.
+    domain: list[DomainRow] = field(default_factory=list)
+    source_ips: int = 1
+    #: The first quota category to throttle, the domain's limits left out.
+    api_onset: Onset | None = None
+
+    @property
+    def per_ip_first(self) -> bool:
+        """Whether the source IPs meet the domain's per-IP limit no later than any quota
+        category throttles: more generators, not a quota increase, is what passes it."""
+        per_ip = next((r for r in self.domain if r.limit is DomainLimit.PER_IP), None)
+        if per_ip is None or math.isinf(per_ip.onset):
+            return False
+        api = math.inf if self.api_onset is None else self.api_onset.logins_per_second
+        return per_ip.onset <= api * (1 + 1e-9)
 
 
 def plan(
@@ -139,6 +173,7 @@ def plan(
     identities: int | None = None,
     pools: int = 1,
     mau: MauAssumptions | None = None,
+    source_ips: int = 1,
 ) -> Plan:
     """The model's answers for one mix, rate and set of quotas."""
     quotas = effective_quotas(quotas)
@@ -146,17 +181,28 @@ def plan(
     if identities is None:  # report the check for the fewest identities that pass it
         users = per_user(mix, logins_per_second, users.min_identities)
     return Plan(
+        domain=domain_rows(mix, logins_per_second, source_ips=source_ips),
+        source_ips=source_ips,
+        api_onset=_api_onset(mix, quotas),
         shares=normalise_mix(mix),
         logins_per_second=logins_per_second,
         mau=mau,
         quotas=quotas,
         rows=headroom(mix, logins_per_second, quotas),
         allowance=challenge_allowance(mix, logins_per_second, quotas),
-        onset=throttle_onset(mix, quotas),
+        onset=throttle_onset(mix, quotas, source_ips=source_ips),
         per_user=users,
         per_pool=per_pool_operations(mix, logins_per_second, pools),
         identities_given=identities is not None,
     )
+
+
+def _api_onset(mix: dict[str, float], quotas: dict[QuotaCategory, float]) -> Onset | None:
+    """The quota categories' onset alone (``None``: the mix sends none of their calls)."""
+    try:
+        return throttle_onset(mix, quotas, domain=None)
+    except QuotaModelError:
+        return None
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -185,7 +231,17 @@ def _plan_from(args: argparse.Namespace) -> Plan:
         raise QuotaModelError(f"--identities must be at least 1, not {args.identities}")
     if args.pools < 1:
         raise QuotaModelError(f"--pools must be at least 1, not {args.pools}")
-    return plan(mix, rate, quotas, identities=args.identities, pools=args.pools, mau=mau)
+    if args.source_ips < 1:
+        raise QuotaModelError(f"--source-ips must be at least 1, not {args.source_ips}")
+    return plan(
+        mix,
+        rate,
+        quotas,
+        identities=args.identities,
+        pools=args.pools,
+        mau=mau,
+        source_ips=args.source_ips,
+    )
 
 
 # -- text ---------------------------------------------------------------------------------
@@ -200,6 +256,7 @@ def render(result: Plan) -> str:
             *_table(result.rows),
             "",
             _allowance_line(result.allowance),
+            *_domain_lines(result),
             _onset_line(result),
             "",
             *_increases(result),
@@ -247,9 +304,68 @@ def _allowance_line(a: Allowance) -> str:
 
 def _onset_line(result: Plan) -> str:
     onset = result.onset
-    return (
+    line = (
         f"first to throttle: {onset.category.value} at {onset.logins_per_second:,.1f} "
         f"sign-ins/s with these quotas"
+    )
+    return line + (f" ({_ips(result.source_ips)})" if result.domain else "")
+
+
+def _ips(count: int) -> str:
+    return "1 source IP" if count == 1 else f"{count:,} source IPs"
+
+
+def _domain_lines(result: Plan) -> list[str]:
+    """The domain's limits, for a mix with HTTP entries: a table, then what passes them."""
+    if not result.domain:
+        return []
+    total = next(r for r in result.domain if r.limit is DomainLimit.PER_DOMAIN)
+    per_login = total.demand / result.logins_per_second if result.logins_per_second else 0.0
+    head = ("domain limit", "demand rps", "limit rps", "headroom", "throttles?")
+    rows = [_domain_cells(r, result.source_ips) for r in result.domain]
+    lines = [
+        "",
+        f"domain requests (managed login, OAuth): {total.demand:,.1f} rps"
+        + (f", {per_login:,.2f} per sign-in" if per_login else "")
+        + "; none of the limits is adjustable",
+        *Table.of(head, rows, text=(0, 4)).lines(rule=True),
+    ]
+    lines += [_spread_line(r, result.logins_per_second) for r in result.domain if r.throttled]
+    if result.per_ip_first:
+        lines.append(_per_ip_warning(result))
+    return [*lines, ""]
+
+
+def _domain_cells(row: DomainRow, source_ips: int) -> list[str]:
+    left = f"{row.headroom:.0%}" if math.isfinite(row.headroom) else "none"
+    verdict = "YES" if row.throttled else "no"
+    if row.limit is DomainLimit.PER_IP:
+        verdict += "  (1 source IP)" if source_ips == 1 else f"  (each of {source_ips:,} IPs)"
+    return [row.limit.value, f"{row.demand:,.1f}", f"{row.rps:,.0f}", left, verdict]
+
+
+def _spread_line(row: DomainRow, rate: float) -> str:
+    return (
+        f"  {row.limit.value}: NOT adjustable; {rate:,.1f} sign-ins/s need at least "
+        f"{row.spread_needed:,} {row.spread_over}"
+    )
+
+
+def _per_ip_warning(result: Plan) -> str:
+    per_ip = next(r for r in result.domain if r.limit is DomainLimit.PER_IP)
+    api = result.api_onset
+    against = (
+        "no quota category throttles this mix"
+        if api is None
+        else f"no later than the quota categories ({api.category.value} at "
+        f"{api.logins_per_second:,.1f}/s)"
+    )
+    each = " each" if result.source_ips > 1 else ""
+    return (
+        f"WARNING: from {_ips(result.source_ips)} (one per load generator) the domain's per-IP "
+        f"limit ({per_ip.rps:,.0f} rps{each}) throttles at {per_ip.onset:,.1f} sign-ins/s, "
+        f"{against}: a test from there measures the per-IP limit, not the pool; use more "
+        f"source IPs (load generators) to load past it"
     )
 
 
@@ -327,6 +443,7 @@ def to_json(result: Plan) -> dict[str, Any]:
             "logins_per_second": result.onset.logins_per_second,
             "category": result.onset.category.value,
         },
+        "domain": _domain_json(result),
         "increases": [
             {
                 "category": r.category.value,
@@ -362,6 +479,29 @@ def _row_json(r: Headroom) -> dict[str, Any]:
         "required_rps": r.required,
         "increase_rps": r.increase,
         "adjustable": r.adjustable,
+    }
+
+
+def _domain_json(result: Plan) -> dict[str, Any] | None:
+    """The domain's limits (``None`` for a mix without HTTP entries)."""
+    if not result.domain:
+        return None
+    return {
+        "source_ips": result.source_ips,
+        "per_ip_first": result.per_ip_first,
+        "limits": [
+            {
+                "limit": r.limit.value,
+                "demand_rps": r.demand,
+                "limit_rps": r.rps,
+                "headroom": _finite(r.headroom),
+                "throttled": r.throttled,
+                "onset_logins_per_second": _finite(r.onset),
+                "spread_needed": r.spread_needed,
+                "spread_over": r.spread_over,
+            }
+            for r in result.domain
+        ],
     }
 
 

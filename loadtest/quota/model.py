@@ -11,8 +11,11 @@ receives ``rate * a + max(0, rate * b - 3 * Q)``, with ``a`` the non-challenge c
 
 A mix maps profile names (:data:`PROFILES`) to weights; weights are normalised, so
 ``{"srp": 2, "srp_totp": 2}`` is half and half. Rates are sign-ins (flow runs) per second.
-Besides the account quotas: each user may send 10 requests/s (:func:`per_user`), and the
-categories marked ¹ allow 5 requests/s per user pool and operation (:func:`per_pool_operations`).
+Besides the account quotas: each user may send 10 requests/s (:func:`per_user`), the
+categories marked ¹ allow 5 requests/s per user pool and operation (:func:`per_pool_operations`),
+and a mix with HTTP entries meets its domain's bulk limits (per source IP, per app client, per
+domain: :func:`domain_rows`, :mod:`.domain`), which :func:`throttle_onset` weighs with the
+categories.
 """
 
 from __future__ import annotations
@@ -27,15 +30,19 @@ from loadtest.protocol.names import Endpoint, Operation
 from loadtest.protocol.quotas import (
     CHALLENGE_ALLOWANCE_FACTOR,
     DEFAULT_RPS,
+    DOMAIN_LIMITS,
     PER_POOL_CATEGORIES,
     PER_POOL_OPERATION_RPS,
     PER_USER_RPS,
     Allocation,
+    DomainLimit,
+    DomainLimits,
     QuotaCategory,
     category_of,
     charge_of,
 )
 
+from .domain import DomainRow, domain_demand, limit_onsets, limit_rows
 from .profiles import PROFILES, CallKey, FlowProfile
 
 __all__ = [
@@ -44,6 +51,7 @@ __all__ = [
     "PROFILES",
     "Allowance",
     "CallKey",
+    "DomainRow",
     "FlowProfile",
     "Headroom",
     "Onset",
@@ -53,8 +61,11 @@ __all__ = [
     "UnknownFlow",
     "category_rates",
     "challenge_allowance",
+    "domain_onsets",
+    "domain_rows",
     "effective_quotas",
     "headroom",
+    "limit_loads",
     "mix_calls",
     "normalise_mix",
     "per_pool_operations",
@@ -224,12 +235,18 @@ def challenge_allowance(
     return Allowance(demand=demand, allowance=allowance, spill=max(0.0, demand - allowance))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Onset:
-    """The lowest sign-in rate at which a category's demand exceeds its quota, and which one."""
+    """The lowest sign-in rate at which a category's demand exceeds its quota, and which one:
+    a quota category, or a domain limit (``domain per-IP``) for a mix with HTTP entries."""
 
     logins_per_second: float
-    category: QuotaCategory
+    category: QuotaCategory | DomainLimit
+
+    @property
+    def domain_limit(self) -> bool:
+        """Whether a domain limit, not a quota category, throttles first."""
+        return isinstance(self.category, DomainLimit)
 
 
 def _onset_of(category: QuotaCategory, per_login: _PerLogin, quotas: Quotas) -> float:
@@ -246,20 +263,86 @@ def _onset_of(category: QuotaCategory, per_login: _PerLogin, quotas: Quotas) -> 
 
 
 def throttle_onset(
-    mix: Mix, quotas: Quotas = DEFAULT_RPS, *, profiles: Profiles = PROFILES
+    mix: Mix,
+    quotas: Quotas = DEFAULT_RPS,
+    *,
+    profiles: Profiles = PROFILES,
+    domain: DomainLimits | None = DOMAIN_LIMITS,
+    source_ips: int = 1,
 ) -> Onset:
-    """The first category to throttle as the sign-in rate grows, and the rate it starts at.
+    """The first category (or domain limit) to throttle as the sign-in rate grows, and the
+    rate it starts at.
 
-    Ties go to the category listed first in :class:`QuotaCategory`. ``quotas`` override the
-    defaults category by category.
+    ``quotas`` override the defaults category by category. The domain's limits count for a
+    mix with HTTP entries, its requests spread evenly over ``source_ips`` (one load generator
+    has one); ``domain=None`` leaves them out (the API categories alone). Ties go to the
+    category listed first in :class:`QuotaCategory`, then to the limit listed first in
+    :class:`DomainLimit` (the order the local pool checks them in).
     """
     quotas = effective_quotas(quotas)
     per_login = _per_login(mix, profiles)
-    onsets = [(_onset_of(c, per_login, quotas), c) for c in QuotaCategory]
+    onsets: list[tuple[float, QuotaCategory | DomainLimit]] = [
+        (_onset_of(c, per_login, quotas), c) for c in QuotaCategory
+    ]
+    if domain is not None:
+        limits = domain_onsets(mix, domain, source_ips=source_ips, profiles=profiles)
+        onsets += [(rate, limit) for limit, rate in limits.items()]
     rate, category = min(onsets, key=lambda pair: pair[0])
     if math.isinf(rate):
         raise QuotaModelError("the mix sends no call any quota applies to")
     return Onset(logins_per_second=rate, category=category)
+
+
+def _check_ips(source_ips: int) -> None:
+    if source_ips < 1:
+        raise QuotaModelError(f"source IPs must be at least 1, not {source_ips}")
+
+
+def domain_onsets(
+    mix: Mix,
+    limits: DomainLimits = DOMAIN_LIMITS,
+    *,
+    source_ips: int = 1,
+    profiles: Profiles = PROFILES,
+) -> dict[DomainLimit, float]:
+    """The sign-in rate at which each of the domain's limits is reached (inf: the mix sends
+    no domain request), the requests spread evenly over ``source_ips``."""
+    _check_ips(source_ips)
+    return limit_onsets(domain_demand(mix_calls(mix, profiles)), limits, source_ips)
+
+
+def domain_rows(
+    mix: Mix,
+    logins_per_second: float,
+    limits: DomainLimits = DOMAIN_LIMITS,
+    *,
+    source_ips: int = 1,
+    profiles: Profiles = PROFILES,
+) -> list[DomainRow]:
+    """Each of the domain's limits at a rate (empty when the mix sends no domain request):
+    requests/s against it, its onset, and how many IPs, clients or domains pass it."""
+    _check_rate(logins_per_second)
+    _check_ips(source_ips)
+    demand = domain_demand(mix_calls(mix, profiles))
+    return limit_rows(demand, logins_per_second, limits, source_ips)
+
+
+def limit_loads(
+    mix: Mix,
+    logins_per_second: float,
+    quotas: Quotas = DEFAULT_RPS,
+    *,
+    domain: DomainLimits = DOMAIN_LIMITS,
+    source_ips: int = 1,
+    profiles: Profiles = PROFILES,
+) -> dict[str, float]:
+    """Demand over limit at a rate, by category and domain limit name (those with a limit
+    above 0): what ``capacity`` breaks a tie of throttled categories with."""
+    quotas = effective_quotas(quotas)
+    rates = category_rates(mix, logins_per_second, quotas, profiles=profiles)
+    loads = {c.value: d / quotas[c] for c, d in rates.items() if quotas.get(c)}
+    rows = domain_rows(mix, logins_per_second, domain, source_ips=source_ips, profiles=profiles)
+    return loads | {row.limit.value: row.demand / row.rps for row in rows if row.rps > 0}
 
 
 def required_quotas(
