@@ -1,6 +1,7 @@
 """``cognito-loadtest capacity``: a step ramp of the open model until the ceiling or a stop
 condition, and what it found: the highest rate sustained within the SLOs, the knee, the first
-throttle onset and its quota category, against the quota model's prediction.
+throttle onset and its quota category (or the domain limit, for HTTP flows), against the quota
+model's prediction.
 
 Every flow of the catalogue but those continuing a session is a kind: API flows, the HTTP ones
 (``client_credentials``, ``managed_login``) and those sending SMS or e-mail codes.
@@ -34,7 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.flows.catalogue import CATALOGUE
-from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
+from loadtest.protocol.quotas import (
+    DEFAULT_RPS,
+    DOMAIN_LIMITS,
+    DomainLimit,
+    DomainLimits,
+    QuotaCategory,
+)
 from loadtest.target.options import (
     CONFIRM,
     CONFIRM_MESSAGES,
@@ -130,7 +137,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--quota-scale",
         type=float,
         default=1.0,
-        help="scale every default quota by this factor first (e.g. 0.2)",
+        help="scale every default quota, and the domain's per-IP, per-client and per-domain "
+        "limits, by this factor first (e.g. 0.2)",
     )
     local.add_argument(
         "--burst-seconds",
@@ -219,6 +227,7 @@ def _settings(args: argparse.Namespace) -> RampSettings:
         consecutive=max(1, args.consecutive),
         run_dir=args.reports / run_id,
         quotas=quotas_under_test(args.quota, args.quota_scale),
+        domain=DOMAIN_LIMITS.scaled(args.quota_scale),
     )
 
 
@@ -251,7 +260,8 @@ def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dic
     )
     print(
         f"capacity: target: an embedded local pool started by this command "
-        f"({needs.describe()}), quotas {_quota_text(settings.quotas)}",
+        f"({needs.describe()}), quotas {_quota_text(settings.quotas)}"
+        + (f", domain limits {_domain_text(settings.domain)}" if shape.domain else ""),
         file=sys.stderr,
         flush=True,
     )
@@ -260,6 +270,7 @@ def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dic
         burst_seconds=args.burst_seconds,
         workers=args.pool_workers,
         faults=args.fault,
+        domain=settings.domain,
     )
     private = args.private / settings.run_dir.name
     with embedded_pool(private, needs, options, run=settings.run_dir.name, shape=shape) as target:
@@ -367,6 +378,13 @@ def _quota_text(quotas: Mapping[QuotaCategory, float]) -> str:
     if not changed:
         return "the defaults"
     return ", ".join(f"{c.value}={r:g}" for c, r in sorted(changed.items()))
+
+
+def _domain_text(limits: DomainLimits) -> str:
+    """``the defaults``, or each limit's requests/s (``domain per-IP 30/s, ...``)."""
+    if limits == DOMAIN_LIMITS:
+        return "the defaults"
+    return ", ".join(f"{limit.value} {limits.rate(limit):g}/s" for limit in DomainLimit)
 
 
 def run_ramp(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
+from loadtest.protocol.quotas import DEFAULT_RPS, DOMAIN_LIMITS, DomainLimits, QuotaCategory
 from loadtest.protocol.units import parse_quota
 from loadtest.target.launch import free_port
 
@@ -55,6 +55,8 @@ class RampSettings:
     consecutive: int
     run_dir: Path
     quotas: Mapping[QuotaCategory, float]
+    #: The domain's bulk limits under test (``--quota-scale`` scales them too).
+    domain: DomainLimits = DOMAIN_LIMITS
 
 
 def ramp_stages(

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from loadtest.protocol.quotas import QuotaCategory
+from loadtest.protocol.quotas import DOMAIN_LIMITS, DomainLimit, DomainLimits, QuotaCategory
 from loadtest.report.tables import Table
 
 from .analysis import Limits, StepResult, StepTally, highest_sustained, infer_category, knee
@@ -48,7 +48,7 @@ def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any])
     tally = StepTally(settings.stages, warmup=settings.warmup)
     tally.add_all(EventLines(settings.run_dir / "events.jsonl").new())
     steps = tally.results(stopped.stage)
-    model = model_prediction(settings.mix, settings.quotas)
+    model = model_prediction(settings.mix, settings.quotas, settings.domain)
     first = find_onset(steps, settings.onset_threshold, consecutive=settings.consecutive)
     best = highest_sustained(steps, settings.slo)
     bend = knee(steps)
@@ -59,6 +59,7 @@ def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any])
         "target_line": target_line(target),
         "mix": settings.mix,
         "quotas": {c.value: r for c, r in sorted(settings.quotas.items())},
+        "domain_limits": {limit.value: settings.domain.rate(limit) for limit in DomainLimit},
         "stages": [{"rate": s.start_rate, "seconds": s.seconds} for s in settings.stages],
         "warmup_stages": settings.warmup,
         "concurrency": settings.concurrency,
@@ -107,32 +108,38 @@ def _with_method(knee_ref: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def model_prediction(
-    mix: Mapping[str, float], quotas: Mapping[QuotaCategory, float]
+    mix: Mapping[str, float],
+    quotas: Mapping[QuotaCategory, float],
+    domain: DomainLimits = DOMAIN_LIMITS,
 ) -> dict[str, Any] | None:
-    """The quota model's onset for the mix and quotas, or ``None`` if it cannot say."""
+    """The quota model's onset for the mix and quotas, or ``None`` if it cannot say: the
+    lowest of the categories' and, for HTTP entries, the domain's limits (the generator's
+    requests all come from one source IP, loopback's)."""
     try:
         from loadtest.quota.model import QuotaModelError, throttle_onset
     except ImportError:  # pragma: no cover - the model ships with the package
         return None
     try:
-        onset = throttle_onset(mix, quotas)
+        onset = throttle_onset(mix, quotas, domain=domain, source_ips=1)
     except QuotaModelError:
         return None
     return {"onset_rate": round(onset.logins_per_second, 4), "category": onset.category.value}
 
 
 def _loads(
-    mix: Mapping[str, float], quotas: Mapping[QuotaCategory, float], rate: float
+    mix: Mapping[str, float],
+    quotas: Mapping[QuotaCategory, float],
+    rate: float,
+    domain: DomainLimits,
 ) -> dict[str, float] | None:
     try:
-        from loadtest.quota.model import QuotaModelError, category_rates
+        from loadtest.quota.model import QuotaModelError, limit_loads
     except ImportError:  # pragma: no cover
         return None
     try:
-        rates = category_rates(mix, rate, quotas)
+        return limit_loads(mix, rate, quotas, domain=domain, source_ips=1)
     except QuotaModelError:
         return None
-    return {c.value: d / quotas[c] for c, d in rates.items() if quotas.get(c)}
 
 
 def _onset(
@@ -140,7 +147,8 @@ def _onset(
 ) -> dict[str, Any] | None:
     if step is None:
         return None
-    category, method = infer_category(step, _loads(settings.mix, settings.quotas, step.rate))
+    loads = _loads(settings.mix, settings.quotas, step.rate, settings.domain)
+    category, method = infer_category(step, loads)
     previous = step.stage - 1
     found: dict[str, Any] = {
         "stage": step.stage,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from loadtest.flows import dump_identities, load_identities
 from loadtest.flows.catalogue import Need, PoolSetting
-from loadtest.protocol.quotas import PER_USER_RPS, QuotaCategory
+from loadtest.protocol.quotas import DOMAIN_LIMITS, PER_USER_RPS, DomainLimits, QuotaCategory
 from loadtest.target.launch import (
     CAPTCHA_TRIGGERS,
     LOCAL_CREDENTIALS_ENV,
@@ -109,8 +109,10 @@ def pool_options(
     burst_seconds: float,
     workers: int,
     faults: Sequence[str] = (),
+    domain: DomainLimits = DOMAIN_LIMITS,
 ) -> list[str]:
-    """``pool serve`` options for the quotas under test.
+    """``pool serve`` options for the quotas and domain limits under test (the limits only
+    when they are not Cognito's).
 
     A burst shorter than a second would also shrink each user's bucket (10 requests/s, so 2
     tokens at 0.2 s) below the 3 or 4 calls one login sends back to back; the per-user rate is
@@ -121,6 +123,10 @@ def pool_options(
         options += ["--per-user-rps", f"{PER_USER_RPS / burst_seconds:g}"]
     for category, rps in sorted(quotas.items()):
         options += ["--quota", f"{category.value}={rps:g}"]
+    if domain != DOMAIN_LIMITS:
+        options += ["--domain-ip-rps", f"{domain.per_ip:g}"]
+        options += ["--domain-client-rps", f"{domain.per_client:g}"]
+        options += ["--domain-rps", f"{domain.per_domain:g}"]
     for fault in faults:
         options += ["--fault", fault]
     return options
