@@ -8,7 +8,8 @@ and hand each run's :class:`~loadtest.drivers.LoginRecord` to the process's
 (``request_type="cognito"``, named by it, ``POST /login``) and, with ``--cognito-report-dir``,
 one canonical login event (``login:managed_login``, ``login:client_credentials``) in
 events.jsonl, summary.json and report.html. ``ManagedLoginUser``
-leases identities (TOTP ones) from the identities file; ``ClientCredentialsUser`` asks for a
+leases identities from the identities file (TOTP ones, or ones with a temporary password,
+which it replaces on the new-password page and keeps); ``ClientCredentialsUser`` asks for a
 token on every task; ``CachedClientCredentialsUser`` keeps its token until a minute before it
 expires, as a service should: compare their ``POST /oauth2/token`` rates. Both run ten tasks a
 second per user, each needing a token.
@@ -33,10 +34,12 @@ from locust import User, constant, constant_throughput, events, task
 import srp_fast
 from loadtest.drivers.events import Reporter
 from loadtest.drivers.record import record
+from loadtest.flows.account import new_password
 from loadtest.flows.catalogue import CATALOGUE, Entry
 from loadtest.flows.context import AppClient, FlowContext
 from loadtest.flows.effects import FlowError
 from loadtest.flows.hosted import (
+    HostedOptions,
     HttpFlow,
     TokenCache,
     cached_client_credentials,
@@ -137,9 +140,15 @@ class _HostedUser(User):
         assert _HostedUser.settings is not None
         return _HostedUser.settings
 
-    def drive(self, name: str, build: Callable[[], HttpFlow[T]]) -> T | None:
+    def drive(
+        self,
+        name: str,
+        build: Callable[[], HttpFlow[T]],
+        before_event: Callable[[], None] | None = None,
+    ) -> T | None:
         """Run one flow as a fresh browser; its record goes to the run (a request event per
-        step, one canonical login event in the report)."""
+        step, one canonical login event in the report). ``before_event`` runs between the
+        flow and its login event (to register a secret the flow set)."""
 
         def run(reporter: Reporter) -> T:
             return self.driver.run(build(), reporter=reporter)
@@ -149,12 +158,24 @@ class _HostedUser(User):
             login = record(name, run, _FAILURES, on_event=self.cognito.event)
         finally:
             self.cognito.end()
+        if before_event is not None:
+            before_event()
         self.cognito.record(login)
         return login.result
 
 
 class ManagedLoginUser(_HostedUser):
-    """Signs in through managed login: authorize, the form, the TOTP page, the code exchange."""
+    """Signs in through managed login: authorize, the form, the pages after the password (a
+    new password for a temporary one, TOTP enrolment, the TOTP or SMS or e-mail code), the
+    code exchange.
+
+    Each sign-in carries a fresh password of the project's one shape
+    (:data:`~loadtest.flows.account.GENERATED_PASSWORD`) for the new-password page; an
+    identity whose temporary password the page replaced keeps it for its next sign-ins, and it
+    is registered with the run's secrets before the sign-in's login event is written. Unused
+    ones are dropped, not registered, so the redactor's list grows only by identities that
+    really changed their password.
+    """
 
     pool: ClassVar[IdentityPool | None] = None
     entry: ClassVar[Entry] = CATALOGUE["managed_login"]
@@ -178,8 +199,19 @@ class ManagedLoginUser(_HostedUser):
         except NoIdentityAvailable as busy:
             time.sleep(min(busy.retry_in or 1.0, 1.0))  # gevent-patched: yields to others
             return
+        password = new_password(self.ctx)
+        options = HostedOptions(new_password=password)
+
+        def keep_secret() -> None:
+            if identity.password == password:  # the new-password page took it
+                self.cognito.add_secrets([password])
+
         try:
-            self.drive("login:managed_login", lambda: managed_login(identity, self.ctx))
+            self.drive(
+                "login:managed_login",
+                lambda: managed_login(identity, self.ctx, options),
+                before_event=keep_secret,
+            )
         finally:
             ManagedLoginUser.pool.release(identity)
 
