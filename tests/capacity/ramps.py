@@ -11,14 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.capacity.ramp import quotas_under_test
+from loadtest.protocol.quotas import DOMAIN_LIMITS
 from loadtest.quota.model import throttle_onset
 
 __all__ = ["capacity", "predicted"]
 
 
-def predicted(mix: dict[str, float], scale: float) -> float:
-    """The quota model's onset, logins/s, for ``mix`` at every default quota x ``scale``."""
-    return throttle_onset(mix, quotas_under_test([], scale)).logins_per_second
+def predicted(mix: dict[str, float], scale: float, quotas: tuple[str, ...] = ()) -> float:
+    """The quota model's onset, logins/s, for ``mix`` at every default quota and domain limit
+    x ``scale`` (then the ``CATEGORY=RPS`` overrides), from one source IP, as capacity's."""
+    limits = quotas_under_test(list(quotas), scale)
+    domain = DOMAIN_LIMITS.scaled(scale)
+    return throttle_onset(mix, limits, domain=domain, source_ips=1).logins_per_second
 
 
 def capacity(
@@ -31,12 +35,14 @@ def capacity(
     step_seconds: float,
     warmup: float = 3.0,
     concurrency: int = 40,
+    quotas: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Run the capacity command on a ramp whose steps are the given multiples of the model's
     onset (evenly spaced: first, second, last), after ``warmup`` seconds at the first; its
     capacity.json. The pool's burst is 0.25 s so that a bucket drains within a step or two of
-    the rate passing its quota (a 1 s bucket takes 1/x s to drain at x over the quota)."""
-    onset = predicted(mix, scale)
+    the rate passing its quota (a 1 s bucket takes 1/x s to drain at x over the quota).
+    ``quotas``: ``CATEGORY=RPS`` overrides after the scaling, given to the model too."""
+    onset = predicted(mix, scale, quotas)
     first, step = steps[0] * onset, (steps[1] - steps[0]) * onset
     count = round((steps[-1] - steps[0]) / (steps[1] - steps[0])) + 1
     last = first + (count - 1) * step  # as step_ramp computes it: no extra step at the ceiling
@@ -49,6 +55,7 @@ def capacity(
         "--concurrency", str(concurrency), "--stop-throttle-rate", "0.02",
         "--reports", str(tmp_path / "reports"), "--private", str(tmp_path / "private"),
         "--run-id", run_id,
+        *[part for spec in quotas for part in ("--quota", spec)],
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)

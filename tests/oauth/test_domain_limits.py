@@ -10,7 +10,21 @@ import http.client
 import json
 from urllib.parse import urlencode, urlparse
 
-from loadtest.protocol.quotas import DOMAIN_LIMITS
+import pytest
+
+from loadtest.drivers.events import call_event
+from loadtest.drivers.fetch import page_of, step_error
+from loadtest.flows.effects import Fetch
+from loadtest.protocol.errors import TooManyRequests
+from loadtest.protocol.names import Endpoint
+from loadtest.protocol.quotas import (
+    DOMAIN_LIMIT_HEADER,
+    DOMAIN_LIMITS,
+    DomainLimit,
+    DomainThrottled,
+)
+from loadtest.report.aggregate import Aggregate
+from loadtest.report.events import steps_of
 from tests.conftest import PoolServer, StartPool
 from tests.oauth.conftest import Hosted, hosted_pool
 
@@ -19,13 +33,21 @@ ALMOST_NONE = "0.001"
 
 def _get(hosted: Hosted, path: str, *, source: str = "127.0.0.1") -> tuple[int, str]:
     """GET a domain path from ``source`` (a loopback address); status and body."""
+    status, body, _ = _get_named(hosted, path, source=source)
+    return status, body
+
+
+def _get_named(
+    hosted: Hosted, path: str, *, source: str = "127.0.0.1"
+) -> tuple[int, str, str | None]:
+    """GET a domain path; status, body and the domain limit the answer names."""
     url = urlparse(hosted.server.url)
     web = http.client.HTTPConnection(url.hostname or "", url.port, timeout=30,
                                      source_address=(source, 0))  # fmt: skip
     try:
         web.request("GET", f"/domain/{hosted.setup.domain}{path}")
         answer = web.getresponse()
-        return answer.status, answer.read().decode()
+        return answer.status, answer.read().decode(), answer.getheader(DOMAIN_LIMIT_HEADER)
     finally:
         web.close()
 
@@ -94,3 +116,43 @@ def test_the_domain_is_limited_whatever_the_source_and_another_domain_is_not(
     assert _get(hosted, _login_page(hosted))[0] == 200
     assert _get(hosted, _login_page(hosted), source="127.0.0.2")[0] == 429
     assert _get(other, _login_page(other))[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("option", "limit"),
+    [
+        ("--domain-ip-rps", DomainLimit.PER_IP),
+        ("--domain-client-rps", DomainLimit.PER_CLIENT),
+        ("--domain-rps", DomainLimit.PER_DOMAIN),
+    ],
+)
+def test_a_throttle_names_its_limit_and_a_report_counts_it_there(
+    pool_server: StartPool, option: str, limit: DomainLimit
+) -> None:
+    """The limit is named in the answer's header, so a report counts the throttle under the
+    limit, not under the call's quota category (or ``unknown`` for a page view)."""
+    hosted = hosted_pool(pool_server(option, ALMOST_NONE), totp=False)
+    assert _get_named(hosted, _login_page(hosted))[0] == 200
+    status, _, named = _get_named(hosted, _login_page(hosted))
+    assert (status, named) == (429, limit.value)
+    fetch = Fetch(method="GET", endpoint=Endpoint.LOGIN, label="GET /login", detail="page")
+    error = step_error(fetch, page_of(429, [(DOMAIN_LIMIT_HEADER, named)], b"Rate exceeded"))
+    assert isinstance(error, DomainThrottled)
+    assert error.limit is limit
+    steps = steps_of([call_event("POST /login", "login", 3.0, 0, error)])
+    assert steps[0]["quota"] == limit.value
+    aggregate = Aggregate()
+    aggregate.add_login(
+        {"flow": "login:managed_login", "outcome": "throttled", "total_ms": 3.0,
+         "server_ms": 3.0, "compute_ms": 0.0, "steps": steps}
+    )  # fmt: skip
+    assert dict(aggregate.counts["throttles"]) == {limit.value: 1}
+
+
+def test_a_throttle_without_a_named_limit_stays_a_category_throttle() -> None:
+    fetch = Fetch(method="POST", endpoint=Endpoint.LOGIN, label="POST /login")
+    for headers in ([], [(DOMAIN_LIMIT_HEADER, "not a limit")]):
+        error = step_error(fetch, page_of(429, headers, b""))
+        assert isinstance(error, TooManyRequests)
+        assert not isinstance(error, DomainThrottled)
+        assert "quota" not in steps_of([call_event("POST /login", "login", 1.0, 0, error)])[0]
