@@ -164,6 +164,14 @@ class _HostedUser(User):
         return login.result
 
 
+def _signs_in(entry: Entry, identity: Identity) -> bool:
+    """The entry's own identities (TOTP), and those with no second factor at all (a temporary
+    password's, a passkey user's): managed login asks them for no code this user cannot read.
+    SMS and e-mail MFA users are left out: their codes need a code source."""
+    second_factor = identity.totp_secret or identity.sms_mfa or identity.email_mfa
+    return entry.accepts(identity) or not second_factor
+
+
 class ManagedLoginUser(_HostedUser):
     """Signs in through managed login: authorize, the form, the pages after the password (a
     new password for a temporary one, TOTP enrolment, the TOTP or SMS or e-mail code), the
@@ -184,8 +192,8 @@ class ManagedLoginUser(_HostedUser):
     def on_start(self) -> None:
         super().on_start()
         if ManagedLoginUser.pool is None:
-            # only those the entry accepts (TOTP): a bootstrap pool's file holds every kind
-            identities = [i for i in _identities(self.cfg.identities) if self.entry.accepts(i)]
+            # a bootstrap pool's file holds every kind: take those managed login signs in here
+            identities = [i for i in _identities(self.cfg.identities) if _signs_in(self.entry, i)]
             self.cognito.add_secrets([s for i in identities for s in (i.password, i.totp_secret)])
             ManagedLoginUser.pool = IdentityPool(identities)
             ManagedLoginUser.known = identities
