@@ -62,7 +62,7 @@ def rewrite() -> None:
 
 def test_every_generated_block_is_there() -> None:
     text = DOC.read_text()
-    assert len(_EXAMPLE.findall(text)) == 4
+    assert len(_EXAMPLE.findall(text)) == 5
     assert {m[1] for m in _TABLE.findall(text)} == {"generator", "quota"}
 
 
