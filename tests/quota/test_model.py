@@ -18,6 +18,7 @@ from loadtest.quota import (
     UnknownFlow,
     category_rates,
     challenge_allowance,
+    domain_rows,
     headroom,
     per_pool_operations,
     per_user,
@@ -126,13 +127,33 @@ def test_required_quota_of_user_authentication_accounts_for_the_growing_allowanc
 def test_the_onset_is_where_some_category_first_reaches_its_quota(
     weights: dict[str, float],
 ) -> None:
-    onset = throttle_onset(weights)
+    onset = throttle_onset(weights, domain=None)  # the categories alone
+    assert isinstance(onset.category, QuotaCategory)
     below = headroom(weights, onset.logins_per_second * 0.999)
     above = {r.category: r for r in headroom(weights, onset.logins_per_second * 1.001)}
     assert not any(r.throttled for r in below)
     assert above[onset.category].throttled
     needed = required_quotas(weights, onset.logins_per_second)
     assert needed[onset.category] == pytest.approx(DEFAULT_RPS[onset.category])
+
+
+@given(
+    weights=st.dictionaries(
+        st.sampled_from(sorted(PROFILES)), st.floats(0.01, 10), min_size=1, max_size=5
+    )
+)
+def test_the_onset_is_where_a_category_or_a_domain_limit_first_throttles(
+    weights: dict[str, float],
+) -> None:
+    onset = throttle_onset(weights)
+
+    def throttled(rate: float) -> set[str]:
+        rows = headroom(weights, rate)
+        over = {r.category.value for r in rows if r.throttled}
+        return over | {r.limit.value for r in domain_rows(weights, rate) if r.throttled}
+
+    assert throttled(onset.logins_per_second * 0.999) == set()
+    assert onset.category.value in throttled(onset.logins_per_second * 1.001)
 
 
 def test_headroom_rows_say_what_cannot_be_raised() -> None:
