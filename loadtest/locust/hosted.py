@@ -118,7 +118,9 @@ class _HostedUser(User):
     """Performs Fetch effects against the domain; hands each flow run's record to the run."""
 
     abstract = True
-    wait_time = constant(0)
+    #: One sign-in a second per user, as the API users (``CognitoUser``): back to back, a few
+    #: users would flood the domain's per-IP limit (300/s) with identities that need no code.
+    wait_time = constant(1)
     settings: ClassVar[HostedSettings | None] = None
 
     def __init__(self, environment: Any) -> None:
