@@ -74,6 +74,6 @@ def test_email_mfa_scenario(pool_server: Callable[..., Any], tmp_path: Path) -> 
     calls = ["InitiateAuth:USER_SRP_AUTH", PV[1], EMAIL_OTP[1]]
     assert_logins_call(run, "login:email_mfa", calls)
     assert all(
-        "code:EMAIL_OTP" in [step.get("compute") for step in login["steps"]]
+        "code:EMAIL_OTP" in [step.get("out_of_band") for step in login["steps"]]
         for login in run.login_events()
     )

@@ -77,7 +77,10 @@ def test_srp_scenario(target: Setup) -> None:
     settings, workdir = target(4, totp=False)
     run = run_locust("srp", settings, workdir, users=3, seconds=5)
     assert_clean(run, INIT, PV, ("login", "login:srp"))
-    assert run.count(*INIT) == run.count(*PV) == run.logins("login:srp")
+    # every login in the report made both calls; Locust also counts the first call of a login
+    # the stop cut short (at most one per user), which the report does not hold as a login
+    assert run.count(*PV) == run.logins("login:srp")
+    assert 0 <= run.count(*INIT) - run.count(*PV) <= 3
     assert run.summary["client_compute"]["login:srp"]["count"] == run.logins("login:srp")
     assert "cognito outcomes: calls: ok=" in run.output
     assert_warm_start(run, processes=1)

@@ -6,6 +6,7 @@ awscli pins botocore exactly (which conflicts with aiobotocore), so it lives in 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -18,7 +19,6 @@ import pytest
 
 from tests.conftest import PoolServer
 
-# One worker installs .venv-awscli on first use; two at once would race on the same folder.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("aws-cli")]
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -28,19 +28,26 @@ _INSTALL_TIMEOUT = 900
 
 @pytest.fixture(scope="session")
 def aws_command() -> Path:
-    """The ``aws`` executable of the dedicated venv, installed from PyPI if missing."""
+    """The ``aws`` executable of the dedicated venv, installed from PyPI if missing.
+
+    Several modules use this fixture and pytest-xdist runs them on several workers: the first
+    to come installs under an exclusive lock on a file beside the venv, the others wait for it
+    and find ``aws`` there (``venv --clear`` by two workers at once failed with "Directory not
+    empty")."""
     aws = _VENV / "bin" / "aws"
-    if not aws.exists():
-        subprocess.run(
-            [sys.executable, "-m", "venv", "--clear", str(_VENV)],
-            check=True,
-            timeout=_INSTALL_TIMEOUT,
-        )
-        subprocess.run(
-            [str(_VENV / "bin" / "pip"), "install", "--quiet", "awscli"],
-            check=True,
-            timeout=_INSTALL_TIMEOUT,
-        )
+    with open(_ROOT / ".venv-awscli.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not aws.exists():
+            subprocess.run(
+                [sys.executable, "-m", "venv", "--clear", str(_VENV)],
+                check=True,
+                timeout=_INSTALL_TIMEOUT,
+            )
+            subprocess.run(
+                [str(_VENV / "bin" / "pip"), "install", "--quiet", "awscli"],
+                check=True,
+                timeout=_INSTALL_TIMEOUT,
+            )
     return aws
 
 
