@@ -73,7 +73,7 @@ class VerifierCache:
             return found
         self.misses += 1
         x = compute_x(salt, inner)
-        value = (x, g_pow(x))
+        value = (x, g_pow(x, release_gil=False))
         self._entries[key] = value
         while len(self._entries) > self._maxsize:
             try:
@@ -138,8 +138,10 @@ def password_claim(
 
 
 def _x_and_gx(salt: Any, inner: bytes) -> tuple[Any, Any]:
+    """x and g^x, the GIL held for the table walk: this runs inside a proof's job, which
+    releases the GIL for its exponentiation a moment later (:meth:`FixedBase.pow`)."""
     x = compute_x(salt, inner)
-    return x, g_pow(x)
+    return x, g_pow(x, release_gil=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -49,6 +49,21 @@ def test_table_pow_releases_the_gil_and_restores_the_callers_context() -> None:
     assert gmpy2.get_context().allow_release_gil is False
 
 
+def test_table_pow_can_keep_the_gil_for_a_short_job() -> None:
+    seen: list[bool] = []
+
+    class Spy(srp_fast.FixedBase):
+        def _pow_table(self, exp: object) -> object:
+            seen.append(gmpy2.get_context().allow_release_gil)
+            return super()._pow_table(exp)
+
+    table = Spy(3, 1009 * 1013, max_bits=40, window=3)
+    assert table.pow(12345, release_gil=False) == pow(3, 12345, 1009 * 1013)
+    assert seen == [False]
+    exp = (1 << 256) - 189  # x's size: a SHA-256 hash
+    assert srp_fast.g_pow(exp, release_gil=False) == gmpy2.powmod(2, exp, srp_fast.N)
+
+
 def test_g_pow_many_agrees() -> None:
     exps = [1, 2, 3, (1 << 1024) - 5]
     assert srp_fast.g_pow_many(exps) == [srp_fast.g_pow(e) for e in exps]
