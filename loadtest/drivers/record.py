@@ -60,12 +60,12 @@ class LoginRecord(Generic[T]):
     @property
     def server_ms(self) -> float:
         """Time spent waiting for answers (sum of the calls)."""
-        return sum(c.response_time_ms for c in self.calls)
+        return sum(e.response_time_ms for e in self.events if type(e) is CallEvent)
 
     @property
     def compute_ms(self) -> float:
         """Time spent on client maths, kept apart from server time."""
-        return sum(c.compute_ms for c in self.computes)
+        return sum(e.compute_ms for e in self.events if type(e) is ComputeEvent)
 
     @property
     def out_of_band_ms(self) -> float:
@@ -75,7 +75,7 @@ class LoginRecord(Generic[T]):
     @property
     def stock_misses(self) -> int:
         """Stocked values (ephemerals) the login had to wait for: the stock was empty."""
-        return sum(1 for c in self.computes if c.stocked is False)
+        return sum(1 for e in self.events if type(e) is ComputeEvent and e.stocked is False)
 
 
 def record(
@@ -93,20 +93,28 @@ def record(
     (Locust's request table) counts each when it completes, not when its login ends: a login cut
     off by the end of a run still has its finished calls counted."""
     events: list[Event] = []
-
-    def reporter(event: Event) -> None:
-        events.append(event)
-        if on_event is not None:
-            on_event(event)
-
     start = clock()
     result: T | None = None
     error: BaseException | None = None
     try:
-        result = run(reporter if on_event is not None else events.append)
+        result = run(events.append if on_event is None else _Tee(events, on_event))
     except errors as exc:
         error = exc
     total_ms = (clock() - start) * 1000
     return LoginRecord(
         flow=flow, result=result, error=error, total_ms=total_ms, events=tuple(events)
     )
+
+
+class _Tee:
+    """A reporter that keeps each event and hands it on: a slotted object rather than a
+    closure made per login."""
+
+    __slots__ = ("_events", "_on_event")
+
+    def __init__(self, events: list[Event], on_event: Callable[[Event], None]) -> None:
+        self._events, self._on_event = events, on_event
+
+    def __call__(self, event: Event) -> None:
+        self._events.append(event)
+        self._on_event(event)

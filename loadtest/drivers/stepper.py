@@ -41,20 +41,28 @@ class Stepper(Generic[T]):
 
     def advance(self, value: Any = None) -> Effect | None:
         """Resume with an effect's result (``None`` to start)."""
-        return self._step(lambda: self._flow.send(value))
-
-    def fail(self, error: BaseException) -> Effect | None:
-        """Resume by raising an effect's exception inside the flow."""
-        return self._step(lambda: self._flow.throw(error))
-
-    def _step(self, resume: Any) -> Effect | None:
-        if self._left <= 0:
-            self._flow.close()
-            raise FlowError(f"flow exceeded {MAX_EFFECTS} effects")
-        self._left -= 1
+        self._count()
         try:
-            effect: Effect = resume()
+            effect: Effect = self._flow.send(value)
         except StopIteration as stop:
             self._done, self._result = True, stop.value
             return None
         return effect
+
+    def fail(self, error: BaseException) -> Effect | None:
+        """Resume by raising an effect's exception inside the flow."""
+        self._count()
+        try:
+            effect: Effect = self._flow.throw(error)
+        except StopIteration as stop:
+            self._done, self._result = True, stop.value
+            return None
+        return effect
+
+    def _count(self) -> None:
+        """One more effect, or close the flow that exceeded the bound (no closure per step:
+        this runs for every effect of every login, on the hub)."""
+        if self._left <= 0:
+            self._flow.close()
+            raise FlowError(f"flow exceeded {MAX_EFFECTS} effects")
+        self._left -= 1

@@ -37,9 +37,13 @@ def request_headers(operation: str) -> dict[str, str]:
     return {"Content-Type": CONTENT_TYPE, "X-Amz-Target": target(operation)}
 
 
+#: One encoder for every body: ``json.dumps`` with these arguments builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_body(body: Mapping[str, Any]) -> bytes:
     """A request or response body as compact JSON."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(body).encode()
 
 
 def parse_error_type(raw: str) -> str:
@@ -53,7 +57,6 @@ def decode_response(status: int, headers: Mapping[str, str], body: bytes) -> dic
     Raises :class:`CognitoError` subclasses for service errors (an unparseable 5xx becomes
     :class:`InternalError`) and :class:`MalformedResponse` for anything else.
     """
-    lower = {k.lower(): v for k, v in headers.items()}
     parsed = _json_object(body)
     if 200 <= status < 300:
         if parsed is None:
@@ -61,6 +64,7 @@ def decode_response(status: int, headers: Mapping[str, str], body: bytes) -> dic
                 f"HTTP {status} with a body that is not a JSON object", status=status
             )
         return parsed
+    lower = {k.lower(): v for k, v in headers.items()}  # only errors read headers
     raise _error_from(status, lower, parsed or {})
 
 
