@@ -65,17 +65,25 @@ class LoginRecord(Generic[T]):
     @property
     def compute_ms(self) -> float:
         """Time spent on client maths, kept apart from server time."""
-        return sum(e.compute_ms for e in self.events if type(e) is ComputeEvent)
+        return self._ms(ComputeKind.MATHS)
 
     @property
     def out_of_band_ms(self) -> float:
         """Time spent waiting for what comes outside the API (codes), apart from both."""
-        return sum(c.compute_ms for c in self.waits)
+        return self._ms(ComputeKind.OUT_OF_BAND)
+
+    def _ms(self, kind: ComputeKind) -> float:
+        """The time of one kind of Compute effect, in one pass over the events."""
+        return sum(e.compute_ms for e in self.events if type(e) is ComputeEvent and e.kind is kind)
 
     @property
     def stock_misses(self) -> int:
         """Stocked values (ephemerals) the login had to wait for: the stock was empty."""
-        return sum(1 for e in self.events if type(e) is ComputeEvent and e.stocked is False)
+        return sum(
+            1
+            for e in self.events
+            if type(e) is ComputeEvent and e.kind is ComputeKind.MATHS and e.stocked is False
+        )
 
 
 def record(
