@@ -2,8 +2,9 @@
 :mod:`loadtest.locust.driver`) gevent with native-thread maths.
 
 Under gevent the same loop is cooperative: the transport yields to the hub while it waits for
-the network, and Compute effects run on a gevent ``ThreadPoolExecutor`` whose native threads do
-the GIL-free exponentiation while the greenlet waits on the future without blocking the hub.
+the network, and Compute effects run on :class:`srp_fast.offload.HubExecutor`'s native threads,
+which do the GIL-free exponentiation while the greenlet waits on the future without blocking
+the hub.
 """
 
 from __future__ import annotations

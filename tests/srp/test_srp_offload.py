@@ -164,3 +164,75 @@ def test_math_threads_run_nicer_than_the_thread_that_made_them(kind: str) -> Non
     seen = [int(x) for x in " ".join(parts[1:-1]).strip("[]").split(",")]
     assert after == before, "the caller's own priority is left alone"
     assert seen == [min(19, before + 4)]
+
+
+_HUB_EXECUTOR_CHECK = textwrap.dedent(
+    """
+    from gevent import monkey
+    monkey.patch_all()
+    import json
+    import gevent
+    from concurrent.futures import TimeoutError as FutureTimeout
+    from srp_fast.offload import HubExecutor
+
+    executor = HubExecutor(2)
+    out = {}
+    # many greenlets at once, each waiting on its own job
+    jobs = [gevent.spawn(lambda i=i: executor.submit(pow, 3, 10_000 + i, 10**9 + 7).result())
+            for i in range(50)]
+    gevent.joinall(jobs, raise_error=True)
+    out["values_right"] = [j.value for j in jobs] == [pow(3, 10_000 + i, 10**9 + 7)
+                                                      for i in range(50)]
+    # a job's exception reaches the waiter, and the executor keeps working
+    def boom():
+        raise ValueError("no")
+    try:
+        executor.submit(boom).result()
+        out["raised"] = None
+    except ValueError as exc:
+        out["raised"] = str(exc)
+    out["after_error"] = executor.submit(sum, [1, 2, 3]).result()
+    # a greenlet killed while it waits: the job still settles, nobody is woken wrongly
+    import time
+    slow = executor.submit(time.sleep, 0.2)
+    waiter = gevent.spawn(slow.result)
+    gevent.sleep(0.01)
+    waiter.kill()
+    out["killed_waiter_dead"] = waiter.dead
+    out["done_later"] = (gevent.sleep(0.4), slow.done())[1]
+    # a timeout while waiting
+    try:
+        executor.submit(time.sleep, 0.3).result(timeout=0.05)
+        out["timed_out"] = False
+    except FutureTimeout:
+        out["timed_out"] = True
+    executor.shutdown()
+    try:
+        executor.submit(sum, [1])
+        out["refused_after_shutdown"] = False
+    except RuntimeError:
+        out["refused_after_shutdown"] = True
+    print(json.dumps(out))
+    """
+)
+
+
+def test_the_hub_executor_settles_each_job_for_its_own_greenlet_and_survives_errors() -> None:
+    """Run as a script: it must also end by itself (an idle executor keeps no hub alive)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _HUB_EXECUTOR_CHECK],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {
+        "values_right": True,
+        "raised": "no",
+        "after_error": 6,
+        "killed_waiter_dead": True,
+        "done_later": True,
+        "timed_out": True,
+        "refused_after_shutdown": True,
+    }
