@@ -173,11 +173,11 @@ class Redactor:
         if kind is str:
             return self._text(value)
         if kind is dict:  # before the ABC checks below, which cost more than the copy
-            return {k: self._entry(k, v) for k, v in value.items()}
+            return self._dict(value)
         if kind is list:
             return [self.redact(item) for item in value]
         if isinstance(value, Mapping):
-            return {k: self._entry(k, v) for k, v in value.items()}
+            return self._dict(value)
         if isinstance(value, list | tuple | set | frozenset):
             return [self.redact(item) for item in value]
         if isinstance(value, str):
@@ -185,6 +185,26 @@ class Redactor:
         if isinstance(value, bytes | bytearray):
             return REDACTED
         return value
+
+    def _dict(self, value: Mapping[Any, Any]) -> dict[Any, Any]:
+        """A mapping's redacted copy. Every login event passes here with the same few keys and
+        mostly numbers and short labels, so the usual cases (a number under a plain key, a
+        short string already seen) are decided in this loop; the rest go to :meth:`_entry`."""
+        out: dict[Any, Any] = {}
+        texts = self._texts
+        for key, item in value.items():
+            kind = type(item)
+            verdict = _verdict(key)
+            if verdict is _Key.PLAIN:
+                if kind is int or kind is float or kind is bool or item is None:
+                    out[key] = item
+                    continue
+                if kind is str:
+                    done = texts.get(item)
+                    out[key] = done if done is not None else self._text(item)
+                    continue
+            out[key] = self._entry(key, item)
+        return out
 
     def _entry(self, key: Any, value: Any) -> Any:
         verdict = _verdict(key)
