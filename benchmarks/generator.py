@@ -3,13 +3,14 @@
 Against the local pool (``--no-quotas``, users created through its admin API), in one run, in
 alternating rounds (each round runs every case once, so background noise spreads over all):
 
-- ``srp_login_cpu_ms`` / ``srp_totp_login_cpu_ms``: OS-accounted CPU (``/proc`` utime + stime)
+- ``srp_login_cpu_ms`` / ``srp_totp_login_cpu_ms``: the CPU the kernel accounts (every thread)
   of a headless Locust process running ``scenarios/srp.py`` / ``scenarios/srp_totp.py``, over a
   window after warm-up, divided by the logins completed in it (:mod:`benchmarks.probe`), each
   writing its report (``--cognito-report-dir``) as every real run does; beside it
   ``srp_totp_login_no_report_cpu_ms``, the same without the report, to show what it costs;
 - the floor: one raw gmpy2 exponentiation (3072-bit base, 512-bit exponent, ``powmod_512_ms``)
-  plus the bare cost of the login's HTTP calls through the same client
+  plus the bare cost of the login's HTTP calls through the same client, each answer in one
+  segment as a real server sends it
   (:mod:`benchmarks.locust_floor` replaying a recorded login, ``floor_http_*_ms``);
 - ``loop_lag_*``: how late a 1 ms timer fires on the Locust process's gevent hub, p50 / p99,
   with the maths on native threads (the default; report on), on native threads made nicer
@@ -68,7 +69,7 @@ FLOOR_BITS = 512
 class Settings:
     """Loads and lengths: every run is bounded in users and seconds."""
 
-    rounds: int = 2
+    rounds: int = 3
     cpu_users: int = 20
     lag_users: int = 18
     naive_users: int = 6
@@ -336,6 +337,12 @@ def measured_values(m: Measured) -> dict[str, Any]:
         "powmod_512_under_load_ms": statistics.median(m.powmod_under_load_ms),
         "floor_http_srp_ms": cpu["floor_srp"],
         "floor_http_srp_totp_ms": cpu["floor_srp_totp"],
+        "srp_totp_login_hub_ms": statistics.median(
+            r.hub_ms_per_login for r in m.runs["ours_srp_totp"]
+        ),
+        "floor_http_srp_totp_hub_ms": statistics.median(
+            r.hub_ms_per_login for r in m.runs["floor_srp_totp"]
+        ),
         "naive_login_cpu_ms": cpu["naive_srp"],
         "naive_totp_login_cpu_ms": cpu["naive_srp_totp"],
         "switch_interval_s": m.runs["lag_native"][0].switch_interval_s,
@@ -364,6 +371,7 @@ def _summary(r: ProbeResult) -> dict[str, float]:
         "logins": r.logins,
         "logins_per_s": round(r.logins_per_s, 2),
         "cpu_ms_per_login": round(r.cpu_ms_per_login, 3),
+        "hub_ms_per_login": round(r.hub_ms_per_login, 3),
         "failures": r.failures,
         "csv_failures": r.csv_failures,
     }
@@ -392,6 +400,8 @@ TABLES = (
                    unit="ms", note="without --cognito-report-dir"),
             Figure(key="srp_totp_login_reference_cpu_ms", label="ours, SRP + TOTP, reference a",
                    unit="ms", note="--cognito-srp-secret reference (1024-bit a)"),
+            Figure(key="srp_totp_login_hub_ms", label="ours, SRP + TOTP: the hub's share",
+                   unit="ms", note="main thread (gevent hub); the rest is the maths threads'"),
             Figure(key="powmod_512_ms", label="raw gmpy2 powmod", unit="ms",
                    note="3072-bit base, 512-bit exponent, idle"),
             Figure(key="powmod_512_under_load_ms", label="raw powmod under load", unit="ms",
@@ -400,6 +410,8 @@ TABLES = (
                    note="recorded login replayed, no maths"),
             Figure(key="floor_http_srp_totp_ms", label="calls only, SRP + TOTP", unit="ms",
                    note="same, 3 calls"),
+            Figure(key="floor_http_srp_totp_hub_ms", label="calls only, SRP + TOTP: hub",
+                   unit="ms", note="its main thread's share"),
             Figure(key="floor_srp_ms", label="floor, SRP", unit="ms", note="powmod + calls only",
                    derive=sum_of("powmod_512_ms", "floor_http_srp_ms")),
             Figure(key="floor_ms", label="floor, SRP + TOTP", unit="ms",
