@@ -23,14 +23,15 @@ demo: $(STAMP)
 # Two passes: the independent tests on TEST_WORKERS xdist workers (tests sharing a costly or
 # racy setup are grouped with @pytest.mark.xdist_group, hence --dist loadgroup), then the tests
 # marked serial, which measure rates and need the CPU to themselves, one at a time. Exit code 5
-# (nothing collected, e.g. 'make test PYTEST_ARGS="-k onset"') does not fail a pass.
+# (nothing collected, e.g. 'make test PYTEST_ARGS="-k onset"') does not fail a pass. Each pass
+# lists its slowest tests, so a CI log shows where the suite's time goes.
 TEST_WORKERS ?= 4
 PYTEST_ARGS ?=
 test: $(STAMP)
 	bash .ci/ensure-chromium
 	bash .ci/ensure-js-deps
-	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -m serial --durations=0 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check srp_fast loadtest tests scenarios benchmarks setup.py
