@@ -108,7 +108,7 @@ from .account import (
 )
 from .context import FlowContext
 from .effects import Flow
-from .hosted import client_credentials, managed_login
+from .hosted import HostedOptions, client_credentials, managed_login
 from .identity import Identity
 from .login import LoginOptions, admin_login, custom_login, srp_login
 from .mfa import lost_phone
@@ -317,7 +317,11 @@ def _refresh(start: Start) -> Flow[LoginResult]:
 
 
 def _managed_login(start: Start) -> Flow[LoginResult]:
-    return managed_login(_identity(start), start.ctx)
+    """Managed login, with a fresh password for the new-password page if the pool shows it (a
+    temporary password; the identity keeps the new one): that run is
+    ``managed_login_new_password``'s profile."""
+    options = HostedOptions(new_password=start.options.new_password or new_password(start.ctx))
+    return managed_login(_identity(start), start.ctx, options)
 
 
 def _client_credentials(start: Start) -> Flow[LoginResult]:
@@ -402,6 +406,11 @@ NO_SMS = frozenset({Need.SMS_MFA, Need.EMAIL_MFA})
 WITH_TOTP = frozenset({Need.PASSWORD, Need.TOTP})
 REMEMBER = LoginOptions(use_device=True, remember_device=True)
 _USER_AUTH = _call(Op.INITIATE_AUTH)
+#: Managed login up to the verified password: the authorize redirect, the form, its POST.
+_MANAGED_FORM = _calls(
+    _fetch(Endpoint.AUTHORIZE), _fetch(Endpoint.LOGIN, "page"), _fetch(Endpoint.LOGIN)
+)
+_MANAGED_REDEEM = _fetch(Endpoint.TOKEN, GrantType.AUTHORIZATION_CODE)
 _UA_POOL = frozenset({PoolSetting.USER_AUTH})
 
 _ENTRIES = (
@@ -595,16 +604,20 @@ _ENTRIES = (
         totp_codes=2,
     ),
     Entry(
+        name="managed_login_password",
+        summary="managed login, no MFA: authorize, the sign-in form, PKCE code exchange",
+        factory=_managed_login,
+        calls=_calls(_MANAGED_FORM, _MANAGED_REDEEM),
+        # a TOTP identity is shown the TOTP page (that sign-in is managed_login); an SMS or
+        # e-mail MFA one the code page
+        refuses=NO_MFA,
+        fallbacks=("managed_login",),
+    ),
+    Entry(
         name="managed_login",
         summary="managed login: authorize, the sign-in form, the TOTP page, PKCE code exchange",
         factory=_managed_login,
-        calls=_calls(
-            _fetch(Endpoint.AUTHORIZE),
-            _fetch(Endpoint.LOGIN, "page"),
-            _fetch(Endpoint.LOGIN),
-            _fetch(Endpoint.MFA),
-            _fetch(Endpoint.TOKEN, GrantType.AUTHORIZATION_CODE),
-        ),
+        calls=_calls(_MANAGED_FORM, _fetch(Endpoint.MFA), _MANAGED_REDEEM),
         refuses=NO_SMS,
         needs=WITH_TOTP,
         totp_codes=1,

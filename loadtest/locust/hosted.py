@@ -7,9 +7,11 @@ and hand each run's :class:`~loadtest.drivers.LoginRecord` to the process's
 :class:`~loadtest.locust.run.LocustRun`, as the API users do: one Locust request event per step
 (``request_type="cognito"``, named by it, ``POST /login``) and, with ``--cognito-report-dir``,
 one canonical login event (``login:managed_login``, ``login:client_credentials``) in
-events.jsonl, summary.json and report.html. ``ManagedLoginUser``
-leases identities from the identities file (TOTP ones, or ones with a temporary password,
-which it replaces on the new-password page and keeps); ``ClientCredentialsUser`` asks for a
+events.jsonl, summary.json and report.html. The sign-in users are made from the flow
+catalogue, one per managed-login entry, and lease identities by its rule: ``ManagedLoginUser``
+(``managed_login``) TOTP identities, ``ManagedLoginPasswordUser`` (``managed_login_password``)
+identities with no second factor (a temporary password is replaced on the new-password page
+and kept) and, by its fallback, TOTP ones too; ``ClientCredentialsUser`` asks for a
 token on every task; ``CachedClientCredentialsUser`` keeps its token until a minute before it
 expires, as a service should: compare their ``POST /oauth2/token`` rates. Both run ten tasks a
 second per user, each needing a token.
@@ -34,18 +36,10 @@ from locust import User, constant, constant_throughput, events, task
 import srp_fast
 from loadtest.drivers.events import Reporter
 from loadtest.drivers.record import record
-from loadtest.flows.account import new_password
-from loadtest.flows.catalogue import CATALOGUE, Entry
+from loadtest.flows.catalogue import CATALOGUE, Entry, family
 from loadtest.flows.context import AppClient, FlowContext
-from loadtest.flows.effects import FlowError
-from loadtest.flows.hosted import (
-    HostedOptions,
-    HttpFlow,
-    TokenCache,
-    cached_client_credentials,
-    client_credentials,
-    managed_login,
-)
+from loadtest.flows.effects import Flow, FlowError
+from loadtest.flows.hosted import TokenCache, cached_client_credentials, client_credentials
 from loadtest.flows.identities import IdentityPool, NoIdentityAvailable
 from loadtest.flows.identity import Identity, load_identities, save_learned
 from loadtest.protocol.errors import CognitoError, TransportError
@@ -59,6 +53,7 @@ __all__ = [
     "CachedClientCredentialsUser",
     "ClientCredentialsUser",
     "HostedSettings",
+    "ManagedLoginPasswordUser",
     "ManagedLoginUser",
 ]
 
@@ -99,8 +94,8 @@ def _identities(path: str) -> list[Identity]:
 
 def _keep_learned(environment: Any, **_: Any) -> None:
     """What this process's managed-login identities learned (TOTP steps, ...), for the next run."""
-    if ManagedLoginUser.known and _HostedUser.settings is not None:
-        save_learned(ManagedLoginUser.known, _HostedUser.settings.identities)
+    if _SignInUser.known and _HostedUser.settings is not None:
+        save_learned(_SignInUser.known, _HostedUser.settings.identities)
 
 
 events.test_stop.add_listener(_keep_learned)  # type: ignore[no-untyped-call]
@@ -145,7 +140,7 @@ class _HostedUser(User):
     def drive(
         self,
         name: str,
-        build: Callable[[], HttpFlow[T]],
+        build: Callable[[], Flow[T]],
         before_event: Callable[[], None] | None = None,
     ) -> T | None:
         """Run one flow as a fresh browser; its record goes to the run (a request event per
@@ -166,64 +161,94 @@ class _HostedUser(User):
         return login.result
 
 
-def _signs_in(entry: Entry, identity: Identity) -> bool:
-    """The entry's own identities (TOTP), and those with no second factor at all (a temporary
-    password's, a passkey user's): managed login asks them for no code this user cannot read.
-    SMS and e-mail MFA users are left out: their codes need a code source."""
-    second_factor = identity.totp_secret or identity.sms_mfa or identity.email_mfa
-    return entry.accepts(identity) or not second_factor
+class _SignInUser(_HostedUser):
+    """Signs in through managed login as its catalogue entry says: an identity the entry
+    accepts runs the entry, any other the first of its fallbacks that accepts it (the
+    catalogue's rule, as :class:`~loadtest.locust.logins.CatalogueUser`), reported under the
+    entry's own event. Every sign-in class of a process leases from one pool of the identities
+    file (a TOTP identity is not shared by two classes within its step).
 
-
-class ManagedLoginUser(_HostedUser):
-    """Signs in through managed login: authorize, the form, the pages after the password (a
-    new password for a temporary one, TOTP enrolment, the TOTP or SMS or e-mail code), the
-    code exchange.
-
-    Each sign-in carries a fresh password of the project's one shape
-    (:data:`~loadtest.flows.account.GENERATED_PASSWORD`) for the new-password page; an
-    identity whose temporary password the page replaced keeps it for its next sign-ins, and it
-    is registered with the run's secrets before the sign-in's login event is written. Unused
-    ones are dropped, not registered, so the redactor's list grows only by identities that
-    really changed their password.
+    A temporary password is replaced on the new-password page by a fresh one of the project's
+    one shape (:data:`~loadtest.flows.account.GENERATED_PASSWORD`, made by the entry's
+    factory); the identity keeps it for its next sign-ins, and it is registered with the run's
+    secrets before the sign-in's login event is written. A sign-in that set none registers
+    none, so the redactor's list grows only by identities that really changed their password.
     """
 
-    pool: ClassVar[IdentityPool | None] = None
-    entry: ClassVar[Entry] = CATALOGUE["managed_login"]
+    abstract = True
+    entry: ClassVar[Entry]
+    identities: ClassVar[IdentityPool | None] = None
     known: ClassVar[list[Identity]] = []
+
+    @classmethod
+    def leased(cls) -> tuple[Entry, ...]:
+        """The entries a leased identity may run: the entry, then its fallbacks."""
+        return family(cls.entry)
+
+    def entry_for(self, identity: Identity) -> Entry | None:
+        """The first of :meth:`leased` that accepts the identity."""
+        return next((e for e in self.leased() if e.accepts(identity)), None)
+
+    def accepts(self, identity: Identity) -> bool:
+        return self.entry_for(identity) is not None
+
+    def sends_totp(self, identity: Identity) -> bool:
+        entry = self.entry_for(identity)
+        return entry is not None and entry.sends_totp(identity)
 
     def on_start(self) -> None:
         super().on_start()
-        if ManagedLoginUser.pool is None:
-            # a bootstrap pool's file holds every kind: take those managed login signs in here
-            identities = [i for i in _identities(self.cfg.identities) if _signs_in(self.entry, i)]
+        if _SignInUser.identities is None:
+            identities = _identities(self.cfg.identities)
             self.cognito.add_secrets([s for i in identities for s in (i.password, i.totp_secret)])
-            ManagedLoginUser.pool = IdentityPool(identities)
-            ManagedLoginUser.known = identities
+            _SignInUser.identities = IdentityPool(identities)
+            _SignInUser.known = identities
         self.ctx = _context(self.cfg.client_id)
 
     @task
     def sign_in(self) -> None:
-        assert ManagedLoginUser.pool is not None
+        assert _SignInUser.identities is not None
         try:
-            identity = ManagedLoginUser.pool.lease(datetime.now(UTC))
+            identity = _SignInUser.identities.lease(
+                datetime.now(UTC), self.accepts, self.sends_totp
+            )
         except NoIdentityAvailable as busy:
             time.sleep(min(busy.retry_in or 1.0, 1.0))  # gevent-patched: yields to others
             return
-        password = new_password(self.ctx)
-        options = HostedOptions(new_password=password)
+        try:
+            self._run(identity)
+        finally:
+            _SignInUser.identities.release(identity)
+
+    def _run(self, identity: Identity) -> None:
+        entry = self.entry_for(identity)
+        if entry is None:  # the lease checked accepts(): not reached
+            raise LookupError(f"{type(self).__name__} cannot run identity {identity.username}")
+        password = identity.password
 
         def keep_secret() -> None:
-            if identity.password == password:  # the new-password page took it
-                self.cognito.add_secrets([password])
+            if identity.password != password:  # the new-password page took a new one
+                self.cognito.add_secrets([identity.password])
 
-        try:
-            self.drive(
-                "login:managed_login",
-                lambda: managed_login(identity, self.ctx, options),
-                before_event=keep_secret,
-            )
-        finally:
-            ManagedLoginUser.pool.release(identity)
+        self.drive(
+            self.entry.event,
+            lambda: entry.flow(identity, self.ctx),
+            before_event=keep_secret,
+        )
+
+
+class ManagedLoginUser(_SignInUser):
+    """managed_login: authorize, the form, the TOTP page, the code exchange (TOTP
+    identities)."""
+
+    entry = CATALOGUE["managed_login"]
+
+
+class ManagedLoginPasswordUser(_SignInUser):
+    """managed_login_password: authorize, the form, the code exchange (identities with no
+    second factor; managed_login for a TOTP identity)."""
+
+    entry = CATALOGUE["managed_login_password"]
 
 
 class _MachineUser(_HostedUser):

@@ -4,6 +4,7 @@ pool with a domain, bounded in users and seconds; no unexpected failure, every s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,49 @@ def test_managed_login_and_m2m_users_run_without_failures(
     # nor a token: the scan's JWT pattern (header and payload), not a bare "eyJ", which a
     # random base64 blob such as an encoded histogram can hold
     assert JWT.findall(written) == []
+
+
+def _mixed(server: Any, app: Any, folder: Path, name: str) -> Path:
+    """An identities file of three TOTP users and three with no second factor."""
+    parts = [folder / f"{name}-{kind}.jsonl" for kind in ("totp", "plain")]
+    provision(server, app, 3, parts[0], totp=True, prefix=f"{name}-totp")
+    provision(server, app, 3, parts[1], totp=False, prefix=f"{name}-plain")
+    path = folder / f"{name}.jsonl"
+    path.write_text("".join(p.read_text() for p in parts))
+    path.chmod(0o600)
+    return path
+
+
+def _labels(event: dict[str, Any]) -> list[str]:
+    return [str(step["label"]) for step in event["steps"] if "label" in step]
+
+
+def test_each_sign_in_user_runs_its_entry_or_its_fallback_by_the_catalogue_rule(
+    pool_server: StartPool, tmp_path: Path
+) -> None:
+    """One file of TOTP and no-MFA identities: ManagedLoginUser signs in only the TOTP ones
+    (each sign-in passes the TOTP page its profile counts); ManagedLoginPasswordUser signs in
+    the others without it and, by its fallback, the TOTP ones with it, all under its event."""
+    server = pool_server("--no-quotas")
+    app = server.provision(mfa="OPTIONAL")
+    setup = provision_oauth(server.client(), app.pool_id, domain="lt-rule")
+    env = {
+        "COGNITO_DOMAIN_URL": f"{server.url}/domain/{setup.domain}",
+        "COGNITO_OAUTH_CLIENT_ID": setup.code_client_id,
+    }
+    runs = {}
+    for scenario in ("managed_login", "managed_login_password"):  # files apart: steps unspent
+        ids = _mixed(server, app, tmp_path, scenario)
+        runs[scenario] = _run(scenario, env | {"COGNITO_OAUTH_IDENTITIES": str(ids)},
+                              tmp_path, 2, 4, server.url)  # fmt: skip
+    for scenario, ran in runs.items():
+        assert ran.failures == {}, ran.output[-3000:]
+        assert {e["flow"] for e in ran.login_events()} == {f"login:{scenario}"}
+    totp = [_labels(e) for e in runs["managed_login"].login_events()]
+    assert totp
+    assert all(labels == list(STEPS) for labels in totp)  # no sign-in without the TOTP page
+    both = [_labels(e) for e in runs["managed_login_password"].login_events()]
+    plain = [s for s in STEPS if s != "POST /mfa"]
+    assert any(labels == plain for labels in both)
+    assert any(labels == list(STEPS) for labels in both)  # the fallback: managed_login
+    assert all(labels in (plain, list(STEPS)) for labels in both)

@@ -221,6 +221,10 @@ def test_one_identity_rule_for_the_open_model_and_the_locust_users() -> None:
     assert first_served(CATALOGUE["device"], both) == "device"
     assert first_served(CATALOGUE["device"], plain) is None
     assert first_served(CATALOGUE["admin"], totp) == "admin_totp"
+    password, managed = CATALOGUE["managed_login_password"], CATALOGUE["managed_login"]
+    assert first_served(password, plain) == "managed_login_password"  # no TOTP page
+    assert first_served(password, totp) == "managed_login"  # its fallback, as srp's
+    assert first_served(managed, plain) is None  # its profile counts a POST /mfa
     assert CATALOGUE["srp_totp"].accepts(both)  # no device used: the same calls
     assert not CATALOGUE["device_new"].accepts(both)
     assert CATALOGUE["srp_totp"].sends_totp(both)

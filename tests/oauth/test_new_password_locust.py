@@ -1,7 +1,8 @@
-"""End to end: the Locust managed-login user completes managed login for users with a temporary
-password (AdminCreateUser's), as an administrator-created user's first sign-in does: the
-new-password page takes a generated password, the identity keeps it, and its later sign-ins go
-straight through the form with it. Bounded in users and seconds, against a local pool."""
+"""End to end: the Locust user of managed login without a second factor
+(``ManagedLoginPasswordUser``) completes it for users with a temporary password
+(AdminCreateUser's), as an administrator-created user's first sign-in does: the new-password
+page takes a generated password, the identity keeps it, and its later sign-ins go straight
+through the form with it. Bounded in users and seconds, against a local pool."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from loadtest.provision.oauth import provision_oauth
 from tests.conftest import StartPool
 from tests.e2e.locust_runs import PASSWORD, run_locust
 
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "managed_login.py"
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "managed_login_password.py"
 USERS = 4
 NEW_PASSWORD_STEP = "POST /forceChangePassword"
 
@@ -44,9 +45,9 @@ def test_the_locust_user_sets_a_new_password_once_per_identity_and_keeps_it(
     # each identity met the page once; every later sign-in used the password it set there
     # (the temporary one would now be refused: no failure says none was sent again)
     assert run.count("cognito", NEW_PASSWORD_STEP) == USERS, run.output[-3000:]
-    logins = run.logins("login:managed_login", "ok")
+    logins = run.logins("login:managed_login_password", "ok")
     assert logins > USERS, run.output[-3000:]
-    assert run.logins("login:managed_login") == logins  # no other outcome
+    assert run.logins("login:managed_login_password") == logins  # no other outcome
     first = [e for e in run.login_events() if NEW_PASSWORD_STEP in _labels(e)]
     assert len(first) == USERS
     assert _labels(first[0]) == [

@@ -53,7 +53,7 @@ PER_SCENARIO = 3
 PARALLEL_RUNS = 3
 #: Every locustfile of scenarios/, with what it needs besides the target.
 #: The domain scenarios (managed login, client credentials) also get the domain's options.
-DOMAIN_SCENARIOS = frozenset({"managed_login", "client_credentials"})
+DOMAIN_SCENARIOS = frozenset({"managed_login", "managed_login_password", "client_credentials"})
 #: Choice-based sign-in and rotation: a pool of their own (every first factor, a relying party,
 #: a client with rotation for refresh_rotation) and identities with passkeys, e-mail and phone.
 CHOICE_RUNS = frozenset({"user_auth", "passkey", "refresh_rotation"})
