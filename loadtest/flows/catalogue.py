@@ -614,6 +614,14 @@ _ENTRIES = (
         fallbacks=("managed_login",),
     ),
     Entry(
+        name="managed_login_new_password",
+        summary="managed login, temporary password: the form, the new-password page, PKCE",
+        factory=_managed_login,
+        calls=_calls(_MANAGED_FORM, _fetch(Endpoint.NEW_PASSWORD), _MANAGED_REDEEM),
+        refuses=NO_MFA,
+        pool=frozenset({PoolSetting.TEMPORARY_PASSWORD}),
+    ),
+    Entry(
         name="managed_login",
         summary="managed login: authorize, the sign-in form, the TOTP page, PKCE code exchange",
         factory=_managed_login,

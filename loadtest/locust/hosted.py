@@ -53,6 +53,7 @@ __all__ = [
     "CachedClientCredentialsUser",
     "ClientCredentialsUser",
     "HostedSettings",
+    "ManagedLoginNewPasswordUser",
     "ManagedLoginPasswordUser",
     "ManagedLoginUser",
 ]
@@ -249,6 +250,15 @@ class ManagedLoginPasswordUser(_SignInUser):
     second factor; managed_login for a TOTP identity)."""
 
     entry = CATALOGUE["managed_login_password"]
+
+
+class ManagedLoginNewPasswordUser(_SignInUser):
+    """managed_login_new_password: the first sign-in of a user with a temporary password
+    (AdminCreateUser's): the form, the new-password page, the code exchange. The identities
+    file does not say which passwords are temporary: an identity's later sign-ins, with the
+    password it set, go straight through (as ``NewPasswordUser``'s)."""
+
+    entry = CATALOGUE["managed_login_new_password"]
 
 
 class _MachineUser(_HostedUser):

@@ -32,7 +32,8 @@ def _no_cognito_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_http_and_identity_free_entries_are_kinds_and_sessions_are_not() -> None:
-    for name in ("client_credentials", "managed_login", "signup", "custom_auth", "sms_mfa"):
+    http = ("client_credentials", "managed_login", "managed_login_password")
+    for name in (*http, "signup", "custom_auth", "sms_mfa"):
         assert name in kinds.KINDS
     for name in ("refresh", "refresh_rotation"):
         assert name not in kinds.KINDS

@@ -11,7 +11,13 @@ import pytest
 
 from loadtest.cli import main
 from loadtest.protocol.quotas import DEFAULT_RPS, DOMAIN_LIMITS, DomainLimit, QuotaCategory
-from loadtest.quota import domain_onsets, domain_rows, limit_loads, throttle_onset
+from loadtest.quota import (
+    category_rates,
+    domain_onsets,
+    domain_rows,
+    limit_loads,
+    throttle_onset,
+)
 from loadtest.quota.cli import plan
 
 Q = QuotaCategory
@@ -34,6 +40,33 @@ def test_a_managed_login_sends_five_domain_requests_against_each_limit() -> None
         L.PER_CLIENT: (500.0, 300.0, 60.0, 2),
         L.PER_DOMAIN: (500.0, 500.0, 100.0, 1),
     }
+
+
+def test_a_managed_login_without_mfa_sends_four_and_one_user_authentication_request() -> None:
+    # authorize, the form, its POST, the code redemption: no TOTP page
+    assert _rows({"managed_login_password": 1}, 100) == {
+        L.PER_IP: (400.0, 300.0, 75.0, 2),
+        L.PER_CLIENT: (400.0, 300.0, 75.0, 2),
+        L.PER_DOMAIN: (400.0, 500.0, 125.0, 1),
+    }
+    rates = category_rates({"managed_login_password": 1}, 100)
+    assert rates[Q.USER_AUTHENTICATION] == pytest.approx(100.0)  # the form's POST alone
+    assert category_rates({"managed_login": 1}, 100)[Q.USER_AUTHENTICATION] == pytest.approx(200)
+    # a file of three no-MFA sign-ins to one TOTP one: 1.25 UserAuthentication requests each
+    mixed = category_rates({"managed_login_password": 3, "managed_login": 1}, 100)
+    assert mixed[Q.USER_AUTHENTICATION] == pytest.approx(125.0)
+    onset = throttle_onset({"managed_login_password": 1})
+    assert (onset.logins_per_second, onset.category) == (75.0, L.PER_IP)
+
+
+def test_a_temporary_passwords_managed_login_counts_its_new_password_page_as_a_sign_in() -> None:
+    # the page's POST is UserAuthentication (footnote 2's "each managed login ... operation
+    # during sign-in"), where the API's NEW_PASSWORD_REQUIRED answer is UserAccountRecovery
+    hosted = category_rates({"managed_login_new_password": 1}, 10)
+    assert {c: r for c, r in hosted.items() if r} == {Q.USER_AUTHENTICATION: pytest.approx(20.0)}
+    api = category_rates({"new_password": 1}, 10)
+    assert api[Q.USER_ACCOUNT_RECOVERY] == pytest.approx(10.0)
+    assert _rows({"managed_login_new_password": 1}, 100)[L.PER_IP][0] == 500.0
 
 
 def test_source_ips_share_the_per_ip_limit_and_nothing_else() -> None:
