@@ -20,9 +20,12 @@ through MFA_SETUP, say), and reports both under its own event ``login:srp``. The
 exactly the entry an arrival names. An entry with no ``needs`` leases no identity (``refresh``
 continues the session an earlier login of its ``continues`` entry opened).
 
-What the identities file cannot tell is left to the pool settings: ``new_password`` needs
-users that still have a temporary password (``PoolSetting.TEMPORARY_PASSWORD``), which an
-identity does not record, so it accepts any identity without TOTP.
+What the identities file cannot tell is left to the pool settings: ``new_password`` and
+``managed_login_new_password`` need users that still have a temporary password
+(``PoolSetting.TEMPORARY_PASSWORD``), which an identity does not record, so they accept any
+identity without MFA; and ``managed_login_password``'s profile holds for permanent passwords
+(its flow answers the new-password page too, once per such identity, with the extra POST of
+``managed_login_new_password``'s profile).
 
 **Adding a flow** (SMS_MFA, CUSTOM_AUTH, USER_AUTH, client credentials, sign-up, ...): write
 its flow code, add one :class:`Entry` (a new :class:`Need` with its test in ``_HOLDS`` if it
@@ -30,48 +33,54 @@ needs a new credential, say a phone or a passkey), and ``tests/flows/test_catalo
 ``tests/quota/test_profiles_against_pool.py`` check that it reaches every consumer and that
 its profile is what it sends.
 
-===================  ==================================================  ==================
-entry                one run                                             identity
-===================  ==================================================  ==================
-srp                  USER_SRP_AUTH, no MFA                               no TOTP
-srp_totp             USER_SRP_AUTH + SOFTWARE_TOKEN_MFA                  TOTP
-device               remembered device: DEVICE_SRP_AUTH, MFA skipped     TOTP and a device
-device_first         first login of a device, kept for later logins      TOTP, no device
-device_new           a new device every time (forgotten after)           TOTP, no device
-device_new_prompt    device_new where devices are remembered on prompt   TOTP, no device
-admin                ADMIN_USER_PASSWORD_AUTH, no MFA                    no TOTP
-admin_totp           ADMIN_USER_PASSWORD_AUTH + SOFTWARE_TOKEN_MFA       TOTP
-refresh              REFRESH_TOKEN_AUTH after one srp login              none (a session)
-managed_login        managed login: form, TOTP page, PKCE code exchange  TOTP
-client_credentials   an M2M token from /oauth2/token                     none
-new_password         temporary password: SRP + NEW_PASSWORD_REQUIRED     no TOTP
-mfa_setup            pool MFA ON, nothing enrolled: MFA_SETUP            no TOTP
-lost_phone           admin MFA reset, enrollment, TOTP login             TOTP
-user_auth_password   USER_AUTH, PREFERRED_CHALLENGE=PASSWORD             no TOTP
-user_auth_srp        USER_AUTH, PASSWORD_SRP + PASSWORD_VERIFIER         no TOTP
-user_auth_email      USER_AUTH, EMAIL_OTP (code from the message sink)   e-mail, no TOTP
-user_auth_sms        USER_AUTH, SMS_OTP (code from the message sink)     phone, no TOTP
-user_auth_passkey    USER_AUTH, WEB_AUTHN (software authenticator)       passkey, no TOTP
-user_auth_select     USER_AUTH, SELECT_CHALLENGE answered ANSWER=PASSWORD no TOTP
-refresh_rotation     GetTokensFromRefreshToken, following rotation       none (a session)
-signup               SignUp + code + ConfirmSignUp, first SRP login      creates one
-forgot_password      ForgotPassword + code + ConfirmForgotPassword, SRP  e-mail, no TOTP
-change_password      SRP login, ChangePassword                           no TOTP
-profile_update       SRP login, UpdateUserAttributes (name)              no TOTP
-admin_no_srp         ADMIN_NO_SRP_AUTH (legacy name), no MFA             no TOTP
-sms_mfa              USER_SRP_AUTH + SMS_MFA                             SMS MFA, no TOTP
-select_mfa           SELECT_MFA_TYPE (SMS chosen) + SMS_MFA              SMS MFA and TOTP
-email_mfa            USER_SRP_AUTH + EMAIL_OTP (e-mail MFA)              e-mail MFA, no TOTP
-custom_auth          CUSTOM_AUTH, SRP first, two custom rounds           no TOTP
-custom_auth_totp     CUSTOM_AUTH, SRP first, TOTP, tokens (no round)     TOTP
-===================  ==================================================  ==================
+==========================  ==================================================  ===================
+entry                       one run                                             identity
+==========================  ==================================================  ===================
+srp                         USER_SRP_AUTH, no MFA                               no TOTP
+srp_totp                    USER_SRP_AUTH + SOFTWARE_TOKEN_MFA                  TOTP
+device                      remembered device: DEVICE_SRP_AUTH, MFA skipped     TOTP and a device
+device_first                first login of a device, kept for later logins      TOTP, no device
+device_new                  a new device every time (forgotten after)           TOTP, no device
+device_new_prompt           device_new where devices are remembered on prompt   TOTP, no device
+admin                       ADMIN_USER_PASSWORD_AUTH, no MFA                    no TOTP
+admin_totp                  ADMIN_USER_PASSWORD_AUTH + SOFTWARE_TOKEN_MFA       TOTP
+refresh                     REFRESH_TOKEN_AUTH after one srp login              none (a session)
+managed_login               managed login: form, TOTP page, PKCE code exchange  TOTP
+managed_login_password      managed login, no MFA: form, PKCE code exchange     no MFA
+managed_login_new_password  temporary password: form, new-password page, PKCE   no MFA
+client_credentials          an M2M token from /oauth2/token                     none
+new_password                temporary password: SRP + NEW_PASSWORD_REQUIRED     no TOTP
+mfa_setup                   pool MFA ON, nothing enrolled: MFA_SETUP            no TOTP
+lost_phone                  admin MFA reset, enrollment, TOTP login             TOTP
+user_auth_password          USER_AUTH, PREFERRED_CHALLENGE=PASSWORD             no TOTP
+user_auth_srp               USER_AUTH, PASSWORD_SRP + PASSWORD_VERIFIER         no TOTP
+user_auth_email             USER_AUTH, EMAIL_OTP (code from the message sink)   e-mail, no TOTP
+user_auth_sms               USER_AUTH, SMS_OTP (code from the message sink)     phone, no TOTP
+user_auth_passkey           USER_AUTH, WEB_AUTHN (software authenticator)       passkey, no TOTP
+user_auth_select            USER_AUTH, SELECT_CHALLENGE: ANSWER=PASSWORD        no TOTP
+refresh_rotation            GetTokensFromRefreshToken, following rotation       none (a session)
+signup                      SignUp + code + ConfirmSignUp, first SRP login      creates one
+forgot_password             ForgotPassword + code + ConfirmForgotPassword, SRP  e-mail, no TOTP
+change_password             SRP login, ChangePassword                           no TOTP
+profile_update              SRP login, UpdateUserAttributes (name)              no TOTP
+admin_no_srp                ADMIN_NO_SRP_AUTH (legacy name), no MFA             no TOTP
+sms_mfa                     USER_SRP_AUTH + SMS_MFA                             SMS MFA, no TOTP
+select_mfa                  SELECT_MFA_TYPE (SMS chosen) + SMS_MFA              SMS MFA and TOTP
+email_mfa                   USER_SRP_AUTH + EMAIL_OTP (e-mail MFA)              e-mail MFA, no TOTP
+custom_auth                 CUSTOM_AUTH, SRP first, two custom rounds           no TOTP
+custom_auth_totp            CUSTOM_AUTH, SRP first, TOTP, tokens (no round)     TOTP
+==========================  ==================================================  ===================
 
-**HTTP entries** (``managed_login``, ``client_credentials``) call a user-pool domain's
+**HTTP entries** (``managed_login*``, ``client_credentials``) call a user-pool domain's
 endpoints, not JSON operations: their profile keys are ``(Endpoint, detail)`` (the detail is
 the token endpoint's grant type, or ``"page"`` for a page view that counts against no quota),
 their flows yield :class:`~loadtest.flows.effects.Fetch`, and ``Entry.http`` says so. The API
-drivers cannot run them: their Locust users are in :mod:`loadtest.locust.hosted`, and the open
-model refuses them with that reason.
+drivers cannot run them: their Locust users are in :mod:`loadtest.locust.hosted` (by the same
+rule: ``ManagedLoginPasswordUser`` falls back to ``managed_login`` for a TOTP identity, as
+``SrpUser`` to ``srp_totp``), and the open model runs them on its fetch driver. Managed login
+is one entry per page sequence, since each POST of a sign-in step is one UserAuthentication
+request: ``managed_login_password`` (no page after the password), ``managed_login`` (the TOTP
+page) and ``managed_login_new_password`` (the new-password page).
 
 The ``user_auth_*`` entries need a pool that allows the passwordless first factors, an app
 client with ALLOW_USER_AUTH and a WebAuthn relying party (``PoolSetting.USER_AUTH``). They
