@@ -250,3 +250,26 @@ def pool_server(tmp_path: Path) -> Iterator[StartPool]:
     yield start
     for server in started:
         server.stop()
+
+
+#: Modules whose tests take a minute or more each (the CI log's slowest durations). They are
+#: collected first, so that the parallel pass hands them out in its first batch instead of
+#: leaving one to run alone at the end while the other workers sit idle.
+SLOW_FIRST = (
+    "tests/e2e/test_every_scenario.py",
+    "tests/security/test_secrets_scan.py",
+    "tests/install/test_wheel.py",
+    "tests/e2e/test_managed_login_locust.py",
+    "tests/install/test_bootstrap.py",
+    "tests/pool/test_malformed.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow modules' tests first (in :data:`SLOW_FIRST` order), the rest as collected."""
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+
+    def key(item: pytest.Item) -> int:
+        return rank.get(item.nodeid.split("::", 1)[0], len(SLOW_FIRST))
+
+    items.sort(key=key)  # stable: the others keep their order
