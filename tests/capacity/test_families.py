@@ -1,5 +1,5 @@
 """End to end: ``cognito-loadtest capacity`` runs the flow families the embedded pool once
-refused, each in one short ramp at scaled quotas: managed login (HTTP), USER_AUTH with
+refused, each in one short ramp at scaled quotas: managed login with and without MFA (HTTP), USER_AUTH with
 passkeys and one-time codes, SMS and e-mail MFA, SELECT_MFA_TYPE and custom authentication with the
 example trigger. Each ramp has two steps, one well below the quota model's onset and one well
 above it, so what it shows is that every flow of the mix runs on the pool ``capacity`` sets up
@@ -24,7 +24,7 @@ SCALE = 0.2
 BELOW_ABOVE = (0.6, 1.5)
 
 FAMILIES = {
-    "http": {"managed_login": 1, "client_credentials": 1},
+    "http": {"managed_login": 1, "managed_login_password": 1, "client_credentials": 1},
     "user_auth": {"user_auth_passkey": 2, "user_auth_email": 1, "user_auth_sms": 1},
     "challenges": {"sms_mfa": 1, "select_mfa": 1, "email_mfa": 1, "custom_auth": 1},
 }
