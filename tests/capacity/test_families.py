@@ -1,11 +1,11 @@
 """End to end: ``cognito-loadtest capacity`` runs the flow families the embedded pool once
-refused, each in one short ramp at scaled quotas: managed login with and without MFA (HTTP), USER_AUTH with
-passkeys and one-time codes, SMS and e-mail MFA, SELECT_MFA_TYPE and custom authentication with the
-example trigger. Each ramp has two steps, one well below the quota model's onset and one well
-above it, so what it shows is that every flow of the mix runs on the pool ``capacity`` sets up
-(no failed or dropped arrival), that nothing throttles below the onset and that the onset is
-found above it, named as the model names it. The onset's precision is the business of
-tests/capacity/test_onset.py and tests/oauth/test_onset.py.
+refused, each in one short ramp at scaled quotas: managed login with and without MFA (HTTP),
+USER_AUTH with passkeys and one-time codes, SMS and e-mail MFA, SELECT_MFA_TYPE and custom
+authentication with the example trigger. Each ramp has two steps, one well below the quota
+model's onset and one well above it, so what it shows is that every flow of the mix runs on the
+pool ``capacity`` sets up (no failed or dropped arrival), that nothing throttles below the onset
+and that the onset is found above it, named as the model names it. The onset's precision is the
+business of tests/capacity/test_onset.py and tests/oauth/test_onset.py.
 """
 
 from __future__ import annotations
