@@ -9,7 +9,15 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from loadtest.flows.effects import Call, Compute, Effect, Fetch, Flow, not_an_api_call
+from loadtest.flows.effects import (
+    Call,
+    Compute,
+    ComputeKind,
+    Effect,
+    Fetch,
+    Flow,
+    not_an_api_call,
+)
 from srp_fast.offload import math_executor, run_async
 
 from .common import (
@@ -95,9 +103,18 @@ class AsyncDriver:
         try:
             value, stocked = take_ready(effect)
             if value is None:
-                value = await run_async(self.executor, effect.fn, *effect.args)
+                value = await self._run(effect)
         except Exception as exc:
             report(compute_event(effect, start, exc, stocked))
             raise
         report(compute_event(effect, start, None, stocked))
         return value
+
+    async def _run(self, effect: Compute) -> Any:
+        """Maths on the math executor; an out-of-band wait (a code source's blocking read) on
+        the loop's default executor, so it never holds a math thread while it waits for a
+        message (the sync and gevent drivers run it on the caller's thread, for the same
+        reason)."""
+        if effect.kind is ComputeKind.OUT_OF_BAND:
+            return await asyncio.get_running_loop().run_in_executor(None, effect.fn, *effect.args)
+        return await run_async(self.executor, effect.fn, *effect.args)

@@ -33,7 +33,7 @@ from loadtest.flows import (
     admin_login,
     srp_login,
 )
-from loadtest.flows.effects import Flow
+from loadtest.flows.effects import ComputeKind, Flow
 from loadtest.locust.driver import GeventDriver, GeventTransport
 from loadtest.protocol import errors
 from loadtest.target.launch import free_port
@@ -213,6 +213,29 @@ async def test_the_async_driver_takes_ready_values_too() -> None:
         result = await driver.run(_ready_flow(["b", "a"]))
         await driver.transport.close()
     assert result == ["a", "b", "computed"]
+    assert executor.submitted == 1
+
+
+def _maths_then_a_wait() -> Flow[list[str]]:
+    """One piece of maths and one out-of-band wait, each answering the thread it ran on."""
+    import threading
+
+    where = lambda: threading.current_thread().name  # noqa: E731
+    maths = yield Compute(fn=where, label="PASSWORD_VERIFIER")
+    wait = yield Compute(fn=where, label="code", kind=ComputeKind.OUT_OF_BAND)
+    return [maths, wait]
+
+
+@pytest.mark.asyncio
+async def test_the_async_driver_never_holds_a_math_thread_for_an_out_of_band_wait() -> None:
+    """A code read blocks until a message comes: on the math executor it would hold a thread a
+    login's proof needs; the async driver waits for it on the loop's default executor."""
+    with CountingExecutor(1, thread_name_prefix="srp-math") as executor:
+        driver = AsyncDriver(AiohttpTransport("http://127.0.0.1:9/"), executor=executor)
+        maths, wait = await driver.run(_maths_then_a_wait())
+        await driver.transport.close()
+    assert maths.startswith("srp-math")
+    assert not wait.startswith("srp-math")
     assert executor.submitted == 1
 
 
