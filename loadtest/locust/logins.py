@@ -24,6 +24,7 @@ and one more for every other entry (``DeviceNewUser``, ``AdminTotpUser``, ``MfaS
 
 from __future__ import annotations
 
+import logging
 import types
 from collections.abc import Mapping
 from dataclasses import replace
@@ -32,7 +33,7 @@ from typing import Any, ClassVar, cast
 from locust import task
 
 from loadtest.flows import CATALOGUE, Entry, Identity, LoginResult
-from loadtest.flows.catalogue import family, user_class_name
+from loadtest.flows.catalogue import PoolSetting, family, user_class_name
 from loadtest.flows.codes import CodeSource
 from loadtest.flows.context import CustomAnswerer, FlowContext
 from loadtest.flows.effects import Flow
@@ -40,6 +41,10 @@ from loadtest.flows.effects import Flow
 from .base import CognitoUser
 
 __all__ = ["USER_CLASSES", "CatalogueUser", "user_class"]
+
+log = logging.getLogger(__name__)
+#: Whether this process said that its app client does not rotate refresh tokens (once).
+_ROTATION_WARNED: set[bool] = set()
 
 
 def _then_after(entry: Entry, identity: Identity, flow: Flow[LoginResult]) -> Flow[LoginResult]:
@@ -96,7 +101,27 @@ class CatalogueUser(CognitoUser):
             self.session = self.login(opener.event, self._flow)
         else:
             flow = self.entry.flow(None, self.runtime.context, self.session)
+            before = self.session.tokens.refresh_token
             self.session = self.run_flow(self.entry.event, flow).result or self.session
+            if PoolSetting.REFRESH_ROTATION in self.entry.pool:
+                self._check_rotated(before)
+
+    def _check_rotated(self, before: str | None) -> None:
+        """Under rotation every exchange hands out a new refresh token; an app client without
+        it hands back none, and the run would measure plain refreshes under the entry's name.
+        Say so once per process (the bootstrap pool's default client does not rotate; it
+        prints the id of one that does)."""
+        session = self.session
+        if session is None or session.tokens.refresh_token != before or _ROTATION_WARNED:
+            return
+        _ROTATION_WARNED.add(True)
+        log.warning(
+            "%s: app client %s handed back no new refresh token: it does not rotate them, so "
+            "this run measures plain refreshes; point --cognito-client-id at an app client with "
+            "RefreshTokenRotation enabled (pool serve --bootstrap prints one)",
+            self.entry.event,
+            self.runtime.config.client_id,
+        )
 
     def _flow(self, identity: Identity) -> Flow[LoginResult]:
         entry = self.entry_for(identity)

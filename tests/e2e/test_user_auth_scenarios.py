@@ -107,9 +107,15 @@ def test_a_pool_without_passkeys_is_refused_up_front(
 
 
 def run_choice(
-    pool: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], scenario: str, users: int
+    pool: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    scenario: str,
+    users: int,
+    *,
+    rotation: bool = True,
 ) -> LocustRun:
-    app = choice_pool(pool, rotation=scenario == "refresh_rotation")
+    app = choice_pool(pool, rotation=rotation and scenario == "refresh_rotation")
     path = tmp_path / "ids.jsonl"
     provisioned(pool, app, path, users + 1, capsys, "--passkeys", "--emails", "--phones")
     return run_locust(scenario, target_env(pool, app, path), tmp_path, users=users, seconds=5)
@@ -156,3 +162,15 @@ def test_refresh_rotation_scenario_follows_each_new_token(
     rotations = ("cognito", "GetTokensFromRefreshToken")
     assert_clean(run, rotations, ("login", "refresh_rotation"))
     assert run.count(*rotations) > run.count("cognito", "InitiateAuth:USER_SRP_AUTH")
+    assert "does not rotate" not in run.output
+
+
+def test_refresh_rotation_on_a_client_without_rotation_says_so_once(
+    pool: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GetTokensFromRefreshToken works on such a client, handing back no new refresh token:
+    the run would measure plain refreshes under the rotation's name without a word."""
+    run = run_choice(pool, tmp_path, capsys, "refresh_rotation", users=2, rotation=False)
+    rotations = ("cognito", "GetTokensFromRefreshToken")
+    assert run.count(*rotations) > 2  # several exchanges per user, one line for the process
+    assert run.output.count("does not rotate them") == 1, run.output[-3000:]
