@@ -36,7 +36,7 @@ from locust import User, constant, constant_throughput, events, task
 import srp_fast
 from loadtest.drivers.events import Reporter
 from loadtest.drivers.record import record
-from loadtest.flows.catalogue import CATALOGUE, Entry, family
+from loadtest.flows.catalogue import CATALOGUE, Entry
 from loadtest.flows.context import AppClient, FlowContext
 from loadtest.flows.effects import Flow, FlowError
 from loadtest.flows.hosted import TokenCache, cached_client_credentials, client_credentials
@@ -46,6 +46,7 @@ from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.options import DOMAIN, OPTIONS, add_locust_options, pick, settings_from
 
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
+from .choice import EntryChoice
 from .driver import GeventFetchDriver
 from .run import LocustRun, run_for
 
@@ -162,7 +163,7 @@ class _HostedUser(User):
         return login.result
 
 
-class _SignInUser(_HostedUser):
+class _SignInUser(EntryChoice, _HostedUser):
     """Signs in through managed login as its catalogue entry says: an identity the entry
     accepts runs the entry, any other the first of its fallbacks that accepts it (the
     catalogue's rule, as :class:`~loadtest.locust.logins.CatalogueUser`), reported under the
@@ -180,22 +181,6 @@ class _SignInUser(_HostedUser):
     entry: ClassVar[Entry]
     identities: ClassVar[IdentityPool | None] = None
     known: ClassVar[list[Identity]] = []
-
-    @classmethod
-    def leased(cls) -> tuple[Entry, ...]:
-        """The entries a leased identity may run: the entry, then its fallbacks."""
-        return family(cls.entry)
-
-    def entry_for(self, identity: Identity) -> Entry | None:
-        """The first of :meth:`leased` that accepts the identity."""
-        return next((e for e in self.leased() if e.accepts(identity)), None)
-
-    def accepts(self, identity: Identity) -> bool:
-        return self.entry_for(identity) is not None
-
-    def sends_totp(self, identity: Identity) -> bool:
-        entry = self.entry_for(identity)
-        return entry is not None and entry.sends_totp(identity)
 
     def on_start(self) -> None:
         super().on_start()

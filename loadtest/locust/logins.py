@@ -33,12 +33,13 @@ from typing import Any, ClassVar, cast
 from locust import task
 
 from loadtest.flows import CATALOGUE, Entry, Identity, LoginResult
-from loadtest.flows.catalogue import PoolSetting, family, user_class_name
+from loadtest.flows.catalogue import PoolSetting, user_class_name
 from loadtest.flows.codes import CodeSource
 from loadtest.flows.context import CustomAnswerer, FlowContext
 from loadtest.flows.effects import Flow
 
 from .base import CognitoUser
+from .choice import EntryChoice
 
 __all__ = ["USER_CLASSES", "CatalogueUser", "user_class"]
 
@@ -55,7 +56,7 @@ def _then_after(entry: Entry, identity: Identity, flow: Flow[LoginResult]) -> Fl
         entry.after(identity)
 
 
-class CatalogueUser(CognitoUser):
+class CatalogueUser(EntryChoice, CognitoUser):
     """Runs one catalogue entry (or its fallbacks) per task; subclasses set ``entry``."""
 
     abstract = True
@@ -69,24 +70,6 @@ class CatalogueUser(CognitoUser):
         super().__init__(environment)
         #: The session a continuing entry (``refresh``) continues.
         self.session: LoginResult | None = None
-
-    @classmethod
-    def leased(cls) -> tuple[Entry, ...]:
-        """The entries a leased identity may run: the entry's family, or, for an entry that
-        continues a session, the family of the entry whose login opens it."""
-        opener = cls.entry.continues
-        return family(CATALOGUE[opener] if opener else cls.entry)
-
-    def entry_for(self, identity: Identity) -> Entry | None:
-        """The first of :meth:`leased` that accepts the identity."""
-        return next((e for e in self.leased() if e.accepts(identity)), None)
-
-    def accepts(self, identity: Identity) -> bool:
-        return self.entry_for(identity) is not None
-
-    def sends_totp(self, identity: Identity) -> bool:
-        entry = self.entry_for(identity)
-        return entry is not None and entry.sends_totp(identity)
 
     @task
     def run_entry(self) -> None:
