@@ -169,7 +169,7 @@ class StepTally:
             step.dropped += 1
         elif view == "intended":
             self._intended.record(key, float(event["total_ms"]))
-        else:
+        elif event.get("outcome") != "stopped":  # cut short by the stop: not a result
             self._add_login(step, event)
             self._service.record(key, float(event["total_ms"]))
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from loadtest.flows.effects import ComputeKind
-from loadtest.flows.outcomes import Outcome, classify
+from loadtest.flows.outcomes import LoginStopped, Outcome, classify
 
 from .events import CallEvent, ComputeEvent, Event, Reporter
 
@@ -93,13 +93,21 @@ def record(
     *,
     clock: Callable[[], float] = time.perf_counter,
     on_event: Callable[[Event], None] | None = None,
+    stops: tuple[type[BaseException], ...] = (),
+    on_stop: Callable[[LoginRecord[T]], object] | None = None,
 ) -> LoginRecord[T]:
     """Run ``run(reporter)`` (a driver's ``run`` of one flow) and gather its record; a failure
     in ``errors`` becomes the record's error, anything else propagates (a bug).
 
     ``on_event`` also sees each event the moment it happens, so a consumer that counts calls
-    (Locust's request table) counts each when it completes, not when its login ends: a login cut
-    off by the end of a run still has its finished calls counted."""
+    (Locust's request table) counts each when it completes, not when its login ends.
+
+    ``stops`` are what the end of a run raises into a login from outside (Locust's
+    ``GreenletExit``): such a login is cut short, not failed. Its record (outcome ``stopped``:
+    a :class:`LoginStopped`, the events it completed, its time up to the cut) goes to
+    ``on_stop``, and the exception is raised again so that the stop proceeds. That way the
+    calls it completed, which ``on_event`` already handed on, are in its consumers' totals
+    too."""
     events: list[Event] = []
     start = clock()
     result: T | None = None
@@ -108,10 +116,20 @@ def record(
         result = run(events.append if on_event is None else _Tee(events, on_event))
     except errors as exc:
         error = exc
+    except stops as exc:
+        if on_stop is not None:
+            on_stop(_cut(flow, exc, (clock() - start) * 1000, events))
+        raise
     total_ms = (clock() - start) * 1000
     return LoginRecord(
         flow=flow, result=result, error=error, total_ms=total_ms, events=tuple(events)
     )
+
+
+def _cut(flow: str, stop: BaseException, total_ms: float, events: list[Event]) -> LoginRecord[Any]:
+    """The record of a login a stop cut short: what it completed, and its time to the cut."""
+    error = LoginStopped(type(stop).__name__)
+    return LoginRecord(flow=flow, result=None, error=error, total_ms=total_ms, events=tuple(events))
 
 
 class _Tee:

@@ -6,6 +6,11 @@ service's own faults (``server_error``: a 5xx, ``InternalErrorException`` or
 ``ServiceUnavailableException``, or one without an error type, which the wire decoder makes an
 ``InternalError``), apart from answers that reject the request (``rejected``) and from calls
 that got no answer at all (``transport``: refused, dropped, timed out).
+
+A login the end of a run cut short (``stopped``) is none of these: the run's stop, not the
+pool or the flow, ended it. Its record holds a :class:`LoginStopped` (never raised by a flow),
+so the calls it made are counted while its truncated time and its missing result are not
+judged as a login's.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from loadtest.protocol.errors import (
     TransportError,
 )
 
-__all__ = ["Outcome", "classify"]
+__all__ = ["LoginStopped", "Outcome", "classify"]
 
 
 class Outcome(StrEnum):
@@ -33,6 +38,17 @@ class Outcome(StrEnum):
     SERVER_ERROR = "server_error"
     TRANSPORT = "transport"
     CLIENT = "client"
+    #: Cut short by the end of the run (a login only: its calls each have their own outcome).
+    STOPPED = "stopped"
+
+
+class LoginStopped(Exception):
+    """The error of a login cut short from outside the flow by the end of a run (Locust
+    killing its user): not a failure. ``by`` names what cut it (``GreenletExit``, ...)."""
+
+    def __init__(self, by: str) -> None:
+        super().__init__(f"cut short by the end of the run ({by})")
+        self.by = by
 
 
 def classify(error: BaseException | None) -> Outcome:
@@ -49,4 +65,6 @@ def classify(error: BaseException | None) -> Outcome:
         return Outcome.REJECTED
     if isinstance(error, TransportError):
         return Outcome.TRANSPORT
+    if isinstance(error, LoginStopped):
+        return Outcome.STOPPED
     return Outcome.CLIENT  # FlowError, srp_fast.SrpError, or a bug

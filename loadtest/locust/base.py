@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -36,7 +37,7 @@ from loadtest.target.safety import UnsafeTarget, guard_messages, guard_target
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
 from .driver import GeventDriver, GeventTransport
 from .fit import unfit_classes
-from .run import LocustRun, existing_run, run_for
+from .run import STOPS, LocustRun, existing_run, run_for
 from .runtime import Runtime, utc_now, worker_slot
 
 __all__ = ["FLOW_ERRORS", "CognitoUser"]
@@ -162,6 +163,8 @@ class CognitoUser(User):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         self.cognito: LocustRun = run_for(environment)
+        #: Where a login the end of the run cuts short goes (bound once, not per login).
+        self._cut_short = self.cognito.login
         self.runtime: Runtime = self.cognito.runtime
         self.transport = GeventTransport(self.runtime.config.endpoint_url, concurrency=1)
         self.driver = GeventDriver(
@@ -193,7 +196,11 @@ class CognitoUser(User):
             self.runtime.identities.release(identity)
 
     def run_flow(self, name: str, flow: Flow[T], **fields: Any) -> LoginRecord[T]:
-        """Run a flow, hand its record to the run (``fields`` go into its login event)."""
+        """Run a flow, hand its record to the run (``fields`` go into its login event).
+
+        A login the end of the run cuts short (Locust kills the user mid-login) reaches the
+        run too, as ``stopped`` with the calls it completed, before the stop goes on: Locust
+        counted those calls, so the report counts them as well."""
         self.runtime.ephemerals.top_up()
         cognito = self.cognito
         cognito.begin()
@@ -203,6 +210,8 @@ class CognitoUser(User):
                 lambda reporter: self.driver.run(flow, reporter=reporter),
                 FLOW_ERRORS,
                 on_event=cognito.event,
+                stops=STOPS,
+                on_stop=partial(cognito.login, **fields) if fields else self._cut_short,
             )
         finally:
             cognito.end()

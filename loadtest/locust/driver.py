@@ -56,9 +56,11 @@ class GeventTransport:
             data = answer.read()
             status, answer_headers = answer.status_code, dict(answer.items())
             answer.release()
-        except (OSError, gevent.Timeout, ValueError, http.client.HTTPException) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             # HTTPException: geventhttpclient's HTTPConnectionClosed / HTTPParseError, i.e. a
-            # connection dropped before a whole answer; without it a drop escaped uncounted
+            # connection dropped before a whole answer; without it a drop escaped uncounted.
+            # Not gevent.Timeout: the client's own timeouts are socket.timeout (an OSError),
+            # so a Timeout here came from outside the login and stops it (``stopped``)
             raise ConnectionFailed(f"POST {self.url}: {exc!r}") from exc
         return RawResponse(status=status, headers=answer_headers, body=data)
 
@@ -94,7 +96,7 @@ class GeventFetcher:
             data = answer.read()
             page = page_of(answer.status_code, list(answer.items()), data)
             answer.release()
-        except (OSError, gevent.Timeout, ValueError, http.client.HTTPException) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:  # not gevent.Timeout
             raise ConnectionFailed(f"{method} {url}: {exc!r}") from exc
         return page
 

@@ -48,7 +48,7 @@ from loadtest.target.options import DOMAIN, OPTIONS, add_locust_options, pick, s
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
 from .choice import EntryChoice
 from .driver import GeventFetchDriver
-from .run import LocustRun, run_for
+from .run import STOPS, LocustRun, run_for
 
 __all__ = [
     "CachedClientCredentialsUser",
@@ -154,7 +154,10 @@ class _HostedUser(User):
 
         self.cognito.begin()
         try:
-            login = record(name, run, _FAILURES, on_event=self.cognito.event)
+            login = record(
+                name, run, _FAILURES, on_event=self.cognito.event, stops=STOPS,
+                on_stop=self.cognito.record,  # cut short by the end of the run: ``stopped``
+            )  # fmt: skip
         finally:
             self.cognito.end()
         if before_event is not None:

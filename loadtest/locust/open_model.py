@@ -44,6 +44,7 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, cast
 
 import gevent
@@ -70,7 +71,7 @@ from loadtest.flows.results import LoginResult
 from loadtest.locust.base import FLOW_ERRORS, CognitoUser
 from loadtest.locust.driver import GeventFetchDriver
 from loadtest.locust.hosted import HostedSettings
-from loadtest.locust.run import run_for
+from loadtest.locust.run import STOPS, run_for
 from loadtest.locust.runtime import utc_now, worker_slot
 from loadtest.protocol.names import GrantType
 from loadtest.target.options import OPEN_MODEL, add_locust_options
@@ -394,6 +395,8 @@ class OpenLoginUser(CognitoUser):
             lambda reporter: driver.run(flow, reporter=reporter),
             FLOW_ERRORS,
             on_event=self.cognito.event,
+            stops=STOPS,
+            on_stop=partial(self.cognito.login, **fields),
         )
         self.cognito.login(login, **fields)
         return login

@@ -16,6 +16,9 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from gevent import GreenletExit, Timeout
+from locust.exception import StopTest, StopUser
+
 from loadtest.drivers.events import CallEvent, Event
 from loadtest.drivers.record import LoginRecord
 from loadtest.flows.identity import Identity
@@ -26,12 +29,17 @@ from loadtest.report.run import RunReport
 from .loop_lag import LoopLagMonitor
 from .runtime import Runtime, build_runtime
 
-__all__ = ["CALL_REQUEST_TYPE", "LocustRun", "existing_run", "run_for"]
+__all__ = ["CALL_REQUEST_TYPE", "STOPS", "LocustRun", "existing_run", "run_for"]
 
 log = logging.getLogger(__name__)
 
 #: Locust's request type of a Cognito API call: the only kind of request event this fires.
 CALL_REQUEST_TYPE = "cognito"
+
+#: What the end of a run raises into a user's login from outside (Locust killing the user, a
+#: ``StopUser``, a ``gevent.Timeout`` around it): the login is recorded as ``stopped`` with the
+#: calls it completed (:func:`loadtest.drivers.record.record`), then the stop goes on.
+STOPS: tuple[type[BaseException], ...] = (GreenletExit, StopUser, StopTest, Timeout)
 
 _RUNS: weakref.WeakKeyDictionary[Any, LocustRun] = weakref.WeakKeyDictionary()
 
@@ -86,8 +94,9 @@ class LocustRun:
             self.environment.events.request.fire(**_request(event))
 
     def login(self, record: LoginRecord[Any], **fields: Any) -> None:
-        """One finished login (its calls already went to Locust, one by one, through
-        :meth:`event`): counted, then its canonical event."""
+        """One finished login, or one the end of the run cut short (outcome ``stopped``): its
+        calls already went to Locust, one by one, through :meth:`event`; counted, then its
+        canonical event."""
         self.runtime.count(record)
         self.record(record, **fields)
 

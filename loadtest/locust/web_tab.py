@@ -8,7 +8,8 @@ seconds while a test runs). This module adds:
 - the tab: per login flow, its client compute and its out-of-band waits (codes by SMS or
   e-mail, if any), and per API call label (``Operation:CHALLENGE``)
   the HDR count, p50/p90/p99/p99.9/max in ms, and outcomes; then login outcomes, errors by
-  Cognito error type, throttles by quota category, lockouts and ephemeral stock misses by flow
+  Cognito error type, throttles by quota category, lockouts, ephemeral stock misses and logins
+  cut short by the end of the run (``stopped``: their calls are in the call rows) by flow
   (whole logins and client compute live here, not in Locust's own request table, whose
   Aggregated row counts API calls only);
 - ``GET /cognito/stats``: the same figures as JSON (with the encoded histograms), and
@@ -65,6 +66,7 @@ def live_figures(aggregate: Aggregate) -> dict[str, Any]:
         "errors": dict(aggregate.counts["errors"]),
         "throttles": dict(aggregate.counts["throttles"]),
         "lockouts": dict(aggregate.counts["lockouts"]),
+        "stopped": dict(aggregate.counts["stopped"]),
     }
 
 
@@ -98,6 +100,7 @@ def tab_rows(figures: Mapping[str, Any] | None) -> list[dict[str, Any]]:
         ("throttled, by quota category", figures["throttles"]),
         ("lockouts, by flow", figures["lockouts"]),
         ("ephemeral stock misses, by flow", figures.get("stock_misses", {})),
+        ("logins cut short by the end of the run, by flow", figures.get("stopped", {})),
     ):
         rows += [_row(section, name, count) for name, count in sorted(counts.items())]
     if not figures["throttles"]:

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from loadtest.flows.outcomes import Outcome
 from loadtest.protocol.quotas import label_category
 
 from .histograms import HistogramSet
@@ -21,10 +22,15 @@ __all__ = ["HISTOGRAM_GROUPS", "Aggregate", "quota_category", "throttle_category
 #: its client compute time and its out-of-band waits (codes by SMS or e-mail), kept apart; the
 #: generator's event-loop lag.
 HISTOGRAM_GROUPS = ("requests", "flows", "server", "compute", "out_of_band", "loop_lag")
-#: ``excluded``: logins written but not results, by reason (``warmup``).
+#: ``excluded``: logins written but not results, by reason (``warmup``, ``stopped``);
+#: ``stopped``: logins the end of the run cut short, by flow, and ``stopped_calls`` the calls
+#: they completed.
 _COUNTER_GROUPS = (
-    "calls", "logins", "errors", "throttles", "lockouts", "stock_misses", "excluded"
+    "calls", "logins", "errors", "throttles", "lockouts", "stock_misses", "excluded",
+    "stopped", "stopped_calls",
 )  # fmt: skip
+#: The outcome of a login the end of the run cut short.
+STOPPED = Outcome.STOPPED.value
 #: Per-process figures a ``validity`` event may carry beside CPU and wall time.
 _PROCESS_FIGURES = ("math", "stock_hits", "stock_misses")
 
@@ -68,35 +74,54 @@ class Aggregate:
         An event with a ``view`` (the open model's latency of a login from its intended start,
         or an arrival it dropped) only adds a row to ``flows``: its login, if any, counted once.
         A warm-up login (``warmup``: due in the open model's warm-up) is not a result: it is
-        only counted as excluded, and its views not at all.
+        only counted as excluded, and its views not at all. Nor is a login the end of the run
+        cut short (outcome ``stopped``): its time is truncated, so it is in no latency figure
+        and no login outcome, only counted (``stopped``, ``excluded``); but the calls it
+        completed happened, so they are counted as every other call is.
         """
         if event.get("warmup"):
             if not event.get("view"):
                 self.counts["excluded"]["warmup"] += 1
             return
-        flow = str(event["flow"])
+        flow, outcome = str(event["flow"]), event["outcome"]
         if event.get("view"):
             self.histograms["flows"].record(flow, float(event["total_ms"]))
-            self.by_flow.setdefault(flow, Counter())[event["outcome"]] += 1
+            self.by_flow.setdefault(flow, Counter())[outcome] += 1
             self._seen(event.get("t"))
+            return
+        if outcome == STOPPED:
+            self._add_stopped(flow, event)
             return
         self.histograms["flows"].record(flow, float(event["total_ms"]))
         self.histograms["server"].record(flow, float(event["server_ms"]))
         self.histograms["compute"].record(flow, float(event["compute_ms"]))
         if event.get("out_of_band_ms") is not None:
             self.histograms["out_of_band"].record(flow, float(event["out_of_band_ms"]))
-        self.counts["logins"][event["outcome"]] += 1
-        self.by_flow.setdefault(flow, Counter())[event["outcome"]] += 1
-        if event["outcome"] == "locked_out":
+        self.counts["logins"][outcome] += 1
+        self.by_flow.setdefault(flow, Counter())[outcome] += 1
+        if outcome == "locked_out":
             self.counts["lockouts"][flow] += 1
         if event.get("stock_misses"):
             self.counts["stock_misses"][flow] += int(event["stock_misses"])
         second = self._second(event.get("t"))
-        second[event["outcome"]] += 1
+        second[outcome] += 1
         for step in event.get("steps", ()):
             if "label" in step:
                 self._add_call(step)
                 second["throttled_calls"] += step["outcome"] == "throttled"
+        self._seen(event.get("t"))
+
+    def _add_stopped(self, flow: str, event: Mapping[str, Any]) -> None:
+        """A login the end of the run cut short: counted apart, and its completed calls
+        counted as every call is (the success path keeps its own loop: no extra call)."""
+        self.counts["stopped"][flow] += 1
+        self.counts["excluded"][STOPPED] += 1
+        second = self._second(event.get("t"))
+        for step in event.get("steps", ()):
+            if "label" in step:
+                self._add_call(step)
+                second["throttled_calls"] += step["outcome"] == "throttled"
+                self.counts["stopped_calls"][flow] += 1
         self._seen(event.get("t"))
 
     def _second(self, t: Any) -> Counter[str]:

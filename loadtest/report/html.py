@@ -88,6 +88,11 @@ def _judged(validity: Mapping[str, Any]) -> str:
             f"; {excluded['warmup']} warm-up logins (the schedule's warm-up) are in events.jsonl "
             "but not in these figures"
         )
+    if excluded.get("stopped"):
+        text += (
+            f"; {excluded['stopped']} logins cut short by the end of the run are in events.jsonl "
+            "and their calls in the call counts, but not in the login figures"
+        )
     return text
 
 
@@ -166,11 +171,23 @@ def _outcomes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         ("calls", _pairs(summary["outcomes"]["calls"])),
         ("logins", _pairs(summary["outcomes"]["logins"])),
+        ("logins cut short by the end of the run", _stopped(summary.get("stopped"))),
         ("errors by type", _pairs(summary["errors"]) or "none"),
         ("throttles", f"{throttles['total']} ({throttles['rate']:.2%} of calls)"),
         ("throttles by quota category", _pairs(throttles["by_category"]) or "none"),
         ("lockouts", _pairs(summary["lockouts"]["by_flow"]) or "none"),
     ]
+
+
+def _stopped(stopped: Mapping[str, Any] | None) -> str:
+    """How many logins the run's stop cut, by flow, and the calls they completed (1.4)."""
+    if not stopped or not stopped.get("logins"):
+        return "none"
+    flows = ", ".join(f"{flow} {row['logins']}" for flow, row in stopped["by_flow"].items())
+    return (
+        f"{stopped['logins']} ({flows}); their {stopped['calls']} completed calls are counted "
+        "with the calls, their truncated times in no latency"
+    )
 
 
 def _quotas(quotas: dict[str, Any]) -> Table:

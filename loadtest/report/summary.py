@@ -41,7 +41,7 @@ __all__ = [
     "write_summary",
 ]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 SUMMARY_FILE = "summary.json"
 LOCKOUT_SUMMARY = "lockout-summary.json"
 LOCKOUT_EVENTS = "lockout-events.jsonl"
@@ -132,6 +132,7 @@ def build_summary(
         "client_compute": aggregate.histograms["compute"].stats(),
         "out_of_band": aggregate.histograms["out_of_band"].stats(),
         "outcomes": {g: dict(aggregate.counts[g]) for g in ("calls", "logins")},
+        "stopped": _stopped(aggregate),
         "errors": dict(aggregate.counts["errors"]),
         "throttles": _throttles(aggregate),
         "lockouts": {
@@ -164,6 +165,16 @@ def _rows(
         if group == "requests":
             row["quota_category"] = quota_category(name)
     return rows
+
+
+def _stopped(aggregate: Aggregate) -> dict[str, Any]:
+    """Logins the end of the run cut short, by flow, and the calls they completed: those calls
+    are in ``requests`` and ``outcomes.calls`` (Locust counted them), the logins in no latency
+    figure and no login outcome."""
+    by_flow = aggregate.counts["stopped"]
+    calls = aggregate.counts["stopped_calls"]
+    rows = {flow: {"logins": n, "calls": calls[flow]} for flow, n in sorted(by_flow.items())}
+    return {"logins": sum(by_flow.values()), "calls": sum(calls.values()), "by_flow": rows}
 
 
 def _throttles(aggregate: Aggregate) -> dict[str, Any]:

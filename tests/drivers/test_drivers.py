@@ -34,6 +34,7 @@ from loadtest.flows import (
     srp_login,
 )
 from loadtest.flows.effects import ComputeKind, Flow
+from loadtest.flows.outcomes import LoginStopped
 from loadtest.locust.driver import GeventDriver, GeventTransport
 from loadtest.protocol import errors
 from loadtest.target.launch import free_port
@@ -418,3 +419,110 @@ def test_gevent_driver_keeps_the_hub_serving_while_maths_runs() -> None:
     driver = GeventDriver(GeventTransport("http://127.0.0.1:9/"), executor=executor)
     assert driver.run(flow()) == "done"
     executor.shutdown()
+
+
+def _held_verifier(held: Any) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """The SRP service, whose PASSWORD_VERIFIER answer waits until ``held`` is set (bounded)."""
+    answer = cognito(SrpServer.for_user(USER_ID, "Passw0rd!"))
+
+    def handle(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        if operation == "RespondToAuthChallenge":
+            held.wait(timeout=30)
+        return answer(operation, body)
+
+    return handle
+
+
+def _cut_after_the_first_call(cut: Callable[[Any], None]) -> tuple[list[LoginRecord[Any]], Any]:
+    """alice's login in a greenlet, over the gevent driver, against a service that holds its
+    second answer; when the first call is done, ``cut(greenlet)`` stops it from outside while
+    it waits for that answer. Returns what reached ``on_stop``, and the greenlet's value
+    (what came out of :func:`record`)."""
+    import threading
+
+    import gevent
+
+    held = threading.Event()
+    stopped: list[LoginRecord[Any]] = []
+
+    def after_first_call(event: Event) -> None:
+        if isinstance(event, CallEvent):
+            cut(gevent.getcurrent())
+
+    with serve(_held_verifier(held)) as (url, _):
+        transport = GeventTransport(url)
+        driver = GeventDriver(transport)
+
+        def login() -> object:
+            try:
+                return record(
+                    "login:srp",
+                    lambda r: driver.run(srp_login(alice(), context()), reporter=r),
+                    (errors.CognitoError, errors.TransportError),
+                    on_event=after_first_call,
+                    stops=(gevent.GreenletExit, gevent.Timeout),
+                    on_stop=stopped.append,
+                )
+            except gevent.Timeout as timeout:
+                return timeout  # what record() raised again: out of the greenlet, no traceback
+
+        greenlet = gevent.spawn(login)
+        try:
+            greenlet.join(timeout=30)
+        finally:
+            held.set()
+            transport.close()
+    assert greenlet.ready()
+    return stopped, greenlet.value
+
+
+def _assert_stopped_after_one_call(stopped: list[LoginRecord[Any]], by: str) -> None:
+    [login] = stopped
+    assert login.outcome is Outcome.STOPPED
+    assert isinstance(login.error, LoginStopped)
+    assert login.error.by == by
+    assert login.result is None
+    assert [(c.name, c.outcome) for c in login.calls] == [
+        ("InitiateAuth:USER_SRP_AUTH", Outcome.OK)
+    ]
+    assert login.total_ms >= login.server_ms
+
+
+def test_a_login_killed_mid_flight_is_recorded_as_stopped_and_the_kill_goes_on() -> None:
+    """Locust ends a run by killing its users' greenlets (``GreenletExit``) wherever they
+    wait: the login's completed call reaches ``on_stop`` in a ``stopped`` record, and the
+    greenlet still dies of the kill."""
+    import gevent
+
+    stopped, value = _cut_after_the_first_call(lambda me: gevent.spawn(me.kill, block=False))
+    assert isinstance(value, gevent.GreenletExit)  # the kill went on: not swallowed
+    _assert_stopped_after_one_call(stopped, "GreenletExit")
+
+
+def test_a_gevent_timeout_from_outside_stops_the_login_rather_than_failing_a_call() -> None:
+    """A ``gevent.Timeout`` around a login (a locustfile's own bound) fires while a call
+    waits: the driver does not take it for a transport failure of that call; the login is
+    ``stopped`` and the Timeout reaches whoever set it."""
+    import gevent
+
+    stopped, value = _cut_after_the_first_call(lambda me: gevent.Timeout(0.01).start())
+    assert isinstance(value, gevent.Timeout)
+    _assert_stopped_after_one_call(stopped, "Timeout")
+
+
+def test_a_bug_is_neither_a_failure_nor_a_stop() -> None:
+    """An exception in neither ``errors`` nor ``stops`` propagates and reaches no consumer."""
+    stopped: list[LoginRecord[Any]] = []
+
+    def broken(_: Any) -> None:
+        raise KeyError("a bug")
+
+    with pytest.raises(KeyError):
+        record(
+            "login:srp",
+            broken,
+            (errors.CognitoError,),
+            stops=(TimeoutError,),
+            on_stop=stopped.append,
+        )
+    assert stopped == []

@@ -161,3 +161,47 @@ def test_a_measured_slow_login_still_flags_beside_a_warm_up() -> None:
     section = validity(warm, *HEALTHY, login(80.0, COMPUTE_MAX_MS + 5), process())
     assert [f["name"] for f in section["flags"]] == ["client_compute_max"]
     assert section["judged"] == {"logins": len(HEALTHY) + 1}
+
+
+def test_logins_the_stop_cut_short_are_counted_with_their_calls_but_neither_presented_nor_judged() -> (
+    None
+):
+    """A login the end of the run cut short (``stopped``) has a truncated time: it flags
+    nothing, is in no latency figure and no login outcome, and is counted (``stopped``,
+    ``validity.excluded``); the calls it completed are counted with every call, as Locust
+    counted them. The page and the Cognito tab say how many there were."""
+    from loadtest.locust.web_tab import live_figures, tab_rows
+    from loadtest.report.html import render_html
+
+    cut = login(900.0, 800.0, misses=1) | {"outcome": "stopped", "error_type": "LoginStopped"}
+    cut["steps"] = cut["steps"][:3]  # cut during its second call: one call completed
+    bare = login(1.0, 0.5) | {"outcome": "stopped", "steps": [], "calls": 0}  # cut before any
+    aggregate = Aggregate()
+    for event in [*HEALTHY, cut, bare, process()]:
+        aggregate.add(event)
+    run = {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
+    summary = build_summary(aggregate, run, source="live")
+    jsonschema.validate(summary, schema())
+    section = summary["validity"]
+    assert section["trustworthy"] is True, section["flags"]
+    assert section["judged"] == {"logins": len(HEALTHY)}
+    assert section["excluded"] == {"stopped": 2}
+    assert summary["stopped"] == {
+        "logins": 2, "calls": 1, "by_flow": {FLOW: {"logins": 2, "calls": 1}}
+    }  # fmt: skip
+    assert summary["outcomes"]["logins"] == {"ok": len(HEALTHY)}
+    for group in ("flows", "server_time", "client_compute"):
+        assert summary[group][FLOW]["count"] == len(HEALTHY), group
+    assert summary["flows"][FLOW]["outcomes"] == {"ok": len(HEALTHY)}
+    assert summary["client_compute"][FLOW]["max"] < COMPUTE_MAX_MS
+    assert summary["requests"]["InitiateAuth:USER_SRP_AUTH"]["count"] == len(HEALTHY) + 1
+    verifier = "RespondToAuthChallenge:PASSWORD_VERIFIER"
+    assert summary["requests"][verifier]["count"] == len(HEALTHY)
+    assert summary["outcomes"]["calls"] == {"ok": 2 * len(HEALTHY) + 1}
+    assert summary["validity"]["stock"]["misses_by_flow"] == {}
+    page = render_html(summary)
+    assert "2 logins cut short by the end of the run" in page
+    assert f"2 ({FLOW} 2); their 1 completed calls are counted" in page
+    rows = tab_rows(live_figures(aggregate))
+    cut_rows = [r for r in rows if r["section"].startswith("logins cut short")]
+    assert [(r["name"], r["count"]) for r in cut_rows] == [(FLOW, 2)]
