@@ -163,9 +163,7 @@ def test_a_measured_slow_login_still_flags_beside_a_warm_up() -> None:
     assert section["judged"] == {"logins": len(HEALTHY) + 1}
 
 
-def test_logins_the_stop_cut_short_are_counted_with_their_calls_but_neither_presented_nor_judged() -> (
-    None
-):
+def test_logins_the_stop_cut_count_with_their_calls_but_are_neither_presented_nor_judged() -> None:
     """A login the end of the run cut short (``stopped``) has a truncated time: it flags
     nothing, is in no latency figure and no login outcome, and is counted (``stopped``,
     ``validity.excluded``); the calls it completed are counted with every call, as Locust
