@@ -83,15 +83,25 @@ class Stat:
 @dataclass(frozen=True, slots=True)
 class LocustRun:
     """A finished headless run: exit code, output, Locust's stats by (type, name), and the
-    run's report folder (``summary.json``, ``events.jsonl``)."""
+    run's report folder (``summary.json``, ``events.jsonl``).
+
+    ``stats`` is Locust's CSV, which its writer rewrites once a second while the run goes
+    and only closes at the end, so its last second may be missing; ``final`` is Locust's
+    ``--json-file``, written at exit after every user stopped: its exact last counts."""
 
     returncode: int
     output: str
     stats: dict[tuple[str, str], Stat]
     report_dir: Path
+    final: dict[tuple[str, str], Stat]
 
     def count(self, kind: str, name: str) -> int:
         stat = self.stats.get((kind, name))
+        return stat.requests if stat else 0
+
+    def final_count(self, kind: str, name: str) -> int:
+        """Locust's last count of ``(kind, name)`` (its ``--json-file``)."""
+        stat = self.final.get((kind, name))
         return stat.requests if stat else 0
 
     @property
@@ -167,7 +177,8 @@ def run_locust(
     command = [
         sys.executable, "-m", "locust", "-f", str(scenario_path(scenario)),
         "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
-        "--stop-timeout", "5", "--csv", str(prefix), "--only-summary", *extra,
+        "--stop-timeout", "5", "--csv", str(prefix), "--json-file", str(prefix), "--only-summary",
+        *extra,
         *master_port_args(extra),
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
@@ -183,7 +194,8 @@ def run_locust(
     )
     output = done.stdout + done.stderr
     stats = _stats(prefix.with_name(prefix.name + "_stats.csv"))
-    return LocustRun(done.returncode, output, stats, report_dir)
+    final = _final(prefix.with_name(prefix.name + ".json"))
+    return LocustRun(done.returncode, output, stats, report_dir, final)
 
 
 def _stats(path: Path) -> dict[tuple[str, str], Stat]:
@@ -194,3 +206,11 @@ def _stats(path: Path) -> dict[tuple[str, str], Stat]:
             (row["Type"], row["Name"]): Stat(int(row["Request Count"]), int(row["Failure Count"]))
             for row in csv.DictReader(handle)
         }
+
+
+def _final(path: Path) -> dict[tuple[str, str], Stat]:
+    """Locust's ``--json-file``: one entry per (type, name) that counted anything."""
+    if not path.exists():
+        return {}
+    entries = json.loads(path.read_text())
+    return {(e["method"], e["name"]): Stat(e["num_requests"], e["num_failures"]) for e in entries}
