@@ -144,12 +144,15 @@ def test_the_tally_cuts_events_by_step_and_keeps_views_apart() -> None:
         {"event": "login", "stage": 1, "outcome": "throttled", "total_ms": 3, "steps": calls},
         {"event": "login", "stage": 1, "view": "intended", "outcome": "ok", "total_ms": 900},
         {"event": "login", "stage": 2, "view": "dropped", "outcome": "dropped", "total_ms": 0},
+        # cut short by the SIGTERM that ends a ramp: its truncated time is no result
+        {"event": "login", "stage": 1, "outcome": "stopped", "total_ms": 4000, "steps": []},
         {"event": "validity", "stage": 2},
     ]
     results = tally.add_all(events).results()
     assert [r.stage for r in results] == [1, 2]
     first, second = results
     assert (first.started, first.ok, first.throttled, first.dropped) == (2, 1, 1, 0)
+    assert first.p99_service_ms == pytest.approx(10, rel=0.01)
     assert first.throttled_categories == {"UserAuthentication": 1}
     assert first.p99_intended_ms == pytest.approx(900, rel=0.01)
     assert (second.started, second.dropped, second.error_rate) == (0, 1, 1.0)

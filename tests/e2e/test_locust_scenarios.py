@@ -77,10 +77,15 @@ def test_srp_scenario(target: Setup) -> None:
     settings, workdir = target(4, totp=False)
     run = run_locust("srp", settings, workdir, users=3, seconds=5)
     assert_clean(run, INIT, PV, ("login", "login:srp"))
-    # every login in the report made both calls; Locust also counts the first call of a login
-    # the stop cut short (at most one per user), which the report does not hold as a login
-    assert run.count(*PV) == run.logins("login:srp")
-    assert 0 <= run.count(*INIT) - run.count(*PV) <= 3
+    # Locust's last counts (its --json-file) are the report's: every ok login made both calls,
+    # and a login the stop cut short after its first is recorded as stopped with that call
+    init, pv = run.final_count(*INIT), run.final_count(*PV)
+    cut = [e for e in run.login_events() if e["outcome"] == "stopped"]
+    past_init = [e for e in cut if any(s.get("label") == INIT[1] for s in e["steps"])]
+    assert pv == run.logins("login:srp") == run.summary["outcomes"]["logins"]["ok"]
+    assert init == pv + len(past_init)
+    assert run.summary["stopped"]["logins"] == len(cut)
+    assert {n: r["count"] for n, r in run.summary["requests"].items()} == {INIT[1]: init, PV[1]: pv}
     assert run.summary["client_compute"]["login:srp"]["count"] == run.logins("login:srp")
     assert "cognito outcomes: calls: ok=" in run.output
     assert_warm_start(run, processes=1)
