@@ -27,7 +27,9 @@ server is sent less (coordinated omission). Here, as in k6's arrival-rate execut
   ``--cognito-report-dir``, to ``events.jsonl``, the HDR histograms of ``summary.json`` and
   the Cognito tab, not to Locust's request totals (which count API calls only);
   the lines of ``events.jsonl`` also carry the arrival's ``stage`` and due time (``due``), so
-  a capacity run can cut its results by step;
+  a capacity run can cut its results by step; a login the end of the run cuts short is
+  recorded as ``stopped`` with those fields and the calls it completed, and no ``:intended``
+  view (its time is truncated);
 - when its schedule is done and its logins have finished (or ``--cognito-drain`` seconds have
   passed), a worker tells the master, and the master (or the local runner) quits once every
   process is done: the schedule bounds the run (``-t`` still applies).

@@ -62,11 +62,13 @@ def target(pool_server: Callable[..., Any], tmp_path: Path) -> Target:
     return make
 
 
-def start(settings: dict[str, str], workdir: Path, *args: str) -> subprocess.Popen[bytes]:
-    """``locust -f scenarios/srp.py --headless`` with Locust's default stop timeout (0: users
-    are killed at once), writing its final counts to ``locust.json``."""
+def start(
+    settings: dict[str, str], workdir: Path, *args: str, scenario: str = "srp"
+) -> subprocess.Popen[bytes]:
+    """``locust -f scenarios/<scenario>.py --headless`` with Locust's default stop timeout (0:
+    users are killed at once), writing its final counts to ``locust.json``."""
     command = [
-        sys.executable, "-m", "locust", "-f", str(scenario_path("srp")), "--headless",
+        sys.executable, "-m", "locust", "-f", str(scenario_path(scenario)), "--headless",
         "-u", str(USERS), "-r", str(USERS), "--only-summary", "--json-file", "locust", *args,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
@@ -113,9 +115,17 @@ def run_ended_by_a_sigterm(target: Target, workdir: Path) -> dict[tuple[str, str
     """A SIGTERM (as Ctrl-C, or ``capacity`` at a stop condition: Locust fires ``quitting``
     before it stops the users) once every user is in a login: the pool holds every
     PASSWORD_VERIFIER answer for longer than the test, so no login ends and each user waits in
-    one (its ``/health`` counts the requests in flight)."""
+    one."""
+    return sigterm_when_every_user_waits(target, workdir, "-t", "60s")
+
+
+def sigterm_when_every_user_waits(
+    target: Target, workdir: Path, *args: str, scenario: str = "srp"
+) -> dict[tuple[str, str], Stat]:
+    """Start a run on a pool that holds every PASSWORD_VERIFIER answer; once its ``/health``
+    counts a request in flight per user, SIGTERM it."""
     settings = target("--fault", f"latency:{STALL_S}s/RespondToAuthChallenge")
-    process = start(settings, workdir, "-t", "60s")
+    process = start(settings, workdir, *args, scenario=scenario)
     health = settings["COGNITO_ENDPOINT_URL"] + "/health"
     for _ in range(600):  # bounded: 60 s
         with urllib.request.urlopen(health, timeout=10) as answer:
@@ -182,3 +192,30 @@ def test_logins_the_stop_cuts_short_are_recorded_and_the_call_totals_are_locusts
     said = re.findall(r"cognito outcomes: .*?; logins: [^;]*?stopped=(\d+)", log)
     assert sum(map(int, said)) == len(stopped)  # each process's outcome line
     assert "[info     ] login" not in log, "a login was printed after the report closed"
+
+
+def test_open_model_arrivals_the_stop_cuts_short_are_recorded_with_their_arrival(
+    target: Target, tmp_path: Path
+) -> None:
+    """The open model's arrivals cut short keep their arrival's fields (stage, due time) and
+    write no ``:intended`` view (their latency from the due time is truncated too); the arrivals
+    that found every slot busy are dropped, as ever."""
+    stages = ("--cognito-stages", "4:60s", "-t", "60s")
+    final = sigterm_when_every_user_waits(target, tmp_path, *stages, scenario="open_logins")
+    report = tmp_path / "report"
+    logins = [e for e in read_events(report / "events.jsonl") if e["event"] == "login"]
+    summary = json.loads((report / "summary.json").read_text())
+    jsonschema.validate(summary, schema())
+    stopped = [e for e in logins if e["outcome"] == "stopped"]
+    assert len(stopped) == USERS, logins
+    assert all({"stage", "arrival", "due", "t0"} <= e.keys() for e in stopped)
+    assert not [e for e in logins if e.get("view") == "intended"]  # no login ended
+    assert not [e for e in logins if not e.get("view") and e["outcome"] != "stopped"]
+    locust = {name: stat.requests for (kind, name), stat in final.items() if kind == "cognito"}
+    assert {name: row["count"] for name, row in summary["requests"].items()} == locust
+    past_init = [e for e in stopped if any(s.get("label") == INIT for s in e["steps"])]
+    assert locust.get(INIT, 0) == len(past_init)
+    assert PV not in locust
+    assert summary["stopped"]["logins"] == USERS
+    assert summary["validity"]["excluded"] == {"stopped": USERS}
+    assert "login:srp" not in summary["flows"]  # only the dropped arrivals' view rows
