@@ -65,6 +65,14 @@ def test_managed_login_and_m2m_users_run_without_failures(
     assert hosted.logins("login:managed_login") == logins  # no other outcome
     for step in STEPS:  # each step a request event named by it, never a whole login
         assert logins <= hosted.count("cognito", step) <= logins + 3, step
+        # Locust's last count is the report's: the ok logins' steps and those of a login the
+        # stop cut short (recorded as stopped)
+        steps = _steps(hosted, step)
+        assert (
+            hosted.final_count("cognito", step)
+            == steps
+            == hosted.summary["requests"][step]["count"]
+        )
     assert hosted.count("login", "login:managed_login") == 0
     event = hosted.login_events()[0]
     assert [s["label"] for s in event["steps"]] == list(STEPS)
@@ -80,8 +88,15 @@ def test_managed_login_and_m2m_users_run_without_failures(
     assert cached > 10
     cached_calls = [e["calls"] for e in m2m.login_events() if e["flow"].endswith(":cached")]
     assert sum(cached_calls) == 1  # the cached user asked once, then reused its token
-    # Locust's table and the report close apart by the logins in flight at the stop
+    # Locust's table and the report close apart by the logins in flight at the stop; its last
+    # count is the report's (a login the stop cut short is recorded as stopped)
     assert abs(posted - (uncached + 1)) <= 4
+    token = "POST /oauth2/token:client_credentials"
+    assert (
+        m2m.final_count("cognito", token)
+        == _steps(m2m, token)
+        == m2m.summary["requests"][token]["count"]
+    )
     assert m2m.summary["requests"]["POST /oauth2/token:client_credentials"]["quota_category"] == (
         "ClientAuthentication"
     )
@@ -96,6 +111,11 @@ def test_managed_login_and_m2m_users_run_without_failures(
     # nor a token: the scan's JWT pattern (header and payload), not a bare "eyJ", which a
     # random base64 blob such as an encoded histogram can hold
     assert JWT.findall(written) == []
+
+
+def _steps(run: LocustRun, label: str) -> int:
+    """How many calls labelled ``label`` the run's login events hold (stopped ones included)."""
+    return sum(s.get("label") == label for e in run.login_events() for s in e["steps"])
 
 
 def _mixed(server: Any, app: Any, folder: Path, name: str) -> Path:
