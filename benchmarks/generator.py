@@ -10,7 +10,7 @@ alternating rounds (each round runs every case once, so background noise spreads
   ``srp_totp_login_no_report_cpu_ms``, the same without the report, to show what it costs;
 - the floor: one raw gmpy2 exponentiation (3072-bit base, 512-bit exponent, ``powmod_512_ms``)
   plus the bare cost of the login's HTTP calls through the same client, each answer in one
-  segment as a real server sends it
+  segment after ``REPLAY_DELAY_MS``, as a real server answers
   (:mod:`benchmarks.locust_floor` replaying a recorded login, ``floor_http_*_ms``);
 - ``loop_lag_*``: how late a 1 ms timer fires on the Locust process's gevent hub, p50 / p99,
   with the maths on native threads (the default; report on), on native threads made nicer
@@ -63,6 +63,11 @@ HERE = Path(__file__).parent
 NICENESS = 10
 #: The floor's exponent: a + u·x with a 256-bit a and 256-bit u and x.
 FLOOR_BITS = 512
+#: How long the replay server takes to answer each call: a real server is never instant, and a
+#: client pays for waiting (a read that finds nothing, the socket parked on the hub, a wake-up
+#: when the answer comes: ~0.12 ms a login more than instant answers, measured). A few ms is
+#: what the local pool takes here; Cognito takes longer, which costs the client no more.
+REPLAY_DELAY_MS = 2.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,7 +136,10 @@ def _record(app: App, identity: Identity, path: Path) -> Path:
 @contextmanager
 def replay_server(recording: Path, log: Path) -> Iterator[str]:
     """``python -m benchmarks.replay RECORDING`` for the block; yields its URL."""
-    command = [sys.executable, "-m", "benchmarks.replay", str(recording)]
+    command = [
+        sys.executable, "-m", "benchmarks.replay", str(recording),
+        "--delay-ms", str(REPLAY_DELAY_MS),
+    ]  # fmt: skip
     with log.open("w") as err:
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=err, text=True, env=child_env()

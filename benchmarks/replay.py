@@ -6,9 +6,10 @@ proof (its B is fresh each login), so:
 
 1. :func:`record_login` runs one real login against the local pool through a transport that
    keeps every request and answer byte for byte;
-2. ``python -m benchmarks.replay RECORDING`` serves those answers on loopback, keyed by
-   operation and challenge (it prints ``listening URL``), so the client side does exactly the
-   work of a real login's calls: same request bytes, same answer bytes to read and decode;
+2. ``python -m benchmarks.replay RECORDING [--delay-ms MS]`` serves those answers on loopback,
+   keyed by operation and challenge (it prints ``listening URL``), each in one segment after
+   ``MS``, so the client side does exactly the work of a real login's calls: same request
+   bytes, same answer bytes to read and decode, the same wait for an answer;
 3. :mod:`benchmarks.locust_floor` replays the requests from Locust.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -115,7 +117,7 @@ def load_recording(path: Path) -> list[Exchange]:
     return [Exchange(**item) for item in json.loads(path.read_text())]
 
 
-def _handler(answers: Mapping[str, Exchange]) -> type[BaseHTTPRequestHandler]:
+def _handler(answers: Mapping[str, Exchange], delay_s: float = 0.0) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -126,6 +128,8 @@ def _handler(answers: Mapping[str, Exchange]) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404, "no recorded answer")
                 return
             data = found.answer_body.encode()
+            if delay_s:
+                time.sleep(delay_s)
             # status line, headers and body in one write: written apart (send_response,
             # end_headers, then the body), the body waited for the client's delayed ACK of the
             # headers (Nagle), ~40 ms a call and a second wake-up of the client per answer,
@@ -142,10 +146,10 @@ def _handler(answers: Mapping[str, Exchange]) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(recording: Path, port: int = 0) -> None:
+def serve(recording: Path, port: int = 0, delay_s: float = 0.0) -> None:
     """Answer the recorded calls on 127.0.0.1 until killed; print ``listening URL`` first."""
     answers = {e.label: e for e in load_recording(recording)}
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(answers))
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(answers, delay_s))
     server.daemon_threads = True
     print(f"listening http://127.0.0.1:{server.server_address[1]}/", flush=True)
     server.serve_forever()
@@ -155,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="serve a recorded login's answers")
     parser.add_argument("recording", type=Path)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
     args = parser.parse_args(argv)
-    serve(args.recording, args.port)
+    serve(args.recording, args.port, args.delay_ms / 1000)
     return 0
 
 
