@@ -398,7 +398,7 @@ def _lag_figures(key: str, label: str, note: str, target: Target | None = None) 
 
 TABLES = (
     Table(
-        title="Generator CPU per login (Locust process, /proc CPU over the window / logins)",
+        title="Generator CPU per login (Locust process, all threads, over the window / logins)",
         figures=(
             Figure(key="srp_login_cpu_ms", label="ours, SRP", unit="ms",
                    note="scenarios/srp.py, maths on native threads, report on"),
