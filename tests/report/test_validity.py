@@ -47,14 +47,19 @@ def process(cpu_s: float = 1.0, *, lag_ms: float = 0.2, **figures: Any) -> dict[
     } | figures  # fmt: skip
 
 
-def validity(*events: dict[str, Any]) -> dict[str, Any]:
+def live(*events: dict[str, Any]) -> tuple[Aggregate, dict[str, Any]]:
+    """The aggregate of ``events`` and its live summary, checked against the schema."""
     aggregate = Aggregate()
     for event in events:
         aggregate.add(event)
     run = {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
     summary = build_summary(aggregate, run, source="live")
     jsonschema.validate(summary, schema())
-    section: dict[str, Any] = summary["validity"]
+    return aggregate, summary
+
+
+def validity(*events: dict[str, Any]) -> dict[str, Any]:
+    section: dict[str, Any] = live(*events)[1]["validity"]
     return section
 
 
@@ -117,11 +122,7 @@ def test_the_page_banner_names_each_flag_once() -> None:
     """report.html lists a flag by name with its reason, not again as a bare warning."""
     from loadtest.report.html import render_html
 
-    aggregate = Aggregate()
-    for event in [*HEALTHY, process(stock_misses=2)]:
-        aggregate.add(event)
-    run = {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
-    summary = build_summary(aggregate, run, source="live")
+    _, summary = live(*HEALTHY, process(stock_misses=2))
     page = render_html(summary)
     assert "Latencies untrustworthy" in page
     assert page.count("2 logins waited for an ephemeral") == 1
@@ -137,12 +138,7 @@ def test_warm_up_logins_are_written_but_neither_presented_nor_judged() -> None:
     cold = login(900.0, 800.0, misses=1) | {"warmup": True, "stage": 0}
     cold_view = {"event": "login", "flow": f"{FLOW}:intended", "outcome": "ok",
                  "total_ms": 950.0, "steps": [], "view": "intended", "warmup": True}  # fmt: skip
-    aggregate = Aggregate()
-    for event in [cold, cold_view, cold, *HEALTHY, process()]:
-        aggregate.add(event)
-    run = {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
-    summary = build_summary(aggregate, run, source="live")
-    jsonschema.validate(summary, schema())
+    _, summary = live(cold, cold_view, cold, *HEALTHY, process())
     section = summary["validity"]
     assert section["trustworthy"] is True, section["flags"]
     assert section["judged"] == {"logins": len(HEALTHY)}
@@ -174,12 +170,7 @@ def test_logins_the_stop_cut_count_with_their_calls_but_are_neither_presented_no
     cut = login(900.0, 800.0, misses=1) | {"outcome": "stopped", "error_type": "LoginStopped"}
     cut["steps"] = cut["steps"][:3]  # cut during its second call: one call completed
     bare = login(1.0, 0.5) | {"outcome": "stopped", "steps": [], "calls": 0}  # cut before any
-    aggregate = Aggregate()
-    for event in [*HEALTHY, cut, bare, process()]:
-        aggregate.add(event)
-    run = {"run_id": "r", "target": {}, "configuration": {}, "versions": {}, "git_revision": None}
-    summary = build_summary(aggregate, run, source="live")
-    jsonschema.validate(summary, schema())
+    aggregate, summary = live(*HEALTHY, cut, bare, process())
     section = summary["validity"]
     assert section["trustworthy"] is True, section["flags"]
     assert section["judged"] == {"logins": len(HEALTHY)}
