@@ -19,6 +19,7 @@ import asyncio
 import functools
 import os
 import sys
+import weakref
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Executor, Future, ThreadPoolExecutor
@@ -108,6 +109,8 @@ class HubExecutor(Executor):
         self._in_flight = 0
         self._workers = max_workers
         self._closed = False
+        self._forked = False
+        _forget_in_children(self)
         base = os.getpriority(os.PRIO_PROCESS, 0) if sys.platform.startswith("linux") else 0
         start = get_original("_thread", "start_new_thread")
         for _ in range(max_workers):
@@ -116,6 +119,8 @@ class HubExecutor(Executor):
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         if self._closed:
             raise RuntimeError("cannot schedule new futures after shutdown")
+        if self._forked:  # its threads and its hub's watcher stayed in the parent
+            raise RuntimeError("a HubExecutor made before a fork has no workers in the child")
         future: _HubFuture[T] = _HubFuture(fn, args, kwargs)
         self._in_flight += 1
         if self._in_flight == 1:
@@ -152,6 +157,19 @@ class HubExecutor(Executor):
             self._closed = True
             for _ in range(self._workers):
                 self._jobs.put(None)
+
+
+def _forget_in_children(executor: HubExecutor) -> None:
+    """Mark ``executor`` unusable in a forked child (Locust's ``--processes`` forks its
+    workers): a job submitted there would wait forever for threads that were not forked."""
+    ref = weakref.ref(executor)
+
+    def forked() -> None:
+        alive = ref()
+        if alive is not None:
+            alive._forked = True
+
+    os.register_at_fork(after_in_child=forked)
 
 
 @functools.cache

@@ -212,6 +212,18 @@ _HUB_EXECUTOR_CHECK = textwrap.dedent(
         out["refused_after_shutdown"] = False
     except RuntimeError:
         out["refused_after_shutdown"] = True
+    # a forked child has none of its threads: it refuses instead of waiting forever
+    import os
+    before_fork = HubExecutor(1)
+    child = os.fork()
+    if child == 0:
+        try:
+            before_fork.submit(sum, [1])
+            os._exit(1)
+        except RuntimeError:
+            os._exit(0)
+    out["child_refused"] = os.waitpid(child, 0)[1] == 0
+    out["parent_still_works"] = before_fork.submit(sum, [2, 3]).result() == 5
     print(json.dumps(out))
     """
 )
@@ -235,4 +247,6 @@ def test_the_hub_executor_settles_each_job_for_its_own_greenlet_and_survives_err
         "done_later": True,
         "timed_out": True,
         "refused_after_shutdown": True,
+        "child_refused": True,
+        "parent_still_works": True,
     }
