@@ -103,14 +103,14 @@ def test_srp_scenario_enrolls_through_mfa_setup_when_the_pool_requires_mfa(
         ("cognito", "RespondToAuthChallenge:MFA_SETUP"),
     )
     # each identity enrolls once; its next login waits for a fresh TOTP step
-    assert run.count("cognito", "RespondToAuthChallenge:MFA_SETUP") == 3
+    assert run.final_count("cognito", "RespondToAuthChallenge:MFA_SETUP") == 3
 
 
 def test_srp_totp_scenario(target: Setup) -> None:
     settings, workdir = target(6, totp=True)
     run = run_locust("srp_totp", settings, workdir, users=3, seconds=5)
     assert_clean(run, INIT, PV, MFA, ("login", "login:srp_totp"))
-    assert run.count(*MFA) == run.logins("login:srp_totp")
+    assert run.final_count(*MFA) == run.logins("login:srp_totp")  # Locust's count at exit
 
 
 def test_device_scenario_skips_mfa_once_the_device_is_remembered(target: Setup) -> None:
@@ -187,7 +187,7 @@ def test_two_processes_aggregate_at_the_master_without_sharing_identities(
     assert_clean(run, INIT, PV, MFA, ("login", "login:srp_totp"))
     assert "worker 1 of 2" in run.output
     assert "worker 0 of 2" in run.output
-    assert run.count(*MFA) == run.logins("login:srp_totp")
+    assert run.final_count(*MFA) == run.logins("login:srp_totp")  # Locust's count at exit
     assert_warm_start(run, processes=2)
 
 
