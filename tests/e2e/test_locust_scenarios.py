@@ -124,8 +124,8 @@ def test_device_scenario_skips_mfa_once_the_device_is_remembered(target: Setup) 
         ("cognito", "RespondToAuthChallenge:DEVICE_PASSWORD_VERIFIER"),
         ("login", "login:device"),
     )
-    assert run.count("cognito", "ConfirmDevice") == 2
-    assert run.count(*MFA) == 2  # only the first login of each identity
+    assert run.final_count("cognito", "ConfirmDevice") == 2
+    assert run.final_count(*MFA) == 2  # only the first login of each identity
     # every login after each identity's first is a remembered-device one (read from the run's
     # events: Locust's table and the summary take their last figures at different moments)
     logins = [e for e in run.login_events() if e["flow"] == "login:device"]
@@ -158,7 +158,7 @@ def test_lost_phone_scenario(target: Setup) -> None:
         MFA,
         ("login", "login:lost_phone"),
     )
-    assert run.count(*MFA) == run.logins("login:lost_phone")
+    assert run.final_count(*MFA) == run.logins("login:lost_phone")
 
 
 def test_refresh_scenario(target: Setup) -> None:

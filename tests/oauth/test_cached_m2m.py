@@ -57,7 +57,7 @@ def test_a_cached_user_makes_one_token_request_per_token_lifetime(
     run = run_locust(str(locustfile), env, tmp_path, users=users, seconds=3,
                      extra=("--host", server.url))  # fmt: skip
     assert run.failures == {}, run.output[-3000:]
-    assert run.count("cognito", TOKEN) == users, run.output[-3000:]  # one token each
+    assert run.final_count("cognito", TOKEN) == users, run.output[-3000:]  # one token each
     assert run.logins("login:client_credentials") == 0  # no uncached run at all
     cached = run.login_events()
     assert cached

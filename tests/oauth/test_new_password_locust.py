@@ -44,7 +44,7 @@ def test_the_locust_user_sets_a_new_password_once_per_identity_and_keeps_it(
     assert run.failures == {}, run.output[-3000:]
     # each identity met the page once; every later sign-in used the password it set there
     # (the temporary one would now be refused: no failure says none was sent again)
-    assert run.count("cognito", NEW_PASSWORD_STEP) == USERS, run.output[-3000:]
+    assert run.final_count("cognito", NEW_PASSWORD_STEP) == USERS, run.output[-3000:]
     logins = run.logins("login:managed_login_password", "ok")
     assert logins > USERS, run.output[-3000:]
     assert run.logins("login:managed_login_password") == logins  # no other outcome
