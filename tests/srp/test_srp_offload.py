@@ -212,18 +212,6 @@ _HUB_EXECUTOR_CHECK = textwrap.dedent(
         out["refused_after_shutdown"] = False
     except RuntimeError:
         out["refused_after_shutdown"] = True
-    # a forked child has none of its threads: it refuses instead of waiting forever
-    import os
-    before_fork = HubExecutor(1)
-    child = os.fork()
-    if child == 0:
-        try:
-            before_fork.submit(sum, [1])
-            os._exit(1)
-        except RuntimeError:
-            os._exit(0)
-    out["child_refused"] = os.waitpid(child, 0)[1] == 0
-    out["parent_still_works"] = before_fork.submit(sum, [2, 3]).result() == 5
     print(json.dumps(out))
     """
 )
@@ -247,6 +235,37 @@ def test_the_hub_executor_settles_each_job_for_its_own_greenlet_and_survives_err
         "done_later": True,
         "timed_out": True,
         "refused_after_shutdown": True,
-        "child_refused": True,
-        "parent_still_works": True,
     }
+
+
+_FORK_CHECK = textwrap.dedent(
+    """
+    import json, os
+    from srp_fast.offload import HubExecutor
+
+    # no monkey-patching: the real fork and a blocking waitpid (gevent's waitpid, patched in,
+    # waits on a child watcher; a run of this check hung once that way in CI)
+    before_fork = HubExecutor(1)
+    child = os.fork()
+    if child == 0:
+        try:
+            before_fork.submit(sum, [1])
+            os._exit(1)
+        except RuntimeError:
+            os._exit(0)
+    status = os.waitpid(child, 0)[1]
+    print(json.dumps({
+        "child_refused": status == 0,
+        "parent_still_works": before_fork.submit(sum, [2, 3]).result() == 5,
+    }))
+    """
+)
+
+
+def test_a_hub_executor_made_before_a_fork_refuses_jobs_in_the_child() -> None:
+    """Its threads stayed in the parent: a job in the child would wait forever."""
+    result = subprocess.run(
+        [sys.executable, "-c", _FORK_CHECK], capture_output=True, text=True, check=True, timeout=60
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"child_refused": True, "parent_still_works": True}
