@@ -31,6 +31,8 @@ class Probe:
     warmup: float
     window: float
     lag: bool = False
+    #: Start the users evenly over a second (:func:`benchmarks.probe.stagger_users`).
+    stagger: bool = True
 
     @property
     def run_time(self) -> int:
@@ -64,6 +66,8 @@ class ProbeResult:
     csv_failures: int
     lag_ms: list[float]
     switch_interval_s: float
+    #: When each user began its first task, staggered (monotonic seconds, sorted).
+    user_starts_s: list[float] = field(default_factory=list)
 
     @property
     def cpu_ms_per_login(self) -> float:
@@ -95,7 +99,7 @@ def run_locust(run: LocustRun, probe: Probe, workdir: Path) -> ProbeResult:
         *run.user_classes,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
-    env = child_env(env | dict(run.env) | _probe_env(probe, out))
+    env = child_env(env | dict(run.env) | _probe_env(probe, out, run.users))
     with (workdir / f"{run.name}.log").open("w") as log:
         subprocess.run(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=probe.run_time + 60
@@ -107,8 +111,9 @@ def run_locust(run: LocustRun, probe: Probe, workdir: Path) -> ProbeResult:
     return ProbeResult(**data, csv_failures=_csv_failures(Path(f"{prefix}_stats.csv")))
 
 
-def _probe_env(probe: Probe, out: Path) -> dict[str, str]:
+def _probe_env(probe: Probe, out: Path, users: int) -> dict[str, str]:
     return {
+        "BENCH_PROBE_STAGGER": str(users) if probe.stagger else "",
         "BENCH_PROBE_OUT": str(out),
         "BENCH_PROBE_WARMUP": str(probe.warmup),
         "BENCH_PROBE_WINDOW": str(probe.window),

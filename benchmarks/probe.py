@@ -8,7 +8,9 @@ no user. Configured by environment variables so that the scenario's own options 
   during which, it measures (so start-up, imports and spawning stay out of the figure);
 - ``BENCH_PROBE_PROFILE``: a path to write a cProfile of the window to (the hub's thread);
 - ``BENCH_PROBE_LAG``: ``1`` to also sample how late a 1 ms timer fires on the gevent hub
-  throughout the window (left off for CPU runs: a timer firing 1000 times a second costs CPU).
+  throughout the window (left off for CPU runs: a timer firing 1000 times a second costs CPU);
+- ``BENCH_PROBE_STAGGER``: the run's user count, to start its users evenly over one second
+  (:func:`stagger_users`), so that every case sees the same arrivals: evenly spaced logins.
 
 Over the window it reads the process's user + system CPU from ``/proc`` and the completed and
 failed logins: Locust's ``login`` rows for the naive comparison user that fires them, our users'
@@ -18,23 +20,29 @@ run object for ours (whose Locust rows are API calls only), and the floor's repl
 from __future__ import annotations
 
 import cProfile
+import itertools
 import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import gevent
-from locust import events
+from locust import User, events
 
 from benchmarks._procs import process_tree_cpu_s
 from benchmarks.replay import REPLAYED
 
-__all__ = ["LagSampler", "Snapshot", "WindowResult", "measure_window"]
+__all__ = ["LagSampler", "Snapshot", "WindowResult", "measure_window", "stagger_users"]
 
 TIMER_S = 0.001
+#: The pacing of every benchmark user: one task, then ``constant(1)``.
+PERIOD_S = 1.0
+#: When each staggered user began (``time.monotonic()``), in start order.
+STARTED: list[float] = []
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +73,7 @@ class WindowResult:
     failures: int
     switch_interval_s: float
     lag_ms: list[float]
+    user_starts_s: list[float]
 
 
 def snapshot(environment: Any) -> Snapshot:
@@ -145,7 +154,30 @@ def measure_window(
         failures=last.failures - first.failures,
         switch_interval_s=sys.getswitchinterval(),
         lag_ms=sampler.samples,
+        user_starts_s=sorted(STARTED),
     )
+
+
+def stagger_users(users: int, period: float = PERIOD_S) -> None:
+    """Start the k-th user ``(k mod users) / users`` of a ``period`` late, before its ``on_start``.
+
+    Locust starts ``floor(spawn rate)`` users at once, so the benchmark's ``-r`` = ``-u`` starts
+    them all in the same instant; users of equal pacing whose task costs nothing (the floor's
+    replay) then stay in step for the whole run: under ``strace`` one ``epoll_wait`` of the
+    floor returned 9 answers at once, and its hub woke about 0.6 times a login where ours,
+    spread by its maths, woke about 3 times. A client pays a wake-up per answer unless
+    answers happen to coincide, which real arrivals do not arrange. Staggered, every case
+    (ours, the floor, the naive user) runs the same evenly spaced logins.
+    """
+    original: Callable[[Any], None] = User.run
+    order = itertools.count()
+
+    def run(self: User) -> None:
+        gevent.sleep(period * (next(order) % users) / users)
+        STARTED.append(time.monotonic())
+        original(self)
+
+    User.run = run  # type: ignore[misc,method-assign]  # final in Locust; wrapped here only
 
 
 def _probe(environment: Any, out: Path) -> None:
@@ -171,3 +203,5 @@ def _on_test_start(environment: Any, **_: Any) -> None:
 
 
 events.test_start.add_listener(_on_test_start)  # type: ignore[no-untyped-call]
+if os.environ.get("BENCH_PROBE_OUT") and os.environ.get("BENCH_PROBE_STAGGER"):
+    stagger_users(int(os.environ["BENCH_PROBE_STAGGER"]))

@@ -8,6 +8,7 @@ and measures. Each run is a few seconds, a few users.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ def cases(app: App, tmp_path: Path) -> generator.Cases:
     pop = generator.Population(
         plain=plain,
         ours_totp=[],
+        busy_totp=[],
         bare_totp=[],
         reference_totp=[],
         naive_totp=[],
@@ -84,6 +86,18 @@ def test_the_floor_replays_a_recorded_srp_totp_login(
             app=cases.app, pop=cases.pop, urls={"srp": url}, settings=cases.settings
         )
         assert_logged_in(run_locust(floor.floor("floor", "srp", 2), PROBE, tmp_path))
+
+
+def test_every_run_starts_its_users_spread_over_a_second(
+    cases: generator.Cases, tmp_path: Path
+) -> None:
+    """Locust starts floor(spawn rate) users at once; the probe staggers them so that every
+    case runs evenly spaced logins (users of equal pacing would otherwise stay in step)."""
+    run = cases.ours("spread", "srp", cases.pop.plain, 4, "threads")
+    starts = run_locust(run, PROBE, tmp_path).user_starts_s
+    assert len(starts) == 4
+    assert starts[-1] - starts[0] >= 0.7  # k/4 of a second late: 0, 0.25, 0.5, 0.75 s
+    assert all(b > a for a, b in itertools.pairwise(starts))
 
 
 def test_the_naive_baseline_logs_in(cases: generator.Cases, tmp_path: Path) -> None:
