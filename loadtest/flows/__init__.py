@@ -9,9 +9,11 @@ A flow is written once and driven by any driver (:mod:`loadtest.drivers`)::
 Effects: :class:`Call` (one Cognito API call, labelled like
 ``RespondToAuthChallenge:PASSWORD_VERIFIER``) and :class:`Compute` (client maths). Failures:
 Cognito's typed errors and transport errors pass through; the flow's own are
-:class:`FlowError` subclasses. :data:`CATALOGUE` declares every flow once (name, factory,
-options, identity needs, quota profile) for the Locust users, the open model and the quota
-model; :func:`parse_mix` is the one parser of flow mixes.
+:class:`FlowError` subclasses. :func:`classify` maps an error to its :class:`Outcome`;
+:class:`LoginStopped` (never raised by a flow) is the error recorded for a login the end of a
+run cut short. :data:`CATALOGUE` declares every flow once (name, factory, options, identity
+needs, quota profile) for the Locust users, the open model and the quota model;
+:func:`parse_mix` is the one parser of flow mixes.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from .login import (
     srp_login,
 )
 from .mfa import enroll_totp, lost_phone, reset_mfa
-from .outcomes import Outcome, classify
+from .outcomes import LoginStopped, Outcome, classify
 from .refresh import refresh, refresh_after, rotate, rotate_after
 from .results import LoginResult, NewDevice, Note, Tokens
 from .totp import STEP_SECONDS, InvalidTotpSecret, TotpStepSpent, step_of, take_code
@@ -93,6 +95,7 @@ __all__ = [
     "LocalSinkCodes",
     "LoginOptions",
     "LoginResult",
+    "LoginStopped",
     "MessageBudget",
     "MessagesNotConfirmed",
     "MissingCredential",
