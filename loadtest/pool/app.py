@@ -6,6 +6,7 @@ Every answer to ``POST /`` is Cognito-shaped: 200 with JSON, or an error with ``
 bodies and handler bugs all become such errors, never HTML or a bare 500.
 
 Order per request: stall -> target -> body -> signature -> injected faults -> quotas -> handler.
+A latency fault naming a domain endpoint delays it before the domain's own bulk limits.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from aiohttp.web_protocol import RequestPayloadError
 
 from loadtest.protocol.errors import (
@@ -171,7 +173,8 @@ async def _add_cors(_request: web.Request, response: web.StreamResponse) -> None
 
 def build_app(rt: Runtime) -> web.Application:
     """The aiohttp application of one worker."""
-    app = web.Application(client_max_size=rt.max_body + 1024)
+    middlewares = [_domain_latency(rt)] if rt.faults else []
+    app = web.Application(client_max_size=rt.max_body + 1024, middlewares=middlewares)
     app.on_response_prepare.append(_add_cors)
     app.cleanup_ctx.append(_lag_watch(rt))
     app.router.add_route("OPTIONS", "/{tail:.*}", _preflight)
@@ -370,6 +373,21 @@ async def _wait_out_stalls(rt: Runtime) -> None:
         if remaining <= 0:
             return
         await asyncio.sleep(min(remaining, 1.0))
+
+
+def _domain_latency(rt: Runtime) -> Middleware:
+    """Latency faults naming a domain endpoint (``latency:40s/oauth2/token``): a test holds
+    managed-login users between two pages, as it holds API users between two calls."""
+
+    @web.middleware
+    async def delay(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/domain/"):  # /domain/<prefix>/<endpoint>
+            seconds = rt.faults.endpoint_delay(request.path.split("/", 3)[-1])
+            if seconds:
+                await asyncio.sleep(seconds)
+        return await handler(request)
+
+    return delay
 
 
 # -- the other routes ---------------------------------------------------------------------------

@@ -88,6 +88,7 @@ _FAULT_HELP = """fault syntax (--fault, repeatable): KIND[:ARG][@RATE][/OPERATIO
   drop@0.01                1 % of connections closed without an answer
   stall:10s+5s             hold all answers from 10 s after start, for 5 s
   throttle@0.5/InitiateAuth  limit a fault to one operation
+  latency:5s/oauth2/token  delay one endpoint of a domain (latency only)
 POST /_pool/stall {"seconds": N} stalls all answers at run time."""
 
 

@@ -11,9 +11,13 @@
 ``drop@0.01``               close 1 % of connections without an answer
 ``stall:10s+5s``            hold every answer from 10 s after start for 5 s
 ``throttle@0.5/InitiateAuth``  limit a fault to one operation
+``latency:40s/oauth2/token``  delay one endpoint of a domain (latency only; managed login, OAuth)
 ==========================  ==================================================================
 
-RATE defaults to 1. A stall can also be started at run time with ``POST /_pool/stall``
+RATE defaults to 1. Faults apply to the API's operations; a latency fault naming a domain
+endpoint (:class:`~loadtest.protocol.names.Endpoint`: ``login``, ``mfa``, ``forceChangePassword``,
+``oauth2/token``, ...) delays that endpoint's answers, so a test can hold a managed-login
+sign-in between two pages. A stall can also be started at run time with ``POST /_pool/stall``
 (``{"seconds": 5}``): answers are held, not refused, until it ends, in every worker.
 """
 
@@ -24,6 +28,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from loadtest.protocol.names import Endpoint
 from loadtest.protocol.units import BadValue, parse_duration
 
 __all__ = ["Fault", "FaultKind", "FaultPlan", "FaultSpecError", "Stall", "parse_fault"]
@@ -64,8 +69,11 @@ class Stall:
 
 
 _SPEC = re.compile(
-    r"(?P<kind>[a-z0-9]+)(?::(?P<arg>[^@/]+))?(?:@(?P<rate>[0-9.]+))?(?:/(?P<op>[A-Za-z]+))?"
+    r"(?P<kind>[a-z0-9]+)(?::(?P<arg>[^@/]+))?(?:@(?P<rate>[0-9.]+))?"
+    r"(?:/(?P<op>[A-Za-z][A-Za-z0-9_/]*))?"
 )
+#: The domain endpoints a latency fault may name (an answer there is a page, not an API error).
+_ENDPOINTS = frozenset(Endpoint)
 
 
 def _seconds(text: str) -> float:
@@ -101,6 +109,8 @@ def parse_fault(spec: str) -> Fault | Stall:
         if not plus:
             raise FaultSpecError("stall needs START+DURATION, e.g. stall:10s+5s")
         return Stall(start=_seconds(start), duration=_seconds(duration))
+    if match["op"] in _ENDPOINTS and kind is not FaultKind.LATENCY:
+        raise FaultSpecError(f"only latency applies to a domain endpoint: {spec!r}")
     rate = float(match["rate"]) if match["rate"] else 1.0
     if not 0.0 <= rate <= 1.0:
         raise FaultSpecError(f"rate must be between 0 and 1: {spec!r}")
@@ -137,3 +147,11 @@ class FaultPlan:
             elif outcome is None:
                 outcome = fault.kind
         return Decision(delay=delay, outcome=outcome)
+
+    def endpoint_delay(self, endpoint: str) -> float:
+        """The latency added to a domain endpoint's answer: only the faults naming it apply."""
+        delay = 0.0
+        for fault in self._faults:
+            if fault.operation == endpoint and self._rng.random() < fault.rate:
+                delay += self._rng.uniform(fault.low, fault.high)
+        return delay

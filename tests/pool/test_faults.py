@@ -24,13 +24,19 @@ from .helpers import error_of
         ("503", Fault(kind=FaultKind.ERROR_503)),
         ("drop@0.5/InitiateAuth", Fault(kind=FaultKind.DROP, rate=0.5, operation="InitiateAuth")),
         ("stall:10s+5s", Stall(start=10.0, duration=5.0)),
+        (
+            "latency:40s/oauth2/token",
+            Fault(kind=FaultKind.LATENCY, low=40.0, high=40.0, operation="oauth2/token"),
+        ),
     ],
 )
 def test_fault_specs(spec: str, expected: Fault | Stall) -> None:
     assert parse_fault(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["boom", "latency", "throttle@2", "stall:5s", "latency:9-1ms"])
+@pytest.mark.parametrize(
+    "spec", ["boom", "latency", "throttle@2", "stall:5s", "latency:9-1ms", "throttle/login"]
+)
 def test_bad_fault_specs(spec: str) -> None:
     with pytest.raises(FaultSpecError):
         parse_fault(spec)
@@ -46,6 +52,16 @@ def test_fault_draws_follow_the_rate_and_the_seed() -> None:
     only = FaultPlan((Fault(kind=FaultKind.DROP, operation="GetUser"),), seed=1)
     assert only.decide("InitiateAuth").outcome is None
     assert only.decide("GetUser").outcome is FaultKind.DROP
+
+
+def test_a_domain_endpoint_is_delayed_only_by_the_faults_naming_it() -> None:
+    def latency(seconds: float, operation: str | None = None) -> Fault:
+        return Fault(kind=FaultKind.LATENCY, low=seconds, high=seconds, operation=operation)
+
+    plan = FaultPlan((latency(2.0), latency(3.0, "mfa"), latency(1.0, "login")))
+    assert plan.endpoint_delay("mfa") == 3.0
+    assert plan.endpoint_delay("oauth2/token") == 0.0
+    assert plan.decide("InitiateAuth").delay == 2.0  # the API's faults as before
 
 
 @pytest.mark.e2e
