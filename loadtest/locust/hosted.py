@@ -35,7 +35,7 @@ from locust import User, constant, constant_throughput, events, task
 
 import srp_fast
 from loadtest.drivers.events import Reporter
-from loadtest.drivers.record import record
+from loadtest.drivers.record import LoginRecord, record
 from loadtest.flows.catalogue import CATALOGUE, Entry
 from loadtest.flows.context import AppClient, FlowContext
 from loadtest.flows.effects import Flow, FlowError
@@ -146,23 +146,27 @@ class _HostedUser(User):
         before_event: Callable[[], None] | None = None,
     ) -> T | None:
         """Run one flow as a fresh browser; its record goes to the run (a request event per
-        step, one canonical login event in the report). ``before_event`` runs between the
-        flow and its login event (to register a secret the flow set)."""
+        step, one canonical login event in the report), also when the end of the run cuts it
+        short (``stopped``, with the steps it completed). ``before_event`` runs between the
+        flow and its login event either way (to register a secret the flow set: a sign-in cut
+        after the new-password page has changed its identity's password too)."""
 
         def run(reporter: Reporter) -> T:
             return self.driver.run(build(), reporter=reporter)
 
+        def report(login: LoginRecord[T]) -> None:
+            if before_event is not None:
+                before_event()
+            self.cognito.record(login)
+
         self.cognito.begin()
         try:
             login = record(
-                name, run, _FAILURES, on_event=self.cognito.event, stops=STOPS,
-                on_stop=self.cognito.record,  # cut short by the end of the run: ``stopped``
-            )  # fmt: skip
+                name, run, _FAILURES, on_event=self.cognito.event, stops=STOPS, on_stop=report
+            )
         finally:
             self.cognito.end()
-        if before_event is not None:
-            before_event()
-        self.cognito.record(login)
+        report(login)
         return login.result
 
 
