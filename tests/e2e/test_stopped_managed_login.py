@@ -5,14 +5,19 @@ Locust's.
 A managed-login user (:mod:`loadtest.locust.hosted`) is a browser going through the domain's
 pages; Locust kills it wherever it is, often between two pages of a sign-in whose first steps it
 has already counted. The pool holds every answer of one page for longer than the run
-(``--fault latency:40s/<endpoint>``), so every user is between two pages when the run time
-ends, whatever the machine's speed: the users with temporary passwords after the new-password
-page (their new password already set), the TOTP users after the password, on the code page.
+(``--fault latency:40s/<endpoint>``), so every user is between two pages when the run ends,
+whatever the machine's speed: the users with temporary passwords after the new-password page
+(their new password already set), the TOTP users after the password, on the code page, and
+the users with neither, ended by a SIGTERM, after the password, at the code exchange.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import select
+import signal
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,15 +40,48 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 AUTHORIZE, FORM, SIGN_IN = "GET /oauth2/authorize", "GET /login", "POST /login"
 
 
+Ending = Callable[[subprocess.Popen[bytes], Path, str], None]
+
+
+def run_time(process: subprocess.Popen[bytes], workdir: Path, last: str) -> None:
+    """The run ends by its run time (``-t 6s``): every user is held long before."""
+
+
+def sigterm(process: subprocess.Popen[bytes], workdir: Path, last: str) -> None:
+    """SIGTERM (as Ctrl-C; Locust fires ``quitting`` before it stops the users) once Locust's
+    stats count every user's ``last`` step before the held page (bounded: 60 s)."""
+    stats = workdir / "locust_stats.csv"  # rewritten by Locust once a second
+    for _ in range(600):
+        if process.poll() is not None or _count(stats, last) >= USERS:
+            break
+        select.select([], [], [], 0.1)
+    process.send_signal(signal.SIGTERM)
+
+
+def _count(stats: Path, name: str) -> int:
+    """Locust's count of ``name`` so far (0 until its CSV has the row; a file read while
+    Locust rewrites it may be cut short: read again at the next poll)."""
+    if not stats.is_file():
+        return 0
+    with stats.open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("Name") == name]
+    try:
+        return int(rows[0]["Request Count"]) if rows else 0
+    except (TypeError, ValueError):
+        return 0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Case:
-    """A managed-login scenario, its identities and the page whose answer the pool holds."""
+    """A managed-login scenario, its identities, the page whose answer the pool holds and how
+    the run ends."""
 
     scenario: str
     identities: Callable[[PoolServer, App, Path], None]
     held: str
     #: the steps each sign-in completes before the held one
     steps: tuple[str, ...]
+    ending: Ending = run_time
 
     @property
     def flow(self) -> str:
@@ -64,15 +102,23 @@ def totp(server: PoolServer, app: App, path: Path) -> None:
     provision(server, app, 2 * USERS, path, totp=True)
 
 
+def plain(server: PoolServer, app: App, path: Path) -> None:
+    """Users with a permanent password and no second factor: no page after the password."""
+    provision(server, app, 2 * USERS, path, totp=False)
+
+
 CASES = [
     Case(scenario="managed_login_password", identities=temporary, held="oauth2/token",
          steps=(AUTHORIZE, FORM, SIGN_IN, "POST /forceChangePassword")),
     Case(scenario="managed_login", identities=totp, held="mfa",
          steps=(AUTHORIZE, FORM, SIGN_IN)),
+    Case(scenario="managed_login_password", identities=plain, held="oauth2/token",
+         steps=(AUTHORIZE, FORM, SIGN_IN), ending=sigterm),
 ]  # fmt: skip
+IDS = ["new_password", "totp", "sigterm"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.scenario for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_sign_ins_the_stop_cuts_short_are_recorded_and_the_step_totals_are_locusts(
     pool_server: StartPool, tmp_path: Path, case: Case
 ) -> None:
@@ -89,7 +135,10 @@ def test_sign_ins_the_stop_cuts_short_are_recorded_and_the_step_totals_are_locus
         "COGNITO_REPORT_DIR": str(report),
     }
     scenario = str(SCENARIOS / f"{case.scenario}.py")
-    process = start(settings, tmp_path, "-t", "6s", "--host", server.url, scenario=scenario)
+    seconds = "6s" if case.ending is run_time else "60s"
+    args = ("-t", seconds, "--host", server.url, "--csv", "locust")
+    process = start(settings, tmp_path, *args, scenario=scenario)
+    case.ending(process, tmp_path, case.steps[-1])
     final = finish(process, tmp_path)
 
     lines = list(read_events(report / "events.jsonl"))
