@@ -9,7 +9,7 @@
 ``5xx@0.01``                answer 1 % with ``InternalErrorException`` (HTTP 500)
 ``503@0.01``                answer 1 % with ``ServiceUnavailableException`` (HTTP 503)
 ``drop@0.01``               close 1 % of connections without an answer
-``stall:10s+5s``            hold every answer from 10 s after start for 5 s
+``stall:10s+5s``            hold every API answer from 10 s after start for 5 s
 ``throttle@0.5/InitiateAuth``  limit a fault to one operation
 ``latency:40s/oauth2/token``  delay one endpoint of a domain (latency only; managed login, OAuth)
 ==========================  ==================================================================
