@@ -137,13 +137,13 @@ def _sample_until_done(locust: subprocess.Popen[bytes], pool_pid: int, s: Settin
     start = time.monotonic()
     deadline = start + s.duration + 120  # bounded even if Locust hangs on its way out
     while locust.poll() is None and time.monotonic() < deadline:
-        samples.append(
-            Sample(
-                t=time.monotonic() - start,
-                generator_mib=process_tree_rss_mib(locust.pid),
-                pool_mib=process_tree_rss_mib(pool_pid),
-            )
+        sample = Sample(
+            t=time.monotonic() - start,
+            generator_mib=process_tree_rss_mib(locust.pid),
+            pool_mib=process_tree_rss_mib(pool_pid),
         )
+        if sample.generator_mib > 0:  # 0: Locust exited since poll() (a zombie has no VmRSS)
+            samples.append(sample)
         try:
             locust.wait(timeout=s.sample_s)
         except subprocess.TimeoutExpired:
