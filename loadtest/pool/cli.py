@@ -81,15 +81,15 @@ def _add_bootstrap_options(parser: argparse.ArgumentParser) -> None:
 
 
 _FAULT_HELP = """fault syntax (--fault, repeatable): KIND[:ARG][@RATE][/OPERATION]
-  latency:50ms             add 50 ms to every answer (20-80ms: uniform range)
+  latency:50ms             add 50 ms to every API answer (20-80ms: uniform)
   latency:200ms@0.1        ... to 10 % of answers
   throttle@0.05            5 % TooManyRequestsException
   5xx@0.01 / 503@0.01      1 % InternalErrorException (500) / ServiceUnavailable (503)
   drop@0.01                1 % of connections closed without an answer
-  stall:10s+5s             hold all answers from 10 s after start, for 5 s
+  stall:10s+5s             hold the API's answers from 10 s after start, for 5 s
   throttle@0.5/InitiateAuth  limit a fault to one operation
   latency:5s/oauth2/token  delay one endpoint of a domain (latency only)
-POST /_pool/stall {"seconds": N} stalls all answers at run time."""
+POST /_pool/stall {"seconds": N} stalls the API's answers at run time."""
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,7 @@
 ``--fault SPEC`` (repeatable). ``SPEC = KIND[:ARG][@RATE][/OPERATION]``:
 
 ==========================  ==================================================================
-``latency:50ms``            add 50 ms to every answer (``ms`` or ``s``; ``20-80ms`` = uniform)
+``latency:50ms``            add 50 ms to every API answer (``ms``, ``s``; ``20-80ms``: uniform)
 ``latency:200ms@0.1``       ... to 10 % of answers
 ``throttle@0.05``           answer 5 % of calls with ``TooManyRequestsException``
 ``5xx@0.01``                answer 1 % with ``InternalErrorException`` (HTTP 500)
