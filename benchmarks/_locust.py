@@ -31,8 +31,6 @@ class Probe:
     warmup: float
     window: float
     lag: bool = False
-    #: Start the users evenly over a second (:func:`benchmarks.probe.stagger_users`).
-    stagger: bool = True
 
     @property
     def run_time(self) -> int:
@@ -113,7 +111,7 @@ def run_locust(run: LocustRun, probe: Probe, workdir: Path) -> ProbeResult:
 
 def _probe_env(probe: Probe, out: Path, users: int) -> dict[str, str]:
     return {
-        "BENCH_PROBE_STAGGER": str(users) if probe.stagger else "",
+        "BENCH_PROBE_STAGGER": str(users),  # users start evenly over a second
         "BENCH_PROBE_OUT": str(out),
         "BENCH_PROBE_WARMUP": str(probe.warmup),
         "BENCH_PROBE_WINDOW": str(probe.window),

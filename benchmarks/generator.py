@@ -86,8 +86,8 @@ class Settings:
 
     rounds: int = 3
     cpu_users: int = 20
-    #: The busy pair (ours and the floor, SRP + TOTP) at five times the rate: a generator is
-    #: used to load, and a busy hub wakes less often per login than one at 20 logins/s.
+    #: The busy cases (ours, SRP and SRP + TOTP, and the floor) at five times the rate, where
+    #: the CPU targets are judged: a generator is used to load (see the module's docstring).
     busy_users: int = 100
     lag_users: int = 18
     naive_users: int = 6
@@ -278,10 +278,9 @@ def wake_cpu_us(wakes: int = 25, sleep_s: float = 0.02) -> float:
     """Thread CPU µs the kernel accounts per wake-up from a ``sleep_s`` sleep.
 
     The cost of waking on this machine: caches refilled, the (virtual) CPU brought back. A
-    client at a low rate pays it on most answers and hand-offs; it varied several-fold on
-    this 2-core VM within a day (a bare ``time.sleep(0.02)`` accounted 90 µs in one hour),
-    and every CPU-per-login figure moves with it, the floor's included, so it is printed
-    beside them.
+    client at a low rate pays it on most answers and hand-offs. On this 2-core VM it was
+    83 to 140 µs in one afternoon, when the floor at 20 users cost 3.6 times its morning
+    figure: every CPU-per-login figure moves with it, so it is printed beside them.
     """
     start = time.thread_time()
     for _ in range(wakes):
