@@ -106,7 +106,7 @@ def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Pat
         rows, logins = _locust(folder / "locust.conf", empty, "-u", "2", "-t", "4s")
         hosted = (("managed_login", "POST /mfa", "ManagedLoginUser"),)
         for scenario, step, user in hosted:  # the domain is in the conf: plain locust -f FILE
-            extra = ("-f", str(scenario_path(scenario)), "-t", "3s", user)
+            extra = ("-f", str(scenario_path(scenario)), "-t", "8s", user)
             stats, log = _rows(folder / "locust.conf", empty, *extra)
             counted = int(stats.get(("cognito", step), {}).get("Request Count", 0))
             assert counted > 0, (scenario, sorted(stats), log[-2000:])
