@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -139,9 +140,7 @@ class FaultPlan:
     def decide(self, operation: str) -> Decision:
         """The delay and the replacing outcome (throttle, error, drop) for this request."""
         delay, outcome = 0.0, None
-        for fault in self._faults:
-            if fault.operation not in (None, operation) or self._rng.random() >= fault.rate:
-                continue
+        for fault in self._fired(lambda f: f.operation in (None, operation)):
             if fault.kind is FaultKind.LATENCY:
                 delay += self._rng.uniform(fault.low, fault.high)
             elif outcome is None:
@@ -149,9 +148,14 @@ class FaultPlan:
         return Decision(delay=delay, outcome=outcome)
 
     def endpoint_delay(self, endpoint: str) -> float:
-        """The latency added to a domain endpoint's answer: only the faults naming it apply."""
-        delay = 0.0
+        """The latency added to a domain endpoint's answer: only the faults naming it apply
+        (:func:`parse_fault` allows latency alone there)."""
+        fired = self._fired(lambda f: f.operation == endpoint)
+        return sum((self._rng.uniform(f.low, f.high) for f in fired), 0.0)
+
+    def _fired(self, applies: Callable[[Fault], bool]) -> Iterator[Fault]:
+        """The faults that apply to a request and whose rate draw fires, in order (the
+        caller's own draws follow each, so a seed replays the same run)."""
         for fault in self._faults:
-            if fault.operation == endpoint and self._rng.random() < fault.rate:
-                delay += self._rng.uniform(fault.low, fault.high)
-        return delay
+            if applies(fault) and self._rng.random() < fault.rate:
+                yield fault
