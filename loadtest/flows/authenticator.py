@@ -27,13 +27,21 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from webauthn.helpers import encode_cbor
 
 __all__ = ["Algorithm", "Attestation", "Passkey", "SoftwareAuthenticator", "b64url"]
 
 #: Authenticator data flags: user present, user verified, attested credential data.
 _UP, _UV, _AT = 0x01, 0x04, 0x40
 _AAGUID = bytes(16)
+
+
+def _cbor(value: Any) -> bytes:
+    """CBOR by the WebAuthn library's own encoder, imported on first use: only registering a
+    credential needs it, and importing ``webauthn`` costs every process that imports the flows
+    ~0.08 s (its package imports every verifier)."""
+    from webauthn.helpers import encode_cbor
+
+    return bytes(encode_cbor(value))
 
 
 class Algorithm(StrEnum):
@@ -108,7 +116,7 @@ class Passkey:
             n = rsa_numbers.n.to_bytes((rsa_numbers.n.bit_length() + 7) // 8, "big")
             e = rsa_numbers.e.to_bytes((rsa_numbers.e.bit_length() + 7) // 8, "big")
             fields = {1: 3, 3: -257, -1: n, -2: e}
-        return bytes(encode_cbor(fields))
+        return _cbor(fields)
 
     def to_json(self) -> dict[str, str]:
         """The identities-file form; ``private_key`` is a secret (redacted by key name)."""
@@ -175,7 +183,7 @@ class SoftwareAuthenticator:
         if self.attestation is Attestation.PACKED:
             signed = auth_data + hashlib.sha256(client_data).digest()
             statement = {"alg": passkey.algorithm.cose, "sig": passkey.sign(signed)}
-        attestation_object = encode_cbor(
+        attestation_object = _cbor(
             {"fmt": str(self.attestation), "attStmt": statement, "authData": auth_data}
         )
         response = {

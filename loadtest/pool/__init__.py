@@ -21,10 +21,35 @@ its state in SQLite. Modules, one owner per concern:
 
 from __future__ import annotations
 
-from .faults import parse_fault
-from .lockout import LockoutPolicy
-from .quotas import QuotaSettings
-from .server import serve
-from .settings import ServeSettings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .faults import parse_fault
+    from .lockout import LockoutPolicy
+    from .quotas import QuotaSettings
+    from .server import serve
+    from .settings import ServeSettings
+
+#: Each export's module, imported on first use: importing ``loadtest.pool.faults`` (the pool's
+#: command line does, to build its parser) must not import the server, aiohttp and every
+#: operation (~0.35 s for each ``cognito-loadtest`` command).
+_EXPORTS = {
+    "LockoutPolicy": ".lockout",
+    "QuotaSettings": ".quotas",
+    "ServeSettings": ".settings",
+    "parse_fault": ".faults",
+    "serve": ".server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["LockoutPolicy", "QuotaSettings", "ServeSettings", "parse_fault", "serve"]

@@ -20,7 +20,6 @@ from .clock import TimeScale
 from .faults import Fault, FaultSpecError, Stall, parse_fault
 from .lockout import LockoutPolicy
 from .quotas import QuotaSettings
-from .server import LoopbackOnly, serve
 from .settings import ServeSettings
 from .store import state_path
 from .triggers import load_handler, parse_trigger
@@ -260,6 +259,8 @@ def _triggers(options: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .server import LoopbackOnly, serve  # the server only for serving: a parser is cheap
+
     try:
         settings = settings_from_args(args)
         return serve(settings)
