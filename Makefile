@@ -17,7 +17,15 @@ $(STAMP): pyproject.toml setup.py
 .PHONY: venv
 venv: $(STAMP)
 
+# Byte-compile the checkout's own modules (pip compiles what it installs, not an editable
+# checkout). With PYTHONDONTWRITEBYTECODE set, as on the CI machine, Python never writes them
+# itself, and each child process (pool servers, Locust, cognito-loadtest commands: hundreds
+# in `make test`) compiled the project again: ~0.34 s of CPU for a short `run --locust`.
+# Incremental: only changed files are compiled again (~0.2 s when nothing changed).
+PRECOMPILE := $(BIN)/python -m compileall -q -j 0 srp_fast loadtest scenarios benchmarks > /dev/null
+
 demo: $(STAMP)
+	$(PRECOMPILE)
 	$(BIN)/cognito-loadtest demo
 
 # Two passes: the independent tests on TEST_WORKERS xdist workers (tests sharing a costly or
@@ -30,6 +38,7 @@ PYTEST_ARGS ?=
 test: $(STAMP)
 	bash .ci/ensure-chromium
 	bash .ci/ensure-js-deps
+	$(PRECOMPILE)
 	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(BIN)/pytest -m serial --durations=0 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
@@ -43,9 +52,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix srp_fast loadtest tests scenarios benchmarks
 
 bench: $(STAMP)
+	$(PRECOMPILE)
 	$(BIN)/python -m benchmarks
 
 soak: $(STAMP)
+	$(PRECOMPILE)
 	$(BIN)/python -m benchmarks --only soak
 
 clean:
