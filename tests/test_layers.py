@@ -157,7 +157,7 @@ def test_the_command_line_parser_imports_neither_the_server_nor_webauthn() -> No
     """Every ``cognito-loadtest`` command builds the whole parser first: the pool server
     (aiohttp and every operation) and the WebAuthn library (every verifier) are imported only
     by what uses them, ``pool serve`` and registering a passkey. Together they were a third of
-    a command's start (0.9 s to 0.58 s for ``--help`` on the 2-core CI machine)."""
+    a command's start (0.9 s to 0.58 s for ``--help`` on the 2-core development machine)."""
     probe = (
         "import sys, loadtest.cli; loadtest.cli.build_parser(); "
         "import loadtest.flows, loadtest.pool.faults; "
