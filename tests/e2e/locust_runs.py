@@ -94,6 +94,8 @@ class LocustRun:
     stats: dict[tuple[str, str], Stat]
     report_dir: Path
     final: dict[tuple[str, str], Stat]
+    #: How many users the run had (a bound on the logins its stop can cut short).
+    users: int = 0
 
     def count(self, kind: str, name: str) -> int:
         stat = self.stats.get((kind, name))
@@ -130,10 +132,26 @@ class LocustRun:
             return 0
         return int(row["count"] if outcome is None else row["outcomes"].get(outcome, 0))
 
-    def login_events(self) -> list[dict[str, Any]]:
-        """Every canonical login event, in the order written."""
+    def login_events(self, *, stopped: bool = False) -> list[dict[str, Any]]:
+        """The canonical login events, in the order written: the finished ones, or with
+        ``stopped`` also those the run's end cut short.
+
+        Locust's stop kills a user that is waiting, but the kill lands at the user's next
+        switch, so a user whose wait ended in that instant starts a login and is cut in it
+        (seen in a clean-clone run: ``stopped`` after 4.6 ms, its ephemeral taken and no
+        call sent). Any login may end that way, whatever a test asserts about the finished
+        ones; each such login is checked here: at most one per user, no failed call (a
+        failure would have ended it first), error type ``LoginStopped``.
+        """
         events = read_events(self.report_dir / "events.jsonl")
-        return [e for e in events if e["event"] == "login"]
+        logins = [e for e in events if e["event"] == "login"]
+        cut = [e for e in logins if e["outcome"] == "stopped"]
+        for login in cut:
+            assert login["error_type"] == "LoginStopped", login
+            assert all(s["outcome"] == "ok" for s in login["steps"] if "label" in s), login
+        if self.users:
+            assert len(cut) <= self.users, (len(cut), self.users)
+        return logins if stopped else [e for e in logins if e["outcome"] != "stopped"]
 
 
 def target_env(server: Any, app: Any, identities: Path) -> dict[str, str]:
@@ -195,7 +213,7 @@ def run_locust(
     output = done.stdout + done.stderr
     stats = _stats(prefix.with_name(prefix.name + "_stats.csv"))
     final = _final(prefix.with_name(prefix.name + ".json"))
-    return LocustRun(done.returncode, output, stats, report_dir, final)
+    return LocustRun(done.returncode, output, stats, report_dir, final, users)
 
 
 def _stats(path: Path) -> dict[tuple[str, str], Stat]:

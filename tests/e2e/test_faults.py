@@ -179,7 +179,7 @@ def assert_summary_agrees_with_locust(summary: dict[str, Any], run: LocustRun) -
     # whole logins are not Locust requests (its totals count API calls only): the summary's
     # login outcomes must be the canonical login events the run wrote, outcome by outcome,
     # and the logins the stop cut short counted apart
-    written = Counter(event["outcome"] for event in run.login_events())
+    written = Counter(event["outcome"] for event in run.login_events(stopped=True))
     cut = written.pop("stopped", 0)
     assert sum(written.values()) > 0
     assert summary["outcomes"]["logins"] == dict(written)

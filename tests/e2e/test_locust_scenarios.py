@@ -80,7 +80,7 @@ def test_srp_scenario(target: Setup) -> None:
     # Locust's last counts (its --json-file) are the report's: every ok login made both calls,
     # and a login the stop cut short after its first is recorded as stopped with that call
     init, pv = run.final_count(*INIT), run.final_count(*PV)
-    cut = [e for e in run.login_events() if e["outcome"] == "stopped"]
+    cut = [e for e in run.login_events(stopped=True) if e["outcome"] == "stopped"]
     past_init = [e for e in cut if any(s.get("label") == INIT[1] for s in e["steps"])]
     assert pv == run.logins("login:srp") == run.summary["outcomes"]["logins"]["ok"]
     assert init == pv + len(past_init)

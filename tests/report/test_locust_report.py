@@ -71,7 +71,9 @@ def test_a_run_writes_a_valid_report_with_no_secret_in_it(
     assert pool["pool"]["device_tracking"] is True
     assert pool["client"]["confidential"] is True
     logins = [e for e in read_events(run_dir / "events.jsonl") if e["event"] == "login"]
-    assert sum(row["count"] for row in summary["flows"].values()) == len(logins)
+    cut = [e for e in logins if e["outcome"] == "stopped"]  # the stop's kill: counted apart
+    assert sum(row["count"] for row in summary["flows"].values()) == len(logins) - len(cut)
+    assert summary["stopped"]["logins"] == len(cut)
     written = "".join(path.read_text() for path in [*run_dir.iterdir(), *tmp_path.glob("*.csv")])
     for secret in secrets_of(settings):
         assert secret not in written
