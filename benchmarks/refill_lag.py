@@ -43,7 +43,7 @@ def _exponents() -> list[Any]:
 def table_holding_gil() -> None:
     table = srp_fast.g_table()
     for e in _exponents():
-        table._pow_table(e)
+        table.pow(e, release_gil=False)
 
 
 def table() -> None:

@@ -144,7 +144,7 @@ TABLES = (
             Figure(key="powmod_ms", label="raw gmpy2 powmod, 1024-bit exp", unit="ms",
                    note="3072-bit base: the floor with the reference a"),
             Figure(key="g_table_build_ms", label="g table build", unit="ms",
-                   note="once per process"),
+                   note="once per process, 256-bit rows"),
             Figure(key="threads_1_per_s", label="warm, 1 thread", unit="/s"),
             Figure(key="threads_2_per_s", label="warm, 2 threads", unit="/s"),
         ),

@@ -38,7 +38,7 @@ from .quotas import Quotas
 from .sessions import Sealer
 from .settings import ServeSettings
 from .shared import SharedMemory
-from .srp import SrpEngine
+from .srp import XU_BITS, SrpEngine
 from .store import Store
 from .tokens import TokenAuthority
 from .triggers import Triggers
@@ -103,7 +103,7 @@ def serve(settings: ServeSettings) -> int:
     _prepare_state(settings)
     sock = _listen(settings.host, settings.port)
     shared = SharedMemory.create(settings.quotas.bucket_slots)
-    srp_fast.g_table()  # built once, shared copy-on-write by the workers
+    srp_fast.g_table().reserve(XU_BITS)  # built once, shared copy-on-write by the workers
     started = time.monotonic()
     port = sock.getsockname()[1]
     announce = _announcer(settings.host, port)

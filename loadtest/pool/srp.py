@@ -24,7 +24,10 @@ import gmpy2
 import srp_fast
 from srp_fast.offload import run_async
 
-__all__ = ["PasswordRecord", "SrpEngine", "password_record"]
+__all__ = ["XU_BITS", "PasswordRecord", "SrpEngine", "password_record"]
+
+#: The longest exponent the pool raises g to: x·u, two 256-bit hashes.
+XU_BITS = 512
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +71,9 @@ class SrpEngine:
         )
 
     def warm_up(self) -> None:
-        """Fill the ephemeral stock now (at startup, before the first login waits for it)."""
+        """Grow the generator's table to g^(x·u)'s 512 bits and fill the ephemeral stock now
+        (at startup, before the first login waits for either)."""
+        srp_fast.g_table().reserve(XU_BITS)
         self._ephemerals.fill()
 
     def challenge(self, verifier: int) -> srp_fast.ServerChallenge:

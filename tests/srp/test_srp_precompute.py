@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import gmpy2
 import pytest
 from hypothesis import example, given, settings
@@ -23,6 +26,45 @@ def test_the_byte_window_agrees_with_plain_pow_at_every_digit_boundary() -> None
         assert table.pow(exp) == pow(5, exp, 1009 * 1013), exp
 
 
+@pytest.mark.parametrize("window", [3, 8])
+def test_a_table_built_for_short_exponents_grows_for_longer_ones(window: int) -> None:
+    modulus = 1009 * 1013
+    table = srp_fast.FixedBase(7, modulus, max_bits=64, window=window, initial_bits=8)
+    built = table.bits
+    assert 8 <= built < 16
+    for exp in (1, (1 << built) - 1, 1 << built, (1 << 40) + 3, (1 << 64) - 1, 1 << 64):
+        assert table.pow(exp) == pow(7, exp, modulus), exp
+        assert table.bits >= min(exp.bit_length(), 64)
+    assert table.bits < 64 + window  # never past max_bits' last row
+
+
+def test_concurrent_growth_gives_every_thread_the_right_power() -> None:
+    table = srp_fast.FixedBase(srp_fast.G, srp_fast.N, max_bits=1024, initial_bits=8)
+    exps = [(1 << bits) - 3 for bits in range(16, 1025, 16)]
+
+    def check(exp: int) -> bool:
+        return bool(table.pow(exp) == gmpy2.powmod(srp_fast.G, exp, srp_fast.N))
+
+    with math_executor(8, name="grow") as pool:
+        assert all(pool.map(check, exps))
+    assert table.bits == 1024
+
+
+def test_the_generators_table_starts_at_256_bits_and_the_pool_grows_it_to_x_u() -> None:
+    """A fresh process builds g's rows for 256-bit exponents; the pool's engine grows them
+    to g^(x·u)'s 512 bits at start-up, so its first login builds nothing."""
+    code = (
+        "import srp_fast; from loadtest.pool.srp import SrpEngine;"
+        "from srp_fast.offload import math_executor;"
+        "print(srp_fast.g_table().bits);"
+        "SrpEngine(math_executor(1, name='t')).warm_up(); print(srp_fast.g_table().bits)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["256", "512"]
+
+
 @settings(deadline=None)  # the first example builds the process's g table (~0.2 s)
 @given(st.integers(min_value=0, max_value=(1 << 1100)))
 @example(0)
@@ -39,9 +81,9 @@ def test_table_pow_releases_the_gil_and_restores_the_callers_context() -> None:
     seen: list[bool] = []
 
     class Spy(srp_fast.FixedBase):
-        def _pow_table(self, exp: object) -> object:
+        def _pow_table(self, exp: object, table: list[list[object]]) -> object:
             seen.append(gmpy2.get_context().allow_release_gil)
-            return super()._pow_table(exp)
+            return super()._pow_table(exp, table)
 
     table = Spy(3, 1009 * 1013, max_bits=40, window=3)
     assert table.pow(12345) == pow(3, 12345, 1009 * 1013)
@@ -53,9 +95,9 @@ def test_table_pow_can_keep_the_gil_for_a_short_job() -> None:
     seen: list[bool] = []
 
     class Spy(srp_fast.FixedBase):
-        def _pow_table(self, exp: object) -> object:
+        def _pow_table(self, exp: object, table: list[list[object]]) -> object:
             seen.append(gmpy2.get_context().allow_release_gil)
-            return super()._pow_table(exp)
+            return super()._pow_table(exp, table)
 
     table = Spy(3, 1009 * 1013, max_bits=40, window=3)
     assert table.pow(12345, release_gil=False) == pow(3, 12345, 1009 * 1013)
