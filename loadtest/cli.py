@@ -7,17 +7,11 @@ this file stays a table of contents.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__, bootstrap, demo
-from .capacity import cli as capacity_cli
-from .lockout import cli as lockout_cli
-from .locust import cli as users_cli
-from .pool import cli as pool_cli
-from .provision import cli as provision_cli
-from .quota import cli as quota_cli
-from .report import cli as report_cli
+from . import __version__
 from .steps import Stopped
 
 
@@ -40,32 +34,37 @@ BENCH_HINT = (
     "run `make bench` (or `.venv/bin/python -m benchmarks --only srp`)"
 )
 
-Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+#: Each subcommand and the module whose ``register`` adds it, in the order ``--help`` lists
+#: them (``bench`` is this module's own). A command line that names one imports only its
+#: module: ``pool serve`` then starts without the client, Locust's CLI, the report's pages or
+#: the capacity model (~0.3 s of imports), which every test pool and local pool paid.
+COMMANDS: dict[str, str] = {
+    "demo": "loadtest.demo",
+    "run": "loadtest.locust.cli",
+    "provision": "loadtest.provision.cli",
+    "teardown": "loadtest.provision.cli",
+    "lockout-probe": "loadtest.lockout.cli",
+    "capacity": "loadtest.capacity.cli",
+    "quota": "loadtest.quota.cli",
+    "report": "loadtest.report.cli",
+    "pool": "loadtest.pool.cli",
+}
 
-#: Modules that add subcommands, in the order ``--help`` lists them.
-REGISTRARS: tuple[Registrar, ...] = (
-    demo.register,
-    users_cli.register,
-    provision_cli.register,
-    lockout_cli.register,
-    capacity_cli.register,
-    quota_cli.register,
-    report_cli.register,
-    pool_cli.register,
-    _register_bench,
-)
 
-
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every registered subcommand."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: with every subcommand, or with only ``command``'s (and those its
+    module also registers) when it is one of :data:`COMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="cognito-loadtest",
         description="Load, lockout and capacity testing for Amazon Cognito user pools.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for register in REGISTRARS:
-        register(subparsers)
+    only = COMMANDS.get(command or "")
+    for module in [only] if only else dict.fromkeys(COMMANDS.values()):
+        importlib.import_module(module).register(subparsers)
+    if only is None:
+        _register_bench(subparsers)
     return parser
 
 
@@ -73,7 +72,9 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
     """The subcommand's ``handler``; ``pool serve --bootstrap`` goes to :mod:`.bootstrap`, which
     runs the server as a child (the server package imports no client code)."""
     if getattr(args, "bootstrap", None) is not None:
-        return bootstrap.run
+        from .bootstrap import run  # the client side (flows, Locust's CLI) only for a bootstrap
+
+        return run
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler
 
@@ -81,7 +82,8 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, dispatch, return the exit code. A step that failed (see
     :mod:`.steps`) is one line on stderr, never a traceback."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return _handler(args)(args)
     except Stopped as stop:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"provision", "lockout", "quota"}),
     frozenset({"capacity"}),
     frozenset({"locust"}),
-    frozenset({"cli", "demo", "bootstrap"}),
+    frozenset({"bootstrap"}),
+    frozenset({"cli", "demo"}),
 )
 #: The server: beside the clients, not above or below them.
 SERVER = "pool"
@@ -154,10 +156,11 @@ def test_what_the_rules_allow(module: str, source: str) -> None:
 
 
 def test_the_command_line_parser_imports_neither_the_server_nor_webauthn() -> None:
-    """Every ``cognito-loadtest`` command builds the whole parser first: the pool server
-    (aiohttp and every operation) and the WebAuthn library (every verifier) are imported only
-    by what uses them, ``pool serve`` and registering a passkey. Together they were a third of
-    a command's start (0.9 s to 0.58 s for ``--help`` on the 2-core development machine)."""
+    """Every ``cognito-loadtest`` command builds a parser first (the whole one for ``--help``):
+    the pool server (aiohttp and every operation) and the WebAuthn library (every verifier) are
+    imported only by what uses them, ``pool serve`` and registering a passkey. Together they
+    were a third of a command's start (0.9 s to 0.58 s for ``--help`` on the 2-core development
+    machine)."""
     probe = (
         "import sys, loadtest.cli; loadtest.cli.build_parser(); "
         "import loadtest.flows, loadtest.pool.faults; "
@@ -177,3 +180,33 @@ def test_the_pool_package_still_exports_its_names_on_first_use() -> None:
     assert pool.parse_fault.__module__ == "loadtest.pool.faults"
     with pytest.raises(AttributeError):
         _ = pool.no_such_name
+
+
+def _choices(parser: Any) -> set[str]:
+    [sub] = [a for a in parser._actions if a.dest == "command"]
+    return set(sub.choices)
+
+
+def test_a_named_command_imports_only_its_module_and_the_table_is_complete() -> None:
+    """``cli.COMMANDS`` names each subcommand's module; a command line that names one builds
+    the parser from that module alone. ``pool serve`` (every local and test pool) then imports
+    no client code: it started ~0.25 s of CPU sooner. The table must name every subcommand the
+    modules register, else a command would be parsed by a parser that lacks it."""
+    probe = (
+        "import sys, loadtest.cli; loadtest.cli.build_parser('pool'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] in (['loadtest', 'flows'], "
+        "['loadtest', 'locust'], ['loadtest', 'report'], ['loadtest', 'capacity'], "
+        "['loadtest', 'bootstrap'], ['loadtest', 'demo']) or m in ('locust', 'jinja2', 'gevent')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+    from loadtest import cli
+
+    assert _choices(cli.build_parser()) == set(cli.COMMANDS) | {"bench"}
+    for command, module in cli.COMMANDS.items():
+        alone = cli.build_parser(command)
+        assert command in _choices(alone), command
+        assert {c for c in _choices(alone) if cli.COMMANDS[c] != module} == set(), command
