@@ -206,7 +206,9 @@ class _SignInUser(EntryChoice, _HostedUser):
                 datetime.now(UTC), self.accepts, self.sends_totp
             )
         except NoIdentityAvailable as busy:
+            began = time.monotonic()
             time.sleep(min(busy.retry_in or 1.0, 1.0))  # gevent-patched: yields to others
+            self.cognito.waited_for_identity(time.monotonic() - began)
             return
         try:
             self._run(identity)

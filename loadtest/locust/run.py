@@ -56,6 +56,10 @@ class LocustRun:
     dispatcher: Any = None
     #: The open model's peak arrival rate (all processes), to size the stock.
     peak_rate: float = 0.0
+    #: Times a user of this process waited for an identity free to sign in, and for how long
+    #: in all: the run offered less load than its users could (:meth:`waited_for_identity`).
+    identity_waits: int = 0
+    identity_wait_s: float = 0.0
 
     @property
     def built(self) -> bool:
@@ -120,10 +124,23 @@ class LocustRun:
         if self.report is not None:
             self.report.login(view_event(flow, total_ms, error, view=view), **fields)
 
+    def waited_for_identity(self, seconds: float) -> None:
+        """A user waited ``seconds`` for an identity: every fitting one was leased, or had sent
+        its code of the current TOTP step (Cognito takes each code once). Its login time does
+        not include the wait, but the run offered less load than its users could."""
+        self.identity_waits += 1
+        self.identity_wait_s += seconds
+
     def validity(self, loop_lag: str | None = None) -> None:
-        """Log and count this process's validity figures (its CPU, loop lag, stock)."""
+        """Log and count this process's validity figures (its CPU, loop lag, stock, waits for
+        an identity)."""
         if self.report is not None:
             figures = self._runtime.figures() if self._runtime is not None else {}
+            if self.identity_waits:
+                figures |= {
+                    "identity_waits": self.identity_waits,
+                    "identity_wait_s": round(self.identity_wait_s, 3),
+                }
             self.report.validity(loop_lag, **figures)
 
     def _register_secrets(self, identities: list[Identity]) -> None:

@@ -32,7 +32,7 @@ _COUNTER_GROUPS = (
 #: The outcome of a login the end of the run cut short.
 STOPPED = Outcome.STOPPED.value
 #: Per-process figures a ``validity`` event may carry beside CPU and wall time.
-_PROCESS_FIGURES = ("math", "stock_hits", "stock_misses")
+_PROCESS_FIGURES = ("math", "stock_hits", "stock_misses", "identity_waits", "identity_wait_s")
 
 
 def quota_category(label: str) -> str:

@@ -93,6 +93,14 @@ def _judged(validity: Mapping[str, Any]) -> str:
             f"; {excluded['stopped']} logins cut short by the end of the run are in events.jsonl "
             "and their calls in the call counts, but not in the login figures"
         )
+    waits = validity.get("identity_waits") or {}
+    if waits.get("waits"):
+        text += (
+            f"; the identities bound the load: users waited {waits['waits']} times, "
+            f"{waits['seconds']:.1f} s in all, for an identity free to sign in (each was leased, "
+            "or had sent its code of the current TOTP step: Cognito takes each code once), so "
+            "the run offered less load than its users could; more identities let more logins run"
+        )
     return text
 
 

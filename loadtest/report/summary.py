@@ -41,7 +41,7 @@ __all__ = [
     "write_summary",
 ]
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 SUMMARY_FILE = "summary.json"
 LOCKOUT_SUMMARY = "lockout-summary.json"
 LOCKOUT_EVENTS = "lockout-events.jsonl"
@@ -269,6 +269,7 @@ def _validity(aggregate: Aggregate) -> dict[str, Any]:
         "judged": {"logins": sum(aggregate.counts["logins"].values())},
         "excluded": dict(aggregate.counts["excluded"]),
         "stock": stock,
+        "identity_waits": _identity_waits(processes),
         "flags": [{"name": flag, "reason": text} for flag, text in flagged],
         "warnings": [text for _, text in flagged],
         "trustworthy": not flagged,
@@ -281,6 +282,16 @@ def _stock(aggregate: Aggregate, processes: list[dict[str, Any]]) -> dict[str, A
         "hits": sum(int(p.get("stock_hits", 0)) for p in processes),
         "misses": sum(int(p.get("stock_misses", 0)) for p in processes),
         "misses_by_flow": dict(aggregate.counts["stock_misses"]),
+    }
+
+
+def _identity_waits(processes: list[dict[str, Any]]) -> dict[str, Any]:
+    """How often and how long users waited for an identity free to sign in, over every process:
+    not a distortion of the timings (a login's clock starts after its lease), but the run
+    offered less load than its users could: its identities bound it."""
+    return {
+        "waits": sum(int(p.get("identity_waits", 0)) for p in processes),
+        "seconds": round(sum(float(p.get("identity_wait_s", 0)) for p in processes), 3),
     }
 
 

@@ -194,3 +194,23 @@ def test_logins_the_stop_cut_count_with_their_calls_but_are_neither_presented_no
     rows = tab_rows(live_figures(aggregate))
     cut_rows = [r for r in rows if r["section"].startswith("logins cut short")]
     assert [(r["name"], r["count"]) for r in cut_rows] == [(FLOW, 2)]
+
+
+def test_waits_for_an_identity_are_summed_over_processes_and_said_without_a_flag() -> None:
+    """Users that waited for an identity (every fitting one leased, or spent for the TOTP step)
+    bound the load the run offered, not its timings (a login's clock starts after its lease):
+    the summary sums the processes' waits, the page says so, and no flag is raised."""
+    from loadtest.report.html import render_html
+
+    quiet = validity(*HEALTHY, process())
+    assert quiet["identity_waits"] == {"waits": 0, "seconds": 0.0}
+    worker = process(identity_waits=3, identity_wait_s=2.5) | {"process": "worker-0"}
+    other = process(identity_waits=4, identity_wait_s=1.25) | {"process": "worker-1"}
+    _, summary = live(*HEALTHY, worker, other)
+    section = summary["validity"]
+    assert section["identity_waits"] == {"waits": 7, "seconds": 3.75}
+    assert section["flags"] == []
+    assert section["trustworthy"] is True
+    page = render_html(summary)
+    assert "the identities bound the load: users waited 7 times, 3.8 s in all" in page
+    assert "identities bound the load" not in render_html(live(*HEALTHY, process())[1])

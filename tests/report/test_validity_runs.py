@@ -76,6 +76,28 @@ def test_a_normal_run_raises_no_flag_the_generator_controls(srp_run: Run) -> Non
     assert not flags(run) & {"stock_misses", "inline_maths", "client_compute_max"}
     assert run.summary["validity"]["stock"]["misses"] == 0
     assert run.summary["validity"]["stock"]["hits"] >= run.logins("login:srp")
+    assert run.summary["validity"]["identity_waits"] == {"waits": 0, "seconds": 0.0}
+
+
+def test_users_waiting_for_an_identity_are_counted_and_said(
+    pool_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Three users share one identity: two wait for it at each login, and the report says
+    that the identities bound the load (no flag: the timings start after the lease)."""
+    pool = pool_server("--no-quotas")
+    app = pool.provision(secret=True, mfa="OFF")
+    identities = tmp_path / "identities.jsonl"
+    provision(pool, app, 1, identities, totp=False)
+    run = run_locust("srp", target_env(pool, app, identities), tmp_path, users=3, seconds=4)
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.logins("login:srp", "ok") > 0
+    waits = run.summary["validity"]["identity_waits"]
+    assert waits["waits"] > 0, waits
+    assert waits["seconds"] > 0, waits
+    assert [p["identity_waits"] for p in run.summary["validity"]["processes"]] == [waits["waits"]]
+    assert "identity_waits" not in flags(run)
+    page = (run.report_dir / "report.html").read_text()
+    assert f"users waited {waits['waits']} times" in page
 
 
 def test_inline_maths_is_flagged(srp_run: Run) -> None:
