@@ -220,30 +220,31 @@ class CognitoUser(User):
 
     def _lease(self, name: str) -> Identity | None:
         """An identity for ``name``, waiting (bounded) while none is free; a wait is counted
-        (:meth:`LocustRun.waited_for_identity`), a failed lease is a ``no_identity`` view."""
+        (:meth:`LocustRun.waited_for_identity`) however it ends, the end of the run included
+        (Locust kills a waiting user in its sleep), and a failed lease is a ``no_identity``
+        view."""
         began = time.monotonic()
         deadline, waited = began + LEASE_WAIT_SECONDS, False
-        while True:
-            try:
-                identity = self.runtime.identities.lease(utc_now(), self.accepts, self.sends_totp)
-            except NoIdentityAvailable as exc:
-                left = deadline - time.monotonic()
-                if exc.retry_in is None or left <= 0:
-                    if waited:
-                        self.cognito.waited_for_identity(time.monotonic() - began)
-                    self._warn_once(name, exc)
-                    self.cognito.view(name, 0.0, exc, view="no_identity")
-                    return None
-                waited = True
-                if exc.retry_in > 1.0:  # every fitting identity sent its code of this step
-                    self._say_once(name, "waiting", f"{name}: waiting up to {exc.retry_in:.0f} s"
-                                   f" for the next TOTP step: {exc} (Cognito takes each code once;"
-                                   " more identities let more logins run in a step)")  # fmt: skip
-                gevent.sleep(min(exc.retry_in, left, 1.0))
-            else:
-                if waited:
-                    self.cognito.waited_for_identity(time.monotonic() - began)
-                return identity
+        try:
+            while True:
+                try:
+                    return self.runtime.identities.lease(utc_now(), self.accepts, self.sends_totp)
+                except NoIdentityAvailable as exc:
+                    left = deadline - time.monotonic()
+                    if exc.retry_in is None or left <= 0:
+                        self._warn_once(name, exc)
+                        self.cognito.view(name, 0.0, exc, view="no_identity")
+                        return None
+                    waited = True
+                    if exc.retry_in > 1.0:  # every fitting identity sent its code of this step
+                        self._say_once(name, "waiting", f"{name}: waiting up to "
+                                       f"{exc.retry_in:.0f} s for the next TOTP step: {exc} "
+                                       "(Cognito takes each code once; more identities let more "
+                                       "logins run in a step)")  # fmt: skip
+                    gevent.sleep(min(exc.retry_in, left, 1.0))
+        finally:
+            if waited:
+                self.cognito.waited_for_identity(time.monotonic() - began)
 
     def _warn_once(self, name: str, exc: NoIdentityAvailable) -> None:
         """The first failed lease of ``name`` in this process is logged; the rest are counted

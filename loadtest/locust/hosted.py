@@ -207,8 +207,10 @@ class _SignInUser(EntryChoice, _HostedUser):
             )
         except NoIdentityAvailable as busy:
             began = time.monotonic()
-            time.sleep(min(busy.retry_in or 1.0, 1.0))  # gevent-patched: yields to others
-            self.cognito.waited_for_identity(time.monotonic() - began)
+            try:  # counted even when the end of the run kills the user in its sleep
+                time.sleep(min(busy.retry_in or 1.0, 1.0))  # gevent-patched: yields to others
+            finally:
+                self.cognito.waited_for_identity(time.monotonic() - began)
             return
         try:
             self._run(identity)

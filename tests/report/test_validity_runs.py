@@ -100,6 +100,27 @@ def test_users_waiting_for_an_identity_are_counted_and_said(
     assert f"users waited {waits['waits']} times" in page
 
 
+def test_a_wait_for_the_next_totp_step_the_end_of_the_run_cuts_still_counts(
+    pool_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    """One TOTP identity, two users: the first login spends the step's code, and from then on
+    every lease waits for the next step (up to 30 s), past the run's end, which kills the
+    waiting users in their sleep. Those waits are what bound the run: they are counted. (When
+    a step begins within the run's 3 s, one of every ten runs, a second login gets its code,
+    and that completed wait is counted too; then this does not tell a cut wait apart.)"""
+    pool = pool_server("--no-quotas")
+    app = pool.provision(secret=True, mfa="OPTIONAL")
+    identities = tmp_path / "identities.jsonl"
+    provision(pool, app, 1, identities, totp=True)
+    settings = target_env(pool, app, identities)
+    run = run_locust("srp_totp", settings, tmp_path, users=2, seconds=3)
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.logins("login:srp_totp", "ok") in (1, 2)  # one per TOTP step the run spans
+    waits = run.summary["validity"]["identity_waits"]
+    assert waits["waits"] >= 1, waits
+    assert waits["seconds"] > 1.0, waits
+
+
 def test_inline_maths_is_flagged(srp_run: Run) -> None:
     run = srp_run(COGNITO_MATH="inline")
     assert {"inline_maths", "stock_misses"} <= flags(run)
