@@ -9,7 +9,8 @@ seconds while a test runs). This module adds:
   e-mail, if any), and per API call label (``Operation:CHALLENGE``)
   the HDR count, p50/p90/p99/p99.9/max in ms, and outcomes; then login outcomes, errors by
   Cognito error type, throttles by quota category, lockouts, ephemeral stock misses and logins
-  cut short by the end of the run (``stopped``: their calls are in the call rows) by flow
+  cut short by the end of the run (``stopped``: their calls are in the call rows) by flow,
+  and the users' waits for an identity (how often, how long: the identities bound the load)
   (whole logins and client compute live here, not in Locust's own request table, whose
   Aggregated row counts API calls only);
 - ``GET /cognito/stats``: the same figures as JSON (with the encoded histograms), and
@@ -31,6 +32,7 @@ from typing import Any
 
 from loadtest.report.aggregate import Aggregate
 from loadtest.report.histograms import PERCENTILES, stats
+from loadtest.report.summary import identity_waits
 
 __all__ = ["COLUMNS", "TAB_KEY", "install_tab", "live_figures", "tab_rows"]
 
@@ -67,6 +69,7 @@ def live_figures(aggregate: Aggregate) -> dict[str, Any]:
         "throttles": dict(aggregate.counts["throttles"]),
         "lockouts": dict(aggregate.counts["lockouts"]),
         "stopped": dict(aggregate.counts["stopped"]),
+        "identity_waits": identity_waits(aggregate.processes.values()),
     }
 
 
@@ -103,6 +106,11 @@ def tab_rows(figures: Mapping[str, Any] | None) -> list[dict[str, Any]]:
         ("logins cut short by the end of the run, by flow", figures.get("stopped", {})),
     ):
         rows += [_row(section, name, count) for name, count in sorted(counts.items())]
+    waits = figures.get("identity_waits") or {}
+    if waits.get("waits"):  # users waited for an identity: the identities bound the load
+        section = "waits for an identity (leased, or TOTP step spent)"
+        rows.append(_row(section, "waits", waits["waits"]))
+        rows.append(_row(section, "seconds in all", f"{waits['seconds']:.1f}"))
     if not figures["throttles"]:
         rows.append(_row("throttled, by quota category", "none", 0))
     if not figures["lockouts"]:

@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "SUMMARY_FILE",
     "build_summary",
     "fold_lockout_probe",
+    "identity_waits",
     "run_metadata",
     "schema",
     "write_summary",
@@ -269,7 +271,7 @@ def _validity(aggregate: Aggregate) -> dict[str, Any]:
         "judged": {"logins": sum(aggregate.counts["logins"].values())},
         "excluded": dict(aggregate.counts["excluded"]),
         "stock": stock,
-        "identity_waits": _identity_waits(processes),
+        "identity_waits": identity_waits(processes),
         "flags": [{"name": flag, "reason": text} for flag, text in flagged],
         "warnings": [text for _, text in flagged],
         "trustworthy": not flagged,
@@ -285,13 +287,14 @@ def _stock(aggregate: Aggregate, processes: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def _identity_waits(processes: list[dict[str, Any]]) -> dict[str, Any]:
+def identity_waits(processes: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """How often and how long users waited for an identity free to sign in, over every process:
     not a distortion of the timings (a login's clock starts after its lease), but the run
     offered less load than its users could: its identities bound it."""
+    rows = list(processes)
     return {
-        "waits": sum(int(p.get("identity_waits", 0)) for p in processes),
-        "seconds": round(sum(float(p.get("identity_wait_s", 0)) for p in processes), 3),
+        "waits": sum(int(p.get("identity_waits", 0)) for p in rows),
+        "seconds": round(sum(float(p.get("identity_wait_s", 0)) for p in rows), 3),
     }
 
 

@@ -160,3 +160,20 @@ def _wait_for_logins(live: LiveLocust, *, above: int) -> int:
         assert live.process.poll() is None, live.output()
         time.sleep(0.25)
     pytest.fail(f"no more than {above} logins shown: {live.output()}")
+
+
+def test_waits_for_an_identity_have_their_rows_once_there_are_any() -> None:
+    """The processes' waits for an identity (from their validity events) are summed in the
+    tab: how often and how long users waited, the load the identities let the run offer."""
+    aggregate = _aggregate()
+    rows = _by_name(tab_rows(live_figures(aggregate)))
+    assert not [key for key in rows if key[0].startswith("waits for an identity")]
+    for name, waits, seconds in (("worker-0", 2, 1.5), ("worker-1", 3, 2.25)):
+        aggregate.add(
+            {"event": "validity", "process": name, "cpu_s": 1.0, "wall_s": 5.0, "t": 1.0}
+            | {"identity_waits": waits, "identity_wait_s": seconds}
+        )
+    rows = _by_name(tab_rows(live_figures(aggregate)))
+    section = "waits for an identity (leased, or TOTP step spent)"
+    assert rows[(section, "waits")]["count"] == 5
+    assert rows[(section, "seconds in all")]["count"] == "3.8"
