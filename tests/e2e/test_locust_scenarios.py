@@ -252,7 +252,9 @@ def test_throttles_are_their_own_outcome_and_retried_only_when_asked(
     provision(pool, app, 3, identities, totp=False)
     settings = target_env(pool, app, identities) | {"COGNITO_RETRIES": str(retries)}
     run = run_locust("srp", settings, tmp_path, users=3, seconds=4)
-    throttled = run.failures.get(INIT, 0)
+    # Locust's last counts (its --json-file): the CSV, rewritten once a second, may miss the
+    # run's last second (seen in CI: 3 throttled calls in the CSV, 4 throttled logins)
+    throttled = run.final[INIT].failures if INIT in run.final else 0
     assert throttled > 0
     summary = [line for line in run.output.splitlines() if "cognito outcomes" in line]
     assert "throttled=" in summary[0], summary  # counted apart from other errors
