@@ -71,8 +71,9 @@ def test_the_reference_clients_secret_size_logs_in(cases: generator.Cases, tmp_p
     assert "secret a: reference (1024 bits)" in (tmp_path / "ref.log").read_text()
 
 
+@pytest.mark.parametrize("in_place", [False, True], ids=["calls", "in_place"])
 def test_the_floor_replays_a_recorded_srp_totp_login(
-    cases: generator.Cases, tmp_path: Path
+    cases: generator.Cases, tmp_path: Path, in_place: bool
 ) -> None:
     recording = cases.pop.srp_recording
     labels = [e.label for e in load_recording(recording)]
@@ -85,7 +86,10 @@ def test_the_floor_replays_a_recorded_srp_totp_login(
         floor = generator.Cases(
             app=cases.app, pop=cases.pop, urls={"srp": url}, settings=cases.settings
         )
-        assert_logged_in(run_locust(floor.floor("floor", "srp", 2), PROBE, tmp_path))
+        run = floor.floor("floor", "srp", 2, in_place=in_place)
+        assert_logged_in(run_locust(run, PROBE, tmp_path))
+    maths = "one 512-bit exponentiation in place" if in_place else "no maths"
+    assert f"floor replay: the calls, {maths}" in (tmp_path / "floor.log").read_text()
 
 
 def test_every_run_starts_its_users_spread_over_a_second(
