@@ -48,7 +48,20 @@ codes = st.integers(0, 999_999).map(lambda n: f"{n:06d}")
 blobs = st.binary(min_size=18, max_size=96).map(
     lambda b: __import__("base64").b64encode(b + b"\x01a").decode()
 )
-passwords = st.text(min_size=8, max_size=30).filter(lambda s: s.strip() == s and len(s) >= 8)
+#: Every fixed word the tests' events are made of (keys, values, the redaction mark): a
+#: password that is a part of one would be "found" in any rendered event.
+WORDS = json.dumps(
+    [
+        *("event", "login", "password_here", "nested", "ok", "throttled", "login:srp", REDACTED),
+        *("password", "PASSWORD", "device_password", "totp_secret", "SECRET_BLOCK"),
+        *("SECRET_HASH", "Session", "AccessToken", "refresh_token", "PASSWORD_CLAIM_SIGNATURE"),
+        *("UserCode", "SOFTWARE_TOKEN_MFA_CODE", "code", "note", "detail", "value", "context"),
+        *("extra", "data"),
+    ]
+)
+passwords = st.text(min_size=8, max_size=30).filter(
+    lambda s: s.strip() == s and len(s) >= 8 and s not in WORDS
+)
 shaped_secrets = st.one_of(jwts, seeds, codes, blobs)
 plain_values = st.one_of(
     st.integers(), st.floats(allow_nan=False), st.sampled_from(["ok", "throttled", "login:srp"])
@@ -90,18 +103,24 @@ def test_secrets_under_unknown_keys_are_caught_by_their_shape(
 
 @given(event=nested(st.one_of(shaped_secrets, passwords)), password=passwords)
 @example(event=["100000", 100000], password="00000000")  # a number is data, not a secret
+# a text of eight zeros is data (no secret's shape, not the password), and stays whole: the
+# code "000000" inside it is no code (found by CI's run of this test)
+@example(event=["000000", ["00000000"]], password="000000000")
 def test_no_secret_survives_in_a_nested_event(event: Any, password: str) -> None:
     """Every shaped secret anywhere, and a registered password anywhere, is gone (the same
-    digits as a number, a count or a timing, are data and stay)."""
+    characters inside data, a number, a count, a timing or a text of no secret shape, are data
+    and stay)."""
     event = {"event": "login", "password_here": [password], "nested": event, "p": password}
     redactor = Redactor([password])
     redacted = redactor.redact(event)
     rendered = json.dumps(redacted)
     assert password not in rendered
+    data = {s for s in leaves(event) if s != password and not _shaped(s)}
+    changed = [s for s in leaves(redacted) if s not in data]  # redacted, whole or in part
     for leaf in leaves(event):
         if leaf == password or _shaped(leaf):
-            assert leaf not in json.dumps(leaves(redacted))
-            if not any(leaf in number for number in numbers(event)):
+            assert not any(leaf in s for s in changed), changed
+            if not any(leaf in other for other in data | numbers(event)):
                 assert leaf not in rendered
 
 
