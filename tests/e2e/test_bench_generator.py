@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ import pytest
 
 from benchmarks import generator, soak
 from benchmarks._locust import LocustRun, Probe, ProbeResult, run_locust
+from benchmarks._procs import child_env
 from benchmarks._target import App, create_app, create_users, write_identities
 from benchmarks.replay import load_recording
 
@@ -123,6 +127,28 @@ def test_the_short_soak_logs_in_refreshes_and_reports_memory_and_log_growth(
     assert 0 < written["events_bytes_per_login"] < written["events_text_bytes_per_login"]
     on_disk = json.loads((tmp_path / "soak.json").read_text())
     assert set(on_disk["targets"]) >= {"logins", "failures", "generator_rss_slope_mib_per_h"}
+
+
+def test_the_hub_pipeline_replays_logins_through_the_adapter_and_the_report(
+    tmp_path: Path,
+) -> None:
+    """``python -m benchmarks.hub_pipeline``: every replayed login ends ok with its 3 calls,
+    each call reaches Locust's stats (ours and the bare replay alike), each login's event
+    reaches ``events.jsonl``, and no registered secret does."""
+    command = [sys.executable, "-m", "benchmarks.hub_pipeline", "--logins", "15", "--rounds", "2",
+               "--identities", "4", "--keep", str(tmp_path)]  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=child_env(), check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "requests in Locust's stats (both ways): 180" in done.stdout, done.stdout
+    excess = re.search(r"ours - bare +(-?[0-9.]+) µs", done.stdout)
+    assert excess is not None, done.stdout
+    text = (tmp_path / "report" / "events.jsonl").read_text()
+    logins = [e for e in map(json.loads, text.splitlines()) if e.get("event") == "login"]
+    assert len(logins) == 30
+    assert all(e["outcome"] == "ok" and e["calls"] == 3 for e in logins), logins[0]
+    assert all(e["flow"] == "login:srp_totp" for e in logins)
 
 
 def test_the_rss_slope_is_a_least_squares_line_in_mib_per_hour() -> None:
