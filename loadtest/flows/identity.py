@@ -74,6 +74,11 @@ class Identity:
     sms_mfa: bool = False
     #: E-mail MFA is on for this user, as ``provision --email-mfa`` records it.
     email_mfa: bool = False
+    #: What a user SRP sign-in taught about this user: the SALT and USER_ID_FOR_SRP of its
+    #: PASSWORD_VERIFIER (public: Cognito sends them to anyone who starts a sign-in), so a
+    #: later run computes its x and g^x before the clock (:meth:`srp_fast.VerifierCache.prime`).
+    srp_salt: str | None = None
+    srp_user_id: str | None = None
     #: A hash of the identities-file line this identity was read from ("" if none).
     origin: str = field(default="", repr=False, compare=False)
 
@@ -84,6 +89,10 @@ class Identity:
     def forget_device(self) -> None:
         """Drop a device Cognito no longer knows (``Device does not exist.``)."""
         self.device = None
+
+    def learn_srp(self, *, salt: str, user_id: str) -> None:
+        """Keep the SALT and USER_ID_FOR_SRP a PASSWORD_VERIFIER challenge sent."""
+        self.srp_salt, self.srp_user_id = salt, user_id
 
     def use_totp_step(self, step: int) -> None:
         """Record that the code of ``step`` was sent; it will not be sent again."""
@@ -114,6 +123,8 @@ class Identity:
             data["sms_mfa"] = True
         if self.email_mfa:
             data["email_mfa"] = True
+        if self.srp_salt and self.srp_user_id:
+            data["srp_salt"], data["srp_user_id"] = self.srp_salt, self.srp_user_id
         return data
 
     @classmethod
@@ -135,6 +146,8 @@ class Identity:
             group=_optional_text(data, "group"),
             sms_mfa=data.get("sms_mfa") is True,
             email_mfa=data.get("email_mfa") is True,
+            srp_salt=_optional_text(data, "srp_salt"),
+            srp_user_id=_optional_text(data, "srp_user_id"),
         )
 
 

@@ -397,6 +397,7 @@ def _password_verifier(login: _Login, params: dict[str, str], session: str | Non
         identity=login.username,
         password=login.identity.password,
     )
+    login.identity.learn_srp(salt=params["SALT"], user_id=login.username)
     answers = _claim_answers(claim)
     if login.device is not None:
         answers["DEVICE_KEY"] = login.device.device_key

@@ -232,3 +232,31 @@ def test_cached_and_uncached_claims_agree() -> None:
     ]
     assert claims[0] == claims[1] == claims[2]
     assert cache.hits == 1
+
+
+def test_a_primed_verifier_is_a_hit_and_gives_the_same_claim() -> None:
+    verifier = srp_fast.make_verifier("Pool", "user", "pw")
+    challenge = srp_fast.server_challenge(verifier.verifier)
+    eph = srp_fast.new_ephemeral()
+    now = srp_fast.parse_timestamp("Sun Nov 22 20:00:00 UTC 2026")
+    cache = srp_fast.VerifierCache()
+    assert cache.prime(prefix="Pool", identity="user", password="pw", salt_hex=verifier.salt_hex)
+    assert (len(cache), cache.hits, cache.misses) == (1, 0, 0)
+    claims = [
+        srp_fast.password_claim(
+            eph, prefix="Pool", identity="user", password="pw", salt_hex=verifier.salt_hex,
+            srp_b_hex=challenge.srp_b_hex, secret_block_b64="AAAA", now=now, verifiers=verifiers,
+        )
+        for verifiers in (None, cache)
+    ]  # fmt: skip
+    assert claims[0] == claims[1]
+    assert (cache.hits, cache.misses) == (1, 0)
+
+
+def test_priming_refuses_a_salt_that_is_not_hex_and_keeps_to_the_bound() -> None:
+    cache = srp_fast.VerifierCache(maxsize=1)
+    assert not cache.prime(prefix="Pool", identity="user", password="pw", salt_hex="not hex")
+    assert cache.prime(prefix="Pool", identity="user", password="pw", salt_hex="0a")
+    assert cache.prime(prefix="Pool", identity="user", password="pw", salt_hex="0a")  # kept
+    assert not cache.prime(prefix="Pool", identity="other", password="pw", salt_hex="0a")
+    assert len(cache) == 1
