@@ -27,7 +27,7 @@ import srp_fast
 from loadtest.drivers.record import LoginRecord, record
 from loadtest.flows.catalogue import Entry, message_bound
 from loadtest.flows.effects import Flow, FlowError
-from loadtest.flows.identities import NoIdentityAvailable, partition
+from loadtest.flows.identities import NoIdentityAvailable
 from loadtest.flows.identity import Identity, load_identities, save_learned
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.config import ConfigError, check_reachable
@@ -38,7 +38,7 @@ from . import hooks  # noqa: F401  (importing it registers the report's Locust h
 from .driver import GeventDriver, GeventTransport
 from .fit import unfit_classes
 from .run import STOPS, LocustRun, existing_run, run_for
-from .runtime import Runtime, utc_now, worker_slot
+from .runtime import Runtime, utc_now
 
 __all__ = ["FLOW_ERRORS", "CognitoUser"]
 
@@ -126,9 +126,8 @@ def _keep_learned(environment: Any, **_: Any) -> None:
     run = existing_run(environment)
     if run is None or not run.built or run.runtime.config.identities is None:
         return
-    mine = partition(run.runtime.all_identities, *worker_slot(environment))
     try:
-        save_learned(mine, run.runtime.config.identities)
+        save_learned(run.runtime.own, run.runtime.config.identities)
     except OSError as exc:
         log.warning("could not keep what the identities learned: %s", exc)
 
