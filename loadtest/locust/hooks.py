@@ -109,6 +109,7 @@ def _on_init(environment: Any, runner: Any = None, web_ui: Any = None, **_: Any)
         _wire_master(environment, runner, report)
     if role != "master":
         environment.events.test_start.add_listener(lambda **_: monitor.start())
+    environment.events.test_start.add_listener(lambda **_: run.test_started())
     if role != "worker":
         environment.events.test_stop.add_listener(lambda **_: _finish(run, monitor, runner))
     environment.events.quitting.add_listener(lambda **_: _quit(environment, report, role))
@@ -202,7 +203,10 @@ def _quit(environment: Any, report: RunReport, role: str) -> None:
         monitor.stop()
     if role != "worker":
         path = report.write_summary()
-        _check_slos(environment, json.loads(path.read_text("utf-8")))
+        summary = json.loads(path.read_text("utf-8"))
+        _check_slos(environment, summary)
+        if run_for(environment).started:
+            _check_measured(environment, summary)
     report.close()
 
 
@@ -233,6 +237,17 @@ def _check_slos(environment: Any, summary: dict[str, Any]) -> None:
         (log.info if result.passed else log.error)("cognito SLO %s", result.line())
     if not all(r.passed for r in results):
         environment.process_exit_code = 1
+
+
+def _check_measured(environment: Any, summary: dict[str, Any]) -> None:
+    """A test that ran and completed no login measured nothing: say why in one line (the
+    summary's ``no_logins`` flag) and end with exit code 1, not Locust's 0 for no failures."""
+    flags = (summary.get("validity") or {}).get("flags") or []
+    reasons = [f["reason"] for f in flags if f.get("name") == "no_logins"]
+    if reasons:
+        log.error("cognito: %s", reasons[0])
+        if not environment.process_exit_code:
+            environment.process_exit_code = 1
 
 
 events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]

@@ -60,6 +60,16 @@ class LocustRun:
     #: in all: the run offered less load than its users could (:meth:`waited_for_identity`).
     identity_waits: int = 0
     identity_wait_s: float = 0.0
+    #: Whether a test started (Locust's ``test_start``): a run that never started measured
+    #: nothing and is no failure (the web UI, quit before its start button).
+    started: bool = False
+
+    def test_started(self) -> None:
+        """Locust started a test in this process: the report marks when (its duration runs
+        from there)."""
+        self.started = True
+        if self.report is not None:
+            self.report.test_started()
 
     @property
     def built(self) -> bool:

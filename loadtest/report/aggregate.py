@@ -155,6 +155,8 @@ class Aggregate:
             self.add_login(event)
         elif kind == "validity":
             self.add_validity(event)
+        elif kind == "test_started":
+            self._seen(event.get("t"))
 
     def _seen(self, t: Any) -> None:
         if isinstance(t, int | float):

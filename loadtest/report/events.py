@@ -9,6 +9,7 @@ fits on a laptop's disk, and a killed run loses at most its last block. :func:`r
 reads a run folder back either way. Events:
 
 - ``run_started``: the run's metadata;
+- ``test_started``: Locust started the test (the run's duration counts from the first);
 - ``login``: the canonical event of one login, with every step (:func:`login_event`);
 - ``validity``: every few seconds per process, CPU and wall seconds so far, the event-loop
   lag since the last one (an encoded histogram), where its maths runs and its ephemeral stock's

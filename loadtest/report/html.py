@@ -71,8 +71,10 @@ def _validity(validity: dict[str, Any]) -> dict[str, Any]:
         f"event-loop lag p50 {_ms(lag.get('p50'))}, p99 {_ms(lag.get('p99'))}, "
         f"max {_ms(lag.get('max'))}; generator CPU (share of a core): {cpu or 'not measured'}"
     )
+    judged = (validity.get("judged") or {}).get("logins")
     return {
         "trustworthy": bool(validity.get("trustworthy")),
+        "measured": judged != 0,  # a summary before 1.3 has no count: it measured something
         "facts": facts + _judged(validity),
         "flags": validity_flags(validity),
     }
@@ -81,6 +83,8 @@ def _validity(validity: dict[str, Any]) -> dict[str, Any]:
 def _judged(validity: Mapping[str, Any]) -> str:
     """Which logins the verdict is about, and those the figures leave out."""
     judged = (validity.get("judged") or {}).get("logins")
+    if judged == 0:
+        return ""  # the no_logins flag says what there is to say, and why
     text = "" if judged is None else f"; judged on the {judged} logins presented"
     excluded = validity.get("excluded") or {}
     if excluded.get("warmup"):

@@ -69,6 +69,14 @@ class RunReport:
         self.events.emit("login", **event)
         self._count(event)
 
+    def test_started(self) -> None:
+        """Mark the start of a test (Locust's ``test_start``): the run's duration, and so its
+        rates, count from the earliest one, not from its first login's end."""
+        if self._closed:
+            return
+        self.events.emit("test_started")
+        self._count({"event": "test_started"})
+
     def validity(self, loop_lag: str | None = None, **figures: Any) -> None:
         """Log and count this process's CPU so far, its loop lag since the last call (encoded)
         and its other ``figures`` so far (math mode, stock hits and misses)."""

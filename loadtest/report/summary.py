@@ -43,7 +43,7 @@ __all__ = [
     "write_summary",
 ]
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 SUMMARY_FILE = "summary.json"
 LOCKOUT_SUMMARY = "lockout-summary.json"
 LOCKOUT_EVENTS = "lockout-events.jsonl"
@@ -152,9 +152,16 @@ def build_summary(
 
 
 def _duration(aggregate: Aggregate) -> float | None:
-    if aggregate.first_ts is None or aggregate.last_ts is None:
-        return None
-    return round(aggregate.last_ts - aggregate.first_ts, 3)
+    """From the test's start (its first ``test_started`` event) to the last event that carries
+    figures; events from before 1.6 have no start, and span from their first login. Events
+    that span no time lasted as long as the longest-lived process measured, not 0 s."""
+    span = None
+    if aggregate.first_ts is not None and aggregate.last_ts is not None:
+        span = round(aggregate.last_ts - aggregate.first_ts, 3)
+    if span:
+        return span
+    walls = [float(p["wall_s"]) for p in aggregate.processes.values() if p.get("wall_s")]
+    return round(max(walls), 3) if walls else span
 
 
 def _rows(
@@ -264,14 +271,17 @@ def _validity(aggregate: Aggregate) -> dict[str, Any]:
     }
     loop_lag = {"count": lag_row["count"] if lag_row else 0} | loop_lag
     stock = _stock(aggregate, processes)
+    judged = sum(aggregate.counts["logins"].values())
+    waits = identity_waits(processes)
     flagged = _flags(aggregate, processes, loop_lag, stock)
+    flagged += _nothing_measured(judged, dict(aggregate.counts["excluded"]), waits)
     return {
         "processes": processes,
         "loop_lag_ms": loop_lag,
-        "judged": {"logins": sum(aggregate.counts["logins"].values())},
+        "judged": {"logins": judged},
         "excluded": dict(aggregate.counts["excluded"]),
         "stock": stock,
-        "identity_waits": identity_waits(processes),
+        "identity_waits": waits,
         "flags": [{"name": flag, "reason": text} for flag, text in flagged],
         "warnings": [text for _, text in flagged],
         "trustworthy": not flagged,
@@ -385,6 +395,37 @@ def _stock_flags(processes: list[dict[str, Any]], stock: dict[str, Any]) -> list
             )
         )
     return flags
+
+
+#: Why logins were left out of the figures (``validity.excluded``), in words.
+_EXCLUDED = {"warmup": "in the schedule's warm-up", "stopped": "cut short by the end of the run"}
+
+
+def _nothing_measured(
+    judged: int, excluded: Mapping[str, int], waits: Mapping[str, Any]
+) -> list[Flag]:
+    """A run that presents no login measured nothing of the pool: there is no latency to
+    trust, whatever the generator's own figures say. Why, when the run knows: its users
+    waited for identities, or its logins were all left out (warm-up, cut short)."""
+    if judged:
+        return []
+    why = []
+    if waits.get("waits"):
+        why.append(
+            f"users waited {waits['waits']} times, {waits['seconds']:.1f} s in all, for an "
+            "identity free to sign in (each was leased, or had sent its code of the current "
+            "TOTP step: Cognito takes each code once); more identities, or a run longer than "
+            "a TOTP step, let logins run"
+        )
+    left_out = [
+        f"{count} {_EXCLUDED.get(reason, reason)}"
+        for reason, count in sorted(excluded.items())
+        if count
+    ]
+    if left_out:
+        why.append(f"the logins it made are left out of the figures: {', '.join(left_out)}")
+    reason = "no login completed, so nothing here measures the pool"
+    return [("no_logins", reason + (": " + "; ".join(why) if why else ""))]
 
 
 def fold_lockout_probe(summary: dict[str, Any], run_dir: Path) -> None:

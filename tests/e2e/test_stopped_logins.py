@@ -76,10 +76,12 @@ def start(
         return subprocess.Popen(command, env=env | settings, cwd=workdir, stdout=log, stderr=log)
 
 
-def finish(process: subprocess.Popen[bytes], workdir: Path) -> dict[tuple[str, str], Stat]:
-    """Wait for Locust to exit (bounded); its final counts."""
+def finish(
+    process: subprocess.Popen[bytes], workdir: Path, code: int = 0
+) -> dict[tuple[str, str], Stat]:
+    """Wait for Locust to exit (bounded) with exit code ``code``; its final counts."""
     try:
-        assert process.wait(timeout=60) == 0, (workdir / "locust.log").read_text()[-3000:]
+        assert process.wait(timeout=60) == code, (workdir / "locust.log").read_text()[-3000:]
     finally:
         if process.poll() is None:
             process.kill()
@@ -123,7 +125,8 @@ def sigterm_when_every_user_waits(
     target: Target, workdir: Path, *args: str, scenario: str = "srp"
 ) -> dict[tuple[str, str], Stat]:
     """Start a run on a pool that holds every PASSWORD_VERIFIER answer; once its ``/health``
-    counts a request in flight per user, SIGTERM it."""
+    counts a request in flight per user, SIGTERM it. No login completed, so the run measured
+    nothing, and it ends with exit code 1 (the summary's ``no_logins`` flag)."""
     settings = target("--fault", f"latency:{STALL_S}s/RespondToAuthChallenge")
     process = start(settings, workdir, *args, scenario=scenario)
     health = settings["COGNITO_ENDPOINT_URL"] + "/health"
@@ -133,7 +136,7 @@ def sigterm_when_every_user_waits(
                 break
         select.select([], [], [], 0.1)
     process.send_signal(signal.SIGTERM)
-    return finish(process, workdir)
+    return finish(process, workdir, code=1)
 
 
 @pytest.mark.parametrize(
@@ -187,10 +190,29 @@ def test_logins_the_stop_cuts_short_are_recorded_and_the_call_totals_are_locusts
         longest = max(e["total_ms"] for e in results)
         assert summary["flows"]["login:srp"]["max"] == pytest.approx(longest, rel=1e-3, abs=1e-3)
     page = (report / "report.html").read_text()
-    assert f"{len(stopped)} logins cut short by the end of the run" in page
+    if results:  # else the no_logins flag says it (below)
+        assert f"{len(stopped)} logins cut short by the end of the run" in page
     log = (tmp_path / "locust.log").read_text()
     said = re.findall(r"cognito outcomes: .*?; logins: [^;]*?stopped=(\d+)", log)
     assert sum(map(int, said)) == len(stopped)  # each process's outcome line
+    # the run's duration counts from the test's start (each process marks it, before any
+    # login began), not from the instant its cut logins were written
+    began = min(e["t"] for e in lines if e["event"] == "test_started")
+    assert all(began <= e["t"] - e["total_ms"] / 1000 + 0.005 for e in logins), (began, logins)
+    last = max(e["t"] for e in lines if e["event"] in ("login", "validity"))
+    assert summary["run"]["duration_s"] == pytest.approx(last - began, abs=0.01)
+    flags = {f["name"] for f in validity["flags"]}
+    if results:
+        assert "no_logins" not in flags
+    else:  # it measured nothing: said once, on the page and in the log, and the exit code 1
+        assert "no_logins" in flags
+        assert validity["trustworthy"] is False
+        assert "Nothing measured: no login completed." in page
+        why = "no login completed, so nothing here measures the pool: the logins it made are "
+        why += f"left out of the figures: {len(stopped)} cut short by the end of the run"
+        errors = [line for line in log.splitlines() if "ERROR" in line]
+        assert len(errors) == 1, errors
+        assert errors[0].endswith(f"cognito: {why}"), errors
     assert "[info     ] login" not in log, "a login was printed after the report closed"
 
 

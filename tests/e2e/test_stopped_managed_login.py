@@ -1,6 +1,6 @@
 """End to end: managed-login sign-ins the end of a run cuts short are recorded as the API
 users' logins are (``tests/e2e/test_stopped_logins.py``), so the report's count of each step is
-Locust's.
+Locust's, and a run in which no sign-in completed says it measured nothing (exit code 1).
 
 A managed-login user (:mod:`loadtest.locust.hosted`) is a browser going through the domain's
 pages; Locust kills it wherever it is, often between two pages of a sign-in whose first steps it
@@ -139,7 +139,7 @@ def test_sign_ins_the_stop_cuts_short_are_recorded_and_the_step_totals_are_locus
     args = ("-t", seconds, "--host", server.url, "--csv", "locust")
     process = start(settings, tmp_path, *args, scenario=scenario)
     case.ending(process, tmp_path, case.steps[-1])
-    final = finish(process, tmp_path)
+    final = finish(process, tmp_path, code=1)  # no sign-in completed: nothing measured
 
     lines = list(read_events(report / "events.jsonl"))
     summary = json.loads((report / "summary.json").read_text())
@@ -173,9 +173,17 @@ def test_sign_ins_the_stop_cuts_short_are_recorded_and_the_step_totals_are_locus
     assert summary["validity"]["excluded"] == {"stopped": USERS}
     assert case.flow not in summary["flows"]
     assert case.flow not in summary["server_time"]
+    flags = summary["validity"]["flags"]
+    assert [f["name"] for f in flags] == ["no_logins"], flags
+    why = f"the logins it made are left out of the figures: {USERS} cut short by the end of the run"
+    assert flags[0]["reason"].endswith(why)
     page = (report / "report.html").read_text()
-    assert f"{USERS} logins cut short by the end of the run" in page
+    assert "Nothing measured: no login completed." in page
+    assert why in page
     log = (tmp_path / "locust.log").read_text()
+    errors = [line for line in log.splitlines() if "ERROR" in line]
+    assert len(errors) == 1, errors
+    assert errors[0].endswith(why), errors
     assert "[info     ] login" not in log, "a login was printed after the report closed"
     if case.identities is temporary:
         _new_passwords_are_kept(server, app, identities, tmp_path)

@@ -214,3 +214,56 @@ def test_waits_for_an_identity_are_summed_over_processes_and_said_without_a_flag
     page = render_html(summary)
     assert "the identities bound the load: users waited 7 times, 3.8 s in all" in page
     assert "identities bound the load" not in render_html(live(*HEALTHY, process())[1])
+
+
+def test_a_run_without_a_login_measured_nothing_and_says_why() -> None:
+    """A run that presents no login has no latency to trust, whatever its generator's figures:
+    the ``no_logins`` flag says so, with the reasons the run knows (its users waited for
+    identities, its logins were all cut short); the page says "Nothing measured", once, and
+    the run lasted its process's wall time, not the 0 s its lone validity event spans."""
+    from loadtest.report.html import render_html
+
+    waited = process(identity_waits=4, identity_wait_s=31.4)
+    _, summary = live(waited)
+    section = summary["validity"]
+    assert [f["name"] for f in section["flags"]] == ["no_logins"]
+    reason = section["flags"][0]["reason"]
+    assert reason.startswith("no login completed, so nothing here measures the pool: ")
+    assert "users waited 4 times, 31.4 s in all, for an identity free to sign in" in reason
+    assert section["warnings"] == [reason]
+    assert section["trustworthy"] is False
+    assert summary["run"]["duration_s"] == 10.0  # the process's wall time
+    page = render_html(summary)
+    assert "Nothing measured: no login completed." in page
+    assert "Latencies untrustworthy" not in page
+    assert "Latencies trustworthy" not in page
+    assert page.count("31.4 s in all") == 1  # the flag's reason; the banner does not repeat it
+    assert "<p>No logins.</p>" in page
+    assert "<p>No API calls.</p>" in page
+
+    cut = login(900.0, 800.0) | {"outcome": "stopped", "error_type": "LoginStopped"}
+    warm = login(20.0, 2.0) | {"warmup": True}
+    section = validity(cut, cut, warm, process())
+    assert section["judged"] == {"logins": 0}
+    (flag,) = section["flags"]
+    assert flag["name"] == "no_logins"
+    assert flag["reason"].endswith(
+        "the logins it made are left out of the figures: 2 cut short by the end of the run, "
+        "1 in the schedule's warm-up"
+    )
+    assert "waited" not in flag["reason"]  # no identity waits: not said
+
+
+def test_one_login_is_measured_and_the_duration_runs_from_the_tests_start() -> None:
+    """One login is enough to judge (no ``no_logins``). A run's duration, over which its rates
+    are counted, runs from its ``test_started`` mark to its last event with figures (without
+    one, as events before 1.6, from its first login)."""
+    one = validity(login(20.0, 2.0), process())
+    assert one["flags"] == []
+    assert one["trustworthy"] is True
+    _, summary = live(*HEALTHY, process())
+    assert summary["run"]["duration_s"] == 1.0  # logins at t=100, the validity event at 101
+    started = {"event": "test_started", "process": "local", "t": 96.0}
+    _, summary = live(started, *HEALTHY, process())
+    assert summary["run"]["duration_s"] == 5.0  # from the test's start, not its first login
+    assert summary["flows"][FLOW]["rate_per_s"] == len(HEALTHY) / 5.0
