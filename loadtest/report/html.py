@@ -20,6 +20,7 @@ from .charts import Axis, Series, line_chart, stacked_bars, svg
 from .histograms import decode
 from .lockout_charts import lock_curve, lock_timeline
 from .pages import render_page
+from .summary import waited_for_identities
 from .tables import Table
 
 __all__ = ["REPORT_FILE", "render_html", "validity_flags", "write_html"]
@@ -100,10 +101,8 @@ def _judged(validity: Mapping[str, Any]) -> str:
     waits = validity.get("identity_waits") or {}
     if waits.get("waits"):
         text += (
-            f"; the identities bound the load: users waited {waits['waits']} times, "
-            f"{waits['seconds']:.1f} s in all, for an identity free to sign in (each was leased, "
-            "or had sent its code of the current TOTP step: Cognito takes each code once), so "
-            "the run offered less load than its users could; more identities let more logins run"
+            f"; the identities bound the load: {waited_for_identities(waits)}, so the run "
+            "offered less load than its users could; more identities let more logins run"
         )
     return text
 

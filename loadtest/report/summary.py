@@ -40,6 +40,7 @@ __all__ = [
     "identity_waits",
     "run_metadata",
     "schema",
+    "waited_for_identities",
     "write_summary",
 ]
 
@@ -297,6 +298,15 @@ def _stock(aggregate: Aggregate, processes: list[dict[str, Any]]) -> dict[str, A
     }
 
 
+def waited_for_identities(waits: Mapping[str, Any]) -> str:
+    """The identity waits of :func:`identity_waits` in words (the report's and the flag's)."""
+    return (
+        f"users waited {waits['waits']} times, {waits['seconds']:.1f} s in all, for an identity "
+        "free to sign in (each was leased, or had sent its code of the current TOTP step: "
+        "Cognito takes each code once)"
+    )
+
+
 def identity_waits(processes: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """How often and how long users waited for an identity free to sign in, over every process:
     not a distortion of the timings (a login's clock starts after its lease), but the run
@@ -412,10 +422,8 @@ def _nothing_measured(
     why = []
     if waits.get("waits"):
         why.append(
-            f"users waited {waits['waits']} times, {waits['seconds']:.1f} s in all, for an "
-            "identity free to sign in (each was leased, or had sent its code of the current "
-            "TOTP step: Cognito takes each code once); more identities, or a run longer than "
-            "a TOTP step, let logins run"
+            waited_for_identities(waits)
+            + "; more identities, or a run longer than a TOTP step, let logins run"
         )
     left_out = [
         f"{count} {_EXCLUDED.get(reason, reason)}"

@@ -106,3 +106,21 @@ def test_unknown_pool_options_read_as_name_and_value() -> None:
     assert pool_settings_text(["--no-quotas", "--time-scale", "0.01", "--new-thing", "7"]) == [
         "no quotas", "time scale 0.01", "new thing 7"
     ]  # fmt: skip
+
+
+def test_the_capacity_page_says_when_its_steps_measured_nothing(tmp_path: Path) -> None:
+    """A capacity run whose steps completed no login: "Nothing measured", with the reason,
+    not "the generator distorted its own timings" nor "judged on the 0 logins"."""
+    reason = "no login completed, so nothing here measures the pool: <why>"
+    result = capacity_result([]) | {
+        "validity": {"trustworthy": False, "warnings": [reason], "judged": {"logins": 0}}
+    }
+    page = write_html(tmp_path, result).read_text()
+    assert "<b>Nothing measured: no login completed.</b>" in page
+    assert "no login completed, so nothing here measures the pool: &lt;why&gt;" in page
+    assert "distorted" not in page
+    assert "Judged on the 0 logins" not in page
+    result["validity"]["judged"] = {"logins": 12}
+    page = write_html(tmp_path, result).read_text()
+    assert "Latencies untrustworthy: the generator distorted its own timings." in page
+    assert "Judged on the 12 logins of the steps." in page
