@@ -89,5 +89,7 @@ def _free_step(identity: Identity, current: int, *, next_step: bool) -> int:
         return current
     if next_step and last == current:
         return current + 1
-    retry = datetime.fromtimestamp((last + 1) * STEP_SECONDS, UTC)
-    raise TotpStepSpent(identity.username, retry)
+    # The first moment a step is free: with ``next_step``, when ``last`` is the current step
+    # (its next one is free then); else when it is over.
+    free = last if next_step else last + 1
+    raise TotpStepSpent(identity.username, datetime.fromtimestamp(free * STEP_SECONDS, UTC))

@@ -11,6 +11,15 @@ Three ways to fail a sign-in (:class:`Method`):
 The time window recorded is that of the attempt's last call, the one whose answer decided the
 outcome, taken by :class:`TimedTransport` around the socket, so the driver's decoding and the
 client's maths stay outside it.
+
+A user with TOTP signs in with a code, and Cognito takes each code once (``ExpiredCodeException``
+"Your software token has already been used once."; ±1 step of skew). The probe's correct
+sign-ins (the baseline, the success that lifts a phase's last lock, the success reset) come
+seconds apart on a time-scaled pool, so the attempter keeps one :class:`Identity` per user, and
+with it the last step sent (from the identities file to begin with). When every code it may send
+is spent, or another client spent one, the sign-in is resumed with the next free step: after
+waiting for it, with a new InitiateAuth, since the session waits on no one. The lock had lifted
+at the first password verifier already, so that call's window is the one recorded.
 """
 
 from __future__ import annotations
@@ -26,9 +35,11 @@ from typing import Any
 from loadtest.drivers import AsyncDriver, AsyncTransport, RawResponse
 from loadtest.flows import AppClient, FlowContext, Identity, LoginOptions, srp_login
 from loadtest.flows.effects import Flow, call
+from loadtest.flows.totp import TotpStepSpent
 from loadtest.protocol.errors import (
     CodeMismatch,
     CognitoError,
+    ExpiredCode,
     Messages,
     NotAuthorized,
     TooManyRequests,
@@ -52,6 +63,8 @@ Clock = Callable[[], float]
 _NO_DEVICE = LoginOptions(use_device=False)
 #: The longest an SRP attempt starts ahead of its deciding call (challenges last seconds).
 _MAX_LEAD = 0.5
+#: Sign-ins of one attempt at most: a code another client spent, then a wait for a free step.
+_TOTP_TRIES = 3
 
 
 class Method(StrEnum):
@@ -71,6 +84,8 @@ class ProbeUser:
     password: str | None = field(default=None, repr=False)
     totp_secret: str | None = field(default=None, repr=False)
     wrong: str = field(default_factory=lambda: wrong_password(), repr=False)
+    #: The last TOTP step the identities file says was sent (its code is spent).
+    last_totp_step: int | None = None
 
     def __post_init__(self) -> None:
         if self.password is not None and self.wrong == self.password:
@@ -163,6 +178,13 @@ class Attempter:
         self.user, self.method = user, method
         self.transport, self.driver, self.context = transport, driver, context
         self.prepare = 0.0  # seconds an SRP attempt took to reach its deciding call, last time
+        #: The user's sign-ins with the correct password, and the TOTP steps they sent.
+        self.identity = Identity(
+            username=user.username,
+            password=user.password or "",
+            totp_secret=user.totp_secret,
+            last_totp_step=user.last_totp_step,
+        )
 
     @property
     def lead(self) -> float:
@@ -179,17 +201,13 @@ class Attempter:
         self.transport.window, self.transport.reached = None, None
         if at is not None and self.method is Method.SRP:
             self.transport.hold = (Operation.RESPOND_TO_AUTH_CHALLENGE, at)
-        error: BaseException | None = None
-        try:
-            await self.driver.run(self._flow(credential))
-        except Exception as exc:
-            error = exc
+        error, decided = await self._sign_in(credential)
         self.transport.hold = None
         if self.transport.reached is not None:
             self.prepare = self.transport.reached - started
         outcome, message = classify(error)
         now = self.transport.clock()
-        sent, answered = self.transport.window or (now, now)  # refused before any call
+        sent, answered = decided or self.transport.window or (now, now)  # refused before any call
         return Attempt(
             user=self.user.username,
             seq=seq,
@@ -201,13 +219,40 @@ class Attempter:
             message=message,
         )
 
+    async def _sign_in(
+        self, credential: Credential
+    ) -> tuple[BaseException | None, tuple[float, float] | None]:
+        """Run the attempt's sign-in; the error it ended with (``None``: signed in) and, if
+        it was resumed for a TOTP code, the window of the call that got that far."""
+        decided: tuple[float, float] | None = None
+        error: BaseException | None = None
+        for _ in range(_TOTP_TRIES):
+            try:
+                await self.driver.run(self._flow(credential))
+                return None, decided
+            except TotpStepSpent as exc:  # before a code was sent: the password was taken
+                decided = decided or self.transport.window
+                wait = (exc.retry_at - self.context.clock()).total_seconds()
+                await asyncio.sleep(max(0.0, wait))
+                error = exc
+            except ExpiredCode as exc:
+                if exc.message != Messages.TOTP_REPLAYED or credential is not Credential.CORRECT:
+                    return exc, decided
+                decided = decided or self.transport.window  # spent by another client
+                error = exc
+            except Exception as exc:
+                return exc, decided
+        return error, decided
+
     def _flow(self, credential: Credential) -> Flow[Any]:
         user = self.user
         secret = self._secret(credential)
         if self.method is Method.PASSWORD:
             return password_attempt(user.username, secret, self.context.client)
+        if credential is Credential.CORRECT:
+            return srp_login(self.identity, self.context, _NO_DEVICE)
         totp = user.totp_secret
-        if self.method is Method.MFA and credential is Credential.WRONG:
+        if self.method is Method.MFA:
             totp = _decoy_totp_secret()  # its codes are not the user's: a wrong MFA code
         identity = Identity(username=user.username, password=secret, totp_secret=totp)
         return srp_login(identity, self.context, _NO_DEVICE)

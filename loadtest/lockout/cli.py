@@ -154,7 +154,12 @@ def _users(args: argparse.Namespace) -> tuple[ProbeUser, ...]:
         if args.count:
             identities = identities[: args.count]
         users += [
-            ProbeUser(username=i.username, password=i.password, totp_secret=i.totp_secret)
+            ProbeUser(
+                username=i.username,
+                password=i.password,
+                totp_secret=i.totp_secret,
+                last_totp_step=i.last_totp_step,
+            )
             for i in identities
         ]
     if not users:

@@ -148,13 +148,14 @@ def test_totp_codes_spent_raise_with_the_time_they_free() -> None:
                 Step(PV, server.then(challenge("SOFTWARE_TOKEN_MFA", "S"))),
             ],
         )
-    assert caught.value.retry_at.timestamp() == (step_of(NOW) + 2) * 30
+    # Free when step + 1 is the current step: its next step's code may be sent then.
+    assert caught.value.retry_at.timestamp() == (step_of(NOW) + 1) * 30
 
 
 def test_totp_next_step_can_be_refused() -> None:
     server = SrpServer.for_user(USER_ID, "Passw0rd!")
     identity = alice(totp_secret=TOTP_SECRET, last_totp_step=step_of(NOW))
-    with pytest.raises(TotpStepSpent):
+    with pytest.raises(TotpStepSpent) as caught:
         run(
             srp_login(identity, context(totp_next_step=False)),
             [
@@ -162,6 +163,7 @@ def test_totp_next_step_can_be_refused() -> None:
                 Step(PV, server.then(challenge("SOFTWARE_TOKEN_MFA", "S"))),
             ],
         )
+    assert caught.value.retry_at.timestamp() == (step_of(NOW) + 1) * 30  # when this one ends
 
 
 def test_totp_challenge_without_a_secret_is_a_missing_credential() -> None:

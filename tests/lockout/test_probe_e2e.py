@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 
 from loadtest.flows import AppClient
@@ -166,6 +167,39 @@ def test_wrong_mfa_codes(pool_server: StartPool, tmp_path: Path) -> None:
     outcomes = summary["users"][0]["outcomes"]
     assert outcomes["counted"] >= 7
     assert "success" not in outcomes  # the right code is never sent
+
+
+def test_a_totp_user_signs_in_with_a_fresh_code_each_time(
+    pool_server: StartPool, tmp_path: Path
+) -> None:
+    """Cognito takes each TOTP code once: the enrolment spent this step's code, so the
+    baseline sign-in is refused it (ExpiredCodeException) and resumes with the next step; the
+    success that lifts the last lock comes seconds later with both codes spent, so it waits
+    for a step to free. Before, the probe sent one code twice and stopped on the answer."""
+    server = pool_server(*SCALE)
+    app = server.provision(mfa="OPTIONAL")
+    name = "lt-probe-totp"
+    server.add_user(app, name)
+    idp = server.client()
+    access = tokens(idp, app, name)["AccessToken"]
+    secret = idp.associate_software_token(AccessToken=access)["SecretCode"]
+    idp.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now())
+    idp.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    user = ProbeUser(username=name, password=PASSWORD, totp_secret=secret)
+    plan = PlanSettings(schedule_failures=5, success_reset=False)
+    config = _config(server, app, [user], model=LockoutModel(time_scale=0.01), plan=plan)
+    summary = probe(config, tmp_path, quiet=True)
+    (result,) = summary["users"]
+    assert result["done"] == "finished"
+    assert result["outcomes"]["success"] == 2  # the baseline, and the last lock lifted
+    assert "error" not in result["outcomes"]
+    attempts = [e for e in _events(tmp_path) if e["event"] == "attempt"]
+    assert attempts[0]["outcome"] == attempts[-1]["outcome"] == "success"
+    assert all(e["sent_at"] <= e["answered_at"] for e in attempts)
+    text = (tmp_path / EVENTS_FILE).read_text() + (tmp_path / SUMMARY_FILE).read_text()
+    assert secret not in text
 
 
 def test_refuses_non_synthetic_users_and_never_sends_their_password(
