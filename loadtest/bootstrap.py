@@ -22,9 +22,9 @@ The local pool's server imports no client code, so the bootstrap is orchestrated
    (:func:`loadtest.provision.oauth.provision_oauth`), for the managed-login and
    client-credentials scenarios;
 5. write ``DIR/locust.conf`` (endpoint, ids, identities, the domain settings, a ready
-   scenario's installed path), so ``cognito-loadtest run NAME --locust --config
-   DIR/locust.conf`` and ``locust --config DIR/locust.conf -f <scenario.py>`` work for every
-   ready scenario;
+   scenario's installed path), so ``cognito-loadtest run NAME --config DIR/locust.conf``
+   and ``locust --config DIR/locust.conf -f <scenario.py>`` work for every ready scenario, and
+   the other commands take it too (``lockout-probe --config DIR/locust.conf``);
 
 then print the server's usual readiness line and wait on the child, forwarding SIGINT and
 SIGTERM to it. A failed step stops with one line (see :mod:`loadtest.steps`) and stops the child.
@@ -53,6 +53,7 @@ from .flows.identity import learned_path
 from .locust.cli import scenario_path
 from .pool import cli as pool_cli
 from .steps import StepFailed, last_line, step
+from .target import conf
 from .target.launch import (
     ALL_FLOWS,
     LocalApp,
@@ -199,8 +200,8 @@ def run(args: argparse.Namespace) -> int:
         with at("4. Domain and OAuth clients"):
             domain = _domain(app, folder)
         with at("5. Locust settings"):
-            conf = write_conf(folder, app, domain, rotation_client=rotation)
-            _say_how_to_run(conf, rotation)
+            written = write_conf(folder, app, domain, rotation_client=rotation)
+            _say_how_to_run(written, rotation, args.time_scale)
         print(f"listening {pool.url}", flush=True)
         return _wait_forwarding_signals(pool.process)
 
@@ -213,16 +214,27 @@ def _say_triggers(args: argparse.Namespace) -> None:
               "custom_auth answers; --trigger serves yours instead", file=sys.stderr)  # fmt: skip
 
 
-def _say_how_to_run(conf: Path, rotation: str) -> None:
-    """How to run any ready scenario on this pool (every one runs here)."""
+def _say_how_to_run(path: Path, rotation: str, time_scale: float) -> None:
+    """How to run any ready scenario on this pool (every one runs here), and the commands
+    that take the same file."""
     lines = (
-        f"   {conf}: every ready scenario runs on this pool:",
-        f"     cognito-loadtest run NAME -u 5 -t 30s --locust --config {conf}",
+        f"   {path}: every ready scenario runs on this pool:",
+        f"     cognito-loadtest run NAME -u 5 -t 30s --config {path}",
         f"     NAME: {', '.join(SCENARIOS)}",
         f"     refresh_rotation follows rotation with the app client {rotation}: add "
-        f"--client-id {rotation} before --locust",
+        f"--client-id {rotation}",
+        "   the other commands take it too, e.g. the lockout schedule of 3 users:",
+        f"     cognito-loadtest lockout-probe --count 3 {_probe_extent(time_scale)}--config {path}",
     )
     print("\n".join(lines), file=sys.stderr)
+
+
+def _probe_extent(time_scale: float) -> str:
+    """The probe's options for this pool: the whole schedule on a time-scaled pool; at full
+    time its first locks only (to the 900 s cap the schedule takes about an hour)."""
+    if time_scale < 1:
+        return f"--time-scale {time_scale:g} "
+    return "--failures 8 "  # the locks after failures 5 to 8: 1, 2, 4 and 8 s
 
 
 def _start(stack: ExitStack, state: Path, options: list[str]) -> LocalPool:
@@ -415,11 +427,8 @@ def _join(files: list[Path], path: Path) -> Path:
 
 
 def read_conf(path: Path) -> dict[str, str]:
-    """The ``key = value`` lines of a locust.conf (empty when there is none)."""
-    if not path.is_file():
-        return {}
-    pairs = (line.partition("=") for line in path.read_text("utf-8").splitlines())
-    return {k.strip(): v.strip() for k, sep, v in pairs if sep and not k.startswith("#")}
+    """The settings of a locust.conf, as Locust reads them (empty when there is none)."""
+    return conf.read_conf(path) if path.is_file() else {}
 
 
 def write_conf(
@@ -436,7 +445,8 @@ def write_conf(
     lines = [
         f"# Written by '{_COMMAND} {folder}' at each start; edits are overwritten.",
         "# Every ready scenario runs with it:",
-        f"#   cognito-loadtest run NAME -u 5 -t 30s --locust --config {path}",
+        f"#   cognito-loadtest run NAME -u 5 -t 30s --config {path}",
+        f"#   cognito-loadtest lockout-probe --count 3 --config {path}",
         f"#   locust --config {path} -f {scenario_path('managed_login')} --headless -u 5 -t 10s",
         *(rotation if rotation_client else []),
         f"locustfile = {scenario_path(DEFAULT_SCENARIO)}",

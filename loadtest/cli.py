@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from . import __version__
 from .steps import Stopped
+from .target.conf import apply_conf
 
 
 def _register_bench(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     :mod:`.steps`) is one line on stderr, never a traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv[0] if argv else None).parse_args(argv)
+    try:
+        apply_conf(args)
+    except ValueError as exc:
+        print(f"cognito-loadtest {args.command}: {exc}", file=sys.stderr)
+        return 2
     try:
         return _handler(args)(args)
     except Stopped as stop:

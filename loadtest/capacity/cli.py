@@ -42,6 +42,7 @@ from loadtest.protocol.quotas import (
     DomainLimits,
     QuotaCategory,
 )
+from loadtest.target.conf import add_config_option
 from loadtest.target.options import (
     CONFIRM,
     CONFIRM_MESSAGES,
@@ -163,6 +164,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     real = parser.add_argument_group("a real pool instead (same settings as 'run')")
     add_command_options(real, REAL_POOL)
+    add_config_option(parser)
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     parser.add_argument("--run-id", help="default: capacity-<UTC time>")
     parser.add_argument(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from loadtest.flows import load_identities
 from loadtest.protocol.lockout import add_lockout_options, lockout_settings
+from loadtest.target.conf import add_config_option
 from loadtest.target.config import ConfigError, TargetConfig
 from loadtest.target.options import CONFIRM, add_command_options, pick, settings_from, target_from
 from loadtest.target.safety import (
@@ -53,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _plan_options(parser)
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     parser.add_argument("--run-id", help="report sub-folder (default lockout-<UTC time>)")
+    add_config_option(parser, {"cognito-identities": ("identities", Path)})
     parser.set_defaults(handler=_run)
 
 

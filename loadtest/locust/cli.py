@@ -13,11 +13,9 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from configargparse import ConfigFileParserException, DefaultConfigFileParser
 
 from loadtest.protocol.units import parse_duration
+from loadtest.target.conf import read_conf
 from loadtest.target.options import (
     CONFIRM,
     CONFIRM_ENV,
@@ -66,6 +64,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--processes", type=int, default=0, help="Locust worker processes")
     parser.add_argument("--web", action="store_true", help="serve Locust's web UI instead")
     parser.add_argument("--csv", help="CSV file prefix for Locust's statistics")
+    parser.add_argument(
+        "--config",
+        dest="locust_config",
+        type=Path,
+        metavar="FILE",
+        help="a locust.conf, such as the one 'pool serve --bootstrap DIR' writes, handed to "
+        "Locust (as '--locust --config FILE')",
+    )
     add_command_options(parser, _PASSED_ON)
     add_bound_options(parser)
     parser.add_argument(
@@ -90,7 +96,7 @@ def locust_command(
         argv += ["--processes", str(args.processes)]
     if args.csv:
         argv += ["--csv", args.csv]
-    argv += list(args.locust_args)
+    argv += [*_config_args(args), *args.locust_args]
     return argv, dict(environ) | child_env(args, _PASSED_ON)
 
 
@@ -113,12 +119,12 @@ def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     run_time = None if args.web else parse_duration(size["run_time"])
     sizes = {"users": size["users"], "spawn_rate": size["spawn_rate"], "run_time": run_time}
     check_bounds("run", sizes | {"processes": size["processes"]}, allow=args.allow_above_max)
-    seen = target_settings(args.locust_args, env)
+    seen = target_settings([*_config_args(args), *args.locust_args], env)
     if not seen.get("COGNITO_POOL_ID"):
         raise ValueError(
             "no user pool given: pass --pool-id and --client-id (and --identities), or, for a "
             "local pool made by 'cognito-loadtest pool serve --bootstrap DIR', add "
-            "'--locust --config DIR/locust.conf'"
+            "'--config DIR/locust.conf'"
         )
     guard_target(
         endpoint_url=seen.get("COGNITO_ENDPOINT_URL"),
@@ -136,7 +142,7 @@ def target_settings(locust_args: list[str], env: Mapping[str, str]) -> dict[str,
     options = {option.flag: option.env_var for option in (*TARGET, CONFIRM)}
     seen: dict[str, str] = {}
     for path in _config_files(locust_args):
-        for key, value in _read_config(path).items():
+        for key, value in read_conf(path).items():
             if f"--{key}" in options:
                 seen[options[f"--{key}"]] = str(value)
     seen |= {var: env[var] for var in options.values() if env.get(var)}
@@ -148,24 +154,18 @@ def target_settings(locust_args: list[str], env: Mapping[str, str]) -> dict[str,
     return seen
 
 
+def _config_args(args: argparse.Namespace) -> list[str]:
+    """``run --config FILE``, as Locust takes it."""
+    return ["--config", str(args.locust_config)] if args.locust_config is not None else []
+
+
 def _config_files(locust_args: list[str]) -> list[Path]:
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--config")
     given = parser.parse_known_args(locust_args)[0].config
     if given is not None:
-        if not Path(given).is_file():
-            raise ValueError(f"the Locust config file {given} does not exist")
-        return [Path(given)]
+        return [Path(given)]  # read_conf says if it is missing
     return [p for p in (Path("~/.locust.conf").expanduser(), Path("locust.conf")) if p.is_file()]
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    """A Locust config file's settings, read by configargparse's parser as Locust reads it."""
-    with path.open(encoding="utf-8") as handle:
-        try:
-            return dict(DefaultConfigFileParser().parse(handle))
-        except ConfigFileParserException as exc:
-            raise ValueError(f"cannot read the Locust config file {path}: {exc}") from None
 
 
 def _run(args: argparse.Namespace) -> int:

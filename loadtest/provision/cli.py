@@ -19,6 +19,7 @@ from typing import TypeAlias
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.protocol.quotas import QuotaCategory
 from loadtest.protocol.units import parse_quota_limit
+from loadtest.target.conf import add_config_option
 from loadtest.target.config import ConfigError, TargetConfig
 from loadtest.target.options import CONFIRM, Option, add_command_options, pick, settings_from
 from loadtest.target.safety import (
@@ -102,6 +103,7 @@ def _provision_parser(subparsers: Subparsers) -> None:
     )
     _target_options(parser, client=True)
     _pacing_options(parser)
+    add_config_option(parser)
     parser.set_defaults(handler=run_provision)
 
 
@@ -126,6 +128,7 @@ def _teardown_parser(subparsers: Subparsers) -> None:
     )
     _target_options(parser, client=False)
     _pacing_options(parser)
+    add_config_option(parser)
     parser.set_defaults(handler=run_teardown)
 
 

@@ -33,8 +33,11 @@ USERS = 12
 
 
 @contextmanager
-def _bootstrapped(folder: Path, users: int, *extra: str) -> Iterator[str]:
-    """``pool serve --port 0 --bootstrap folder``, until the block ends; its URL."""
+def _bootstrapped(
+    folder: Path, users: int, *extra: str, said: list[str] | None = None
+) -> Iterator[str]:
+    """``pool serve --port 0 --bootstrap folder``, until the block ends; its URL (and what it
+    printed on stderr, appended to ``said``)."""
     command = [
         sys.executable, "-m", "loadtest.cli", "pool", "serve", "--port", "0",
         "--bootstrap", str(folder), "--users", str(users), *extra,
@@ -47,6 +50,8 @@ def _bootstrapped(folder: Path, users: int, *extra: str) -> Iterator[str]:
         _, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
         assert "Traceback" not in err
+        if said is not None:
+            said.append(err)
 
 
 def _ready_url(process: subprocess.Popen[str]) -> str:
@@ -122,10 +127,21 @@ def test_bootstrap_then_plain_locust_and_a_restart_reuses_the_pool(tmp_path: Pat
             u for u in usernames if u.startswith(f"lt-{group.run}-0")
         ]
 
-    with _bootstrapped(folder, USERS) as url:
+    said: list[str] = []
+    with _bootstrapped(folder, USERS, said=said) as url:
         again = read_conf(folder / "locust.conf")
         idp = local_admin_client(url)
         listed = idp.list_users(UserPoolId=again["cognito-pool-id"], Limit=60)["Users"]
+        # the other commands take the same file: a short lockout probe of its first user (a
+        # TOTP user whose codes the runs above spent: the probe takes fresh ones)
+        probe = subprocess.run(
+            [str(BIN / "cognito-loadtest"), "lockout-probe", "--count", "1", "--failures", "5",
+             "--no-success-reset", "--config", str(folder / "locust.conf")],
+            cwd=empty, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert probe.returncode == 0, probe.stdout[-2000:] + probe.stderr[-2000:]
+    assert "-> match (finished)" in probe.stdout
+    assert f"lockout-probe --count 3 --failures 8 --config {folder}/locust.conf" in said[0]
     assert (again["cognito-pool-id"], again["cognito-client-id"]) == (
         first["cognito-pool-id"],
         first["cognito-client-id"],

@@ -91,6 +91,23 @@ def test_the_target_guarded_is_the_one_a_locust_config_names(tmp_path, monkeypat
     assert target_settings(flagged, local)["COGNITO_POOL_ID"] == "us-east-1_Flag"
 
 
+def test_run_config_is_handed_to_locust_and_names_the_guarded_target(tmp_path, monkeypatch) -> None:
+    """``run NAME --config FILE`` is ``run NAME --locust --config FILE``: Locust gets the file,
+    and the target stated and guarded is the one it names."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    conf = tmp_path / "remote.conf"
+    conf.write_text("cognito-endpoint-url = aws\ncognito-pool-id = eu-west-1_Remote\n")
+    args = parse("srp", "-t", "5s", "--config", str(conf))
+    argv, env = locust_command(args, {})
+    assert argv[argv.index("--config") + 1] == str(conf)
+    with pytest.raises(UnsafeTarget, match="--confirm-pool-id eu-west-1_Remote"):
+        check_run(args, env)
+    later = parse("srp", "--config", str(conf), "--locust", "--cognito-pool-id", "us-east-1_Flag")
+    argv, _ = locust_command(later, {})
+    assert argv.index("--config") < argv.index("--cognito-pool-id")  # Locust: the flag wins
+
+
 def test_a_locust_conf_in_the_folder_counts_and_a_missing_config_is_one_clear_error(
     tmp_path, monkeypatch
 ) -> None:
@@ -112,5 +129,5 @@ def test_a_run_with_no_pool_stops_before_locust_and_says_where_settings_come_fro
     with pytest.raises(ValueError, match="no user pool given") as raised:
         check_run(args, {k: v for k, v in env.items() if not k.startswith("COGNITO_")})
     assert "pool serve --bootstrap DIR" in str(raised.value)
-    assert "--locust --config DIR/locust.conf" in str(raised.value)
+    assert "--config DIR/locust.conf" in str(raised.value)
     assert capsys.readouterr().err == ""  # not even the target line: there is none
