@@ -7,9 +7,13 @@ AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference, all by access
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+from loadtest.protocol.errors import CodeMismatch, EnableSoftwareTokenMFA
 from loadtest.protocol.names import Operation
 
 from .context import FlowContext
@@ -17,7 +21,9 @@ from .effects import Flow, UnexpectedResponse, call
 from .identity import Identity
 from .login import DEFAULT_OPTIONS, LoginOptions, srp_login
 from .results import LoginResult, Note
-from .totp import take_code
+from .totp import STEP_SECONDS, take_code
+
+_STEP = timedelta(seconds=STEP_SECONDS)
 
 __all__ = ["enroll_totp", "lost_phone", "reset_mfa"]
 
@@ -30,14 +36,53 @@ ENROLL_CALLS: tuple[str, ...] = (
 )
 
 
-def enroll_totp(identity: Identity, ctx: FlowContext, access_token: str) -> Flow[str]:
-    """Enroll a new authenticator for a signed-in user; returns (and keeps) its secret."""
+def enroll_totp(
+    identity: Identity, ctx: FlowContext, access_token: str, *, previous_step: bool = False
+) -> Flow[str]:
+    """Enroll a new authenticator for a signed-in user; returns (and keeps) its secret.
+
+    With ``previous_step`` the verifying code is the previous 30 s step's (Cognito accepts one
+    step of skew), so the current step stays free for the user's first sign-in. A refused code
+    is sent again, once, as the previous step's code of that moment (the next step after the
+    one refused): the current step's code if the clock is behind the pool's, the new previous
+    step's if the code crossed a step boundary on its way (a request queued behind a quota's
+    pacing does), where the current step's would spend the step a run signs in with."""
     op = Operation.ASSOCIATE_SOFTWARE_TOKEN
     associated = yield from call(op, {"AccessToken": access_token}, op)
     secret = associated.get("SecretCode")
     if not isinstance(secret, str) or not secret:
         raise UnexpectedResponse(op, "answer without SecretCode")
-    code = take_code(identity, secret, ctx.clock(), next_step=ctx.totp_next_step)
+    clock = partial(_earlier, ctx.clock) if previous_step else ctx.clock
+    try:
+        yield from _verify(identity, ctx, secret, access_token, clock)
+    except (EnableSoftwareTokenMFA, CodeMismatch):
+        if not previous_step:
+            raise
+        yield from _verify(identity, ctx, secret, access_token, clock)
+    identity.totp_secret = secret
+    yield from call(
+        Operation.SET_USER_MFA_PREFERENCE,
+        {"AccessToken": access_token, "SoftwareTokenMfaSettings": _totp_settings(enabled=True)},
+        Operation.SET_USER_MFA_PREFERENCE,
+    )
+    return secret
+
+
+def _earlier(clock: Callable[[], datetime]) -> datetime:
+    """A step before ``clock``'s now."""
+    return clock() - _STEP
+
+
+def _verify(
+    identity: Identity,
+    ctx: FlowContext,
+    secret: str,
+    access_token: str,
+    clock: Callable[[], datetime],
+) -> Flow[None]:
+    """VerifySoftwareToken with the code of ``clock``'s step (or the next, if that one is
+    spent); the code is recorded as used on the identity."""
+    code = take_code(identity, secret, clock(), next_step=ctx.totp_next_step)
     body = {
         "AccessToken": access_token,
         "UserCode": code,
@@ -47,13 +92,6 @@ def enroll_totp(identity: Identity, ctx: FlowContext, access_token: str) -> Flow
     verified = yield from call(op, body, op)
     if verified.get("Status") != "SUCCESS":
         raise UnexpectedResponse(op, f"Status {verified.get('Status')!r}")
-    identity.totp_secret = secret
-    yield from call(
-        Operation.SET_USER_MFA_PREFERENCE,
-        {"AccessToken": access_token, "SoftwareTokenMfaSettings": _totp_settings(enabled=True)},
-        Operation.SET_USER_MFA_PREFERENCE,
-    )
-    return secret
 
 
 def _totp_settings(*, enabled: bool) -> dict[str, Any]:

@@ -16,8 +16,10 @@ a reserved domain (``lt-...@example.com``, RFC 2606) and a number in the fiction
 555-0100..0199 lines, so EMAIL_OTP and SMS_OTP codes from a real pool reach nobody.
 
 Then the user is appended to the identities file. Enrollment answers with the previous 30 s
-step's code (Cognito accepts one step of skew; the current step is retried if it is refused),
-so the current step stays free and a load run can sign the user in with TOTP at once.
+step's code (Cognito accepts one step of skew; a refused code is sent again as the previous
+step's of that moment: the current step's under clock skew, the new previous step's when the
+request crossed a step boundary in the pacer's queue), so the current step stays free and a
+load run can sign the user in with TOTP at once.
 
 **Resume.** The users of a run are ``lt-<run>-00001`` ... ``lt-<run>-<N>``; those in the file are
 done, the others are owed. A user whose line never reached the file (the run was killed, or
@@ -36,7 +38,7 @@ import asyncio
 import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import srp_fast
@@ -50,11 +52,8 @@ from loadtest.flows import (
     register_passkey,
     srp_login,
 )
-from loadtest.flows.totp import STEP_SECONDS
 from loadtest.protocol.errors import (
-    CodeMismatch,
     CognitoError,
-    EnableSoftwareTokenMFA,
     TransportError,
     UsernameExists,
 )
@@ -297,8 +296,6 @@ class _UserMaker:
             clock=lambda: datetime.now(UTC),
             ephemerals=srp_fast.new_ephemeral,
         )
-        previous_step = timedelta(seconds=STEP_SECONDS)
-        self.enroll_ctx = replace(self.ctx, clock=lambda: datetime.now(UTC) - previous_step)
 
     async def __call__(self, index: int) -> Identity:
         username = self.naming.username(index)
@@ -368,10 +365,8 @@ class _UserMaker:
             await self.driver.run(register_passkey(identity, self.ctx, login.tokens.access_token))
 
     async def _enroll(self, identity: Identity, access_token: str) -> None:
-        try:
-            await self.driver.run(enroll_totp(identity, self.enroll_ctx, access_token))
-        except (EnableSoftwareTokenMFA, CodeMismatch):  # clock skew: the current step, then
-            await self.driver.run(enroll_totp(identity, self.ctx, access_token))
+        enroll = enroll_totp(identity, self.ctx, access_token, previous_step=True)
+        await self.driver.run(enroll)
 
     async def close(self) -> None:
         """Close the user-side HTTP session and the maths threads."""

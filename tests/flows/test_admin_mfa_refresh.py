@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import pyotp
@@ -143,6 +145,59 @@ def test_enroll_wrong_code_surfaces_enable_software_token_error() -> None:
     steps.append(Step("VerifySoftwareToken", errors.EnableSoftwareTokenMFA("mismatch")))
     with pytest.raises(errors.EnableSoftwareTokenMFA):
         run(enroll_totp(bob(), context(), "access.token.x"), steps)
+
+
+def _verify_with(codes: list[str], answer: Any) -> Step:
+    def verify(body: Any) -> Any:
+        codes.append(body["UserCode"])
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return Step("VerifySoftwareToken", verify)
+
+
+#: A refusal under clock skew (the retry in the same step), and one whose code crossed a step
+#: boundary on its way (the retry a step later).
+_SKEW = (NOW, NOW)
+_CROSSED = (NOW.replace(second=29, microsecond=999000), NOW.replace(second=30))
+
+
+@pytest.mark.parametrize("clock", [_SKEW, _CROSSED], ids=["skew", "crossed"])
+def test_enroll_with_the_previous_step_keeps_the_current_step_free(
+    clock: tuple[datetime, datetime],
+) -> None:
+    """The first code is the previous step's. Refused once, it goes again as the previous
+    step's of that moment: the current step's under skew; the new previous step's after a
+    step boundary, so the step a sign-in uses then stays unspent (the current step's code,
+    as before, spent it)."""
+    secret = pyotp.random_base32()
+    times = iter(clock)
+    ctx = replace(context(), clock=lambda: next(times))
+    codes: list[str] = []
+    steps = [
+        Step("AssociateSoftwareToken", {"SecretCode": secret}),
+        _verify_with(codes, errors.EnableSoftwareTokenMFA("mismatch")),
+        _verify_with(codes, {"Status": "SUCCESS"}),
+        Step("SetUserMFAPreference", {}),
+    ]
+    identity = bob()
+    run(enroll_totp(identity, ctx, "access.token.x", previous_step=True), steps)
+    first, then = step_of(clock[0]), step_of(clock[1])
+    totp = pyotp.TOTP(secret)
+    assert codes == [totp.at((first - 1) * 30), totp.at(first * 30)]
+    assert identity.last_totp_step == first
+    assert identity.last_totp_step < then if clock is _CROSSED else then == first
+
+
+def test_enroll_with_the_previous_step_gives_up_after_a_second_refusal() -> None:
+    steps = enroll_steps(pyotp.random_base32())[:1]
+    codes: list[str] = []
+    refused = errors.EnableSoftwareTokenMFA("mismatch")
+    steps += [_verify_with(codes, refused), _verify_with(codes, refused)]
+    with pytest.raises(errors.EnableSoftwareTokenMFA):
+        run(enroll_totp(bob(), context(), "access.token.x", previous_step=True), steps)
+    assert len(set(codes)) == 2
 
 
 def test_reset_mfa_disables_totp_and_drops_the_secret() -> None:
