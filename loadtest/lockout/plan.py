@@ -152,6 +152,7 @@ class UserPlan:
         self.attempts = 0
         self.throttled = 0
         self.done_reason = ""
+        self.unexplained = False
         self._start = start
 
     # -- inputs -----------------------------------------------------------------------------
@@ -168,9 +169,9 @@ class UserPlan:
         elif attempt.outcome is Outcome.SUCCESS:
             self._succeeded(attempt)
         elif attempt.outcome is Outcome.ERROR:
-            self.stop(f"stopped on an unexpected answer: {attempt.message}")
+            self.stop(f"stopped on an unexpected answer: {attempt.message}", unexplained=True)
         if attempt.outcome is Outcome.COUNTED and attempt.credential is Credential.CORRECT:
-            self.stop("the correct password was refused as incorrect")
+            self.stop("the correct password was refused as incorrect", unexplained=True)
         if self.attempts >= self.settings.max_attempts and not self.done_reason:
             self.stop(f"attempt budget of {self.settings.max_attempts} spent")
 
@@ -211,10 +212,12 @@ class UserPlan:
         if self.phase is Phase.IDLE_RESET:
             self.count = 0  # the model's count after the idle wait
 
-    def stop(self, reason: str) -> None:
-        """Stop this user's probe (the first reason given is kept)."""
+    def stop(self, reason: str, *, unexplained: bool = False) -> None:
+        """Stop this user's probe (the first reason given is kept); ``unexplained``: by an
+        answer the model cannot explain, so what is left of the plan is not known to match."""
         if not self.done_reason:
             self.done_reason = reason
+            self.unexplained = unexplained
 
     def _target(self) -> int:
         if self.phase is Phase.SCHEDULE:

@@ -258,5 +258,10 @@ class _Run:
         if self.interrupted and not reason:
             reason = "interrupted"
         return user_summary(
-            user, self.logs[user], self._locks(user), self.config.model, done_reason=reason
+            user,
+            self.logs[user],
+            self._locks(user),
+            self.config.model,
+            done_reason=reason,
+            unexplained=plan is not None and plan.unexplained,
         )

@@ -61,13 +61,15 @@ class EventLog:
         self._file.close()
 
 
-def user_verdict(locks: Sequence[LockMeasure]) -> Verdict:
+def user_verdict(locks: Sequence[LockMeasure], *, unexplained: bool = False) -> Verdict:
     """``longer``/``shorter`` if any lock differs (the first difference), else ``match`` if
-    some lock was measured, else ``inconclusive``."""
+    some lock was measured, else ``inconclusive``; ``inconclusive`` too when the probe was
+    stopped by an answer the model cannot explain (``unexplained``): the locks it did not reach
+    are not known to match."""
     for lock in locks:
         if lock.verdict in _DIFFERENT:
             return lock.verdict
-    if any(lock.verdict is Verdict.INCONCLUSIVE for lock in locks):
+    if unexplained or any(lock.verdict is Verdict.INCONCLUSIVE for lock in locks):
         return Verdict.INCONCLUSIVE
     if any(lock.verdict is Verdict.MATCH and lock.expected for lock in locks):
         return Verdict.MATCH
@@ -81,9 +83,10 @@ def user_summary(
     model: LockoutModel,
     *,
     done_reason: str,
+    unexplained: bool = False,
 ) -> dict[str, Any]:
-    """One user's part of the summary."""
-    verdict = user_verdict(locks)
+    """One user's part of the summary (``unexplained``: see :func:`user_verdict`)."""
+    verdict = user_verdict(locks, unexplained=unexplained)
     return {
         "user": user,
         "verdict": "differs" if verdict in _DIFFERENT else verdict.value,

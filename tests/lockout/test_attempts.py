@@ -11,10 +11,12 @@ import pytest
 import srp_fast
 from loadtest.flows import AppClient
 from loadtest.lockout.attempts import ProbeUser, classify, password_attempt, wrong_password
+from loadtest.lockout.inference import LockMeasure, Verdict
 from loadtest.lockout.model import LockoutModel
 from loadtest.lockout.plan import ActionKind, PlanSettings, UserPlan
 from loadtest.lockout.probe import UnsafeUsername, check_users, time_budget
 from loadtest.lockout.records import Attempt, Credential, Outcome, Phase
+from loadtest.lockout.report import overall_verdict, user_summary, user_verdict
 from loadtest.protocol import errors
 from tests.flows.scripted import CLIENT_ID, Step, Transcript, run, tokens
 
@@ -86,6 +88,7 @@ def test_the_plan_stops_on_an_unexpected_answer_and_on_its_budget() -> None:
     action = plan.next_action()
     assert action.kind is ActionKind.DONE
     assert "User does not exist." in action.reason
+    assert plan.unexplained  # the rest of its plan is not known to match
     budget = UserPlan(LockoutModel(), PlanSettings(max_attempts=2), knows_password=False)
     for seq in range(2):
         budget.record(
@@ -100,6 +103,37 @@ def test_the_plan_stops_on_an_unexpected_answer_and_on_its_budget() -> None:
             )
         )
     assert budget.next_action().reason == "attempt budget of 2 spent"
+    assert not budget.unexplained  # a rail, not an answer the model cannot explain
+
+
+def _lock(failure: int, verdict: Verdict, expected: float) -> LockMeasure:
+    return LockMeasure(
+        user="lt-a",
+        failure=failure,
+        phase=Phase.SCHEDULE,
+        started_at=0.0,
+        low=expected,
+        high=expected + 0.1,
+        expected=expected,
+        verdict=verdict,
+        off_by=0.0,
+        polls=3,
+    )
+
+
+def test_a_user_stopped_by_an_unexplained_answer_is_inconclusive_unless_it_differs() -> None:
+    """The locks it measured matched, but the ones its plan did not reach are unknown: the
+    verdict (and the probe's exit code) must not say the pool matches the model."""
+    matched = [_lock(5, Verdict.MATCH, 1.0), _lock(6, Verdict.MATCH, 2.0)]
+    model = LockoutModel()
+    done = "stopped on an unexpected answer: ExpiredCodeException: ..."
+    assert user_summary("lt-a", [], matched, model, done_reason="finished")["verdict"] == "match"
+    cut = user_summary("lt-a", [], matched, model, done_reason=done, unexplained=True)
+    assert cut["verdict"] == "inconclusive"
+    assert cut["done"] == done
+    differs = [*matched, _lock(7, Verdict.LONGER, 4.0)]
+    assert user_verdict(differs, unexplained=True) is Verdict.LONGER
+    assert overall_verdict([cut, {"verdict": "match"}]) == "inconclusive"
 
 
 def test_time_budget_covers_the_locks_it_waits_out() -> None:
