@@ -14,6 +14,7 @@ full ephemeral stock are built in Locust's ``test_start``, before the first user
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from functools import partial
@@ -172,6 +173,19 @@ class CognitoUser(User):
             signer=self.runtime.signer,
             retry=self.runtime.retry,
         )
+
+    def on_start(self) -> None:
+        """Begin at a random point of the first wait, not at the spawn instant.
+
+        Locust starts ``floor(spawn rate)`` users at once, and users of equal pacing then stay
+        in step for the whole run: each second a burst of logins whose maths queue behind one
+        another on this process's maths threads. That is client queueing no set of real
+        clients has (each has its own CPU), and it shows in login latency and client compute.
+        A random phase spreads them as independent arrivals are spread; the pacing after it is
+        the user class's own."""
+        delay = random.random() * self.wait_time()  # noqa: S311  (a phase, not a secret)
+        if delay > 0:
+            gevent.sleep(delay)
 
     def on_stop(self) -> None:
         self.transport.close()
