@@ -166,9 +166,13 @@ def test_a_starved_stock_is_flagged_with_a_miss_per_login(srp_run: Run) -> None:
     assert all(event["stock_misses"] == 1 for event in logins)
     stock = run.summary["validity"]["stock"]
     assert stock["misses_by_flow"]["login:srp"] == len(logins)
-    # the processes' own count also has the misses of any login the stop cut short
+    # the processes' own count also has the misses of any login the stop cut short: those its
+    # event shows, and one more at most for a cut login whose missed ephemeral was still being
+    # computed (taken from the empty stock, so counted, but its compute never ended)
     every = run.login_events(stopped=True)
-    assert stock["misses"] == sum(event["stock_misses"] for event in every)
+    shown = sum(event["stock_misses"] for event in every)
+    cut = sum(1 for event in every if event["outcome"] == "stopped")
+    assert shown <= stock["misses"] <= shown + cut, (stock, shown, cut)
     assert stock["hits"] == 0
 
 
