@@ -174,8 +174,7 @@ def stagger_users(users: int, period: float = PERIOD_S) -> None:
 
     def run(self: User) -> None:
         gevent.sleep(period * (next(order) % users) / users)
-        if hasattr(self, "random_start"):  # a Cognito user: evenly spaced, no random phase
-            self.random_start = False
+        self.random_phase = False  # type: ignore[attr-defined]  # evenly spaced (locust.phase)
         STARTED.append(time.monotonic())
         original(self)
 

@@ -26,11 +26,16 @@ def uses_totp(identity: Identity) -> bool:
 
 
 class NoIdentityAvailable(Exception):
-    """No identity fits right now; ``retry_in`` seconds until one might (None: never)."""
+    """No identity fits right now; ``retry_in`` seconds until one might (None: never).
 
-    def __init__(self, reason: str, retry_in: float | None) -> None:
+    ``at_step``: they are free but for their TOTP step, so the next step frees them all at one
+    instant, for every user waiting (where a leased identity comes back when one login ends).
+    """
+
+    def __init__(self, reason: str, retry_in: float | None, *, at_step: bool = False) -> None:
         super().__init__(reason)
         self.retry_in = retry_in
+        self.at_step = at_step
 
 
 class IdentityPool:
@@ -71,7 +76,9 @@ class IdentityPool:
         fitting = [i for i in self._free if accept(i)]
         if fitting:
             wait = STEP_SECONDS - now.timestamp() % STEP_SECONDS
-            return NoIdentityAvailable("every fitting identity used its TOTP step", wait)
+            return NoIdentityAvailable(
+                "every fitting identity used its TOTP step", wait, at_step=True
+            )
         if self._leased:
             return NoIdentityAvailable("every fitting identity is leased", 0.1)
         return NoIdentityAvailable("no identity fits this user class", None)

@@ -14,7 +14,6 @@ full ephemeral stock are built in Locust's ``test_start``, before the first user
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from functools import partial
@@ -38,6 +37,7 @@ from loadtest.target.safety import UnsafeTarget, guard_messages, guard_target
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
 from .driver import GeventDriver, GeventTransport
 from .fit import unfit_classes
+from .phase import start_at_random_phase, step_wait
 from .run import STOPS, LocustRun, existing_run, run_for
 from .runtime import Runtime, utc_now
 
@@ -159,9 +159,10 @@ class CognitoUser(User):
     wait_time = constant(1)
     #: Only identities with a TOTP secret fit this user.
     needs_totp: ClassVar[bool] = False
-    #: Begin at a random point of the first wait (:meth:`on_start`); off where users are
-    #: started at chosen moments already (the benchmark's evenly staggered users).
-    random_start: ClassVar[bool] = True
+    #: Begin, and leave a wait for the next TOTP step, at a random point of one wait
+    #: (:mod:`.phase`); off where users are started at chosen moments already (the
+    #: benchmark's evenly staggered users).
+    random_phase: ClassVar[bool] = True
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
@@ -178,19 +179,9 @@ class CognitoUser(User):
         )
 
     def on_start(self) -> None:
-        """Begin at a random point of the first wait, not at the spawn instant.
-
-        Locust starts ``floor(spawn rate)`` users at once, and users of equal pacing then stay
-        in step for the whole run: each second a burst of logins whose maths queue behind one
-        another on this process's maths threads. That is client queueing no set of real
-        clients has (each has its own CPU), and it shows in login latency and client compute.
-        A random phase spreads them as independent arrivals are spread; the pacing after it is
-        the user class's own."""
-        if not self.random_start:
-            return
-        delay = random.random() * self.wait_time()  # noqa: S311  (a phase, not a secret)
-        if delay > 0:
-            gevent.sleep(delay)
+        """Begin at a random point of the first wait, not at the spawn instant (:mod:`.phase`
+        says why)."""
+        start_at_random_phase(self, gevent.sleep)
 
     def on_stop(self) -> None:
         self.transport.close()
@@ -259,7 +250,7 @@ class CognitoUser(User):
                                        f"{exc.retry_in:.0f} s for the next TOTP step: {exc} "
                                        "(Cognito takes each code once; more identities let more "
                                        "logins run in a step)")  # fmt: skip
-                    gevent.sleep(min(exc.retry_in, left, 1.0))
+                    gevent.sleep(step_wait(self, exc, left))
         finally:
             if waited:
                 self.cognito.waited_for_identity(time.monotonic() - began)

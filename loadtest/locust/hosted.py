@@ -48,6 +48,7 @@ from loadtest.target.options import DOMAIN, OPTIONS, add_locust_options, pick, s
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
 from .choice import EntryChoice
 from .driver import GeventFetchDriver
+from .phase import start_at_random_phase, step_wait
 from .run import STOPS, LocustRun, run_for
 
 __all__ = [
@@ -119,6 +120,9 @@ class _HostedUser(User):
     #: users would flood the domain's per-IP limit (300/s) with identities that need no code.
     wait_time = constant(1)
     settings: ClassVar[HostedSettings | None] = None
+    #: Begin, and leave a wait for the next TOTP step, at a random point of one wait
+    #: (:mod:`.phase`), as ``CognitoUser`` does.
+    random_phase: ClassVar[bool] = True
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
@@ -130,6 +134,7 @@ class _HostedUser(User):
             _HostedUser.settings = HostedSettings(options, os.environ)
             self.cognito.add_secrets([_HostedUser.settings.m2m_secret])
         self.driver = GeventFetchDriver(self.cfg.domain_url)
+        start_at_random_phase(self, time.sleep)  # gevent-patched: yields to others
 
     def on_stop(self) -> None:
         self.driver.close()
@@ -208,7 +213,7 @@ class _SignInUser(EntryChoice, _HostedUser):
         except NoIdentityAvailable as busy:
             began = time.monotonic()
             try:  # counted even when the end of the run kills the user in its sleep
-                time.sleep(min(busy.retry_in or 1.0, 1.0))  # gevent-patched: yields to others
+                time.sleep(step_wait(self, busy, float("inf")))  # gevent-patched: yields to others
             finally:
                 self.cognito.waited_for_identity(time.monotonic() - began)
             return

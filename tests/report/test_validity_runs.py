@@ -9,12 +9,15 @@ loop lag and CPU there depend on what else the machine runs, so they are not ass
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loadtest.flows.identity import dump_identities
+from loadtest.flows.totp import STEP_SECONDS
 from tests.e2e.locust_runs import LocustRun, provision, run_locust, target_env
 from tests.stalls import compute_flags_explained, stall_witness
 
@@ -148,6 +151,40 @@ def test_a_wait_for_the_next_totp_step_the_end_of_the_run_cuts_still_counts(
     waits = run.summary["validity"]["identity_waits"]
     assert waits["waits"] >= 1, waits
     assert waits["seconds"] > 1.0, waits
+
+
+def test_users_released_by_the_next_totp_step_do_not_sign_in_in_step(
+    pool_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Twelve TOTP identities whose code of this step is spent, twelve users: every lease waits
+    for the next step, which frees all twelve identities at one instant. Released then, the
+    twelve would sign in within milliseconds of one another (their maths queued on two threads)
+    and, paced alike, stay in step; each leaves the wait at a random point of one wait (1 s)
+    instead. Twelve uniform phases span under 0.3 s with a chance of about 2e-5.
+
+    The run starts at least 4 s before the step ends (so every user is waiting when it does)
+    and lasts until 3 s past it: at most ~36 s, mostly waiting."""
+    pool = pool_server("--no-quotas")
+    app = pool.provision(secret=True, mfa="OPTIONAL")
+    identities = tmp_path / "identities.jsonl"
+    people = provision(pool, app, 12, identities, totp=True)
+    if STEP_SECONDS - time.time() % STEP_SECONDS < 4:  # too close to the end: take the next
+        time.sleep(STEP_SECONDS - time.time() % STEP_SECONDS + 0.1)
+    step = int(time.time() // STEP_SECONDS)
+    for person in people:
+        person.last_totp_step = step  # this step's code is spent: every lease waits
+    dump_identities(people, identities)
+    boundary = (step + 1) * STEP_SECONDS
+    settings = target_env(pool, app, identities)
+    run = run_locust(
+        "srp_totp", settings, tmp_path, users=12, seconds=int(boundary - time.time()) + 3
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    starts = sorted(e["t"] - e["total_ms"] / 1000 for e in run.login_events(stopped=True))
+    assert len(starts) >= 12, starts
+    assert starts[0] >= boundary - 0.01, (starts[0], boundary)  # none before the step
+    assert starts[11] - starts[0] > 0.3, [round(t - boundary, 3) for t in starts[:12]]
+    assert run.summary["validity"]["identity_waits"]["waits"] >= 12
 
 
 def test_inline_maths_is_flagged(srp_run: Run) -> None:
