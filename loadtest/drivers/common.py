@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,18 +45,25 @@ def ignore(event: Event) -> None:
 class RetryPolicy:
     """Retries of throttled calls: off by default (``attempts=1``) so throttling is seen.
 
-    When on, only ``TooManyRequestsException`` is retried, after ``base_delay`` doubling per
-    attempt; every attempt is reported as its own event.
+    When on, only ``TooManyRequestsException`` is retried, after a delay drawn as the AWS SDKs
+    draw it, "full jitter": uniform in [0, min(``base_delay`` · 2^(attempt-1), ``max_delay``))
+    (botocore's standard retry mode, with its 20 s cap; the SDK for JavaScript does the same).
+    Clients throttled together then come back spread out; fixed doublings would send every
+    throttled user's retry in the same instant, a retry storm that measures more throttling
+    than real clients cause. Every attempt is reported as its own event.
     """
 
     attempts: int = 1
     base_delay: float = 0.1
+    max_delay: float = 20.0
+    #: The jitter's source, uniform in [0, 1) (``random.random``; a test may fix it).
+    jitter: Callable[[], float] = random.random
 
     def retry_after(self, error: BaseException, attempt: int) -> float | None:
         """Seconds to wait before another attempt, or ``None`` to give up."""
         if attempt >= self.attempts or not isinstance(error, TooManyRequests):
             return None
-        return float(self.base_delay * 2 ** (attempt - 1))
+        return float(self.jitter() * min(self.base_delay * 2 ** (attempt - 1), self.max_delay))
 
 
 NO_RETRY = RetryPolicy()

@@ -126,13 +126,26 @@ def test_throttles_are_retried_only_when_asked_and_each_attempt_is_reported() ->
         driver = SyncDriver(
             Urllib3Transport(url),
             reporter=events.append,
-            retry=RetryPolicy(attempts=3, base_delay=0.5),
+            retry=RetryPolicy(attempts=3, base_delay=0.5, jitter=lambda: 0.999),
             sleep=delays.append,
         )
         driver.run(srp_login(alice(), context()))
     attempts = [(e.attempt, e.outcome) for e in events if isinstance(e, CallEvent)]
     assert attempts[:3] == [(1, Outcome.THROTTLED), (2, Outcome.THROTTLED), (3, Outcome.OK)]
-    assert delays == [0.5, 1.0]
+    assert delays == pytest.approx([0.4995, 0.999])
+
+
+def test_retry_delays_are_full_jitter_under_a_doubling_cap() -> None:
+    """As the AWS SDKs draw them: uniform below base · 2^(attempt-1), capped at 20 s, so users
+    throttled together do not all come back in the same instant."""
+    policy = RetryPolicy(attempts=10, base_delay=0.5)
+    throttled = errors.TooManyRequests("Rate exceeded")
+    for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (9, 20.0)):
+        delays = [policy.retry_after(throttled, attempt) for _ in range(300)]
+        assert all(d is not None and 0 <= d < ceiling for d in delays), (attempt, max(delays))
+        assert max(delays) - min(delays) > ceiling / 2  # spread, not one value
+    assert policy.retry_after(throttled, 10) is None  # the attempts are spent
+    assert policy.retry_after(errors.InternalError("boom"), 1) is None  # only throttles
 
 
 def test_a_refused_connection_is_connection_failed() -> None:
