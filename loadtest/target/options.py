@@ -276,12 +276,17 @@ def pick(*settings: str) -> tuple[Option, ...]:
 def add_locust_options(parser: Any, options: Sequence[Option] = OPTIONS) -> None:
     """Add ``options`` to Locust's parser (an ``init_command_line_parser`` listener's) or to a
     group of it. A repeatable option has no environment variable (one variable cannot hold
-    several values); only Locust's parser itself, not a group, takes ``is_secret``."""
+    several values) and stays out of the web UI's form: Locust's ``/swarm`` reads an empty
+    list's field back as a list of integers (``int('')``: a 500, and the Start button says
+    "An unknown error occurred"), so it keeps the command line's values. Only Locust's parser
+    itself, not a group, takes ``is_secret`` and ``include_in_web_ui``."""
     known = getattr(parser, "_option_string_actions", {})
     for option in options:
         if option.flag in known:  # the API and the HTTP user modules share some options
             continue
-        extra: dict[str, Any] = {} if option.repeat else {"env_var": option.env_var}
+        extra: dict[str, Any] = (
+            {"include_in_web_ui": False} if option.repeat else {"env_var": option.env_var}
+        )
         if option.secret:
             extra["is_secret"] = True
         parser.add_argument(option.flag, **extra, **option.kwargs())

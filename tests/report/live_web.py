@@ -1,9 +1,10 @@
 """A real ``locust`` process in web mode against the local pool, bounded in users and time.
 
 It serves Locust's web UI on 127.0.0.1 (a free port; with ``--processes``, a free master port
-too), starts the test itself (``--autostart``)
-and quits a few seconds after its run time (``--autoquit``); :meth:`LiveLocust.stop` ends it
-earlier with SIGTERM, which Locust handles as a normal quit (the summary is written).
+too), starts the test itself (``--autostart``) and quits a few seconds after its run time
+(``--autoquit``), or, with ``autostart=False``, waits for someone to press Start in the page;
+:meth:`LiveLocust.stop` ends it earlier with SIGTERM, which Locust handles as a normal quit
+(the summary is written).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class LiveLocust:
     users: int = 3
     seconds: int = 40
     extra: tuple[str, ...] = ()
+    autostart: bool = True
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -51,8 +53,9 @@ class LiveLocust:
     def __enter__(self) -> LiveLocust:
         command = [
             sys.executable, "-m", "locust", "-f", str(scenario_path(self.scenario)),
-            "--web-host", "127.0.0.1", "--web-port", str(self.port), "--autostart",
-            "--autoquit", "3", "-u", str(self.users), "-r", str(self.users),
+            "--web-host", "127.0.0.1", "--web-port", str(self.port),
+            *(("--autostart", "--autoquit", "3") if self.autostart else ()),
+            "-u", str(self.users), "-r", str(self.users),
             "-t", f"{self.seconds}s", "--stop-timeout", "5", *self.extra,
             *master_port_args(self.extra),
         ]  # fmt: skip

@@ -127,6 +127,36 @@ def test_live_tab_then_report_page_in_chromium(
     ]
 
 
+def test_the_start_button_of_the_web_ui_starts_a_run(
+    browser: Any, pool_server: Callable[..., Any], tmp_path: Path, shots: Path
+) -> None:
+    """As a person does it: open the UI of a run that waits, press Start in Locust's form
+    (which posts every option of the run, ours among them), and watch logins arrive. An
+    option Locust's form cannot post back (a repeatable one) made the start a 500: "An
+    unknown error occurred" in the page, and nothing ran."""
+    pool = pool_server("--no-quotas")
+    app = pool.provision()
+    provision(pool, app, 4, tmp_path / "ids.jsonl", totp=False)
+    run_dir = tmp_path / "run"
+    settings = target_env(pool, app, tmp_path / "ids.jsonl") | {"COGNITO_REPORT_DIR": str(run_dir)}
+
+    live = LiveLocust("srp", settings, tmp_path, users=2, seconds=60, autostart=False)
+    with live:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(live.url + "/")
+        page.get_by_role("button", name="Start").click()
+        page.get_by_role("tab", name="Cognito").click()
+        counted = _wait_for_count(page, CHALLENGE, above=0, live=live)
+        page.screenshot(path=str(shots / "started-from-the-form.png"), full_page=True)
+        assert "unknown error" not in page.inner_text("body").lower()
+        assert live.get_json("/stats/requests")["state"] == "running"
+        assert counted > 0
+        assert_api_calls_only(live)
+        page.close()
+        assert live.stop() == 0, live.output()
+    assert "resulted in a 500" not in live.output()
+
+
 def _wait_for_count(page: Any, name: str, *, above: int, live: LiveLocust) -> int:
     """Poll the tab (the UI refreshes it itself) until the row's count passes ``above``."""
     for _ in range(_POLLS):
