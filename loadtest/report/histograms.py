@@ -10,12 +10,21 @@ value through a chain of method calls. A :class:`Recorder` appends the value to 
 (~0.1 µs) and folds the list into its histogram in bulk, by the same bucket arithmetic, when
 the list is full or the histogram is read: the counts, total, minimum and maximum are those
 ``record_value`` would have made, value for value (a test checks it against ``hdrh``).
+
+Reading is the same story: ``hdrh``'s ``get_mean_value`` walks every recorded bucket through an
+iterator object (~35 ms a histogram here) and each ``get_value_at_percentile`` walks the counts
+from zero (~1 ms). :func:`stats` reads all of them in one pass over the non-zero counts, found
+by ``itertools.compress`` over a view of the counts at C speed: the same numbers (a test checks
+them against ``hdrh``'s own methods) in about a millisecond. It runs on the generator's hub
+for every refresh of the live web UI's tab, where ``hdrh``'s way held the hub ~0.5 s every
+two seconds.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from itertools import compress
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
@@ -120,12 +129,47 @@ def stats(histogram: HdrHistogram) -> dict[str, Any]:
     """Count, percentiles, max and mean in milliseconds, and the encoded histogram."""
     count = histogram.get_total_count()
     row: dict[str, Any] = {"count": count}
-    for key, pct in PERCENTILES:
-        row[key] = histogram.get_value_at_percentile(pct) / 1000 if count else None
+    at, mean = _walk(histogram) if count else ({}, 0.0)
+    for key, _ in PERCENTILES:
+        row[key] = at.get(key, 0) / 1000 if count else None
     row["max"] = histogram.get_max_value() / 1000 if count else None
-    row["mean"] = round(histogram.get_mean_value() / 1000, 3) if count else None
+    row["mean"] = round(mean / 1000, 3) if count else None
     row["histogram"] = histogram.encode().decode("ascii")
     return row
+
+
+def _walk(h: HdrHistogram) -> tuple[dict[str, int], float]:
+    """:data:`PERCENTILES` and the mean of a histogram with values, in microseconds, as
+    ``hdrh`` computes them (``get_value_at_percentile``: the highest value equivalent to the
+    first bucket whose running count reaches the percentile's target count, 0 if none does;
+    ``get_mean_value``: each recorded bucket's median-equivalent value, weighted by its count,
+    over the total count), in one pass over the buckets that hold values (the percentiles
+    rise, so each is found after the one before). A bucket's lowest value and the size of its
+    range are ``hdrh``'s ``get_value_from_index`` and ``_hdr_size_of_equiv_value_range``,
+    inlined: a method call per bucket would cost more than the rest."""
+    view = memoryview(h.counts)  # a ctypes array: read through a plain view, ~5x faster
+    counts: Any = view.cast("B").cast(view.format.lstrip("<>=!@"))  # type: ignore[call-overload]
+    targets = [(key, h.get_target_count_at_percentile(pct)) for key, pct in PERCENTILES]
+    half, magnitude, unit = (
+        h.sub_bucket_half_count,
+        h.sub_bucket_half_count_magnitude,
+        h.unit_magnitude,
+    )
+    at: dict[str, int] = {}
+    running = weighted = 0
+    for index in compress(range(len(counts)), counts):
+        n = counts[index]
+        bucket, sub = (index >> magnitude) - 1, (index & (half - 1)) + half
+        if bucket < 0:
+            bucket, sub = 0, sub - half
+        lowest, size = sub << (bucket + unit), 1 << (bucket + unit)
+        running += n
+        weighted += n * (lowest + (size >> 1))
+        while len(at) < len(targets) and running >= targets[len(at)][1]:
+            at[targets[len(at)][0]] = lowest + size - 1
+        if running >= h.total_count and len(at) == len(targets):
+            break
+    return at, weighted / h.total_count
 
 
 class HistogramSet:

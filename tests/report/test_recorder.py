@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 from loadtest.report.histograms import (
     FOLD_EVERY,
     HIGHEST_US,
+    PERCENTILES,
     HistogramSet,
     Recorder,
+    decode,
     new_histogram,
     stats,
     to_us,
@@ -89,3 +91,42 @@ def test_a_histogram_set_records_milliseconds_as_hdrh_would() -> None:
         reference.record_value(to_us(ms))
     _same(histograms.by_name["login:srp"], reference)
     assert histograms.stats()["login:srp"] == stats(reference)
+
+
+def _hdrh_figures(h: HdrHistogram) -> dict[str, object]:
+    """What ``hdrh``'s own (slow) methods say, in the units and rounding of :func:`stats`."""
+    figures: dict[str, object] = {"count": h.get_total_count()}
+    figures |= {key: h.get_value_at_percentile(pct) / 1000 for key, pct in PERCENTILES}
+    figures |= {"max": h.get_max_value() / 1000, "mean": round(h.get_mean_value() / 1000, 3)}
+    return figures
+
+
+@_UNTIMED
+@given(_VALUES)
+@example([0])
+@example([HIGHEST_US])
+@example([1, 2, 3, 1_000, 1_000_000, HIGHEST_US])
+def test_stats_reads_the_figures_hdrh_computes(values: list[int]) -> None:
+    """:func:`stats` reads percentiles and mean in one pass of its own: they must be the
+    numbers ``hdrh``'s ``get_value_at_percentile`` and ``get_mean_value`` give, for a
+    histogram as recorded and as decoded from its encoding (how workers ship theirs)."""
+    made = new_histogram()
+    for value in values:
+        made.record_value(value)
+    for h in (made, decode(made.encode().decode("ascii"))):
+        row = stats(h)
+        assert {key: row[key] for key in _hdrh_figures(h)} == _hdrh_figures(h)
+
+
+def test_stats_of_merged_histograms_are_hdrh_s() -> None:
+    """The master's histograms are sums of the workers' decoded ones."""
+    parts = [new_histogram() for _ in range(3)]
+    for index, part in enumerate(parts):
+        for value in range(1 + index * 700, 40_000 * (index + 1), 37 + index):
+            part.record_value(value)
+    merged = new_histogram()
+    for part in parts:
+        merged.add(decode(part.encode().decode("ascii")))
+    row = stats(merged)
+    assert {key: row[key] for key in _hdrh_figures(merged)} == _hdrh_figures(merged)
+    assert row["count"] == sum(p.get_total_count() for p in parts)
