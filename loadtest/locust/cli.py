@@ -62,7 +62,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("-r", "--spawn-rate", type=float, default=5.0)
     parser.add_argument("-t", "--run-time", default="30s")
     parser.add_argument("--processes", type=int, default=0, help="Locust worker processes")
-    parser.add_argument("--web", action="store_true", help="serve Locust's web UI instead")
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="serve Locust's web UI (on 127.0.0.1 unless '--locust --web-host ...'), its form "
+        "filled with -u, -r and -t, instead of running headless",
+    )
     parser.add_argument("--csv", help="CSV file prefix for Locust's statistics")
     parser.add_argument(
         "--config",
@@ -90,8 +95,11 @@ def locust_command(
     """The locust argv and environment for parsed ``run`` arguments."""
     argv = [sys.executable, "-m", "locust", "-f", str(scenario_path(args.scenario))]
     if not args.web:
-        argv += ["--headless", "-u", str(args.users), "-r", str(args.spawn_rate)]
-        argv += ["-t", args.run_time]
+        argv += ["--headless"]
+    elif not any(a == "--web-host" or a.startswith("--web-host=") for a in args.locust_args):
+        argv += ["--web-host", "127.0.0.1"]  # the UI starts load: loopback unless asked
+    # in the web UI they fill its form: a run started there is bounded as a headless one
+    argv += ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.run_time]
     if args.processes:
         argv += ["--processes", str(args.processes)]
     if args.csv:
@@ -116,7 +124,7 @@ def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     ``env`` is the child's environment, so settings given as ``COGNITO_*`` variables count."""
     later = vars(_passed_on(args.locust_args))
     size = {k: v if v is not None else getattr(args, k) for k, v in later.items()}
-    run_time = None if args.web else parse_duration(size["run_time"])
+    run_time = parse_duration(size["run_time"])
     sizes = {"users": size["users"], "spawn_rate": size["spawn_rate"], "run_time": run_time}
     check_bounds("run", sizes | {"processes": size["processes"]}, allow=args.allow_above_max)
     seen = target_settings([*_config_args(args), *args.locust_args], env)

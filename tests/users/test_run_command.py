@@ -46,9 +46,23 @@ def test_a_headless_run_with_settings_in_the_environment() -> None:
 
 
 def test_web_mode_and_processes() -> None:
-    argv, _ = locust_command(parse("mix", "--web", "--processes", "2"), {})
+    argv, _ = locust_command(parse("mix", "--web", "--processes", "2", "-t", "2m"), {})
     assert "--headless" not in argv
     assert argv[-2:] == ["--processes", "2"]
+    # the UI listens on loopback only (it starts load), and its form holds the run's sizes:
+    # a run started there is bounded as a headless one is
+    assert argv[5:13] == ["--web-host", "127.0.0.1", "-u", "10", "-r", "5.0", "-t", "2m"]
+
+
+def test_web_mode_listens_where_asked() -> None:
+    argv, _ = locust_command(parse("mix", "--web", "--locust", "--web-host", "0.0.0.0"), {})
+    assert argv.count("--web-host") == 1
+    assert argv[-2:] == ["--web-host", "0.0.0.0"]
+
+
+def test_web_mode_run_time_is_bounded() -> None:
+    with pytest.raises(UnsafeTarget, match="--run-time 10800 is above the maximum"):
+        check_run(parse("srp", "--web", "-t", "3h", "--pool-id", "us-east-1_X"), {})
 
 
 def test_an_unknown_scenario_is_refused() -> None:
