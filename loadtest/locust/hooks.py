@@ -37,6 +37,8 @@ from loadtest.report.pool_settings import pool_settings
 from loadtest.report.run import RunReport
 from loadtest.report.slo import check, parse_slo
 from loadtest.report.summary import run_metadata
+from loadtest.target.config import ConfigError
+from loadtest.target.options import target_from
 
 from .loop_lag import LoopLagMonitor
 from .run import LocustRun, existing_run, run_for
@@ -82,11 +84,25 @@ def _metadata(options: Any, run_dir: Path) -> dict[str, Any]:
     return run_metadata(run_id=run_dir.name, target=target, configuration=configuration, pool=pool)
 
 
+def _show_target(environment: Any, options: Any) -> None:
+    """Name the target endpoint as Locust's host, for its web UI: the page's header shows it,
+    and its form no longer asks for a host ("One or more User class in your locustfile has
+    no host attribute set"), which the Cognito users never read: they call the target of
+    the ``cognito-*`` settings. A bad target is left to the checks that refuse it."""
+    if environment.host or options is None:
+        return
+    try:
+        environment.host = target_from(options).endpoint_url
+    except ConfigError:
+        return
+
+
 def _on_init(environment: Any, runner: Any = None, web_ui: Any = None, **_: Any) -> None:
     options = environment.parsed_options
     folder = getattr(options, "cognito_report_dir", None) if options is not None else None
     if web_ui is not None:
         install_tab(web_ui, lambda: _live(environment))
+        _show_target(environment, options)
     if not folder or runner is None:
         return
     _refuse_bad_slos(options)

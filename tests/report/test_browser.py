@@ -144,6 +144,9 @@ def test_the_start_button_of_the_web_ui_starts_a_run(
     with live:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(live.url + "/")
+        form = page.inner_text("body")
+        assert "no host attribute set" not in form  # the target is named: nothing to type
+        assert pool.url.rstrip("/") in form  # in the header, as Locust's host
         page.get_by_role("button", name="Start").click()
         page.get_by_role("tab", name="Cognito").click()
         counted = _wait_for_count(page, CHALLENGE, above=0, live=live)
