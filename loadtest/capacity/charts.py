@@ -62,11 +62,28 @@ _OPTION_TEXT = {
 def target_facts(target: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The target as (name, value) rows a reader can take in: kind, endpoint, ids, and the
     local pool's settings in words rather than its command line."""
-    rows = [(k.replace("_", " "), str(v)) for k, v in target.items() if k != "pool_options" and v]
+    rows = [
+        (_TARGET_NAMES.get(k, k.replace("_", " ")), _fact(v))
+        for k, v in target.items()
+        if k != "pool_options" and v
+    ]
     options = target.get("pool_options")
     if options:
         rows.append(("pool settings", "; ".join(pool_settings_text(options))))
     return rows
+
+
+#: Target keys whose words are not their own: the embedded pool's user-pool configuration
+#: (``PoolSetting`` values), apart from the ``pool serve`` settings below it.
+_TARGET_NAMES = {"pool_settings": "user pool configuration"}
+
+
+def _fact(value: Any) -> str:
+    """A target value in words: a list (of ``PoolSetting`` members, or their values as
+    ``capacity.json`` keeps them) as its values, comma-separated, underscores as spaces."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(getattr(v, "value", v)).replace("_", " ") for v in value)
+    return str(value)
 
 
 def pool_settings_text(options: Sequence[str]) -> list[str]:

@@ -13,6 +13,7 @@ from loadtest.capacity.charts import pool_settings_text, write_html
 from loadtest.capacity.results import target_line
 from loadtest.capacity.target import pool_options
 from loadtest.cli import main
+from loadtest.flows.catalogue import PoolSetting
 from loadtest.protocol.quotas import QuotaCategory
 
 
@@ -66,7 +67,9 @@ def capacity_result(options: list[str]) -> dict[str, Any]:
     """A capacity.json as a ramp of nine steps around an onset at 15/s writes it."""
     steps = [_step(i + 1, 9 + 1.5 * i, max(0, 3 * (i - 3)), 30 + 5 * i) for i in range(9)]
     target = {"kind": "embedded local pool", "endpoint_url": "http://127.0.0.1:4000/",
-              "pool_id": "us-east-1_Loc4l", "pool_options": options}  # fmt: skip
+              "pool_id": "us-east-1_Loc4l", "pool_options": options,
+              "pool_settings": [PoolSetting.AUTO_VERIFY_EMAIL,
+                                PoolSetting.DEVICE_TRACKING]}  # fmt: skip
     onset = {"rate": 15.0, "category": "UserResourceUpdate"}
     return {
         "run_id": "cap-<1>", "target": target, "target_line": target_line(target),
@@ -91,6 +94,9 @@ def test_the_capacity_page_says_the_target_in_words_and_draws_each_finding(
     page = write_html(tmp_path, result).read_text()
     assert "--" not in page.split("<h2>Target</h2>")[1]  # no command-line options
     assert "[&#39;" not in page  # no Python list of options
+    assert "PoolSetting" not in page  # nor of the user pool's configuration
+    assert "<td>auto verify email, device tracking</td>" in page.replace(" class='text'", "")
+    assert page.count("<th>pool settings</th>") == 1  # the pool serve settings, once
     assert "quotas: UserAuthentication 36/s, UserResourceUpdate 7.5/s" in page
     assert "Capacity run cap-&lt;1&gt;" in page
     assert "loop lag p99 &lt;9 ms&gt;" in page  # the validity flag, escaped
