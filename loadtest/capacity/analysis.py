@@ -141,14 +141,19 @@ class StepResult:
 class StepTally:
     """Adds up the open model's events per step (``stage``)."""
 
-    def __init__(self, stages: Sequence[Stage], *, warmup: int = 0) -> None:
+    def __init__(
+        self, stages: Sequence[Stage], *, warmup: int = 0, scheduled: Sequence[int] | None = None
+    ) -> None:
+        """``scheduled``: the arrivals the schedule put in each step, when they are not the
+        integral of its rate (poisson arrivals: a step holds as many as the draws gave it)."""
         self.stages, self.warmup = list(stages), warmup
+        counts = list(scheduled) if scheduled is not None else [round(s.arrivals) for s in stages]
         self.steps = [
             StepResult(
                 stage=i,
                 rate=(s.start_rate + s.end_rate) / 2,
                 seconds=s.seconds,
-                scheduled=round(s.arrivals),
+                scheduled=counts[i],
             )
             for i, s in enumerate(self.stages)
         ]

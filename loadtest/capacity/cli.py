@@ -104,7 +104,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ramp.add_argument(
         "--concurrency", type=int, default=100, help="most logins in flight (Locust users; 100)"
     )
-    add_command_options(ramp, pick("max_wait"))
+    add_command_options(ramp, pick("max_wait", "arrivals", "arrivals_seed"))
     ramp.add_argument("--processes", type=int, default=0, help="Locust worker processes")
     limits = parser.add_argument_group("SLOs and stop conditions")
     limits.add_argument("--slo-p99", type=float, default=1000.0, help="ms from the intended start")
@@ -215,6 +215,8 @@ def _settings(args: argparse.Namespace) -> RampSettings:
         concurrency=args.concurrency,
         processes=args.processes,
         max_wait=args.cognito_max_wait,
+        arrivals=args.cognito_arrivals,
+        arrivals_seed=args.cognito_arrivals_seed,
         slo=Limits(
             throttle_rate=args.slo_throttle_rate,
             error_rate=args.slo_error_rate,
@@ -321,12 +323,15 @@ def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[st
     return run_ramp(settings, env, described)
 
 
-def scheduled_messages(stages: list[Stage], mix: Mapping[str, float]) -> int:
+def scheduled_messages(
+    stages: list[Stage], mix: Mapping[str, float], *, process: str = "even", seed: int = 1
+) -> int:
     """The SMS or e-mail messages a ramp could make the pool send: each scheduled arrival's
     entry's ``messages`` (from the catalogue), warm-up included, every arrival assumed to start."""
     if not any(CATALOGUE[name].messages for name in mix):
         return 0  # nothing to count: no walk through a long schedule
-    flows = Counter(arrival.flow for arrival in arrivals(stages, dict(mix)))
+    schedule = arrivals(stages, dict(mix), process=process, seed=seed)
+    flows = Counter(arrival.flow for arrival in schedule)
     return math.ceil(sum(CATALOGUE[name].messages * count for name, count in flows.items()))
 
 
@@ -347,7 +352,9 @@ def _guard_messages(
         endpoint_url=endpoint_url,
         region=region,
         pool_id=pool_id,
-        messages=scheduled_messages(settings.stages, settings.mix),
+        messages=scheduled_messages(
+            settings.stages, settings.mix, process=settings.arrivals, seed=settings.arrivals_seed
+        ),
         confirmed=None if args is None else args.cognito_confirm_messages,
     )
 

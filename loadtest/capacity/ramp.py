@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from loadtest.target.launch import free_port
 
 from .analysis import Limits, StepTally, stop_reason
 from .kinds import IdentityNeeds, needs_of
-from .schedule import Stage, duration, most_in_window, step_ramp
+from .schedule import Stage, arrivals, duration, most_in_window, step_ramp
 
 __all__ = [
     "EventLines",
@@ -49,6 +50,10 @@ class RampSettings:
     concurrency: int
     processes: int
     max_wait: float
+    #: How the schedule spaces its arrivals, and the seed of its draws
+    #: (:func:`~loadtest.capacity.schedule.arrivals`).
+    arrivals: str = "even"
+    arrivals_seed: int = 1
     slo: Limits
     stop: Limits
     onset_threshold: float
@@ -82,6 +87,21 @@ def identity_needs(settings: RampSettings) -> IdentityNeeds:
     """Identities of each group the ramp needs (see :func:`loadtest.capacity.kinds.needs_of`)."""
     peak = max(max(s.start_rate, s.end_rate) for s in settings.stages)
     return needs_of(settings.mix, peak, most_in_window(settings.stages, 30.0))
+
+
+def scheduled_per_step(settings: RampSettings) -> list[int] | None:
+    """The arrivals each step holds, for poisson arrivals (the seeded draws; ``None`` for even
+    ones, whose steps hold the integral of their rate): what a step's started logins are
+    judged against."""
+    if settings.arrivals != "poisson":
+        return None
+    drawn = Counter(
+        arrival.stage
+        for arrival in arrivals(
+            settings.stages, settings.mix, process="poisson", seed=settings.arrivals_seed
+        )
+    )
+    return [drawn[i] for i in range(len(settings.stages))]
 
 
 def warmup_seconds(settings: RampSettings) -> float:
@@ -120,6 +140,10 @@ def run_locust_ramp(settings: RampSettings, target_env: Mapping[str, str]) -> St
         ",".join(f"{k}={v:g}" for k, v in settings.mix.items()),
         "--cognito-max-wait",
         f"{settings.max_wait:g}",
+        "--cognito-arrivals",
+        settings.arrivals,
+        "--cognito-arrivals-seed",
+        str(settings.arrivals_seed),
         "--cognito-warmup",
         f"{warmup_seconds(settings):g}",
     ]
@@ -155,7 +179,10 @@ def _follow(
 ) -> Stopped:
     """Follow events.jsonl while Locust runs; SIGTERM it after a step trips a stop condition."""
     events = settings.run_dir / "events.jsonl"
-    tally, reader = StepTally(settings.stages, warmup=settings.warmup), EventLines(events)
+    tally = StepTally(
+        settings.stages, warmup=settings.warmup, scheduled=scheduled_per_step(settings)
+    )
+    reader = EventLines(events)
     judged, streak = settings.warmup, 0
     reason: str | None = None
     while process.poll() is None and time.monotonic() < deadline:

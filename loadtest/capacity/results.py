@@ -15,7 +15,7 @@ from loadtest.report.tables import Table
 from .analysis import Limits, StepResult, StepTally, highest_sustained, infer_category, knee
 from .analysis import onset as find_onset
 from .charts import pool_settings_text, write_html
-from .ramp import EventLines, RampSettings, Stopped
+from .ramp import EventLines, RampSettings, Stopped, scheduled_per_step
 
 __all__ = [
     "CAPACITY_JSON",
@@ -45,7 +45,9 @@ def write_results(run_dir: Path, result: dict[str, Any]) -> None:
 
 def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any]) -> dict[str, Any]:
     """``capacity.json`` from the run's complete events file."""
-    tally = StepTally(settings.stages, warmup=settings.warmup)
+    tally = StepTally(
+        settings.stages, warmup=settings.warmup, scheduled=scheduled_per_step(settings)
+    )
     tally.add_all(EventLines(settings.run_dir / "events.jsonl").new())
     steps = tally.results(stopped.stage)
     model = model_prediction(settings.mix, settings.quotas, settings.domain)
@@ -62,6 +64,7 @@ def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any])
         "domain_limits": {limit.value: settings.domain.rate(limit) for limit in DomainLimit},
         "stages": [{"rate": s.start_rate, "seconds": s.seconds} for s in settings.stages],
         "warmup_stages": settings.warmup,
+        "arrivals": {"process": settings.arrivals, "seed": settings.arrivals_seed},
         "concurrency": settings.concurrency,
         "processes": settings.processes,
         "slo": _limits(settings.slo),
@@ -211,6 +214,13 @@ def _findings(result: dict[str, Any]) -> dict[str, str]:
     }
     if first is not None and model is not None:
         found["onset against the model"] = f"{first['off_model']:+.1%}"
+    spacing = result.get("arrivals") or {"process": "even"}
+    found["arrivals"] = (
+        f"poisson (seed {spacing['seed']}): random, as independent clients arrive"
+        if spacing["process"] == "poisson"
+        else "evenly spaced: real traffic arrives at random and queues more at the same rate "
+        "(--arrivals poisson)"
+    )
     return found
 
 

@@ -13,6 +13,16 @@ counted twice or lost, and the merged totals are the schedule's; splitting the r
 ramp and stage boundary. Each worker's share is still evenly spaced (every n-th of an even
 sequence).
 
+Arrivals are evenly spaced by default, as k6's arrival-rate executors space them. With
+``poisson`` they form a Poisson process of the same rate, as requests from many independent
+clients do (Tsung's arrival phases, Gatling's ``randomized`` injection): arrival ``k`` is due
+when the cumulative rate reaches the sum of ``k + 1`` independent exponential draws of mean 1
+(the time-rescaling of a unit-rate Poisson process, so ramps keep their shape). At the same
+mean rate random arrivals bunch up and queue more than even ones; a capacity measured with
+even arrivals is an upper bound for real traffic. The draws come from a seeded generator, so
+every worker computes the same schedule (and takes its every ``n``-th arrival, as above), and
+a run can be repeated arrival for arrival.
+
 The flow of arrival ``k`` comes from the mix by smooth weighted round-robin (nginx's), so every
 window of ``sum(weights)`` consecutive arrivals holds each flow exactly its weight's times: a
 step of the ramp gets the mix it asked for, not a random draw of it. Mixes are parsed by
@@ -22,6 +32,7 @@ step of the ramp gets the mix it asked for, not a random draw of it. Mixes are p
 from __future__ import annotations
 
 import math
+import random
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +40,7 @@ from dataclasses import dataclass
 from loadtest.protocol.units import BadValue, parse_duration
 
 __all__ = [
+    "ARRIVAL_PROCESSES",
     "Arrival",
     "Mix",
     "ScheduleError",
@@ -42,6 +54,8 @@ __all__ = [
 
 #: The most arrivals one schedule may hold: every load loop is bounded in count.
 MAX_ARRIVALS = 5_000_000
+#: How arrivals are spaced: evenly (the default), or as a Poisson process of the same rate.
+ARRIVAL_PROCESSES = ("even", "poisson")
 
 
 class ScheduleError(ValueError):
@@ -94,15 +108,27 @@ def duration(stages: Sequence[Stage]) -> float:
 
 
 def arrivals(
-    stages: Sequence[Stage], mix: Mix, *, worker: int = 0, workers: int = 1
+    stages: Sequence[Stage],
+    mix: Mix,
+    *,
+    worker: int = 0,
+    workers: int = 1,
+    process: str = "even",
+    seed: int = 1,
 ) -> Iterator[Arrival]:
-    """This worker's arrivals, in order (see the module docstring for the split)."""
+    """This worker's arrivals, in order (see the module docstring for the split and the
+    ``process``: ``even`` or ``poisson``, whose draws ``seed`` fixes)."""
     if workers < 1 or not 0 <= worker < workers:
         raise ScheduleError(f"worker {worker} out of range for {workers} workers")
+    if process not in ARRIVAL_PROCESSES:
+        raise ScheduleError(f"arrivals are {' or '.join(ARRIVAL_PROCESSES)}, not {process!r}")
     total = sum(stage.arrivals for stage in stages)
     if total > MAX_ARRIVALS:
         raise ScheduleError(f"{total:.0f} arrivals is more than the limit of {MAX_ARRIVALS}")
     flows = _round_robin(mix)
+    if process == "poisson":
+        yield from _poisson(stages, flows, worker=worker, workers=workers, seed=seed)
+        return
     index, before, start = 0, 0.0, 0.0
     for number, stage in enumerate(stages):
         while index < before + stage.arrivals - 1e-9:
@@ -111,6 +137,29 @@ def arrivals(
                 at = start + stage.offset_of(index - before)
                 yield Arrival(index=index, at=at, stage=number, flow=flow)
             index += 1
+        before += stage.arrivals
+        start += stage.seconds
+
+
+def _poisson(
+    stages: Sequence[Stage], flows: Iterator[str], *, worker: int, workers: int, seed: int
+) -> Iterator[Arrival]:
+    """Arrival ``k`` at the cumulative rate ``E_0 + ... + E_k`` (each ``E`` exponential, mean
+    1): a Poisson process whose rate follows the stages. The draws and the flows advance for
+    every arrival, this worker's or not, so all workers walk one schedule."""
+    draw = random.Random(seed).expovariate  # noqa: S311  (a schedule, not a secret)
+    index, target = 0, draw(1.0)
+    before, start = 0.0, 0.0
+    for number, stage in enumerate(stages):
+        while target < before + stage.arrivals:
+            flow = next(flows)
+            if index % workers == worker:
+                at = start + stage.offset_of(target - before)
+                yield Arrival(index=index, at=at, stage=number, flow=flow)
+            index += 1
+            if index > MAX_ARRIVALS:
+                raise ScheduleError(f"more than {MAX_ARRIVALS} arrivals drawn")
+            target += draw(1.0)
         before += stage.arrivals
         start += stage.seconds
 

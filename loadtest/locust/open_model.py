@@ -125,9 +125,13 @@ class Dispatcher:
         answers: CustomAnswerer | None = None,
         domain: HostedSettings | None = None,
         warmup: float = 0.0,
+        process: str = "even",
+        seed: int = 1,
     ) -> None:
         self.environment = environment
         self.stages, self.mix = stages, mix
+        #: How the arrivals are spaced (:func:`~loadtest.capacity.schedule.arrivals`).
+        self.process, self.seed = process, seed
         self.worker, self.workers = worker, workers
         self.max_wait, self.drain, self.warmup = max_wait, drain, warmup
         #: What answers CUSTOM_CHALLENGE, and the domain HTTP kinds go to (when the mix has
@@ -169,13 +173,22 @@ class Dispatcher:
     def _run(self) -> None:
         start, start_wall = time.monotonic(), time.time()
         log.info(
-            "open model: worker %d of %d, %g s of schedule, mix %s",
+            "open model: worker %d of %d, %g s of schedule, mix %s, %s arrivals",
             self.worker,
             self.workers,
             duration(self.stages),
             self.mix,
+            self.process,
         )
-        for arrival in arrivals(self.stages, self.mix, worker=self.worker, workers=self.workers):
+        schedule = arrivals(
+            self.stages,
+            self.mix,
+            worker=self.worker,
+            workers=self.workers,
+            process=self.process,
+            seed=self.seed,
+        )
+        for arrival in schedule:
             due = start + arrival.at
             delay = due - time.monotonic()
             if delay > 0:
@@ -275,6 +288,8 @@ def dispatcher_for(environment: Any) -> Dispatcher:
             answers=_answerer_for(options, mix),
             domain=domain,
             warmup=float(getattr(options, "cognito_warmup", 0.0) or 0.0),
+            process=str(getattr(options, "cognito_arrivals", None) or "even"),
+            seed=int(getattr(options, "cognito_arrivals_seed", None) or 1),
         )
     dispatcher: Dispatcher = run.dispatcher
     return dispatcher

@@ -236,6 +236,22 @@ OPEN_MODEL: tuple[Option, ...] = (
         "srp=3,srp_totp=1 (default srp=1)",
     ),
     Option(
+        setting="arrivals",
+        alias="--arrivals",
+        choices=("even", "poisson"),  # loadtest.capacity.schedule.ARRIVAL_PROCESSES
+        default="even",
+        help="how arrivals are spaced: even (the default, as k6 spaces them) or poisson (a "
+        "Poisson process of the same rate, as many independent clients arrive: they bunch up "
+        "and queue more, so even arrivals overstate the capacity real traffic finds)",
+    ),
+    Option(
+        setting="arrivals_seed",
+        alias="--arrivals-seed",
+        type=int,
+        default=1,
+        help="seed of the poisson arrivals (default 1): the same seed, the same schedule",
+    ),
+    Option(
         setting="max_wait",
         alias="--max-wait",
         type=float,

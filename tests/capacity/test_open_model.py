@@ -24,6 +24,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from loadtest.capacity.schedule import arrivals as schedule
+from loadtest.capacity.schedule import parse_stages
 from loadtest.locust.cli import SCENARIO_DIR, scenario_path
 from loadtest.report import read_events, schema
 from loadtest.target.launch import LOCAL_CREDENTIALS_ENV, free_port
@@ -153,6 +155,33 @@ def test_two_processes_split_the_schedule_and_merge_to_the_sum_of_the_workers(
         started = [e for e in events if e["process"] == worker and e.get("steps")]
         first = min(started, key=lambda e: e["arrival"])
         assert first["steps"][0] == first["steps"][0] | {"compute": "ephemeral", "stocked": True}
+
+
+def test_poisson_arrivals_are_the_seeded_schedule_on_every_worker(
+    pool_with_users: Any, tmp_path: Path
+) -> None:
+    """``--cognito-arrivals poisson``: two workers each take every other arrival of one
+    random schedule, the one the seed draws, and each starts its arrivals at that schedule's
+    due times (their gaps, to the millisecond)."""
+    settings = pool_with_users("poisson", 20)
+    process = start_locust(
+        OPEN, settings, tmp_path, "-u", "10", "-r", "10", "-t", "40s",
+        "--processes", "2", "--cognito-stages", "10:3s",
+        "--cognito-arrivals", "poisson", "--cognito-arrivals-seed", "5",
+        "--master-bind-port", str(port := free_port()), "--master-port", str(port),
+    )  # fmt: skip
+    assert process.wait(timeout=90) == 0, (tmp_path / "open_logins.log").read_text()[-3000:]
+    stages, mix = parse_stages("10:3s"), {"srp": 1.0}
+    planned = {a.index: a.at for a in schedule(stages, mix, process="poisson", seed=5)}
+    assert planned != {a.index: a.at for a in schedule(stages, mix)}  # not the even one
+    arrivals = [e for e in logins_in(tmp_path / "poisson") if e.get("view") != "intended"]
+    assert sorted(e["arrival"] for e in arrivals) == sorted(planned)
+    for worker in ("worker-0", "worker-1"):
+        own = sorted((e["arrival"], e["due"]) for e in arrivals if e["process"] == worker)
+        assert {index % 2 for index, _ in own} == {int(worker[-1])}
+        (first, due0), *rest = own
+        for index, due in rest:
+            assert due - due0 == pytest.approx(planned[index] - planned[first], abs=1e-3)
 
 
 @pytest.mark.parametrize(

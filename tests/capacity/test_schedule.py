@@ -53,6 +53,52 @@ def test_workers_split_the_schedule_without_overlap_or_gap(workers: int) -> None
     assert max(map(len, shares)) - min(map(len, shares)) <= 1
 
 
+def test_poisson_arrivals_are_a_poisson_process_of_the_rate() -> None:
+    """10,000 expected at 50/s: the count within 4 standard deviations (100), gaps with a
+    coefficient of variation of 1 and 1 - 1/e of them under the mean (exponential gaps; even
+    ones have a CV of 0 and all or none under), so they bunch up as independent clients do."""
+    found = list(arrivals(parse_stages("50:200s"), {"srp": 1}, process="poisson"))
+    assert abs(len(found) - 10_000) < 400
+    gaps = [b.at - a.at for a, b in pairwise(found)]
+    mean = sum(gaps) / len(gaps)
+    spread = (sum((g - mean) ** 2 for g in gaps) / len(gaps)) ** 0.5
+    assert mean == pytest.approx(0.02, rel=0.05)
+    assert spread / mean == pytest.approx(1.0, abs=0.05)
+    assert sum(g < mean for g in gaps) / len(gaps) == pytest.approx(1 - 1 / 2.718281828, abs=0.02)
+    assert [a.index for a in found] == list(range(len(found)))
+    assert all(0 <= a.at < 200 for a in found)
+
+
+def test_poisson_arrivals_follow_a_ramp() -> None:
+    """A ramp from 10 to 90/s over 100 s holds 1,500 arrivals in its first half and 3,500 in
+    its second (the integral of the rate), within 4 standard deviations."""
+    found = list(arrivals(parse_stages("10-90:100s"), {"srp": 1}, process="poisson"))
+    first = sum(a.at < 50 for a in found)
+    assert abs(first - 1_500) < 4 * 1_500**0.5
+    assert abs(len(found) - first - 3_500) < 4 * 3_500**0.5
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_poisson_workers_split_one_schedule_that_a_seed_fixes(workers: int) -> None:
+    mix = {"srp": 2, "srp_totp": 1}
+    everyone = list(arrivals(RAMP, mix, process="poisson", seed=7))
+    assert everyone == list(arrivals(RAMP, mix, process="poisson", seed=7))
+    assert everyone != list(arrivals(RAMP, mix, process="poisson", seed=8))
+    shares = [
+        list(arrivals(RAMP, mix, worker=w, workers=workers, process="poisson", seed=7))
+        for w in range(workers)
+    ]
+    merged = sorted((a for share in shares for a in share), key=lambda a: a.index)
+    assert merged == everyone
+    flows = Counter(a.flow for a in everyone)  # the mix is still dealt by round-robin
+    assert abs(flows["srp"] - 2 * flows["srp_totp"]) <= 2
+
+
+def test_an_unknown_arrival_process_is_refused() -> None:
+    with pytest.raises(ScheduleError, match="even or poisson"):
+        list(arrivals(RAMP, {"srp": 1}, process="bursty"))
+
+
 def test_the_mix_is_exact_in_every_window_of_its_weights() -> None:
     mix = {"srp": 2, "srp_totp": 1, "device": 2, "device_new": 5}
     flows = [a.flow for a in arrivals(parse_stages("10:10s"), mix)]

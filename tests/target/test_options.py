@@ -200,3 +200,35 @@ def test_capacity_takes_the_open_models_mix_and_wait_from_the_table() -> None:
     args = build_parser().parse_args(["capacity", "--mix", "srp=2", "--cognito-max-wait", "3"])
     assert (args.cognito_mix, args.cognito_max_wait) == ("srp=2", 3.0)
     assert build_parser().parse_args(["capacity"]).cognito_mix == pick("mix")[0].default
+
+
+def test_capacity_takes_the_arrival_process_and_hands_it_to_the_ramp(tmp_path: Path) -> None:
+    from loadtest.capacity.analysis import StepTally
+    from loadtest.capacity.cli import _settings
+    from loadtest.capacity.ramp import scheduled_per_step
+    from loadtest.capacity.schedule import arrivals
+
+    args = build_parser().parse_args(
+        ["capacity", "--arrivals", "poisson", "--arrivals-seed", "3", "--run-id", "x"]
+    )
+    settings = _settings(args)
+    assert (settings.arrivals, settings.arrivals_seed) == ("poisson", 3)
+    plain = _settings(build_parser().parse_args(["capacity", "--run-id", "y"]))
+    assert (plain.arrivals, plain.arrivals_seed) == ("even", 1)
+    # each step is judged against the arrivals the seeded draws put in it, not the integral
+    # of its rate (a poisson step of 80 expected holds 80 ± 9), so chance alone does not make
+    # a step look unsustained; even steps keep the integral
+    drawn = scheduled_per_step(settings)
+    assert drawn is not None
+    assert drawn == [
+        sum(
+            a.stage == i for a in arrivals(settings.stages, settings.mix, process="poisson", seed=3)
+        )
+        for i in range(len(settings.stages))
+    ]
+    assert drawn != [round(s.arrivals) for s in settings.stages]
+    assert scheduled_per_step(plain) is None
+    tally = StepTally(settings.stages, warmup=settings.warmup, scheduled=drawn)
+    assert [step.scheduled for step in tally.steps] == drawn
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["capacity", "--arrivals", "bursty"])
