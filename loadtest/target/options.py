@@ -46,7 +46,7 @@ class Option:
     """One setting: ``--cognito-<setting>``, ``COGNITO_<SETTING>``, its default and help.
 
     ``alias`` is the commands' short spelling (Locust gets only the prefixed flag, which cannot
-    collide with Locust's own); ``secret`` hides the value in Locust's web UI."""
+    collide with Locust's own); ``secret`` keeps it out of Locust's web UI."""
 
     setting: str
     help: str
@@ -294,17 +294,17 @@ def add_locust_options(parser: Any, options: Sequence[Option] = OPTIONS) -> None
     group of it. A repeatable option has no environment variable (one variable cannot hold
     several values) and stays out of the web UI's form: Locust's ``/swarm`` reads an empty
     list's field back as a list of integers (``int('')``: a 500, and the Start button says
-    "An unknown error occurred"), so it keeps the command line's values. Only Locust's parser
-    itself, not a group, takes ``is_secret`` and ``include_in_web_ui``."""
+    "An unknown error occurred"), so it keeps the command line's values. A secret stays out
+    of it too: Locust's ``is_secret`` only masks the field, and its value still travels in the
+    page and in every posted form. Only Locust's parser itself, not a group, takes
+    ``include_in_web_ui``."""
     known = getattr(parser, "_option_string_actions", {})
     for option in options:
         if option.flag in known:  # the API and the HTTP user modules share some options
             continue
-        extra: dict[str, Any] = (
-            {"include_in_web_ui": False} if option.repeat else {"env_var": option.env_var}
-        )
-        if option.secret:
-            extra["is_secret"] = True
+        extra: dict[str, Any] = {} if option.repeat else {"env_var": option.env_var}
+        if option.repeat or option.secret:
+            extra["include_in_web_ui"] = False
         parser.add_argument(option.flag, **extra, **option.kwargs())
 
 

@@ -135,15 +135,22 @@ def test_the_start_button_of_the_web_ui_starts_a_run(
     option Locust's form cannot post back (a repeatable one) made the start a 500: "An
     unknown error occurred" in the page, and nothing ran."""
     pool = pool_server("--no-quotas")
-    app = pool.provision()
+    app = pool.provision(secret=True)
     provision(pool, app, 4, tmp_path / "ids.jsonl", totp=False)
     run_dir = tmp_path / "run"
     settings = target_env(pool, app, tmp_path / "ids.jsonl") | {"COGNITO_REPORT_DIR": str(run_dir)}
+    assert app.client_secret
+    assert settings["COGNITO_CLIENT_SECRET"] == app.client_secret
 
     live = LiveLocust("srp", settings, tmp_path, users=2, seconds=60, autostart=False)
     with live:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        posted: list[str] = []
+        page.on(
+            "request", lambda r: posted.append(r.post_data or "") if r.method == "POST" else None
+        )
         page.goto(live.url + "/")
+        assert app.client_secret not in page.content()  # not even in a masked field
         form = page.inner_text("body")
         assert "no host attribute set" not in form  # the target is named: nothing to type
         assert pool.url.rstrip("/") in form  # in the header, as Locust's host
@@ -152,6 +159,8 @@ def test_the_start_button_of_the_web_ui_starts_a_run(
         counted = _wait_for_count(page, CHALLENGE, above=0, live=live)
         page.screenshot(path=str(shots / "started-from-the-form.png"), full_page=True)
         assert "unknown error" not in page.inner_text("body").lower()
+        assert posted
+        assert not any(app.client_secret in body for body in posted)
         assert live.get_json("/stats/requests")["state"] == "running"
         assert counted > 0
         assert_api_calls_only(live)
