@@ -4,6 +4,7 @@ following ``events.jsonl`` to stop the run after the first steps that trip a sto
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -95,13 +96,22 @@ def scheduled_per_step(settings: RampSettings) -> list[int] | None:
     judged against."""
     if settings.arrivals != "poisson":
         return None
-    drawn = Counter(
-        arrival.stage
-        for arrival in arrivals(
-            settings.stages, settings.mix, process="poisson", seed=settings.arrivals_seed
-        )
+    return list(_drawn_per_step(tuple(settings.stages), settings.arrivals_seed))
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn_per_step(stages: tuple[Stage, ...], seed: int) -> tuple[int, ...]:
+    """Poisson arrivals per step, drawn once per schedule: the ramp's live tally and the
+    analysis after it judge against the same counts (the flows do not move the times)."""
+    drawn = Counter(a.stage for a in arrivals(stages, {"srp": 1}, process="poisson", seed=seed))
+    return tuple(drawn[i] for i in range(len(stages)))
+
+
+def step_tally(settings: RampSettings) -> StepTally:
+    """An empty tally of the ramp's steps, judged against what each was scheduled to hold."""
+    return StepTally(
+        settings.stages, warmup=settings.warmup, scheduled=scheduled_per_step(settings)
     )
-    return [drawn[i] for i in range(len(settings.stages))]
 
 
 def warmup_seconds(settings: RampSettings) -> float:
@@ -179,10 +189,7 @@ def _follow(
 ) -> Stopped:
     """Follow events.jsonl while Locust runs; SIGTERM it after a step trips a stop condition."""
     events = settings.run_dir / "events.jsonl"
-    tally = StepTally(
-        settings.stages, warmup=settings.warmup, scheduled=scheduled_per_step(settings)
-    )
-    reader = EventLines(events)
+    tally, reader = step_tally(settings), EventLines(events)
     judged, streak = settings.warmup, 0
     reason: str | None = None
     while process.poll() is None and time.monotonic() < deadline:

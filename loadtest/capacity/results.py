@@ -12,10 +12,10 @@ from typing import Any
 from loadtest.protocol.quotas import DOMAIN_LIMITS, DomainLimit, DomainLimits, QuotaCategory
 from loadtest.report.tables import Table
 
-from .analysis import Limits, StepResult, StepTally, highest_sustained, infer_category, knee
+from .analysis import Limits, StepResult, highest_sustained, infer_category, knee
 from .analysis import onset as find_onset
 from .charts import pool_settings_text, write_html
-from .ramp import EventLines, RampSettings, Stopped, scheduled_per_step
+from .ramp import EventLines, RampSettings, Stopped, step_tally
 
 __all__ = [
     "CAPACITY_JSON",
@@ -45,9 +45,7 @@ def write_results(run_dir: Path, result: dict[str, Any]) -> None:
 
 def analyse(settings: RampSettings, stopped: Stopped, target: Mapping[str, Any]) -> dict[str, Any]:
     """``capacity.json`` from the run's complete events file."""
-    tally = StepTally(
-        settings.stages, warmup=settings.warmup, scheduled=scheduled_per_step(settings)
-    )
+    tally = step_tally(settings)
     tally.add_all(EventLines(settings.run_dir / "events.jsonl").new())
     steps = tally.results(stopped.stage)
     model = model_prediction(settings.mix, settings.quotas, settings.domain)
