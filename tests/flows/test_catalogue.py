@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +36,7 @@ from loadtest.locust.cli import SCENARIO_DIR
 from loadtest.quota import PROFILES, category_rates, throttle_onset
 from loadtest.quota.inputs import USER_FLOWS, scenario_mix
 from loadtest.quota.inputs import parse_mix as quota_parse_mix
+from tests.child import python_json
 
 from .scripted import context
 
@@ -75,10 +74,7 @@ print(json.dumps(users))
 @pytest.fixture(scope="module")
 def locust_users() -> dict[str, dict[str, object]]:
     """What the Locust users module makes of the catalogue, read in a process of its own."""
-    done = subprocess.run(
-        [sys.executable, "-c", LOCUST_VIEW], capture_output=True, text=True, check=True
-    )
-    users: dict[str, dict[str, object]] = json.loads(done.stdout.splitlines()[-1])
+    users: dict[str, dict[str, object]] = python_json(LOCUST_VIEW)
     return users
 
 

@@ -7,7 +7,6 @@ the thread or loop that waits for it must keep making progress.
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ import pytest
 
 import srp_fast
 from srp_fast.offload import math_executor, run_async
+from tests.child import python_json
 
 BASE = gmpy2.mpz(3) ** 2000 % srp_fast.N
 EXP = gmpy2.mpz(2) ** 1023 + 12345
@@ -125,14 +125,7 @@ GEVENT_PROBE = textwrap.dedent(
 
 
 def test_gevent_hub_keeps_serving_while_maths_runs_on_a_native_thread() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", GEVENT_PROBE],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = python_json(GEVENT_PROBE)
     assert report["native_worker"] is True
     assert report["ticks"] > 100
 
@@ -219,14 +212,7 @@ _HUB_EXECUTOR_CHECK = textwrap.dedent(
 
 def test_the_hub_executor_settles_each_job_for_its_own_greenlet_and_survives_errors() -> None:
     """Run as a script: it must also end by itself (an idle executor keeps no hub alive)."""
-    result = subprocess.run(
-        [sys.executable, "-c", _HUB_EXECUTOR_CHECK],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = python_json(_HUB_EXECUTOR_CHECK, timeout=60)
     assert report == {
         "values_right": True,
         "raised": "no",
@@ -264,8 +250,5 @@ _FORK_CHECK = textwrap.dedent(
 
 def test_a_hub_executor_made_before_a_fork_refuses_jobs_in_the_child() -> None:
     """Its threads stayed in the parent: a job in the child would wait forever."""
-    result = subprocess.run(
-        [sys.executable, "-c", _FORK_CHECK], capture_output=True, text=True, check=True, timeout=60
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = python_json(_FORK_CHECK, timeout=60)
     assert report == {"child_refused": True, "parent_still_works": True}

@@ -9,10 +9,7 @@ handling), built in a child process because importing Locust monkey-patches the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +27,7 @@ from loadtest.target.options import (
     settings_from,
     target_from,
 )
+from tests.child import python_json
 
 _LOCUST_PARSER = """
 import json, os, sys
@@ -75,16 +73,7 @@ GIVEN = {
 def locust_parser(env: dict[str, str], *conf: Path) -> dict[str, Any]:
     """What Locust's parser makes of the table, with ``env`` as the whole COGNITO_ environment."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
-    done = subprocess.run(
-        [sys.executable, "-c", _LOCUST_PARSER, *map(str, conf)],
-        env=base | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = python_json(_LOCUST_PARSER, *map(str, conf), env=base | env)
     return result
 
 

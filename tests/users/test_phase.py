@@ -8,15 +8,13 @@ importing Locust monkey-patches the interpreter.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 
 from loadtest.flows.identities import NoIdentityAvailable
 from loadtest.locust.phase import phase, step_wait
+from tests.child import python_json
 
 STEP = NoIdentityAvailable("every fitting identity used its TOTP step", 0.4, at_step=True)
 LEASED = NoIdentityAvailable("every fitting identity is leased", 0.1)
@@ -98,16 +96,7 @@ def test_locust_users_phase_within_one_wait_and_keep_their_pacing() -> None:
     """Asking ``constant_throughput`` for its period moves its clock; after the phase the
     user's first task is paced as if the user had just started: one period less the task."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
-    done = subprocess.run(
-        [sys.executable, "-c", _LOCUST_USERS],
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = python_json(_LOCUST_USERS, env=base)
     assert all(0 <= p < 1 for p in seen["phases"])
     assert max(seen["phases"]) - min(seen["phases"]) > 0.8
     assert len(seen["slept"]) <= 1
