@@ -249,10 +249,18 @@ def srp_start_cases(world: World) -> st.SearchStrategy[Case]:
 
 
 def _flip(text: str, index: int) -> str:
-    """One character of a base64 string changed (still base64, different bytes)."""
-    index %= max(1, len(text.rstrip("=")))
-    replacement = "A" if text[index] != "A" else "B"
-    return text[:index] + replacement + text[index + 1 :]
+    """One character of a base64 string changed (still base64, different bytes): the one at
+    ``index``, or the next whose change reaches the bytes. The last character before ``=``
+    padding also carries unused bits: changing only those decodes to the same bytes, so such
+    a "flip" is no tampering at all (a 32-byte signature ending in A-D, flipped there)."""
+    body = max(1, len(text.rstrip("=")))
+    original = base64.b64decode(text)
+    for shift in range(body):
+        at = (index + shift) % body
+        flipped = text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1 :]
+        if base64.b64decode(flipped) != original:
+            return flipped
+    raise ValueError(f"no one-character change alters the bytes of {text!r}")
 
 
 def _urlsafe(text: str) -> str:
