@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -145,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
         code = code or _probe_exit_code(summary)
     with at("7. Report: summary.json and report.html (the probe folded in)"):
         report = _report(where.run_dir, probed=bool(args.probe_users))
-    print(f"\ndemo finished (exit code {code}); the report:\n{report}")
+    print(f"\ndemo finished (exit code {code}); {_verdict(where.run_dir)}; the report:\n{report}")
     return code
 
 
@@ -187,6 +188,14 @@ def _report(run_dir: Path, *, probed: bool) -> Path:
     if not page.is_file():
         raise StepFailed(f"no report page at {page}")
     return page
+
+
+def _verdict(run_dir: Path) -> str:
+    """The load step's validity verdict, as its report page's banner states it."""
+    from .report.summary import SUMMARY_FILE
+    from .report.verdict import verdict
+
+    return verdict(json.loads((run_dir / SUMMARY_FILE).read_text("utf-8"))).line
 
 
 def _srp_timing() -> None:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 from loadtest.protocol.units import parse_duration
@@ -38,6 +39,7 @@ __all__ = [
     "SCENARIOS",
     "SCENARIO_DIR",
     "check_run",
+    "default_report_dir",
     "locust_command",
     "register",
     "scenario_path",
@@ -45,6 +47,10 @@ __all__ = [
 
 #: The options ``run`` hands to Locust as environment variables.
 _PASSED_ON = (*TARGET, CONFIRM, CONFIRM_MESSAGES, REPORT_DIR, *DOMAIN)
+
+#: Where a run's report goes when none is named: ``reports/<scenario>-<UTC time>/`` in the
+#: current folder, as ``demo`` and ``capacity`` write theirs.
+REPORTS = Path("reports")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,6 +75,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "filled with -u, -r and -t, instead of running headless",
     )
     parser.add_argument("--csv", help="CSV file prefix for Locust's statistics")
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="write no report folder when none is named (by default a run without "
+        "--report-dir writes one in reports/<scenario>-<UTC time>/: the report is where the "
+        "run says whether its latencies can be trusted)",
+    )
     parser.add_argument(
         "--config",
         dest="locust_config",
@@ -176,11 +189,41 @@ def _config_files(locust_args: list[str]) -> list[Path]:
     return [p for p in (Path("~/.locust.conf").expanduser(), Path("locust.conf")) if p.is_file()]
 
 
+def default_report_dir(
+    args: argparse.Namespace, env: Mapping[str, str], now: datetime | None = None
+) -> Path | None:
+    """The report folder of a run that names none (``None`` if it names one, or with
+    ``--no-report``): ``reports/<scenario>-<UTC time>``, suffixed when that exists already.
+
+    A report folder is named by ``--report-dir``, ``COGNITO_REPORT_DIR``, the config file's
+    ``cognito-report-dir`` or ``--cognito-report-dir`` after ``--locust``."""
+    locust_args = [*_config_args(args), *args.locust_args]
+    if args.no_report or env.get(REPORT_DIR.env_var):
+        return None
+    if any(REPORT_DIR.flag.lstrip("-") in read_conf(p) for p in _config_files(locust_args)):
+        return None
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument(REPORT_DIR.flag)
+    if parser.parse_known_args(args.locust_args)[0].cognito_report_dir is not None:
+        return None
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    base = REPORTS / f"{Path(args.scenario).stem}-{stamp}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         argv, env = locust_command(args, os.environ)
         check_run(args, env)
+        report = default_report_dir(args, env)
     except (ValueError, UnsafeTarget) as exc:
         print(f"cognito-loadtest run: {exc}", file=sys.stderr)
         return 2
+    if report is not None:
+        env[REPORT_DIR.env_var] = str(report)
+        print(f"report: {report}/ (--report-dir DIR names another, --no-report writes none)")
     return subprocess.run(argv, env=env, check=False).returncode

@@ -37,6 +37,7 @@ from loadtest.report.pool_settings import pool_settings
 from loadtest.report.run import RunReport
 from loadtest.report.slo import check, parse_slo
 from loadtest.report.summary import run_metadata
+from loadtest.report.verdict import verdict
 from loadtest.target.config import ConfigError
 from loadtest.target.options import target_from
 
@@ -223,6 +224,7 @@ def _quit(environment: Any, report: RunReport, role: str) -> None:
         _check_slos(environment, summary)
         if run_for(environment).started:
             _check_measured(environment, summary)
+            _state_verdict(summary, path.parent)
     report.close()
 
 
@@ -253,6 +255,16 @@ def _check_slos(environment: Any, summary: dict[str, Any]) -> None:
         (log.info if result.passed else log.error)("cognito SLO %s", result.line())
     if not all(r.passed for r in results):
         environment.process_exit_code = 1
+
+
+def _state_verdict(summary: dict[str, Any], run_dir: Path) -> None:
+    """Say whether the run's latencies can be trusted, in one line, where its user reads first
+    (a measured run; one that measured nothing said why in :func:`_check_measured`)."""
+    said = verdict(summary)
+    if said.measured:
+        (log.info if said.trustworthy else log.warning)(
+            "cognito: %s; the report: %s", said.line, run_dir / "report.html"
+        )
 
 
 def _check_measured(environment: Any, summary: dict[str, Any]) -> None:

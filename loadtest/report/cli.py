@@ -21,6 +21,7 @@ from .events import EVENTS_FILE, has_events
 from .regenerate import regenerate, summary_from_events
 from .slo import check, parse_slo
 from .summary import SUMMARY_FILE
+from .verdict import verdict
 
 __all__ = ["handle", "register"]
 
@@ -67,7 +68,9 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     path = regenerate(args.run_dir)
     print(path)
-    results = check(json.loads(path.read_text("utf-8")), slos)
+    summary = json.loads(path.read_text("utf-8"))
+    print(verdict(summary).line)
+    results = check(summary, slos)
     for result in results:
         print(result.line())
     return 0 if all(r.passed for r in results) else 1

@@ -190,7 +190,8 @@ RUN: tuple[Option, ...] = (
     Option(
         setting="slo",
         repeat=True,
-        help="an SLO checked at the end (needs --cognito-report-dir), e.g. "
+        help="an SLO checked at the end (needs a report folder: --cognito-report-dir, which "
+        "'cognito-loadtest run' names by default), e.g. "
         "'login:srp_totp p99<800ms' or 'throttle_rate<0.1%%'; repeatable; a failure sets "
         "the exit code to 1",
     ),

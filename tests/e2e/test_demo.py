@@ -29,6 +29,12 @@ def test_demo_runs_end_to_end_and_keeps_secrets_out_of_the_report(tmp_path: Path
     assert result.stdout.strip().endswith(str(run_dir / "report.html"))
     run_summary = json.loads((run_dir / "summary.json").read_text())
     assert run_summary["lockout_probe"]["verdict"] == "match"
+    # the ending states the load step's verdict, as its page's banner does
+    ending = result.stdout.strip().splitlines()[-2]
+    assert ending.startswith("demo finished (exit code 0); latencies ")
+    assert ending.endswith("; the report:")
+    trusted = run_summary["validity"]["trustworthy"]
+    assert ("latencies trustworthy (" in ending) is trusted, ending
     # -u 3 of the mix: Locust's weighted dispatch starts the three heaviest classes, one each
     assert {"login:srp_totp", "login:device", "login:srp"} <= set(run_summary["flows"])
 

@@ -8,6 +8,8 @@ logins are counted in the run's report. Every process warms before its first log
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -223,13 +225,16 @@ def test_bad_settings_stop_the_run_with_a_clear_message(
 
 
 def test_the_run_subcommand_runs_a_scenario(
-    target: Setup, capfd: pytest.CaptureFixture[str]
+    target: Setup, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """... and, named no report folder, writes one in ``reports/`` of the current folder, and
+    ends by stating whether its latencies can be trusted."""
     import argparse
 
     from loadtest.locust.cli import register
 
     settings, workdir = target(2, totp=False)
+    monkeypatch.chdir(workdir)
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
     csv_prefix = str(workdir / "run")
@@ -246,6 +251,15 @@ def test_the_run_subcommand_runs_a_scenario(
     stats = (workdir / "run_stats.csv").read_text()
     assert "login:srp" not in stats  # whole logins are not Locust requests
     assert "RespondToAuthChallenge:PASSWORD_VERIFIER" in stats
+    [report] = (workdir / "reports").iterdir()
+    assert re.fullmatch(r"srp-\d{8}-\d{6}", report.name), report.name
+    summary = json.loads((report / "summary.json").read_text())
+    assert summary["flows"]["login:srp"]["count"] > 0
+    said = capfd.readouterr()
+    assert f"report: reports/{report.name}/ (--report-dir DIR names another" in said.out
+    verdict = "trustworthy" if summary["validity"]["trustworthy"] else "untrustworthy"
+    assert f"cognito: latencies {verdict}" in said.err
+    assert f"the report: reports/{report.name}/report.html" in said.err
 
 
 @pytest.mark.serial  # the pool's quota must be reached: the generator needs the CPU

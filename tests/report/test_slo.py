@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from loadtest.report import Aggregate, build_summary
 from loadtest.report.cli import handle
 from loadtest.report.slo import check, parse_slo
+from loadtest.report.verdict import verdict
 
 from .test_summary import LABEL, login, write_run
 
@@ -56,6 +58,8 @@ def run_report(run_dir: Path, *slos: str) -> int:
 def test_report_exit_code_follows_the_slos(tmp_path: Path, capsys: Any) -> None:
     write_run(tmp_path, [10, 20])
     assert run_report(tmp_path, "login:srp p99<1s") == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert capsys.readouterr().out.splitlines()[1] == verdict(summary).line  # the banner's words
     assert run_report(tmp_path, "login:srp p99<1s", "login:srp max<1ms") == 1
     assert "FAIL login:srp max<1ms" in capsys.readouterr().out
     assert run_report(tmp_path, "nonsense") == 2

@@ -129,6 +129,40 @@ def test_the_page_banner_names_each_flag_once() -> None:
     assert "<b>stock_misses</b>: 2 logins waited" in page
 
 
+def test_the_terminal_verdict_says_what_the_banner_says() -> None:
+    """The one line a run ends with (and ``report``, ``demo`` print): the banner's words, the
+    logins judged, and every flag by name with its reason."""
+    from loadtest.report.verdict import verdict
+
+    _, healthy = live(*HEALTHY, process())
+    said = verdict(healthy)
+    assert (said.trustworthy, said.measured) == (True, True)
+    assert said.line == "latencies trustworthy (50 logins judged)"
+
+    slow = [*HEALTHY, login(80.0, COMPUTE_MAX_MS + 5)]
+    _, flagged = live(*slow, process(stock_misses=2, lag_ms=LAG_WARNING_MS * 3))
+    said = verdict(flagged)
+    assert (said.trustworthy, said.measured) == (False, True)
+    assert said.line.startswith(
+        "latencies untrustworthy: the generator distorted its own timings: "
+    )
+    names = [f["name"] for f in flagged["validity"]["flags"]]
+    assert set(names) == {"client_compute_max", "stock_misses", "loop_lag"}
+    for flag in flagged["validity"]["flags"]:
+        assert f"{flag['name']}: {flag['reason']}" in said.line
+
+    _, nothing = live(process(identity_waits=4, identity_wait_s=31.4))
+    said = verdict(nothing)
+    assert (said.trustworthy, said.measured) == (False, False)
+    assert said.line.startswith("nothing measured: no login completed, so nothing here")
+    assert "31.4 s in all" in said.line
+
+    # a 1.0 summary: warnings only, no count of judged logins
+    old = {"validity": {"trustworthy": False, "warnings": ["loop lag p99 40 ms"]}}
+    assert verdict(old).line.endswith("timings: warning: loop lag p99 40 ms")
+    assert verdict({"validity": {"trustworthy": True}}).line == "latencies trustworthy"
+
+
 def test_warm_up_logins_are_written_but_neither_presented_nor_judged() -> None:
     """The open model's warm-up arrivals (``warmup``) are not results: a slow warm-up (a cold
     generator) flags nothing, the summary's figures hold only the measured logins, and the

@@ -90,9 +90,25 @@ def srp_run(pool_server: Callable[..., Any], tmp_path: Path) -> Run:
 
 
 def flags(run: LocustRun) -> set[str]:
+    """The flags the run raised; its last log lines must state them (or its trust), as the
+    report's banner does: a user reads the terminal first."""
     validity = run.summary["validity"]
     assert validity["trustworthy"] is (not validity["flags"])
     assert len(validity["warnings"]) == len(validity["flags"])
+    said = [line for line in run.output.splitlines() if "cognito: latencies " in line]
+    if validity["judged"]["logins"] == 0:  # "nothing measured" is said instead, and why
+        assert not said, said
+        assert "/ERROR/loadtest.locust.hooks: cognito: no login completed" in run.output
+        return {flag["name"] for flag in validity["flags"]}
+    assert len(said) == 1, run.output[-3000:]
+    assert said[0].endswith(f"; the report: {run.report_dir / 'report.html'}")
+    if validity["trustworthy"]:
+        judged = validity["judged"]["logins"]
+        assert f"/INFO/loadtest.locust.hooks: cognito: latencies trustworthy ({judged} " in said[0]
+    else:
+        assert "/WARNING/loadtest.locust.hooks: cognito: latencies untrustworthy" in said[0]
+        for flag in validity["flags"]:
+            assert f"{flag['name']}: {flag['reason']}" in said[0]
     return {flag["name"] for flag in validity["flags"]}
 
 

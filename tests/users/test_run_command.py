@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from loadtest.locust.cli import (
     SCENARIO_DIR,
     SCENARIOS,
     check_run,
+    default_report_dir,
     locust_command,
     register,
     scenario_path,
@@ -145,3 +147,39 @@ def test_a_run_with_no_pool_stops_before_locust_and_says_where_settings_come_fro
     assert "pool serve --bootstrap DIR" in str(raised.value)
     assert "--config DIR/locust.conf" in str(raised.value)
     assert capsys.readouterr().err == ""  # not even the target line: there is none
+
+
+NOW = datetime(2026, 12, 4, 15, 5, 9, tzinfo=UTC)
+
+
+def test_a_run_that_names_no_report_folder_gets_one_in_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is where a run says whether its latencies can be trusted: a run gets one in
+    ``reports/<scenario>-<UTC time>`` of the current folder unless it names one or says
+    ``--no-report``; a second run in the same second gets its own folder."""
+    monkeypatch.chdir(tmp_path)
+    assert default_report_dir(parse("srp"), {}, NOW) == Path("reports/srp-20261204-150509")
+    Path("reports/srp-20261204-150509").mkdir(parents=True)
+    assert default_report_dir(parse("srp"), {}, NOW) == Path("reports/srp-20261204-150509-2")
+    mine = tmp_path / "mine.py"
+    assert default_report_dir(parse(str(mine)), {}, NOW) == Path("reports/mine-20261204-150509")
+    assert default_report_dir(parse("srp", "--no-report"), {}, NOW) is None
+
+
+def test_a_report_folder_named_anywhere_is_the_one_used(tmp_path: Path) -> None:
+    """Named by the flag, the environment, the config file or a Locust flag: no default."""
+    named = [
+        (parse("srp", "--report-dir", "r"), {}),
+        (parse("srp"), {"COGNITO_REPORT_DIR": "r"}),
+        (parse("srp", "--locust", "--cognito-report-dir", "r"), {}),
+    ]
+    conf = tmp_path / "locust.conf"
+    conf.write_text("cognito-report-dir = r\n")
+    named.append((parse("srp", "--config", str(conf)), {}))
+    named.append((parse("srp", "--locust", "--config", str(conf)), {}))
+    for args, environ in named:
+        _, env = locust_command(args, environ)
+        assert default_report_dir(args, env, NOW) is None, args
+    conf.write_text("cognito-pool-id = us-east-1_X\n")
+    assert default_report_dir(parse("srp", "--config", str(conf)), {}, NOW) is not None
