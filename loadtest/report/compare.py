@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from .tables import Table
+from .verdict import verdict
 
 __all__ = ["compare", "print_comparison"]
 
@@ -40,8 +41,19 @@ def _row(section: str, name: str, field: str, a: Any, b: Any) -> dict[str, Any]:
 def print_comparison(
     a: dict[str, Any], b: dict[str, Any], out: IO[str], *, names: tuple[str, str]
 ) -> None:
-    """A plain-text table of :func:`compare`."""
-    print(f"A: {names[0]}\nB: {names[1]}", file=out)
+    """A plain-text table of :func:`compare`, under each run's validity verdict: a change
+    between runs whose generator distorted its own timings may be the generator's."""
+    said = [verdict(a), verdict(b)]
+    for letter, name, run in zip("AB", names, said, strict=True):
+        print(f"{letter}: {name}: {run.line}", file=out)
+    distorted = [letter for letter, run in zip("AB", said, strict=True) if not run.trustworthy]
+    if distorted:
+        which = " and ".join(distorted)
+        print(
+            f"note: the latencies of {which} are not trustworthy (above): a change between "
+            "the runs may be the generator's, not the pool's",
+            file=out,
+        )
     head = ("section", "name", "field", "A", "B", "change")
     for line in Table.of(head, _cells(compare(a, b)), text=(0, 1, 2)).lines():
         print(line, file=out)

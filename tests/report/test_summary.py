@@ -210,6 +210,23 @@ def test_compare_shows_the_change(tmp_path: Path, capsys: Any) -> None:
     assert "+100" in out
 
 
+def test_compare_says_which_run_the_generator_distorted(tmp_path: Path, capsys: Any) -> None:
+    """A change between two runs may be the generator's: each run's verdict heads the table,
+    and a run that cannot be trusted is named in a note."""
+    a = write_run(tmp_path / "a", [10, 10, 10])
+    b = write_run(tmp_path / "b", [2, 2, 2])  # 1.5 ms of client maths in 2 ms logins
+    assert a["validity"]["trustworthy"]
+    assert not b["validity"]["trustworthy"]
+    assert handle_args(None, [str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"A: {tmp_path / 'a'}: latencies trustworthy (3 logins judged)"
+    assert lines[1].startswith(f"B: {tmp_path / 'b'}: latencies untrustworthy: ")
+    assert "client_compute_share: " in lines[1]
+    assert lines[2].startswith("note: the latencies of B are not trustworthy (above)")
+    assert handle_args(None, [str(tmp_path / "a"), str(tmp_path / "a")]) == 0
+    assert not [line for line in capsys.readouterr().out.splitlines() if "note:" in line]
+
+
 def test_report_without_events_is_an_error(tmp_path: Path) -> None:
     assert handle_args(str(tmp_path)) == 2
     assert handle_args(None) == 2
