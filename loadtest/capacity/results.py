@@ -11,6 +11,7 @@ from typing import Any
 
 from loadtest.protocol.quotas import DOMAIN_LIMITS, DomainLimit, DomainLimits, QuotaCategory
 from loadtest.report.tables import Table
+from loadtest.report.verdict import verdict
 
 from .analysis import Limits, StepResult, highest_sustained, infer_category, knee
 from .analysis import onset as find_onset
@@ -176,7 +177,7 @@ def _validity(run_dir: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     validity: dict[str, Any] = json.loads(path.read_text("utf-8")).get("validity", {})
-    keys = ("trustworthy", "warnings", "judged", "excluded")
+    keys = ("trustworthy", "flags", "warnings", "judged", "excluded")
     return {key: validity.get(key) for key in keys}
 
 
@@ -212,6 +213,12 @@ def _findings(result: dict[str, Any]) -> dict[str, str]:
     }
     if first is not None and model is not None:
         found["onset against the model"] = f"{first['off_model']:+.1%}"
+    validity = result.get("validity")
+    found["validity"] = (
+        verdict({"validity": validity}).line
+        if validity is not None
+        else "not judged: the run wrote no summary.json"
+    )
     spacing = result.get("arrivals") or {"process": "even"}
     found["arrivals"] = (
         f"poisson (seed {spacing['seed']}): random, as independent clients arrive"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,4 +65,11 @@ def capacity(
     assert done.returncode == 0, done.stdout + done.stderr[-3000:] + log
     result: dict[str, Any] = json.loads((run_dir / "capacity.json").read_text())
     assert (run_dir / "capacity.html").read_text().count("<svg") == 3
+    # the findings state the latencies' verdict, as the page's banner does
+    trusted = result["validity"]["trustworthy"]
+    said = result["findings"]["validity"]
+    assert said.startswith("latencies trustworthy (" if trusted else "latencies untrustworthy: ")
+    for flag in result["validity"]["flags"]:
+        assert f"{flag['name']}: {flag['reason']}" in said
+    assert re.search(rf"^validity: +{re.escape(said)}$", done.stdout, re.MULTILINE), done.stdout
     return result
