@@ -213,18 +213,18 @@ def _findings(result: dict[str, Any]) -> dict[str, str]:
     }
     if first is not None and model is not None:
         found["onset against the model"] = f"{first['off_model']:+.1%}"
-    validity = result.get("validity")
-    found["validity"] = (
-        verdict({"validity": validity}).line
-        if validity is not None
-        else "not judged: the run wrote no summary.json"
-    )
     spacing = result.get("arrivals") or {"process": "even"}
     found["arrivals"] = (
         f"poisson (seed {spacing['seed']}): random, as independent clients arrive"
         if spacing["process"] == "poisson"
         else "evenly spaced: real traffic arrives at random and queues more at the same rate "
         "(--arrivals poisson)"
+    )
+    validity = result.get("validity")
+    found["validity"] = (
+        verdict({"validity": validity}).line
+        if validity is not None
+        else "not judged: the run wrote no summary.json"
     )
     return found
 
