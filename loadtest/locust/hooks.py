@@ -210,7 +210,10 @@ def _finish(run: LocustRun, monitor: LoopLagMonitor, runner: Any) -> None:
     if _role(runner) == "local":
         run.validity(None)
     if run.report is not None:
-        log.info("cognito report: %s", run.report.write_summary())
+        path = run.report.write_summary()
+        log.info("cognito report: %s", path)
+        if run.started:
+            _state_verdict(run, json.loads(path.read_text("utf-8")), path.parent)
 
 
 def _quit(environment: Any, report: RunReport, role: str) -> None:
@@ -222,9 +225,10 @@ def _quit(environment: Any, report: RunReport, role: str) -> None:
         path = report.write_summary()
         summary = json.loads(path.read_text("utf-8"))
         _check_slos(environment, summary)
-        if run_for(environment).started:
+        run = run_for(environment)
+        if run.started:
             _check_measured(environment, summary)
-            _state_verdict(summary, path.parent)
+            _state_verdict(run, summary, path.parent)
     report.close()
 
 
@@ -257,11 +261,13 @@ def _check_slos(environment: Any, summary: dict[str, Any]) -> None:
         environment.process_exit_code = 1
 
 
-def _state_verdict(summary: dict[str, Any], run_dir: Path) -> None:
+def _state_verdict(run: LocustRun, summary: dict[str, Any], run_dir: Path) -> None:
     """Say whether the run's latencies can be trusted, in one line, where its user reads first
-    (a measured run; one that measured nothing said why in :func:`_check_measured`)."""
+    (a measured run; one that measured nothing says why in :func:`_check_measured`): when a
+    test stops (a web UI's run goes on serving) and at the end, if that changed it."""
     said = verdict(summary)
-    if said.measured:
+    if said.measured and said.line != run.verdict:
+        run.verdict = said.line
         (log.info if said.trustworthy else log.warning)(
             "cognito: %s; the report: %s", said.line, run_dir / "report.html"
         )

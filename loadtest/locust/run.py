@@ -63,6 +63,9 @@ class LocustRun:
     #: Whether a test started (Locust's ``test_start``): a run that never started measured
     #: nothing and is no failure (the web UI, quit before its start button).
     started: bool = False
+    #: The validity verdict last stated on the terminal (at a test's stop, at the end): a web
+    #: UI's tests each state theirs, and an unchanged one is not said twice.
+    verdict: str | None = None
 
     def test_started(self) -> None:
         """Locust started a test in this process: the report marks when (its duration runs

@@ -5,7 +5,8 @@ Locust's UI (2.30 and later) shows extra tabs declared in ``web_ui.template_args
 with every ``/stats/requests`` poll, under ``extended_stats`` (the UI polls it every few
 seconds while a test runs). This module adds:
 
-- the tab: per login flow, its client compute and its out-of-band waits (codes by SMS or
+- the tab: first the validity verdict so far (``report.html``'s banner, live: each flag with
+  its reason), then per login flow, its client compute and its out-of-band waits (codes by SMS or
   e-mail, if any), and per API call label (``Operation:CHALLENGE``)
   the HDR count, p50/p90/p99/p99.9/max in ms, and outcomes; then login outcomes, errors by
   Cognito error type, throttles by quota category, lockouts, ephemeral stock misses and logins
@@ -32,17 +33,22 @@ from typing import Any
 
 from loadtest.report.aggregate import Aggregate
 from loadtest.report.histograms import PERCENTILES, stats
-from loadtest.report.summary import identity_waits
+from loadtest.report.html import validity_flags
+from loadtest.report.summary import identity_waits, validity
+from loadtest.report.verdict import TRUSTWORTHY, UNTRUSTWORTHY
 
 __all__ = ["COLUMNS", "TAB_KEY", "install_tab", "live_figures", "tab_rows"]
 
 #: The tab's key (also the ``?tab=`` of its URL) and its title.
 TAB_KEY = "cognito"
 TAB_TITLE = "Cognito"
-#: The table's columns: (key, title). Keys have no underscore: the UI camel-cases keys.
+#: The table's columns: (key, title). Keys have no underscore: the UI camel-cases keys. The
+#: Name column's key is not ``name``: Locust's table sorts its rows by their ``name`` unless a
+#: header is clicked, which put the verdict among the calls and split each flow from its
+#: compute; rows without one keep the order :func:`tab_rows` gives them.
 COLUMNS = (
     ("section", "Section"),
-    ("name", "Name"),
+    ("label", "Name"),
     ("count", "Count"),
     ("p50", "p50 ms"),
     ("p90", "p90 ms"),
@@ -52,7 +58,10 @@ COLUMNS = (
     ("outcomes", "Outcomes"),
 )
 _PCT_KEYS = {"p50": "p50", "p90": "p90", "p99": "p99", "p99_9": "p999"}
-NO_REPORT = "start the run with --cognito-report-dir (cognito-loadtest run --report-dir)"
+NO_REPORT = (
+    "start the run with a report folder: --cognito-report-dir (cognito-loadtest run names one "
+    "unless --no-report)"
+)
 
 
 def live_figures(aggregate: Aggregate) -> dict[str, Any]:
@@ -70,6 +79,7 @@ def live_figures(aggregate: Aggregate) -> dict[str, Any]:
         "lockouts": dict(aggregate.counts["lockouts"]),
         "stopped": dict(aggregate.counts["stopped"]),
         "identity_waits": identity_waits(aggregate.processes.values()),
+        "validity": validity(aggregate),
     }
 
 
@@ -84,7 +94,7 @@ def tab_rows(figures: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """The tab's table rows (one dict per row, keyed by :data:`COLUMNS`)."""
     if figures is None:
         return [_row("no figures", NO_REPORT)]
-    rows = []
+    rows = _validity_rows(figures.get("validity"))
     groups = (
         ("login flow", "flows"),
         ("client compute", "compute"),
@@ -118,8 +128,25 @@ def tab_rows(figures: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _validity_rows(section: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The verdict so far, first: the report's banner, live (each process's CPU and loop lag
+    arrive with its validity events, every few seconds); each flag a row, its reason in the
+    last column."""
+    if section is None:
+        return []
+    judged = (section.get("judged") or {}).get("logins", 0)
+    if not judged:
+        return [_row("validity", "nothing measured yet: no login completed")]
+    if section.get("trustworthy"):
+        return [_row("validity", f"{TRUSTWORTHY} so far", judged)]
+    rows = [_row("validity", f"{UNTRUSTWORTHY} (so far)", judged)]
+    for name, reason in validity_flags(section):
+        rows.append(_row("validity flag", name) | {"outcomes": reason})
+    return rows
+
+
 def _row(section: str, name: str, count: int | str = "") -> dict[str, Any]:
-    return {key: "" for key, _ in COLUMNS} | {"section": section, "name": name, "count": count}
+    return {key: "" for key, _ in COLUMNS} | {"section": section, "label": name, "count": count}
 
 
 def _ms(value: float | None) -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "identity_waits",
     "run_metadata",
     "schema",
+    "validity",
     "waited_for_identities",
     "write_summary",
 ]
@@ -255,6 +256,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def validity(aggregate: Aggregate) -> dict[str, Any]:
+    """The ``validity`` section of :func:`build_summary`, alone (the web UI's live tab)."""
+    return _validity(aggregate)
+
+
 def _validity(aggregate: Aggregate) -> dict[str, Any]:
     """Whether the generator distorted what it measured, and if so how: each flag its name and
     reason in ``flags``; ``warnings`` repeats the reasons (the 1.0 shape). It judges the logins
@@ -400,7 +406,8 @@ def _stock_flags(processes: list[dict[str, Any]], stock: dict[str, Any]) -> list
         flags.append(
             (
                 "stock_misses",
-                f"{misses} logins waited for an ephemeral the stock did not have "
+                f"{misses} login{'s' if misses != 1 else ''} waited for an ephemeral the stock "
+                "did not have "
                 f"({stock['hits']} taken from it): their latency includes client maths",
             )
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -103,6 +104,11 @@ def test_live_tab_then_report_page_in_chromium(
         assert 0 < float(cells["p50 ms"]) <= float(cells["p99 ms"]) <= float(cells["Max ms"])
         assert "ok" in cells["Outcomes"]
         assert _row_cells(page, "ok")["Section"] == "login outcome"
+        # the rows in the tab's own order (Locust sorts by a row's ``name``, which they lack):
+        # the verdict so far first, then each flow beside its client compute
+        sections = [r.split("\t")[0] for r in page.locator("table tbody tr").all_inner_texts()]
+        assert sections[0] == "validity", sections
+        assert sections.index("client compute") == sections.index("login flow") + 1, sections
         figures = live.get_json("/cognito/stats")
         assert figures["measuring"]
         assert figures["requests"][CHALLENGE]["count"] >= later > first > 0
@@ -164,8 +170,19 @@ def test_the_start_button_of_the_web_ui_starts_a_run(
         assert live.get_json("/stats/requests")["state"] == "running"
         assert counted > 0
         assert_api_calls_only(live)
+        # Stop in the page: the test ends, the UI goes on serving, and the terminal already
+        # says whether the test's latencies can be trusted (not only when the process quits)
+        page.get_by_role("button", name="Stop").click()
+        for _ in range(_POLLS):
+            if "cognito: latencies " in live.output():
+                break
+            time.sleep(0.5)
+        assert "cognito: latencies " in live.output(), live.output()[-3000:]
         page.close()
         assert live.stop() == 0, live.output()
+    said = [line for line in live.output().splitlines() if "cognito: latencies " in line]
+    assert len(said) == 1, said  # unchanged at the end: not said twice
+    assert said[0].endswith(f"; the report: {run_dir / 'report.html'}")
     assert "resulted in a 500" not in live.output()
 
 

@@ -90,7 +90,7 @@ def test_the_code_wait_is_out_of_band_everywhere(pool_server: Any) -> None:
     assert "Out-of-band waits per login" in page
     assert "out-of-band wait" in page  # the third part of the per-login bars
     rows = tab_rows(live_figures(aggregate))
-    assert [r["name"] for r in rows if r["section"] == "out-of-band wait (codes)"] == [FLOW]
+    assert [r["label"] for r in rows if r["section"] == "out-of-band wait (codes)"] == [FLOW]
 
 
 def test_a_login_without_codes_has_no_out_of_band_row() -> None:

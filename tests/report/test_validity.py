@@ -227,7 +227,7 @@ def test_logins_the_stop_cut_count_with_their_calls_but_are_neither_presented_no
     assert f"2 ({FLOW} 2); their 1 completed calls are counted" in page
     rows = tab_rows(live_figures(aggregate))
     cut_rows = [r for r in rows if r["section"].startswith("logins cut short")]
-    assert [(r["name"], r["count"]) for r in cut_rows] == [(FLOW, 2)]
+    assert [(r["label"], r["count"]) for r in cut_rows] == [(FLOW, 2)]
 
 
 def test_waits_for_an_identity_are_summed_over_processes_and_said_without_a_flag() -> None:

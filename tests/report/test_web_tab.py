@@ -34,7 +34,7 @@ def _aggregate() -> Aggregate:
 
 
 def _by_name(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(row["section"], row["name"]): row for row in rows}
+    return {(row["section"], row["label"]): row for row in rows}
 
 
 def test_rows_carry_the_hdr_percentiles_and_the_counts() -> None:
@@ -69,9 +69,32 @@ def test_client_compute_and_stock_misses_have_their_own_rows() -> None:
     assert rows[("ephemeral stock misses, by flow", "login:srp")]["count"] == 1
 
 
+def test_the_tab_opens_with_the_verdict_so_far() -> None:
+    """The report's banner, live: a run whose generator distorts its timings says so while it
+    runs, with each flag and its reason, not only in report.html at the end."""
+    aggregate = _aggregate()
+    rows = tab_rows(live_figures(aggregate))
+    assert rows[0]["section"] == "validity"
+    assert (rows[0]["label"], rows[0]["count"]) == ("latencies trustworthy so far", 7)
+    assert rows[1]["section"] == "login flow"
+
+    aggregate.add_login(login(10) | {"stock_misses": 1})
+    figures = live_figures(aggregate)
+    assert figures["validity"]["trustworthy"] is False
+    rows = tab_rows(figures)
+    assert rows[0]["label"].startswith("latencies untrustworthy: the generator distorted")
+    assert rows[0]["count"] == 8
+    assert rows[1]["section"] == "validity flag"
+    assert rows[1]["label"] == "stock_misses"
+    assert rows[1]["outcomes"].startswith("1 login waited for an ephemeral")
+
+    [first] = [r for r in tab_rows(live_figures(Aggregate())) if r["section"] == "validity"]
+    assert first["label"] == "nothing measured yet: no login completed"
+
+
 def test_without_a_report_folder_the_tab_says_what_to_do() -> None:
     assert tab_rows(None) == [tab_rows(None)[0]]
-    assert tab_rows(None)[0]["name"] == NO_REPORT
+    assert tab_rows(None)[0]["label"] == NO_REPORT
     empty = _by_name(tab_rows(live_figures(Aggregate())))
     assert empty[("throttled, by quota category", "none")]["count"] == 0
 
@@ -127,6 +150,7 @@ def test_single_process_web_run_shows_growing_figures(
         later = _wait_for_logins(live, above=first)
         figures = live.get_json("/cognito/stats")
         assert figures["flows"]["login:srp"]["count"] >= later > first
+        assert figures["validity"]["judged"]["logins"] >= later  # the verdict so far
         row = figures["requests"]["RespondToAuthChallenge:PASSWORD_VERIFIER"]
         assert 0 < row["p50"] <= row["p99"] <= row["max"]
         assert_api_calls_only(live)
