@@ -6,7 +6,11 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +229,25 @@ def test_compare_says_which_run_the_generator_distorted(tmp_path: Path, capsys: 
     assert lines[2].startswith("note: the latencies of B are not trustworthy (above)")
     assert handle_args(None, [str(tmp_path / "a"), str(tmp_path / "a")]) == 0
     assert not [line for line in capsys.readouterr().out.splitlines() if "note:" in line]
+
+
+def test_compare_into_a_closed_pipe_stops_without_a_traceback(tmp_path: Path) -> None:
+    """``report --compare A B | head -1``: the reader goes away before the table is written.
+    The command stops quietly (SIGPIPE's exit status, as a Unix tool), not with a traceback."""
+    write_run(tmp_path / "a", [10, 10, 10])
+    write_run(tmp_path / "b", [20, 20, 20])
+    read, write = os.pipe()
+    os.close(read)  # no reader at all: the first write fails, whatever the pipe's buffer
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "loadtest.cli", "report", "--compare",
+             str(tmp_path / "a"), str(tmp_path / "b")],
+            stdout=write, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.returncode == 128 + signal.SIGPIPE
+    assert done.stderr == ""
 
 
 def test_report_without_events_is_an_error(tmp_path: Path) -> None:
