@@ -33,6 +33,7 @@ import gevent.event
 from locust import events
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
 
+from loadtest.report.events import has_events
 from loadtest.report.pool_settings import pool_settings
 from loadtest.report.run import RunReport
 from loadtest.report.slo import check, parse_slo
@@ -108,6 +109,7 @@ def _on_init(environment: Any, runner: Any = None, web_ui: Any = None, **_: Any)
         return
     _refuse_bad_slos(options)
     run_dir = Path(folder)
+    _refuse_a_used_folder(run_dir, _role(runner))
     compress = getattr(options, "cognito_report_events", "jsonl") == "gzip"
     report = RunReport(
         run_dir,
@@ -239,6 +241,22 @@ def _stop_load(runner: Any) -> None:
     reached only the test-stop summary, which presented logins ``events.jsonl`` lacks."""
     if runner is not None and runner.state in (STATE_SPAWNING, STATE_RUNNING):
         runner.stop()
+
+
+def _refuse_a_used_folder(run_dir: Path, role: str) -> None:
+    """A report folder that holds another run's events stops the run (exit code 2) before it
+    writes any: its events would go into the same log (appended: a run's processes share
+    it), and ``report RUN_DIR`` would then mix both runs. Workers write where their master
+    checked."""
+    if role == "worker" or not has_events(run_dir):
+        return
+    log.error(
+        "cognito: the report folder %s already holds a run's events: name a new one "
+        "(--cognito-report-dir; 'cognito-loadtest run' names one per run by default), or "
+        "move that run away",
+        run_dir,
+    )
+    raise SystemExit(2)
 
 
 def _refuse_bad_slos(options: Any) -> None:

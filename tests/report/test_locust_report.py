@@ -78,6 +78,15 @@ def test_a_run_writes_a_valid_report_with_no_secret_in_it(
     for secret in secrets_of(settings):
         assert secret not in written
 
+    # a second run into the same folder would mix its events into the first's: refused
+    before = {path.name: path.read_bytes() for path in run_dir.iterdir()}
+    again = run_locust("mix", settings, tmp_path, users=2, seconds=2)
+    assert again.returncode == 2, again.output[-3000:]
+    [line] = [line for line in again.output.splitlines() if "already holds" in line]
+    assert f"cognito: the report folder {run_dir} already holds a run's events" in line
+    assert "Traceback" not in again.output
+    assert {path.name: path.read_bytes() for path in run_dir.iterdir()} == before
+
 
 @pytest.mark.serial  # failed twice beside 3 other workers (SLO verdict missing), never alone
 def test_two_processes_merge_at_the_master_which_checks_the_slos(
