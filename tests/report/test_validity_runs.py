@@ -2,7 +2,7 @@
 
 Each run is a few seconds of ``scenarios/srp.py`` against the local pool, made unhealthy in
 one way: maths inline on the hub (``--cognito-math inline``), a starved ephemeral stock
-(``--cognito-stock 0``), or a hub kept busy by a greenlet that spins 30 ms at a time. A normal
+(``--cognito-stock 0``), or a hub kept busy by a greenlet that spins 40 ms at a time. A normal
 run raises none of the flags the generator controls (stock, inline maths, compute over 50 ms);
 loop lag and CPU there depend on what else the machine runs, so they are not asserted quiet.
 """
@@ -23,7 +23,9 @@ from tests.stalls import compute_flags_explained, stall_witness
 
 pytestmark = pytest.mark.e2e
 
-#: A locustfile whose hub is busy: a greenlet spins 30 ms, sleeps 20 ms (bounded: 400 rounds).
+#: A locustfile whose hub is busy: a greenlet spins 40 ms, sleeps 10 ms (bounded: 400 rounds): a
+#: login in flight meets a spin whatever its phase (at 30/20 ms a 4 s run of ten logins once
+#: sampled no tick late by 10 ms, under a loaded CI).
 BUSY_HUB = """
 import time
 
@@ -37,10 +39,10 @@ __all__ = ["SrpUser"]
 
 def _spin() -> None:
     for _ in range(400):
-        end = time.perf_counter() + 0.03
+        end = time.perf_counter() + 0.04
         while time.perf_counter() < end:
             pass
-        gevent.sleep(0.02)
+        gevent.sleep(0.01)
 
 
 events.test_start.add_listener(lambda **_: gevent.spawn(_spin))
@@ -100,15 +102,17 @@ def flags(run: LocustRun) -> set[str]:
         assert not said, said
         assert "/ERROR/loadtest.locust.hooks: cognito: no login completed" in run.output
         return {flag["name"] for flag in validity["flags"]}
-    assert len(said) == 1, run.output[-3000:]
-    assert said[0].endswith(f"; the report: {run.report_dir / 'report.html'}")
+    # stated when the test stops, and again at the end only if the final summary changed it
+    assert 1 <= len(said) <= 2, run.output[-3000:]
+    last = said[-1]
+    assert last.endswith(f"; the report: {run.report_dir / 'report.html'}")
     if validity["trustworthy"]:
         judged = validity["judged"]["logins"]
-        assert f"/INFO/loadtest.locust.hooks: cognito: latencies trustworthy ({judged} " in said[0]
+        assert f"/INFO/loadtest.locust.hooks: cognito: latencies trustworthy ({judged} " in last
     else:
-        assert "/WARNING/loadtest.locust.hooks: cognito: latencies untrustworthy" in said[0]
+        assert "/WARNING/loadtest.locust.hooks: cognito: latencies untrustworthy" in last
         for flag in validity["flags"]:
-            assert f"{flag['name']}: {flag['reason']}" in said[0]
+            assert f"{flag['name']}: {flag['reason']}" in last
     return {flag["name"] for flag in validity["flags"]}
 
 
