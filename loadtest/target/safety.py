@@ -90,10 +90,19 @@ def _region_of(pool_id: str | None, region: str | None) -> str | None:
     return match.group("region") if match else None
 
 
+def _has_no_path(url: str) -> bool:
+    try:
+        return urlsplit(url).path == "" and "://" in url
+    except ValueError:
+        return False
+
+
 def describe_target(*, endpoint_url: str | None, region: str | None, pool_id: str | None) -> str:
     """The one line a load command prints before it starts."""
     region = _region_of(pool_id, region)
     url = resolve_endpoint(endpoint_url, region)
+    if _has_no_path(url):  # as the clients call it: 'run' and its Locust child say one URL
+        url += "/"
     where = "the local pool" if is_local_endpoint(url) else "NOT the local pool"
     return f"target: endpoint {url} ({where}), region {region or '?'}, pool {pool_id or '?'}"
 

@@ -43,6 +43,14 @@ def test_the_local_pool_needs_no_confirmation_and_is_stated(url: str | None) -> 
     assert "eu-west-1" in line
 
 
+def test_an_endpoint_is_stated_the_same_with_or_without_its_slash() -> None:
+    """``run`` states the config file's endpoint, then its Locust child the normalised one:
+    the two lines were ``http://127.0.0.1:9229`` and ``http://127.0.0.1:9229/``."""
+    assert guard("http://127.0.0.1:9229") == guard("http://127.0.0.1:9229/")
+    assert "endpoint http://127.0.0.1:9229/ (the local pool)" in guard("http://127.0.0.1:9229")
+    assert "endpoint http://127.0.0.1:9229/x (the local pool)" in guard("http://127.0.0.1:9229/x")
+
+
 @pytest.mark.parametrize(
     "url",
     [
