@@ -33,9 +33,8 @@ from typing import Any
 
 from loadtest.report.aggregate import Aggregate
 from loadtest.report.histograms import PERCENTILES, stats
-from loadtest.report.html import validity_flags
 from loadtest.report.summary import identity_waits, validity
-from loadtest.report.verdict import TRUSTWORTHY, UNTRUSTWORTHY
+from loadtest.report.verdict import TRUSTWORTHY, UNTRUSTWORTHY, verdict
 
 __all__ = ["COLUMNS", "TAB_KEY", "install_tab", "live_figures", "tab_rows"]
 
@@ -134,13 +133,14 @@ def _validity_rows(section: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     last column."""
     if section is None:
         return []
-    judged = (section.get("judged") or {}).get("logins", 0)
-    if not judged:
+    said = verdict({"validity": section})
+    if not said.measured:
         return [_row("validity", "nothing measured yet: no login completed")]
-    if section.get("trustworthy"):
-        return [_row("validity", f"{TRUSTWORTHY} so far", judged)]
-    rows = [_row("validity", f"{UNTRUSTWORTHY} (so far)", judged)]
-    for name, reason in validity_flags(section):
+    count = said.judged if said.judged is not None else ""
+    if said.trustworthy:
+        return [_row("validity", f"{TRUSTWORTHY} so far", count)]
+    rows = [_row("validity", f"{UNTRUSTWORTHY} (so far)", count)]
+    for name, reason in said.flags:
         rows.append(_row("validity flag", name) | {"outcomes": reason})
     return rows
 

@@ -9,6 +9,7 @@ that may never be opened. The Locust hooks log it at the end of a run, ``report 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .html import validity_flags
@@ -20,13 +21,17 @@ TRUSTWORTHY = "latencies trustworthy"
 UNTRUSTWORTHY = "latencies untrustworthy: the generator distorted its own timings"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Verdict:
-    """``trustworthy``, and ``line``: the verdict and its reasons in one line."""
+    """Whether the latencies can be trusted, whether anything was measured, the logins judged
+    (``None`` in a summary before 1.3), the flags as (name, reason), and ``line``: all of it
+    in one line."""
 
-    __slots__ = ("line", "measured", "trustworthy")
-
-    def __init__(self, *, trustworthy: bool, measured: bool, line: str) -> None:
-        self.trustworthy, self.measured, self.line = trustworthy, measured, line
+    trustworthy: bool
+    measured: bool
+    judged: int | None
+    flags: list[tuple[str, str]]
+    line: str
 
 
 def verdict(summary: Mapping[str, Any]) -> Verdict:
@@ -36,9 +41,13 @@ def verdict(summary: Mapping[str, Any]) -> Verdict:
     flags = validity_flags(validity)
     if validity.get("trustworthy"):
         count = "" if judged is None else f" ({judged} logins judged)"
-        return Verdict(trustworthy=True, measured=True, line=TRUSTWORTHY + count)
+        return Verdict(
+            trustworthy=True, measured=True, judged=judged, flags=flags, line=TRUSTWORTHY + count
+        )
     reasons = "; ".join(f"{name}: {reason}" for name, reason in flags)
     if judged == 0:
         why = next((r for n, r in flags if n == "no_logins"), "no login completed")
-        return Verdict(trustworthy=False, measured=False, line=f"nothing measured: {why}")
-    return Verdict(trustworthy=False, measured=True, line=f"{UNTRUSTWORTHY}: {reasons or '?'}")
+        line = f"nothing measured: {why}"
+        return Verdict(trustworthy=False, measured=False, judged=0, flags=flags, line=line)
+    line = f"{UNTRUSTWORTHY}: {reasons or '?'}"
+    return Verdict(trustworthy=False, measured=True, judged=judged, flags=flags, line=line)
