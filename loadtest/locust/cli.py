@@ -11,7 +11,7 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from loadtest.target.options import (
     DOMAIN,
     REPORT_DIR,
     TARGET,
+    Option,
     add_command_options,
     child_env,
 )
@@ -155,12 +156,15 @@ def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     )
 
 
-def target_settings(locust_args: list[str], env: Mapping[str, str]) -> dict[str, str]:
-    """The ``COGNITO_*`` settings the Locust child will run with, as Locust ranks them: its
-    config file (``--config FILE`` after ``--locust``, else ``~/.locust.conf`` and
-    ``./locust.conf``), overridden by the environment, overridden by ``--cognito-*`` flags
-    after ``--locust``. So the target stated and guarded is the one the run will hit."""
-    options = {option.flag: option.env_var for option in (*TARGET, CONFIRM)}
+def target_settings(
+    locust_args: list[str], env: Mapping[str, str], chosen: Sequence[Option] = (*TARGET, CONFIRM)
+) -> dict[str, str]:
+    """The ``COGNITO_*`` settings (of ``chosen``: the target's by default) the Locust child
+    will run with, as Locust ranks them: its config file (``--config FILE`` after
+    ``--locust``, else ``~/.locust.conf`` and ``./locust.conf``), overridden by the
+    environment, overridden by ``--cognito-*`` flags after ``--locust``. So the target stated
+    and guarded is the one the run will hit."""
+    options = {option.flag: option.env_var for option in chosen}
     seen: dict[str, str] = {}
     for path in _config_files(locust_args):
         for key, value in read_conf(path).items():
@@ -198,13 +202,7 @@ def default_report_dir(
     A report folder is named by ``--report-dir``, ``COGNITO_REPORT_DIR``, the config file's
     ``cognito-report-dir`` or ``--cognito-report-dir`` after ``--locust``."""
     locust_args = [*_config_args(args), *args.locust_args]
-    if args.no_report or env.get(REPORT_DIR.env_var):
-        return None
-    if any(REPORT_DIR.flag.lstrip("-") in read_conf(p) for p in _config_files(locust_args)):
-        return None
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument(REPORT_DIR.flag)
-    if parser.parse_known_args(args.locust_args)[0].cognito_report_dir is not None:
+    if args.no_report or target_settings(locust_args, env, (REPORT_DIR,)):
         return None
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     base = REPORTS / f"{Path(args.scenario).stem}-{stamp}"
