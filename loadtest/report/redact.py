@@ -59,7 +59,9 @@ _QUOTA_KEYS = frozenset(c.value for c in QuotaCategory)
 #: Keys whose values this package writes itself from constants or its own figures, and whose
 #: shape may look like a secret: an encoded histogram, a git revision, the run id, the app
 #: client id (an identifier, not a secret), call and flow labels (``AdminRespondToAuthChallenge``
-#: is long and mixed-case), error types. Passed through, but only in a plain alphabet.
+#: is long and mixed-case), error types, the locustfile's path (``.../python3.11/site-packages/
+#: scenarios/srp.py`` has the shape of a base64 blob). Passed through, but only in a plain
+#: alphabet.
 _TRUSTED_KEYS = frozenset(
     {
         "loop_lag",
@@ -71,6 +73,7 @@ _TRUSTED_KEYS = frozenset(
         "compute",
         "out_of_band",
         "error_type",
+        "locustfile",
     }
 )
 

@@ -156,6 +156,10 @@ def test_report_fields_survive() -> None:
         "message": "Incorrect username or password.",
     }
     assert Redactor().redact(event) == event
+    # the run's configuration names its locustfile: an installed scenario's path has a
+    # digit-bearing run of 24+ path characters, the shape of a base64 blob
+    configuration = {"locustfile": "/home/me/venv/lib/python3.11/site-packages/scenarios/srp.py"}
+    assert Redactor().redact(configuration) == configuration
     assert not is_secret_key("error_type")
     assert is_secret_key("DEVICE_PASSWORD")
 
