@@ -19,6 +19,7 @@ from .summary import (
     fold_lockout_probe,
     run_metadata,
     schema,
+    unfinished,
     write_summary,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "stats",
     "steps_of",
     "summary_from_events",
+    "unfinished",
     "view_event",
     "write_summary",
 ]

@@ -20,7 +20,7 @@ from .compare import print_comparison
 from .events import EVENTS_FILE, has_events
 from .regenerate import regenerate, summary_from_events
 from .slo import check, parse_slo
-from .summary import SUMMARY_FILE
+from .summary import SUMMARY_FILE, unfinished
 from .verdict import verdict
 
 __all__ = ["handle", "register"]
@@ -70,6 +70,9 @@ def handle(args: argparse.Namespace) -> int:
     print(path)
     summary = json.loads(path.read_text("utf-8"))
     print(verdict(summary).line)
+    cut_short = unfinished(summary)
+    if cut_short:
+        print(f"note: {cut_short}")
     results = check(summary, slos)
     for result in results:
         print(result.line())

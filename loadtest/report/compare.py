@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
+from .summary import unfinished
 from .tables import Table
 from .verdict import verdict
 
@@ -54,6 +55,10 @@ def print_comparison(
             "the runs may be the generator's, not the pool's",
             file=out,
         )
+    for letter, summary in zip("AB", (a, b), strict=True):
+        cut_short = unfinished(summary)
+        if cut_short:
+            print(f"note: {letter}: {cut_short}", file=out)
     head = ("section", "name", "field", "A", "B", "change")
     for line in Table.of(head, _cells(compare(a, b)), text=(0, 1, 2)).lines():
         print(line, file=out)

@@ -20,7 +20,7 @@ from .charts import Axis, Series, line_chart, stacked_bars, svg
 from .histograms import decode
 from .lockout_charts import lock_curve, lock_timeline
 from .pages import render_page
-from .summary import waited_for_identities
+from .summary import unfinished, waited_for_identities
 from .tables import Table
 
 __all__ = ["REPORT_FILE", "render_html", "validity_flags", "write_html"]
@@ -46,6 +46,7 @@ def render_html(summary: dict[str, Any]) -> str:
         "report.html.j2",
         run_id=str(run.get("run_id")),
         validity=_validity(summary["validity"]),
+        unfinished=_sentence(unfinished(summary)),
         run_facts=_run_facts(run, summary["source"]),
         rates=_rates_chart(summary.get("timeline", {}).get("rows", [])),
         flows=_latency_table(summary["flows"], extra=("outcomes",)),
@@ -60,6 +61,10 @@ def render_html(summary: dict[str, Any]) -> str:
         quotas=_quotas(summary.get("quotas", {})),
         lockout=_lockout(summary.get("lockout_probe")),
     )
+
+
+def _sentence(text: str | None) -> str | None:
+    return text[:1].upper() + text[1:] if text else None
 
 
 # -- validity --------------------------------------------------------------------------------

@@ -15,13 +15,23 @@ __all__ = ["fold_in_lockout_probe", "read_events", "regenerate", "summary_from_e
 
 
 def summary_from_events(run_dir: Path) -> dict[str, Any]:
-    """The summary of a run folder's events (``events.jsonl`` and any gzip segments)."""
+    """The summary of a run folder's events (``events.jsonl`` and any gzip segments).
+
+    ``run.unfinished`` names each process whose events begin (``run_started``) but never end
+    (``run_finished``): killed, crashed, or still running as the summary is made."""
     aggregate = Aggregate()
     run: dict[str, Any] = {}
+    started: list[str] = []
+    finished: set[str] = set()
     for event in run_events(run_dir):
-        if event.get("event") == "run_started" and not run:
-            run = dict(event.get("run") or {})
+        kind = event.get("event")
+        if kind == "run_started":
+            run = run or dict(event.get("run") or {})
+            started.append(str(event.get("process")))
+        elif kind == "run_finished":
+            finished.add(str(event.get("process")))
         aggregate.add(event)
+    run["unfinished"] = sorted(set(started) - finished)
     run.setdefault("run_id", run_dir.name)
     for key in ("target", "configuration", "versions"):
         run.setdefault(key, {})

@@ -40,12 +40,13 @@ __all__ = [
     "identity_waits",
     "run_metadata",
     "schema",
+    "unfinished",
     "validity",
     "waited_for_identities",
     "write_summary",
 ]
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 SUMMARY_FILE = "summary.json"
 LOCKOUT_SUMMARY = "lockout-summary.json"
 LOCKOUT_EVENTS = "lockout-events.jsonl"
@@ -151,6 +152,25 @@ def build_summary(
     if run_dir is not None:
         fold_lockout_probe(summary, run_dir)
     return summary
+
+
+def unfinished(summary: Mapping[str, Any]) -> str | None:
+    """One sentence if the run's events end before the run did (``run.unfinished``, 1.7: a
+    process killed, crashed or still running when its summary was regenerated), else ``None``:
+    its figures are right for what it measured, but cover less than was asked."""
+    run: Mapping[str, Any] = summary.get("run") or {}
+    processes = run.get("unfinished") or []
+    if not processes:
+        return None
+    which = ", ".join(str(p) for p in processes)
+    covered = f"its figures cover {run.get('duration_s')} s"
+    asked = (run.get("configuration") or {}).get("run_time")
+    if asked:
+        covered += f" of the {asked} s asked"
+    return (
+        f"the run did not finish: no end recorded by process {which} (killed, crashed, or "
+        f"still running); {covered}"
+    )
 
 
 def _duration(aggregate: Aggregate) -> float | None:

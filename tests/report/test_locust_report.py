@@ -105,6 +105,7 @@ def test_two_processes_merge_at_the_master_which_checks_the_slos(
     from_events = summary_from_events(run_dir)
     processes = {p["process"] for p in live["validity"]["processes"]}
     assert processes == {"worker-0", "worker-1"}, run.output[-3000:]
+    assert from_events["run"]["unfinished"] == []  # the master and each worker ended
     for section in ("flows", "requests", "server_time", "client_compute"):
         for name, row in from_events[section].items():
             for key in ("count", "p50", "p90", "p99", "p99_9", "max"):
@@ -137,6 +138,7 @@ def test_a_killed_run_regenerates_a_valid_summary(
     assert pool["client"]["confidential"] is True
     assert pool["pool"]["authenticator_app_mfa"] is True
     assert summary["flows"]["login:srp_totp"]["count"] >= 3
+    assert summary["run"]["unfinished"] == ["local"]  # said by ``report`` and the page
 
 
 def _wait_for_logins(path: Path, process: subprocess.Popen[bytes], count: int) -> None:

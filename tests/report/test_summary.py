@@ -27,6 +27,7 @@ from loadtest.report import (
     fold_in_lockout_probe,
     schema,
     summary_from_events,
+    unfinished,
 )
 from loadtest.report.cli import handle
 from loadtest.report.compare import compare
@@ -174,6 +175,55 @@ def test_a_torn_last_line_is_skipped(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     jsonschema.validate(summary, schema())
     assert summary["flows"]["login:srp"]["count"] == 2
+
+
+def cut_short(run_dir: Path) -> None:
+    """Make a written run look killed: its events lose their last line, ``run_finished``."""
+    path = run_dir / "events.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    assert '"event":"run_finished"' in lines[-1]
+    path.write_text("".join(lines[:-1]))
+    (run_dir / "summary.json").unlink()
+
+
+def test_a_run_whose_events_never_end_says_it_did_not_finish(tmp_path: Path, capsys: Any) -> None:
+    """A killed run's summary is right for what it measured, but covers less than was asked:
+    ``report`` says so under the verdict, ``report.html`` in a banner, ``--compare`` in a note.
+    A run that ended says nothing of the kind."""
+    write_run(tmp_path / "whole", [5, 6], cpu=False)  # the test process's CPU is no matter
+    write_run(tmp_path / "killed", [5, 6], cpu=False)
+    cut_short(tmp_path / "killed")
+    assert handle_args(str(tmp_path / "whole")) == 0
+    assert "note:" not in capsys.readouterr().out
+    assert "Unfinished run" not in (tmp_path / "whole" / "report.html").read_text()
+    assert summary_from_events(tmp_path / "whole")["run"]["unfinished"] == []
+
+    assert handle_args(str(tmp_path / "killed")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    summary = json.loads((tmp_path / "killed" / "summary.json").read_text())
+    jsonschema.validate(summary, schema())
+    assert summary["run"]["unfinished"] == ["local"]
+    assert summary["flows"]["login:srp"]["count"] == 2  # what it measured is all there
+    assert lines[1] == "latencies trustworthy (2 logins judged)"
+    assert lines[2].startswith("note: the run did not finish: no end recorded by process local")
+    assert "(killed, crashed, or still running)" in lines[2]
+    page = (tmp_path / "killed" / "report.html").read_text()
+    assert "<b>Unfinished run.</b> The run did not finish: no end recorded by process local" in page
+
+    assert handle_args(None, [str(tmp_path / "whole"), str(tmp_path / "killed")]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    assert notes == [f"note: B: {lines[2].removeprefix('note: ')}"]
+
+
+def test_an_unfinished_run_names_the_time_it_was_asked_to_run() -> None:
+    run = {"unfinished": ["worker-1"], "duration_s": 12.5, "configuration": {"run_time": 60}}
+    assert unfinished({"run": run}) == (
+        "the run did not finish: no end recorded by process worker-1 (killed, crashed, or "
+        "still running); its figures cover 12.5 s of the 60 s asked"
+    )
+    assert unfinished({"run": run | {"configuration": {}}}).endswith("cover 12.5 s")
+    assert unfinished({"run": run | {"unfinished": []}}) is None
+    assert unfinished({"run": {}}) is None  # a live summary, or one from before 1.7
 
 
 def test_the_lockout_probe_summary_is_folded_in(tmp_path: Path) -> None:
