@@ -14,6 +14,7 @@ full ephemeral stock are built in Locust's ``test_start``, before the first user
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from functools import partial
@@ -32,7 +33,7 @@ from loadtest.flows.identity import Identity, load_identities, save_learned
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.config import ConfigError, check_reachable
 from loadtest.target.options import add_locust_options, target_from
-from loadtest.target.safety import UnsafeTarget, guard_messages, guard_target
+from loadtest.target.safety import TARGET_SAID_ENV, UnsafeTarget, guard_messages, guard_target
 
 from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
 from .driver import GeventDriver, GeventTransport
@@ -74,6 +75,7 @@ def _check_target(environment: Any, **_: Any) -> None:
             region=config.region,
             pool_id=config.pool_id,
             confirm_pool_id=getattr(options, "cognito_confirm_pool_id", None),
+            said=os.environ.get(TARGET_SAID_ENV),  # by 'cognito-loadtest run'
         )
         guard_messages(
             endpoint_url=config.endpoint_url,

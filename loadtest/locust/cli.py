@@ -29,6 +29,7 @@ from loadtest.target.options import (
     child_env,
 )
 from loadtest.target.safety import (
+    TARGET_SAID_ENV,
     UnsafeTarget,
     add_bound_options,
     check_bounds,
@@ -132,8 +133,9 @@ def _passed_on(locust_args: list[str]) -> argparse.Namespace:
     return parser.parse_known_args(locust_args)[0]
 
 
-def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
-    """The rails before a run: sizes within their maxima, the target stated and confirmed.
+def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    """The rails before a run: sizes within their maxima, the target stated and confirmed;
+    returns the target's line.
 
     ``env`` is the child's environment, so settings given as ``COGNITO_*`` variables count."""
     later = vars(_passed_on(args.locust_args))
@@ -148,7 +150,7 @@ def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> None:
             "local pool made by 'cognito-loadtest pool serve --bootstrap DIR', add "
             "'--config DIR/locust.conf'"
         )
-    guard_target(
+    return guard_target(
         endpoint_url=seen.get("COGNITO_ENDPOINT_URL"),
         region=seen.get("COGNITO_REGION"),
         pool_id=seen.get("COGNITO_POOL_ID"),
@@ -216,7 +218,7 @@ def default_report_dir(
 def _run(args: argparse.Namespace) -> int:
     try:
         argv, env = locust_command(args, os.environ)
-        check_run(args, env)
+        env[TARGET_SAID_ENV] = check_run(args, env)  # the child need not say it again
         report = default_report_dir(args, env)
     except (ValueError, UnsafeTarget) as exc:
         print(f"cognito-loadtest run: {exc}", file=sys.stderr)

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 __all__ = [
     "BOUNDS",
     "LOCAL_POOL_URL",
+    "TARGET_SAID_ENV",
     "Bound",
     "OverLimit",
     "UnsafeTarget",
@@ -48,6 +49,10 @@ __all__ = [
 
 #: Where every command goes when no endpoint is given (``pool serve``'s default port).
 LOCAL_POOL_URL = "http://127.0.0.1:9229/"
+
+#: The target line a parent command already printed (``cognito-loadtest run`` for its Locust
+#: child): the child guards the target again but does not state the same line twice.
+TARGET_SAID_ENV = "COGNITO_TARGET_SAID"
 
 _POOL_REGION = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)_")
 
@@ -114,18 +119,18 @@ def guard_target(
     pool_id: str | None,
     confirm_pool_id: str | None,
     stream: TextIO | None = None,
-) -> None:
+    said: str | None = None,
+) -> str:
     """State the target on ``stream`` (``sys.stderr`` as it is at the call, so redirections
-    count); raise :class:`UnsafeTarget` unless it is the local pool or ``confirm_pool_id``
-    repeats ``pool_id`` exactly."""
-    print(
-        describe_target(endpoint_url=endpoint_url, region=region, pool_id=pool_id),
-        file=stream or sys.stderr,
-        flush=True,
-    )
+    count), unless ``said`` is that very line (a parent printed it); raise
+    :class:`UnsafeTarget` unless it is the local pool or ``confirm_pool_id`` repeats
+    ``pool_id`` exactly. Returns the line."""
+    line = describe_target(endpoint_url=endpoint_url, region=region, pool_id=pool_id)
+    if line != said:
+        print(line, file=stream or sys.stderr, flush=True)
     url = resolve_endpoint(endpoint_url, _region_of(pool_id, region))
     if is_local_endpoint(url):
-        return
+        return line
     if not pool_id:
         raise UnsafeTarget(f"{url} is not the local pool and no pool id was given")
     if confirm_pool_id is None:
@@ -138,6 +143,7 @@ def guard_target(
             f"--confirm-pool-id {confirm_pool_id!r} is not the target pool {pool_id!r}: "
             "refusing to load a pool whose id was not confirmed"
         )
+    return line
 
 
 def guard_messages(

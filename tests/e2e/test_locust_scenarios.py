@@ -257,6 +257,11 @@ def test_the_run_subcommand_runs_a_scenario(
     assert summary["flows"]["login:srp"]["count"] > 0
     said = capfd.readouterr()
     assert f"report: reports/{report.name}/ (--report-dir DIR names another" in said.out
+    # the target is stated once: by 'run', not again by its Locust child
+    assert [line for line in said.err.splitlines() if line.startswith("target:")] == [
+        f"target: endpoint {settings['COGNITO_ENDPOINT_URL'].rstrip('/')}/ (the local pool), "
+        f"region us-east-1, pool {settings['COGNITO_POOL_ID']}"
+    ], said.err[-2000:]
     verdict = "trustworthy" if summary["validity"]["trustworthy"] else "untrustworthy"
     assert f"cognito: latencies {verdict}" in said.err
     assert f"the report: reports/{report.name}/report.html" in said.err
