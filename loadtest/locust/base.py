@@ -35,7 +35,7 @@ from loadtest.target.config import ConfigError, check_reachable
 from loadtest.target.options import add_locust_options, target_from
 from loadtest.target.safety import TARGET_SAID_ENV, UnsafeTarget, guard_messages, guard_target
 
-from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
+from . import hooks
 from .driver import GeventDriver, GeventTransport
 from .fit import unfit_classes
 from .phase import start_at_random_phase, step_wait
@@ -151,6 +151,7 @@ events.test_stop.add_listener(_summarise)  # type: ignore[no-untyped-call]
 events.test_stop.add_listener(_keep_learned)  # type: ignore[no-untyped-call]
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
 events.init.add_listener(_check_target)  # type: ignore[no-untyped-call]
+hooks.install()  # after the target's checks: a refused run makes no report folder
 events.test_start.add_listener(_warm)  # type: ignore[no-untyped-call]
 
 

@@ -302,4 +302,14 @@ def _check_measured(environment: Any, summary: dict[str, Any]) -> None:
             environment.process_exit_code = 1
 
 
-events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]
+_installed: list[bool] = []
+
+
+def install() -> None:
+    """Register the report's ``init`` hook, once. A locustfile module calls it after adding its
+    own ``init`` checks: Locust runs the listeners in that order, so a run refused at start (an
+    unreachable endpoint, an unconfirmed pool, identities that fit no user) stops before its
+    report folder is made, instead of leaving one whose events start and never end."""
+    if not _installed:
+        _installed.append(True)
+        events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]

@@ -45,7 +45,7 @@ from loadtest.flows.identity import Identity, load_identities, save_learned
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.options import DOMAIN, OPTIONS, add_locust_options, pick, settings_from
 
-from . import hooks  # noqa: F401  (importing it registers the report's Locust hooks)
+from . import hooks
 from .choice import EntryChoice
 from .driver import GeventFetchDriver
 from .phase import start_at_random_phase, step_wait
@@ -102,6 +102,7 @@ def _keep_learned(environment: Any, **_: Any) -> None:
 
 
 events.test_stop.add_listener(_keep_learned)  # type: ignore[no-untyped-call]
+hooks.install()  # the report's hooks
 
 
 def _context(client_id: str, secret: str | None = None) -> FlowContext:

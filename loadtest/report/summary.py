@@ -163,10 +163,11 @@ def unfinished(summary: Mapping[str, Any]) -> str | None:
     if not processes:
         return None
     which = ", ".join(str(p) for p in processes)
-    covered = f"its figures cover {run.get('duration_s')} s"
     asked = (run.get("configuration") or {}).get("run_time")
-    if asked:
-        covered += f" of the {asked} s asked"
+    duration = run.get("duration_s")
+    covered = "it recorded no figures"
+    if duration is not None:
+        covered = f"its figures cover {duration} s" + (f" of the {asked} s asked" if asked else "")
     return (
         f"the run did not finish: no end recorded by process {which} (killed, crashed, or "
         f"still running); {covered}"

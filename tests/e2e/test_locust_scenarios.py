@@ -222,6 +222,8 @@ def test_bad_settings_stop_the_run_with_a_clear_message(
     run = run_locust("srp", settings, tmp_path, users=1, seconds=2)
     assert run.returncode == 2
     assert message in run.output
+    # refused before its start, it makes no report folder (whose events would never end)
+    assert not (tmp_path / "srp-report").exists()
 
 
 def test_the_run_subcommand_runs_a_scenario(

@@ -222,6 +222,9 @@ def test_an_unfinished_run_names_the_time_it_was_asked_to_run() -> None:
         "still running); its figures cover 12.5 s of the 60 s asked"
     )
     assert unfinished({"run": run | {"configuration": {}}}).endswith("cover 12.5 s")
+    assert unfinished({"run": run | {"duration_s": None}}).endswith(
+        "still running); it recorded no figures"
+    )
     assert unfinished({"run": run | {"unfinished": []}}) is None
     assert unfinished({"run": {}}) is None  # a live summary, or one from before 1.7
 
