@@ -296,6 +296,7 @@ def _ramp_embedded_pool(args: argparse.Namespace, settings: RampSettings) -> dic
 
 
 def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[str, Any]:
+    from loadtest.target.config import check_reachable
     from loadtest.target.options import child_env, target_from
     from loadtest.target.safety import guard_target
 
@@ -313,6 +314,7 @@ def _ramp_real_pool(args: argparse.Namespace, settings: RampSettings) -> dict[st
         if config.identities is None:
             raise ValueError("a real pool needs its identities file (--cognito-identities)")
         _check_identities(config.identities, settings.mix, needs)
+    check_reachable(config.endpoint_url)  # the last check: before a ramp folder and Locust
     env = child_env(args, REAL_POOL)
     described = {
         "kind": "user pool",

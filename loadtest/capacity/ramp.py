@@ -28,6 +28,7 @@ from .schedule import Stage, arrivals, duration, most_in_window, step_ramp
 
 __all__ = [
     "EventLines",
+    "RampRefused",
     "RampSettings",
     "Stopped",
     "identity_needs",
@@ -39,6 +40,13 @@ __all__ = [
 
 #: Seconds after a step's last arrival before it is judged (logins in flight finish).
 SETTLE_S = 1.5
+#: The exit code of a Locust run the scenario's checks refused at its start (bad settings, an
+#: unreachable endpoint, an unconfirmed pool, no identity that fits): nothing was measured.
+REFUSED_EXIT = 2
+
+
+class RampRefused(ValueError):
+    """The ramp's Locust process refused to start: one line saying why, and where its log is."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,9 +172,32 @@ def run_locust_ramp(settings: RampSettings, target_env: Mapping[str, str]) -> St
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "LOCUST_"))}
     env |= dict(target_env) | {"COGNITO_REPORT_DIR": str(run_dir)}
     print(f"capacity: {len(settings.stages)} steps, {stages_text}", file=sys.stderr, flush=True)
-    with (run_dir / "locust.log").open("w") as log:
+    log_path = run_dir / "locust.log"
+    with log_path.open("w") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        return _follow(process, settings, deadline=time.monotonic() + total + 180)
+        stopped = _follow(process, settings, deadline=time.monotonic() + total + 180)
+    if stopped.reason == "ceiling" and stopped.exit_code == REFUSED_EXIT:
+        raise RampRefused(
+            f"the ramp's Locust process refused to start: {_last_error(log_path)} "
+            f"(its log: {log_path})"
+        )
+    return stopped
+
+
+def _last_error(log: Path) -> str:
+    """The last error record of a Locust log in one line, without Locust's time and logger
+    prefix (a record's continuation lines, such as a list of bad settings, joined on)."""
+    lines = log.read_text("utf-8", errors="replace").splitlines()
+    starts = [i for i, line in enumerate(lines) if "/ERROR/" in line or "/CRITICAL/" in line]
+    if not starts:
+        return f"exit code {REFUSED_EXIT}"
+    first = starts[-1]
+    record = [lines[first].split(": ", 1)[-1].strip()]
+    for line in lines[first + 1 :]:
+        if line.startswith("["):  # the next record
+            break
+        record.append(line.strip())
+    return " ".join(part for part in record if part)
 
 
 def _scenario() -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 from loadtest.flows import load_identities
 from loadtest.protocol.lockout import add_lockout_options, lockout_settings
 from loadtest.target.conf import add_config_option
-from loadtest.target.config import ConfigError, TargetConfig
+from loadtest.target.config import ConfigError, TargetConfig, check_reachable
 from loadtest.target.options import CONFIRM, add_command_options, pick, settings_from, target_from
 from loadtest.target.safety import (
     UnsafeTarget,
@@ -29,7 +29,7 @@ from loadtest.target.safety import (
 from .attempts import Method, ProbeUser
 from .model import LockoutModel
 from .plan import PlanSettings, PollSettings
-from .probe import ProbeConfig, UnsafeUsername, run_probe
+from .probe import ProbeConfig, UnsafeUsername, check_users, run_probe
 
 __all__ = ["config_from", "register"]
 
@@ -134,7 +134,8 @@ def _target(args: argparse.Namespace) -> TargetConfig:
 
 def guard(args: argparse.Namespace, config: ProbeConfig) -> None:
     """The safety rails: at most 20 users and bounded attempts and time (unless
-    ``--allow-above-max``), the target stated and, unless it is the local pool, confirmed."""
+    ``--allow-above-max``), the target stated and, unless it is the local pool, confirmed;
+    then that it answers at all (else the probe would spend its time budget on refusals)."""
     sizes = {
         "users": len(config.users),
         "max_attempts": args.max_attempts,
@@ -147,6 +148,8 @@ def guard(args: argparse.Namespace, config: ProbeConfig) -> None:
         pool_id=config.client.pool_id,
         confirm_pool_id=args.cognito_confirm_pool_id,
     )
+    check_users(config.users, force_unsafe=config.force_unsafe_username)
+    check_reachable(config.endpoint_url)
 
 
 def _users(args: argparse.Namespace) -> tuple[ProbeUser, ...]:

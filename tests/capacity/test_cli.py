@@ -130,3 +130,31 @@ def test_the_capacity_page_says_when_its_steps_measured_nothing(tmp_path: Path) 
     page = write_html(tmp_path, result).read_text()
     assert "Latencies untrustworthy: the generator distorted its own timings." in page
     assert "Judged on the 12 logins of the steps." in page
+
+
+def test_a_ramp_whose_locust_process_refuses_to_start_says_why_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """The scenario's checks refuse bad settings with exit code 2 before any arrival: the ramp
+    raises that refusal (the command prints it, exit code 2) instead of reading an empty run
+    as one that reached its ceiling with no rate sustained."""
+    from loadtest.capacity.analysis import Limits
+    from loadtest.capacity.ramp import RampRefused, RampSettings, ramp_stages, run_locust_ramp
+
+    stages, warmup = ramp_stages(start=1, step=1, step_seconds=2, ceiling=1, warmup=0)
+    limits = Limits(throttle_rate=0.1, error_rate=0.1, p99_ms=1000)
+    settings = RampSettings(
+        stages=stages, warmup=warmup, mix={"srp": 1.0}, concurrency=2, processes=0,
+        max_wait=5, slo=limits, stop=limits, onset_threshold=0.01, consecutive=1,
+        run_dir=tmp_path / "ramp", quotas={},
+    )  # fmt: skip
+    ids = tmp_path / "ids.jsonl"
+    ids.write_text('{"username": "lt-a-00001", "password": "x"}\n')
+    bad = {"COGNITO_POOL_ID": "nope", "COGNITO_CLIENT_ID": "c", "COGNITO_IDENTITIES": str(ids)}
+    with pytest.raises(RampRefused) as refused:
+        run_locust_ramp(settings, bad)
+    said = str(refused.value)
+    assert said.startswith("the ramp's Locust process refused to start: ")
+    assert "malformed user pool id" in said
+    assert said.endswith(f"(its log: {tmp_path / 'ramp' / 'locust.log'})")
+    assert "\n" not in said

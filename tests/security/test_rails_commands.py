@@ -18,6 +18,7 @@ import pytest
 
 from loadtest.cli import main
 from loadtest.locust.cli import SCENARIO_DIR, locust_command
+from loadtest.target.launch import free_port
 from loadtest.target.options import CONFIRM_ENV
 
 REMOTE = "http://192.0.2.10:9229/"  # TEST-NET-1: documentation only, never routed
@@ -130,6 +131,30 @@ def test_lockout_probe_refuses_real_users_remote_pools_and_too_many_users(
     err = refused(capsys, "lockout-probe", *local, "--identities", str(many))
     assert "--count/--user 30 is above the maximum 20" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_probe_or_a_ramp_of_an_endpoint_that_does_not_answer_stops_at_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Nothing listens there: the lockout probe spent its whole time budget on refused
+    connections and called the user inconclusive, and ``capacity`` printed the findings of a
+    ramp whose Locust process had refused to start. Each now stops with one line, before
+    anything is written."""
+    port = free_port()
+    down = ["--endpoint-url", f"http://127.0.0.1:{port}/", "--pool-id", POOL, "--client-id", "c1"]
+    err = refused(capsys, "lockout-probe", *down, "--user", "lt-a", "--reports", str(tmp_path))
+    assert err.splitlines()[-1] == (
+        f"cognito-loadtest lockout-probe: endpoint http://127.0.0.1:{port}/ is unreachable: "
+        "[Errno 111] Connection refused"
+    )
+    ids = identities(tmp_path / "ids.jsonl", "lt-a-00001")
+    err = refused(
+        capsys, "capacity", *down, "--cognito-identities", str(ids), "--reports", str(tmp_path)
+    )
+    assert err.splitlines()[-1].endswith(
+        f"127.0.0.1:{port}/ is unreachable: [Errno 111] Connection refused"
+    )
+    assert not any(tmp_path.glob("*-*"))  # no probe folder, no ramp folder
 
 
 def test_demo_above_its_maxima_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
