@@ -21,17 +21,17 @@ def summary_from_events(run_dir: Path) -> dict[str, Any]:
     (``run_finished``): killed, crashed, or still running as the summary is made."""
     aggregate = Aggregate()
     run: dict[str, Any] = {}
-    started: list[str] = []
+    started: set[str] = set()
     finished: set[str] = set()
     for event in run_events(run_dir):
         kind = event.get("event")
         if kind == "run_started":
             run = run or dict(event.get("run") or {})
-            started.append(str(event.get("process")))
+            started.add(str(event.get("process")))
         elif kind == "run_finished":
             finished.add(str(event.get("process")))
         aggregate.add(event)
-    run["unfinished"] = sorted(set(started) - finished)
+    run["unfinished"] = sorted(started - finished)
     run.setdefault("run_id", run_dir.name)
     for key in ("target", "configuration", "versions"):
         run.setdefault(key, {})
