@@ -15,6 +15,10 @@ alternating rounds (each round runs every case once, so background noise spreads
   users the same floor measured in place (``floor_in_place_busy_ms``): the replay doing its one
   exponentiation on the hub between the first answer and the second request, as a minimal
   client must, so that the powmod pays the wake-ups and cold caches a login's maths pays;
+- ``thin_*``: at 100 users, the thinnest real SRP + TOTP login we can write in Python
+  (:mod:`benchmarks.locust_thin`: the protocol's three calls and its maths on the same native
+  threads, no flow, driver or report), against the same pool: what any Python client of this
+  design pays over the floor, and how much of ours is our layers;
 - ``loop_lag_*``: how late a 1 ms timer fires on the Locust process's gevent hub, p50 / p99,
   with the maths on native threads (the default; report on), on native threads made nicer
   than the hub (``--cognito-math-niceness``) and inline (``--cognito-math inline``), at the
@@ -112,6 +116,7 @@ class Population:
     bare_totp: list[Path]
     reference_totp: list[Path]
     naive_totp: list[Path]
+    thin_totp: list[Path]
     srp_recording: Path
     totp_recording: Path
 
@@ -123,13 +128,14 @@ def provision(app: App, settings: Settings, workdir: Path) -> Population:
     ours_n = settings.totp_identities(settings.cpu_users)
     naive_n = settings.totp_identities(settings.naive_users)
     busy_n = settings.totp_identities(settings.busy_users)
-    ours, busy, bare, reference, naive = [], [], [], [], []
+    ours, busy, bare, reference, naive, thin = [], [], [], [], [], []
     for r in range(settings.rounds):
         ours.append(create_users(app, f"lt-bench-ours{r}-", ours_n, totp=True))
         busy.append(create_users(app, f"lt-bench-busy{r}-", busy_n, totp=True))
         bare.append(create_users(app, f"lt-bench-bare{r}-", ours_n, totp=True))
         reference.append(create_users(app, f"lt-bench-ref{r}-", ours_n, totp=True))
         naive.append(create_users(app, f"lt-bench-naive{r}-", naive_n, totp=True))
+        thin.append(create_users(app, f"lt-bench-thin{r}-", busy_n, totp=True))
     recorder = create_users(app, "lt-bench-rec-", 1, totp=True)[0]
     return Population(
         plain=write_identities(plain, workdir / "plain.jsonl"),
@@ -138,6 +144,7 @@ def provision(app: App, settings: Settings, workdir: Path) -> Population:
         bare_totp=_write_sets(bare, workdir, "bare-totp"),
         reference_totp=_write_sets(reference, workdir, "reference-totp"),
         naive_totp=_write_sets(naive, workdir, "naive-totp"),
+        thin_totp=_write_sets(thin, workdir, "thin-totp"),
         srp_recording=_record(app, plain[-1], workdir / "srp.recording.json"),
         totp_recording=_record(app, recorder, workdir / "srp_totp.recording.json"),
     )
@@ -240,6 +247,16 @@ class Cases:
             name=name, locustfile=path, users=users, user_classes=[user_class], env=env
         )
 
+    def thin(self, name: str, ids: Path, users: int) -> LocustRun:
+        """The thinnest real SRP + TOTP login in Python (:mod:`benchmarks.locust_thin`)."""
+        env = {
+            "BENCH_THIN_IDENTITIES": str(ids),
+            "BENCH_THIN_POOL_ID": self.app.pool_id,
+            "BENCH_THIN_CLIENT_ID": self.app.client_id,
+            "BENCH_THIN_URL": self.app.url,
+        }
+        return LocustRun(name=name, locustfile=HERE / "locust_thin.py", users=users, env=env)
+
     def round(self, r: int, workdir: Path) -> list[tuple[str, LocustRun, bool]]:
         """Every case of round ``r``: (case, run, whether it samples the loop lag). Our CPU
         cases write a report (in ``workdir``), as a real run does; ``ours_srp_totp_no_report``
@@ -272,6 +289,7 @@ class Cases:
             ("floor_srp_totp_busy", self.floor(f"floor_busy-{r}", "srp_totp", busy), False),
             ("floor_in_place_srp_totp_busy", self.floor(
                 f"floor_in_place_busy-{r}", "srp_totp", busy, in_place=True), False),
+            ("thin_srp_totp_busy", self.thin(f"thin_busy-{r}", pop.thin_totp[r], busy), False),
             ("naive_srp_totp", self.naive(f"naive_totp-{r}", "NaiveSrpTotpUser", nt), False),
             ("lag_native", self.ours(f"lag_native-{r}", "srp", pop.plain, lag, "threads",
                                      report=report("lag_native")), True),
@@ -400,6 +418,13 @@ def measured_values(m: Measured) -> dict[str, Any]:
         "srp_totp_busy_login_cpu_ms": cpu["ours_srp_totp_busy"],
         "floor_http_srp_totp_busy_ms": cpu["floor_srp_totp_busy"],
         "floor_in_place_busy_ms": cpu["floor_in_place_srp_totp_busy"],
+        "thin_srp_totp_busy_login_cpu_ms": cpu["thin_srp_totp_busy"],
+        "thin_srp_totp_busy_hub_ms": statistics.median(
+            r.hub_ms_per_login for r in m.runs["thin_srp_totp_busy"]
+        ),
+        "srp_totp_busy_login_hub_ms": statistics.median(
+            r.hub_ms_per_login for r in m.runs["ours_srp_totp_busy"]
+        ),
         "srp_totp_login_hub_ms": statistics.median(
             r.hub_ms_per_login for r in m.runs["ours_srp_totp"]
         ),
@@ -494,6 +519,13 @@ TABLES = (
                    derive=sum_of("powmod_512_ms", "floor_http_srp_totp_busy_ms")),
             Figure(key="floor_in_place_busy_ms", label="floor in place, SRP + TOTP, 100 users",
                    unit="ms", note="the calls, and the powmod on the hub between them"),
+            Figure(key="srp_totp_busy_login_hub_ms", label="ours, SRP + TOTP, 100 users: hub",
+                   unit="ms", note="its main thread's share"),
+            Figure(key="thin_srp_totp_busy_login_cpu_ms",
+                   label="thinnest Python login, SRP + TOTP, 100 users", unit="ms",
+                   note="benchmarks/locust_thin.py: the protocol's calls and maths, no layers"),
+            Figure(key="thin_srp_totp_busy_hub_ms", label="thinnest, 100 users: hub", unit="ms",
+                   note="its main thread's share"),
             Figure(key="naive_login_cpu_ms", label="naive, SRP", unit="ms",
                    note="boto3 + pycognito"),
             Figure(key="naive_totp_login_cpu_ms", label="naive, SRP + TOTP", unit="ms",
@@ -520,6 +552,13 @@ TABLES = (
                    label="SRP + TOTP / floor in place, 100 users", unit="x",
                    note="the floor's powmod paying a login's wake-ups and cold caches too",
                    derive=ratio("srp_totp_busy_login_cpu_ms", "floor_in_place_busy_ms")),
+            Figure(key="thin_over_floor_in_place",
+                   label="thinnest Python login / floor in place, 100 users", unit="x",
+                   note="what any Python client of this design pays over the floor",
+                   derive=ratio("thin_srp_totp_busy_login_cpu_ms", "floor_in_place_busy_ms")),
+            Figure(key="srp_totp_busy_over_thin", label="ours / thinnest Python login, 100 users",
+                   unit="x", note="what the flow, driver and report layers cost",
+                   derive=ratio("srp_totp_busy_login_cpu_ms", "thin_srp_totp_busy_login_cpu_ms")),
             Figure(key="srp_totp_login_over_floor", label="SRP + TOTP / floor, 20 users",
                    unit="x", note="mostly idle: wake-ups weigh most",
                    derive=ratio("srp_totp_login_cpu_ms", "floor_ms")),

@@ -56,11 +56,12 @@ from loadtest.drivers.events import Reporter
 from loadtest.drivers.record import record
 from loadtest.flows import Flow, FlowContext, Identity, LoginResult, srp_login
 from loadtest.locust.base import FLOW_ERRORS
-from loadtest.locust.run import CALL_REQUEST_TYPE, LocustRun
+from loadtest.locust.run import LocustRun
 from loadtest.report.events import login_event
 from loadtest.report.run import RunReport
 from loadtest.target.launch import local_pool
 
+from ._calls import fire_call
 from ._target import create_app, create_users
 from .replay import Exchange, record_login, replay_key
 
@@ -201,7 +202,7 @@ def measure(
             for label, raw in raws:
                 began = time.perf_counter()
                 decode(raw)
-                _fire(events, label, began, len(raw.body))
+                fire_call(events, label, began, len(raw.body))
         bare_s.append(time.process_time() - start)
     report.close()
 
@@ -236,19 +237,6 @@ def _stats_listener(stats: RequestStats) -> Callable[..., None]:
             stats.log_error(request_type, name, exception)
 
     return on_request
-
-
-def _fire(events: Events, name: str, began: float, length: int) -> None:
-    """The floor's request event (:meth:`benchmarks.locust_floor.ReplayUser._fire`)."""
-    events.request.fire(  # type: ignore[no-untyped-call]
-        request_type=CALL_REQUEST_TYPE,
-        name=name,
-        response_time=(time.perf_counter() - began) * 1000,
-        response_length=length,
-        response=None,
-        context={},
-        exception=None,
-    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

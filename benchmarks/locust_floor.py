@@ -30,6 +30,7 @@ import gmpy2
 from locust import User, constant, task
 
 import srp_fast
+from benchmarks._calls import fire_call
 from benchmarks.replay import REPLAYED, Exchange, load_recording
 from loadtest.drivers.common import decode
 from loadtest.locust.driver import GeventTransport
@@ -74,19 +75,8 @@ class ReplayUser(User):
                 raw = self.transport.post(headers, body)
                 decode(raw)
             except Exception as error:
-                self._fire(label, began, 0, error)
+                fire_call(self.environment.events, label, began, 0, error)
                 REPLAYED["failed"] += 1
                 return
-            self._fire(label, began, len(raw.body))
+            fire_call(self.environment.events, label, began, len(raw.body))
         REPLAYED["ok"] += 1
-
-    def _fire(self, name: str, start: float, length: int, error: Exception | None = None) -> None:
-        self.environment.events.request.fire(
-            request_type="cognito",
-            name=name,
-            response_time=(time.perf_counter() - start) * 1000,
-            response_length=length,
-            response=None,
-            context={},
-            exception=error,
-        )

@@ -40,8 +40,9 @@ __all__ = [
     "save_recording",
 ]
 
-#: Logins the floor's users replayed in this process, by outcome (``ok``, ``failed``): the probe
-#: reads them here, since a replayed login is not a Locust request (nor is a real one).
+#: Logins the benchmark's own users completed in this process, by outcome (``ok``, ``failed``):
+#: the floor's replays and the thin client's logins (:mod:`benchmarks.locust_thin`). The probe
+#: reads them here, since a login is not a Locust request (only its calls are).
 REPLAYED: Counter[str] = Counter()
 
 

@@ -8,6 +8,7 @@ and measures. Each run is a few seconds, a few users.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import re
@@ -46,6 +47,7 @@ def cases(app: App, tmp_path: Path) -> generator.Cases:
         bare_totp=[],
         reference_totp=[],
         naive_totp=[],
+        thin_totp=[],
         srp_recording=generator._record(app, recorder, tmp_path / "rec.json"),
         totp_recording=tmp_path / "unused.json",
     )
@@ -111,6 +113,25 @@ def test_every_run_starts_its_users_spread_over_a_second(
 def test_the_naive_baseline_logs_in(cases: generator.Cases, tmp_path: Path) -> None:
     run: LocustRun = cases.naive("naive", "NaiveSrpUser", cases.pop.plain)
     assert_logged_in(run_locust(run, PROBE, tmp_path))
+
+
+def test_the_thinnest_client_signs_in_with_srp_and_totp(app: App, tmp_path: Path) -> None:
+    """``benchmarks/locust_thin.py``: real logins the pool verifies (the claim signature and the
+    code), each a login to the probe and three API calls to Locust, one row per call."""
+    thin = write_identities(create_users(app, "thin", 8, totp=True), tmp_path / "thin.jsonl")
+    cases = generator.Cases(app=app, pop=None, urls={}, settings=generator.Settings())  # type: ignore[arg-type]
+    result = run_locust(cases.thin("thin", thin, 2), PROBE, tmp_path)
+    assert_logged_in(result)
+    with (tmp_path / "thin_stats.csv").open() as handle:
+        rows = {row["Name"]: int(row["Request Count"]) for row in csv.DictReader(handle)}
+    calls = rows.pop("Aggregated")
+    assert set(rows) == {
+        "InitiateAuth:USER_SRP_AUTH",
+        "RespondToAuthChallenge:PASSWORD_VERIFIER",
+        "RespondToAuthChallenge:SOFTWARE_TOKEN_MFA",
+    }
+    assert calls == sum(rows.values())
+    assert calls >= 3 * result.logins
 
 
 def test_the_short_soak_logs_in_refreshes_and_reports_memory_and_log_growth(
