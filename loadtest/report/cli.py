@@ -76,6 +76,7 @@ def handle(args: argparse.Namespace) -> int:
     results = check(summary, slos)
     for result in results:
         print(result.line())
+    print(f"the report: {path.with_name('report.html')}")  # first line stays the summary's path
     return 0 if all(r.passed for r in results) else 1
 
 

@@ -207,6 +207,8 @@ def test_a_run_whose_events_never_end_says_it_did_not_finish(tmp_path: Path, cap
     assert lines[1] == "latencies trustworthy (2 logins judged)"
     assert lines[2].startswith("note: the run did not finish: no end recorded by process local")
     assert "(killed, crashed, or still running)" in lines[2]
+    assert lines[0] == str(tmp_path / "killed" / "summary.json")
+    assert lines[-1] == f"the report: {tmp_path / 'killed' / 'report.html'}"
     page = (tmp_path / "killed" / "report.html").read_text()
     assert "<b>Unfinished run.</b> The run did not finish: no end recorded by process local" in page
 
