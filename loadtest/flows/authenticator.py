@@ -20,7 +20,7 @@ import hashlib
 import json
 import secrets
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -28,7 +28,14 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-__all__ = ["Algorithm", "Attestation", "Passkey", "SoftwareAuthenticator", "b64url"]
+__all__ = [
+    "Algorithm",
+    "Attestation",
+    "Passkey",
+    "SoftwareAuthenticator",
+    "b64url",
+    "warm_signing",
+]
 
 #: Authenticator data flags: user present, user verified, attested credential data.
 _UP, _UV, _AT = 0x01, 0x04, 0x40
@@ -208,6 +215,22 @@ class SoftwareAuthenticator:
             "userHandle": b64url(passkey.user_handle),
         }
         return _credential(passkey.credential_id, response)
+
+
+def warm_signing(passkeys: Iterable[Passkey]) -> list[Algorithm]:
+    """Sign a throwaway digest once per algorithm among ``passkeys``; the algorithms, in order.
+
+    A process's first signature sets up OpenSSL's state for it: 3 to 10 ms here for ES256
+    (0.03 ms after), ~1.3 ms for RS256 (0.25 ms after). Done before the clock (Locust's
+    ``test_start``), it is not charged to the first passkey login's client compute. The
+    signatures are discarded: nothing leaves the process.
+    """
+    first: dict[Algorithm, Passkey] = {}
+    for passkey in passkeys:
+        first.setdefault(passkey.algorithm, passkey)
+    for passkey in first.values():
+        passkey.sign(bytes(32))
+    return list(first)
 
 
 def _credential(cid: bytes, response: dict[str, Any]) -> dict[str, Any]:

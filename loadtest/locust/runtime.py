@@ -24,6 +24,7 @@ import srp_fast
 from loadtest.drivers.common import NO_RETRY, RetryPolicy, Signer
 from loadtest.drivers.record import LoginRecord
 from loadtest.drivers.signing import SigV4Signer
+from loadtest.flows.authenticator import warm_signing
 from loadtest.flows.codes import CodeSource, MessageBudget, code_source_from
 from loadtest.flows.context import FlowContext
 from loadtest.flows.identities import IdentityPool, partition
@@ -132,15 +133,20 @@ class Runtime:
     own: list[Identity] = field(default_factory=list)
     #: Users whose x and g^x were computed before the clock (:meth:`prime_verifiers`).
     primed: int = 0
+    #: Passkey algorithms whose first signature was made before the clock.
+    signing_warmed: list[str] = field(default_factory=list)
 
     def warm(self) -> None:
-        """The fixed-base table for g and a full ephemeral stock, before any login; then one
-        garbage collection, and what start-up built (imports, the table, the identities) is
-        frozen out of later ones: a full collection holds the GIL (~10-15 ms here) and would
-        otherwise scan it all again in the middle of the run."""
+        """The fixed-base table for g, a full ephemeral stock, the users' verifiers and each
+        passkey algorithm's first signature (:func:`~loadtest.flows.authenticator.warm_signing`),
+        before any login; then one garbage collection, and what start-up built (imports, the
+        table, the identities) is frozen out of later ones: a full collection holds the GIL
+        (~10-15 ms here) and would otherwise scan it all again in the middle of the run."""
         srp_fast.g_table()
         self.ephemerals.warm()
         self.prime_verifiers()
+        warmed = warm_signing(i.passkey for i in self.own if i.passkey is not None)
+        self.signing_warmed = [algorithm.value for algorithm in warmed]
         gc.collect()
         gc.freeze()
 
@@ -193,7 +199,9 @@ class Runtime:
             f"ephemeral stock {len(pool)}/{self.ephemerals.size} ({self.mode.value} maths), "
             f"{pool.hits} hits, {pool.misses} misses; "
             f"x and g^x of {self.primed} users before the clock"
-        )
+            + (f"; passkey signing warmed: {', '.join(self.signing_warmed)}"
+               if self.signing_warmed else "")
+        )  # fmt: skip
 
     def summary(self) -> str:
         """One line: how calls and logins ended, throttles and lockouts apart."""
