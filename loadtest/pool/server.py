@@ -75,8 +75,9 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _prepare_state(settings: ServeSettings) -> None:
-    """Create the schema and the persistent keys once, before any worker starts.
+def _prepare_state(settings: ServeSettings) -> bool:
+    """Create the schema and the persistent keys once, before any worker starts; whether the
+    state holds a user pool yet.
 
     The state holds the signing and sealing keys, TOTP seeds and verifiers: it and its WAL
     files are the owner's only (mode 0600), whatever the umask, including a state file made
@@ -93,6 +94,7 @@ def _prepare_state(settings: ServeSettings) -> None:
         store.secrets.get_or_create("simulation-key", lambda: os.urandom(32))
         store.secrets.get_or_create("access-key", TokenAuthority.new_key_pem)
         store.secrets.get_or_create("id-key", TokenAuthority.new_key_pem)
+        return bool(store.pools.all())
     finally:
         store.close()
 
@@ -100,24 +102,35 @@ def _prepare_state(settings: ServeSettings) -> None:
 def serve(settings: ServeSettings) -> int:
     """Serve until SIGTERM or SIGINT; returns the exit code."""
     check_host(settings.host, allow_remote=settings.allow_remote)
-    _prepare_state(settings)
+    has_pool = _prepare_state(settings)
     sock = _listen(settings.host, settings.port)
     shared = SharedMemory.create(settings.quotas.bucket_slots)
     srp_fast.g_table().reserve(XU_BITS)  # built once, shared copy-on-write by the workers
     started = time.monotonic()
     port = sock.getsockname()[1]
-    announce = _announcer(settings.host, port)
+    announce = _announcer(settings.host, port, empty=None if has_pool else settings.state)
     if settings.workers <= 1:
         _run_worker(_worker_main(settings, sock, shared, started, index=0, ready=announce))
         return 0
     return _supervise(settings, sock, shared, started, announce)
 
 
-def _announcer(host: str, port: int) -> Callable[[], None]:
+def _announcer(host: str, port: int, *, empty: Path | None = None) -> Callable[[], None]:
+    """The readiness line on stdout; for a state with no user pool yet (``empty``), where to
+    get one, on stderr (a newcomer's plain ``pool serve`` otherwise only says it listens)."""
     shown = f"[{host}]" if ":" in host else host
 
     def announce() -> None:
         print(f"listening http://{shown}:{port}", flush=True)
+        if empty is not None:
+            print(
+                f"no user pool in {empty} yet: 'cognito-loadtest pool serve --bootstrap DIR' "
+                "makes one, with test users and a locust.conf for every scenario; or create "
+                f"yours at http://{shown}:{port} (CreateUserPool, CreateUserPoolClient, with "
+                "boto3 or the AWS CLI)",
+                file=sys.stderr,
+                flush=True,
+            )
 
     return announce
 

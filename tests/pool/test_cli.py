@@ -71,3 +71,26 @@ def test_the_state_and_its_log_are_private_even_if_made_loose_before(tmp_path: P
         modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
     assert {"pool.sqlite", "pool.sqlite-wal", "pool.log"} <= set(modes)
     assert set(modes.values()) == {0o600}, modes
+
+
+def test_a_pool_with_no_user_pool_says_where_to_get_one(tmp_path: Path) -> None:
+    """A plain ``pool serve`` on a new state only said it listened, and the next command
+    failed on a missing pool id: it now says, on stderr, how to get a pool. Once the state
+    holds one, it says nothing more than its readiness line."""
+    from loadtest.target.launch import local_admin_client, local_pool
+
+    state = tmp_path / "pool.sqlite"
+    log = tmp_path / "pool.log"
+    with local_pool(state) as pool:
+        admin = local_admin_client(pool.url)
+        assert admin.list_user_pools(MaxResults=10)["UserPools"] == []  # answered: announced
+        first = log.read_text()
+        assert f"no user pool in {state} yet: 'cognito-loadtest pool serve --bootstrap DIR'" in (
+            first
+        )
+        assert f"or create yours at {pool.url.rstrip('/')} (CreateUserPool" in first
+        admin.create_user_pool(PoolName="mine")
+    seen = len(log.read_text())
+    with local_pool(state) as pool:
+        assert len(local_admin_client(pool.url).list_user_pools(MaxResults=10)["UserPools"]) == 1
+        assert "no user pool" not in log.read_text()[seen:]
