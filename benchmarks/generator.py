@@ -404,6 +404,7 @@ def _pct(samples: list[float], q: float) -> float:
 def measured_values(m: Measured) -> dict[str, Any]:
     """The measured figures: medians over rounds, pooled lag percentiles, raw rounds."""
     cpu = {case: statistics.median(r.cpu_ms_per_login for r in rs) for case, rs in m.runs.items()}
+    hub = {case: statistics.median(r.hub_ms_per_login for r in rs) for case, rs in m.runs.items()}
     f: dict[str, Any] = {
         "srp_login_cpu_ms": cpu["ours_srp"],
         "srp_totp_login_cpu_ms": cpu["ours_srp_totp"],
@@ -419,18 +420,10 @@ def measured_values(m: Measured) -> dict[str, Any]:
         "floor_http_srp_totp_busy_ms": cpu["floor_srp_totp_busy"],
         "floor_in_place_busy_ms": cpu["floor_in_place_srp_totp_busy"],
         "thin_srp_totp_busy_login_cpu_ms": cpu["thin_srp_totp_busy"],
-        "thin_srp_totp_busy_hub_ms": statistics.median(
-            r.hub_ms_per_login for r in m.runs["thin_srp_totp_busy"]
-        ),
-        "srp_totp_busy_login_hub_ms": statistics.median(
-            r.hub_ms_per_login for r in m.runs["ours_srp_totp_busy"]
-        ),
-        "srp_totp_login_hub_ms": statistics.median(
-            r.hub_ms_per_login for r in m.runs["ours_srp_totp"]
-        ),
-        "floor_http_srp_totp_hub_ms": statistics.median(
-            r.hub_ms_per_login for r in m.runs["floor_srp_totp"]
-        ),
+        "thin_srp_totp_busy_hub_ms": hub["thin_srp_totp_busy"],
+        "srp_totp_busy_login_hub_ms": hub["ours_srp_totp_busy"],
+        "srp_totp_login_hub_ms": hub["ours_srp_totp"],
+        "floor_http_srp_totp_hub_ms": hub["floor_srp_totp"],
         "naive_login_cpu_ms": cpu["naive_srp"],
         "naive_totp_login_cpu_ms": cpu["naive_srp_totp"],
         "switch_interval_s": m.runs["lag_native"][0].switch_interval_s,
