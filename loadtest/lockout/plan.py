@@ -24,6 +24,7 @@ polled with the correct secret, so the user ends unlocked with a zero count.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -62,28 +63,88 @@ def poll_delay(
     model: LockoutModel,
     poll: PollSettings,
     hints: tuple[Zone, ...] = (),
+    rtt: float = 0.0,
 ) -> float:
     """Real seconds to wait before the next poll, ``elapsed`` seconds into a lock of
-    ``expected`` real seconds (0: none expected).
+    ``expected`` real seconds (0: none expected), counted from the answer to the last attempt,
+    which took ``rtt`` seconds: the gap between polls runs from one's sending to the next's.
 
     Polls are fine within ``window`` of ``expected`` and inside each of the ``hints``, other
     spans where the lock may well end (the last lock's bracket when it strayed from the model,
     and that times the factor): so a pool whose schedule differs from the model is still
     measured with small error bars once its pattern shows.
+
+    Inside such a zone the polls fall on a lattice half a gap either side of its centre (the
+    expected end, or the hint's midpoint): when the lock ends there, the two polls around its
+    end are one gap apart and centred on it, so the bracket's midpoint is the end itself
+    rather than wherever a grid counted from the failure fell. The gap is ``fine`` × the zone's
+    end, or the floor between polls if that is longer (0.2 model seconds: at time scale 1 a
+    1 s lock is bracketed ±0.1 s either way, and centred). The approach lands on the zone's
+    first lattice point.
     """
-    shortest = max(poll.floor, model.real(poll.min_interval))
+    shortest = _floor(model, poll)
     longest = max(shortest, min(model.real(poll.max_interval), model.idle_reset_real / 4))
-    zones = [(expected * (1 - poll.window), expected * (1 + poll.window))] if expected else []
-    zones += [(low * (1 - poll.window), high * (1 + poll.window)) for low, high in hints if high]
-    inside = [high for low, high in zones if low <= elapsed <= high]
+    zones = [_Lattice.of(expected * (1 - poll.window), expected * (1 + poll.window), expected,
+                         poll, shortest)] if expected else []  # fmt: skip
+    zones += [
+        _Lattice.of(low * (1 - poll.window), high * (1 + poll.window), (low + high) / 2, poll,
+                    shortest)
+        for low, high in hints
+        if high
+    ]  # fmt: skip
+    least = max(poll.floor, shortest - max(0.0, rtt))  # from this answer to the next sending
+    inside = [zone for zone in zones if zone.low <= elapsed <= zone.high]
     if inside:
-        delay = poll.fine * min(inside)
+        finest = min(inside, key=lambda zone: zone.gap)
+        delay = finest.point_at_or_after(elapsed + least) - elapsed
     else:
         delay = poll.coarse * max([elapsed, expected, *(high for _, high in hints)])
-        upcoming = [low - elapsed for low, _ in zones if low > elapsed]
-        if upcoming:
-            delay = min(delay, min(upcoming))
-    return min(longest, max(shortest, delay))
+        delay = min(longest, max(least, delay))
+        upcoming = [zone.first - elapsed for zone in zones if zone.first > elapsed]
+        if upcoming and min(upcoming) - delay < shortest:
+            # land on the next zone's first point: a step short of it by less than the floor
+            # would leave the next one no choice but to overshoot it
+            delay = min(upcoming)
+    return min(longest, max(least, delay))
+
+
+def _floor(model: LockoutModel, poll: PollSettings) -> float:
+    """The least real seconds between two polls' sendings."""
+    return max(poll.floor, model.real(poll.min_interval))
+
+
+#: A poll sent late by up to this share of the floor does not push the next one a whole gap
+#: on: the floor then counts from when it was due (scheduler wake-ups are a few ms late).
+LATE_SHARE = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class _Lattice:
+    """A fine-polling zone: ``[low, high]`` (at least a gap either side of ``centre``), and its
+    poll times ``centre + (k + 1/2) · gap``."""
+
+    low: float
+    high: float
+    centre: float
+    gap: float
+
+    @classmethod
+    def of(
+        cls, low: float, high: float, centre: float, poll: PollSettings, shortest: float
+    ) -> _Lattice:
+        gap = max(shortest, poll.fine * high)
+        return cls(min(low, centre - gap / 2), max(high, centre + gap / 2), centre, gap)
+
+    def point_at_or_after(self, t: float) -> float:
+        """The first poll time of the lattice at or after ``t`` (within rounding: a poll
+        sent on a lattice point asks for the next one a gap later, not two)."""
+        steps = (t - self.centre) / self.gap - 0.5
+        return self.centre + (math.ceil(steps - 1e-9) + 0.5) * self.gap
+
+    @property
+    def first(self) -> float:
+        """The zone's first poll time (the approach aims there)."""
+        return self.point_at_or_after(self.low)
 
 
 class ActionKind(StrEnum):
@@ -154,6 +215,7 @@ class UserPlan:
         self.done_reason = ""
         self.unexplained = False
         self._start = start
+        self._due: float | None = None  # when the last action's attempt was due
 
     # -- inputs -----------------------------------------------------------------------------
     def record(self, attempt: Attempt) -> None:
@@ -230,12 +292,9 @@ class UserPlan:
         if self.done_reason:
             return Action(kind=ActionKind.DONE, reason=self.done_reason)
         now = self.last.answered_at if self.last is not None else self._start
-        return Action(
-            kind=ActionKind.SEND,
-            at=now + self._delay(now),
-            credential=self._credential(),
-            phase=self.phase,
-        )
+        at = now + self._delay(now)
+        self._due = at
+        return Action(kind=ActionKind.SEND, at=at, credential=self._credential(), phase=self.phase)
 
     def _credential(self) -> Credential:
         if self.phase is Phase.BASELINE:
@@ -269,7 +328,18 @@ class UserPlan:
         if self.strayed is not None:
             low, high = self.strayed
             hints = (self.strayed, (low * self.model.factor, high * self.model.factor))
-        return poll_delay(now - self.lock_from, expected, self.model, poll, hints)
+        return poll_delay(
+            now - self.lock_from, expected, self.model, poll, hints, now - self._sent()
+        )
+
+    def _sent(self) -> float:
+        """When the last attempt counts as sent, for the floor between polls: when it was due,
+        if it went out less than :data:`LATE_SHARE` of the floor after that."""
+        assert self.last is not None
+        sent = self.last.sent_at
+        if self._due is None:
+            return sent
+        return max(self._due, sent - LATE_SHARE * _floor(self.model, self.settings.poll))
 
     def _idle_wait_due(self) -> bool:
         """The first attempt of the idle phase waits out the idle reset."""

@@ -66,8 +66,15 @@ def test_poll_delay_stays_within_its_bounds(elapsed: float, expected: float, sca
 def test_poll_delay_is_fine_near_the_expected_end_and_coarse_elsewhere() -> None:
     poll = PollSettings()
     assert poll_delay(0.0, 900.0, MODEL, poll) == 30.0  # coarse, capped
-    assert poll_delay(890.0, 900.0, MODEL, poll) == pytest.approx(9.45)  # 1 % of 945
-    assert poll_delay(850.0, 900.0, MODEL, poll) == pytest.approx(5.0)  # up to the fine window
+    # near 900 s the polls fall 1 % of 945 s apart, half a gap either side of 900
+    assert poll_delay(895.275, 900.0, MODEL, poll) == pytest.approx(9.45)
+    assert poll_delay(890.0, 900.0, MODEL, poll) == pytest.approx(5.275)  # to 895.275
+    assert poll_delay(850.0, 900.0, MODEL, poll) == pytest.approx(7.475)  # 857.475: the window's
+    # first lattice point (the window opens at 855)
+    assert poll_delay(0.5, 1.0, MODEL, poll) == pytest.approx(0.2)  # 0.7, then 0.9 on the floor
+    assert poll_delay(0.6, 1.0, MODEL, poll) == pytest.approx(0.3)  # no 0.8: 0.9 lies a gap apart
+    # sent at 0.9, answered at 0.91: the next is sent at 1.1, a gap after the last one's sending
+    assert poll_delay(0.91, 1.0, MODEL, poll, rtt=0.01) == pytest.approx(0.19)
     assert poll_delay(0.0, 0.0, MODEL, poll) == pytest.approx(0.2)  # no lock expected
 
 
@@ -213,6 +220,26 @@ def test_error_bars_stay_small_without_flooding() -> None:
         assert lock.error_bar <= 0.02 * lock.expected
         assert lock.polls <= 40
     assert len(log) < 400
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_polls_straddle_the_models_end_so_a_matching_lock_measures_as_the_model(
+    seed: int,
+) -> None:
+    """The polls near a lock's expected end fall half a poll gap either side of it, so when
+    the pool follows the model the bracket's midpoint is the model's value, not wherever the
+    poll grid happened to fall (it read 0.91 ± 0.10 s for a 1 s lock, 897.5 ± 4.7 s for 900),
+    and the bracket is no wider for it: one gap (the 0.2 s floor, or 1 % of the lock)."""
+    _, log = _run(MODEL, SimPool(), seed=seed)
+    latency = 2 * NETWORK.high
+    timed = [lock for lock in infer(log, MODEL) if lock.expected]
+    assert len(timed) == 13  # 12 schedule locks and the success reset's one
+    for lock in timed:
+        assert lock.measured is not None
+        assert lock.error_bar is not None
+        gap = max(0.2, 0.01 * 1.05 * lock.expected)
+        assert lock.error_bar <= gap / 2 + latency, lock
+        assert abs(lock.measured - lock.expected) <= 0.1 * gap + latency, lock
 
 
 def test_a_different_pool_is_measured_as_different() -> None:
