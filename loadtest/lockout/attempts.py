@@ -63,8 +63,10 @@ Clock = Callable[[], float]
 _NO_DEVICE = LoginOptions(use_device=False)
 #: The longest an SRP attempt starts ahead of its deciding call (challenges last seconds).
 _MAX_LEAD = 0.5
-#: Sign-ins of one attempt at most: a code another client spent, then a wait for a free step.
-_TOTP_TRIES = 3
+#: Sign-ins of one attempt at most. Another client (an earlier probe, a Locust run) may have
+#: spent this step's code and the next one's, which it may send early: two refused codes, a
+#: wait for a free step, then the sign-in that counts.
+_TOTP_TRIES = 4
 
 
 class Method(StrEnum):

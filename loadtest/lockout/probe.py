@@ -20,6 +20,7 @@ from typing import IO, Any
 import srp_fast
 from loadtest.drivers import AiohttpTransport, AsyncDriver
 from loadtest.flows import AppClient, FlowContext
+from loadtest.flows.totp import STEP_SECONDS
 from srp_fast.offload import math_executor
 
 from .attempts import Attempter, Method, ProbeUser, TimedTransport
@@ -92,14 +93,23 @@ def check_users(users: Sequence[ProbeUser], *, force_unsafe: bool) -> tuple[Prob
     )
 
 
-def time_budget(model: LockoutModel, plan: PlanSettings) -> float:
-    """Real seconds a run may take: twice the locks it will wait out, the idle wait, 30 s."""
+def time_budget(model: LockoutModel, plan: PlanSettings, *, totp: bool = False) -> float:
+    """Real seconds a run may take: twice the locks it will wait out, the idle wait, 30 s.
+
+    With ``totp`` (users whose sign-ins end with a TOTP code), a 30 s step more for each sign-in
+    with the right password, and one: a code is taken once, so each may wait for a step to
+    free, and another client (the probe run a minute ago) may have spent this step and the
+    next."""
     locks = model.total_lock_seconds(plan.failures(model)) + model.first_lock
     if plan.success_reset:
         locks += model.first_lock
     if plan.idle_reset:
         locks += model.idle_reset * (1 + plan.idle_margin) + model.first_lock
-    return 2 * model.real(locks) + 30.0
+    budget = 2 * model.real(locks) + 30.0
+    if totp:
+        sign_ins = 2 + plan.success_reset  # the baseline, the last lock's, the reset's
+        budget += STEP_SECONDS * (sign_ins + 1)
+    return budget
 
 
 def probe(
@@ -144,7 +154,8 @@ class _Run:
         self.config, self.users, self.run_dir = config, users, run_dir
         self.origin = time.monotonic()
         self.started = datetime.now(UTC)
-        budget = config.max_seconds or time_budget(config.model, config.plan)
+        totp = config.method is not Method.MFA and any(u.password and u.totp_secret for u in users)
+        budget = config.max_seconds or time_budget(config.model, config.plan, totp=totp)
         self.deadline = budget
         self.events = EventLog(run_dir / EVENTS_FILE)
         self.logs: dict[str, list[Attempt]] = {u.username: [] for u in users}

@@ -142,6 +142,16 @@ def test_time_budget_covers_the_locks_it_waits_out() -> None:
     assert time_budget(LockoutModel(), PlanSettings()) < 2 * 3600
 
 
+def test_time_budget_lets_totp_users_wait_for_a_free_step_at_each_sign_in() -> None:
+    """A TOTP user's baseline may wait a step for a code another client left spent (this
+    step's and the next), and each later sign-in a step more: at time scale 0.01 the locks
+    take seconds, and the waits for codes most of the run."""
+    model = LockoutModel(time_scale=0.01)
+    for plan, sign_ins in ((PlanSettings(), 3), (PlanSettings(success_reset=False), 2)):
+        plain = time_budget(model, plan)
+        assert time_budget(model, plan, totp=True) >= plain + 30 * (sign_ins + 1)
+
+
 @pytest.mark.e2e
 def test_demo_probe(tmp_path: Path) -> None:
     from loadtest.lockout.demo import demo_probe

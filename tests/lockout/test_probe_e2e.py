@@ -10,17 +10,22 @@ import argparse
 import asyncio
 import json
 import math
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
 
-from loadtest.flows import AppClient
+import srp_fast
+from loadtest.drivers import AiohttpTransport, AsyncDriver
+from loadtest.flows import AppClient, FlowContext
 from loadtest.lockout import LockoutModel, PlanSettings
-from loadtest.lockout.attempts import Method, ProbeUser
+from loadtest.lockout.attempts import Attempter, Method, ProbeUser, TimedTransport
 from loadtest.lockout.cli import register
 from loadtest.lockout.probe import ProbeConfig, UnsafeUsername, probe, run_probe
+from loadtest.lockout.records import Attempt, Credential, Outcome, Phase
 from loadtest.lockout.report import EVENTS_FILE, SUMMARY_FILE, EventLog
 from tests.conftest import PASSWORD, App, PoolServer, StartPool
 from tests.pool.helpers import enroll_totp, tokens
@@ -208,6 +213,52 @@ def test_a_totp_user_signs_in_with_a_fresh_code_each_time(
     assert all(e["sent_at"] <= e["answered_at"] for e in attempts)
     text = (tmp_path / EVENTS_FILE).read_text() + (tmp_path / SUMMARY_FILE).read_text()
     assert secret not in text
+
+
+def test_a_sign_in_after_another_client_spent_this_step_and_the_next_waits_and_succeeds(
+    pool_server: StartPool,
+) -> None:
+    """Another client (the probe run a moment ago, a Locust run) may have spent this step's
+    code and the next one's, which it may send early. A fresh attempter, which cannot know, is
+    refused both (ExpiredCodeException), waits for a step to free and signs in. Before, its
+    three tries ran out on that wait, and a probe run twice within a minute stopped on
+    'an unexpected answer: TotpStepSpent', inconclusive."""
+    server = pool_server(*SCALE)
+    app = server.provision(mfa="OPTIONAL")
+    name = "lt-probe-totp-again"
+    server.add_user(app, name)
+    idp = server.client()
+    access = tokens(idp, app, name)["AccessToken"]
+    secret = idp.associate_software_token(AccessToken=access)["SecretCode"]
+    idp.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now())
+    idp.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    user = ProbeUser(username=name, password=PASSWORD, totp_secret=secret)
+
+    async def sign_in() -> Attempt:
+        transport = AiohttpTransport(server.url)
+        timed = TimedTransport(transport, time.monotonic)
+        context = FlowContext(
+            client=AppClient(pool_id=app.pool_id, client_id=app.client_id),
+            clock=lambda: datetime.now(UTC),
+            ephemerals=srp_fast.new_ephemeral,
+        )
+        attempter = Attempter(
+            user, Method.SRP, transport=timed, driver=AsyncDriver(timed), context=context
+        )
+        try:
+            return await attempter.attempt(0, Credential.CORRECT, Phase.BASELINE)
+        finally:
+            await transport.close()
+
+    step = int(time.time()) // 30
+    first = asyncio.run(sign_in())  # the enrolment spent this step: it sends the next one's
+    assert first.outcome is Outcome.SUCCESS, first
+    again = asyncio.run(sign_in())
+    assert again.outcome is Outcome.SUCCESS, again
+    if int(time.time()) // 30 == step + 1:  # no step ended before the first sign-in's code
+        assert again.sent_at >= first.answered_at  # it waited for the next step to begin
 
 
 def test_refuses_non_synthetic_users_and_never_sends_their_password(
