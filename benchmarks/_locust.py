@@ -66,6 +66,10 @@ class ProbeResult:
     switch_interval_s: float
     #: When each user began its first task, staggered (monotonic seconds, sorted).
     user_starts_s: list[float] = field(default_factory=list)
+    #: Times the scheduler ran the hub's thread, and any of the process's threads (wake-ups,
+    #: and preemptions), over the window.
+    hub_runs: int = 0
+    runs: int = 0
 
     @property
     def cpu_ms_per_login(self) -> float:
@@ -79,6 +83,16 @@ class ProbeResult:
     def hub_ms_per_login(self) -> float:
         """The gevent hub's (main thread's) share of :attr:`cpu_ms_per_login`."""
         return self.hub_cpu_s * 1000 / max(self.logins, 1)
+
+    @property
+    def hub_runs_per_login(self) -> float:
+        """The hub's scheduled runs per login (each a wake-up, or a preemption)."""
+        return self.hub_runs / max(self.logins, 1)
+
+    @property
+    def runs_per_login(self) -> float:
+        """Every thread's scheduled runs per login: the hub's, the maths threads', the rest."""
+        return self.runs / max(self.logins, 1)
 
     @property
     def logins_per_s(self) -> float:

@@ -37,6 +37,7 @@ _UNITS: dict[str, str] = {
     "/s": "{:.0f} /s",
     "x": "{:.2f}x",
     "count": "{:.0f}",
+    "/login": "{:.1f} /login",
     "MiB": "{:.1f} MiB",
     "GiB": "{:.2f} GiB",
     "MiB/h": "{:+.1f} MiB/h",

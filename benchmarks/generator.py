@@ -405,6 +405,10 @@ def measured_values(m: Measured) -> dict[str, Any]:
     """The measured figures: medians over rounds, pooled lag percentiles, raw rounds."""
     cpu = {case: statistics.median(r.cpu_ms_per_login for r in rs) for case, rs in m.runs.items()}
     hub = {case: statistics.median(r.hub_ms_per_login for r in rs) for case, rs in m.runs.items()}
+    runs = {case: statistics.median(r.runs_per_login for r in rs) for case, rs in m.runs.items()}
+    hub_runs = {
+        case: statistics.median(r.hub_runs_per_login for r in rs) for case, rs in m.runs.items()
+    }
     f: dict[str, Any] = {
         "srp_login_cpu_ms": cpu["ours_srp"],
         "srp_totp_login_cpu_ms": cpu["ours_srp_totp"],
@@ -424,6 +428,12 @@ def measured_values(m: Measured) -> dict[str, Any]:
         "srp_totp_busy_login_hub_ms": hub["ours_srp_totp_busy"],
         "srp_totp_login_hub_ms": hub["ours_srp_totp"],
         "floor_http_srp_totp_hub_ms": hub["floor_srp_totp"],
+        "srp_totp_busy_runs": runs["ours_srp_totp_busy"],
+        "srp_totp_busy_hub_runs": hub_runs["ours_srp_totp_busy"],
+        "thin_srp_totp_busy_runs": runs["thin_srp_totp_busy"],
+        "thin_srp_totp_busy_hub_runs": hub_runs["thin_srp_totp_busy"],
+        "floor_in_place_busy_runs": runs["floor_in_place_srp_totp_busy"],
+        "floor_in_place_busy_hub_runs": hub_runs["floor_in_place_srp_totp_busy"],
         "naive_login_cpu_ms": cpu["naive_srp"],
         "naive_totp_login_cpu_ms": cpu["naive_srp_totp"],
         "switch_interval_s": m.runs["lag_native"][0].switch_interval_s,
@@ -453,12 +463,23 @@ def _summary(r: ProbeResult) -> dict[str, float]:
         "logins_per_s": round(r.logins_per_s, 2),
         "cpu_ms_per_login": round(r.cpu_ms_per_login, 3),
         "hub_ms_per_login": round(r.hub_ms_per_login, 3),
+        "runs_per_login": round(r.runs_per_login, 2),
+        "hub_runs_per_login": round(r.hub_runs_per_login, 2),
         "failures": r.failures,
         "csv_failures": r.csv_failures,
     }
     if r.lag_ms:
         out |= {"lag_p50_ms": _pct(r.lag_ms, 50), "lag_p99_ms": _pct(r.lag_ms, 99)}
     return out
+
+
+def _runs_figures(key: str, who: str, note: str = "") -> list[Figure]:
+    """A case's thread runs per login at 100 users: every thread's, and the hub's."""
+    return [
+        Figure(key=f"{key}_runs", label=f"{who}, 100 users: thread runs", unit="/login",
+               note=note),
+        Figure(key=f"{key}_hub_runs", label=f"{who}, 100 users: hub runs", unit="/login"),
+    ]  # fmt: skip
 
 
 def _lag_figures(key: str, label: str, note: str, target: Target | None = None) -> list[Figure]:
@@ -519,6 +540,10 @@ TABLES = (
                    note="benchmarks/locust_thin.py: the protocol's calls and maths, no layers"),
             Figure(key="thin_srp_totp_busy_hub_ms", label="thinnest, 100 users: hub", unit="ms",
                    note="its main thread's share"),
+            *_runs_figures("srp_totp_busy", "ours",
+                           "times the scheduler ran a thread: wake-ups (and preemptions)"),
+            *_runs_figures("thin_srp_totp_busy", "thinnest", "each costs about wake_cpu_us"),
+            *_runs_figures("floor_in_place_busy", "floor in place"),
             Figure(key="naive_login_cpu_ms", label="naive, SRP", unit="ms",
                    note="boto3 + pycognito"),
             Figure(key="naive_totp_login_cpu_ms", label="naive, SRP + TOTP", unit="ms",

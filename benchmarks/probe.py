@@ -57,6 +57,9 @@ class Snapshot:
     cpu_s: float
     clock_cpu_s: float
     hub_cpu_s: float
+    hub_runs: int
+    #: Each thread's scheduled runs so far, by thread id.
+    runs: dict[int, int]
     logins: int
     failures: int
 
@@ -69,6 +72,8 @@ class WindowResult:
     cpu_s: float
     clock_cpu_s: float
     hub_cpu_s: float
+    hub_runs: int
+    runs: int
     logins: int
     failures: int
     switch_interval_s: float
@@ -87,6 +92,8 @@ def snapshot(environment: Any) -> Snapshot:
         cpu_s=process_tree_cpu_s(os.getpid()),
         clock_cpu_s=time.process_time(),
         hub_cpu_s=main_thread_cpu_s(),
+        hub_runs=_runs(os.getpid()),
+        runs={int(task.name): _runs(int(task.name)) for task in Path("/proc/self/task").iterdir()},
         logins=ok + sum(row.num_requests - row.num_failures for row in rows),
         failures=failed + sum(row.num_failures for row in rows),
     )
@@ -98,6 +105,16 @@ def main_thread_cpu_s() -> float:
     (maths, refill, stats writers)."""
     pid = os.getpid()
     return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
+def _runs(tid: int) -> int:
+    """How many times the scheduler has run a thread of this process (``schedstat``'s third
+    field): each wake-up from a wait is one, and a preemption one more. A thread that sleeps
+    and wakes per event pays the kernel's wake-up price each time (``wake_cpu_us``)."""
+    try:
+        return int(Path(f"/proc/{os.getpid()}/task/{tid}/schedstat").read_text().split()[2])
+    except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
+        return 0
 
 
 def _our_logins(environment: Any) -> tuple[int, int]:
@@ -150,6 +167,9 @@ def measure_window(
         cpu_s=last.cpu_s - first.cpu_s,
         clock_cpu_s=last.clock_cpu_s - first.clock_cpu_s,
         hub_cpu_s=last.hub_cpu_s - first.hub_cpu_s,
+        hub_runs=last.hub_runs - first.hub_runs,
+        runs=sum(n - first.runs.get(tid, 0) for tid, n in last.runs.items()),  # a thread
+        # that ended inside the window is left out: its runs are lost with it
         logins=last.logins - first.logins,
         failures=last.failures - first.failures,
         switch_interval_s=sys.getswitchinterval(),
