@@ -63,6 +63,26 @@ def test_poll_delay_stays_within_its_bounds(elapsed: float, expected: float, sca
     assert max(poll.floor, 0.2 * scale) <= delay <= 30 * scale
 
 
+@given(
+    elapsed=st.floats(0, 5000, allow_nan=False),
+    expected=st.sampled_from([0.0, 1.0, 16.0, 900.0]),
+    scale=st.sampled_from([1.0, 0.01]),
+    rtt=st.floats(0, 1, allow_nan=False),
+)
+def test_the_floor_between_polls_runs_from_one_sending_to_the_next(
+    elapsed: float, expected: float, scale: float, rtt: float
+) -> None:
+    """Counted from the last answer, the wait is the floor less the last attempt's round
+    trip (never under ``floor``), so polls go out at least the floor apart, and never more
+    than the longest gap after the answer."""
+    model = LockoutModel(time_scale=scale)
+    poll = PollSettings()
+    delay = poll_delay(elapsed, expected * scale, model, poll, rtt=rtt)
+    assert delay >= poll.floor
+    assert rtt + delay >= 0.2 * scale - 1e-12
+    assert delay <= 30 * scale
+
+
 def test_poll_delay_is_fine_near_the_expected_end_and_coarse_elsewhere() -> None:
     poll = PollSettings()
     assert poll_delay(0.0, 900.0, MODEL, poll) == 30.0  # coarse, capped
