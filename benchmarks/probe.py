@@ -57,8 +57,7 @@ class Snapshot:
     cpu_s: float
     clock_cpu_s: float
     hub_cpu_s: float
-    hub_runs: int
-    #: Each thread's scheduled runs so far, by thread id.
+    #: Each thread's scheduled runs so far, by thread id (the hub's is the process id).
     runs: dict[int, int]
     logins: int
     failures: int
@@ -92,7 +91,6 @@ def snapshot(environment: Any) -> Snapshot:
         cpu_s=process_tree_cpu_s(os.getpid()),
         clock_cpu_s=time.process_time(),
         hub_cpu_s=main_thread_cpu_s(),
-        hub_runs=_runs(os.getpid()),
         runs={int(task.name): _runs(int(task.name)) for task in Path("/proc/self/task").iterdir()},
         logins=ok + sum(row.num_requests - row.num_failures for row in rows),
         failures=failed + sum(row.num_failures for row in rows),
@@ -167,7 +165,7 @@ def measure_window(
         cpu_s=last.cpu_s - first.cpu_s,
         clock_cpu_s=last.clock_cpu_s - first.clock_cpu_s,
         hub_cpu_s=last.hub_cpu_s - first.hub_cpu_s,
-        hub_runs=last.hub_runs - first.hub_runs,
+        hub_runs=last.runs.get(os.getpid(), 0) - first.runs.get(os.getpid(), 0),
         runs=sum(n - first.runs.get(tid, 0) for tid, n in last.runs.items()),  # a thread
         # that ended inside the window is left out: its runs are lost with it
         logins=last.logins - first.logins,
