@@ -112,6 +112,12 @@ def time_budget(model: LockoutModel, plan: PlanSettings, *, totp: bool = False) 
     return budget
 
 
+def _signs_in(user: ProbeUser, method: Method) -> bool:
+    """Whether the probe signs this user in with the right password (a baseline, the success
+    that lifts a lock): it knows the password, and is not sending wrong MFA codes."""
+    return user.password is not None and method is not Method.MFA
+
+
 def probe(
     config: ProbeConfig, run_dir: Path, *, out: IO[str] | None = None, quiet: bool = False
 ) -> dict[str, Any]:
@@ -154,7 +160,7 @@ class _Run:
         self.config, self.users, self.run_dir = config, users, run_dir
         self.origin = time.monotonic()
         self.started = datetime.now(UTC)
-        totp = config.method is not Method.MFA and any(u.password and u.totp_secret for u in users)
+        totp = any(u.totp_secret and _signs_in(u, config.method) for u in users)
         budget = config.max_seconds or time_budget(config.model, config.plan, totp=totp)
         self.deadline = budget
         self.events = EventLog(run_dir / EVENTS_FILE)
@@ -202,7 +208,7 @@ class _Run:
         plan = UserPlan(
             self.config.model,
             self.config.plan,
-            knows_password=user.password is not None and self.config.method is not Method.MFA,
+            knows_password=_signs_in(user, self.config.method),
             start=self.clock(),
         )
         self.plans[user.username] = plan
