@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from . import __version__
 from .steps import Stopped
@@ -54,10 +55,20 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, saying a bad argument in one line: what was wrong and where the
+    options are. argparse's own prints the usage above it first, twenty lines of options for
+    ``run``, with the one line that matters last. Every subcommand's parser is one of these
+    (``add_subparsers`` makes its parsers of the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} ('{self.prog} --help' lists the options)\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: with every subcommand, or with only ``command``'s (and those its
     module also registers) when it is one of :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="cognito-loadtest",
         description="Load, lockout and capacity testing for Amazon Cognito user pools.",
     )

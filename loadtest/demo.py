@@ -39,7 +39,7 @@ from typing import Any
 
 from .lockout.demo import demo_probe
 from .locust.cli import SCENARIOS, scenario_path
-from .protocol.units import parse_duration
+from .protocol.units import count_at_least, parse_duration
 from .report.tables import Table
 from .steps import StepFailed, last_line, step
 from .target.launch import (
@@ -66,8 +66,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=Path(".cognito-loadtest"),
         help="folder for pool state and identities (they hold secrets; created mode 0700)",
     )
-    parser.add_argument("--identities", type=int, default=60, help="test users to create")
-    parser.add_argument("-u", "--users", type=int, default=10, help="Locust virtual users")
+    parser.add_argument(
+        "--identities", type=count_at_least(1), default=60, help="test users to create"
+    )
+    parser.add_argument(
+        "-u", "--users", type=count_at_least(1), default=10, help="Locust virtual users"
+    )
     parser.add_argument("-t", "--run-time", default="30s", help="length of the load run")
     parser.add_argument(
         "--scenario",
@@ -76,11 +80,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--skip-bench", action="store_true", help="skip the SRP maths timing")
     parser.add_argument(
-        "--probe-users", type=int, default=3, help="users for the lockout probe (0 skips it)"
+        "--probe-users",
+        type=count_at_least(0),
+        default=3,
+        help="users for the lockout probe (0 skips it)",
     )
     parser.add_argument(
         "--probe-failures",
-        type=int,
+        type=count_at_least(0),
         default=0,
         help="counted failures per probed user (0: the full schedule up to the cap)",
     )

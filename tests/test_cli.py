@@ -36,6 +36,41 @@ def test_a_subcommand_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     assert "required" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "argument", "minimum"),
+    [
+        (["run", "srp", "-u", "0"], "-u/--users", 1),
+        (["run", "srp", "--processes", "-1"], "--processes", 0),
+        (["demo", "--identities", "0"], "--identities", 1),
+        (["demo", "-u", "-3"], "-u/--users", 1),
+        (["demo", "--probe-users", "-2"], "--probe-users", 0),
+        (["lockout-probe", "--count", "-78"], "--count", 1),  # was the first 2 of 80 users
+        (["lockout-probe", "--count", "0"], "--count", 1),  # was every identity
+        (["lockout-probe", "--failures", "-1"], "--failures", 0),  # ran to its time budget
+        (["lockout-probe", "--max-attempts", "0"], "--max-attempts", 1),
+        (["pool", "serve", "--workers", "0"], "--workers", 1),
+        (["pool", "serve", "--math-threads", "0"], "--math-threads", 1),
+        (["provision", "-n", "0"], "-n/--users", 1),
+        (["capacity", "--processes", "-2"], "--processes", 0),
+    ],
+)
+def test_a_meaningless_count_stops_the_command_in_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], argument: str, minimum: int
+) -> None:
+    """Before anything starts, with one line naming the argument, the value and where the
+    options are; argparse's usage (twenty lines of options for ``run``) is not printed."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    command = "pool serve" if argv[0] == "pool" else argv[0]
+    assert err.splitlines() == [
+        f"cognito-loadtest {command}: argument {argument}: expected a whole number of at least "
+        f"{minimum}, got {argv[-1]!r} ('cognito-loadtest {command} --help' lists the options)"
+    ]
+
+
 def test_bench_says_how_to_run_the_benchmarks_from_a_checkout(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

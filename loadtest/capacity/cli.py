@@ -42,6 +42,7 @@ from loadtest.protocol.quotas import (
     DomainLimits,
     QuotaCategory,
 )
+from loadtest.protocol.units import count_at_least
 from loadtest.target.conf import add_config_option
 from loadtest.target.options import (
     CONFIRM,
@@ -105,7 +106,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--concurrency", type=int, default=100, help="most logins in flight (Locust users; 100)"
     )
     add_command_options(ramp, pick("max_wait", "arrivals", "arrivals_seed"))
-    ramp.add_argument("--processes", type=int, default=0, help="Locust worker processes")
+    ramp.add_argument(
+        "--processes", type=count_at_least(0), default=0, help="Locust worker processes"
+    )
     limits = parser.add_argument_group("SLOs and stop conditions")
     limits.add_argument("--slo-p99", type=float, default=1000.0, help="ms from the intended start")
     limits.add_argument("--slo-throttle-rate", type=float, default=0.001)
@@ -115,7 +118,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     limits.add_argument("--stop-error-rate", type=float, default=0.10, help="stops the ramp")
     limits.add_argument(
         "--consecutive",
-        type=int,
+        type=count_at_least(1),
         default=2,
         help="steps in a row a stop condition must trip, and the onset threshold hold, for "
         "either to count (2: one hiccup is not a trend)",
@@ -148,7 +151,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the pool's token-bucket burst (0.2 s: a 1 s bucket takes 1/x s to "
         "drain at x over a quota, longer than a short step)",
     )
-    local.add_argument("--pool-workers", type=int, default=2, help="pool worker processes")
+    local.add_argument(
+        "--pool-workers", type=count_at_least(1), default=2, help="pool worker processes"
+    )
     local.add_argument(
         "--fault",
         action="append",

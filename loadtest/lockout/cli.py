@@ -16,6 +16,7 @@ from pathlib import Path
 
 from loadtest.flows import load_identities
 from loadtest.protocol.lockout import add_lockout_options, lockout_settings
+from loadtest.protocol.units import count_at_least
 from loadtest.target.conf import add_config_option
 from loadtest.target.config import ConfigError, TargetConfig, check_reachable
 from loadtest.target.options import CONFIRM, add_command_options, pick, settings_from, target_from
@@ -71,7 +72,9 @@ def _user_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--identities", type=Path, help="identities file (JSON lines): usernames and passwords"
     )
-    group.add_argument("--count", type=int, default=0, help="probe the first N identities")
+    group.add_argument(
+        "--count", type=count_at_least(1), help="probe the first N identities (default: all)"
+    )
     group.add_argument(
         "--force-non-synthetic",
         "--force-unsafe-username",
@@ -94,13 +97,16 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
 def _plan_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("probe")
     group.add_argument(
-        "--failures", type=int, default=0, help="counted failures (default: to the cap, +1)"
+        "--failures",
+        type=count_at_least(0),
+        default=0,
+        help="counted failures (default: to the cap, +1)",
     )
     group.add_argument("--idle-reset", action="store_true", help="also probe the idle reset")
     group.add_argument(
         "--no-success-reset", action="store_true", help="skip the success-reset phase"
     )
-    group.add_argument("--max-attempts", type=int, default=5000, help="per user")
+    group.add_argument("--max-attempts", type=count_at_least(1), default=5000, help="per user")
     group.add_argument("--max-seconds", type=float, default=0.0, help="default: from the model")
     group.add_argument("--min-poll", type=float, default=0.2, help="model seconds")
     group.add_argument("--max-poll", type=float, default=30.0, help="model seconds")
@@ -156,7 +162,7 @@ def _users(args: argparse.Namespace) -> tuple[ProbeUser, ...]:
     users = [ProbeUser(username=name) for name in args.user]
     if args.identities is not None:
         identities = load_identities(args.identities)
-        if args.count:
+        if args.count is not None:
             identities = identities[: args.count]
         users += [
             ProbeUser(

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loadtest.protocol.units import parse_duration
+from loadtest.protocol.units import count_at_least, parse_duration
 from loadtest.target.conf import read_conf
 from loadtest.target.options import (
     CONFIRM,
@@ -66,10 +66,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "processes above their maxima (1000, 100/s, 1h, 16) need --allow-above-max.",
     )
     parser.add_argument("scenario", help=f"one of {', '.join(SCENARIOS)}, or a locustfile path")
-    parser.add_argument("-u", "--users", type=int, default=10)
+    parser.add_argument("-u", "--users", type=count_at_least(1), default=10)
     parser.add_argument("-r", "--spawn-rate", type=float, default=5.0)
     parser.add_argument("-t", "--run-time", default="30s")
-    parser.add_argument("--processes", type=int, default=0, help="Locust worker processes")
+    parser.add_argument(
+        "--processes", type=count_at_least(0), default=0, help="Locust worker processes"
+    )
     parser.add_argument(
         "--web",
         action="store_true",

@@ -14,7 +14,7 @@ from loadtest.protocol.quotas import (
     DomainLimits,
     QuotaCategory,
 )
-from loadtest.protocol.units import parse_quota
+from loadtest.protocol.units import count_at_least, parse_quota
 
 from .clock import TimeScale
 from .faults import Fault, FaultSpecError, Stall, parse_fault
@@ -73,7 +73,7 @@ def _add_bootstrap_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--users",
-        type=int,
+        type=count_at_least(1),
         default=20,
         help="test users of each kind to provision with --bootstrap (default 20)",
     )
@@ -98,12 +98,16 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         "--allow-remote", action="store_true", help="allow binding a non-loopback address"
     )
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="SQLite state file")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
-    parser.add_argument("--math-threads", type=int, default=2, help="SRP threads per worker")
+    parser.add_argument(
+        "--workers", type=count_at_least(1), default=1, help="worker processes (one per core)"
+    )
+    parser.add_argument(
+        "--math-threads", type=count_at_least(1), default=2, help="SRP threads per worker"
+    )
     parser.add_argument("--region", default="us-east-1", help="region in pool ids and issuers")
     parser.add_argument(
         "--max-in-flight",
-        type=int,
+        type=count_at_least(0),
         default=512,
         help="requests a worker answers at once; more get TooManyRequestsException (0: no cap)",
     )
@@ -224,7 +228,7 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         state=state_path(args.state),
         host=args.host,
         port=args.port,
-        workers=max(1, args.workers),
+        workers=args.workers,
         region=args.region,
         scale=scale,
         lockout=LockoutPolicy(**lockout_settings(args), scale=scale),
@@ -241,7 +245,7 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         code_limits=args.user_code_limits,
         test_clock=args.test_clock or args.freeze_clock,
         freeze_clock=args.freeze_clock,
-        math_threads=max(1, args.math_threads),
+        math_threads=args.math_threads,
         allow_remote=args.allow_remote,
         max_in_flight=max(0, args.max_in_flight),
         max_loop_lag=max(0.0, args.max_loop_lag),

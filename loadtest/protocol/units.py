@@ -1,5 +1,5 @@
 """Text forms every command line shares: durations (``90``, ``30s``, ``250ms``, ``5m``,
-``1h30m``) and ``CATEGORY=RPS`` quota rates.
+``1h30m``), ``CATEGORY=RPS`` quota rates and counts (users, processes, attempts).
 
 One parser each, so that ``run -t``, a pool fault's ``latency:50ms``, an open-model stage's
 ``20:1m`` and every ``--quota`` read the same text the same way. A value that does not parse
@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from collections.abc import Callable
 
 from .quotas import QuotaCategory
 
-__all__ = ["BadValue", "parse_duration", "parse_quota", "parse_quota_limit"]
+__all__ = ["BadValue", "count_at_least", "parse_duration", "parse_quota", "parse_quota_limit"]
 
 _NUMBER = r"\d+(?:\.\d+)?"
 _DURATION = re.compile(
@@ -39,6 +40,25 @@ def parse_duration(text: str) -> float:
     if not cleaned or match is None:
         raise BadValue(f"not a duration: {text!r} (e.g. 90, 30s, 250ms, 5m, 1h30m)")
     return sum(float(v) * _UNIT_SECONDS[unit] for unit, v in match.groupdict().items() if v)
+
+
+def count_at_least(minimum: int) -> Callable[[str], int]:
+    """A parser of whole numbers no smaller than ``minimum`` (``type=count_at_least(1)``): a
+    count of users, processes or attempts below it means nothing, and a negative one used to
+    slip through as a slice or a loop that never ends (``lockout-probe --count -78`` probed
+    the first 2 of 80 identities)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise BadValue(f"expected a whole number of at least {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = f"count_at_least_{minimum}"  # argparse names the type in its messages
+    return parse
 
 
 def _category(name: str, text: str) -> QuotaCategory:

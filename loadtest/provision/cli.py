@@ -18,7 +18,7 @@ from typing import TypeAlias
 
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.protocol.quotas import QuotaCategory
-from loadtest.protocol.units import parse_quota_limit
+from loadtest.protocol.units import count_at_least, parse_quota_limit
 from loadtest.target.conf import add_config_option
 from loadtest.target.config import ConfigError, TargetConfig
 from loadtest.target.options import CONFIRM, Option, add_command_options, pick, settings_from
@@ -62,7 +62,9 @@ def _provision_parser(subparsers: Subparsers) -> None:
         "not the local one needs --confirm-pool-id; more than 10000 users or 64 in flight "
         "need --allow-above-max.",
     )
-    parser.add_argument("-n", "--users", type=_positive_int, required=True, help="users in the run")
+    parser.add_argument(
+        "-n", "--users", type=count_at_least(1), required=True, help="users in the run"
+    )
     parser.add_argument(
         "--identities", type=Path, required=True, help="identities file (JSON lines, appended)"
     )
@@ -148,7 +150,7 @@ def _targets(*, client: bool) -> tuple[Option, ...]:
 def _pacing_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("pacing")
     group.add_argument(
-        "--concurrency", type=_positive_int, default=16, help="users (or deletes) in flight"
+        "--concurrency", type=count_at_least(1), default=16, help="users (or deletes) in flight"
     )
     group.add_argument(
         "--rate",
@@ -164,17 +166,10 @@ def _pacing_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-attempts",
-        type=_positive_int,
+        type=count_at_least(1),
         default=Backoff().attempts,
         help="tries of one throttled call before its user fails",
     )
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
 
 
 def _limits(args: argparse.Namespace) -> RateLimits:

@@ -348,7 +348,7 @@ def test_a_file_in_use_by_another_run_is_refused_until_it_is_closed(tmp_path: Pa
 def test_cli_names_a_bad_rate_and_a_bad_count(capsys: pytest.CaptureFixture[str]) -> None:
     for argv, message in (
         (["--rate", "Nope=3"], "unknown quota category 'Nope'"),
-        (["-n", "0"], "expected a positive integer"),
+        (["-n", "0"], "expected a whole number of at least 1, got '0'"),
     ):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["provision", "-n", "2", "--identities", "x", *argv])

@@ -1,4 +1,5 @@
-"""The one duration parser and the one ``CATEGORY=RPS`` parser, and the commands reading them.
+"""The one duration parser, the one ``CATEGORY=RPS`` parser and the one count parser, and the
+commands reading them.
 
 Every command line reads durations and quota rates through :mod:`loadtest.protocol.units`; these
 tests pin the accepted forms, the refusals (one line, naming the input), and that the pool,
@@ -15,7 +16,13 @@ from loadtest.capacity.ramp import quotas_under_test
 from loadtest.capacity.schedule import ScheduleError, parse_stages
 from loadtest.pool.faults import FaultSpecError, parse_fault
 from loadtest.protocol.quotas import DEFAULT_RPS, QuotaCategory
-from loadtest.protocol.units import BadValue, parse_duration, parse_quota, parse_quota_limit
+from loadtest.protocol.units import (
+    BadValue,
+    count_at_least,
+    parse_duration,
+    parse_quota,
+    parse_quota_limit,
+)
 from loadtest.quota.inputs import QuotaModelError
 from loadtest.quota.inputs import parse_quota as model_quota
 
@@ -124,3 +131,20 @@ def test_every_command_reads_durations_the_same_way() -> None:
         parse_stages("10:5x")
     with pytest.raises(FaultSpecError, match="not a duration"):
         parse_fault("stall:soon+5s")
+
+
+@pytest.mark.parametrize(("minimum", "text", "value"), [(1, "1", 1), (1, " 20 ", 20), (0, "0", 0)])
+def test_counts(minimum: int, text: str, value: int) -> None:
+    assert count_at_least(minimum)(text) == value
+
+
+@pytest.mark.parametrize(
+    ("minimum", "text"), [(1, "0"), (1, "-78"), (0, "-1"), (1, "abc"), (1, "1.5"), (1, "")]
+)
+def test_a_count_below_its_minimum_or_not_a_whole_number_is_refused(
+    minimum: int, text: str
+) -> None:
+    with pytest.raises(BadValue) as info:
+        count_at_least(minimum)(text)
+    assert str(info.value) == f"expected a whole number of at least {minimum}, got {text!r}"
+    assert isinstance(info.value, argparse.ArgumentTypeError)  # argparse prints it as it is
