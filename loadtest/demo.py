@@ -50,7 +50,13 @@ from .target.launch import (
     create_app,
     local_pool,
 )
-from .target.safety import OverLimit, add_bound_options, check_bounds, guard_target
+from .target.safety import (
+    OverLimit,
+    add_bound_options,
+    check_bounds,
+    check_positive,
+    guard_target,
+)
 
 __all__ = ["register"]
 
@@ -104,6 +110,7 @@ def _check_args(args: argparse.Namespace) -> int:
             "users": args.users,
             "run_time": parse_duration(args.run_time),
         }
+        check_positive("demo", sizes)
         check_bounds("demo", sizes, allow=args.allow_above_max)
         scenario_path(args.scenario)
     except (ValueError, OverLimit) as exc:

@@ -71,6 +71,36 @@ def test_a_meaningless_count_stops_the_command_in_one_line(
     ]
 
 
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["run", "srp", "-t", "0"],  # Locust takes 0 as no limit: a load that never stops
+            "cognito-loadtest run: --run-time must be above 0, not 0 (Locust would run "
+            "without end)",
+        ),
+        (
+            ["run", "srp", "-t", "30s", "--locust", "-t", "0s"],  # Locust takes the last
+            "cognito-loadtest run: --run-time must be above 0, not 0 (Locust would run "
+            "without end)",
+        ),
+        (["run", "srp", "-r", "0"], "cognito-loadtest run: --spawn-rate must be above 0, not 0"),
+        (
+            ["demo", "-t", "0"],
+            "cognito-loadtest demo: --run-time must be above 0, not 0 (Locust would run "
+            "without end)",
+        ),
+    ],
+)
+def test_a_run_with_no_time_or_no_rate_is_refused_before_it_starts(
+    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [line]
+
+
 def test_bench_says_how_to_run_the_benchmarks_from_a_checkout(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -141,6 +141,8 @@ async def run_probe(
         raise ValueError("--method mfa needs every user's password (an identities file)")
     run_dir.mkdir(parents=True, exist_ok=True)
     run = _Run(config, users, run_dir)
+    if not quiet:
+        print(run.start_line(), file=out or sys.stdout, flush=True)
     try:
         await run.all_users()
     except asyncio.CancelledError:
@@ -160,14 +162,27 @@ class _Run:
         self.config, self.users, self.run_dir = config, users, run_dir
         self.origin = time.monotonic()
         self.started = datetime.now(UTC)
-        totp = any(u.totp_secret and _signs_in(u, config.method) for u in users)
-        budget = config.max_seconds or time_budget(config.model, config.plan, totp=totp)
+        self.totp = any(u.totp_secret and _signs_in(u, config.method) for u in users)
+        budget = config.max_seconds or time_budget(config.model, config.plan, totp=self.totp)
         self.deadline = budget
         self.events = EventLog(run_dir / EVENTS_FILE)
         self.logs: dict[str, list[Attempt]] = {u.username: [] for u in users}
         self.plans: dict[str, UserPlan] = {}
         self.interrupted = False
         self.events.write({"event": "run_started", **self.metadata()}, t=0.0)
+
+    def start_line(self) -> str:
+        """What the run will do and how long it may take, said before it goes quiet: the
+        table comes at the end, and a TOTP user's sign-ins may each wait out a code step."""
+        plan, count = self.config.plan, len(self.users)
+        resets = " and the reset after a success" if plan.success_reset else ""
+        resets += ", then the idle reset" if plan.idle_reset else ""
+        waits = "; TOTP users wait for a fresh 30 s code step to sign in" if self.totp else ""
+        return (
+            f"probing {count} user{'s in parallel' if count != 1 else ''}: "
+            f"{plan.failures(self.config.model)} counted failures each{resets}, for at most "
+            f"{self.deadline:.0f} s (the time budget){waits}; the table follows at the end"
+        )
 
     def clock(self) -> float:
         """The probe's clock: monotonic seconds since the run started."""

@@ -33,7 +33,13 @@ from loadtest.flows.identity import Identity, load_identities, save_learned
 from loadtest.protocol.errors import CognitoError, TransportError
 from loadtest.target.config import ConfigError, check_reachable
 from loadtest.target.options import add_locust_options, target_from
-from loadtest.target.safety import TARGET_SAID_ENV, UnsafeTarget, guard_messages, guard_target
+from loadtest.target.safety import (
+    BOUNDS,
+    TARGET_SAID_ENV,
+    UnsafeTarget,
+    guard_messages,
+    guard_target,
+)
 
 from . import hooks
 from .driver import GeventDriver, GeventTransport
@@ -57,6 +63,24 @@ _SAID: set[tuple[int, str, str]] = set()
 
 def _options(parser: Any, **_: Any) -> None:
     add_locust_options(parser)
+
+
+def _bound_run_time(environment: Any, **_: Any) -> None:
+    """A headless run with no ``--run-time`` stops by itself too: after the longest run
+    ``cognito-loadtest run`` allows without ``--allow-above-max`` (1 h), said once. Locust
+    alone runs it until interrupted (plain ``locust --config DIR/locust.conf --headless``).
+    A load shape ends its own run, and a worker takes its run time from the master."""
+    options = environment.parsed_options
+    if options is None or options.worker or not options.headless or options.run_time:
+        return
+    if environment.shape_class is not None:
+        return
+    options.run_time = int(BOUNDS["run"]["run_time"].maximum)
+    log.info(
+        "no --run-time given: this headless run stops by itself after %d s, the longest "
+        "'cognito-loadtest run' allows (-t sets another)",
+        options.run_time,
+    )
 
 
 def _check_target(environment: Any, **_: Any) -> None:
@@ -150,6 +174,7 @@ def _warm(environment: Any, **_: Any) -> None:
 events.test_stop.add_listener(_summarise)  # type: ignore[no-untyped-call]
 events.test_stop.add_listener(_keep_learned)  # type: ignore[no-untyped-call]
 events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
+events.init.add_listener(_bound_run_time)  # type: ignore[no-untyped-call]
 events.init.add_listener(_check_target)  # type: ignore[no-untyped-call]
 hooks.install()  # after the target's checks: a refused run makes no report folder
 events.test_start.add_listener(_warm)  # type: ignore[no-untyped-call]

@@ -33,6 +33,7 @@ from loadtest.target.safety import (
     UnsafeTarget,
     add_bound_options,
     check_bounds,
+    check_positive,
     guard_target,
 )
 from loadtest.target.scenarios import SCENARIO_DIR, SCENARIOS, scenario_path
@@ -144,6 +145,7 @@ def check_run(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     size = {k: v if v is not None else getattr(args, k) for k, v in later.items()}
     run_time = parse_duration(size["run_time"])
     sizes = {"users": size["users"], "spawn_rate": size["spawn_rate"], "run_time": run_time}
+    check_positive("run", sizes)
     check_bounds("run", sizes | {"processes": size["processes"]}, allow=args.allow_above_max)
     seen = target_settings([*_config_args(args), *args.locust_args], env)
     if not seen.get("COGNITO_POOL_ID"):

@@ -230,6 +230,17 @@ def add_bound_options(parser: argparse._ActionsContainer) -> None:
     )
 
 
+def check_positive(command: str, values: Mapping[str, float | None]) -> None:
+    """Raise ``ValueError`` naming the first size of ``command`` that is not above 0: a run
+    with no users, no spawn rate or no time measures nothing, and Locust takes a run time of 0
+    as no limit at all (a load that never stops by itself). ``None`` values pass."""
+    for name, value in values.items():
+        if value is not None and value <= 0:
+            endless = " (Locust would run without end)" if name == "run_time" else ""
+            option = BOUNDS[command][name].option
+            raise ValueError(f"{option} must be above 0, not {value:g}{endless}")
+
+
 def check_bounds(command: str, values: Mapping[str, float | None], *, allow: bool) -> None:
     """Raise :class:`OverLimit` naming every value of ``command`` above its maximum, unless
     ``allow``; ``None`` values (not given) pass."""

@@ -336,6 +336,13 @@ def test_command_line(
     out = capsys.readouterr().out
     assert "verdict: match" in out
     assert out.strip().splitlines()[-1] == str(tmp_path / "r")
+    # before the probe goes quiet, what it will do and for how long at most (its time budget)
+    started = json.loads((tmp_path / "r" / EVENTS_FILE).read_text().splitlines()[0])
+    assert out.splitlines()[0] == (
+        "probing 1 user: 7 counted failures each and the reset after a success, "
+        f"for at most {started['max_seconds']:.0f} s (the time budget); the table follows at "
+        "the end"
+    )
     assert (tmp_path / "r" / SUMMARY_FILE).is_file()
     ids = tmp_path / "ids.jsonl"
     ids.write_text(json.dumps({"username": "lt-cli", "password": PASSWORD}) + "\n")
