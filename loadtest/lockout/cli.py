@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loadtest.flows import load_identities
+from loadtest.flows import Identity, load_identities
 from loadtest.protocol.lockout import add_lockout_options, lockout_settings
 from loadtest.protocol.units import count_at_least
 from loadtest.target.conf import add_config_option
@@ -68,12 +68,20 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
 
 def _user_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("users")
-    group.add_argument("--user", action="append", default=[], help="username (repeatable)")
+    group.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        help="a user to probe (repeatable); an identities file gives its password and TOTP "
+        "secret, and its other users are left alone",
+    )
     group.add_argument(
         "--identities", type=Path, help="identities file (JSON lines): usernames and passwords"
     )
     group.add_argument(
-        "--count", type=count_at_least(1), help="probe the first N identities (default: all)"
+        "--count",
+        type=count_at_least(1),
+        help="probe the identities file's first N users (default: all; not with --user)",
     )
     group.add_argument(
         "--force-non-synthetic",
@@ -159,23 +167,38 @@ def guard(args: argparse.Namespace, config: ProbeConfig) -> None:
 
 
 def _users(args: argparse.Namespace) -> tuple[ProbeUser, ...]:
-    users = [ProbeUser(username=name) for name in args.user]
-    if args.identities is not None:
-        identities = load_identities(args.identities)
+    """The users to probe: those ``--user`` names, else the identities file's (its first
+    ``--count``). A named user the file holds is probed with its password and TOTP secret
+    from there; the file's other users are left alone. (The names used to be added to the
+    whole file, which a ``--config`` supplies unasked: ``--user lt-x`` probed, and locked out,
+    every user of the bootstrap's file too.)"""
+    identities = load_identities(args.identities) if args.identities is not None else None
+    if args.user:
         if args.count is not None:
-            identities = identities[: args.count]
-        users += [
-            ProbeUser(
-                username=i.username,
-                password=i.password,
-                totp_secret=i.totp_secret,
-                last_totp_step=i.last_totp_step,
+            raise ValueError(
+                "--count picks the identities file's first users and --user names users: "
+                "give one or the other"
             )
-            for i in identities
-        ]
-    if not users:
+        known = {i.username: i for i in identities or ()}
+        return tuple(
+            _probe_user(known[n]) if n in known else ProbeUser(username=n) for n in args.user
+        )
+    if identities is None:
         raise ValueError("no users to probe: give --user NAME or --identities FILE")
-    return tuple(users)
+    if args.count is not None:
+        identities = identities[: args.count]
+    if not identities:
+        raise ValueError(f"no users to probe: {args.identities} holds none")
+    return tuple(_probe_user(i) for i in identities)
+
+
+def _probe_user(identity: Identity) -> ProbeUser:
+    return ProbeUser(
+        username=identity.username,
+        password=identity.password,
+        totp_secret=identity.totp_secret,
+        last_totp_step=identity.last_totp_step,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -213,5 +213,5 @@ def test_a_busy_port_stops_the_bootstrap_with_the_servers_own_reason(tmp_path: P
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("cognito-loadtest pool serve --bootstrap: step '1. Local pool' failed:")
-    assert "Address already in use" in last
+    assert f"127.0.0.1:{port} is in use (another pool serve?): --port N serves on another" in last
     assert last.endswith(f"(read {tmp_path.resolve() / 'pool' / 'pool.log'})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,18 @@ def test_a_pool_with_no_user_pool_says_where_to_get_one(tmp_path: Path) -> None:
     with local_pool(state) as pool:
         assert len(local_admin_client(pool.url).list_user_pools(MaxResults=10)["UserPools"]) == 1
         assert "no user pool" not in log.read_text()[seen:]
+
+
+def test_a_port_in_use_is_said_in_one_line_with_the_way_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        state = str(tmp_path / "pool.sqlite3")
+        assert main(["pool", "serve", "--port", str(port), "--state", state]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"cognito-loadtest pool serve: 127.0.0.1:{port} is in use (another pool serve?): "
+        "--port N serves on another, --port 0 on a free one"
+    ]
