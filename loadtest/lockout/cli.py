@@ -122,6 +122,7 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
 
 def config_from(args: argparse.Namespace) -> ProbeConfig:
     """A :class:`ProbeConfig` from parsed arguments; ``ValueError`` says what is wrong."""
+    _check_timing(args)
     target = _target(args)
     return ProbeConfig(
         endpoint_url=target.endpoint_url,
@@ -164,6 +165,22 @@ def guard(args: argparse.Namespace, config: ProbeConfig) -> None:
     )
     check_users(config.users, force_unsafe=config.force_unsafe_username)
     check_reachable(config.endpoint_url)
+
+
+def _check_timing(args: argparse.Namespace) -> None:
+    """The probe's own times make sense: a negative budget ended a run "inconclusive" before
+    its first attempt, and a poll gap of 0 or below polled as fast as the pool answered."""
+    if args.max_seconds < 0:
+        raise ValueError(
+            f"--max-seconds must be 0 (from the model) or more, not {args.max_seconds:g}"
+        )
+    if args.min_poll <= 0:
+        raise ValueError(f"--min-poll must be above 0 model seconds, not {args.min_poll:g}")
+    if args.max_poll < args.min_poll:
+        raise ValueError(
+            f"--max-poll {args.max_poll:g} is below --min-poll {args.min_poll:g}: the longest "
+            "gap between polls cannot be shorter than the shortest"
+        )
 
 
 def _users(args: argparse.Namespace) -> tuple[ProbeUser, ...]:

@@ -1,4 +1,5 @@
-"""Which users ``lockout-probe`` probes: the ``--user`` names, else the identities file's.
+"""Which users ``lockout-probe`` probes (the ``--user`` names, else the identities file's), and
+its own times.
 
 A ``--config`` (the bootstrap's ``locust.conf``) supplies an identities file unasked; the
 names used to be added to the whole of it, so ``--user lt-x`` probed, and locked out, every
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,21 @@ def test_without_names_the_file_is_probed_whole_or_its_first_count(tmp_path: Pat
 def test_a_count_with_names_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="give one or the other"):
         config_from(_args(tmp_path, "--user", "lt-a", "--count", "2"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--max-seconds", "-5"], "--max-seconds must be 0 (from the model) or more, not -5"),
+        (["--min-poll", "-1"], "--min-poll must be above 0 model seconds, not -1"),
+        (["--min-poll", "0"], "--min-poll must be above 0 model seconds, not 0"),
+        (["--min-poll", "2", "--max-poll", "1"], "--max-poll 1 is below --min-poll 2"),
+    ],
+)
+def test_the_probes_own_times_must_make_sense(
+    tmp_path: Path, argv: list[str], message: str
+) -> None:
+    """A negative budget ended a run "inconclusive" before its first attempt; a poll gap of
+    0 or below polled as fast as the pool answered."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        config_from(_args(tmp_path, *argv))
