@@ -177,7 +177,8 @@ class _Run:
         plan, count = self.config.plan, len(self.users)
         resets = " and the reset after a success" if plan.success_reset else ""
         resets += ", then the idle reset" if plan.idle_reset else ""
-        waits = "; TOTP users wait for a fresh 30 s code step to sign in" if self.totp else ""
+        step = f"; TOTP users wait for a fresh {STEP_SECONDS} s code step to sign in"
+        waits = step if self.totp else ""
         return (
             f"probing {count} user{'s in parallel' if count != 1 else ''}: "
             f"{plan.failures(self.config.model)} counted failures each{resets}, for at most "

@@ -247,7 +247,7 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         freeze_clock=args.freeze_clock,
         math_threads=args.math_threads,
         allow_remote=args.allow_remote,
-        max_in_flight=max(0, args.max_in_flight),
+        max_in_flight=args.max_in_flight,
         max_loop_lag=max(0.0, args.max_loop_lag),
         messages_file=None if args.messages_file is None else state_path(args.messages_file),
         triggers=_triggers(args.trigger),

@@ -57,7 +57,6 @@ def count_at_least(minimum: int) -> Callable[[str], int]:
             raise BadValue(f"expected a whole number of at least {minimum}, got {text!r}")
         return value
 
-    parse.__name__ = f"count_at_least_{minimum}"  # argparse names the type in its messages
     return parse
 
 
